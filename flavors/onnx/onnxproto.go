@@ -1,0 +1,180 @@
+package onnx
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+)
+
+// This file reads just enough of an ONNX model file (a protobuf
+// ModelProto) to learn the symbolic names of its inputs' and outputs'
+// dimensions (dim_param), which ONNX Runtime's C API reports only as -1.
+// berth needs them for one case: onnxruntime_go v1.27.0 cannot take a
+// float16 or bfloat16 output from the runtime (it copies half of its bytes
+// and fails), so such outputs are preallocated, and an output dimension
+// named like an input dimension ("batch") takes that input's size.
+
+// dimNames maps each graph input and output name to the dim_param of each
+// of its dimensions ("" where the dimension is fixed or unnamed).
+type dimNames map[string][]string
+
+// readDimNames parses the graph inputs and outputs of the model file.
+func readDimNames(path string) (inputs, outputs dimNames, err error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	if inputs, outputs, err = parseDimNames(b); err != nil {
+		return nil, nil, fmt.Errorf("reading ONNX graph of %s: %w", path, err)
+	}
+	return inputs, outputs, nil
+}
+
+// parseDimNames reads the graph inputs and outputs of a ModelProto.
+func parseDimNames(b []byte) (inputs, outputs dimNames, err error) {
+	inputs, outputs = dimNames{}, dimNames{}
+	err = fields(b, func(num int, v []byte) error {
+		if num != 7 { // ModelProto.graph
+			return nil
+		}
+		return fields(v, func(num int, v []byte) error {
+			switch num {
+			case 11: // GraphProto.input
+				return valueInfo(v, inputs)
+			case 12: // GraphProto.output
+				return valueInfo(v, outputs)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, nil, err
+	}
+	return inputs, outputs, nil
+}
+
+// valueInfo reads a ValueInfoProto's name and tensor dimension names.
+func valueInfo(b []byte, into dimNames) error {
+	var name string
+	var dims []string
+	err := fields(b, func(num int, v []byte) error {
+		switch num {
+		case 1: // name
+			name = string(v)
+		case 2: // type: TypeProto
+			return fields(v, func(num int, v []byte) error {
+				if num != 1 { // tensor_type
+					return nil
+				}
+				return fields(v, func(num int, v []byte) error {
+					if num != 2 { // shape: TensorShapeProto
+						return nil
+					}
+					dims = []string{}
+					return fields(v, func(num int, v []byte) error {
+						if num != 1 { // dim
+							return nil
+						}
+						param := ""
+						err := fields(v, func(num int, v []byte) error {
+							if num == 2 { // dim_param
+								param = string(v)
+							}
+							return nil
+						})
+						dims = append(dims, param)
+						return err
+					})
+				})
+			})
+		}
+		return nil
+	})
+	into[name] = dims
+	return err
+}
+
+var errProto = errors.New("malformed protobuf")
+
+// fields calls fn with the number and bytes of each length-delimited field
+// of the protobuf message b, skipping the other wire types.
+func fields(b []byte, fn func(num int, v []byte) error) error {
+	for len(b) > 0 {
+		key, n := binary.Uvarint(b)
+		if n <= 0 {
+			return errProto
+		}
+		b = b[n:]
+		num, wire := int(key>>3), key&7
+		switch wire {
+		case 0: // varint
+			if _, n = binary.Uvarint(b); n <= 0 {
+				return errProto
+			}
+			b = b[n:]
+		case 1: // 64-bit
+			if len(b) < 8 {
+				return errProto
+			}
+			b = b[8:]
+		case 5: // 32-bit
+			if len(b) < 4 {
+				return errProto
+			}
+			b = b[4:]
+		case 2: // length-delimited
+			l, n := binary.Uvarint(b)
+			if n <= 0 || l > uint64(len(b)-n) {
+				return errProto
+			}
+			v := b[n : n+int(l)]
+			b = b[n+int(l):]
+			if err := fn(num, v); err != nil {
+				return err
+			}
+		default:
+			return errProto
+		}
+	}
+	return nil
+}
+
+// dimSource says where one dimension of a preallocated output comes from:
+// a fixed size, or dimension dim of input input.
+type dimSource struct {
+	fixed      int64
+	input, dim int // input < 0: fixed
+}
+
+// shapeRecipe works out, for an output with dynamic dimensions, which input
+// dimension gives each of them, by their symbolic names.
+func shapeRecipe(out []int64, outNames []string, inNames [][]string) ([]dimSource, error) {
+	if len(outNames) != len(out) {
+		return nil, errors.New("the model file gives it no shape")
+	}
+	recipe := make([]dimSource, len(out))
+	for i, d := range out {
+		if d >= 0 {
+			recipe[i] = dimSource{fixed: d, input: -1}
+			continue
+		}
+		found := false
+		if p := outNames[i]; p != "" {
+		search:
+			for in, names := range inNames {
+				for j, q := range names {
+					if q == p {
+						recipe[i] = dimSource{input: in, dim: j}
+						found = true
+						break search
+					}
+				}
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("dimension %d (%q) is not named like any input dimension", i, outNames[i])
+		}
+	}
+	return recipe, nil
+}
