@@ -1,0 +1,291 @@
+package oip
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+
+	"github.com/berthml/berth/flavors"
+)
+
+// maxHalf is the largest finite FP16 value.
+const maxHalf = 65504
+
+var le = binary.LittleEndian
+
+// decodeBinary reads n elements of datatype dt from raw, which must hold
+// exactly them, into a Tensor's Data slice.
+func decodeBinary(raw []byte, dt Datatype, n int) (any, error) {
+	if dt == Bytes {
+		return decodeBinaryBytes(raw, n)
+	}
+	size := dt.ElementSize()
+	if size == 0 {
+		return nil, fmt.Errorf("datatype %q has no binary form", dt)
+	}
+	if len(raw)/size != n || len(raw)%size != 0 {
+		return nil, fmt.Errorf("binary_data_size is %d bytes, but %d %s elements take %d", len(raw), n, dt, int64(n)*int64(size))
+	}
+	switch dt {
+	case Bool:
+		d := make([]bool, n)
+		for i, b := range raw {
+			if b > 1 {
+				return nil, fmt.Errorf("BOOL element %d is byte %d, want 0 or 1", i, b)
+			}
+			d[i] = b == 1
+		}
+		return d, nil
+	case Uint8:
+		return append([]uint8(nil), raw...), nil
+	case Int8:
+		d := make([]int8, n)
+		for i, b := range raw {
+			d[i] = int8(b)
+		}
+		return d, nil
+	case Uint16:
+		d := make([]uint16, n)
+		for i := range d {
+			d[i] = le.Uint16(raw[2*i:])
+		}
+		return d, nil
+	case Int16:
+		d := make([]int16, n)
+		for i := range d {
+			d[i] = int16(le.Uint16(raw[2*i:]))
+		}
+		return d, nil
+	case FP16:
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = halfToFloat32(le.Uint16(raw[2*i:]))
+		}
+		return d, nil
+	case BF16:
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = math.Float32frombits(uint32(le.Uint16(raw[2*i:])) << 16)
+		}
+		return d, nil
+	case Uint32:
+		d := make([]uint32, n)
+		for i := range d {
+			d[i] = le.Uint32(raw[4*i:])
+		}
+		return d, nil
+	case Int32:
+		d := make([]int32, n)
+		for i := range d {
+			d[i] = int32(le.Uint32(raw[4*i:]))
+		}
+		return d, nil
+	case FP32:
+		d := make([]float32, n)
+		for i := range d {
+			d[i] = math.Float32frombits(le.Uint32(raw[4*i:]))
+		}
+		return d, nil
+	case Uint64:
+		d := make([]uint64, n)
+		for i := range d {
+			d[i] = le.Uint64(raw[8*i:])
+		}
+		return d, nil
+	case Int64:
+		d := make([]int64, n)
+		for i := range d {
+			d[i] = int64(le.Uint64(raw[8*i:]))
+		}
+		return d, nil
+	case FP64:
+		d := make([]float64, n)
+		for i := range d {
+			d[i] = math.Float64frombits(le.Uint64(raw[8*i:]))
+		}
+		return d, nil
+	}
+	return nil, fmt.Errorf("datatype %q has no binary form", dt)
+}
+
+// decodeBinaryBytes reads n length-prefixed BYTES elements that must fill
+// raw exactly.
+func decodeBinaryBytes(raw []byte, n int) ([]string, error) {
+	if n > len(raw)/4 {
+		return nil, fmt.Errorf("binary_data_size is %d bytes, too small for %d BYTES elements of at least 4 bytes", len(raw), n)
+	}
+	d := make([]string, n)
+	off := 0
+	for i := range d {
+		if len(raw)-off < 4 {
+			return nil, fmt.Errorf("BYTES element %d: binary data ends inside its 4-byte length", i)
+		}
+		size := le.Uint32(raw[off:])
+		off += 4
+		if uint64(size) > uint64(len(raw)-off) {
+			return nil, fmt.Errorf("BYTES element %d: length %d runs past the tensor's %d bytes", i, size, len(raw))
+		}
+		d[i] = string(raw[off : off+int(size)])
+		off += int(size)
+	}
+	if off != len(raw) {
+		return nil, fmt.Errorf("binary_data_size is %d bytes, but the %d BYTES elements take %d", len(raw), n, off)
+	}
+	return d, nil
+}
+
+// appendBinary appends t's elements in the binary data extension's form
+// for datatype dt (FP16 and BF16 narrow t's float32 data).
+func appendBinary(b []byte, t *flavors.Tensor, dt Datatype) ([]byte, error) {
+	switch d := t.Data.(type) {
+	case []bool:
+		for _, v := range d {
+			if v {
+				b = append(b, 1)
+			} else {
+				b = append(b, 0)
+			}
+		}
+	case []uint8:
+		b = append(b, d...)
+	case []int8:
+		for _, v := range d {
+			b = append(b, byte(v))
+		}
+	case []uint16:
+		for _, v := range d {
+			b = le.AppendUint16(b, v)
+		}
+	case []int16:
+		for _, v := range d {
+			b = le.AppendUint16(b, uint16(v))
+		}
+	case []float32:
+		switch dt {
+		case FP16:
+			for _, v := range d {
+				b = le.AppendUint16(b, float32ToHalf(v))
+			}
+		case BF16:
+			for _, v := range d {
+				b = le.AppendUint16(b, float32ToBF16(v))
+			}
+		default:
+			for _, v := range d {
+				b = le.AppendUint32(b, math.Float32bits(v))
+			}
+		}
+	case []uint32:
+		for _, v := range d {
+			b = le.AppendUint32(b, v)
+		}
+	case []int32:
+		for _, v := range d {
+			b = le.AppendUint32(b, uint32(v))
+		}
+	case []uint64:
+		for _, v := range d {
+			b = le.AppendUint64(b, v)
+		}
+	case []int64:
+		for _, v := range d {
+			b = le.AppendUint64(b, uint64(v))
+		}
+	case []float64:
+		for _, v := range d {
+			b = le.AppendUint64(b, math.Float64bits(v))
+		}
+	case []string:
+		for _, v := range d {
+			if uint64(len(v)) > math.MaxUint32 {
+				return nil, fmt.Errorf("tensor %q: a BYTES element of %d bytes is too long", t.Name, len(v))
+			}
+			b = le.AppendUint32(b, uint32(len(v)))
+			b = append(b, v...)
+		}
+	case []map[string]float32:
+		for _, m := range d {
+			at := len(b)
+			b = append(b, 0, 0, 0, 0)
+			b = appendMapRow(b, m)
+			le.PutUint32(b[at:], uint32(len(b)-at-4))
+		}
+	default:
+		return nil, fmt.Errorf("tensor %q: data of type %T has no binary form", t.Name, t.Data)
+	}
+	return b, nil
+}
+
+// halfToFloat32 widens an IEEE 754 binary16 value.
+func halfToFloat32(h uint16) float32 {
+	sign := uint32(h&0x8000) << 16
+	exp := uint32(h>>10) & 0x1f
+	mant := uint32(h & 0x3ff)
+	switch exp {
+	case 0:
+		if mant == 0 {
+			return math.Float32frombits(sign)
+		}
+		// Subnormal: normalise.
+		e := uint32(127 - 15 + 1)
+		for mant&0x400 == 0 {
+			mant <<= 1
+			e--
+		}
+		mant &= 0x3ff
+		return math.Float32frombits(sign | e<<23 | mant<<13)
+	case 0x1f:
+		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
+	}
+	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
+}
+
+// float32ToHalf narrows to binary16, rounding to nearest even; values
+// beyond the range become ±Inf and NaN stays NaN.
+func float32ToHalf(f float32) uint16 {
+	bits := math.Float32bits(f)
+	sign := uint16(bits>>16) & 0x8000
+	exp := int32(bits>>23) & 0xff
+	mant := bits & 0x7fffff
+	if exp == 0xff {
+		if mant != 0 {
+			return sign | 0x7e00
+		}
+		return sign | 0x7c00
+	}
+	e := exp - 127 + 15
+	if e >= 0x1f {
+		return sign | 0x7c00
+	}
+	if e <= 0 {
+		if e < -10 {
+			return sign
+		}
+		// Subnormal half: shift the mantissa with its implicit bit.
+		mant |= 0x800000
+		shift := uint32(14 - e)
+		half := uint16(mant >> shift)
+		rem := mant & (1<<shift - 1)
+		mid := uint32(1) << (shift - 1)
+		if rem > mid || (rem == mid && half&1 == 1) {
+			half++
+		}
+		return sign | half
+	}
+	half := uint16(e)<<10 | uint16(mant>>13)
+	rem := mant & 0x1fff
+	if rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
+		half++ // may carry into the exponent, up to Inf: correct.
+	}
+	return sign | half
+}
+
+// float32ToBF16 narrows to bfloat16, rounding to nearest even.
+func float32ToBF16(f float32) uint16 {
+	bits := math.Float32bits(f)
+	if bits&0x7fffffff > 0x7f800000 {
+		return uint16(bits>>16) | 0x40 // quiet NaN
+	}
+	bits += 0x7fff + (bits>>16)&1
+	return uint16(bits >> 16)
+}

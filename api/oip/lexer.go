@@ -1,0 +1,501 @@
+package oip
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of JSON arrays and objects a request may
+// have, and the highest tensor rank it may declare.
+const MaxDepth = 64
+
+// lexer reads JSON from b, which the caller has checked is valid UTF-8.
+// Every error it returns is an *Error.
+type lexer struct {
+	b []byte
+	i int
+}
+
+func (l *lexer) errf(format string, args ...any) *Error {
+	return Invalidf("malformed JSON at byte %d: %s", l.i, fmt.Sprintf(format, args...))
+}
+
+// ws skips white space.
+func (l *lexer) ws() {
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case ' ', '\t', '\n', '\r':
+			l.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek skips white space and returns the next byte, or 0 at the end.
+func (l *lexer) peek() byte {
+	l.ws()
+	if l.i >= len(l.b) {
+		return 0
+	}
+	return l.b[l.i]
+}
+
+// what describes the next token for an error message.
+func (l *lexer) what() string {
+	switch c := l.peek(); c {
+	case 0:
+		return "end of input"
+	case '"':
+		return "a string"
+	case '[':
+		return "an array"
+	case '{':
+		return "an object"
+	case 't', 'f':
+		return "a boolean"
+	case 'n':
+		return "null"
+	default:
+		if c == '-' && l.i+1 < len(l.b) && l.b[l.i+1] >= '0' && l.b[l.i+1] <= '9' || c >= '0' && c <= '9' {
+			return "a number"
+		}
+		if c == '-' && l.i+1 < len(l.b) {
+			r, _ := utf8.DecodeRune(l.b[l.i+1:])
+			return fmt.Sprintf("%q", "-"+string(r))
+		}
+		return fmt.Sprintf("%q", rune(c))
+	}
+}
+
+func (l *lexer) expect(c byte) error {
+	if l.peek() != c {
+		return l.errf("expected %q, found %s", c, l.what())
+	}
+	l.i++
+	return nil
+}
+
+// null consumes a null literal if one is next.
+func (l *lexer) null() bool {
+	if l.peek() == 'n' && l.literal("null") {
+		return true
+	}
+	return false
+}
+
+func (l *lexer) literal(word string) bool {
+	if len(l.b)-l.i >= len(word) && string(l.b[l.i:l.i+len(word)]) == word {
+		l.i += len(word)
+		return true
+	}
+	return false
+}
+
+// boolean reads true or false.
+func (l *lexer) boolean() (v, ok bool) {
+	switch l.peek() {
+	case 't':
+		return true, l.literal("true")
+	case 'f':
+		return false, l.literal("false")
+	}
+	return false, false
+}
+
+// number reads a JSON number and returns its text. NaN, Infinity, hex and
+// leading zeros are not JSON numbers.
+func (l *lexer) number() ([]byte, bool) {
+	l.ws()
+	b, start := l.b, l.i
+	i := start
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+	default:
+		return nil, false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			i++
+		}
+		if i == d {
+			return nil, false
+		}
+	}
+	l.i = i
+	return b[start:i], true
+}
+
+// str reads a JSON string.
+func (l *lexer) str() (string, error) {
+	if l.peek() != '"' {
+		return "", l.errf("expected a string, found %s", l.what())
+	}
+	l.i++
+	start := l.i
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			s := string(l.b[start:l.i])
+			l.i++
+			return s, nil
+		case c == '\\':
+			return l.strSlow(start)
+		case c < 0x20:
+			return "", l.errf("control character in string")
+		}
+		l.i++
+	}
+	return "", l.errf("unterminated string")
+}
+
+// strSlow finishes a string with escapes, from its content's start.
+func (l *lexer) strSlow(start int) (string, error) {
+	out := append([]byte(nil), l.b[start:l.i]...)
+	for l.i < len(l.b) {
+		c := l.b[l.i]
+		switch {
+		case c == '"':
+			l.i++
+			return string(out), nil
+		case c < 0x20:
+			return "", l.errf("control character in string")
+		case c != '\\':
+			out = append(out, c)
+			l.i++
+			continue
+		}
+		if l.i+1 >= len(l.b) {
+			break
+		}
+		e := l.b[l.i+1]
+		l.i += 2
+		switch e {
+		case '"', '\\', '/':
+			out = append(out, e)
+		case 'b':
+			out = append(out, '\b')
+		case 'f':
+			out = append(out, '\f')
+		case 'n':
+			out = append(out, '\n')
+		case 'r':
+			out = append(out, '\r')
+		case 't':
+			out = append(out, '\t')
+		case 'u':
+			r, ok := l.hex4()
+			if !ok {
+				return "", l.errf("bad \\u escape")
+			}
+			if utf16.IsSurrogate(r) {
+				r2 := utf8.RuneError
+				if l.i+1 < len(l.b) && l.b[l.i] == '\\' && l.b[l.i+1] == 'u' {
+					save := l.i
+					l.i += 2
+					if lo, ok := l.hex4(); ok {
+						if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
+							r2 = d
+						} else {
+							l.i = save
+						}
+					} else {
+						return "", l.errf("bad \\u escape")
+					}
+				}
+				r = r2
+			}
+			out = utf8.AppendRune(out, r)
+		default:
+			return "", l.errf("bad escape \\%c", e)
+		}
+	}
+	return "", l.errf("unterminated string")
+}
+
+func (l *lexer) hex4() (rune, bool) {
+	if len(l.b)-l.i < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range l.b[l.i : l.i+4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		case c >= 'A' && c <= 'F':
+			c -= 'A' - 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	l.i += 4
+	return r, true
+}
+
+// object reads an object, calling fn with each key and the lexer at its
+// value; fn must consume the value. depth is the object's own depth.
+func (l *lexer) object(depth int, fn func(key string) error) error {
+	if depth > MaxDepth {
+		return l.errf("nested deeper than %d", MaxDepth)
+	}
+	if err := l.expect('{'); err != nil {
+		return err
+	}
+	if l.peek() == '}' {
+		l.i++
+		return nil
+	}
+	for {
+		k, err := l.str()
+		if err != nil {
+			return err
+		}
+		if err := l.expect(':'); err != nil {
+			return err
+		}
+		if err := fn(k); err != nil {
+			return err
+		}
+		switch l.peek() {
+		case ',':
+			l.i++
+		case '}':
+			l.i++
+			return nil
+		default:
+			return l.errf("expected ',' or '}', found %s", l.what())
+		}
+	}
+}
+
+// array reads an array, calling fn with the lexer at each element.
+func (l *lexer) array(depth int, fn func(i int) error) error {
+	if depth > MaxDepth {
+		return l.errf("nested deeper than %d", MaxDepth)
+	}
+	if err := l.expect('['); err != nil {
+		return err
+	}
+	if l.peek() == ']' {
+		l.i++
+		return nil
+	}
+	for n := 0; ; n++ {
+		if err := fn(n); err != nil {
+			return err
+		}
+		switch l.peek() {
+		case ',':
+			l.i++
+		case ']':
+			l.i++
+			return nil
+		default:
+			return l.errf("expected ',' or ']', found %s", l.what())
+		}
+	}
+}
+
+// value reads any JSON value: nil, bool, string, json.Number, []any or
+// map[string]any. depth is the depth of the value itself.
+func (l *lexer) value(depth int) (any, error) {
+	switch c := l.peek(); c {
+	case '{':
+		m := map[string]any{}
+		err := l.object(depth, func(k string) error {
+			v, err := l.value(depth + 1)
+			m[k] = v
+			return err
+		})
+		return m, err
+	case '[':
+		a := []any{}
+		err := l.array(depth, func(int) error {
+			v, err := l.value(depth + 1)
+			a = append(a, v)
+			return err
+		})
+		return a, err
+	case '"':
+		return l.str()
+	case 'n':
+		if l.null() {
+			return nil, nil
+		}
+	case 't', 'f':
+		if v, ok := l.boolean(); ok {
+			return v, nil
+		}
+	default:
+		if tok, ok := l.number(); ok {
+			return json.Number(tok), nil
+		}
+	}
+	return nil, l.errf("expected a value, found %s", l.what())
+}
+
+// skip reads and discards one value, returning its text.
+func (l *lexer) skip(depth int) ([]byte, error) {
+	l.ws()
+	start := l.i
+	var err error
+	switch l.peek() {
+	case '{':
+		err = l.object(depth, func(string) error { _, err := l.skip(depth + 1); return err })
+	case '[':
+		err = l.array(depth, func(int) error { _, err := l.skip(depth + 1); return err })
+	case '"':
+		err = l.skipString()
+	case 't', 'f':
+		if _, ok := l.boolean(); !ok {
+			err = l.errf("expected a value, found %s", l.what())
+		}
+	case 'n':
+		if !l.null() {
+			err = l.errf("expected a value, found %s", l.what())
+		}
+	default:
+		if _, ok := l.number(); !ok {
+			err = l.errf("expected a value, found %s", l.what())
+		}
+	}
+	return l.b[start:l.i], err
+}
+
+// skipData passes over tensor data, returning its text. An array is only
+// matched bracket for bracket, not checked: the caller parses it in full
+// afterwards.
+func (l *lexer) skipData(depth int) ([]byte, error) {
+	if l.peek() != '[' {
+		return l.skip(depth)
+	}
+	start, nest := l.i, 0
+	for l.i < len(l.b) {
+		switch l.b[l.i] {
+		case '"':
+			if err := l.skipString(); err != nil {
+				return nil, err
+			}
+			continue
+		case '[', '{':
+			nest++
+			if depth+nest > MaxDepth+1 {
+				return nil, l.errf("nested deeper than %d", MaxDepth)
+			}
+		case ']', '}':
+			nest--
+			if nest == 0 {
+				l.i++
+				return l.b[start:l.i], nil
+			}
+		}
+		l.i++
+	}
+	return nil, l.errf("unterminated array")
+}
+
+// skipString passes over a string without decoding it.
+func (l *lexer) skipString() error {
+	l.i++
+	for l.i < len(l.b) {
+		switch c := l.b[l.i]; {
+		case c == '"':
+			l.i++
+			return nil
+		case c == '\\':
+			l.i += 2
+		case c < 0x20:
+			return l.errf("control character in string")
+		default:
+			l.i++
+		}
+	}
+	return l.errf("unterminated string")
+}
+
+// params reads a parameters object (or null). Values may be any JSON.
+func (l *lexer) params(depth int) (Parameters, error) {
+	if l.null() {
+		return nil, nil
+	}
+	if l.peek() != '{' {
+		return nil, l.errf("parameters must be an object, found %s", l.what())
+	}
+	v, err := l.value(depth)
+	if err != nil {
+		return nil, err
+	}
+	return Parameters(v.(map[string]any)), nil
+}
+
+// paramBool reads a boolean parameter; absent is false.
+func paramBool(p Parameters, key string) (v, set bool, err error) {
+	x, ok := p[key]
+	if !ok || x == nil {
+		return false, false, nil
+	}
+	b, ok := x.(bool)
+	if !ok {
+		return false, false, Invalidf("parameter %s must be a boolean, got %v", key, x)
+	}
+	return b, true, nil
+}
+
+// paramSize reads a non-negative integer parameter; -1 when absent.
+func paramSize(p Parameters, key string) (int64, error) {
+	x, ok := p[key]
+	if !ok || x == nil {
+		return -1, nil
+	}
+	var n int64
+	var err error
+	switch v := x.(type) {
+	case json.Number:
+		n, err = strconv.ParseInt(string(v), 10, 64)
+	case float64:
+		n = int64(v)
+		if float64(n) != v {
+			err = strconv.ErrSyntax
+		}
+	case int64:
+		n = v
+	case int:
+		n = int64(v)
+	default:
+		err = strconv.ErrSyntax
+	}
+	if err != nil || n < 0 {
+		return -1, Invalidf("parameter %s must be a non-negative integer, got %v", key, x)
+	}
+	return n, nil
+}
