@@ -40,3 +40,23 @@ func (e *InputError) Error() string {
 	}
 	return fmt.Sprintf("input %q: %s", e.Field, e.Msg)
 }
+
+// FieldError is a malformed field of an MLmodel file or of a signature's
+// JSON. Field is a path such as "signature.inputs[0].tensor-spec.dtype",
+// or empty when the whole file is at fault.
+type FieldError struct {
+	Field string
+	Msg   string
+}
+
+func (e *FieldError) Error() string {
+	if e.Field == "" {
+		return e.Msg
+	}
+	return e.Field + ": " + e.Msg
+}
+
+// fieldErr builds a *FieldError with a formatted message.
+func fieldErr(field, format string, args ...any) error {
+	return &FieldError{Field: field, Msg: fmt.Sprintf(format, args...)}
+}

@@ -6,6 +6,9 @@ type Signature struct {
 	Inputs  *Schema     // nil when the MLmodel has no inputs
 	Outputs *Schema     // nil when the MLmodel has no outputs
 	Params  []ParamSpec // nil when MLmodel writes params: null
+	// Extra holds keys of the MLmodel's signature mapping other than
+	// inputs, outputs and params, kept verbatim.
+	Extra map[string]any
 }
 
 // Schema is either column-based (Columns set) or tensor-based (Tensors set),
@@ -78,7 +81,10 @@ type ColSpec struct {
 	Type     ColType // "array", "object" and other composite types keep their name here
 	Required bool    // MLflow's default is true
 	// Raw holds the entry's JSON as read, so composite types (array items,
-	// object properties) and unknown fields survive a round trip.
+	// object properties) and unknown fields survive a round trip. It is laid
+	// out as MLflow writes it: type and what goes with it, then name and
+	// required, with Python's json.dumps spacing. When writing, Name, Type
+	// and Required win over the same keys in Raw.
 	Raw []byte
 }
 
