@@ -1,0 +1,361 @@
+package scoring
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"sync"
+	"unicode/utf8"
+
+	"github.com/berthml/berth/flavors"
+)
+
+// selectOutputs computes, once per model, which outputs a response holds.
+func (dec *Decoder) selectOutputs(sig *flavors.Schema) {
+	if sig == nil {
+		return
+	}
+	names, unnamed := schemaNames(sig)
+	if unnamed {
+		dec.firstOnly = true
+		if len(dec.spec.Outputs) > 0 {
+			dec.outputs = []string{dec.spec.Outputs[0].Name}
+		}
+		return
+	}
+	for _, n := range names {
+		if !slices.ContainsFunc(dec.spec.Outputs, func(o flavors.TensorInfo) bool { return o.Name == n }) {
+			return
+		}
+	}
+	dec.outputs = names
+}
+
+// schemaNames returns the names of a schema's entries, and whether it is a
+// single unnamed entry (such as sklearn's `long` prediction).
+func schemaNames(s *flavors.Schema) (names []string, singleUnnamed bool) {
+	for _, c := range s.Columns {
+		names = append(names, c.Name)
+	}
+	for _, t := range s.Tensors {
+		names = append(names, t.Name)
+	}
+	if len(names) == 1 && names[0] == "" {
+		return nil, true
+	}
+	if slices.Contains(names, "") {
+		return nil, false
+	}
+	return names, false
+}
+
+// OutputNames returns the model outputs a response holds, for the
+// predictor to compute; nil means all of them.
+func (dec *Decoder) OutputNames() []string { return dec.outputs }
+
+// pickOutputs applies the signature's output selection to outputs: the
+// signature's named outputs in its order when the model has them all, the
+// first output for a single unnamed signature output, else all.
+func pickOutputs(outputs []*flavors.Tensor, sig *flavors.Signature) []*flavors.Tensor {
+	if sig == nil || sig.Outputs == nil || len(outputs) == 0 {
+		return outputs
+	}
+	names, unnamed := schemaNames(sig.Outputs)
+	if unnamed {
+		return outputs[:1]
+	}
+	if len(names) == 0 {
+		return outputs
+	}
+	picked := make([]*flavors.Tensor, 0, len(names))
+	for _, n := range names {
+		i := slices.IndexFunc(outputs, func(t *flavors.Tensor) bool { return t.Name == n })
+		if i < 0 {
+			return outputs
+		}
+		picked = append(picked, outputs[i])
+	}
+	return picked
+}
+
+var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
+
+// Encode writes a model's outputs as a {"predictions": ...} response body
+// shaped as MLflow shapes it, with the signature's output selection
+// applied:
+//
+//   - one output: its values as nested lists by shape ([N] a flat list,
+//     [N, k] a list of rows, a 0-d tensor a scalar, a Map tensor a list of
+//     objects);
+//   - several outputs, for a Columnar request whose outputs all have Rows
+//     rows: one object per row, {"label": 0, "probabilities": [...]};
+//   - several outputs otherwise: MLflow's dict form, {"label": [...], ...}.
+//
+// float32 values are written with float32 precision (0.97, not
+// 0.9700000286102295), integral floats as 1.0, NaN and ±Inf as null.
+func Encode(outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]byte, error) {
+	bp := bufPool.Get().(*[]byte)
+	b, err := AppendEncode((*bp)[:0], outputs, req, sig)
+	var out []byte
+	if err == nil {
+		out = slices.Clone(b)
+	}
+	if cap(b) <= 1<<20 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return out, err
+}
+
+// AppendEncode is [Encode] appending to dst.
+func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]byte, error) {
+	outputs = pickOutputs(outputs, sig)
+	if len(outputs) == 0 {
+		return dst, fmt.Errorf("encoding predictions: the model returned no outputs")
+	}
+	for _, t := range outputs {
+		if err := t.Validate(); err != nil {
+			return dst, fmt.Errorf("encoding predictions: %w", err)
+		}
+	}
+	b := append(dst, `{"predictions":`...)
+	switch {
+	case len(outputs) == 1:
+		b = appendTensor(b, outputs[0])
+	case req != nil && req.Columnar && sameRows(outputs, req.Rows):
+		b = append(b, '[')
+		els := make([]elemWriter, len(outputs))
+		for i, t := range outputs {
+			els[i] = newElemWriter(t)
+		}
+		for r := 0; r < req.Rows; r++ {
+			if r > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, '{')
+			for i, t := range outputs {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendString(b, t.Name)
+				b = append(b, ':')
+				per := int(flavors.NumElements(t.Shape[1:]))
+				b = appendNested(b, els[i], t.Shape[1:], r*per)
+			}
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	default:
+		b = append(b, '{')
+		for i, t := range outputs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, t.Name)
+			b = append(b, ':')
+			b = appendTensor(b, t)
+		}
+		b = append(b, '}')
+	}
+	return append(b, '}'), nil
+}
+
+// Encode is [Encode] with the decoder's signature.
+func (dec *Decoder) Encode(outputs []*flavors.Tensor, req *Request) ([]byte, error) {
+	return Encode(outputs, req, dec.spec.Signature)
+}
+
+// AppendEncode is [AppendEncode] with the decoder's signature.
+func (dec *Decoder) AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request) ([]byte, error) {
+	return AppendEncode(dst, outputs, req, dec.spec.Signature)
+}
+
+func sameRows(outputs []*flavors.Tensor, rows int) bool {
+	for _, t := range outputs {
+		if len(t.Shape) == 0 || t.Shape[0] != int64(rows) {
+			return false
+		}
+	}
+	return true
+}
+
+// elemWriter appends element i of a tensor.
+type elemWriter func(b []byte, i int) []byte
+
+func appendTensor(b []byte, t *flavors.Tensor) []byte {
+	return appendNested(b, newElemWriter(t), t.Shape, 0)
+}
+
+// appendNested writes the elements from off on as nested lists of shape.
+func appendNested(b []byte, el elemWriter, shape []int64, off int) []byte {
+	if len(shape) == 0 {
+		return el(b, off)
+	}
+	b = append(b, '[')
+	n := int(shape[0])
+	if len(shape) == 1 {
+		for i := 0; i < n; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = el(b, off+i)
+		}
+		return append(b, ']')
+	}
+	per := int(flavors.NumElements(shape[1:]))
+	for i := 0; i < n; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendNested(b, el, shape[1:], off+i*per)
+	}
+	return append(b, ']')
+}
+
+func newElemWriter(t *flavors.Tensor) elemWriter {
+	switch d := t.Data.(type) {
+	case []float32:
+		return func(b []byte, i int) []byte { return appendFloat(b, float64(d[i]), 32) }
+	case []float64:
+		return func(b []byte, i int) []byte { return appendFloat(b, d[i], 64) }
+	case []int8:
+		return intWriter(d)
+	case []int16:
+		return intWriter(d)
+	case []int32:
+		return intWriter(d)
+	case []int64:
+		return intWriter(d)
+	case []uint8:
+		return uintWriter(d)
+	case []uint16:
+		return uintWriter(d)
+	case []uint32:
+		return uintWriter(d)
+	case []uint64:
+		return uintWriter(d)
+	case []bool:
+		return func(b []byte, i int) []byte { return strconv.AppendBool(b, d[i]) }
+	case []string:
+		return func(b []byte, i int) []byte { return appendString(b, d[i]) }
+	case []map[string]float32:
+		return func(b []byte, i int) []byte { return appendMap(b, d[i]) }
+	}
+	return func(b []byte, i int) []byte { return append(b, "null"...) }
+}
+
+func intWriter[T int8 | int16 | int32 | int64](d []T) elemWriter {
+	return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(d[i]), 10) }
+}
+
+func uintWriter[T uint8 | uint16 | uint32 | uint64](d []T) elemWriter {
+	return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(d[i]), 10) }
+}
+
+// appendFloat writes f as Python's repr does (the shortest text that reads
+// back as the same float of the given size; exponent form below 1e-4 and
+// from 1e16 on; ".0" on integral values), and NaN and ±Inf as null.
+func appendFloat(b []byte, f float64, bits int) []byte {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return append(b, "null"...)
+	}
+	abs := math.Abs(f)
+	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
+		return strconv.AppendFloat(b, f, 'e', -1, bits)
+	}
+	n := len(b)
+	b = strconv.AppendFloat(b, f, 'f', -1, bits)
+	for _, c := range b[n:] {
+		if c == '.' {
+			return b
+		}
+	}
+	return append(b, '.', '0')
+}
+
+// appendMap writes a row of a sequence-of-maps output, keys in order
+// (numerically when every key is an integer, as class labels are).
+func appendMap(b []byte, m map[string]float32) []byte {
+	keys := make([]string, 0, len(m))
+	numeric := true
+	for k := range m {
+		keys = append(keys, k)
+		if _, err := strconv.ParseInt(k, 10, 64); err != nil {
+			numeric = false
+		}
+	}
+	if numeric {
+		slices.SortFunc(keys, func(x, y string) int {
+			a, _ := strconv.ParseInt(x, 10, 64)
+			c, _ := strconv.ParseInt(y, 10, 64)
+			return int(sign(a - c))
+		})
+	} else {
+		slices.Sort(keys)
+	}
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendString(b, k)
+		b = append(b, ':')
+		b = appendFloat(b, float64(m[k]), 32)
+	}
+	return append(b, '}')
+}
+
+func sign(x int64) int64 {
+	switch {
+	case x < 0:
+		return -1
+	case x > 0:
+		return 1
+	}
+	return 0
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
+func appendString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, "\ufffd"...)
+			i++
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}

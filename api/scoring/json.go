@@ -1,0 +1,494 @@
+package scoring
+
+import (
+	"math"
+	"strconv"
+	"unicode/utf16"
+	"unicode/utf8"
+)
+
+// MaxDepth is the deepest nesting of JSON arrays and objects a request may
+// have; deeper bodies are refused before they can exhaust the stack.
+const MaxDepth = 64
+
+// kind is a JSON value's type.
+type kind uint8
+
+const (
+	kindNull kind = iota
+	kindFalse
+	kindTrue
+	kindNumber
+	kindString
+	kindArray
+	kindObject
+)
+
+func (k kind) String() string {
+	switch k {
+	case kindNull:
+		return "null"
+	case kindFalse, kindTrue:
+		return "boolean"
+	case kindNumber:
+		return "number"
+	case kindString:
+		return "string"
+	case kindArray:
+		return "list"
+	case kindObject:
+		return "object"
+	}
+	return "?"
+}
+
+const (
+	flagEscaped uint8 = 1 << iota // string holds backslash escapes
+	flagExt                       // string is doc.ext[start] (a CSV cell)
+)
+
+// node is one JSON value in a doc's flat arena. Containers link their
+// children through first/next; an object's children alternate key, value.
+type node struct {
+	start, end int32 // raw span in src: a string's content, a number's text
+	first      int32 // first child, or -1
+	next       int32 // next sibling, or -1
+	n          int32 // elements of an array, members of an object
+	kind       kind
+	flags      uint8
+}
+
+// doc is a parsed JSON body (or a CSV table dressed as one): values are
+// kept as spans of src and decoded only when a tensor is filled, so a
+// numeric array costs no allocation per element.
+type doc struct {
+	src   string
+	nodes []node
+	ext   []string // cells that are not spans of src
+}
+
+// jsonError is a syntax error at a byte offset.
+type jsonError struct {
+	off int
+	msg string
+}
+
+type parser struct {
+	d   *doc
+	s   string
+	pos int
+	err *jsonError
+}
+
+// parseJSON parses src into d, reusing d's arena.
+func parseJSON(d *doc, src string) *jsonError {
+	d.src = src
+	d.nodes = d.nodes[:0]
+	d.ext = d.ext[:0]
+	p := parser{d: d, s: src}
+	p.skipSpace()
+	if p.pos >= len(p.s) {
+		return &jsonError{off: p.pos, msg: "expecting a value, found the end of the input"}
+	}
+	p.value(0)
+	if p.err != nil {
+		return p.err
+	}
+	p.skipSpace()
+	if p.pos < len(p.s) {
+		return &jsonError{off: p.pos, msg: "extra data after the JSON value"}
+	}
+	return nil
+}
+
+func (p *parser) fail(msg string) int32 {
+	if p.err == nil {
+		p.err = &jsonError{off: p.pos, msg: msg}
+	}
+	return -1
+}
+
+func (p *parser) skipSpace() {
+	for p.pos < len(p.s) {
+		switch p.s[p.pos] {
+		case ' ', '\t', '\n', '\r':
+			p.pos++
+		default:
+			return
+		}
+	}
+}
+
+func (p *parser) add(k kind, start int) int32 {
+	p.d.nodes = append(p.d.nodes, node{kind: k, start: int32(start), end: int32(start), first: -1, next: -1})
+	return int32(len(p.d.nodes) - 1)
+}
+
+// value parses the value at p.pos (not space) and returns its node.
+func (p *parser) value(depth int) int32 {
+	if p.pos >= len(p.s) {
+		return p.fail("expecting a value, found the end of the input")
+	}
+	switch c := p.s[p.pos]; {
+	case c == '{' || c == '[':
+		if depth >= MaxDepth {
+			return p.fail("nesting deeper than " + strconv.Itoa(MaxDepth) + " levels")
+		}
+		if c == '{' {
+			return p.object(depth + 1)
+		}
+		return p.array(depth + 1)
+	case c == '"':
+		return p.str()
+	case c == '-' || (c >= '0' && c <= '9'):
+		return p.number()
+	case c == 't':
+		return p.literal("true", kindTrue)
+	case c == 'f':
+		return p.literal("false", kindFalse)
+	case c == 'n':
+		return p.literal("null", kindNull)
+	case c == 'N' || c == 'I':
+		return p.fail("NaN and Infinity are not valid JSON numbers; send finite numbers")
+	}
+	return p.fail("expecting a value")
+}
+
+func (p *parser) literal(word string, k kind) int32 {
+	if len(p.s)-p.pos < len(word) || p.s[p.pos:p.pos+len(word)] != word {
+		return p.fail("expecting a value")
+	}
+	i := p.add(k, p.pos)
+	p.pos += len(word)
+	p.d.nodes[i].end = int32(p.pos)
+	return i
+}
+
+func (p *parser) number() int32 {
+	start := p.pos
+	s := p.s
+	i := p.pos
+	if s[i] == '-' {
+		i++
+		if i < len(s) && s[i] == 'I' {
+			p.pos = start
+			return p.fail("NaN and Infinity are not valid JSON numbers; send finite numbers")
+		}
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+	default:
+		p.pos = i
+		return p.fail("invalid number")
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			p.pos = i
+			return p.fail("invalid number: expecting a digit after '.'")
+		}
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		d := i
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+		}
+		if i == d {
+			p.pos = i
+			return p.fail("invalid number: expecting a digit in the exponent")
+		}
+	}
+	n := p.add(kindNumber, start)
+	p.d.nodes[n].end = int32(i)
+	p.pos = i
+	return n
+}
+
+func (p *parser) str() int32 {
+	p.pos++ // opening quote
+	start := p.pos
+	var flags uint8
+	s := p.s
+	for i := p.pos; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == '"':
+			n := p.add(kindString, start)
+			p.d.nodes[n].end = int32(i)
+			p.d.nodes[n].flags = flags
+			p.pos = i + 1
+			return n
+		case c == '\\':
+			flags |= flagEscaped
+			if i+1 >= len(s) {
+				p.pos = i
+				return p.fail("unterminated string")
+			}
+			i++
+			switch s[i] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			case 'u':
+				if i+4 >= len(s) || !isHex4(s[i+1:i+5]) {
+					p.pos = i
+					return p.fail("invalid \\u escape in string")
+				}
+				i += 4
+			default:
+				p.pos = i
+				return p.fail("invalid escape in string")
+			}
+		case c < 0x20:
+			p.pos = i
+			return p.fail("invalid control character in string")
+		}
+	}
+	p.pos = len(s)
+	return p.fail("unterminated string")
+}
+
+func isHex4(s string) bool {
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
+			return false
+		}
+	}
+	return true
+}
+
+func (p *parser) array(depth int) int32 {
+	n := p.add(kindArray, p.pos)
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.s) && p.s[p.pos] == ']' {
+		p.pos++
+		p.d.nodes[n].end = int32(p.pos)
+		return n
+	}
+	last := int32(-1)
+	count := int32(0)
+	for {
+		p.skipSpace()
+		c := p.value(depth)
+		if p.err != nil {
+			return -1
+		}
+		if last < 0 {
+			p.d.nodes[n].first = c
+		} else {
+			p.d.nodes[last].next = c
+		}
+		last = c
+		count++
+		p.skipSpace()
+		if p.pos >= len(p.s) {
+			return p.fail("expecting ',' or ']', found the end of the input")
+		}
+		switch p.s[p.pos] {
+		case ',':
+			p.pos++
+		case ']':
+			p.pos++
+			p.d.nodes[n].n = count
+			p.d.nodes[n].end = int32(p.pos)
+			return n
+		default:
+			return p.fail("expecting ',' or ']'")
+		}
+	}
+}
+
+func (p *parser) object(depth int) int32 {
+	n := p.add(kindObject, p.pos)
+	p.pos++
+	p.skipSpace()
+	if p.pos < len(p.s) && p.s[p.pos] == '}' {
+		p.pos++
+		p.d.nodes[n].end = int32(p.pos)
+		return n
+	}
+	last := int32(-1)
+	count := int32(0)
+	for {
+		p.skipSpace()
+		if p.pos >= len(p.s) || p.s[p.pos] != '"' {
+			return p.fail("expecting a property name enclosed in double quotes")
+		}
+		k := p.str()
+		if p.err != nil {
+			return -1
+		}
+		p.skipSpace()
+		if p.pos >= len(p.s) || p.s[p.pos] != ':' {
+			return p.fail("expecting ':' after a property name")
+		}
+		p.pos++
+		p.skipSpace()
+		v := p.value(depth)
+		if p.err != nil {
+			return -1
+		}
+		if last < 0 {
+			p.d.nodes[n].first = k
+		} else {
+			p.d.nodes[last].next = k
+		}
+		p.d.nodes[k].next = v
+		last = v
+		count++
+		p.skipSpace()
+		if p.pos >= len(p.s) {
+			return p.fail("expecting ',' or '}', found the end of the input")
+		}
+		switch p.s[p.pos] {
+		case ',':
+			p.pos++
+		case '}':
+			p.pos++
+			p.d.nodes[n].n = count
+			p.d.nodes[n].end = int32(p.pos)
+			return n
+		default:
+			return p.fail("expecting ',' or '}'")
+		}
+	}
+}
+
+// raw returns a node's span of src (a number's text, a string's escaped
+// content).
+func (d *doc) raw(i int32) string {
+	n := &d.nodes[i]
+	if n.flags&flagExt != 0 {
+		return d.ext[n.start]
+	}
+	return d.src[n.start:n.end]
+}
+
+// text returns a string node's value, unescaped.
+func (d *doc) text(i int32) string {
+	n := &d.nodes[i]
+	if n.flags&flagExt != 0 {
+		return d.ext[n.start]
+	}
+	s := d.src[n.start:n.end]
+	if n.flags&flagEscaped == 0 {
+		return s
+	}
+	return unescape(s)
+}
+
+// unescape decodes a JSON string's escapes (already validated by the
+// parser). Lone surrogates become U+FFFD.
+func unescape(s string) string {
+	b := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c != '\\' {
+			b = append(b, c)
+			continue
+		}
+		i++
+		switch s[i] {
+		case 'b':
+			b = append(b, '\b')
+		case 'f':
+			b = append(b, '\f')
+		case 'n':
+			b = append(b, '\n')
+		case 'r':
+			b = append(b, '\r')
+		case 't':
+			b = append(b, '\t')
+		case 'u':
+			r := rune(hex4(s[i+1 : i+5]))
+			i += 4
+			if utf16.IsSurrogate(r) {
+				if i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
+					r2 := rune(hex4(s[i+3 : i+7]))
+					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
+						b = utf8.AppendRune(b, dec)
+						i += 6
+						continue
+					}
+				}
+				r = utf8.RuneError
+			}
+			b = utf8.AppendRune(b, r)
+		default: // '"', '\\', '/'
+			b = append(b, s[i])
+		}
+	}
+	return string(b)
+}
+
+func hex4(s string) int {
+	v := 0
+	for i := 0; i < 4; i++ {
+		c := s[i]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		default:
+			c = c - 'A' + 10
+		}
+		v = v<<4 | int(c)
+	}
+	return v
+}
+
+// member returns the value of the last member of object o called key, or
+// -1. The last one wins, as with Python's json.
+func (d *doc) member(o int32, key string) int32 {
+	found := int32(-1)
+	for k := d.nodes[o].first; k >= 0; {
+		v := d.nodes[k].next
+		if d.keyIs(k, key) {
+			found = v
+		}
+		k = d.nodes[v].next
+	}
+	return found
+}
+
+// keyIs reports whether string node k equals key.
+func (d *doc) keyIs(k int32, key string) bool {
+	n := &d.nodes[k]
+	if n.flags == 0 {
+		return d.src[n.start:n.end] == key
+	}
+	return d.text(k) == key
+}
+
+// number parses a number node's text as a float64. Python's json turns
+// numbers too large for a float64 into ±Inf; so does this.
+func parseFloat(s string) (float64, bool) {
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		if ne, ok := err.(*strconv.NumError); ok && ne.Err == strconv.ErrRange {
+			return f, true
+		}
+		return math.NaN(), false
+	}
+	return f, true
+}
+
+// addExt appends a string node holding s (a CSV cell) and returns it.
+func (d *doc) addExt(s string) int32 {
+	d.ext = append(d.ext, s)
+	d.nodes = append(d.nodes, node{kind: kindString, flags: flagExt, start: int32(len(d.ext) - 1), first: -1, next: -1})
+	return int32(len(d.nodes) - 1)
+}
