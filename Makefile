@@ -1,0 +1,48 @@
+# berth — see README.md. Every target installs what it needs from the
+# project's own scripts; nothing is assumed to be installed by hand.
+
+GO        ?= go
+BIN       := bin/berth
+PY        := /usr/bin/python3
+# Tests fail instead of skipping when ONNX Runtime or a tool they use is missing.
+TEST_ENV  := BERTH_REQUIRE_ORT=1 BERTH_REQUIRE_TOOLS=1
+PKGS      := ./...
+
+.PHONY: all build ort test check fuzz bench demo fixtures clean
+
+all: build
+
+build:
+	$(GO) build -trimpath -o $(BIN) ./cmd/berth
+
+# Fetch the pinned ONNX Runtime shared library (sha256-checked) into the cache.
+ort:
+	@scripts/fetch-ort.sh
+
+test: ort
+	$(TEST_ENV) $(GO) test -count=1 -timeout 12m $(PKGS)
+
+check: ort
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet $(PKGS)
+	$(GO) mod tidy -diff
+	$(TEST_ENV) $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(GO) test -run '^$$' -bench . -benchtime=1x $(PKGS) >/dev/null
+
+# A short run of every native fuzz target (seeds always run in `make test`).
+FUZZTIME ?= 20s
+fuzz:
+	@scripts/fuzz-all.sh $(FUZZTIME)
+
+bench: build ort
+	@bench/run.sh
+
+demo: build ort
+	@scripts/demo.sh
+
+# Regenerate the fixtures under testdata/ (Debian's python3-sklearn, python3-onnx).
+fixtures:
+	$(PY) testdata/make_fixtures.py
+
+clean:
+	rm -rf bin

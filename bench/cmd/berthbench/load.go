@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"slices"
+	"sort"
+	"sync"
+	"time"
+)
+
+// row is one cell of the table.
+type row struct {
+	target   string
+	conc     int
+	rps      float64
+	p50, p99 time.Duration
+	err      error
+}
+
+// measure calls f from conc goroutines for d and reports calls/s and
+// latency percentiles.
+func measure(conc int, d time.Duration, f func() error) row {
+	var (
+		mu      sync.Mutex
+		all     []time.Duration
+		firstEr error
+		wg      sync.WaitGroup
+	)
+	deadline := time.Now().Add(d)
+	start := time.Now()
+	for range conc {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			lat := make([]time.Duration, 0, 1<<14)
+			for time.Now().Before(deadline) {
+				t := time.Now()
+				if err := f(); err != nil {
+					mu.Lock()
+					if firstEr == nil {
+						firstEr = err
+					}
+					mu.Unlock()
+					return
+				}
+				lat = append(lat, time.Since(t))
+			}
+			mu.Lock()
+			all = append(all, lat...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := row{err: firstEr, rps: float64(len(all)) / elapsed.Seconds()}
+	if len(all) > 0 {
+		r.p50 = all[len(all)/2]
+		r.p99 = all[len(all)*99/100]
+	}
+	return r
+}
+
+// load POSTs body to url from conc keep-alive clients for d.
+func load(ctx context.Context, url, body string, conc int, d time.Duration) (row, error) {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
+	defer client.CloseIdleConnections()
+	b := []byte(body)
+	r := measure(conc, d, func() error {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := client.Do(req)
+		if err != nil {
+			return err
+		}
+		out, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			return fmt.Errorf("status %d: %s", resp.StatusCode, out)
+		}
+		return nil
+	})
+	return r, r.err
+}
+
+// server is a child process serving HTTP.
+type server struct {
+	cmd  *exec.Cmd
+	once sync.Once
+}
+
+func (s *server) stop() {
+	s.once.Do(func() {
+		s.cmd.Process.Signal(os.Interrupt)
+		s.cmd.Wait()
+	})
+}
+
+// startServer runs argv and waits until readyURL answers 200.
+func startServer(ctx context.Context, argv []string, readyURL string) (*server, error) {
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	s := &server{cmd: cmd}
+	if _, err := waitReady(readyURL, 10*time.Second); err != nil {
+		s.stop()
+		return nil, fmt.Errorf("%w: %s", err, stderr.String())
+	}
+	return s, nil
+}
+
+// waitReady polls url every 500µs until it answers 200.
+func waitReady(url string, limit time.Duration) (time.Duration, error) {
+	client := &http.Client{Timeout: time.Second}
+	start := time.Now()
+	for time.Since(start) < limit {
+		resp, err := client.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return time.Since(start), nil
+			}
+		}
+		time.Sleep(500 * time.Microsecond)
+	}
+	return 0, errors.New("not ready after " + limit.String())
+}
+
+// startToReady starts berth c.starts times and returns the median time from
+// exec to a 200 on /v2/health/ready (listening, models loaded and warmed).
+func startToReady(ctx context.Context, c config) (time.Duration, error) {
+	var ds []time.Duration
+	for range c.starts {
+		cmd := exec.CommandContext(ctx, c.berth, "serve", "iris="+c.model, "--port", "18903", "--ort-lib", c.ortLib)
+		start := time.Now()
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		_, err := waitReady("http://127.0.0.1:18903/v2/health/ready", 10*time.Second)
+		d := time.Since(start)
+		cmd.Process.Signal(os.Interrupt)
+		cmd.Wait()
+		if err != nil {
+			return 0, fmt.Errorf("start to ready: %w", err)
+		}
+		ds = append(ds, d)
+	}
+	slices.Sort(ds)
+	return ds[len(ds)/2], nil
+}

@@ -1,0 +1,135 @@
+// Command berthbench measures berth's scoring throughput and latency against
+// a floor (a minimal net/http JSON handler with no model) and bare ONNX
+// Runtime in-process, all in one run on the same machine, and prints one
+// Markdown table. `make bench` runs it.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/flavors/onnx"
+)
+
+type config struct {
+	berth, floor, model, ortLib string
+	duration                    time.Duration
+	conc                        []int
+	starts                      int
+}
+
+func main() {
+	var c config
+	var conc string
+	flag.StringVar(&c.berth, "berth", "bin/berth", "berth binary")
+	flag.StringVar(&c.floor, "floor", "bin/floor", "floor server binary")
+	flag.StringVar(&c.model, "model", "testdata/models/iris_logreg", "model directory")
+	flag.StringVar(&c.ortLib, "ort-lib", "", "libonnxruntime.so (default: the cache)")
+	flag.DurationVar(&c.duration, "duration", 3*time.Second, "how long each cell of the table runs")
+	flag.StringVar(&conc, "concurrency", "1,8,64", "comma-separated client concurrency levels")
+	flag.IntVar(&c.starts, "starts", 7, "how many times to start berth to time start-to-ready")
+	flag.Parse()
+	for _, s := range strings.Split(conc, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "berthbench: bad -concurrency %q\n", conc)
+			os.Exit(2)
+		}
+		c.conc = append(c.conc, n)
+	}
+	if err := run(context.Background(), c); err != nil {
+		fmt.Fprintln(os.Stderr, "berthbench:", err)
+		os.Exit(1)
+	}
+}
+
+const (
+	splitBody = `{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`
+	v2Body    = `{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}`
+)
+
+func run(ctx context.Context, c config) error {
+	if c.ortLib == "" {
+		p, err := onnx.DefaultLibraryPath()
+		if err != nil {
+			return err
+		}
+		c.ortLib = p
+	}
+	fmt.Fprintf(os.Stderr, "berthbench: %s per cell, concurrency %v, model %s\n", c.duration, c.conc, c.model)
+
+	floor, err := startServer(ctx, []string{c.floor, "-addr", "127.0.0.1:18901"}, "http://127.0.0.1:18901/ping")
+	if err != nil {
+		return fmt.Errorf("starting the floor server: %w", err)
+	}
+	defer floor.stop()
+	berth, err := startServer(ctx, []string{c.berth, "serve", "iris=" + c.model, "--port", "18902", "--ort-lib", c.ortLib},
+		"http://127.0.0.1:18902/v2/health/ready")
+	if err != nil {
+		return fmt.Errorf("starting berth: %w", err)
+	}
+	defer berth.stop()
+
+	var rows []row
+	for _, n := range c.conc {
+		for _, t := range []struct{ name, url, body string }{
+			{"floor: net/http JSON, no model", "http://127.0.0.1:18901/invocations", splitBody},
+			{"berth /invocations", "http://127.0.0.1:18902/invocations", splitBody},
+			{"berth /v2/models/iris/infer", "http://127.0.0.1:18902/v2/models/iris/infer", v2Body},
+		} {
+			fmt.Fprintf(os.Stderr, "berthbench: %s, concurrency %d\n", t.name, n)
+			r, err := load(ctx, t.url, t.body, n, c.duration)
+			if err != nil {
+				return fmt.Errorf("%s: %w", t.name, err)
+			}
+			r.target, r.conc = t.name, n
+			rows = append(rows, r)
+		}
+	}
+	berth.stop()
+	floor.stop()
+
+	for _, n := range c.conc {
+		fmt.Fprintf(os.Stderr, "berthbench: bare ONNX Runtime in-process, %d goroutines\n", n)
+		r, err := bareORT(ctx, c.ortLib, c.model, n, c.duration)
+		if err != nil {
+			return fmt.Errorf("bare ONNX Runtime: %w", err)
+		}
+		rows = append(rows, r)
+	}
+
+	fmt.Fprintf(os.Stderr, "berthbench: start to ready, %d starts\n", c.starts)
+	ready, err := startToReady(ctx, c)
+	if err != nil {
+		return err
+	}
+	printTable(os.Stdout, rows, ready, c)
+	return nil
+}
+
+// bareORT runs the model in-process through berth's ONNX flavor, with no
+// HTTP and no JSON: the ceiling for a server.
+func bareORT(ctx context.Context, lib, dir string, conc int, d time.Duration) (row, error) {
+	if err := onnx.Init(lib); err != nil {
+		return row{}, err
+	}
+	l, err := flavors.Load(ctx, dir, flavors.LoadOptions{})
+	if err != nil {
+		return row{}, err
+	}
+	defer l.Predictor.Close()
+	in := l.Predictor.Inputs()[0]
+	x := &flavors.Tensor{Name: in.Name, DType: flavors.Float32, Shape: []int64{1, 4}, Data: []float32{5.1, 3.5, 1.4, 0.2}}
+	r := measure(conc, d, func() error {
+		_, err := l.Predictor.Predict(ctx, []*flavors.Tensor{x}, nil)
+		return err
+	})
+	r.target, r.conc = "bare ONNX Runtime in-process (runs/s)", conc
+	return r, r.err
+}

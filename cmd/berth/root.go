@@ -1,0 +1,96 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+
+	"github.com/berthml/berth/internal/buildinfo"
+)
+
+// envVars is the one table of BERTH_* variables: each sets the default of
+// the flag it names, on every command that has that flag. Flags given on
+// the command line win.
+var envVars = []struct{ name, flag, help string }{
+	{"BERTH_ORT_LIB", "ort-lib", "path to libonnxruntime.so (default: the cache `make ort` fills)"},
+	{"BERTH_HOST", "host", "address to listen on"},
+	{"BERTH_PORT", "port", "port to listen on"},
+	{"BERTH_DEFAULT_MODEL", "default", "model that /invocations scores"},
+	{"BERTH_TOKEN", "token", "bearer token required on scoring routes"},
+	{"BERTH_BODY_LIMIT", "body-limit", "largest request body accepted, e.g. 100MiB"},
+	{"BERTH_TIMEOUT", "timeout", "per-request timeout, e.g. 60s (0 disables)"},
+	{"BERTH_LOG_FORMAT", "log-format", "text or json"},
+	{"BERTH_LOG_LEVEL", "log-level", "debug, info, warn or error"},
+	{"BERTH_ACCESS_LOG", "access-log", "log one line per request (true/false)"},
+}
+
+// globalOptions are the flags every command has.
+type globalOptions struct {
+	logFormat string
+	logLevel  string
+}
+
+func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	ho := &slog.HandlerOptions{Level: level}
+	switch g.logFormat {
+	case "text":
+		return slog.New(slog.NewTextHandler(w, ho)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, ho)), nil
+	}
+	return nil, fmt.Errorf("--log-format must be text or json, not %q", g.logFormat)
+}
+
+func newRoot() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:           "berth",
+		Short:         "Serve, pack and monitor MLflow models",
+		Version:       buildinfo.Version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
+			return applyEnv(cmd.Flags(), os.LookupEnv)
+		},
+	}
+	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
+	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	root.SetUsageTemplate(root.UsageTemplate() + envHelp())
+	root.AddCommand(newServeCmd(g))
+	return root
+}
+
+// applyEnv sets each flag that was not given on the command line from its
+// BERTH_* variable, if set.
+func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	for _, e := range envVars {
+		f := flags.Lookup(e.flag)
+		if f == nil || f.Changed {
+			continue
+		}
+		if v, ok := lookup(e.name); ok {
+			if err := f.Value.Set(v); err != nil {
+				return fmt.Errorf("%s=%q: %w", e.name, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+func envHelp() string {
+	var b strings.Builder
+	b.WriteString("\nEnvironment (a flag on the command line wins):\n")
+	for _, e := range envVars {
+		fmt.Fprintf(&b, "  %-20s --%-12s %s\n", e.name, e.flag, e.help)
+	}
+	return b.String()
+}

@@ -1,0 +1,188 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/serve"
+)
+
+// started is when the process began, for the start-to-ready figure.
+var started = time.Now()
+
+type serveOptions struct {
+	host, port   string
+	defaultModel string
+	ortLib       string
+	token        string
+	bodyLimit    byteSize
+	timeout      time.Duration
+	shutdown     time.Duration
+	accessLog    bool
+}
+
+func newServeCmd(g *globalOptions) *cobra.Command {
+	o := &serveOptions{bodyLimit: 100 << 20}
+	cmd := &cobra.Command{
+		Use:   "serve [NAME=]MODEL ...",
+		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
+		Long: `Serve one or more MLflow model directories over REST.
+
+Each MODEL is an MLflow model directory (with an MLmodel file), served under
+NAME (default: the directory's base name). /invocations scores the first
+model, or the one named by --default; every model also answers at
+/models/NAME/invocations, /v2/models/NAME/infer and /v1/models/NAME:predict.`,
+		Example: `  berth serve testdata/models/iris_logreg
+  berth serve iris=./iris diabetes=./diabetes --default iris --port 8080`,
+		Args: cobra.MinimumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			return runServe(cmd.Context(), o, args, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
+	f.StringVarP(&o.port, "port", "p", "8080", "port to listen on")
+	f.StringVar(&o.defaultModel, "default", "", "model that /invocations scores (default: the first)")
+	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that `make ort` fills)")
+	f.StringVar(&o.token, "token", "", "require this bearer token on scoring and model routes")
+	f.Var(&o.bodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
+	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
+	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
+	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
+	return cmd
+}
+
+// modelArg is one [NAME=]MODEL argument.
+type modelArg struct{ name, source string }
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
+
+func parseModelArgs(args []string) ([]modelArg, error) {
+	seen := map[string]bool{}
+	out := make([]modelArg, 0, len(args))
+	for _, a := range args {
+		name, src, ok := strings.Cut(a, "=")
+		if !ok {
+			src = a
+			name = filepath.Base(filepath.Clean(a))
+		}
+		if src == "" {
+			return nil, fmt.Errorf("model argument %q: no model after %q", a, name+"=")
+		}
+		if !validName.MatchString(name) {
+			return nil, fmt.Errorf("model argument %q: name %q must be letters, digits, '.', '_' or '-' (give NAME=MODEL)", a, name)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("model name %q given twice (give NAME=MODEL to tell them apart)", name)
+		}
+		seen[name] = true
+		out = append(out, modelArg{name, src})
+	}
+	return out, nil
+}
+
+// runServe listens first, so liveness answers at once, then loads and warms
+// up every model, and only then reports ready.
+func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Logger) error {
+	models, err := parseModelArgs(args)
+	if err != nil {
+		return err
+	}
+	if o.defaultModel != "" && !slices.ContainsFunc(models, func(m modelArg) bool { return m.name == o.defaultModel }) {
+		return fmt.Errorf("--default %q names none of the models given", o.defaultModel)
+	}
+	if err := initORT(o.ortLib); err != nil {
+		return err
+	}
+	opts := []serve.Option{
+		serve.WithLogger(log),
+		serve.WithBodyLimit(int64(o.bodyLimit)),
+		serve.WithTimeout(o.timeout),
+		serve.WithShutdownTimeout(o.shutdown),
+		serve.WithToken(o.token),
+		serve.WithDefaultModel(o.defaultModel),
+	}
+	if o.accessLog {
+		opts = append(opts, serve.WithAccessLog(log))
+	}
+	s := serve.New(opts...)
+	defer s.Close()
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 1)
+	go func() { errc <- s.Serve(ctx, ln) }()
+
+	for _, ma := range models {
+		m, err := serve.LoadModel(ctx, ma.name, "1", ma.source, log)
+		if err != nil {
+			cancel()
+			<-errc
+			return err
+		}
+		s.Add(m)
+	}
+	s.MarkReady()
+	log.Info("ready", "addr", "http://"+ln.Addr().String(), "models", len(models),
+		"start_to_ready", time.Since(started).Round(time.Microsecond))
+	return <-errc
+}
+
+// initORT loads the ONNX Runtime library from --ort-lib, else from the
+// cache.
+func initORT(path string) error {
+	if path == "" {
+		p, err := onnx.DefaultLibraryPath()
+		if err != nil {
+			return err
+		}
+		path = p
+	}
+	return onnx.Init(path)
+}
+
+// byteSize is a flag value of bytes with an optional KiB/MiB/GiB (or
+// KB/MB/GB) suffix.
+type byteSize int64
+
+func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
+func (b *byteSize) Type() string   { return "size" }
+func (b *byteSize) Set(s string) error {
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	num, mult := strings.TrimSpace(s), int64(1)
+	for _, u := range units {
+		if n, ok := strings.CutSuffix(num, u.suffix); ok {
+			num, mult = strings.TrimSpace(n), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(num, 10, 64)
+	if err != nil || n <= 0 {
+		return fmt.Errorf("size %q must be a positive number of bytes, optionally with KiB, MiB or GiB", s)
+	}
+	*b = byteSize(n * mult)
+	return nil
+}

@@ -1,0 +1,71 @@
+package serve
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are the Prometheus series of a scoring server, namespace berth.
+// Labels stay low-cardinality: model and version come from the models the
+// server was started with, protocol is one of a fixed few, code is the HTTP
+// status.
+type Metrics struct {
+	requests      *prometheus.CounterVec
+	requestTime   *prometheus.HistogramVec
+	inferenceTime *prometheus.HistogramVec
+	inFlight      *prometheus.GaugeVec
+	loadTime      *prometheus.GaugeVec
+	info          *prometheus.GaugeVec
+	ready         *prometheus.GaugeVec
+}
+
+// latencyBuckets span 100µs to 10s: small ONNX models answer in well under a
+// millisecond, large ones and big batches take seconds.
+var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+
+// NewMetrics creates the server's metrics and registers them with reg. A nil
+// reg leaves them unregistered (useful in tests that do not scrape).
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Namespace: "berth",
+			Name:      "requests_total",
+			Help:      "Scoring requests answered, by model, version, protocol and HTTP status code.",
+		}, []string{"model", "version", "protocol", "code"}),
+		requestTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "berth",
+			Name:      "request_duration_seconds",
+			Help:      "Time from receiving a scoring request to writing its answer, including decoding and encoding.",
+			Buckets:   latencyBuckets,
+		}, []string{"model", "version", "protocol"}),
+		inferenceTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "berth",
+			Name:      "inference_duration_seconds",
+			Help:      "Time spent running the model itself, per request.",
+			Buckets:   latencyBuckets,
+		}, []string{"model", "version"}),
+		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "berth",
+			Name:      "requests_in_flight",
+			Help:      "Scoring requests being handled now.",
+		}, []string{"model", "version"}),
+		loadTime: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "berth",
+			Name:      "model_load_duration_seconds",
+			Help:      "Time it took to load the model and run its warm-up inference.",
+		}, []string{"model", "version"}),
+		info: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "berth",
+			Name:      "model_info",
+			Help:      "Always 1 for each model served, with its flavor, source and signature kind as labels.",
+		}, []string{"model", "version", "flavor", "source", "signature"}),
+		ready: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "berth",
+			Name:      "model_ready",
+			Help:      "1 when the model is loaded, warmed up and accepting requests, else 0.",
+		}, []string{"model", "version"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.requestTime, m.inferenceTime, m.inFlight, m.loadTime, m.info, m.ready)
+	}
+	return m
+}

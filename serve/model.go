@@ -1,0 +1,132 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/berthml/berth/api/scoring"
+	"github.com/berthml/berth/flavors"
+)
+
+// Model is one model the server answers for: a loaded predictor with what
+// each protocol needs precomputed.
+type Model struct {
+	Name    string
+	Version string
+	Source  string // the directory or URI it was loaded from
+	Flavor  string
+
+	Loaded   *flavors.Loaded
+	decoder  *scoring.Decoder
+	LoadTime time.Duration
+}
+
+// Signature returns the model's signature, or nil.
+func (m *Model) Signature() *flavors.Signature {
+	return m.Loaded.MLmodel.Signature
+}
+
+// Predictor returns the model's predictor.
+func (m *Model) Predictor() flavors.Predictor { return m.Loaded.Predictor }
+
+// signatureKind names the kind of input schema for the model_info metric.
+func (m *Model) signatureKind() string {
+	sig := m.Signature()
+	switch {
+	case sig == nil || sig.Inputs == nil:
+		return "none"
+	case sig.Inputs.IsTensor():
+		return "tensor"
+	default:
+		return "columns"
+	}
+}
+
+// LoadModel loads the model directory dir under name and version, and runs
+// one warm-up inference so the first request does not pay for lazy
+// initialisation inside the runtime.
+func LoadModel(ctx context.Context, name, version, dir string, log *slog.Logger) (*Model, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	start := time.Now()
+	l, err := flavors.Load(ctx, dir, flavors.LoadOptions{Logger: log.With("model", name)})
+	if err != nil {
+		return nil, err
+	}
+	m, err := NewModel(name, version, dir, l)
+	if err != nil {
+		l.Predictor.Close()
+		return nil, err
+	}
+	if err := m.warmUp(ctx); err != nil {
+		l.Predictor.Close()
+		return nil, fmt.Errorf("model %s: warm-up inference: %w", name, err)
+	}
+	m.LoadTime = time.Since(start)
+	log.Info("model loaded", "model", name, "version", version, "flavor", l.Flavor,
+		"source", dir, "duration", m.LoadTime)
+	return m, nil
+}
+
+// NewModel prepares an already loaded model for serving under name and
+// version; source says where it came from.
+func NewModel(name, version, source string, l *flavors.Loaded) (*Model, error) {
+	p := l.Predictor
+	dec, err := scoring.NewDecoder(scoring.ModelSpec{
+		Signature: l.MLmodel.Signature,
+		Inputs:    p.Inputs(),
+		Outputs:   p.Outputs(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("model %s: checking its signature against the model's inputs: %w", name, err)
+	}
+	return &Model{Name: name, Version: version, Source: source, Flavor: l.Flavor, Loaded: l, decoder: dec}, nil
+}
+
+// warmUp runs the model once: on its serving input example when it has one
+// that decodes, else on zeros with every dynamic dimension set to 1.
+func (m *Model) warmUp(ctx context.Context) error {
+	if body, err := m.Loaded.ServingInputExample(); err == nil && len(body) > 0 {
+		if req, err := m.decoder.Decode(scoring.FormatJSON, body); err == nil {
+			_, err := m.Predictor().Predict(ctx, req.Inputs, nil)
+			return err
+		}
+	}
+	inputs, err := zeroInputs(m.Predictor().Inputs())
+	if err != nil {
+		// A model whose inputs cannot be synthesised is served without a
+		// warm-up rather than refused.
+		return nil
+	}
+	_, err = m.Predictor().Predict(ctx, inputs, nil)
+	var inErr *flavors.InputError
+	if errors.As(err, &inErr) {
+		return nil
+	}
+	return err
+}
+
+// zeroInputs builds one all-zero tensor per model input, with dynamic
+// dimensions of size 1.
+func zeroInputs(infos []flavors.TensorInfo) ([]*flavors.Tensor, error) {
+	ts := make([]*flavors.Tensor, 0, len(infos))
+	for _, in := range infos {
+		shape := make([]int64, len(in.Shape))
+		for i, d := range in.Shape {
+			shape[i] = max(d, 1)
+		}
+		data, err := flavors.MakeSlice(in.DType, int(flavors.NumElements(shape)))
+		if err != nil {
+			return nil, err
+		}
+		ts = append(ts, &flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data})
+	}
+	return ts, nil
+}
+
+// Close releases the model's runtime resources.
+func (m *Model) Close() error { return m.Predictor().Close() }

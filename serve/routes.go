@@ -1,0 +1,245 @@
+package serve
+
+import (
+	"bytes"
+	"context"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/berthml/berth/api/scoring"
+	"github.com/berthml/berth/flavors"
+)
+
+// The protocol label of the request metrics.
+const (
+	protoMLflow = "mlflow"
+	protoV2     = "v2"
+	protoV1     = "v1"
+)
+
+func init() { gin.SetMode(gin.ReleaseMode) }
+
+func (s *Server) routes() *gin.Engine {
+	r := gin.New()
+	r.HandleMethodNotAllowed = true
+	r.ContextWithFallback = true
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, s.recovered))
+	if s.opts.accessLog != nil {
+		r.Use(s.logRequests)
+	}
+
+	// MLflow scoring protocol.
+	r.GET("/ping", s.health)
+	r.GET("/health", s.health)
+	r.GET("/version", s.version)
+	auth := r.Group("/", s.authorize)
+	auth.POST("/invocations", s.handle(protoMLflow, s.invocations))
+	auth.POST("/models/:model/invocations", s.handle(protoMLflow, s.invocations))
+
+	// Open Inference Protocol v2.
+	r.GET("/v2", s.serverMetadata)
+	r.GET("/v2/health/live", s.live)
+	r.GET("/v2/health/ready", s.readyV2)
+	v2 := r.Group("/v2/models/:model", s.authorize)
+	v2.GET("", s.modelMetadata)
+	v2.GET("/ready", s.modelReady)
+	v2.POST("/infer", s.handle(protoV2, s.infer))
+	v2.GET("/versions/:version", s.modelMetadata)
+	v2.GET("/versions/:version/ready", s.modelReady)
+	v2.POST("/versions/:version/infer", s.handle(protoV2, s.infer))
+
+	// KServe V1: /v1/models/{m} and /v1/models/{m}:predict.
+	v1 := r.Group("/v1/models", s.authorize)
+	v1.GET("/:model", s.modelStatusV1)
+	v1.POST("/:model", s.handle(protoV1, s.predictV1))
+
+	r.GET("/metrics", gin.WrapH(s.metricsHandler()))
+
+	r.NoRoute(func(c *gin.Context) {
+		s.writeError(c, protocolOf(c.Request.URL.Path), &routeError{http.StatusNotFound,
+			"no route for " + c.Request.Method + " " + c.Request.URL.Path})
+	})
+	r.NoMethod(func(c *gin.Context) {
+		s.writeError(c, protocolOf(c.Request.URL.Path), &routeError{http.StatusMethodNotAllowed,
+			"method " + c.Request.Method + " is not allowed on " + c.Request.URL.Path})
+	})
+	return r
+}
+
+// protocolOf tells which error JSON a path's clients expect.
+func protocolOf(path string) string {
+	switch {
+	case strings.HasPrefix(path, "/v2"):
+		return protoV2
+	case strings.HasPrefix(path, "/v1"):
+		return protoV1
+	}
+	return protoMLflow
+}
+
+// handle wraps a scoring handler: it writes the handler's error in the
+// protocol's format and records the request's metrics.
+func (s *Server) handle(proto string, h func(c *gin.Context) (*Model, error)) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		if s.opts.timeout > 0 {
+			ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.timeout)
+			defer cancel()
+			c.Request = c.Request.WithContext(ctx)
+		}
+		m, err := h(c)
+		if err != nil {
+			s.writeError(c, proto, err)
+		}
+		var name, version string
+		if m != nil {
+			name, version = m.Name, m.Version
+			c.Set("model", name)
+		}
+		s.metrics.requests.WithLabelValues(name, version, proto, strconv.Itoa(c.Writer.Status())).Inc()
+		s.metrics.requestTime.WithLabelValues(name, version, proto).Observe(time.Since(start).Seconds())
+	}
+}
+
+// track counts a request in flight for m until the returned func runs.
+func (s *Server) track(m *Model) func() {
+	g := s.metrics.inFlight.WithLabelValues(m.Name, m.Version)
+	g.Inc()
+	return g.Dec
+}
+
+// predict runs m within the request's deadline. The runtime cannot always
+// be interrupted mid-run, so a run past the deadline is left to finish in
+// the background while the client gets 504 at once.
+func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
+	start := time.Now()
+	defer func() {
+		s.metrics.inferenceTime.WithLabelValues(m.Name, m.Version).Observe(time.Since(start).Seconds())
+	}()
+	if _, ok := ctx.Deadline(); !ok {
+		return m.Predictor().Predict(ctx, inputs, outputs)
+	}
+	type result struct {
+		outs []*flavors.Tensor
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		outs, err := m.Predictor().Predict(ctx, inputs, outputs)
+		done <- result{outs, err}
+	}()
+	select {
+	case r := <-done:
+		if r.err != nil && ctx.Err() != nil {
+			return nil, ErrTimeout
+		}
+		return r.outs, r.err
+	case <-ctx.Done():
+		return nil, ErrTimeout
+	}
+}
+
+var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// readBody reads the request body up to the server's limit. The returned
+// release func gives the buffer back; the body must not be used after it.
+func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
+	if c.Request.ContentLength > s.opts.bodyLimit {
+		return nil, func() {}, s.tooLarge(&http.MaxBytesError{Limit: s.opts.bodyLimit})
+	}
+	buf := bufPool.Get().(*bytes.Buffer)
+	buf.Reset()
+	release := func() {
+		if buf.Cap() <= 1<<20 {
+			bufPool.Put(buf)
+		}
+	}
+	if c.Request.ContentLength > 0 {
+		buf.Grow(int(c.Request.ContentLength))
+	}
+	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
+	if err != nil {
+		release()
+		var tooLarge *http.MaxBytesError
+		if errors.As(err, &tooLarge) {
+			return nil, func() {}, s.tooLarge(err)
+		}
+		return nil, func() {}, &scoring.Error{Code: scoring.CodeBadRequest, Message: "reading the request body: " + err.Error()}
+	}
+	return buf.Bytes(), release, nil
+}
+
+// tooLarge says what the limit is and how to raise it.
+func (s *Server) tooLarge(err error) error {
+	return fmt.Errorf("the request body is larger than the server's limit of %d bytes (berth serve --body-limit): %w",
+		s.opts.bodyLimit, err)
+}
+
+// authorize checks the bearer token when the server has one.
+func (s *Server) authorize(c *gin.Context) {
+	if s.opts.token == "" {
+		return
+	}
+	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.token)) != 1 {
+		c.Header("WWW-Authenticate", `Bearer realm="berth"`)
+		s.writeError(c, protocolOf(c.Request.URL.Path), ErrUnauthorized)
+		c.Abort()
+	}
+}
+
+// recovered answers 500 for a handler that panicked, and keeps serving.
+func (s *Server) recovered(c *gin.Context, err any) {
+	s.opts.logger.Error("handler panicked", "path", c.Request.URL.Path, "panic", err)
+	s.writeError(c, protocolOf(c.Request.URL.Path), errors.New("internal error"))
+	c.Abort()
+}
+
+// logRequests writes one access-log line per request.
+func (s *Server) logRequests(c *gin.Context) {
+	start := time.Now()
+	c.Next()
+	model, _ := c.Get("model")
+	s.opts.accessLog.LogAttrs(c.Request.Context(), slog.LevelInfo, "request",
+		slog.String("method", c.Request.Method),
+		slog.String("path", c.Request.URL.Path),
+		slog.Int("status", c.Writer.Status()),
+		slog.Int("bytes", c.Writer.Size()),
+		slog.Duration("duration", time.Since(start)),
+		slog.String("remote", c.ClientIP()),
+		slog.Any("model", model),
+	)
+}
+
+// writeError writes err in the protocol's error format, with the status
+// httpStatus gives it.
+func (s *Server) writeError(c *gin.Context, proto string, err error) {
+	status, code := httpStatus(err)
+	msg := err.Error()
+	var scoreErr *scoring.Error
+	if errors.As(err, &scoreErr) {
+		msg = scoreErr.Message // Error() repeats the code that error_code carries
+	}
+	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout {
+		s.opts.logger.Error("request failed", "path", c.Request.URL.Path, "error", err)
+	}
+	var mediaErr *scoring.MediaTypeError
+	switch {
+	case proto == protoMLflow && errors.As(err, &mediaErr):
+		c.Data(status, "text/plain; charset=utf-8", []byte(msg))
+	case proto == protoMLflow:
+		c.JSON(status, scoring.ErrorResponse{ErrorCode: code, Message: msg})
+	default:
+		c.JSON(status, gin.H{"error": msg})
+	}
+}

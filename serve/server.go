@@ -1,0 +1,184 @@
+package serve
+
+import (
+	"log/slog"
+	"net/http"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+)
+
+// Server answers MLflow's scoring protocol, the Open Inference Protocol v2
+// and KServe's V1 protocol for one or more models, and exposes Prometheus
+// metrics.
+type Server struct {
+	opts    options
+	metrics *Metrics
+	engine  *gin.Engine
+
+	mu       sync.RWMutex
+	models   map[string]*Model
+	order    []string // names in the order they were added
+	fallback string   // the model /invocations goes to
+	ready    atomic.Bool
+}
+
+type options struct {
+	logger          *slog.Logger
+	accessLog       *slog.Logger
+	registerer      prometheus.Registerer
+	gatherer        prometheus.Gatherer
+	bodyLimit       int64
+	timeout         time.Duration
+	shutdownTimeout time.Duration
+	token           string
+	defaultModel    string
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+// WithLogger sets the server's logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithAccessLog logs one line per request to l. Default: no access log.
+func WithAccessLog(l *slog.Logger) Option { return func(o *options) { o.accessLog = l } }
+
+// WithRegistry registers the server's metrics with reg and serves what g
+// gathers at /metrics. Default: a fresh registry with the Go and process
+// collectors.
+func WithRegistry(reg prometheus.Registerer, g prometheus.Gatherer) Option {
+	return func(o *options) { o.registerer, o.gatherer = reg, g }
+}
+
+// WithBodyLimit caps request bodies at n bytes; larger ones get 413.
+// Default: 100 MiB.
+func WithBodyLimit(n int64) Option { return func(o *options) { o.bodyLimit = n } }
+
+// WithTimeout answers 504 to a scoring request still running after d.
+// Zero disables the limit. Default: 60s (MLflow's gunicorn timeout).
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithShutdownTimeout bounds how long a graceful shutdown waits for requests
+// in flight. Default: 30s.
+func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.shutdownTimeout = d } }
+
+// WithToken requires "Authorization: Bearer token" on scoring and model
+// routes. Health, version and metrics stay open. Default: no token.
+func WithToken(token string) Option { return func(o *options) { o.token = token } }
+
+// WithDefaultModel names the model that /invocations scores. Default: the
+// first model added.
+func WithDefaultModel(name string) Option { return func(o *options) { o.defaultModel = name } }
+
+// New returns a server with no models; add them with Add and call
+// MarkReady once they are all loaded.
+func New(opts ...Option) *Server {
+	o := options{
+		bodyLimit:       100 << 20,
+		timeout:         60 * time.Second,
+		shutdownTimeout: 30 * time.Second,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	if o.registerer == nil {
+		reg := prometheus.NewRegistry()
+		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		o.registerer, o.gatherer = reg, reg
+	}
+	s := &Server{opts: o, metrics: NewMetrics(o.registerer), models: map[string]*Model{}}
+	s.engine = s.routes()
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.engine }
+
+// Add serves m under m.Name, replacing a model of the same name: requests
+// in flight finish on the model they started with.
+func (s *Server) Add(m *Model) {
+	s.mu.Lock()
+	old, replaced := s.models[m.Name]
+	s.models[m.Name] = m
+	if !replaced {
+		s.order = append(s.order, m.Name)
+	}
+	if s.fallback == "" && (s.opts.defaultModel == "" || s.opts.defaultModel == m.Name) {
+		s.fallback = m.Name
+	}
+	s.mu.Unlock()
+
+	if replaced {
+		s.metrics.info.DeletePartialMatch(prometheus.Labels{"model": old.Name, "version": old.Version})
+		s.metrics.ready.DeleteLabelValues(old.Name, old.Version)
+	}
+	s.metrics.loadTime.WithLabelValues(m.Name, m.Version).Set(m.LoadTime.Seconds())
+	s.metrics.info.WithLabelValues(m.Name, m.Version, m.Flavor, m.Source, m.signatureKind()).Set(1)
+	s.metrics.ready.WithLabelValues(m.Name, m.Version).Set(1)
+}
+
+// MarkReady makes the health routes answer 200: call it once every model
+// given at start-up is loaded and warmed up.
+func (s *Server) MarkReady() { s.ready.Store(true) }
+
+// Ready reports whether MarkReady was called.
+func (s *Server) Ready() bool { return s.ready.Load() }
+
+// Models returns the served models in the order they were added.
+func (s *Server) Models() []*Model {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	ms := make([]*Model, 0, len(s.order))
+	for _, n := range s.order {
+		ms = append(ms, s.models[n])
+	}
+	return ms
+}
+
+// Close releases every model's runtime resources.
+func (s *Server) Close() error {
+	var first error
+	for _, m := range s.Models() {
+		if err := m.Close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// model finds a served model by name and, when version is not empty, by
+// version; name "" is the default model.
+func (s *Server) model(name, version string) (*Model, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if name == "" {
+		name = s.fallback
+	}
+	m, ok := s.models[name]
+	if !ok || (version != "" && version != m.Version) {
+		served := make([]string, 0, len(s.models))
+		for n := range s.models {
+			served = append(served, n)
+		}
+		sort.Strings(served)
+		if !s.ready.Load() && len(served) == 0 {
+			return nil, ErrNotReady
+		}
+		return nil, &ModelNotFoundError{Name: name, Version: version, Served: served}
+	}
+	return m, nil
+}
+
+// metricsHandler serves the gathered metrics.
+func (s *Server) metricsHandler() http.Handler {
+	return promhttp.HandlerFor(s.opts.gatherer, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.opts.logger.Handler(), slog.LevelError)})
+}

@@ -1,0 +1,143 @@
+package serve
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/berthml/berth/api/oip"
+	"github.com/berthml/berth/internal/buildinfo"
+)
+
+// platform is what model metadata reports, in Triton's naming.
+const platform = "onnxruntime_onnx"
+
+func (s *Server) serverMetadata(c *gin.Context) {
+	c.JSON(http.StatusOK, oip.ServerMetadata{
+		Name:       "berth",
+		Version:    buildinfo.Version,
+		Extensions: []string{"binary_tensor_data"},
+	})
+}
+
+func (s *Server) live(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"live": true}) }
+
+func (s *Server) readyV2(c *gin.Context) {
+	if !s.Ready() {
+		c.JSON(http.StatusServiceUnavailable, gin.H{"ready": false})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"ready": true})
+}
+
+func (s *Server) modelMetadata(c *gin.Context) {
+	m, err := s.model(c.Param("model"), c.Param("version"))
+	if err != nil {
+		s.writeError(c, protoV2, err)
+		return
+	}
+	inputs, err := oip.MetadataTensors(m.Predictor().Inputs())
+	if err != nil {
+		s.writeError(c, protoV2, err)
+		return
+	}
+	outputs, err := oip.MetadataTensors(m.Predictor().Outputs())
+	if err != nil {
+		s.writeError(c, protoV2, err)
+		return
+	}
+	c.JSON(http.StatusOK, oip.ModelMetadata{
+		Name:     m.Name,
+		Versions: []string{m.Version},
+		Platform: platform,
+		Inputs:   inputs,
+		Outputs:  outputs,
+	})
+}
+
+func (s *Server) modelReady(c *gin.Context) {
+	m, err := s.model(c.Param("model"), c.Param("version"))
+	if err != nil {
+		s.writeError(c, protoV2, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"name": m.Name, "ready": true})
+}
+
+// infer scores a request in the Open Inference Protocol, with JSON tensors
+// or the binary tensor data extension.
+func (s *Server) infer(c *gin.Context) (*Model, error) {
+	m, err := s.model(c.Param("model"), c.Param("version"))
+	if err != nil {
+		return nil, err
+	}
+	defer s.track(m)()
+	body, release, err := s.readBody(c)
+	if err != nil {
+		return m, err
+	}
+	req, err := oip.DecodeInferRequest(body, c.GetHeader(oip.HeaderInferenceContentLength), m.Predictor().Inputs())
+	release()
+	if err != nil {
+		return m, err
+	}
+	outs, err := s.predict(c.Request.Context(), m, req.Inputs, req.OutputNames())
+	if err != nil {
+		return m, err
+	}
+	out, headerLen, err := oip.EncodeInferResponse(m.Name, m.Version, req.ID, outs, req)
+	if err != nil {
+		return m, err
+	}
+	contentType := "application/json"
+	if headerLen >= 0 {
+		c.Header(oip.HeaderInferenceContentLength, strconv.Itoa(headerLen))
+		contentType = oip.ContentTypeBinary
+	}
+	c.Data(http.StatusOK, contentType, out)
+	return m, nil
+}
+
+// modelStatusV1 answers KServe V1's GET /v1/models/{m}.
+func (s *Server) modelStatusV1(c *gin.Context) {
+	m, err := s.model(c.Param("model"), "")
+	if err != nil {
+		s.writeError(c, protoV1, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"name": m.Name, "ready": true})
+}
+
+// predictV1 answers KServe V1's POST /v1/models/{m}:predict.
+func (s *Server) predictV1(c *gin.Context) (*Model, error) {
+	name, ok := strings.CutSuffix(c.Param("model"), ":predict")
+	if !ok {
+		return nil, &routeError{http.StatusNotFound, "no route for POST " + c.Request.URL.Path + " (did you mean :predict?)"}
+	}
+	m, err := s.model(name, "")
+	if err != nil {
+		return nil, err
+	}
+	defer s.track(m)()
+	body, release, err := s.readBody(c)
+	if err != nil {
+		return m, err
+	}
+	inputs, err := oip.DecodeV1Predict(body, m.Predictor().Inputs())
+	release()
+	if err != nil {
+		return m, err
+	}
+	outs, err := s.predict(c.Request.Context(), m, inputs, nil)
+	if err != nil {
+		return m, err
+	}
+	out, err := oip.EncodeV1Predict(outs)
+	if err != nil {
+		return m, err
+	}
+	c.Data(http.StatusOK, "application/json", out)
+	return m, nil
+}
