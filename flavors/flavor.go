@@ -17,7 +17,8 @@ type Predictor interface {
 	Outputs() []TensorInfo
 	// Predict runs the model on inputs (one per entry of Inputs, matched by
 	// name) and returns the named outputs, or all outputs in the model's
-	// order when outputs is empty.
+	// order when outputs is empty. It returns promptly with ctx's error once
+	// ctx is done: servers rely on that for their per-request timeouts.
 	Predict(ctx context.Context, inputs []*Tensor, outputs []string) ([]*Tensor, error)
 	// Close releases the runtime's resources.
 	Close() error

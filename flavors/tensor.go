@@ -87,11 +87,11 @@ func (t *Tensor) Len() int {
 // Validate reports whether Data has the Go type and length that DType and
 // Shape call for.
 func (t *Tensor) Validate() error {
-	want, err := MakeSlice(t.DType, 0)
-	if err != nil {
-		return err
-	}
-	if fmt.Sprintf("%T", want) != fmt.Sprintf("%T", t.Data) {
+	if !dataFits(t.DType, t.Data) {
+		want, err := MakeSlice(t.DType, 0)
+		if err != nil {
+			return fmt.Errorf("tensor %q: %w", t.Name, err)
+		}
 		return fmt.Errorf("tensor %q: data is %T, want %T for %s", t.Name, t.Data, want, t.DType)
 	}
 	for _, d := range t.Shape {
@@ -103,6 +103,39 @@ func (t *Tensor) Validate() error {
 		return fmt.Errorf("tensor %q: shape %v holds %d elements, data has %d", t.Name, t.Shape, n, t.Len())
 	}
 	return nil
+}
+
+// dataFits reports whether data is the Go slice type of dtype.
+func dataFits(dtype DType, data any) bool {
+	switch data.(type) {
+	case []float32:
+		return dtype == Float32 || dtype == Float16 || dtype == BFloat16
+	case []float64:
+		return dtype == Float64
+	case []int8:
+		return dtype == Int8
+	case []int16:
+		return dtype == Int16
+	case []int32:
+		return dtype == Int32
+	case []int64:
+		return dtype == Int64
+	case []uint8:
+		return dtype == Uint8
+	case []uint16:
+		return dtype == Uint16
+	case []uint32:
+		return dtype == Uint32
+	case []uint64:
+		return dtype == Uint64
+	case []bool:
+		return dtype == Bool
+	case []string:
+		return dtype == String
+	case []map[string]float32:
+		return dtype == Map
+	}
+	return false
 }
 
 // MakeSlice returns a new slice of n zero elements of dtype's Go type.

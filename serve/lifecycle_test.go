@@ -37,7 +37,11 @@ func (p *slowPredictor) Predict(ctx context.Context, in []*flavors.Tensor, _ []s
 	if p.started != nil {
 		p.once.Do(func() { close(p.started) })
 	}
-	time.Sleep(p.delay)
+	select {
+	case <-time.After(p.delay):
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
 	return []*flavors.Tensor{{Name: "y", DType: flavors.Float32, Shape: in[0].Shape, Data: in[0].Data}}, nil
 }
 func (p *slowPredictor) Close() error { return nil }

@@ -69,3 +69,31 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	}
 	return m
 }
+
+// observers are one model's metric children, looked up once when the model
+// is added rather than on every request.
+type observers struct {
+	inference prometheus.Observer
+	inFlight  prometheus.Gauge
+	protocol  map[string]protocolObservers
+}
+
+type protocolObservers struct {
+	ok       prometheus.Counter // requests answered 200; other codes are looked up
+	duration prometheus.Observer
+}
+
+func (m *Metrics) observersFor(model, version string) observers {
+	o := observers{
+		inference: m.inferenceTime.WithLabelValues(model, version),
+		inFlight:  m.inFlight.WithLabelValues(model, version),
+		protocol:  map[string]protocolObservers{},
+	}
+	for _, p := range []string{protoMLflow, protoV2, protoV1} {
+		o.protocol[p] = protocolObservers{
+			ok:       m.requests.WithLabelValues(model, version, p, "200"),
+			duration: m.requestTime.WithLabelValues(model, version, p),
+		}
+	}
+	return o
+}

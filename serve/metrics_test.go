@@ -23,12 +23,17 @@ func TestMetrics(t *testing.T) {
 	want := `
 # HELP berth_requests_total Scoring requests answered, by model, version, protocol and HTTP status code.
 # TYPE berth_requests_total counter
+berth_requests_total{code="200",model="diabetes",protocol="mlflow",version="1"} 0
+berth_requests_total{code="200",model="diabetes",protocol="v1",version="1"} 0
+berth_requests_total{code="200",model="diabetes",protocol="v2",version="1"} 0
 berth_requests_total{code="200",model="iris",protocol="mlflow",version="1"} 2
-berth_requests_total{code="400",model="iris",protocol="mlflow",version="1"} 1
+berth_requests_total{code="200",model="iris",protocol="v1",version="1"} 0
 berth_requests_total{code="200",model="iris",protocol="v2",version="1"} 1
+berth_requests_total{code="400",model="iris",protocol="mlflow",version="1"} 1
 berth_requests_total{code="404",model="",protocol="v2",version=""} 1
 # HELP berth_requests_in_flight Scoring requests being handled now.
 # TYPE berth_requests_in_flight gauge
+berth_requests_in_flight{model="diabetes",version="1"} 0
 berth_requests_in_flight{model="iris",version="1"} 0
 # HELP berth_model_ready 1 when the model is loaded, warmed up and accepting requests, else 0.
 # TYPE berth_model_ready gauge
@@ -39,11 +44,11 @@ berth_model_ready{model="iris",version="1"} 1
 		"berth_requests_total", "berth_requests_in_flight", "berth_model_ready"); err != nil {
 		t.Error(err)
 	}
-	if n := testutil.CollectAndCount(ts.reg, "berth_request_duration_seconds"); n != 3 {
-		t.Errorf("request duration series = %d, want 3 (iris mlflow, iris v2, unknown model v2)", n)
+	if n := testutil.CollectAndCount(ts.reg, "berth_request_duration_seconds"); n != 7 {
+		t.Errorf("request duration series = %d, want 7 (3 protocols × 2 models, and the unknown model)", n)
 	}
-	if n := testutil.CollectAndCount(ts.reg, "berth_inference_duration_seconds"); n != 1 {
-		t.Errorf("inference duration series = %d, want 1", n)
+	if n := testutil.CollectAndCount(ts.reg, "berth_inference_duration_seconds"); n != 2 {
+		t.Errorf("inference duration series = %d, want 2", n)
 	}
 	if n := testutil.CollectAndCount(ts.reg, "berth_model_info"); n != 2 {
 		t.Errorf("model_info series = %d, want 2", n)

@@ -21,6 +21,7 @@ type Model struct {
 
 	Loaded   *flavors.Loaded
 	decoder  *scoring.Decoder
+	obs      observers // set by Server.Add
 	LoadTime time.Duration
 }
 

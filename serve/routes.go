@@ -101,52 +101,39 @@ func (s *Server) handle(proto string, h func(c *gin.Context) (*Model, error)) gi
 		if err != nil {
 			s.writeError(c, proto, err)
 		}
-		var name, version string
-		if m != nil {
-			name, version = m.Name, m.Version
-			c.Set("model", name)
+		if m == nil {
+			s.metrics.requests.WithLabelValues("", "", proto, strconv.Itoa(c.Writer.Status())).Inc()
+			s.metrics.requestTime.WithLabelValues("", "", proto).Observe(time.Since(start).Seconds())
+			return
 		}
-		s.metrics.requests.WithLabelValues(name, version, proto, strconv.Itoa(c.Writer.Status())).Inc()
-		s.metrics.requestTime.WithLabelValues(name, version, proto).Observe(time.Since(start).Seconds())
+		c.Set("model", m.Name)
+		o := m.obs.protocol[proto]
+		if code := c.Writer.Status(); code == http.StatusOK {
+			o.ok.Inc()
+		} else {
+			s.metrics.requests.WithLabelValues(m.Name, m.Version, proto, strconv.Itoa(code)).Inc()
+		}
+		o.duration.Observe(time.Since(start).Seconds())
 	}
 }
 
 // track counts a request in flight for m until the returned func runs.
 func (s *Server) track(m *Model) func() {
-	g := s.metrics.inFlight.WithLabelValues(m.Name, m.Version)
-	g.Inc()
-	return g.Dec
+	m.obs.inFlight.Inc()
+	return m.obs.inFlight.Dec
 }
 
-// predict runs m within the request's deadline. The runtime cannot always
-// be interrupted mid-run, so a run past the deadline is left to finish in
-// the background while the client gets 504 at once.
+// predict runs m within the request's deadline. Predictors stop when their
+// ctx is done (ONNX Runtime through its terminate flag), so a run past the
+// deadline ends at the deadline and the client gets 504.
 func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
 	start := time.Now()
-	defer func() {
-		s.metrics.inferenceTime.WithLabelValues(m.Name, m.Version).Observe(time.Since(start).Seconds())
-	}()
-	if _, ok := ctx.Deadline(); !ok {
-		return m.Predictor().Predict(ctx, inputs, outputs)
+	outs, err := m.Predictor().Predict(ctx, inputs, outputs)
+	m.obs.inference.Observe(time.Since(start).Seconds())
+	if err != nil && ctx.Err() != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
 	}
-	type result struct {
-		outs []*flavors.Tensor
-		err  error
-	}
-	done := make(chan result, 1)
-	go func() {
-		outs, err := m.Predictor().Predict(ctx, inputs, outputs)
-		done <- result{outs, err}
-	}()
-	select {
-	case r := <-done:
-		if r.err != nil && ctx.Err() != nil {
-			return nil, ErrTimeout
-		}
-		return r.outs, r.err
-	case <-ctx.Done():
-		return nil, ErrTimeout
-	}
+	return outs, err
 }
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}

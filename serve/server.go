@@ -106,6 +106,7 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // Add serves m under m.Name, replacing a model of the same name: requests
 // in flight finish on the model they started with.
 func (s *Server) Add(m *Model) {
+	m.obs = s.metrics.observersFor(m.Name, m.Version)
 	s.mu.Lock()
 	old, replaced := s.models[m.Name]
 	s.models[m.Name] = m

@@ -118,6 +118,20 @@ func TestSessionOptionsApplied(t *testing.T) {
 	}
 }
 
+// TestServingDefaults: settings the MLmodel leaves unset get berth's serving
+// defaults (one intra-op thread, no spinning); settings it makes win.
+func TestServingDefaults(t *testing.T) {
+	sc := load(t, "example_dynamic_axes.onnx", nil).SessionConfig()
+	if sc.IntraOpThreads != onnx.DefaultIntraOpThreads || sc.ConfigEntries["session.intra_op.allow_spinning"] != "0" {
+		t.Errorf("unset MLmodel: config = %+v, want 1 intra-op thread and spinning off", sc)
+	}
+	sc = load(t, "example_dynamic_axes.onnx", map[string]any{"onnx_session_options": map[string]any{
+		"intra_op_num_threads": 2, "extra_session_config": map[string]any{"session.intra_op.allow_spinning": "1"}}}).SessionConfig()
+	if sc.IntraOpThreads != 2 || sc.ConfigEntries["session.intra_op.allow_spinning"] != "1" {
+		t.Errorf("MLmodel's own settings: config = %+v, want them kept", sc)
+	}
+}
+
 // TestProviderFallback asks for GPU providers on the CPU-only library: each
 // is logged as unavailable and the model still loads and runs on CPU.
 func TestProviderFallback(t *testing.T) {

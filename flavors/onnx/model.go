@@ -76,6 +76,7 @@ func Load(ctx context.Context, m *flavors.Model, lo flavors.LoadOptions, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("loading onnx model %s: %w", path, err)
 	}
+	sc = servingDefaults(sc)
 	for _, o := range opts {
 		o(&sc)
 	}
