@@ -1,0 +1,201 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/berthml/berth/internal/ortest"
+)
+
+func TestParseModelArgs(t *testing.T) {
+	cases := []struct {
+		args    []string
+		want    []modelArg
+		wantErr string
+	}{
+		{args: []string{"models/iris"}, want: []modelArg{{"iris", "models/iris"}}},
+		{args: []string{"models/iris/"}, want: []modelArg{{"iris", "models/iris/"}}},
+		{args: []string{"a=models/iris", "b=models/iris"}, want: []modelArg{{"a", "models/iris"}, {"b", "models/iris"}}},
+		{args: []string{"x/iris", "y/iris"}, wantErr: "given twice"},
+		{args: []string{"iris="}, wantErr: "no model"},
+		{args: []string{"bad name=dir"}, wantErr: "must be letters"},
+		{args: []string{"=dir"}, wantErr: "must be letters"},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			got, err := parseModelArgs(c.args)
+			if c.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+					t.Fatalf("err = %v, want %q", err, c.wantErr)
+				}
+				return
+			}
+			if err != nil || len(got) != len(c.want) {
+				t.Fatalf("got %v, %v", got, err)
+			}
+			for i := range got {
+				if got[i] != c.want[i] {
+					t.Errorf("arg %d = %v, want %v", i, got[i], c.want[i])
+				}
+			}
+		})
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	good := map[string]int64{"100": 100, "1KiB": 1024, "100MiB": 100 << 20, "2GiB": 2 << 30, "5MB": 5e6, " 3 KiB ": 3072}
+	for in, want := range good {
+		var b byteSize
+		if err := b.Set(in); err != nil || int64(b) != want {
+			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
+		}
+	}
+	for _, in := range []string{"", "x", "-1", "0", "1.5MiB", "10TiB"} {
+		var b byteSize
+		if err := b.Set(in); err == nil {
+			t.Errorf("Set(%q) accepted %d", in, b)
+		}
+	}
+}
+
+func TestEnvDefaultsFlagsWin(t *testing.T) {
+	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	port := fs.String("port", "8080", "")
+	host := fs.String("host", "127.0.0.1", "")
+	timeout := fs.Duration("timeout", time.Minute, "")
+	if err := fs.Parse([]string{"--port", "9000"}); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"BERTH_PORT": "7000", "BERTH_HOST": "0.0.0.0", "BERTH_TIMEOUT": "5s"}
+	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
+	if err := applyEnv(fs, lookup); err != nil {
+		t.Fatal(err)
+	}
+	if *port != "9000" || *host != "0.0.0.0" || *timeout != 5*time.Second {
+		t.Errorf("port %s host %s timeout %s: want the flag's 9000, env's 0.0.0.0 and 5s", *port, *host, *timeout)
+	}
+	env["BERTH_TIMEOUT"] = "soon"
+	fs2 := pflag.NewFlagSet("t", pflag.ContinueOnError)
+	fs2.Duration("timeout", time.Minute, "")
+	if err := applyEnv(fs2, lookup); err == nil || !strings.Contains(err.Error(), "BERTH_TIMEOUT") {
+		t.Errorf("bad env value: err = %v, want one naming BERTH_TIMEOUT", err)
+	}
+}
+
+// buildBerth compiles the berth binary once per test run.
+func buildBerth(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "berth")
+	cmd := exec.Command("go", "build", "-o", bin, ".")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+var readyLine = regexp.MustCompile(`msg=ready addr=(http://\S+)`)
+
+// TestServeCommand runs the real binary: it serves a model, answers, and
+// on SIGTERM exits 0.
+func TestServeCommand(t *testing.T) {
+	lib := ortest.Init(t)
+	bin := buildBerth(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, "serve", "iris=../../testdata/models/iris_logreg",
+		"diabetes=../../testdata/models/diabetes_linreg", "--port", "0", "--ort-lib", lib, "--access-log")
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	lines := make(chan string, 100)
+	go func() {
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	var url string
+	for url == "" {
+		select {
+		case l, ok := <-lines:
+			if !ok {
+				t.Fatal("berth serve exited before it was ready")
+			}
+			if m := readyLine.FindStringSubmatch(l); m != nil {
+				url = m[1]
+			}
+		case <-ctx.Done():
+			t.Fatal("berth serve never said it was ready")
+		}
+	}
+	resp, err := http.Post(url+"/invocations", "application/json", strings.NewReader(
+		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"label":0`) {
+		t.Fatalf("POST /invocations = %d %s", resp.StatusCode, body)
+	}
+	if err := cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	var logged []string
+	for l := range lines {
+		logged = append(logged, l)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("after SIGTERM: %v\n%s", err, strings.Join(logged, "\n"))
+	}
+	all := strings.Join(logged, "\n")
+	if !strings.Contains(all, "path=/invocations status=200") || !strings.Contains(all, "shutting down") {
+		t.Errorf("expected an access-log line and a shutdown line:\n%s", all)
+	}
+}
+
+func TestServeCommandErrors(t *testing.T) {
+	lib := ortest.Init(t)
+	bin := buildBerth(t)
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no ONNX Runtime", []string{"serve", "../../testdata/models/iris_logreg", "--ort-lib", "/nonexistent/libonnxruntime.so"}, "make ort"},
+		{"unsupported flavor", []string{"serve", "../../testdata/models/pyfunc_only", "--port", "0", "--ort-lib", lib}, "python_function"},
+		{"not a model", []string{"serve", "../../testdata", "--port", "0", "--ort-lib", lib}, "MLmodel"},
+		{"unknown default", []string{"serve", "../../testdata/models/iris_logreg", "--default", "x", "--ort-lib", lib}, "--default"},
+		{"bad body limit", []string{"serve", "m", "--body-limit", "lots"}, "body-limit"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cmd := exec.Command(bin, c.args...)
+			cmd.Env = append(os.Environ(), "BERTH_ORT_LIB=")
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("exit 0, want a failure:\n%s", out)
+			}
+			if !strings.Contains(string(out), c.want) {
+				t.Errorf("output does not mention %q:\n%s", c.want, out)
+			}
+		})
+	}
+}
