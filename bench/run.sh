@@ -3,4 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 go build -o bin/floor ./bench/cmd/floor
-go run ./bench/cmd/berthbench -berth bin/berth -floor bin/floor "$@"
+go build -o bin/barebones ./bench/cmd/barebones
+go run ./bench/cmd/berthbench -berth bin/berth -floor bin/floor -barebones bin/barebones "$@"

@@ -18,7 +18,8 @@ import (
 )
 
 type config struct {
-	berth, floor, model, ortLib string
+	berth, floor, barebones     string
+	model, ortLib               string
 	duration                    time.Duration
 	conc                        []int
 	starts                      int
@@ -29,6 +30,7 @@ func main() {
 	var conc string
 	flag.StringVar(&c.berth, "berth", "bin/berth", "berth binary")
 	flag.StringVar(&c.floor, "floor", "bin/floor", "floor server binary")
+	flag.StringVar(&c.barebones, "barebones", "bin/barebones", "bare-bones Go + ONNX Runtime server binary")
 	flag.StringVar(&c.model, "model", "testdata/models/iris_logreg", "model directory")
 	flag.StringVar(&c.ortLib, "ort-lib", "", "libonnxruntime.so (default: the cache)")
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "how long each cell of the table runs")
@@ -69,6 +71,12 @@ func run(ctx context.Context, c config) error {
 		return fmt.Errorf("starting the floor server: %w", err)
 	}
 	defer floor.stop()
+	bare, err := startServer(ctx, []string{c.barebones, "-addr", "127.0.0.1:18904", "-model", c.model, "-ort-lib", c.ortLib},
+		"http://127.0.0.1:18904/ping")
+	if err != nil {
+		return fmt.Errorf("starting the bare-bones server: %w", err)
+	}
+	defer bare.stop()
 	berth, err := startServer(ctx, []string{c.berth, "serve", "iris=" + c.model, "--port", "18902", "--ort-lib", c.ortLib},
 		"http://127.0.0.1:18902/v2/health/ready")
 	if err != nil {
@@ -80,6 +88,7 @@ func run(ctx context.Context, c config) error {
 	for _, n := range c.conc {
 		for _, t := range []struct{ name, url, body string }{
 			{"floor: net/http JSON, no model", "http://127.0.0.1:18901/invocations", splitBody},
+			{"bare-bones Go + ONNX Runtime server", "http://127.0.0.1:18904/invocations", splitBody},
 			{"berth /invocations", "http://127.0.0.1:18902/invocations", splitBody},
 			{"berth /v2/models/iris/infer", "http://127.0.0.1:18902/v2/models/iris/infer", v2Body},
 		} {
@@ -93,6 +102,7 @@ func run(ctx context.Context, c config) error {
 		}
 	}
 	berth.stop()
+	bare.stop()
 	floor.stop()
 
 	for _, n := range c.conc {

@@ -31,8 +31,8 @@ func printTable(w io.Writer, rows []row, ready time.Duration, c config) {
 	fmt.Fprintf(w, "\nstart to ready (exec → 200 on /v2/health/ready, model loaded and warmed up), median of %d: %s (target < 100 ms)\n", c.starts, ms(ready))
 	maxConc := c.conc[len(c.conc)-1]
 	for _, r := range rows {
-		if r.conc == maxConc && r.target == "berth /invocations" && floor[maxConc] > 0 {
-			fmt.Fprintf(w, "berth /invocations at concurrency %d: %.0f%% of the floor (target ≥ 60%%)\n", maxConc, 100*r.rps/floor[maxConc])
+		if r.conc == maxConc && floor[maxConc] > 0 && (r.target == "berth /invocations" || r.target == "bare-bones Go + ONNX Runtime server") {
+			fmt.Fprintf(w, "%s at concurrency %d: %.0f%% of the floor\n", r.target, maxConc, 100*r.rps/floor[maxConc])
 		}
 	}
 }
