@@ -1,11 +1,12 @@
 package oip
 
 import (
+	"github.com/berthml/berth/internal/jsonw"
+
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
-	"unicode/utf8"
 
 	"github.com/berthml/berth/flavors"
 )
@@ -40,14 +41,14 @@ func EncodeInferResponse(modelName, version, id string, outputs []*flavors.Tenso
 	}
 	b := make([]byte, 0, est+len(bin))
 	b = append(b, `{"model_name":`...)
-	b = appendString(b, modelName)
+	b = jsonw.AppendString(b, modelName)
 	if version != "" {
 		b = append(b, `,"model_version":`...)
-		b = appendString(b, version)
+		b = jsonw.AppendString(b, version)
 	}
 	if id != "" {
 		b = append(b, `,"id":`...)
-		b = appendString(b, id)
+		b = jsonw.AppendString(b, id)
 	}
 	b = append(b, `,"outputs":[`...)
 	for i, t := range outputs {
@@ -88,7 +89,7 @@ func appendOutputHeader(b []byte, t *flavors.Tensor) ([]byte, error) {
 		shape = []int64{int64(t.Len())}
 	}
 	b = append(b, `{"name":`...)
-	b = appendString(b, t.Name)
+	b = jsonw.AppendString(b, t.Name)
 	b = append(b, `,"shape":[`...)
 	for i, d := range shape {
 		if i > 0 {
@@ -143,10 +144,10 @@ func appendElem(b []byte, data any, i int, mapAsString bool) []byte {
 	case []bool:
 		return strconv.AppendBool(b, d[i])
 	case []string:
-		return appendString(b, d[i])
+		return jsonw.AppendString(b, d[i])
 	case []map[string]float32:
 		if mapAsString {
-			return appendString(b, string(appendMapRow(nil, d[i])))
+			return jsonw.AppendString(b, string(appendMapRow(nil, d[i])))
 		}
 		return appendMapRow(b, d[i])
 	}
@@ -195,53 +196,9 @@ func appendMapRow(b []byte, m map[string]float32) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonw.AppendString(b, k)
 		b = append(b, ':')
 		b = appendFloat(b, float64(m[k]), 32)
 	}
 	return append(b, '}')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }

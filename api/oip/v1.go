@@ -1,6 +1,8 @@
 package oip
 
 import (
+	"github.com/berthml/berth/internal/jsonw"
+
 	"fmt"
 	"slices"
 	"unicode/utf8"
@@ -285,7 +287,7 @@ func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, t.Name)
+				b = jsonw.AppendString(b, t.Name)
 				b = append(b, ':')
 				stride := int(flavors.NumElements(t.Shape[1:]))
 				if len(t.Shape) == 1 {

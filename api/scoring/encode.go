@@ -1,12 +1,13 @@
 package scoring
 
 import (
+	"github.com/berthml/berth/internal/jsonw"
+
 	"fmt"
 	"math"
 	"slices"
 	"strconv"
 	"sync"
-	"unicode/utf8"
 
 	"github.com/berthml/berth/flavors"
 )
@@ -138,7 +139,7 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 				if i > 0 {
 					b = append(b, ',')
 				}
-				b = appendString(b, t.Name)
+				b = jsonw.AppendString(b, t.Name)
 				b = append(b, ':')
 				per := int(flavors.NumElements(t.Shape[1:]))
 				b = appendNested(b, els[i], t.Shape[1:], r*per)
@@ -152,7 +153,7 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 			if i > 0 {
 				b = append(b, ',')
 			}
-			b = appendString(b, t.Name)
+			b = jsonw.AppendString(b, t.Name)
 			b = append(b, ':')
 			b = appendTensor(b, t)
 		}
@@ -238,7 +239,7 @@ func newElemWriter(t *flavors.Tensor) elemWriter {
 	case []bool:
 		return func(b []byte, i int) []byte { return strconv.AppendBool(b, d[i]) }
 	case []string:
-		return func(b []byte, i int) []byte { return appendString(b, d[i]) }
+		return func(b []byte, i int) []byte { return jsonw.AppendString(b, d[i]) }
 	case []map[string]float32:
 		return func(b []byte, i int) []byte { return appendMap(b, d[i]) }
 	}
@@ -299,7 +300,7 @@ func appendMap(b []byte, m map[string]float32) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendString(b, k)
+		b = jsonw.AppendString(b, k)
 		b = append(b, ':')
 		b = appendFloat(b, float64(m[k]), 32)
 	}
@@ -314,48 +315,4 @@ func sign(x int64) int64 {
 		return 1
 	}
 	return 0
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendString writes s as a JSON string; invalid UTF-8 becomes U+FFFD.
-func appendString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, "\ufffd"...)
-			i++
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
