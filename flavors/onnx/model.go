@@ -30,7 +30,11 @@ type Model struct {
 
 	mu      sync.RWMutex // held for reading by Predict, for writing by Close
 	session *ort.DynamicAdvancedSession
+	runOpts chan *ort.RunOptions // idle run options, reused across runs
 }
+
+// runOptionsKept is how many idle run options a model keeps for reuse.
+const runOptionsKept = 64
 
 var _ flavors.Predictor = (*Model)(nil)
 
@@ -134,6 +138,7 @@ func open(path string, sc SessionConfig, log *slog.Logger) (*Model, error) {
 		return nil, fmt.Errorf("creating session: %w", err)
 	}
 	m.session = s
+	m.runOpts = make(chan *ort.RunOptions, runOptionsKept)
 	return m, nil
 }
 
@@ -265,6 +270,15 @@ func (m *Model) Close() error {
 	}
 	err := m.session.Destroy()
 	m.session = nil
+	for {
+		select {
+		case ro := <-m.runOpts:
+			ro.Destroy()
+			continue
+		default:
+		}
+		break
+	}
 	if err != nil {
 		return fmt.Errorf("closing onnx session: %w", err)
 	}

@@ -89,27 +89,53 @@ func (m *Model) runOnce(ctx context.Context, in, out []ort.Value) error {
 		}
 		return nil
 	}
-	ro, err := ort.NewRunOptions()
+	ro, err := m.getRunOptions()
 	if err != nil {
 		return fmt.Errorf("creating run options: %w", err)
 	}
-	defer ro.Destroy()
 	terminated := make(chan struct{})
 	stop := context.AfterFunc(ctx, func() {
 		defer close(terminated)
 		ro.Terminate()
 	})
 	err = m.session.RunWithOptions(in, out, ro)
-	if !stop() { // ctx was cancelled: Terminate ran or is running
+	cancelled := !stop()
+	if cancelled { // Terminate ran or is running
 		<-terminated
-		if err != nil {
-			return fmt.Errorf("running onnx model: %w", context.Cause(ctx))
-		}
+	}
+	m.putRunOptions(ro, cancelled)
+	if cancelled && err != nil {
+		return fmt.Errorf("running onnx model: %w", context.Cause(ctx))
 	}
 	if err != nil {
 		return fmt.Errorf("running onnx model: %w", err)
 	}
 	return nil
+}
+
+// getRunOptions takes idle run options, or makes new ones: creating them
+// costs two calls into the runtime on every request otherwise.
+func (m *Model) getRunOptions() (*ort.RunOptions, error) {
+	select {
+	case ro := <-m.runOpts:
+		return ro, nil
+	default:
+		return ort.NewRunOptions()
+	}
+}
+
+// putRunOptions keeps ro for reuse, clearing its terminate flag if it was
+// set, or destroys it when enough are kept.
+func (m *Model) putRunOptions(ro *ort.RunOptions, terminated bool) {
+	if terminated && ro.UnsetTerminate() != nil {
+		ro.Destroy()
+		return
+	}
+	select {
+	case m.runOpts <- ro:
+	default:
+		ro.Destroy()
+	}
 }
 
 // matchInputs checks inputs against the model and puts them in the

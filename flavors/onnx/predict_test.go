@@ -449,6 +449,15 @@ func TestContext(t *testing.T) {
 	if _, err := m.Predict(ctx, in, nil); err != nil {
 		t.Fatal(err)
 	}
+	// Run options terminated by an earlier cancelled run are reset before reuse.
+	if err := onnx.TerminateIdleRunOptions(m); err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		if _, err := m.Predict(ctx, in, nil); err != nil {
+			t.Fatalf("Predict after a terminated run: %v", err)
+		}
+	}
 	cancel()
 	if _, err := m.Predict(ctx, in, nil); !errors.Is(err, context.Canceled) {
 		t.Errorf("Predict with a cancelled context: %v", err)
