@@ -32,6 +32,7 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer m.release()
 	defer s.track(m)()
 	format, err := scoring.ParseContentType(c.GetHeader("Content-Type"))
 	if err != nil {

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/berthml/berth/api/scoring"
@@ -23,6 +25,33 @@ type Model struct {
 	decoder  *scoring.Decoder
 	obs      observers // set by Server.Add
 	LoadTime time.Duration
+
+	// A model replaced by a new version is closed once the requests using
+	// it are done.
+	inUse     atomic.Int64
+	retired   atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// acquire marks m in use by a request; the server calls it while holding
+// its read lock, so a model that has been replaced is never acquired.
+func (m *Model) acquire() { m.inUse.Add(1) }
+
+// release ends a request's use of m, closing it if it was retired and this
+// was the last request.
+func (m *Model) release() {
+	if m.inUse.Add(-1) == 0 && m.retired.Load() {
+		m.Close()
+	}
+}
+
+// retire closes m once no request uses it.
+func (m *Model) retire() {
+	m.retired.Store(true)
+	if m.inUse.Load() == 0 {
+		m.Close()
+	}
 }
 
 // Signature returns the model's signature, or nil.
@@ -129,5 +158,8 @@ func zeroInputs(infos []flavors.TensorInfo) ([]*flavors.Tensor, error) {
 	return ts, nil
 }
 
-// Close releases the model's runtime resources.
-func (m *Model) Close() error { return m.Predictor().Close() }
+// Close releases the model's runtime resources; later calls do nothing.
+func (m *Model) Close() error {
+	m.closeOnce.Do(func() { m.closeErr = m.Predictor().Close() })
+	return m.closeErr
+}

@@ -104,7 +104,8 @@ func New(opts ...Option) *Server {
 func (s *Server) Handler() http.Handler { return s.engine }
 
 // Add serves m under m.Name, replacing a model of the same name: requests
-// in flight finish on the model they started with.
+// in flight finish on the model they started with, which is closed once
+// the last of them is done.
 func (s *Server) Add(m *Model) {
 	m.obs = s.metrics.observersFor(m.Name, m.Version)
 	s.mu.Lock()
@@ -119,8 +120,12 @@ func (s *Server) Add(m *Model) {
 	s.mu.Unlock()
 
 	if replaced {
-		s.metrics.info.DeletePartialMatch(prometheus.Labels{"model": old.Name, "version": old.Version})
-		s.metrics.ready.DeleteLabelValues(old.Name, old.Version)
+		if old.Version != m.Version {
+			s.metrics.info.DeletePartialMatch(prometheus.Labels{"model": old.Name, "version": old.Version})
+			s.metrics.ready.DeleteLabelValues(old.Name, old.Version)
+		}
+		s.opts.logger.Info("model replaced", "model", m.Name, "old_version", old.Version, "version", m.Version)
+		old.retire()
 	}
 	s.metrics.loadTime.WithLabelValues(m.Name, m.Version).Set(m.LoadTime.Seconds())
 	s.metrics.info.WithLabelValues(m.Name, m.Version, m.Flavor, m.Source, m.signatureKind()).Set(1)
@@ -157,7 +162,7 @@ func (s *Server) Close() error {
 }
 
 // model finds a served model by name and, when version is not empty, by
-// version; name "" is the default model.
+// version; name "" is the default model. The caller must release it.
 func (s *Server) model(name, version string) (*Model, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
@@ -176,6 +181,7 @@ func (s *Server) model(name, version string) (*Model, error) {
 		}
 		return nil, &ModelNotFoundError{Name: name, Version: version, Served: served}
 	}
+	m.acquire()
 	return m, nil
 }
 

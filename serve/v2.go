@@ -38,6 +38,7 @@ func (s *Server) modelMetadata(c *gin.Context) {
 		s.writeError(c, protoV2, err)
 		return
 	}
+	defer m.release()
 	inputs, err := oip.MetadataTensors(m.Predictor().Inputs())
 	if err != nil {
 		s.writeError(c, protoV2, err)
@@ -63,6 +64,7 @@ func (s *Server) modelReady(c *gin.Context) {
 		s.writeError(c, protoV2, err)
 		return
 	}
+	defer m.release()
 	c.JSON(http.StatusOK, gin.H{"name": m.Name, "ready": true})
 }
 
@@ -73,6 +75,7 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer m.release()
 	defer s.track(m)()
 	body, release, err := s.readBody(c)
 	if err != nil {
@@ -107,6 +110,7 @@ func (s *Server) modelStatusV1(c *gin.Context) {
 		s.writeError(c, protoV1, err)
 		return
 	}
+	defer m.release()
 	c.JSON(http.StatusOK, gin.H{"name": m.Name, "ready": true})
 }
 
@@ -120,6 +124,7 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer m.release()
 	defer s.track(m)()
 	body, release, err := s.readBody(c)
 	if err != nil {
