@@ -1,0 +1,118 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/registry"
+	"github.com/berthml/berth/tracking/sqlstore"
+)
+
+// Defaults of berth server: everything under ./berth-data, so that a bare
+// `berth server` just works.
+const (
+	defaultBackendStoreURI      = "sqlite:///berth-data/berth.db"
+	defaultArtifactsDestination = "berth-data/artifacts"
+)
+
+type serverOptions struct {
+	host, port           string
+	backendStoreURI      string
+	artifactsDestination string
+	shutdown             time.Duration
+	accessLog            bool
+}
+
+func newServerCmd(g *globalOptions) *cobra.Command {
+	o := &serverOptions{}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run an MLflow tracking and model-registry server",
+		Long: `Run an MLflow tracking and model-registry server that the MLflow Python
+client uses unchanged (MLFLOW_TRACKING_URI=http://HOST:PORT).
+
+Experiments, runs and registered models are kept in --backend-store-uri
+(SQLite or PostgreSQL); artifacts logged through the server are kept under
+--artifacts-destination and handed out as mlflow-artifacts:/ URIs. With no
+flags, both live in ./berth-data: the database ./berth-data/berth.db and the
+artifacts ./berth-data/artifacts.`,
+		Example: `  berth server
+  berth server --port 5000 --backend-store-uri sqlite:////var/lib/berth/berth.db --artifacts-destination /var/lib/berth/artifacts
+  berth server --backend-store-uri postgresql://berth:secret@db:5432/berth`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			return runServer(cmd.Context(), o, log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
+	f.StringVarP(&o.port, "port", "p", "5000", "port to listen on")
+	f.StringVar(&o.backendStoreURI, "backend-store-uri", defaultBackendStoreURI,
+		"tracking database: sqlite:///relative.db, sqlite:////absolute.db, a file path, or postgresql://user:pass@host:port/db")
+	f.StringVar(&o.artifactsDestination, "artifacts-destination", defaultArtifactsDestination,
+		"directory where artifacts logged through the server are stored")
+	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
+	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
+	return cmd
+}
+
+// runServer opens the store and the artifact directory, then serves until
+// ctx is cancelled.
+func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
+	if !isPostgres(o.backendStoreURI) {
+		path, err := sqlstore.SQLitePath(o.backendStoreURI)
+		if err != nil {
+			return fmt.Errorf("--backend-store-uri: %w", err)
+		}
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			return fmt.Errorf("creating the database directory: %w", err)
+		}
+	}
+	store, err := sqlstore.Open(ctx, o.backendStoreURI, "mlflow-artifacts:/", sqlstore.WithLogger(log))
+	if err != nil {
+		return fmt.Errorf("opening --backend-store-uri %s: %w", redact(o.backendStoreURI), err)
+	}
+	defer store.Close()
+	arts, err := registry.NewLocalArtifacts(o.artifactsDestination)
+	if err != nil {
+		return fmt.Errorf("--artifacts-destination: %w", err)
+	}
+	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown)}
+	if o.accessLog {
+		opts = append(opts, registry.WithAccessLog(log))
+	}
+	s := registry.New(store, arts, opts...)
+
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+	if err != nil {
+		return err
+	}
+	log.Info("ready", "addr", "http://"+ln.Addr().String(), "backend", redact(o.backendStoreURI),
+		"artifacts", arts.Root(), "start_to_ready", time.Since(started).Round(time.Microsecond))
+	return s.Serve(ctx, ln)
+}
+
+func isPostgres(uri string) bool {
+	return strings.HasPrefix(uri, "postgresql://") || strings.HasPrefix(uri, "postgres://")
+}
+
+// redact hides a database password for logs and errors.
+func redact(uri string) string {
+	if u, err := url.Parse(uri); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return uri
+}

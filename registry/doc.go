@@ -1,0 +1,14 @@
+// Package registry is berth's MLflow tracking and model-registry server: it
+// answers MLflow 2.x's REST API (/api/2.0/mlflow/... and the same under
+// /ajax-api/2.0/mlflow/...) on top of a tracking.Store, and proxies run
+// artifacts (/api/2.0/mlflow-artifacts/artifacts/...) to an ArtifactStore,
+// so that the unchanged MLflow Python client can log runs, metrics, params,
+// tags and models, register models and download them again.
+//
+// Wire rules follow MLflow: GET parameters come from the query string
+// (repeated keys for lists), POST, PATCH and DELETE from a JSON body; success
+// bodies are pretty-printed JSON and errors are
+// {"error_code": ..., "message": ...}. Errors map to statuses in one place
+// (httpStatus): a client's mistake is always a 4xx and the server keeps
+// serving.
+package registry
