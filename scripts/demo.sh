@@ -5,23 +5,43 @@ cd "$(dirname "$0")/.."
 
 BERTH=${BERTH:-bin/berth}
 PORT=${BERTH_DEMO_PORT:-8765}
+REGISTRY_PORT=${BERTH_DEMO_REGISTRY_PORT:-8766}
 MODEL=testdata/models/iris_logreg
 URL=http://127.0.0.1:$PORT
-log=$(mktemp)
-trap 'kill $pid 2>/dev/null || true; wait $pid 2>/dev/null || true; rm -f "$log"' EXIT
+REGISTRY=http://127.0.0.1:$REGISTRY_PORT
+work=$(mktemp -d)
+pids=()
+trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; eval "$@"; echo; }
+# wait_ready URL LOG PID: poll URL until it answers 200.
+wait_ready() {
+  for _ in $(seq 1 200); do
+    curl -fsS "$1" >/dev/null 2>&1 && return 0
+    kill -0 "$3" 2>/dev/null || { cat "$2"; exit 1; }
+    sleep 0.05
+  done
+  cat "$2"; exit 1
+}
 
-step "berth serve iris=$MODEL (port $PORT)"
-"$BERTH" serve "iris=$MODEL" --port "$PORT" >"$log" 2>&1 &
-pid=$!
-for _ in $(seq 1 100); do
-  curl -fsS "$URL/v2/health/ready" >/dev/null 2>&1 && break
-  kill -0 $pid 2>/dev/null || { cat "$log"; exit 1; }
-  sleep 0.05
-done
-grep -E 'model loaded|ready' "$log" || true
+step "berth server: the registry and tracking server, embedded SQLite + local artifacts in $work"
+"$BERTH" server --port "$REGISTRY_PORT" --backend-store-uri "sqlite:///$work/berth.db" \
+  --artifacts-destination "$work/artifacts" >"$work/server.log" 2>&1 &
+pids+=($!)
+wait_ready "$REGISTRY/health" "$work/server.log" "${pids[-1]}"
+echo "listening on $REGISTRY (MLflow clients: MLFLOW_TRACKING_URI=$REGISTRY)"
+
+step "Register the sample model and point the alias champion at it"
+show "$BERTH models register $MODEL --name iris --alias champion --registry-uri $REGISTRY"
+show "$BERTH models show iris --registry-uri $REGISTRY"
+
+step "berth serve models:/iris@champion (port $PORT)"
+"$BERTH" serve models:/iris@champion --registry-uri "$REGISTRY" --cache-dir "$work/cache" \
+  --port "$PORT" >"$work/serve.log" 2>&1 &
+pids+=($!)
+wait_ready "$URL/v2/health/ready" "$work/serve.log" "${pids[-1]}"
+grep -E 'model loaded|ready' "$work/serve.log" || true
 
 step "MLflow scoring protocol: POST /invocations (dataframe_split)"
 show "curl -sS $URL/invocations -H 'Content-Type: application/json' -d '{\"dataframe_split\": {\"columns\": [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"], \"data\": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}}'"

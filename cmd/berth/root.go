@@ -18,6 +18,11 @@ import (
 // the command line win.
 var envVars = []struct{ name, flag, help string }{
 	{"BERTH_ORT_LIB", "ort-lib", "path to libonnxruntime.so (default: the cache `make ort` fills)"},
+	{"BERTH_REGISTRY_URI", "registry-uri", "registry that models:/ URIs are resolved against"},
+	{"MLFLOW_TRACKING_URI", "registry-uri", "used when BERTH_REGISTRY_URI is not set"},
+	{"BERTH_REGISTRY_TOKEN", "registry-token", "bearer token for the registry"},
+	{"MLFLOW_TRACKING_TOKEN", "registry-token", "used when BERTH_REGISTRY_TOKEN is not set"},
+	{"BERTH_CACHE_DIR", "cache-dir", "where models downloaded from the registry are kept"},
 	{"BERTH_HOST", "host", "address to listen on"},
 	{"BERTH_PORT", "port", "port to listen on"},
 	{"BERTH_DEFAULT_MODEL", "default", "model that /invocations scores"},
@@ -27,6 +32,8 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_LOG_FORMAT", "log-format", "text or json"},
 	{"BERTH_LOG_LEVEL", "log-level", "debug, info, warn or error"},
 	{"BERTH_ACCESS_LOG", "access-log", "log one line per request (true/false)"},
+	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},
+	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
 }
 
 // globalOptions are the flags every command has.
@@ -65,22 +72,26 @@ func newRoot() *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.SetUsageTemplate(root.UsageTemplate() + envHelp())
-	root.AddCommand(newServeCmd(g))
+	root.AddCommand(newServeCmd(g), newModelsCmd(g), newRunsCmd())
+	root.AddCommand(newServerCmd(g))
 	return root
 }
 
 // applyEnv sets each flag that was not given on the command line from its
-// BERTH_* variable, if set.
+// variable, if set; where several variables feed one flag, the first set in
+// the table wins.
 func applyEnv(flags *pflag.FlagSet, lookup func(string) (string, bool)) error {
+	fromEnv := map[string]bool{}
 	for _, e := range envVars {
 		f := flags.Lookup(e.flag)
-		if f == nil || f.Changed {
+		if f == nil || f.Changed || fromEnv[e.flag] {
 			continue
 		}
 		if v, ok := lookup(e.name); ok {
 			if err := f.Value.Set(v); err != nil {
 				return fmt.Errorf("%s=%q: %w", e.name, v, err)
 			}
+			fromEnv[e.flag] = true
 		}
 	}
 	return nil
@@ -90,7 +101,7 @@ func envHelp() string {
 	var b strings.Builder
 	b.WriteString("\nEnvironment (a flag on the command line wins):\n")
 	for _, e := range envVars {
-		fmt.Fprintf(&b, "  %-20s --%-12s %s\n", e.name, e.flag, e.help)
+		fmt.Fprintf(&b, "  %-22s --%-15s %s\n", e.name, e.flag, e.help)
 	}
 	return b.String()
 }

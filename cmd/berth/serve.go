@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
 )
 
@@ -31,6 +32,10 @@ type serveOptions struct {
 	timeout      time.Duration
 	shutdown     time.Duration
 	accessLog    bool
+	registryURI  string
+	registryTok  string
+	cacheDir     string
+	poll         time.Duration
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -40,12 +45,17 @@ func newServeCmd(g *globalOptions) *cobra.Command {
 		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
 		Long: `Serve one or more MLflow model directories over REST.
 
-Each MODEL is an MLflow model directory (with an MLmodel file), served under
-NAME (default: the directory's base name). /invocations scores the first
+Each MODEL is an MLflow model directory (with an MLmodel file) or a registry
+URI — models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest or
+models:/NAME/STAGE — resolved against --registry-uri. It is served under NAME
+(default: the directory's base name, or the registered model's name). A URI
+that names an alias, a stage or latest is watched: when it moves to another
+version, berth loads that version and swaps it in without failing a request. /invocations scores the first
 model, or the one named by --default; every model also answers at
 /models/NAME/invocations, /v2/models/NAME/infer and /v1/models/NAME:predict.`,
 		Example: `  berth serve testdata/models/iris_logreg
-  berth serve iris=./iris diabetes=./diabetes --default iris --port 8080`,
+  berth serve iris=./iris diabetes=./diabetes --default iris --port 8080
+  berth serve models:/iris@champion --registry-uri http://127.0.0.1:5000`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(os.Stderr)
@@ -59,12 +69,16 @@ model, or the one named by --default; every model also answers at
 	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
 	f.StringVarP(&o.port, "port", "p", "8080", "port to listen on")
 	f.StringVar(&o.defaultModel, "default", "", "model that /invocations scores (default: the first)")
-	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that `make ort` fills)")
+	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
 	f.StringVar(&o.token, "token", "", "require this bearer token on scoring and model routes")
 	f.Var(&o.bodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
 	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
+	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against (an MLflow-compatible server)")
+	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
+	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
+	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
 	return cmd
 }
 
@@ -81,6 +95,9 @@ func parseModelArgs(args []string) ([]modelArg, error) {
 		if !ok {
 			src = a
 			name = filepath.Base(filepath.Clean(a))
+			if u, err := modeluri.Parse(a); err == nil {
+				name = u.Name
+			}
 		}
 		if src == "" {
 			return nil, fmt.Errorf("model argument %q: no model after %q", a, name+"=")
@@ -133,8 +150,21 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ctx, ln) }()
 
+	var resolver *modeluri.Resolver
 	for _, ma := range models {
-		m, err := serve.LoadModel(ctx, ma.name, "1", ma.source, log)
+		var m *serve.Model
+		if modeluri.IsModelURI(ma.source) {
+			if resolver == nil {
+				if resolver, err = newResolver(o, log); err != nil {
+					cancel()
+					<-errc
+					return err
+				}
+			}
+			m, err = loadFromRegistry(ctx, s, resolver, ma, o.poll, log)
+		} else {
+			m, err = serve.LoadModel(ctx, ma.name, "1", ma.source, log)
+		}
 		if err != nil {
 			cancel()
 			<-errc
@@ -146,6 +176,67 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "models", len(models),
 		"start_to_ready", time.Since(started).Round(time.Microsecond))
 	return <-errc
+}
+
+func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) {
+	if o.registryURI == "" {
+		return nil, fmt.Errorf("a models:/ URI needs a registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
+	}
+	dir := o.cacheDir
+	if dir == "" {
+		c, err := os.UserCacheDir()
+		if err != nil {
+			return nil, fmt.Errorf("finding a cache directory (give --cache-dir): %w", err)
+		}
+		dir = filepath.Join(c, "berth", "models")
+	}
+	return modeluri.NewResolver(o.registryURI, dir,
+		modeluri.WithToken(o.registryTok),
+		modeluri.WithProgress(func(p modeluri.Progress) {
+			log.Info("downloading", "file", p.File, "files", fmt.Sprintf("%d/%d", p.Files, p.TotalFiles),
+				"bytes", fmt.Sprintf("%d/%d", p.Bytes, p.TotalBytes))
+		}))
+}
+
+// loadFromRegistry resolves a models:/ argument, downloads and loads that
+// version, and, for aliases, stages and latest, watches for a new version
+// to swap in.
+func loadFromRegistry(ctx context.Context, s *serve.Server, r *modeluri.Resolver, ma modelArg, poll time.Duration, log *slog.Logger) (*serve.Model, error) {
+	u, err := modeluri.Parse(ma.source)
+	if err != nil {
+		return nil, err
+	}
+	load := func(ctx context.Context, v *modeluri.Version) (*serve.Model, error) {
+		dir, err := r.Download(ctx, v)
+		if err != nil {
+			return nil, err
+		}
+		m, err := serve.LoadModel(ctx, ma.name, v.Version, dir, log)
+		if err != nil {
+			return nil, err
+		}
+		m.Source = u.String()
+		return m, nil
+	}
+	v, err := r.Resolve(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	m, err := load(ctx, v)
+	if err != nil {
+		return nil, err
+	}
+	if u.Kind != modeluri.KindVersion && poll > 0 {
+		go r.Watch(ctx, u, poll, v.Version, func(ctx context.Context, v *modeluri.Version) error {
+			next, err := load(ctx, v)
+			if err != nil {
+				return err
+			}
+			s.Add(next)
+			return nil
+		}, func(err error) { log.Warn("watching the registry", "model", ma.name, "uri", u.String(), "error", err) })
+	}
+	return m, nil
 }
 
 // initORT loads the ONNX Runtime library from --ort-lib, else from the

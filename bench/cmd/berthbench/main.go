@@ -18,11 +18,11 @@ import (
 )
 
 type config struct {
-	berth, floor, barebones     string
-	model, ortLib               string
-	duration                    time.Duration
-	conc                        []int
-	starts                      int
+	berth, floor, barebones string
+	model, ortLib           string
+	duration                time.Duration
+	conc                    []int
+	starts                  int
 }
 
 func main() {

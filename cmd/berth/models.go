@@ -1,0 +1,218 @@
+package main
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/modeluri"
+)
+
+func newModelsCmd(g *globalOptions) *cobra.Command {
+	cmd := &cobra.Command{Use: "models", Short: "List, show, register, alias and tag registered models"}
+	cmd.AddCommand(newModelsListCmd(), newModelsShowCmd(), newModelsRegisterCmd(g), newModelsAliasCmd(), newModelsTagCmd())
+	return cmd
+}
+
+func msTime(t int64) string {
+	if t == 0 {
+		return ""
+	}
+	return time.UnixMilli(t).UTC().Format("2006-01-02 15:04:05")
+}
+
+func newModelsListCmd() *cobra.Command {
+	o := &clientOptions{}
+	var filter string
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List registered models",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			var resp mlflowrest.SearchRegisteredModelsResponse
+			q := url.Values{"max_results": {"1000"}}
+			if filter != "" {
+				q.Set("filter", filter)
+			}
+			if err := c.Get(cmd.Context(), "registered-models/search", q, &resp); err != nil {
+				return err
+			}
+			return o.print(cmd.OutOrStdout(), resp.RegisteredModels, func(w *tabwriter.Writer) {
+				row(w, "NAME", "LATEST", "ALIASES", "UPDATED")
+				for _, m := range resp.RegisteredModels {
+					latest := ""
+					for _, v := range m.LatestVersions {
+						latest = v.Version
+					}
+					row(w, m.Name, latest, aliasesOf(m.Aliases, ""), msTime(m.LastUpdatedTimestamp))
+				}
+			})
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&filter, "filter", "", `MLflow search filter, e.g. "name LIKE 'iris%'"`)
+	return cmd
+}
+
+func newModelsShowCmd() *cobra.Command {
+	o := &clientOptions{}
+	cmd := &cobra.Command{
+		Use:   "show NAME",
+		Short: "Show a registered model and its versions",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			var m mlflowrest.RegisteredModelResponse
+			if err := c.Get(cmd.Context(), "registered-models/get", url.Values{"name": {args[0]}}, &m); err != nil {
+				return err
+			}
+			var vs mlflowrest.SearchModelVersionsResponse
+			q := url.Values{"filter": {"name='" + strings.ReplaceAll(args[0], "'", `\'`) + "'"}, "max_results": {"1000"}}
+			if err := c.Get(cmd.Context(), "model-versions/search", q, &vs); err != nil {
+				return err
+			}
+			out := struct {
+				Model    mlflowrest.RegisteredModel `json:"registered_model"`
+				Versions []mlflowrest.ModelVersion  `json:"model_versions"`
+			}{m.RegisteredModel, vs.ModelVersions}
+			return o.print(cmd.OutOrStdout(), out, func(w *tabwriter.Writer) {
+				fmt.Fprintf(w, "%s\t%s\n", m.RegisteredModel.Name, m.RegisteredModel.Description)
+				row(w, "VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "SOURCE", "CREATED")
+				for _, v := range vs.ModelVersions {
+					row(w, v.Version, v.CurrentStage, aliasesOf(m.RegisteredModel.Aliases, v.Version), v.Status, v.RunID, v.Source, msTime(v.CreationTimestamp))
+				}
+			})
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}
+
+func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
+	o := &clientOptions{}
+	var name, experiment, alias string
+	cmd := &cobra.Command{
+		Use:   "register DIR --name NAME",
+		Short: "Upload an MLflow model directory and register it as a new version",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			log, err := g.logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			if name == "" {
+				return fmt.Errorf("--name is required")
+			}
+			v, err := modeluri.Register(cmd.Context(), c, modeluri.Registration{
+				Dir: args[0], Name: name, Experiment: experiment,
+				Progress: func(p modeluri.Progress) {
+					log.Debug("uploading", "file", p.File, "files", fmt.Sprintf("%d/%d", p.Files, p.TotalFiles))
+				},
+			})
+			if err != nil {
+				return err
+			}
+			if alias != "" {
+				if err := setAlias(cmd, c, name, alias, v.Version); err != nil {
+					return err
+				}
+			}
+			return o.print(cmd.OutOrStdout(), v, func(w *tabwriter.Writer) {
+				row(w, "NAME", "VERSION", "ALIAS", "SOURCE")
+				row(w, v.Name, v.Version, alias, v.Source)
+			})
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().StringVar(&name, "name", "", "registered model name")
+	cmd.Flags().StringVar(&experiment, "experiment", "berth-models", "experiment of the run that holds the files")
+	cmd.Flags().StringVar(&alias, "alias", "", "also point this alias at the new version")
+	return cmd
+}
+
+func setAlias(cmd *cobra.Command, c *mlflowrest.Client, name, alias, version string) error {
+	return c.Post(cmd.Context(), "registered-models/alias",
+		mlflowrest.SetRegisteredModelAliasRequest{Name: name, Alias: alias, Version: version}, nil)
+}
+
+func newModelsAliasCmd() *cobra.Command {
+	o := &clientOptions{}
+	var del bool
+	cmd := &cobra.Command{
+		Use:   "alias NAME ALIAS [VERSION]",
+		Short: "Point an alias at a version (or remove it with --delete)",
+		Args:  cobra.RangeArgs(2, 3),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			name, alias := args[0], args[1]
+			if del {
+				return c.Do(cmd.Context(), "DELETE", mlflowrest.APIPrefix+"registered-models/alias", nil,
+					mlflowrest.RegisteredModelAliasRequest{Name: name, Alias: alias}, nil)
+			}
+			if len(args) != 3 {
+				return fmt.Errorf("give the VERSION the alias should point at (or --delete)")
+			}
+			if err := setAlias(cmd, c, name, alias, args[2]); err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s -> version %s\n", name, alias, args[2])
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	cmd.Flags().BoolVar(&del, "delete", false, "remove the alias")
+	return cmd
+}
+
+func newModelsTagCmd() *cobra.Command {
+	o := &clientOptions{}
+	cmd := &cobra.Command{
+		Use:   "tag NAME[/VERSION] KEY=VALUE ...",
+		Short: "Set tags on a registered model or one of its versions",
+		Args:  cobra.MinimumNArgs(2),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := o.client()
+			if err != nil {
+				return err
+			}
+			name, version, _ := strings.Cut(args[0], "/")
+			for _, kv := range args[1:] {
+				k, v, ok := strings.Cut(kv, "=")
+				if !ok || k == "" {
+					return fmt.Errorf("tag %q must be KEY=VALUE", kv)
+				}
+				if version == "" {
+					err = c.Post(cmd.Context(), "registered-models/set-tag", mlflowrest.SetRegisteredModelTagRequest{Name: name, Key: k, Value: v}, nil)
+				} else {
+					err = c.Post(cmd.Context(), "model-versions/set-tag", mlflowrest.SetModelVersionTagRequest{Name: name, Version: version, Key: k, Value: v}, nil)
+				}
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	o.addFlags(cmd)
+	return cmd
+}

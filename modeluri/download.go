@@ -1,0 +1,206 @@
+package modeluri
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/berthml/berth/api/mlflowrest"
+)
+
+// Download fetches the files of v into the cache and returns the local
+// model directory. The directory is named by the digest of its content, so
+// versions with the same files share one copy, and a version already
+// fetched is not fetched again. Artifact URIs on the local file system are
+// used where they are.
+func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
+	uri := v.ArtifactURI
+	if uri == "" {
+		uri = v.Source
+	}
+	if local, ok := localPath(uri); ok {
+		return local, nil
+	}
+	remote, err := r.proxyPath(ctx, uri)
+	if err != nil {
+		return "", fmt.Errorf("downloading %s version %s: %w", v.Name, v.Version, err)
+	}
+	indexFile := filepath.Join(r.cacheDir, "index", hashString(r.registry+"\n"+uri))
+	if b, err := os.ReadFile(indexFile); err == nil {
+		dir := filepath.Join(r.cacheDir, strings.TrimSpace(string(b)))
+		if _, err := os.Stat(filepath.Join(dir, "MLmodel")); err == nil {
+			return dir, nil
+		}
+	}
+	dir, err := r.fetch(ctx, remote)
+	if err != nil {
+		return "", fmt.Errorf("downloading %s version %s from %s: %w", v.Name, v.Version, uri, err)
+	}
+	if err := os.MkdirAll(filepath.Dir(indexFile), 0o755); err == nil {
+		os.WriteFile(indexFile, []byte(filepath.Base(dir)+"\n"), 0o644)
+	}
+	return dir, nil
+}
+
+// localPath returns the directory of a file:// URI or an absolute path.
+func localPath(uri string) (string, bool) {
+	if p, ok := strings.CutPrefix(uri, "file://"); ok {
+		return p, true
+	}
+	if filepath.IsAbs(uri) {
+		return uri, true
+	}
+	return "", false
+}
+
+// proxyPath turns an artifact URI into a path under the registry's artifact
+// proxy: mlflow-artifacts:/1/RUN/artifacts/model, or runs:/RUN/model through
+// the run's artifact URI.
+func (r *Resolver) proxyPath(ctx context.Context, uri string) (string, error) {
+	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
+		runID, sub, _ := strings.Cut(rest, "/")
+		var resp mlflowrest.RunResponse
+		if err := r.get(ctx, "runs/get", url.Values{"run_id": {runID}}, &resp); err != nil {
+			return "", err
+		}
+		return r.proxyPath(ctx, strings.TrimRight(resp.Run.Info.ArtifactURI, "/")+"/"+sub)
+	}
+	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
+	if !ok {
+		return "", fmt.Errorf("artifact URI %q: berth downloads mlflow-artifacts:, runs:/ and local paths", uri)
+	}
+	if strings.HasPrefix(rest, "//") { // mlflow-artifacts://host:port/path
+		u, err := url.Parse(uri)
+		if err != nil {
+			return "", fmt.Errorf("artifact URI %q: %w", uri, err)
+		}
+		rest = u.Path
+	}
+	p := strings.Trim(path.Clean("/"+rest), "/")
+	if p == "" || p == "." {
+		return "", fmt.Errorf("artifact URI %q names no path", uri)
+	}
+	return p, nil
+}
+
+type remoteFile struct {
+	rel  string // relative to the model directory
+	size int64
+}
+
+// list walks the proxy's listing of dir.
+func (r *Resolver) list(ctx context.Context, root, rel string, out *[]remoteFile) error {
+	p := root
+	if rel != "" {
+		p += "/" + rel
+	}
+	files, err := r.client.ListArtifacts(ctx, p)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		name := path.Base(f.Path)
+		child := name
+		if rel != "" {
+			child = rel + "/" + name
+		}
+		if !filepath.IsLocal(filepath.FromSlash(child)) || name == "." || name == ".." {
+			return fmt.Errorf("the registry listed an unsafe artifact path %q", f.Path)
+		}
+		if f.IsDir {
+			if err := r.list(ctx, root, child, out); err != nil {
+				return err
+			}
+			continue
+		}
+		var size int64
+		if f.FileSize != nil {
+			size = *f.FileSize
+		}
+		*out = append(*out, remoteFile{child, size})
+	}
+	return nil
+}
+
+// fetch downloads every file under root into a new directory of the cache,
+// named by the digest of the files' paths and contents.
+func (r *Resolver) fetch(ctx context.Context, root string) (string, error) {
+	var files []remoteFile
+	if err := r.list(ctx, root, "", &files); err != nil {
+		return "", err
+	}
+	if len(files) == 0 {
+		return "", fmt.Errorf("no files under %s", root)
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
+	if err := os.MkdirAll(r.cacheDir, 0o755); err != nil {
+		return "", err
+	}
+	tmp, err := os.MkdirTemp(r.cacheDir, "download-")
+	if err != nil {
+		return "", err
+	}
+	defer os.RemoveAll(tmp)
+	digest := sha256.New()
+	p := Progress{TotalFiles: len(files)}
+	for _, f := range files {
+		p.TotalBytes += f.size
+	}
+	for _, f := range files {
+		sum, err := r.fetchFile(ctx, root+"/"+f.rel, filepath.Join(tmp, filepath.FromSlash(f.rel)))
+		if err != nil {
+			return "", err
+		}
+		fmt.Fprintf(digest, "%s\x00%s\n", f.rel, sum)
+		if r.progress != nil {
+			p.File, p.Files, p.Bytes = f.rel, p.Files+1, p.Bytes+f.size
+			r.progress(p)
+		}
+	}
+	dir := filepath.Join(r.cacheDir, "sha256-"+hex.EncodeToString(digest.Sum(nil)))
+	if _, err := os.Stat(dir); err == nil {
+		return dir, nil // the same files, fetched before for another version
+	}
+	if err := os.Rename(tmp, dir); err != nil {
+		return "", err
+	}
+	return dir, nil
+}
+
+// fetchFile downloads one artifact to dst and returns its sha256.
+func (r *Resolver) fetchFile(ctx context.Context, remote, dst string) (string, error) {
+	body, err := r.client.GetArtifact(ctx, remote)
+	if err != nil {
+		return "", err
+	}
+	defer body.Close()
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	f, err := os.Create(dst)
+	if err != nil {
+		return "", err
+	}
+	h := sha256.New()
+	_, err = io.Copy(io.MultiWriter(f, h), body)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return "", fmt.Errorf("downloading %s: %w", remote, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+func hashString(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}

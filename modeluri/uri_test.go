@@ -1,0 +1,68 @@
+package modeluri
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParse(t *testing.T) {
+	good := map[string]URI{
+		"models:/iris/3":            {Name: "iris", Kind: KindVersion, Version: "3"},
+		"models:/iris@champion":     {Name: "iris", Kind: KindAlias, Alias: "champion"},
+		"models:/iris/latest":       {Name: "iris", Kind: KindLatest},
+		"models:/iris/LATEST":       {Name: "iris", Kind: KindLatest},
+		"models:/iris/production":   {Name: "iris", Kind: KindStage, Stage: "Production"},
+		"models:/iris/Staging":      {Name: "iris", Kind: KindStage, Stage: "Staging"},
+		"models:/my model.v2/12":    {Name: "my model.v2", Kind: KindVersion, Version: "12"},
+		"models:/iris-conf@prod-eu": {Name: "iris-conf", Kind: KindAlias, Alias: "prod-eu"},
+	}
+	for in, want := range good {
+		got, err := Parse(in)
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+		if again, err := Parse(got.String()); err != nil || again != got {
+			t.Errorf("Parse(%q.String()) = %+v, %v", in, again, err)
+		}
+	}
+	bad := map[string]string{
+		"iris":                  "must start with",
+		"models:iris/1":         "must start with",
+		"models:/":              "no model name",
+		"models:/iris":          "no version",
+		"models:/iris/":         "expected one version",
+		"models:/iris/1/2":      "expected one version",
+		"models:/iris/0":        "not a version number",
+		"models:/iris/-1":       "not a version number",
+		"models:/iris/01":       "not a version number",
+		"models:/iris/champion": "not a version number",
+		"models:/@champion":     "name before '@'",
+		"models:/a/b@champion":  "name before '@'",
+		"models:/iris@":         "alias after '@'",
+		"models:/iris@a@b":      "alias after '@'",
+	}
+	for in, want := range bad {
+		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Parse(%q) error = %v, want one containing %q", in, err, want)
+		}
+	}
+}
+
+func FuzzParse(f *testing.F) {
+	for _, s := range []string{"models:/iris/3", "models:/iris@champion", "models:/iris/latest", "models:/iris/Production", "models:/a/b/c", "models:/@"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := Parse(s)
+		if err != nil {
+			return
+		}
+		if u.Name == "" || strings.ContainsAny(u.Name, "/@") {
+			t.Fatalf("Parse(%q) gave name %q", s, u.Name)
+		}
+		again, err := Parse(u.String())
+		if err != nil || again != u {
+			t.Fatalf("Parse(%q) = %+v, but its String %q parses to %+v, %v", s, u, u.String(), again, err)
+		}
+	})
+}
