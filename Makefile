@@ -38,6 +38,7 @@ fuzz:
 
 bench: build ort
 	@bench/run.sh
+	@bench/registry.sh
 
 demo: build ort
 	@scripts/demo.sh

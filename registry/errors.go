@@ -42,6 +42,12 @@ type routeError struct {
 
 func (e *routeError) Error() string { return e.msg }
 
+// The answers to a request without the token it needs.
+var (
+	errUnauthenticated = errors.New("this server requires a bearer token (Authorization: Bearer <token>)")
+	errReadOnly        = errors.New("this token may only read: changing anything needs a write token")
+)
+
 // errPanic answers a handler that panicked.
 var errPanic = errors.New("internal error: the request handler failed; see the server log")
 
@@ -60,6 +66,10 @@ func httpStatus(err error) (int, string) {
 		notFound *notFoundError
 	)
 	switch {
+	case errors.Is(err, errUnauthenticated):
+		return http.StatusUnauthorized, mlflowrest.CodeUnauthenticated
+	case errors.Is(err, errReadOnly):
+		return http.StatusForbidden, mlflowrest.CodePermissionDenied
 	case errors.As(err, &reqErr):
 		return http.StatusBadRequest, reqErr.code
 	case errors.As(err, &notFound):

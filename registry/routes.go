@@ -27,6 +27,9 @@ func (s *Server) routes() *gin.Engine {
 
 	r.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "OK") })
 	r.GET("/version", func(c *gin.Context) { c.String(http.StatusOK, s.opts.version) })
+	if len(s.opts.readTokens)+len(s.opts.writeTokens) > 0 {
+		r.Use(s.authorize)
+	}
 	r.GET("/get-artifact", s.getRunArtifact)
 	r.GET("/model-versions/get-artifact", s.getModelVersionArtifact)
 

@@ -29,6 +29,8 @@ type options struct {
 	artifactLimit   int64
 	shutdownTimeout time.Duration
 	version         string
+	readTokens      []string
+	writeTokens     []string
 }
 
 // Option configures a Server.
@@ -51,6 +53,13 @@ func WithArtifactLimit(n int64) Option { return func(o *options) { o.artifactLim
 // WithShutdownTimeout bounds how long a graceful shutdown waits for requests
 // in flight. Default: 30s.
 func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.shutdownTimeout = d } }
+
+// WithTokens requires a bearer token on every route but /health and
+// /version: reading (GET) takes one of read or write, anything else one of
+// write. With neither (the default) the server is open, like MLflow's.
+func WithTokens(read, write []string) Option {
+	return func(o *options) { o.readTokens, o.writeTokens = read, write }
+}
 
 // WithVersion sets what GET /version answers. Default: "2.17.2", the MLflow
 // version whose REST API the server speaks.

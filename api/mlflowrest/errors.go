@@ -14,6 +14,7 @@ const (
 	CodeEndpointNotFound       = "ENDPOINT_NOT_FOUND"
 	CodeNotImplemented         = "NOT_IMPLEMENTED"
 	CodePermissionDenied       = "PERMISSION_DENIED"
+	CodeUnauthenticated        = "UNAUTHENTICATED"
 	CodeTemporarilyUnavailable = "TEMPORARILY_UNAVAILABLE"
 	CodeRequestLimitExceeded   = "REQUEST_LIMIT_EXCEEDED"
 	CodeMalformedRequest       = "MALFORMED_REQUEST"

@@ -34,6 +34,9 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_ACCESS_LOG", "access-log", "log one line per request (true/false)"},
 	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},
 	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
+	{"BERTH_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "normal or full"},
+	{"BERTH_READ_TOKENS", "read-token", "comma-separated bearer tokens that may read"},
+	{"BERTH_WRITE_TOKENS", "write-token", "comma-separated bearer tokens that may read and write"},
 }
 
 // globalOptions are the flags every command has.

@@ -30,6 +30,9 @@ type serverOptions struct {
 	artifactsDestination string
 	shutdown             time.Duration
 	accessLog            bool
+	sqliteSync           string
+	readTokens           []string
+	writeTokens          []string
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -66,6 +69,10 @@ artifacts ./berth-data/artifacts.`,
 		"directory where artifacts logged through the server are stored")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
+	f.StringVar(&o.sqliteSync, "sqlite-synchronous", "normal",
+		"SQLite durability: normal keeps every acknowledged write through a crash of the process (kill -9); full also through power loss, at a third of the write rate")
+	f.StringSliceVar(&o.readTokens, "read-token", nil, "bearer token that may read (repeatable; with none and no --write-token, the server is open)")
+	f.StringSliceVar(&o.writeTokens, "write-token", nil, "bearer token that may read and write (repeatable)")
 	return cmd
 }
 
@@ -81,7 +88,11 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 			return fmt.Errorf("creating the database directory: %w", err)
 		}
 	}
-	store, err := sqlstore.Open(ctx, o.backendStoreURI, "mlflow-artifacts:/", sqlstore.WithLogger(log))
+	sync := strings.ToUpper(o.sqliteSync)
+	if sync != "NORMAL" && sync != "FULL" {
+		return fmt.Errorf("--sqlite-synchronous must be normal or full, not %q", o.sqliteSync)
+	}
+	store, err := sqlstore.Open(ctx, o.backendStoreURI, "mlflow-artifacts:/", sqlstore.WithLogger(log), sqlstore.WithSQLiteSynchronous(sync))
 	if err != nil {
 		return fmt.Errorf("opening --backend-store-uri %s: %w", redact(o.backendStoreURI), err)
 	}
@@ -90,7 +101,8 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--artifacts-destination: %w", err)
 	}
-	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown)}
+	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown),
+		registry.WithTokens(o.readTokens, o.writeTokens)}
 	if o.accessLog {
 		opts = append(opts, registry.WithAccessLog(log))
 	}

@@ -10,9 +10,10 @@ import (
 	"os"
 	"os/exec"
 	"slices"
-	"sort"
 	"sync"
 	"time"
+
+	"github.com/berthml/berth/bench/loadgen"
 )
 
 // row is one cell of the table.
@@ -24,48 +25,10 @@ type row struct {
 	err      error
 }
 
-// measure calls f from conc goroutines for d and reports calls/s and
-// latency percentiles.
+// measure runs loadgen.Measure and keeps its figures in a row.
 func measure(conc int, d time.Duration, f func() error) row {
-	var (
-		mu      sync.Mutex
-		all     []time.Duration
-		firstEr error
-		wg      sync.WaitGroup
-	)
-	deadline := time.Now().Add(d)
-	start := time.Now()
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			lat := make([]time.Duration, 0, 1<<14)
-			for time.Now().Before(deadline) {
-				t := time.Now()
-				if err := f(); err != nil {
-					mu.Lock()
-					if firstEr == nil {
-						firstEr = err
-					}
-					mu.Unlock()
-					return
-				}
-				lat = append(lat, time.Since(t))
-			}
-			mu.Lock()
-			all = append(all, lat...)
-			mu.Unlock()
-		}()
-	}
-	wg.Wait()
-	elapsed := time.Since(start)
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	r := row{err: firstEr, rps: float64(len(all)) / elapsed.Seconds()}
-	if len(all) > 0 {
-		r.p50 = all[len(all)/2]
-		r.p99 = all[len(all)*99/100]
-	}
-	return r
+	r := loadgen.Measure(conc, d, func(int, int) error { return f() })
+	return row{rps: r.RPS, p50: r.P50, p99: r.P99, err: r.Err}
 }
 
 // load POSTs body to url from conc keep-alive clients for d.
