@@ -165,4 +165,41 @@ func TestRegistryToServing(t *testing.T) {
 	if !strings.Contains(show, "@champion") {
 		t.Errorf("models show does not list the alias:\n%s", show)
 	}
+	runBerth(t, bin, "models", "tag", "iris/2", "validated=yes", "--registry-uri", registry)
+	var shown struct {
+		Versions []struct {
+			Version string `json:"version"`
+			Tags    []struct{ Key, Value string }
+		} `json:"model_versions"`
+	}
+	if err := json.Unmarshal([]byte(runBerth(t, bin, "models", "show", "iris", "-o", "json", "--registry-uri", registry)), &shown); err != nil {
+		t.Fatal(err)
+	}
+	tagged := false
+	for _, v := range shown.Versions {
+		for _, tag := range v.Tags {
+			tagged = tagged || (v.Version == "2" && tag.Key == "validated" && tag.Value == "yes")
+		}
+	}
+	if !tagged {
+		t.Errorf("models show -o json: version 2 lacks the tag validated=yes: %+v", shown)
+	}
+	if list := runBerth(t, bin, "models", "list", "--registry-uri", registry); !strings.Contains(list, "iris") {
+		t.Errorf("models list:\n%s", list)
+	}
+	var runs []struct {
+		Info struct {
+			RunID   string `json:"run_id"`
+			RunName string `json:"run_name"`
+		} `json:"info"`
+	}
+	if err := json.Unmarshal([]byte(runBerth(t, bin, "runs", "list", "--experiment", "berth-models", "-o", "json", "--registry-uri", registry)), &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) != 2 || runs[0].Info.RunName != "register-iris" {
+		t.Fatalf("runs list: %+v, want the two register-iris runs", runs)
+	}
+	if out := runBerth(t, bin, "runs", "show", runs[0].Info.RunID, "--registry-uri", registry); !strings.Contains(out, "FINISHED") {
+		t.Errorf("runs show:\n%s", out)
+	}
 }
