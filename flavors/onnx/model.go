@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/berthml/berth/flavors"
 	ort "github.com/yalue/onnxruntime_go"
@@ -31,6 +32,7 @@ type Model struct {
 	mu      sync.RWMutex // held for reading by Predict, for writing by Close
 	session *ort.DynamicAdvancedSession
 	runOpts chan *ort.RunOptions // idle run options, reused across runs
+	noGuess atomic.Bool          // set once a guessed output shape proved wrong
 }
 
 // runOptionsKept is how many idle run options a model keeps for reuse.
@@ -49,6 +51,11 @@ const (
 	outRuntime  outPlan = iota // the runtime allocates it
 	outPrealloc                // preallocated from the model's fixed shape
 	outShaped                  // preallocated with a shape worked out from the inputs
+	// outGuess is a numeric output preallocated like outShaped, only to save
+	// the runtime's allocation and the binding's copy of it: if a run with
+	// guessed shapes fails and one without them succeeds, the model stops
+	// guessing.
+	outGuess
 )
 
 // Load reads the "onnx" flavor of m's MLmodel and creates an ONNX Runtime
@@ -122,7 +129,7 @@ func open(path string, sc SessionConfig, log *slog.Logger) (*Model, error) {
 		m.all = append(m.all, i)
 		m.plans = append(m.plans, planFor(ti))
 	}
-	if slices.Contains(m.plans, outShaped) {
+	if slices.Contains(m.plans, outShaped) || slices.Contains(m.plans, outGuess) {
 		if err := m.planShapes(path); err != nil {
 			return nil, err
 		}
@@ -204,13 +211,17 @@ func planFor(ti flavors.TensorInfo) outPlan {
 	if len(ti.Shape) == 0 {
 		return outPrealloc
 	}
-	return outRuntime
+	return outGuess
 }
 
 // planShapes works out how to size the outputs planned outShaped.
 func (m *Model) planShapes(path string) error {
 	inDims, outDims, err := readDimNames(path)
 	if err != nil {
+		if !slices.Contains(m.plans, outShaped) {
+			m.downgradeGuesses()
+			return nil
+		}
 		return err
 	}
 	inNames := make([][]string, len(m.inputs))
@@ -219,16 +230,29 @@ func (m *Model) planShapes(path string) error {
 	}
 	m.recipes = make([][]dimSource, len(m.outputs))
 	for j, p := range m.plans {
-		if p != outShaped {
+		if p != outShaped && p != outGuess {
 			continue
 		}
 		out := m.outputs[j]
-		if m.recipes[j], err = shapeRecipe(out.Shape, outDims[out.Name], inNames); err != nil {
+		if m.recipes[j], err = shapeRecipe(out.Shape, outDims[out.Name], inNames); err != nil && p == outGuess {
+			m.plans[j] = outRuntime
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("output %q is %s of shape %v, which onnxruntime_go v1.27.0 cannot take from "+
 				"the runtime, and berth cannot size it beforehand: %w", out.Name, out.DType, out.Shape, err)
 		}
 	}
 	return nil
+}
+
+// downgradeGuesses leaves every guessed output to the runtime.
+func (m *Model) downgradeGuesses() {
+	for j, p := range m.plans {
+		if p == outGuess {
+			m.plans[j] = outRuntime
+		}
+	}
 }
 
 func names(infos []flavors.TensorInfo) []string {

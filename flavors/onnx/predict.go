@@ -43,7 +43,17 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 	}
 	out := make([]ort.Value, len(m.outputs))
 	defer destroyAll(out)
-	if err := m.run(ctx, ordered, in, out); err != nil {
+	guessed, err := m.run(ctx, ordered, in, out)
+	if err != nil && guessed && ctx.Err() == nil {
+		// A guessed output shape may be what failed: run again with the
+		// runtime allocating every output, and stop guessing if that works.
+		destroyAll(out)
+		clear(out)
+		if _, err = m.runWith(ctx, ordered, in, out, false); err == nil {
+			m.noGuess.Store(true)
+		}
+	}
+	if err != nil {
 		return nil, err
 	}
 	result := make([]*flavors.Tensor, len(want))
@@ -56,28 +66,48 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 }
 
 // run fills out (one nil entry per output) by running the session on in,
-// made from the tensors ordered.
-func (m *Model) run(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value) error {
+// made from the tensors ordered, and says whether it guessed output shapes.
+func (m *Model) run(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value) (bool, error) {
+	return m.runWith(ctx, ordered, in, out, !m.noGuess.Load())
+}
+
+func (m *Model) runWith(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value, guess bool) (bool, error) {
+	guessed := false
 	for j, p := range m.plans {
 		info := m.outputs[j]
 		shape := info.Shape
 		switch p {
 		case outRuntime:
 			continue
-		case outShaped:
-			shape = make([]int64, len(m.recipes[j]))
-			for i, d := range m.recipes[j] {
-				if shape[i] = d.fixed; d.input >= 0 {
-					shape[i] = ordered[d.input].Shape[d.dim]
-				}
+		case outGuess:
+			if !guess {
+				continue
 			}
+			shape = m.shapeFor(j, ordered)
+			if flavors.NumElements(shape) == 0 {
+				continue
+			}
+			guessed = true
+		case outShaped:
+			shape = m.shapeFor(j, ordered)
 		}
 		var err error
 		if out[j], err = newOutputValue(info.DType, shape); err != nil {
-			return fmt.Errorf("creating output %q of shape %v: %w", info.Name, shape, err)
+			return guessed, fmt.Errorf("creating output %q of shape %v: %w", info.Name, shape, err)
 		}
 	}
-	return m.runOnce(ctx, in, out)
+	return guessed, m.runOnce(ctx, in, out)
+}
+
+// shapeFor works out output j's shape from its recipe and the inputs.
+func (m *Model) shapeFor(j int, ordered []*flavors.Tensor) []int64 {
+	shape := make([]int64, len(m.recipes[j]))
+	for i, d := range m.recipes[j] {
+		if shape[i] = d.fixed; d.input >= 0 {
+			shape[i] = ordered[d.input].Shape[d.dim]
+		}
+	}
+	return shape
 }
 
 // runOnce runs the session once, stopping it through ONNX Runtime's

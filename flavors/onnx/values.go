@@ -134,6 +134,31 @@ func newOutputValue(dt flavors.DType, shape []int64) (ort.Value, error) {
 		return nil, errEmpty16
 	}
 	n := flavors.NumElements(shape)
+	s := ort.Shape(shape)
+	switch dt {
+	case flavors.Float32:
+		return value(ort.NewEmptyTensor[float32](s))
+	case flavors.Float64:
+		return value(ort.NewEmptyTensor[float64](s))
+	case flavors.Int8:
+		return value(ort.NewEmptyTensor[int8](s))
+	case flavors.Int16:
+		return value(ort.NewEmptyTensor[int16](s))
+	case flavors.Int32:
+		return value(ort.NewEmptyTensor[int32](s))
+	case flavors.Int64:
+		return value(ort.NewEmptyTensor[int64](s))
+	case flavors.Uint8:
+		return value(ort.NewEmptyTensor[uint8](s))
+	case flavors.Uint16:
+		return value(ort.NewEmptyTensor[uint16](s))
+	case flavors.Uint32:
+		return value(ort.NewEmptyTensor[uint32](s))
+	case flavors.Uint64:
+		return value(ort.NewEmptyTensor[uint64](s))
+	case flavors.Bool:
+		return value(ort.NewEmptyTensor[bool](s))
+	}
 	if n == 0 {
 		return nil, errEmpty16
 	}
