@@ -20,6 +20,50 @@ type Result struct {
 // Measure calls f from conc goroutines for d. Each call gets its worker
 // number and the worker's own call count, so bodies can vary.
 func Measure(conc int, d time.Duration, f func(worker, i int) error) Result {
+	lat, elapsed, err := measure(conc, d, f)
+	return result(lat, elapsed, err)
+}
+
+// Interleave measures several functions in turns: rounds rounds of slice
+// each, one function after the other, so that a machine whose speed drifts
+// during the run (a shared VM) slows every function alike and their ratios
+// hold.
+func Interleave(conc, rounds int, slice time.Duration, fs []func(worker, i int) error) []Result {
+	lats := make([][]time.Duration, len(fs))
+	elapsed := make([]time.Duration, len(fs))
+	errs := make([]error, len(fs))
+	for range rounds {
+		for k, f := range fs {
+			if errs[k] != nil {
+				continue
+			}
+			lat, e, err := measure(conc, slice, f)
+			lats[k] = append(lats[k], lat...)
+			elapsed[k] += e
+			errs[k] = err
+		}
+	}
+	out := make([]Result, len(fs))
+	for k := range fs {
+		out[k] = result(lats[k], elapsed[k], errs[k])
+	}
+	return out
+}
+
+func result(all []time.Duration, elapsed time.Duration, err error) Result {
+	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
+	r := Result{Err: err, Calls: len(all)}
+	if elapsed > 0 {
+		r.RPS = float64(len(all)) / elapsed.Seconds()
+	}
+	if len(all) > 0 {
+		r.P50 = all[len(all)/2]
+		r.P99 = all[len(all)*99/100]
+	}
+	return r
+}
+
+func measure(conc int, d time.Duration, f func(worker, i int) error) ([]time.Duration, time.Duration, error) {
 	var (
 		mu      sync.Mutex
 		all     []time.Duration
@@ -51,12 +95,5 @@ func Measure(conc int, d time.Duration, f func(worker, i int) error) Result {
 		}()
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
-	sort.Slice(all, func(i, j int) bool { return all[i] < all[j] })
-	r := Result{Err: firstEr, RPS: float64(len(all)) / elapsed.Seconds(), Calls: len(all)}
-	if len(all) > 0 {
-		r.P50 = all[len(all)/2]
-		r.P99 = all[len(all)*99/100]
-	}
-	return r
+	return all, time.Since(start), firstEr
 }

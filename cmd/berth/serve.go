@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -19,6 +20,9 @@ import (
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
 )
+
+// servingGCPercent is berth serve's GOGC unless the environment sets one.
+const servingGCPercent = 400
 
 // started is when the process began, for the start-to-ready figure.
 var started = time.Now()
@@ -126,6 +130,12 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	if err := initORT(o.ortLib); err != nil {
 		return err
+	}
+	if _, set := os.LookupEnv("GOGC"); !set {
+		// A scoring server's Go heap is small and short-lived (the model's
+		// weights live in ONNX Runtime's memory): collecting less often
+		// costs a few megabytes and buys a few percent of throughput.
+		debug.SetGCPercent(servingGCPercent)
 	}
 	opts := []serve.Option{
 		serve.WithLogger(log),

@@ -31,26 +31,46 @@ func measure(conc int, d time.Duration, f func() error) row {
 	return row{rps: r.RPS, p50: r.P50, p99: r.P99, err: r.Err}
 }
 
-// load POSTs body to url from conc keep-alive clients for d.
-func load(ctx context.Context, url, body string, conc int, d time.Duration) (row, error) {
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
-	defer client.CloseIdleConnections()
-	b := []byte(body)
-	r := measure(conc, d, func() error {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
-		req.Header.Set("Content-Type", "application/json")
-		resp, err := client.Do(req)
-		if err != nil {
-			return err
+// target is an HTTP endpoint to load.
+type target struct{ name, url, body string }
+
+// rounds is how many turns each HTTP target gets: short turns, taken in
+// order, so that a shared machine whose speed drifts during the run slows
+// every target alike and the ratios to the floor hold.
+const rounds = 6
+
+// loadInTurns POSTs each target's body from conc keep-alive clients, in
+// turns of d/rounds, d in all per target.
+func loadInTurns(ctx context.Context, ts []target, conc int, d time.Duration) ([]row, error) {
+	fs := make([]func(int, int) error, len(ts))
+	for k, t := range ts {
+		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
+		defer client.CloseIdleConnections()
+		b := []byte(t.body)
+		fs[k] = func(int, int) error {
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := client.Do(req)
+			if err != nil {
+				return err
+			}
+			out, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				return fmt.Errorf("status %d: %s", resp.StatusCode, out)
+			}
+			return nil
 		}
-		out, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("status %d: %s", resp.StatusCode, out)
+	}
+	rs := loadgen.Interleave(conc, rounds, d/rounds, fs)
+	rows := make([]row, len(ts))
+	for k, r := range rs {
+		if r.Err != nil {
+			return nil, fmt.Errorf("%s: %w", ts[k].name, r.Err)
 		}
-		return nil
-	})
-	return r, r.err
+		rows[k] = row{target: ts[k].name, conc: conc, rps: r.RPS, p50: r.P50, p99: r.P99}
+	}
+	return rows, nil
 }
 
 // server is a child process serving HTTP.

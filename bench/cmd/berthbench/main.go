@@ -84,22 +84,20 @@ func run(ctx context.Context, c config) error {
 	}
 	defer berth.stop()
 
+	targets := []target{
+		{"floor: net/http JSON, no model", "http://127.0.0.1:18901/invocations", splitBody},
+		{"bare-bones Go + ONNX Runtime server", "http://127.0.0.1:18904/invocations", splitBody},
+		{"berth /invocations", "http://127.0.0.1:18902/invocations", splitBody},
+		{"berth /v2/models/iris/infer", "http://127.0.0.1:18902/v2/models/iris/infer", v2Body},
+	}
 	var rows []row
 	for _, n := range c.conc {
-		for _, t := range []struct{ name, url, body string }{
-			{"floor: net/http JSON, no model", "http://127.0.0.1:18901/invocations", splitBody},
-			{"bare-bones Go + ONNX Runtime server", "http://127.0.0.1:18904/invocations", splitBody},
-			{"berth /invocations", "http://127.0.0.1:18902/invocations", splitBody},
-			{"berth /v2/models/iris/infer", "http://127.0.0.1:18902/v2/models/iris/infer", v2Body},
-		} {
-			fmt.Fprintf(os.Stderr, "berthbench: %s, concurrency %d\n", t.name, n)
-			r, err := load(ctx, t.url, t.body, n, c.duration)
-			if err != nil {
-				return fmt.Errorf("%s: %w", t.name, err)
-			}
-			r.target, r.conc = t.name, n
-			rows = append(rows, r)
+		fmt.Fprintf(os.Stderr, "berthbench: HTTP targets in turns, concurrency %d\n", n)
+		rs, err := loadInTurns(ctx, targets, n, c.duration)
+		if err != nil {
+			return err
 		}
+		rows = append(rows, rs...)
 	}
 	berth.stop()
 	bare.stop()
