@@ -22,13 +22,16 @@ ort:
 # The store and registry tests run on SQLite and on a throwaway PostgreSQL
 # cluster that scripts/start-postgres.sh starts (or reuses) on 127.0.0.1.
 test: ort
-	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$(scripts/start-postgres.sh) $(GO) test -count=1 -timeout 12m $(PKGS)
+	@pg=$$(scripts/start-postgres.sh) || exit 1; \
+	echo "$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -count=1 -timeout 12m $(PKGS)"; \
+	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -count=1 -timeout 12m $(PKGS)
 
 check: ort
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy -diff
-	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$(scripts/start-postgres.sh) $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	@pg=$$(scripts/start-postgres.sh) || exit 1; \
+	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -race -count=1 -timeout 20m $(PKGS)
 	$(GO) test -run '^$$' -bench . -benchtime=1x $(PKGS) >/dev/null
 
 # A short run of every native fuzz target (seeds always run in `make test`).
