@@ -161,6 +161,7 @@ func TestRegistryToServing(t *testing.T) {
 	if ok.Load() < 50 {
 		t.Errorf("only %d requests ran", ok.Load())
 	}
+	t.Logf("%d requests answered while the alias moved from version 1 to 2, %d failed", ok.Load(), failed.Load())
 	show := runBerth(t, bin, "models", "show", "iris", "--registry-uri", registry)
 	if !strings.Contains(show, "@champion") {
 		t.Errorf("models show does not list the alias:\n%s", show)
