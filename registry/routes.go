@@ -25,6 +25,10 @@ func (s *Server) routes() *gin.Engine {
 		r.Use(s.logRequests)
 	}
 
+	if s.opts.registerer != nil {
+		r.Use(newMetrics(s.opts.registerer).observe)
+		r.GET("/metrics", metricsHandler(s.opts.gatherer))
+	}
 	r.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "OK") })
 	r.GET("/version", func(c *gin.Context) { c.String(http.StatusOK, s.opts.version) })
 	if len(s.opts.readTokens)+len(s.opts.writeTokens) > 0 {

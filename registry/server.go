@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/internal/httpserve"
 	"github.com/berthml/berth/tracking"
@@ -31,6 +32,8 @@ type options struct {
 	version         string
 	readTokens      []string
 	writeTokens     []string
+	registerer      prometheus.Registerer
+	gatherer        prometheus.Gatherer
 }
 
 // Option configures a Server.

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/registry"
@@ -101,8 +103,10 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("--artifacts-destination: %w", err)
 	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown),
-		registry.WithTokens(o.readTokens, o.writeTokens)}
+		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg)}
 	if o.accessLog {
 		opts = append(opts, registry.WithAccessLog(log))
 	}
