@@ -212,25 +212,21 @@ func (s *Server) logModel(c *gin.Context) (any, error) {
 	if err := json.Unmarshal([]byte(req.ModelJSON), &model); err != nil {
 		return nil, invalidParam("Invalid value for parameter 'model_json' supplied: it must be a JSON object: %v", err)
 	}
-	ctx := c.Request.Context()
-	run, err := s.store.GetRun(ctx, req.RunID)
-	if err != nil {
-		return nil, err
-	}
 	// Append to the JSON list as text, keeping each entry as the client
-	// wrote it (Python's json.dumps spacing), as MLflow does.
-	value := "[" + req.ModelJSON + "]"
-	for _, t := range run.Data.Tags {
+	// wrote it (Python's json.dumps spacing), as MLflow does; the store
+	// makes the read and the write one step.
+	return nil, s.store.UpdateTag(c.Request.Context(), req.RunID, loggedModelsTag, func(old string, ok bool) (string, error) {
+		value := "[" + req.ModelJSON + "]"
 		var prev []json.RawMessage
-		if t.Key == loggedModelsTag && json.Unmarshal([]byte(t.Value), &prev) == nil && len(prev) > 0 {
-			v := strings.TrimSpace(t.Value)
+		if ok && json.Unmarshal([]byte(old), &prev) == nil && len(prev) > 0 {
+			v := strings.TrimSpace(old)
 			value = v[:len(v)-1] + ", " + req.ModelJSON + "]"
 		}
-	}
-	if len(value) > tracking.MaxTagValueLength {
-		return nil, invalidParam("The history of models logged to run %s would exceed %d characters.", req.RunID, tracking.MaxTagValueLength)
-	}
-	return nil, s.store.SetTag(ctx, req.RunID, tracking.Tag{Key: loggedModelsTag, Value: string(value)})
+		if len(value) > tracking.MaxTagValueLength {
+			return "", invalidParam("The history of models logged to run %s would exceed %d characters.", req.RunID, tracking.MaxTagValueLength)
+		}
+		return value, nil
+	})
 }
 
 func (s *Server) logInputs(c *gin.Context) (any, error) {

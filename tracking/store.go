@@ -40,6 +40,10 @@ type RunStore interface {
 	LogMetric(ctx context.Context, runID string, m Metric) error
 	LogParam(ctx context.Context, runID string, p Param) error
 	SetTag(ctx context.Context, runID string, t Tag) error
+	// UpdateTag sets a run tag to what update returns for its current
+	// value (ok false when it has none), atomically: concurrent updates of
+	// the same run, from any number of servers, each see the one before.
+	UpdateTag(ctx context.Context, runID, key string, update func(old string, ok bool) (string, error)) error
 	DeleteTag(ctx context.Context, runID, key string) error
 	// LogBatch logs metrics, params and tags in one transaction: all or none.
 	LogBatch(ctx context.Context, runID string, metrics []Metric, params []Param, tags []Tag) error

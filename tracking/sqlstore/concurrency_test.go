@@ -2,6 +2,7 @@ package sqlstore_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
@@ -137,5 +138,53 @@ func TestTwoStoresOneFile(t *testing.T) {
 		if h, _ := a.GetMetricHistory(ctx, run, fmt.Sprintf("s%d", i)); len(h) != 100 {
 			t.Errorf("store %d: %d values, want 100", i, len(h))
 		}
+	}
+}
+
+// TestConcurrentUpdateTag appends to one tag from many goroutines at once:
+// every append survives (on PostgreSQL the run's row lock is what makes it
+// so).
+func TestConcurrentUpdateTag(t *testing.T) {
+	ctx := context.Background()
+	const workers, perWorker = 8, 10
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			s, _ := b.open(t)
+			run := mustRun(t, s, "0").Info.RunID
+			var wg sync.WaitGroup
+			errs := make(chan error, workers)
+			for range workers {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for range perWorker {
+						if err := s.UpdateTag(ctx, run, "history", func(old string, _ bool) (string, error) {
+							return old + "x", nil
+						}); err != nil {
+							errs <- err
+							return
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Fatal(err)
+			}
+			r, err := s.GetRun(ctx, run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, tag := range r.Data.Tags {
+				if tag.Key == "history" && len(tag.Value) != workers*perWorker {
+					t.Errorf("tag holds %d appends, want %d", len(tag.Value), workers*perWorker)
+				}
+			}
+			err = s.UpdateTag(ctx, "no-such-run", "k", func(string, bool) (string, error) { return "v", nil })
+			if !errors.Is(err, tracking.ErrNotFound) {
+				t.Errorf("UpdateTag on an unknown run: %v, want not found", err)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package sqlstore
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 
@@ -145,6 +146,38 @@ func (s *Store) SetTag(ctx context.Context, runID string, t tracking.Tag) error 
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.activeRun(ctx, tx, runID); err != nil {
+			return err
+		}
+		return s.upsertRunTag(ctx, tx, runID, t)
+	})
+}
+
+// UpdateTag implements tracking.RunStore. The run's row is locked on
+// PostgreSQL; SQLite's writers are serialised anyway.
+func (s *Store) UpdateTag(ctx context.Context, runID, key string, update func(string, bool) (string, error)) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var stage string
+		err := s.queryRow(ctx, tx, `SELECT lifecycle_stage FROM runs WHERE run_uuid = ?`+s.d.forUpdate, runID).Scan(&stage)
+		if errors.Is(err, sql.ErrNoRows) {
+			return tracking.NotFound("Run with id=%s not found", runID)
+		}
+		if err != nil {
+			return fmt.Errorf("locking run %s: %w", runID, err)
+		}
+		if stage != string(tracking.LifecycleActive) {
+			return tracking.InvalidParameter("The run %s must be in the 'active' state. Current state is %s.", runID, stage)
+		}
+		var old string
+		err = s.queryRow(ctx, tx, `SELECT value FROM tags WHERE run_uuid = ? AND key = ?`, runID, key).Scan(&old)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("reading tag %q of run %s: %w", key, runID, err)
+		}
+		value, err := update(old, err == nil)
+		if err != nil {
+			return err
+		}
+		t, err := tracking.ValidateTag(tracking.Tag{Key: key, Value: value})
+		if err != nil {
 			return err
 		}
 		return s.upsertRunTag(ctx, tx, runID, t)
