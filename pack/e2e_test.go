@@ -1,0 +1,230 @@
+package pack
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/v1/remote"
+)
+
+// TestEndToEndDockerRegistry packs the real berth binary and ONNX Runtime
+// library with the host's libraries, pushes the image to Debian's
+// docker-registry (distribution) and reads it back. It runs with
+// BERTH_REQUIRE_TOOLS=1, and then fails when a tool is missing.
+func TestEndToEndDockerRegistry(t *testing.T) {
+	if os.Getenv("BERTH_REQUIRE_TOOLS") != "1" {
+		t.Skip("set BERTH_REQUIRE_TOOLS=1 to push the real image to docker-registry")
+	}
+	regBin, err := exec.LookPath("docker-registry")
+	if err != nil {
+		t.Fatal("docker-registry not installed (apt-get install docker-registry)")
+	}
+	bin, ort := realRuntime(t)
+	addr := startDockerRegistry(t, regBin)
+
+	ctx := context.Background()
+	start := time.Now()
+	img, err := Build(ctx, irisDir, WithBinary(bin), WithORTLibrary(ort), WithModelName("iris"), WithModelVersion("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	lay := filepath.Join(t.TempDir(), "layout")
+	if err := WriteLayout(lay, img, "1"); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("pack to layout: %v", time.Since(start).Round(time.Millisecond))
+	s, err := Describe(img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("image %s: %d bytes compressed, %d uncompressed", s.Digest, s.Size, s.Uncompressed)
+	if s.Uncompressed >= 100e6 {
+		t.Errorf("the iris image is %d bytes uncompressed, want under 100 MB", s.Uncompressed)
+	}
+
+	ref := addr + "/berth/iris:1"
+	start = time.Now()
+	d, err := Push(ctx, img, ref, WithInsecure(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("push: %v", time.Since(start).Round(time.Millisecond))
+	r := mustRef(t, ref)
+	desc, err := remote.Get(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desc.Digest != d {
+		t.Fatalf("registry has %s, pushed %s", desc.Digest, d)
+	}
+	got, err := desc.Image()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(digests(t, got), digests(t, img)) {
+		t.Errorf("registry layers %v, pushed %v", digests(t, got), digests(t, img))
+	}
+	cf, err := got.ConfigFile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cf.Config.Labels[LabelModelName] != "iris" || cf.Config.Labels[LabelModelVersion] != "1" {
+		t.Errorf("labels %v", cf.Config.Labels)
+	}
+	// Pushing again uploads nothing new and keeps the digest.
+	if d2, err := Push(ctx, img, ref, WithInsecure(true)); err != nil || d2 != d {
+		t.Errorf("second push: %s, %v", d2, err)
+	}
+}
+
+// realRuntime builds berth (stripped, as a release is) and finds the ONNX
+// Runtime library that make ort fetches.
+func realRuntime(t *testing.T) (bin, ort string) {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ort = filepath.Join(cache, "berth", "onnxruntime-1.30.0", "libonnxruntime.so.1")
+	if _, err := os.Stat(ort); err != nil {
+		t.Fatalf("no ONNX Runtime library (make ort): %v", err)
+	}
+	bin = filepath.Join(t.TempDir(), "berth")
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
+		t.Fatalf("building berth: %v\n%s", err, out)
+	}
+	return bin, ort
+}
+
+// TestPodmanRun packs the real image, loads the tarball into a rootful
+// podman with runc (set up as in ENVIRONMENT.md, storage in a temporary
+// directory), runs it on the host network bound to 127.0.0.1 and scores the
+// iris example. It runs with BERTH_PODMAN=1 (apt-get install podman runc).
+func TestPodmanRun(t *testing.T) {
+	if os.Getenv("BERTH_PODMAN") != "1" {
+		t.Skip("set BERTH_PODMAN=1 to run the image with podman")
+	}
+	podman, err := exec.LookPath("podman")
+	if err != nil {
+		t.Fatal("podman not installed (apt-get install podman runc)")
+	}
+	bin, ort := realRuntime(t)
+	img, err := Build(context.Background(), irisDir, WithBinary(bin), WithORTLibrary(ort), WithModelName("iris"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	tarFile := filepath.Join(dir, "iris.tar")
+	if err := WriteTarball(tarFile, img, "berth/iris:test"); err != nil {
+		t.Fatal(err)
+	}
+	conf, storage := filepath.Join(dir, "containers.conf"), filepath.Join(dir, "storage.conf")
+	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
+		"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
+	os.WriteFile(storage, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
+		filepath.Join(dir, "graph"), filepath.Join(dir, "run"))), 0o600)
+	env := append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)
+	run := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command(podman, args...)
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("podman %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("load", "-i", tarFile)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+	ln.Close()
+	id := strings.TrimSpace(run("run", "-d", "--network=host", "localhost/berth/iris:test", "--host", "127.0.0.1", "--port", port))
+	t.Cleanup(func() {
+		if t.Failed() {
+			cmd := exec.Command(podman, "logs", id)
+			cmd.Env = env
+			out, _ := cmd.CombinedOutput()
+			t.Logf("container logs:\n%s", out)
+		}
+		cmd := exec.Command(podman, "rm", "-f", id)
+		cmd.Env = env
+		cmd.Run()
+	})
+	body, err := os.ReadFile(filepath.Join(irisDir, "serving_input_example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var resp *http.Response
+	for range 100 {
+		resp, err = http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
+		if err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"predictions"`) {
+		t.Fatalf("POST /invocations: %s %s", resp.Status, out)
+	}
+	if user := run("top", id, "user"); !strings.Contains(user, "berth") {
+		t.Errorf("the server runs as %q, want berth", user)
+	}
+}
+
+// startDockerRegistry runs docker-registry on a free 127.0.0.1 port with its
+// storage in a temporary directory, and returns its host:port.
+func startDockerRegistry(t *testing.T, bin string) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "config.yml")
+	conf := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
+	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(bin, "serve", cfg)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		cmd.Wait()
+		if t.Failed() {
+			t.Logf("docker-registry:\n%s", logs.String())
+		}
+	})
+	for range 100 {
+		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
+			resp.Body.Close()
+			return addr
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("docker-registry did not start")
+	return ""
+}
