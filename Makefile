@@ -5,15 +5,15 @@ GO        ?= go
 BIN       := bin/berth
 PY        := /usr/bin/python3
 # Tests fail instead of skipping when ONNX Runtime or a tool they use is missing.
-TEST_ENV  := BERTH_REQUIRE_ORT=1 BERTH_REQUIRE_TOOLS=1
+TEST_ENV  := BERTH_REQUIRE_ORT=1 BERTH_REQUIRE_TOOLS=1 BERTH_PODMAN=1
 PKGS      := ./...
 
-.PHONY: all build ort test check fuzz bench demo fixtures clean
+.PHONY: all build ort tools test check fuzz bench demo fixtures clean
 
 all: build
 
 build:
-	$(GO) build -trimpath -o $(BIN) ./cmd/berth
+	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN) ./cmd/berth
 
 # Fetch the pinned ONNX Runtime shared library (sha256-checked) into the cache.
 ort:
@@ -21,12 +21,16 @@ ort:
 
 # The store and registry tests run on SQLite and on a throwaway PostgreSQL
 # cluster that scripts/start-postgres.sh starts (or reuses) on 127.0.0.1.
-test: ort
+# Install the Debian packages the tests run against, when missing.
+tools:
+	@scripts/install-tools.sh
+
+test: ort tools
 	@pg=$$(scripts/start-postgres.sh) || exit 1; \
 	echo "$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -count=1 -timeout 12m $(PKGS)"; \
 	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -count=1 -timeout 12m $(PKGS)
 
-check: ort
+check: ort tools
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy -diff
@@ -39,7 +43,7 @@ FUZZTIME ?= 20s
 fuzz:
 	@scripts/fuzz-all.sh $(FUZZTIME)
 
-bench: build ort
+bench: build ort tools
 	@bench/run.sh
 	@bench/registry.sh
 

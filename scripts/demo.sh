@@ -58,5 +58,9 @@ show "curl -sS $URL/v1/models/iris:predict -H 'Content-Type: application/json' -
 step "A client's mistake gets a 4xx that names the problem"
 show "curl -sS -w ' (HTTP %{http_code})' $URL/invocations -H 'Content-Type: application/json' -d '{\"dataframe_split\": {\"columns\": [\"sepal_length\"], \"data\": [[5.1]]}}'"
 
+step "berth pack models:/iris@champion: a runnable OCI image, built without Docker"
+show "$BERTH pack models:/iris@champion --registry-uri $REGISTRY --cache-dir $work/cache --oci-layout $work/oci --name berth/iris:champion"
+echo "run it with: podman run --rm --network=host oci:$work/oci:champion --host 127.0.0.1 --port 8080"
+
 step "Prometheus metrics (excerpt)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8

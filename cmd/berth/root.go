@@ -77,6 +77,8 @@ func newRoot() *cobra.Command {
 	root.SetUsageTemplate(root.UsageTemplate() + envHelp())
 	root.AddCommand(newServeCmd(g), newModelsCmd(g), newRunsCmd())
 	root.AddCommand(newServerCmd(g))
+	root.AddCommand(newPackCmd(g))
+	root.AddCommand(newPullCmd())
 	return root
 }
 

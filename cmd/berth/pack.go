@@ -1,0 +1,344 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/mattn/go-isatty"
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/modeluri"
+	"github.com/berthml/berth/pack"
+	"github.com/berthml/berth/pack/modelpack"
+)
+
+type packOptions struct {
+	tag, layoutDir, tarball, name string
+	base, platform                string
+	insecure                      bool
+	binary, ortLib                string
+	modelName, modelVersion       string
+	sourceDateEpoch               string
+	registryURI, registryTok      string
+	cacheDir                      string
+	artifact                      bool
+}
+
+func newPackCmd(g *globalOptions) *cobra.Command {
+	o := &packOptions{}
+	cmd := &cobra.Command{
+		Use:   "pack MODEL (--tag REF | --oci-layout DIR | --tarball FILE)",
+		Short: "Build a runnable OCI image of a model, without Docker",
+		Long: `Build an OCI image that serves MODEL on port 8080 with berth, and push it
+to a registry (--tag), write it to an OCI layout directory (--oci-layout) or
+to a tarball that docker load and podman load read (--tarball); any of them
+together.
+
+MODEL is an MLflow model directory or a models:/ URI resolved against
+--registry-uri. The image holds this berth binary, the ONNX Runtime library
+(--ort-lib) and, without --base, the shared libraries both need, copied from
+this host; then the model under /opt/ml/model, each file of 1 MiB or more in a
+layer of its own. Packing the same inputs twice gives the same digest; set
+SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
+		Example: `  berth pack testdata/models/iris_logreg --tag 127.0.0.1:5000/iris:1 --insecure
+  berth pack ./iris --oci-layout ./images --name iris:1
+  berth pack models:/iris/3 --tarball iris.tar --registry-uri http://127.0.0.1:5000
+  podman run --rm --network=host oci:./images:1`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := g.logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			if !cmd.Flags().Changed("source-date-epoch") {
+				o.sourceDateEpoch = os.Getenv("SOURCE_DATE_EPOCH")
+			}
+			return runPack(cmd.Context(), o, args[0], cmd.OutOrStdout(), log)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.tag, "tag", "t", "", "push the image to this reference, e.g. registry.example.com/iris:1")
+	f.StringVar(&o.layoutDir, "oci-layout", "", "write the image into this OCI image layout directory")
+	f.StringVar(&o.tarball, "tarball", "", "write the image to this docker/podman load tarball")
+	f.StringVar(&o.name, "name", "", "image name in the tarball, and its tag in the layout (default: --tag, else berth/MODEL:VERSION)")
+	f.StringVar(&o.base, "base", "", "base image (a registry reference or oci:DIR[:TAG]) that provides the C/C++ runtime libraries (default: copy them from this host)")
+	f.StringVar(&o.platform, "platform", "linux/amd64", "image platform OS/ARCH[/VARIANT]")
+	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries")
+	f.StringVar(&o.binary, "binary", "", "berth binary to put in the image (default: this executable)")
+	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so to put in the image (default: the cache that \"make ort\" fills)")
+	f.StringVar(&o.modelName, "model-name", "", "model name in the labels (default: the directory's or registered model's name)")
+	f.StringVar(&o.modelVersion, "model-version", "", "model version in the labels (default: the registered version)")
+	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", "", "Unix time of the files and the image (default: $SOURCE_DATE_EPOCH, else the file times are 0 and the image time is the MLmodel's)")
+	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against")
+	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
+	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
+	f.BoolVar(&o.artifact, "artifact", false, "push the model alone as a CNCF ModelPack artifact instead of a runnable image (berth pull fetches it back)")
+	return cmd
+}
+
+func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, log *slog.Logger) error {
+	if o.tag == "" && o.layoutDir == "" && o.tarball == "" {
+		return errors.New("say where the image goes: --tag, --oci-layout or --tarball")
+	}
+	if o.tag != "" { // fail before packing
+		var nameOpts []name.Option
+		if o.insecure {
+			nameOpts = append(nameOpts, name.Insecure)
+		}
+		if _, err := name.ParseReference(o.tag, nameOpts...); err != nil {
+			return fmt.Errorf("parsing image reference %q: %w", o.tag, err)
+		}
+	}
+	platform, err := v1.ParsePlatform(o.platform)
+	if err != nil {
+		return fmt.Errorf("--platform: %w", err)
+	}
+	if o.ortLib == "" {
+		if o.ortLib, err = onnx.DefaultLibraryPath(); err != nil {
+			return err
+		}
+	}
+	opts := []pack.Option{
+		pack.WithORTLibrary(o.ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
+		pack.WithPlatform(*platform), pack.WithInsecure(o.insecure),
+	}
+	if o.sourceDateEpoch != "" {
+		sec, err := strconv.ParseInt(o.sourceDateEpoch, 10, 64)
+		if err != nil {
+			return fmt.Errorf("SOURCE_DATE_EPOCH %q: want seconds since 1970", o.sourceDateEpoch)
+		}
+		opts = append(opts, pack.WithTime(time.Unix(sec, 0)))
+	}
+
+	dir := model
+	name, version := o.modelName, o.modelVersion
+	var registered *modeluri.Version
+	if modeluri.IsModelURI(model) {
+		u, err := modeluri.Parse(model)
+		if err != nil {
+			return err
+		}
+		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir}, log)
+		if err != nil {
+			return err
+		}
+		v, err := r.Resolve(ctx, u)
+		if err != nil {
+			return fmt.Errorf("resolving %s: %w", model, err)
+		}
+		if dir, err = r.Download(ctx, v); err != nil {
+			return fmt.Errorf("downloading %s: %w", model, err)
+		}
+		name, version = cmp.Or(name, v.Name), cmp.Or(version, v.Version)
+		opts = append(opts, pack.WithSource(u.String()))
+		registered = v
+	}
+	if name == "" {
+		abs, err := filepath.Abs(dir)
+		if err != nil {
+			return err
+		}
+		name = filepath.Base(abs)
+	}
+	opts = append(opts, pack.WithModelName(name), pack.WithModelVersion(version))
+	if o.artifact {
+		return packArtifact(ctx, o, dir, name, version, registered, out)
+	}
+
+	bar := newBar(os.Stderr)
+	opts = append(opts, pack.WithProgress(bar.update))
+	start := time.Now()
+	img, err := pack.Build(ctx, dir, opts...)
+	bar.done()
+	if err != nil {
+		return err
+	}
+	log.Debug("built", "model", dir, "elapsed", time.Since(start).Round(time.Millisecond))
+
+	imageName := o.name
+	if imageName == "" {
+		imageName = o.tag
+	}
+	if imageName == "" {
+		imageName = "berth/" + strings.ToLower(name) + ":" + cmp.Or(version, "latest")
+	}
+	if o.layoutDir != "" {
+		tag := imageName
+		if t, err := nameTag(imageName); err == nil {
+			tag = t
+		}
+		if err := pack.WriteLayout(o.layoutDir, img, tag); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wrote %s (oci:%s:%s)\n", o.layoutDir, o.layoutDir, tag)
+	}
+	if o.tarball != "" {
+		if err := pack.WriteTarball(o.tarball, img, imageName); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "wrote %s (%s)\n", o.tarball, imageName)
+	}
+	if o.tag != "" {
+		d, err := pack.Push(ctx, img, o.tag, append(opts, pack.WithProgress(bar.update))...)
+		bar.done()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "pushed %s@%s\n", o.tag, d)
+		if err := recordPush(ctx, o, registered, "berth.image", o.tag+"@"+d.String()); err != nil {
+			return err
+		}
+	}
+	s, err := pack.Describe(img)
+	if err != nil {
+		return err
+	}
+	printSummary(out, s)
+	return nil
+}
+
+// packArtifact pushes the model directory alone as a ModelPack artifact.
+func packArtifact(ctx context.Context, o *packOptions, dir, name, version string, registered *modeluri.Version, out io.Writer) error {
+	if o.tag == "" || o.layoutDir != "" || o.tarball != "" {
+		return errors.New("--artifact pushes to a registry: give --tag (and neither --oci-layout nor --tarball)")
+	}
+	opts := []modelpack.Option{modelpack.WithName(name), modelpack.WithVersion(version)}
+	if o.sourceDateEpoch != "" {
+		t, err := modelpack.ParseSourceDateEpoch(o.sourceDateEpoch)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, modelpack.WithCreated(t))
+	}
+	img, err := modelpack.Build(dir, opts...)
+	if err != nil {
+		return err
+	}
+	d, err := modelpack.Push(ctx, img, o.tag, modelpack.WithInsecure(o.insecure))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "pushed ModelPack artifact %s@%s\n", o.tag, d)
+	return recordPush(ctx, o, registered, "berth.artifact", o.tag+"@"+d.String())
+}
+
+// recordPush tags the registered model version the image or artifact was
+// packed from with where it was pushed.
+func recordPush(ctx context.Context, o *packOptions, v *modeluri.Version, key, ref string) error {
+	if v == nil {
+		return nil
+	}
+	c := &mlflowrest.Client{BaseURL: o.registryURI, Token: o.registryTok}
+	if err := c.Post(ctx, "model-versions/set-tag", mlflowrest.SetModelVersionTagRequest{
+		Name: v.Name, Version: v.Version, Key: key, Value: ref}, nil); err != nil {
+		return fmt.Errorf("recording %s on %s version %s: %w", ref, v.Name, v.Version, err)
+	}
+	return nil
+}
+
+// nameTag is the tag of an image name, for the layout's ref.name.
+func nameTag(s string) (string, error) {
+	t, err := name.NewTag(s)
+	if err != nil {
+		return "", err
+	}
+	return t.TagStr(), nil
+}
+
+func printSummary(w io.Writer, s *pack.Summary) {
+	fmt.Fprintf(w, "digest %s\n", s.Digest)
+	fmt.Fprintf(w, "size   %s compressed, %s uncompressed\n", mb(s.Size), mb(s.Uncompressed))
+	for _, l := range s.Layers {
+		fmt.Fprintf(w, "  %s  %9s  %9s  %s\n", l.Digest.Hex[:12], mb(l.Size), mb(l.Uncompressed), l.CreatedBy)
+	}
+}
+
+func mb(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}
+
+// bar draws pack progress on a terminal, one line per layer being pushed
+// and one for the whole push, and nothing elsewhere.
+type bar struct {
+	w     io.Writer
+	tty   bool
+	lines int                      // lines drawn, to move back over
+	order []string                 // layers in the order first seen
+	state map[string]pack.Progress // by layer digest; "" is the whole push
+	drawn time.Time
+}
+
+func newBar(f *os.File) *bar {
+	return &bar{w: f, tty: isatty.IsTerminal(f.Fd()), state: map[string]pack.Progress{}}
+}
+
+func (b *bar) update(p pack.Progress) {
+	if !b.tty {
+		return
+	}
+	switch p.Phase {
+	case "layer":
+		b.clear()
+		fmt.Fprintf(b.w, "packed layer %d/%d: %s\n", p.Complete, p.Total, p.Layer)
+		b.lines = 1
+	case "push":
+		if _, ok := b.state[p.Layer]; !ok && p.Layer != "" {
+			b.order = append(b.order, p.Layer)
+		}
+		b.state[p.Layer] = p
+		if time.Since(b.drawn) < 100*time.Millisecond && p.Complete != p.Total {
+			return
+		}
+		b.drawn = time.Now()
+		b.clear()
+		for _, l := range b.order {
+			b.line(l[len("sha256:"):][:12], b.state[l])
+		}
+		if all, ok := b.state[""]; ok {
+			b.line("total", all)
+		}
+	}
+}
+
+func (b *bar) line(label string, p pack.Progress) {
+	const width = 30
+	n := 0
+	if p.Total > 0 {
+		n = int(min(p.Complete, p.Total) * width / p.Total)
+	}
+	fmt.Fprintf(b.w, "%-12s [%s%s] %s / %s\n", label, strings.Repeat("=", n), strings.Repeat(" ", width-n), mb(p.Complete), mb(p.Total))
+	b.lines++
+}
+
+// clear moves back over the lines drawn and erases them.
+func (b *bar) clear() {
+	for ; b.lines > 0; b.lines-- {
+		fmt.Fprint(b.w, "\033[1A\r\033[K")
+	}
+}
+
+// done leaves what was drawn and starts afresh.
+func (b *bar) done() {
+	b.lines = 0
+	b.order = nil
+	clear(b.state)
+}

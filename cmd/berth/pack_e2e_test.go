@@ -1,0 +1,80 @@
+package main
+
+import (
+	"encoding/json"
+	"io"
+	"log"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-containerregistry/pkg/registry"
+
+	"github.com/berthml/berth/internal/ortest"
+)
+
+// TestPackFromRegistry packs a registered model as a runnable image and as
+// a ModelPack artifact into an OCI registry, checks that the model version
+// records both, and pulls each back into a directory berth can serve.
+func TestPackFromRegistry(t *testing.T) {
+	lib := ortest.Init(t)
+	bin := buildBerth(t)
+	data := t.TempDir()
+	tracking := startBerth(t, bin, "server", "--port", "0",
+		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
+		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	runBerth(t, bin, "models", "register", "../../testdata/models/iris_logreg", "--name", "iris", "--registry-uri", tracking)
+
+	oci := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))
+	defer oci.Close()
+	host := strings.TrimPrefix(oci.URL, "http://")
+	cache := filepath.Join(data, "cache")
+
+	out := runBerth(t, bin, "pack", "models:/iris/1", "--tag", host+"/iris:1", "--insecure",
+		"--registry-uri", tracking, "--cache-dir", cache, "--ort-lib", lib, "--binary", bin)
+	if !strings.Contains(out, "pushed "+host+"/iris:1@sha256:") {
+		t.Fatalf("pack image:\n%s", out)
+	}
+	out = runBerth(t, bin, "pack", "models:/iris/1", "--artifact", "--tag", host+"/iris-model:1", "--insecure",
+		"--registry-uri", tracking, "--cache-dir", cache)
+	if !strings.Contains(out, "pushed ModelPack artifact "+host+"/iris-model:1@sha256:") {
+		t.Fatalf("pack artifact:\n%s", out)
+	}
+
+	var shown struct {
+		Versions []struct {
+			Tags []struct{ Key, Value string }
+		} `json:"model_versions"`
+	}
+	if err := json.Unmarshal([]byte(runBerth(t, bin, "models", "show", "iris", "-o", "json", "--registry-uri", tracking)), &shown); err != nil {
+		t.Fatal(err)
+	}
+	recorded := map[string]string{}
+	for _, v := range shown.Versions {
+		for _, tag := range v.Tags {
+			recorded[tag.Key] = tag.Value
+		}
+	}
+	if !strings.HasPrefix(recorded["berth.image"], host+"/iris:1@sha256:") ||
+		!strings.HasPrefix(recorded["berth.artifact"], host+"/iris-model:1@sha256:") {
+		t.Errorf("version 1's tags = %v, want berth.image and berth.artifact with digests", recorded)
+	}
+
+	want, err := os.ReadFile("../../testdata/models/iris_logreg/model.onnx")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ref := range []string{host + "/iris-model:1", host + "/iris:1"} {
+		dir := filepath.Join(t.TempDir(), "model")
+		runBerth(t, bin, "pull", ref, dir, "--insecure")
+		got, err := os.ReadFile(filepath.Join(dir, "model.onnx"))
+		if err != nil || string(got) != string(want) {
+			t.Errorf("pull %s: model.onnx differs from the registered one (%v)", ref, err)
+		}
+		if _, err := os.Stat(filepath.Join(dir, "MLmodel")); err != nil {
+			t.Errorf("pull %s: %v", ref, err)
+		}
+	}
+}

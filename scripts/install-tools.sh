@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# install-tools.sh: installs the Debian packages berth's tests run against,
+# when they are missing: promtool (prometheus), PostgreSQL, docker-registry,
+# podman and runc, wrk (for `make bench`) and npm (for `make ort`). Quiet; runs apt-get update once,
+# only when something is missing. Needs root (as on CI and these machines).
+set -euo pipefail
+need=()
+command -v promtool >/dev/null || need+=(prometheus)
+command -v npm >/dev/null || need+=(npm)
+command -v docker-registry >/dev/null || need+=(docker-registry)
+command -v podman >/dev/null || need+=(podman)
+command -v runc >/dev/null || need+=(runc)
+command -v wrk >/dev/null || need+=(wrk)
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+[ ${#need[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-tools: missing ${need[*]}: run as root, or apt-get install them" >&2
+  exit 1
+fi
+echo "install-tools: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
