@@ -46,6 +46,7 @@ fuzz:
 bench: build ort tools
 	@bench/run.sh
 	@bench/registry.sh
+	@bench/pack.sh
 
 demo: build ort
 	@scripts/demo.sh

@@ -3,6 +3,8 @@ package pack
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
@@ -82,6 +85,7 @@ func TestEndToEndDockerRegistry(t *testing.T) {
 	if cf.Config.Labels[LabelModelName] != "iris" || cf.Config.Labels[LabelModelVersion] != "1" {
 		t.Errorf("labels %v", cf.Config.Labels)
 	}
+	checkSkopeo(t, ref, d)
 	// Pushing again uploads nothing new and keeps the digest.
 	if d2, err := Push(ctx, img, ref, WithInsecure(true)); err != nil || d2 != d {
 		t.Errorf("second push: %s, %v", d2, err)
@@ -181,8 +185,16 @@ func TestPodmanRun(t *testing.T) {
 	}
 	defer resp.Body.Close()
 	out, _ := io.ReadAll(resp.Body)
-	if resp.StatusCode != http.StatusOK || !strings.Contains(string(out), `"predictions"`) {
-		t.Fatalf("POST /invocations: %s %s", resp.Status, out)
+	// The serving example is iris rows 0, 50 and 100: sklearn says setosa,
+	// versicolor, virginica.
+	var got struct {
+		Predictions []struct {
+			Label int `json:"label"`
+		} `json:"predictions"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &got) != nil || len(got.Predictions) != 3 ||
+		got.Predictions[0].Label != 0 || got.Predictions[1].Label != 1 || got.Predictions[2].Label != 2 {
+		t.Fatalf("POST /invocations: %s %s, want labels 0, 1, 2", resp.Status, out)
 	}
 	if user := run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth", user)
@@ -227,4 +239,50 @@ func startDockerRegistry(t *testing.T, bin string) string {
 	}
 	t.Fatal("docker-registry did not start")
 	return ""
+}
+
+// checkSkopeo reads the pushed image back with skopeo, a client that shares
+// no code with go-containerregistry, and checks its digest, labels and
+// platform. Without skopeo it skips the check, unless BERTH_REQUIRE_TOOLS=1
+// (apt-get install skopeo).
+func checkSkopeo(t *testing.T, ref string, want v1.Hash) {
+	t.Helper()
+	skopeo, err := exec.LookPath("skopeo")
+	if err != nil {
+		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
+			t.Error("skopeo not installed (apt-get install skopeo)")
+		} else {
+			t.Log("skopeo not installed: not reading the image back with it")
+		}
+		return
+	}
+	out, err := exec.Command(skopeo, "inspect", "--tls-verify=false", "docker://"+ref).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("skopeo inspect %s: %v\n%s", ref, err, ee.Stderr)
+		}
+		t.Fatalf("skopeo inspect %s: %v", ref, err)
+	}
+	var got struct {
+		Digest       string
+		Labels       map[string]string
+		Architecture string
+		Os           string
+	}
+	if err := json.Unmarshal(out, &got); err != nil {
+		t.Fatalf("skopeo inspect %s: %v\n%s", ref, err, out)
+	}
+	t.Logf("skopeo inspect: %s %s/%s, %d labels", got.Digest, got.Os, got.Architecture, len(got.Labels))
+	if got.Digest != want.String() {
+		t.Errorf("skopeo sees digest %s, pushed %s", got.Digest, want)
+	}
+	for k, v := range map[string]string{"org.opencontainers.image.title": "iris", LabelModelName: "iris"} {
+		if got.Labels[k] != v {
+			t.Errorf("skopeo sees label %s=%q, want %q (labels %v)", k, got.Labels[k], v, got.Labels)
+		}
+	}
+	if got.Architecture != "amd64" || got.Os != "linux" {
+		t.Errorf("skopeo sees platform %s/%s, want linux/amd64", got.Os, got.Architecture)
+	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"sync"
 
@@ -14,8 +15,23 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/match"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
+
+// ErrAuth is wrapped by push errors the registry answered with 401 or 403.
+var ErrAuth = errors.New("the registry refused the credentials")
+
+// explainAuth turns a 401 or 403 from registry into an error that says what
+// to do about it.
+func explainAuth(registry string, err error) error {
+	var te *transport.Error
+	if !errors.As(err, &te) || (te.StatusCode != http.StatusUnauthorized && te.StatusCode != http.StatusForbidden) {
+		return err
+	}
+	return fmt.Errorf("%w (HTTP %d from %s): log in with docker login or podman login, or configure a credential helper in ~/.docker/config.json: %w",
+		ErrAuth, te.StatusCode, registry, err)
+}
 
 // Push uploads img to the registry as ref and returns its digest. The
 // registry receives every blob before the manifest, so a push that fails
@@ -51,7 +67,7 @@ func Push(ctx context.Context, img v1.Image, ref string, opts ...Option) (v1.Has
 	err = remote.Write(r, &progressImage{Image: img, report: report}, o.remoteOptions(ctx, updates)...)
 	<-done // remote.Write closes updates
 	if err != nil {
-		return v1.Hash{}, fmt.Errorf("pushing %s: %w", r, err)
+		return v1.Hash{}, fmt.Errorf("pushing %s: %w", r, explainAuth(r.Context().RegistryStr(), err))
 	}
 	if o.verify {
 		d, err := remote.Head(r, o.remoteOptions(ctx, nil)...)
