@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/berthml/berth/internal/testregistry"
 	"io"
 	"net"
 	"net/http"
@@ -29,12 +30,8 @@ func TestEndToEndDockerRegistry(t *testing.T) {
 	if os.Getenv("BERTH_REQUIRE_TOOLS") != "1" {
 		t.Skip("set BERTH_REQUIRE_TOOLS=1 to push the real image to docker-registry")
 	}
-	regBin, err := exec.LookPath("docker-registry")
-	if err != nil {
-		t.Fatal("docker-registry not installed (apt-get install docker-registry)")
-	}
 	bin, ort := realRuntime(t)
-	addr := startDockerRegistry(t, regBin)
+	addr := testregistry.Start(t)
 
 	ctx := context.Background()
 	start := time.Now()
@@ -199,46 +196,6 @@ func TestPodmanRun(t *testing.T) {
 	if user := run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth", user)
 	}
-}
-
-// startDockerRegistry runs docker-registry on a free 127.0.0.1 port with its
-// storage in a temporary directory, and returns its host:port.
-func startDockerRegistry(t *testing.T, bin string) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "config.yml")
-	conf := fmt.Sprintf("version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: %s\n  delete:\n    enabled: true\nhttp:\n  addr: %s\n", filepath.Join(dir, "data"), addr)
-	if err := os.WriteFile(cfg, []byte(conf), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(bin, "serve", cfg)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Kill()
-		cmd.Wait()
-		if t.Failed() {
-			t.Logf("docker-registry:\n%s", logs.String())
-		}
-	})
-	for range 100 {
-		if resp, err := http.Get("http://" + addr + "/v2/"); err == nil {
-			resp.Body.Close()
-			return addr
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatal("docker-registry did not start")
-	return ""
 }
 
 // checkSkopeo reads the pushed image back with skopeo, a client that shares

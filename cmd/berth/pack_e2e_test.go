@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"log"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -13,6 +14,7 @@ import (
 	"github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/internal/testregistry"
 )
 
 // TestPackFromRegistry packs a registered model as a runnable image and as
@@ -76,5 +78,32 @@ func TestPackFromRegistry(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(dir, "MLmodel")); err != nil {
 			t.Errorf("pull %s: %v", ref, err)
 		}
+	}
+}
+
+// TestModelPackThroughDockerRegistry pushes the iris model as a ModelPack
+// artifact to Debian's docker-registry, pulls it into a new directory, and
+// serves that directory: the answer is sklearn's.
+func TestModelPackThroughDockerRegistry(t *testing.T) {
+	lib := ortest.Init(t)
+	addr := testregistry.Start(t)
+	bin := buildBerth(t)
+	ref := addr + "/iris-model:1"
+	out := runBerth(t, bin, "pack", "../../testdata/models/iris_logreg", "--artifact", "--tag", ref, "--insecure")
+	if !strings.Contains(out, "pushed ModelPack artifact "+ref+"@sha256:") {
+		t.Fatalf("pack --artifact:\n%s", out)
+	}
+	dir := filepath.Join(t.TempDir(), "iris")
+	runBerth(t, bin, "pull", ref, dir, "--insecure")
+	url := startBerth(t, bin, "serve", "iris="+dir, "--port", "0", "--ort-lib", lib)
+	resp, err := http.Post(url+"/invocations", "application/json", strings.NewReader(
+		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2], [6.3, 3.3, 6.0, 2.5]]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 || !strings.Contains(string(b), `"label":0`) || !strings.Contains(string(b), `"label":2`) {
+		t.Fatalf("serving the pulled directory: %d %s", resp.StatusCode, b)
 	}
 }
