@@ -1,10 +1,11 @@
 package onnx
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
+
+	"github.com/berthml/berth/internal/protowire"
 )
 
 // This file reads just enough of an ONNX model file (a protobuf
@@ -34,11 +35,11 @@ func readDimNames(path string) (inputs, outputs dimNames, err error) {
 // parseDimNames reads the graph inputs and outputs of a ModelProto.
 func parseDimNames(b []byte) (inputs, outputs dimNames, err error) {
 	inputs, outputs = dimNames{}, dimNames{}
-	err = fields(b, func(num int, v []byte) error {
+	err = protowire.Fields(b, func(num int, v []byte) error {
 		if num != 7 { // ModelProto.graph
 			return nil
 		}
-		return fields(v, func(num int, v []byte) error {
+		return protowire.Fields(v, func(num int, v []byte) error {
 			switch num {
 			case 11: // GraphProto.input
 				return valueInfo(v, inputs)
@@ -58,26 +59,26 @@ func parseDimNames(b []byte) (inputs, outputs dimNames, err error) {
 func valueInfo(b []byte, into dimNames) error {
 	var name string
 	var dims []string
-	err := fields(b, func(num int, v []byte) error {
+	err := protowire.Fields(b, func(num int, v []byte) error {
 		switch num {
 		case 1: // name
 			name = string(v)
 		case 2: // type: TypeProto
-			return fields(v, func(num int, v []byte) error {
+			return protowire.Fields(v, func(num int, v []byte) error {
 				if num != 1 { // tensor_type
 					return nil
 				}
-				return fields(v, func(num int, v []byte) error {
+				return protowire.Fields(v, func(num int, v []byte) error {
 					if num != 2 { // shape: TensorShapeProto
 						return nil
 					}
 					dims = []string{}
-					return fields(v, func(num int, v []byte) error {
+					return protowire.Fields(v, func(num int, v []byte) error {
 						if num != 1 { // dim
 							return nil
 						}
 						param := ""
-						err := fields(v, func(num int, v []byte) error {
+						err := protowire.Fields(v, func(num int, v []byte) error {
 							if num == 2 { // dim_param
 								param = string(v)
 							}
@@ -95,50 +96,7 @@ func valueInfo(b []byte, into dimNames) error {
 	return err
 }
 
-var errProto = errors.New("malformed protobuf")
-
-// fields calls fn with the number and bytes of each length-delimited field
-// of the protobuf message b, skipping the other wire types.
-func fields(b []byte, fn func(num int, v []byte) error) error {
-	for len(b) > 0 {
-		key, n := binary.Uvarint(b)
-		if n <= 0 {
-			return errProto
-		}
-		b = b[n:]
-		num, wire := int(key>>3), key&7
-		switch wire {
-		case 0: // varint
-			if _, n = binary.Uvarint(b); n <= 0 {
-				return errProto
-			}
-			b = b[n:]
-		case 1: // 64-bit
-			if len(b) < 8 {
-				return errProto
-			}
-			b = b[8:]
-		case 5: // 32-bit
-			if len(b) < 4 {
-				return errProto
-			}
-			b = b[4:]
-		case 2: // length-delimited
-			l, n := binary.Uvarint(b)
-			if n <= 0 || l > uint64(len(b)-n) {
-				return errProto
-			}
-			v := b[n : n+int(l)]
-			b = b[n+int(l):]
-			if err := fn(num, v); err != nil {
-				return err
-			}
-		default:
-			return errProto
-		}
-	}
-	return nil
-}
+var errProto = protowire.ErrMalformed
 
 // dimSource says where one dimension of a preallocated output comes from:
 // a fixed size, or dimension dim of input input.

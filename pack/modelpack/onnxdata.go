@@ -1,12 +1,13 @@
 package modelpack
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/berthml/berth/internal/protowire"
 )
 
 // maxONNXParse bounds the model files read for external-data references:
@@ -14,7 +15,7 @@ import (
 // weights inside or is not parsed.
 const maxONNXParse = 2 << 30
 
-var errProto = errors.New("malformed protobuf")
+var errProto = protowire.ErrMalformed
 
 // externalDataFiles returns the external-data locations (relative to the
 // model file's directory, slash-separated as ONNX writes them) of the
@@ -33,7 +34,7 @@ func externalDataFiles(p string) ([]string, error) {
 		return nil, err
 	}
 	locs := map[string]bool{}
-	err = protoFields(b, func(num int, v []byte) error {
+	err = protowire.Fields(b, func(num int, v []byte) error {
 		if num == 7 { // ModelProto.graph
 			return graphExternal(v, locs)
 		}
@@ -53,23 +54,23 @@ func externalDataFiles(p string) ([]string, error) {
 // graphExternal adds the external-data locations of a GraphProto's
 // initializers and of the subgraphs and tensors of its nodes' attributes.
 func graphExternal(b []byte, locs map[string]bool) error {
-	return protoFields(b, func(num int, v []byte) error {
+	return protowire.Fields(b, func(num int, v []byte) error {
 		switch num {
 		case 5: // GraphProto.initializer
 			return tensorExternal(v, locs)
 		case 15: // GraphProto.sparse_initializer
-			return protoFields(v, func(num int, v []byte) error {
+			return protowire.Fields(v, func(num int, v []byte) error {
 				if num == 1 || num == 2 { // SparseTensorProto.values, indices
 					return tensorExternal(v, locs)
 				}
 				return nil
 			})
 		case 1: // GraphProto.node
-			return protoFields(v, func(num int, v []byte) error {
+			return protowire.Fields(v, func(num int, v []byte) error {
 				if num != 5 { // NodeProto.attribute
 					return nil
 				}
-				return protoFields(v, func(num int, v []byte) error {
+				return protowire.Fields(v, func(num int, v []byte) error {
 					switch num {
 					case 5, 10: // AttributeProto.t, tensors
 						return tensorExternal(v, locs)
@@ -86,12 +87,12 @@ func graphExternal(b []byte, locs map[string]bool) error {
 
 // tensorExternal adds the "location" entry of a TensorProto's external_data.
 func tensorExternal(b []byte, locs map[string]bool) error {
-	return protoFields(b, func(num int, v []byte) error {
+	return protowire.Fields(b, func(num int, v []byte) error {
 		if num != 13 { // TensorProto.external_data
 			return nil
 		}
 		var key, value string
-		err := protoFields(v, func(num int, v []byte) error {
+		err := protowire.Fields(v, func(num int, v []byte) error {
 			switch num {
 			case 1:
 				key = string(v)
@@ -105,47 +106,4 @@ func tensorExternal(b []byte, locs map[string]bool) error {
 		}
 		return err
 	})
-}
-
-// protoFields calls fn with the number and bytes of each length-delimited
-// field of the protobuf message b, skipping the other wire types.
-func protoFields(b []byte, fn func(num int, v []byte) error) error {
-	for len(b) > 0 {
-		key, n := binary.Uvarint(b)
-		if n <= 0 {
-			return errProto
-		}
-		b = b[n:]
-		num, wire := int(key>>3), key&7
-		switch wire {
-		case 0: // varint
-			if _, n = binary.Uvarint(b); n <= 0 {
-				return errProto
-			}
-			b = b[n:]
-		case 1: // 64-bit
-			if len(b) < 8 {
-				return errProto
-			}
-			b = b[8:]
-		case 5: // 32-bit
-			if len(b) < 4 {
-				return errProto
-			}
-			b = b[4:]
-		case 2: // length-delimited
-			l, n := binary.Uvarint(b)
-			if n <= 0 || l > uint64(len(b)-n) {
-				return errProto
-			}
-			v := b[n : n+int(l)]
-			b = b[n+int(l):]
-			if err := fn(num, v); err != nil {
-				return err
-			}
-		default:
-			return errProto
-		}
-	}
-	return nil
 }
