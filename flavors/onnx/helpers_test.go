@@ -27,6 +27,10 @@ func testModel(dir, file string, conf map[string]any) *flavors.Model {
 	return &flavors.Model{Dir: dir, MLmodel: &flavors.MLmodel{Flavors: map[string]map[string]any{"onnx": c}}}
 }
 
+// randomForestDir is onnxruntime_go's sklearn random forest, kept once with
+// the project's fixtures.
+const randomForestDir = "../../testdata/models/sklearn_randomforest"
+
 // load loads testdata/file with the onnx flavor configuration conf and
 // closes it when the test ends.
 func load(t testing.TB, file string, conf map[string]any, opts ...onnx.Option) *onnx.Model {

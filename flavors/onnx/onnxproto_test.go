@@ -44,8 +44,8 @@ func TestShapeRecipe(t *testing.T) {
 }
 
 func FuzzReadDimNames(f *testing.F) {
-	for _, name := range []string{"identity_dtypes.onnx", "scalar.onnx", "sklearn_randomforest.onnx"} {
-		b, err := os.ReadFile("testdata/" + name)
+	for _, path := range []string{"testdata/identity_dtypes.onnx", "testdata/scalar.onnx", "../../testdata/models/sklearn_randomforest/model.onnx"} {
+		b, err := os.ReadFile(path)
 		if err != nil {
 			f.Fatal(err)
 		}

@@ -190,7 +190,7 @@ func TestDynamicAxes(t *testing.T) {
 // TestSequenceOfMaps runs a real sklearn classifier whose
 // output_probability is a sequence of maps from int64 labels.
 func TestSequenceOfMaps(t *testing.T) {
-	m := load(t, "sklearn_randomforest.onnx", nil)
+	m := loadFrom(t, testModel(randomForestDir, "model.onnx", nil), flavors.LoadOptions{})
 	if got := m.Outputs()[1]; got.DType != flavors.Map {
 		t.Errorf("output_probability info = %v, want dtype map", got)
 	}
@@ -387,7 +387,7 @@ func TestOutputSelection(t *testing.T) {
 }
 
 func TestConcurrentPredict(t *testing.T) {
-	m := load(t, "sklearn_randomforest.onnx", nil)
+	m := loadFrom(t, testModel(randomForestDir, "model.onnx", nil), flavors.LoadOptions{})
 	const goroutines, calls = 16, 25
 	var wg sync.WaitGroup
 	errs := make(chan error, goroutines)
