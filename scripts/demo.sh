@@ -62,5 +62,10 @@ step "berth pack models:/iris@champion: a runnable OCI image, built without Dock
 show "$BERTH pack models:/iris@champion --registry-uri $REGISTRY --cache-dir $work/cache --oci-layout $work/oci --name berth/iris:champion"
 echo "run it with: podman run --rm --network=host oci:$work/oci:champion --host 127.0.0.1 --port 8080"
 
+step "Drift, offline: a reference profile of iris, then a sample with petal_length scaled by 1.3"
+show "$BERTH drift profile $MODEL --data testdata/data/iris.csv --out $work/drift_reference.json"
+awk -F, 'NR == 1 { print; next } { OFS = ","; $3 = $3 * 1.3; print }' testdata/data/iris.csv >"$work/shifted.csv"
+show "$BERTH drift report --reference $work/drift_reference.json --current $work/shifted.csv"
+
 step "Prometheus metrics (excerpt)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8

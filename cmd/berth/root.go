@@ -79,6 +79,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newServerCmd(g))
 	root.AddCommand(newPackCmd(g))
 	root.AddCommand(newPullCmd())
+	root.AddCommand(newDriftCmd())
 	return root
 }
 

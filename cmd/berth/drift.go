@@ -1,0 +1,245 @@
+package main
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"text/tabwriter"
+
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/flavors"
+)
+
+// errDrift is returned by `drift report --fail-on-drift` when the model drifts.
+var errDrift = errors.New("drift detected")
+
+func newDriftCmd() *cobra.Command {
+	cmd := &cobra.Command{Use: "drift", Short: "Profile reference data and report data drift"}
+	cmd.AddCommand(newDriftProfileCmd(), newDriftReportCmd())
+	return cmd
+}
+
+type driftProfileOptions struct {
+	data string
+	out  string
+	bins int
+	topK int
+}
+
+func newDriftProfileCmd() *cobra.Command {
+	o := &driftProfileOptions{}
+	cmd := &cobra.Command{
+		Use:   "profile MODEL --data FILE.(csv|jsonl)",
+		Short: "Write a reference profile of a model's input features",
+		Long: `Profile reads the model's MLmodel signature for its input columns, profiles
+them in the data file (columns not in the signature are ignored) and writes
+the profile, by default to MODEL/` + drift.FileName + `.
+Only the inputs are profiled, not the model's outputs.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			path, p, err := runDriftProfile(args[0], o)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d features)\n", path, len(p.Features))
+			return nil
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.data, "data", "", "reference data: a CSV file with a header, or JSON Lines")
+	f.StringVar(&o.out, "out", "", "where to write the profile (default MODEL/"+drift.FileName+")")
+	f.IntVar(&o.bins, "bins", drift.DefaultBins, "equal-frequency bins per numeric feature")
+	f.IntVar(&o.topK, "top-k", drift.DefaultTopK, "categories kept per categorical feature")
+	return cmd
+}
+
+func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile, error) {
+	if o.data == "" {
+		return "", nil, errors.New("--data is required")
+	}
+	m, err := flavors.Open(dir)
+	if err != nil {
+		return "", nil, fmt.Errorf("opening model %s: %w", dir, err)
+	}
+	cols, err := drift.ColumnsFromSchema(m.MLmodel.Signature.Inputs)
+	if err != nil {
+		return "", nil, fmt.Errorf("model %s: %w", dir, err)
+	}
+	p, err := readProfile(o.data, cols, drift.WithBins(o.bins), drift.WithTopK(o.topK))
+	if err != nil {
+		return "", nil, err
+	}
+	out := o.out
+	if out == "" {
+		out = filepath.Join(dir, drift.FileName)
+	}
+	data, err := json.MarshalIndent(p, "", "  ")
+	if err != nil {
+		return "", nil, err
+	}
+	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
+		return "", nil, fmt.Errorf("writing profile: %w", err)
+	}
+	return out, p, nil
+}
+
+// readProfile profiles a .csv or .jsonl/.ndjson file.
+func readProfile(path string, cols []drift.Column, opts ...drift.Option) (*drift.Profile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var p *drift.Profile
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		p, err = drift.FromJSONL(f, cols, opts...)
+	default:
+		p, err = drift.FromCSV(f, cols, opts...)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("profiling %s: %w", path, err)
+	}
+	return p, nil
+}
+
+type driftReportOptions struct {
+	reference   string
+	current     string
+	output      string
+	out         string
+	failOnDrift bool
+	th          drift.Thresholds
+}
+
+func newDriftReportCmd() *cobra.Command {
+	o := &driftReportOptions{th: drift.DefaultThresholds()}
+	cmd := &cobra.Command{
+		Use:   "report --reference PROFILE --current FILE.(csv|jsonl)",
+		Short: "Compare current data with a reference profile",
+		Long: `Report profiles the current data against the reference's bins and prints,
+per feature, PSI, the two-sample KS statistic and p-value (on the binned
+data), the Jensen–Shannon distance (base 2) and, for categorical features,
+the chi-squared statistic and p-value. Finding drift is not an error: the
+exit status is 0 unless --fail-on-drift is given and the model drifts.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runDriftReport(cmd.OutOrStdout(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.reference, "reference", "", "reference profile (a "+drift.FileName+", or the model directory holding one)")
+	f.StringVar(&o.current, "current", "", "current data: CSV with a header, or JSON Lines (.jsonl)")
+	f.StringVarP(&o.output, "output", "o", "table", "table, json or html")
+	f.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
+	f.BoolVar(&o.failOnDrift, "fail-on-drift", false, "exit with an error when the model drifts")
+	f.Float64Var(&o.th.PSIWarning, "psi-warning", o.th.PSIWarning, "PSI at or above this warns (0 disables)")
+	f.Float64Var(&o.th.PSIDrift, "psi-drift", o.th.PSIDrift, "PSI at or above this drifts (0 disables)")
+	f.Float64Var(&o.th.KSPValue, "ks-pvalue", o.th.KSPValue, "a KS p-value below this drifts (0 disables)")
+	f.Float64Var(&o.th.JSDistance, "js-distance", o.th.JSDistance, "a JS distance at or above this drifts (0 disables)")
+	f.Int64Var(&o.th.JSMinCount, "js-min-count", o.th.JSMinCount, "values both sides need before JS may call drift")
+	f.Float64Var(&o.th.Chi2PValue, "chi2-pvalue", o.th.Chi2PValue, "a chi-squared p-value below this drifts (0 disables)")
+	f.Float64Var(&o.th.DriftShare, "drift-share", o.th.DriftShare, "share of drifted features at which the model drifts")
+	return cmd
+}
+
+func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
+	if o.reference == "" || o.current == "" {
+		return errors.New("--reference and --current are required")
+	}
+	if o.output != "table" && o.output != "json" && o.output != "html" {
+		return fmt.Errorf("--output must be table, json or html, not %q", o.output)
+	}
+	ref, err := readReference(o.reference)
+	if err != nil {
+		return err
+	}
+	cols := make([]drift.Column, len(ref.Features))
+	for i, f := range ref.Features {
+		cols[i] = drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind}
+	}
+	cur, err := readProfile(o.current, cols, drift.WithReference(ref))
+	if err != nil {
+		return err
+	}
+	rep, err := drift.Compare(ref, cur, o.th)
+	if err != nil {
+		return err
+	}
+	w := stdout
+	if o.out != "" {
+		f, err := os.Create(o.out)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		w = f
+	}
+	if err := printDriftReport(w, o.output, rep); err != nil {
+		return err
+	}
+	if o.out != "" {
+		if err := w.(*os.File).Close(); err != nil {
+			return err
+		}
+	}
+	if o.failOnDrift && rep.Status == drift.StatusDrift {
+		return fmt.Errorf("%w: %d of %d features drifted", errDrift, rep.DriftedFeatures, len(rep.Features))
+	}
+	return nil
+}
+
+func readReference(path string) (*drift.Profile, error) {
+	if st, err := os.Stat(path); err == nil && st.IsDir() {
+		path = filepath.Join(path, drift.FileName)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading reference profile: %w", err)
+	}
+	var p drift.Profile
+	if err := json.Unmarshal(data, &p); err != nil {
+		return nil, fmt.Errorf("reading reference profile %s: %w", path, err)
+	}
+	if p.Version != drift.ProfileVersion {
+		return nil, fmt.Errorf("reading reference profile %s: version %d, want %d", path, p.Version, drift.ProfileVersion)
+	}
+	if err := p.Validate(); err != nil {
+		return nil, fmt.Errorf("reading reference profile %s: %w", path, err)
+	}
+	return &p, nil
+}
+
+func printDriftReport(w io.Writer, output string, rep *drift.Report) error {
+	switch output {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	case "html":
+		return drift.WriteHTML(w, rep)
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	row(tw, "FEATURE", "KIND", "PSI", "KS", "KS P", "JS", "CHI2", "CHI2 P", "STATUS")
+	for _, f := range rep.Features {
+		row(tw, f.Feature, f.Kind, fnum(f.PSI), fnum(f.KSStatistic), fnum(f.KSPValue), fnum(f.JSDistance), fnum(f.Chi2), fnum(f.Chi2PValue), f.Status)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\n%s: %d of %d features drifted\n", rep.Status, rep.DriftedFeatures, len(rep.Features))
+	return err
+}
+
+func fnum(p *float64) string {
+	if p == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%.4g", *p)
+}

@@ -1,0 +1,178 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/berthml/berth/drift"
+)
+
+// runBerth runs the real command tree with args and returns stdout.
+func runDriftCmd(t *testing.T, args ...string) (string, error) {
+	t.Helper()
+	root := newRoot()
+	var out bytes.Buffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetArgs(args)
+	err := root.ExecuteContext(context.Background())
+	return out.String(), err
+}
+
+// irisModel copies the iris model's MLmodel into a temporary directory, so
+// that the profile lands there and not in testdata.
+func irisModel(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	data, err := os.ReadFile("../../testdata/models/iris_logreg/MLmodel")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "MLmodel"), data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+const (
+	irisCSV     = "../../testdata/data/iris.csv"
+	irisShifted = "../../testdata/drift/iris_shifted.csv"
+	irisJSONL   = "../../testdata/drift/iris.jsonl"
+)
+
+func TestDriftProfileAndReport(t *testing.T) {
+	model := irisModel(t)
+	out, err := runDriftCmd(t, "drift", "profile", model, "--data", irisCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refPath := filepath.Join(model, drift.FileName)
+	if !strings.Contains(out, refPath) {
+		t.Errorf("profile output %q does not name %s", out, refPath)
+	}
+	if _, err := os.Stat(refPath); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name        string
+		current     string
+		wantDrifted []string
+		wantStatus  drift.Status
+	}{
+		{"iris vs iris", irisCSV, nil, drift.StatusOK},
+		{"iris vs iris jsonl", irisJSONL, nil, drift.StatusOK},
+		{"iris vs shifted", irisShifted, []string{"petal_length"}, drift.StatusWarning},
+	}
+	wantKeys := []string{"chi2", "chi2_pvalue", "drifted", "feature", "js_distance", "kind", "ks_pvalue", "ks_statistic", "psi", "status"}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", tt.current, "--output", "json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rep struct {
+				Status   drift.Status
+				Features []map[string]any
+			}
+			if err := json.Unmarshal([]byte(out), &rep); err != nil {
+				t.Fatalf("%v in %s", err, out)
+			}
+			var drifted []string
+			for _, f := range rep.Features {
+				keys := make([]string, 0, len(f))
+				for k := range f {
+					keys = append(keys, k)
+				}
+				slices.Sort(keys)
+				if !slices.Equal(keys, wantKeys) {
+					t.Errorf("entry fields %q, want %q", keys, wantKeys)
+				}
+				if f["drifted"] == true {
+					drifted = append(drifted, f["feature"].(string))
+				}
+				if _, ok := f["psi"].(float64); !ok {
+					t.Errorf("%v: psi is %v", f["feature"], f["psi"])
+				}
+			}
+			if len(rep.Features) != 4 || !slices.Equal(drifted, tt.wantDrifted) || rep.Status != tt.wantStatus {
+				t.Errorf("%d features, drifted %q status %s; want 4, %q, %s", len(rep.Features), drifted, rep.Status, tt.wantDrifted, tt.wantStatus)
+			}
+		})
+	}
+
+	t.Run("table", func(t *testing.T) {
+		out, err := runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisShifted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, want := range []string{"FEATURE", "petal_length", "drift", "1 of 4 features drifted"} {
+			if !strings.Contains(out, want) {
+				t.Errorf("table %q lacks %q", out, want)
+			}
+		}
+	})
+	t.Run("html", func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "report.html")
+		if _, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "-o", "html", "--out", path); err != nil {
+			t.Fatal(err)
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		html := string(data)
+		if n := strings.Count(html, "<svg"); n != 4 || !strings.Contains(html, "petal_length") {
+			t.Errorf("html report has %d <svg>, want one per feature", n)
+		}
+		for _, external := range []string{"src=", "<link", "<script", "@import"} {
+			if strings.Contains(html, external) {
+				t.Errorf("html report loads external assets (%s)", external)
+			}
+		}
+	})
+	t.Run("fail on drift", func(t *testing.T) {
+		_, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift")
+		if err != nil {
+			t.Errorf("one of four features drifting failed the command: %v", err)
+		}
+		_, err = runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift", "--drift-share", "0.25")
+		if !errors.Is(err, errDrift) {
+			t.Errorf("err = %v, want errDrift", err)
+		}
+	})
+}
+
+func TestDriftErrors(t *testing.T) {
+	model := irisModel(t)
+	short := filepath.Join(t.TempDir(), "short.csv")
+	if err := os.WriteFile(short, []byte("sepal_length,petal_length\n1,2\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no data", []string{"drift", "profile", model}, "--data is required"},
+		{"missing columns", []string{"drift", "profile", model, "--data", short}, `no column "sepal_width", "petal_width"`},
+		{"not a model", []string{"drift", "profile", t.TempDir(), "--data", irisCSV}, "opening model"},
+		{"no reference", []string{"drift", "report", "--reference", filepath.Join(model, "none.json"), "--current", irisCSV}, "reading reference profile"},
+		{"bad output", []string{"drift", "report", "--reference", model, "--current", irisCSV, "-o", "xml"}, "--output must be"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := runDriftCmd(t, tt.args...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,18 @@
+// Package drift builds reference profiles of a model's input features and
+// compares a current window of data against them.
+//
+// A [Profile] holds, per feature, mergeable summary statistics: for numeric
+// features the count, nulls, min, max, mean, population variance and a
+// histogram over bin edges taken from the reference data (equal-frequency
+// bins from its quantiles, plus an underflow and an overflow bin); for
+// categorical features the frequencies of the reference's top-k categories
+// plus an "other" bucket. A current window is profiled against the
+// reference ([WithReference]) so that both share the same bins, and
+// [Compare] computes per-feature PSI, two-sample Kolmogorov–Smirnov,
+// Jensen–Shannon distance and chi-squared statistics from them.
+//
+// All statistics work on the binned representation, so the KS statistic is
+// the largest CDF gap at the bin edges: a lower bound on the KS statistic
+// of the raw samples, and equal to it whenever the raw gap is largest at a
+// bin edge. The testdata/drift goldens show the gap on realistic data.
+package drift

@@ -1,0 +1,231 @@
+package drift
+
+import (
+	"math"
+)
+
+// PSIEpsilon replaces a zero bin proportion in [PSI], as Evidently does, so
+// that an empty bin on one side gives a large but finite term.
+const PSIEpsilon = 1e-4
+
+// proportions returns counts/sum(counts), or nil when the sum is 0.
+func proportions(counts []int64) []float64 {
+	var n int64
+	for _, c := range counts {
+		n += c
+	}
+	if n == 0 {
+		return nil
+	}
+	p := make([]float64, len(counts))
+	for i, c := range counts {
+		p[i] = float64(c) / float64(n)
+	}
+	return p
+}
+
+// PSI returns the population stability index of current against reference
+// bin counts: Σ (cᵢ − rᵢ)·ln(cᵢ/rᵢ) over the bin proportions, with a zero
+// proportion replaced by [PSIEpsilon]. It is NaN when either side is empty.
+func PSI(reference, current []int64) float64 {
+	p, q := proportions(reference), proportions(current)
+	if p == nil || q == nil || len(p) != len(q) {
+		return math.NaN()
+	}
+	var s float64
+	for i := range p {
+		r, c := p[i], q[i]
+		if r == 0 {
+			r = PSIEpsilon
+		}
+		if c == 0 {
+			c = PSIEpsilon
+		}
+		s += (c - r) * math.Log(c/r)
+	}
+	return s
+}
+
+// KS returns the two-sample Kolmogorov–Smirnov statistic of binned data
+// (the largest gap between the two empirical CDFs at the bin edges) and
+// its asymptotic p-value: the Kolmogorov distribution's survival function
+// at √(n·m/(n+m))·D, as scipy.stats.kstwobign.sf. Values sharing a bin
+// count as ties, so D is a lower bound on the raw samples' statistic.
+func KS(reference, current []int64) (d, pvalue float64) {
+	if len(reference) != len(current) {
+		return math.NaN(), math.NaN()
+	}
+	var n, m int64
+	for i := range reference {
+		n += reference[i]
+		m += current[i]
+	}
+	if n == 0 || m == 0 {
+		return math.NaN(), math.NaN()
+	}
+	var cr, cc int64
+	for i := range reference {
+		cr += reference[i]
+		cc += current[i]
+		d = math.Max(d, math.Abs(float64(cr)/float64(n)-float64(cc)/float64(m)))
+	}
+	en := float64(n) * float64(m) / float64(n+m)
+	return d, KolmogorovSF(math.Sqrt(en) * d)
+}
+
+// KolmogorovSF returns P(K > x) for the limiting Kolmogorov distribution
+// of √n·Dₙ.
+func KolmogorovSF(x float64) float64 {
+	if x <= 0 {
+		return 1
+	}
+	if x < 1 {
+		// P(K ≤ x) = √(2π)/x · Σ exp(−(2k−1)²π²/(8x²)); fast for small x.
+		var s float64
+		for k := 1; k < 100; k++ {
+			t := math.Exp(-float64((2*k-1)*(2*k-1)) * math.Pi * math.Pi / (8 * x * x))
+			s += t
+			if t < 1e-18*s {
+				break
+			}
+		}
+		return 1 - math.Sqrt(2*math.Pi)/x*s
+	}
+	// P(K > x) = 2 Σ (−1)^(k−1) exp(−2k²x²)
+	var s float64
+	sign := 1.0
+	for k := 1; k < 100; k++ {
+		t := math.Exp(-2 * float64(k*k) * x * x)
+		s += sign * t
+		if t < 1e-18 {
+			break
+		}
+		sign = -sign
+	}
+	return math.Max(0, math.Min(1, 2*s))
+}
+
+// JSDistance returns the Jensen–Shannon distance, in base 2 (so between 0
+// and 1), of the two distributions given by counts: the square root of the
+// JS divergence, as scipy.spatial.distance.jensenshannon(p, q, base=2).
+func JSDistance(reference, current []int64) float64 {
+	p, q := proportions(reference), proportions(current)
+	if p == nil || q == nil || len(p) != len(q) {
+		return math.NaN()
+	}
+	var s float64
+	for i := range p {
+		m := (p[i] + q[i]) / 2
+		s += relEntr(p[i], m) + relEntr(q[i], m)
+	}
+	return math.Sqrt(math.Max(0, s/2/math.Ln2))
+}
+
+func relEntr(x, y float64) float64 {
+	if x == 0 {
+		return 0
+	}
+	return x * math.Log(x/y)
+}
+
+// ChiSquared returns Pearson's chi-squared statistic and p-value for the
+// 2×k contingency table of reference and current category counts (a test
+// of homogeneity, as scipy.stats.chi2_contingency with correction=False).
+// Categories empty on both sides are dropped; the degrees of freedom are
+// the remaining categories less one. With fewer than two categories the
+// statistic is 0 and the p-value 1.
+func ChiSquared(reference, current []int64) (chi2, pvalue float64) {
+	if len(reference) != len(current) {
+		return math.NaN(), math.NaN()
+	}
+	var n, m int64
+	for i := range reference {
+		n += reference[i]
+		m += current[i]
+	}
+	if n == 0 || m == 0 {
+		return math.NaN(), math.NaN()
+	}
+	total := float64(n + m)
+	k := 0
+	for i := range reference {
+		col := float64(reference[i] + current[i])
+		if col == 0 {
+			continue
+		}
+		k++
+		er, ec := float64(n)*col/total, float64(m)*col/total
+		dr, dc := float64(reference[i])-er, float64(current[i])-ec
+		chi2 += dr*dr/er + dc*dc/ec
+	}
+	if k < 2 {
+		return 0, 1
+	}
+	return chi2, GammaQ(float64(k-1)/2, chi2/2)
+}
+
+// GammaQ returns the regularized upper incomplete gamma function Q(a, x),
+// so that the chi-squared survival function with k degrees of freedom at
+// x is GammaQ(k/2, x/2).
+func GammaQ(a, x float64) float64 {
+	switch {
+	case x < 0 || a <= 0 || math.IsNaN(x) || math.IsNaN(a):
+		return math.NaN()
+	case x == 0:
+		return 1
+	case math.IsInf(x, 1):
+		return 0
+	case x < a+1:
+		return 1 - gammaPSeries(a, x)
+	}
+	return gammaQContinuedFraction(a, x)
+}
+
+func lgamma(a float64) float64 {
+	v, _ := math.Lgamma(a)
+	return v
+}
+
+// gammaPSeries is the series for P(a, x), good for x < a+1.
+func gammaPSeries(a, x float64) float64 {
+	ap, sum := a, 1/a
+	del := sum
+	for range 10000 {
+		ap++
+		del *= x / ap
+		sum += del
+		if math.Abs(del) < math.Abs(sum)*1e-16 {
+			break
+		}
+	}
+	return sum * math.Exp(-x+a*math.Log(x)-lgamma(a))
+}
+
+// gammaQContinuedFraction is Lentz's continued fraction for Q(a, x), good
+// for x ≥ a+1.
+func gammaQContinuedFraction(a, x float64) float64 {
+	const tiny = 1e-300
+	b := x + 1 - a
+	c := 1 / tiny
+	d := 1 / b
+	h := d
+	for i := 1; i < 10000; i++ {
+		an := -float64(i) * (float64(i) - a)
+		b += 2
+		d = an*d + b
+		if math.Abs(d) < tiny {
+			d = tiny
+		}
+		c = b + an/c
+		if math.Abs(c) < tiny {
+			c = tiny
+		}
+		d = 1 / d
+		del := d * c
+		h *= del
+		if math.Abs(del-1) < 1e-16 {
+			break
+		}
+	}
+	return math.Exp(-x+a*math.Log(x)-lgamma(a)) * h
+}
