@@ -16,6 +16,7 @@ type Metrics struct {
 	loadTime      *prometheus.GaugeVec
 	info          *prometheus.GaugeVec
 	ready         *prometheus.GaugeVec
+	drift         *driftMetrics
 }
 
 // latencyBuckets span 100µs to 10s: small ONNX models answer in well under a
@@ -63,9 +64,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name:      "model_ready",
 			Help:      "1 when the model is loaded, warmed up and accepting requests, else 0.",
 		}, []string{"model", "version"}),
+		drift: newDriftMetrics(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.requestTime, m.inferenceTime, m.inFlight, m.loadTime, m.info, m.ready)
+		reg.MustRegister(m.drift.collectors()...)
 	}
 	return m
 }

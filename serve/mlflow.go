@@ -51,6 +51,7 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	m.observeDrift(req.Inputs)
 	out, err := m.decoder.Encode(outs, req)
 	if err != nil {
 		return m, err

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/api/scoring"
+	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
 )
 
@@ -25,6 +26,12 @@ type Model struct {
 	decoder  *scoring.Decoder
 	obs      observers // set by Server.Add
 	LoadTime time.Duration
+
+	// Drift monitoring: the reference profile and how the inputs feed its
+	// features (from LoadModel), and the monitor (from Server.Add).
+	driftRef  *drift.Profile
+	driftTaps []driftTap
+	monitor   *drift.Monitor
 
 	// A model replaced by a new version is closed once the requests using
 	// it are done.
@@ -96,6 +103,7 @@ func LoadModel(ctx context.Context, name, version, dir string, log *slog.Logger)
 		l.Predictor.Close()
 		return nil, fmt.Errorf("model %s: warm-up inference: %w", name, err)
 	}
+	m.loadDriftReference(dir, log)
 	m.LoadTime = time.Since(start)
 	log.Info("model loaded", "model", name, "version", version, "flavor", l.Flavor,
 		"source", dir, "duration", m.LoadTime)

@@ -11,5 +11,6 @@ import (
 // gracefully: it stops accepting connections and waits up to the shutdown
 // timeout for requests in flight to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	go s.tickDrift(ctx)
 	return httpserve.Serve(ctx, ln, s.Handler(), s.opts.shutdownTimeout, s.opts.logger)
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/berthml/berth/drift"
 )
 
 // Server answers MLflow's scoring protocol, the Open Inference Protocol v2
@@ -38,6 +40,8 @@ type options struct {
 	shutdownTimeout time.Duration
 	token           string
 	defaultModel    string
+	drift           bool
+	driftOpts       []drift.MonitorOption
 }
 
 // Option configures a Server.
@@ -83,6 +87,7 @@ func New(opts ...Option) *Server {
 		bodyLimit:       100 << 20,
 		timeout:         60 * time.Second,
 		shutdownTimeout: 30 * time.Second,
+		drift:           true,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -108,6 +113,7 @@ func (s *Server) Handler() http.Handler { return s.engine }
 // the last of them is done.
 func (s *Server) Add(m *Model) {
 	m.obs = s.metrics.observersFor(m.Name, m.Version)
+	s.startDrift(m)
 	s.mu.Lock()
 	old, replaced := s.models[m.Name]
 	s.models[m.Name] = m
@@ -123,6 +129,7 @@ func (s *Server) Add(m *Model) {
 		if old.Version != m.Version {
 			s.metrics.info.DeletePartialMatch(prometheus.Labels{"model": old.Name, "version": old.Version})
 			s.metrics.ready.DeleteLabelValues(old.Name, old.Version)
+			s.metrics.drift.forget(old.Name, old.Version)
 		}
 		s.opts.logger.Info("model replaced", "model", m.Name, "old_version", old.Version, "version", m.Version)
 		old.retire()

@@ -90,6 +90,7 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	m.observeDrift(req.Inputs)
 	out, headerLen, err := oip.EncodeInferResponse(m.Name, m.Version, req.ID, outs, req)
 	if err != nil {
 		return m, err
@@ -139,6 +140,7 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	m.observeDrift(inputs)
 	out, err := oip.EncodeV1Predict(outs)
 	if err != nil {
 		return m, err

@@ -16,6 +16,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
@@ -40,6 +41,9 @@ type serveOptions struct {
 	registryTok  string
 	cacheDir     string
 	poll         time.Duration
+	drift        bool
+	driftRows    int
+	driftEvery   time.Duration
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -82,6 +86,9 @@ model, or the one named by --default; every model also answers at
 	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against (an MLflow-compatible server)")
 	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
+	f.BoolVar(&o.drift, "drift", true, "compare the inputs of models that have a "+drift.FileName+" with it, window by window")
+	f.IntVar(&o.driftRows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
+	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
 	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
 	return cmd
 }
@@ -144,6 +151,8 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		serve.WithShutdownTimeout(o.shutdown),
 		serve.WithToken(o.token),
 		serve.WithDefaultModel(o.defaultModel),
+		serve.WithDrift(o.drift),
+		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery)),
 	}
 	if o.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))

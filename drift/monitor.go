@@ -1,0 +1,390 @@
+package drift
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"sync"
+	"time"
+)
+
+// Defaults of the monitor options.
+const (
+	DefaultWindowRows    = 1000
+	DefaultWindowTime    = time.Minute
+	DefaultWindowMinRows = 50
+	DefaultHistory       = 60
+)
+
+// MonitorOption configures a [Monitor].
+type MonitorOption func(*monitorOptions)
+
+type monitorOptions struct {
+	rows, minRows, history int
+	every                  time.Duration
+	th                     Thresholds
+	now                    func() time.Time
+	onWindow               func(WindowResult)
+}
+
+// WithWindowRows closes a window once it holds n rows. Default:
+// [DefaultWindowRows].
+func WithWindowRows(n int) MonitorOption { return func(o *monitorOptions) { o.rows = max(n, 1) } }
+
+// WithWindowTime closes a window once it is d old and holds at least the
+// minimum rows; zero disables closing by time. Default: [DefaultWindowTime].
+func WithWindowTime(d time.Duration) MonitorOption { return func(o *monitorOptions) { o.every = d } }
+
+// WithMinRows is the fewest rows a window closed by time must hold; a
+// younger window keeps filling. Default: [DefaultWindowMinRows].
+func WithMinRows(n int) MonitorOption { return func(o *monitorOptions) { o.minRows = max(n, 1) } }
+
+// WithThresholds sets the thresholds windows are graded by. Default:
+// [DefaultThresholds].
+func WithThresholds(th Thresholds) MonitorOption { return func(o *monitorOptions) { o.th = th } }
+
+// WithHistory keeps the results of the last n windows. Default:
+// [DefaultHistory].
+func WithHistory(n int) MonitorOption { return func(o *monitorOptions) { o.history = max(n, 1) } }
+
+// WithClock sets the monitor's clock. Default: time.Now.
+func WithClock(now func() time.Time) MonitorOption { return func(o *monitorOptions) { o.now = now } }
+
+// OnWindow calls f with each window's result, in window order, after the
+// window closes. f must not call back into the monitor's Record. Default:
+// none.
+func OnWindow(f func(WindowResult)) MonitorOption { return func(o *monitorOptions) { o.onWindow = f } }
+
+// WindowResult is the outcome of one closed window.
+type WindowResult struct {
+	Window   int64          `json:"window"` // 1 for the first window
+	Start    time.Time      `json:"start"`
+	End      time.Time      `json:"end"`
+	Rows     int64          `json:"rows"`
+	Status   Status         `json:"status"`
+	Features []FeatureScore `json:"features"`
+	// Report is the full comparison of the window with the reference.
+	Report *Report `json:"-"`
+}
+
+// FeatureScore is one feature's statistics in a window; a statistic that
+// does not apply is nil.
+type FeatureScore struct {
+	Feature string   `json:"feature"`
+	PSI     *float64 `json:"psi"`
+	KS      *float64 `json:"ks"`
+	JS      *float64 `json:"js"`
+	Chi2    *float64 `json:"chi2"`
+	Drifted bool     `json:"drifted"`
+	Status  Status   `json:"status"`
+}
+
+// WindowState describes the window being filled.
+type WindowState struct {
+	Window  int64     `json:"window"`
+	Rows    int64     `json:"rows"`
+	Started time.Time `json:"started"`
+}
+
+// Monitor compares a live stream of rows with a reference profile in
+// windows closed by row count or by age. It is safe for concurrent use;
+// recording a value costs a binary search into the reference's bin edges
+// (or a map lookup for a categorical feature) and a counter increment
+// under the monitor's lock.
+type Monitor struct {
+	ref   *Profile
+	opts  monitorOptions
+	index map[string]int
+	// edges32 are the reference's bin edges rounded to float32, for
+	// float32 inputs: a float32 value equal to an edge in the data the
+	// reference was built from must fall in the same bin.
+	edges32 [][]float64
+
+	mu      sync.Mutex
+	window  int64
+	started time.Time
+	rows    int64
+	acc     []accum
+	last    *WindowResult
+	history []WindowResult // ring of the last opts.history results, oldest first
+
+	cbMu sync.Mutex // delivers OnWindow results in window order
+}
+
+// accum is one feature's counters in the current window.
+type accum struct {
+	count, nulls int64
+	min, max     float64
+	sum, sumSq   float64
+	bins         []int64 // numeric: as NumericStats.Counts
+	cats         map[string]int
+	catCounts    []int64
+	other        int64
+}
+
+// NewMonitor returns a monitor of the features of ref, which it validates.
+func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
+	if ref == nil {
+		return nil, fmt.Errorf("creating a drift monitor: no reference profile")
+	}
+	if err := ref.Validate(); err != nil {
+		return nil, fmt.Errorf("creating a drift monitor: %w", err)
+	}
+	o := monitorOptions{
+		rows: DefaultWindowRows, minRows: DefaultWindowMinRows, history: DefaultHistory,
+		every: DefaultWindowTime, th: DefaultThresholds(), now: time.Now,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	m := &Monitor{ref: ref, opts: o, index: make(map[string]int, len(ref.Features)), acc: make([]accum, len(ref.Features))}
+	m.edges32 = make([][]float64, len(ref.Features))
+	for i, f := range ref.Features {
+		m.index[f.Name] = i
+		if f.Numeric != nil {
+			m.edges32[i] = make([]float64, len(f.Numeric.Edges))
+			for j, e := range f.Numeric.Edges {
+				m.edges32[i][j] = float64(float32(e))
+			}
+		}
+	}
+	m.resetLocked()
+	m.window = 1
+	return m, nil
+}
+
+// Reference returns the reference profile; callers must not modify it.
+func (m *Monitor) Reference() *Profile { return m.ref }
+
+// Feature returns the index of the feature called name for [Recorder]
+// calls, or -1 when the reference has no such feature.
+func (m *Monitor) Feature(name string) int {
+	if i, ok := m.index[name]; ok {
+		return i
+	}
+	return -1
+}
+
+func (m *Monitor) resetLocked() {
+	for i := range m.acc {
+		f := &m.ref.Features[i]
+		a := accum{min: math.Inf(1), max: math.Inf(-1)}
+		if f.Numeric != nil {
+			a.bins = make([]int64, len(f.Numeric.Counts))
+		}
+		if c := f.Categorical; c != nil {
+			a.cats = m.acc[i].cats
+			if a.cats == nil {
+				a.cats = make(map[string]int, len(c.Categories))
+				for j, name := range c.Categories {
+					a.cats[name] = j
+				}
+			}
+			a.catCounts = make([]int64, len(c.Categories))
+		}
+		m.acc[i] = a
+	}
+	m.rows = 0
+	m.started = m.opts.now()
+}
+
+// Recorder adds values to the current window; it is valid only inside
+// the function given to [Monitor.Record].
+type Recorder struct{ m *Monitor }
+
+// Float records value v of feature i (from [Monitor.Feature]); NaN counts
+// as null. A numeric value of a categorical feature counts as its decimal
+// text.
+func (r Recorder) Float(i int, v float64) {
+	r.float(i, v, r.m.ref.Features[i].Numeric, 64)
+}
+
+// Float32 records value v of feature i, binned against the reference's
+// edges rounded to float32, so that a value read as float32 lands in the
+// bin its float64 original would.
+func (r Recorder) Float32(i int, v float32) {
+	r.float(i, float64(v), r.m.ref.Features[i].Numeric, 32)
+}
+
+func (r Recorder) float(i int, v float64, n *NumericStats, bits int) {
+	a := &r.m.acc[i]
+	if math.IsNaN(v) {
+		a.nulls++
+		return
+	}
+	if a.cats != nil {
+		r.String(i, strconv.FormatFloat(v, 'f', -1, bits))
+		return
+	}
+	a.count++
+	a.min, a.max = math.Min(a.min, v), math.Max(a.max, v)
+	a.sum += v
+	a.sumSq += v * v
+	edges := n.Edges
+	if bits == 32 {
+		edges = r.m.edges32[i]
+	}
+	if len(edges) > 0 {
+		a.bins[binIndex(edges, v)]++
+	}
+}
+
+// String records value s of feature i; a string given to a numeric
+// feature is parsed, and counts as null when it is not a number.
+func (r Recorder) String(i int, s string) {
+	a := &r.m.acc[i]
+	if a.cats == nil {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			v = math.NaN()
+		}
+		r.Float(i, v)
+		return
+	}
+	if s == "" {
+		a.nulls++
+		return
+	}
+	a.count++
+	if j, ok := a.cats[s]; ok {
+		a.catCounts[j]++
+	} else {
+		a.other++
+	}
+}
+
+// Null records a missing value of feature i.
+func (r Recorder) Null(i int) { r.m.acc[i].nulls++ }
+
+// Record adds rows rows to the current window: fill records their values
+// through the Recorder, under the monitor's lock, so it must be quick and
+// must not call the monitor. A window that fills up (or is old enough)
+// closes on return.
+func (m *Monitor) Record(rows int, fill func(Recorder)) {
+	m.mu.Lock()
+	fill(Recorder{m})
+	m.rows += int64(rows)
+	m.closeIfDueLocked()
+}
+
+// Observe records one batch of rows given by feature name: numeric
+// columns in floats, text columns in strs. Features the reference lacks
+// are ignored. [Monitor.Record] with indexes from [Monitor.Feature] avoids
+// building the maps.
+func (m *Monitor) Observe(rows int, floats map[string][]float64, strs map[string][]string) {
+	m.Record(rows, func(r Recorder) {
+		for name, vs := range floats {
+			if i := m.Feature(name); i >= 0 {
+				for _, v := range vs {
+					r.Float(i, v)
+				}
+			}
+		}
+		for name, vs := range strs {
+			if i := m.Feature(name); i >= 0 {
+				for _, s := range vs {
+					r.String(i, s)
+				}
+			}
+		}
+	})
+}
+
+// Tick closes the current window if it is old enough; call it now and
+// then so that a quiet model's window still closes.
+func (m *Monitor) Tick() {
+	m.mu.Lock()
+	m.closeIfDueLocked()
+}
+
+// closeIfDueLocked closes the window when it is due, and unlocks m.mu.
+func (m *Monitor) closeIfDueLocked() {
+	due := m.rows >= int64(m.opts.rows)
+	if !due && m.opts.every > 0 && m.rows >= int64(m.opts.minRows) {
+		due = m.opts.now().Sub(m.started) >= m.opts.every
+	}
+	if !due {
+		m.mu.Unlock()
+		return
+	}
+	res := m.closeLocked()
+	if m.opts.onWindow == nil {
+		m.mu.Unlock()
+		return
+	}
+	m.cbMu.Lock() // taken before m.mu is released: callbacks keep window order
+	m.mu.Unlock()
+	defer m.cbMu.Unlock()
+	m.opts.onWindow(res)
+}
+
+func (m *Monitor) closeLocked() WindowResult {
+	end := m.opts.now()
+	res := WindowResult{Window: m.window, Start: m.started, End: end, Rows: m.rows}
+	rep, err := Compare(m.ref, m.profileLocked(), m.opts.th)
+	if err != nil { // cannot happen: the window is built on the reference's bins
+		panic(fmt.Sprintf("drift monitor: %v", err))
+	}
+	res.Report, res.Status = rep, rep.Status
+	res.Features = make([]FeatureScore, len(rep.Features))
+	for i, f := range rep.Features {
+		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
+			Chi2: f.Chi2, Drifted: f.Drifted, Status: f.Status}
+	}
+	m.last = &res
+	if len(m.history) >= m.opts.history {
+		m.history = append(m.history[:0], m.history[len(m.history)-m.opts.history+1:]...)
+	}
+	m.history = append(m.history, res)
+	m.window++
+	m.resetLocked()
+	return res
+}
+
+// profileLocked returns the current window's profile.
+func (m *Monitor) profileLocked() *Profile {
+	p := &Profile{Version: ProfileVersion, Features: make([]Feature, len(m.acc))}
+	for i := range m.acc {
+		a, rf := &m.acc[i], &m.ref.Features[i]
+		f := Feature{Name: rf.Name, Kind: rf.Kind, Type: rf.Type, Count: a.count, Nulls: a.nulls}
+		if rf.Numeric != nil {
+			n := &NumericStats{Edges: rf.Numeric.Edges, Counts: a.bins}
+			if a.count > 0 {
+				c := float64(a.count)
+				n.Min, n.Max, n.Mean = a.min, a.max, a.sum/c
+				n.Variance = max(a.sumSq/c-n.Mean*n.Mean, 0)
+			}
+			f.Numeric = n
+		} else {
+			f.Categorical = &CategoricalStats{Categories: rf.Categorical.Categories, Counts: a.catCounts, Other: a.other}
+		}
+		p.Features[i] = f
+	}
+	return p
+}
+
+// Last returns the result of the last closed window, or nil before the
+// first closes.
+func (m *Monitor) Last() *WindowResult {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.last == nil {
+		return nil
+	}
+	r := *m.last
+	return &r
+}
+
+// History returns the results of the last closed windows, oldest first.
+func (m *Monitor) History() []WindowResult {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]WindowResult(nil), m.history...)
+}
+
+// Current describes the window being filled.
+func (m *Monitor) Current() WindowState {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return WindowState{Window: m.window, Rows: m.rows, Started: m.started}
+}

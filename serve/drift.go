@@ -1,0 +1,327 @@
+package serve
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/flavors"
+)
+
+// WithDrift turns live drift monitoring on or off: a model whose directory
+// holds a reference profile (drift.FileName) has the inputs of every
+// successful scoring request compared with it, window by window. Default:
+// on.
+func WithDrift(on bool) Option { return func(o *options) { o.drift = on } }
+
+// WithDriftOptions configures each model's drift monitor (window size and
+// age, thresholds, history). Default: the drift package's defaults.
+func WithDriftOptions(opts ...drift.MonitorOption) Option {
+	return func(o *options) { o.driftOpts = append(o.driftOpts, opts...) }
+}
+
+// driftTap feeds one feature from one model input: column col of a
+// [rows, width] tensor, or the whole of a vector when width is 1.
+type driftTap struct {
+	input   string
+	col     int
+	width   int
+	feature int // index in the monitor
+}
+
+// loadDriftReference reads dir's reference profile, if it has one, and
+// works out which input tensor columns feed which of its features. A
+// reference that cannot be read or used is logged and ignored: drift
+// monitoring never keeps a model from serving.
+func (m *Model) loadDriftReference(dir string, log *slog.Logger) {
+	path := filepath.Join(dir, drift.FileName)
+	f, err := os.Open(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return
+	}
+	if err != nil {
+		log.Warn("reading the drift reference", "model", m.Name, "path", path, "error", err)
+		return
+	}
+	defer f.Close()
+	ref, err := drift.ReadProfile(f)
+	if err != nil {
+		log.Warn("reading the drift reference", "model", m.Name, "path", path, "error", err)
+		return
+	}
+	taps := driftTaps(m.Signature(), m.Predictor().Inputs(), ref)
+	if len(taps) == 0 {
+		log.Debug("no model input maps to a feature of the drift reference; drift is not monitored",
+			"model", m.Name, "path", path)
+		return
+	}
+	m.driftRef, m.driftTaps = ref, taps
+}
+
+// driftTaps maps model inputs to reference features. A single input fed
+// by a named column signature is a [rows, k] stack of its k columns in
+// signature order; otherwise an input feeds the feature of its own name
+// when it holds one value per row.
+func driftTaps(sig *flavors.Signature, inputs []flavors.TensorInfo, ref *drift.Profile) []driftTap {
+	index := func(name string) int {
+		for i := range ref.Features {
+			if ref.Features[i].Name == name {
+				return i
+			}
+		}
+		return -1
+	}
+	var taps []driftTap
+	if len(inputs) == 1 && sig != nil && sig.Inputs != nil && !sig.Inputs.IsTensor() && sig.Inputs.HasNames() {
+		cols, in := sig.Inputs.Columns, inputs[0]
+		k := len(cols)
+		scalar := true
+		for _, c := range cols {
+			if _, ok := c.Type.DType(); !ok {
+				scalar = false
+			}
+		}
+		fits := (len(in.Shape) == 2 && (in.Shape[1] < 0 || in.Shape[1] == int64(k))) || (k == 1 && len(in.Shape) == 1)
+		if scalar && fits {
+			for j, c := range cols {
+				if i := index(c.Name); i >= 0 {
+					taps = append(taps, driftTap{input: in.Name, col: j, width: k, feature: i})
+				}
+			}
+			return taps
+		}
+	}
+	for _, in := range inputs {
+		i := index(in.Name)
+		vector := len(in.Shape) == 1 || (len(in.Shape) == 2 && in.Shape[1] == 1)
+		if i >= 0 && vector {
+			taps = append(taps, driftTap{input: in.Name, width: 1, feature: i})
+		}
+	}
+	return taps
+}
+
+// observeDrift feeds a scored request's inputs to m's drift monitor; it
+// does nothing for a model without one.
+func (m *Model) observeDrift(inputs []*flavors.Tensor) {
+	if m.monitor == nil {
+		return
+	}
+	rows := -1
+	for _, tap := range m.driftTaps {
+		t := tensorNamed(inputs, tap.input)
+		if t == nil {
+			return
+		}
+		n := tapRows(t, tap.width)
+		if n < 0 || (rows >= 0 && n != rows) {
+			return // a shape the mapping does not fit: skip the request
+		}
+		rows = n
+	}
+	if rows <= 0 {
+		return
+	}
+	m.monitor.Record(rows, func(r drift.Recorder) {
+		for _, tap := range m.driftTaps {
+			recordTap(r, tensorNamed(inputs, tap.input), tap, rows)
+		}
+	})
+}
+
+func tensorNamed(ts []*flavors.Tensor, name string) *flavors.Tensor {
+	for _, t := range ts {
+		if t.Name == name {
+			return t
+		}
+	}
+	return nil
+}
+
+// tapRows returns the rows of t read as [rows, width], or -1.
+func tapRows(t *flavors.Tensor, width int) int {
+	switch {
+	case len(t.Shape) == 2 && t.Shape[1] == int64(width):
+	case len(t.Shape) == 1 && width == 1:
+	default:
+		return -1
+	}
+	n := int(t.Shape[0])
+	if t.Len() != n*width {
+		return -1
+	}
+	return n
+}
+
+func recordTap(r drift.Recorder, t *flavors.Tensor, tap driftTap, rows int) {
+	switch d := t.Data.(type) {
+	case []float32:
+		for i := range rows {
+			r.Float32(tap.feature, d[i*tap.width+tap.col])
+		}
+	case []float64:
+		recordNums(r, d, tap, rows)
+	case []int8:
+		recordNums(r, d, tap, rows)
+	case []int16:
+		recordNums(r, d, tap, rows)
+	case []int32:
+		recordNums(r, d, tap, rows)
+	case []int64:
+		recordNums(r, d, tap, rows)
+	case []uint8:
+		recordNums(r, d, tap, rows)
+	case []uint16:
+		recordNums(r, d, tap, rows)
+	case []uint32:
+		recordNums(r, d, tap, rows)
+	case []uint64:
+		recordNums(r, d, tap, rows)
+	case []bool:
+		for i := range rows {
+			if d[i*tap.width+tap.col] {
+				r.String(tap.feature, "true")
+			} else {
+				r.String(tap.feature, "false")
+			}
+		}
+	case []string:
+		for i := range rows {
+			r.String(tap.feature, d[i*tap.width+tap.col])
+		}
+	default:
+		for range rows {
+			r.Null(tap.feature)
+		}
+	}
+}
+
+type number interface {
+	~float64 | ~int8 | ~int16 | ~int32 | ~int64 | ~uint8 | ~uint16 | ~uint32 | ~uint64
+}
+
+func recordNums[T number](r drift.Recorder, d []T, tap driftTap, rows int) {
+	for i := range rows {
+		r.Float(tap.feature, float64(d[i*tap.width+tap.col]))
+	}
+}
+
+// startDrift gives m a drift monitor when it has a usable reference and
+// monitoring is on.
+func (s *Server) startDrift(m *Model) {
+	if !s.opts.drift || m.driftRef == nil {
+		return
+	}
+	opts := append(append([]drift.MonitorOption(nil), s.opts.driftOpts...),
+		drift.OnWindow(s.metrics.drift.windowClosed(m.Name, m.Version)))
+	mon, err := drift.NewMonitor(m.driftRef, opts...)
+	if err != nil {
+		s.opts.logger.Warn("starting the drift monitor", "model", m.Name, "error", err)
+		return
+	}
+	m.monitor = mon
+	s.metrics.drift.windows.WithLabelValues(m.Name, m.Version)
+	s.opts.logger.Info("monitoring drift", "model", m.Name, "version", m.Version,
+		"features", len(m.driftRef.Features), "mapped", len(m.driftTaps))
+}
+
+// tickDrift closes drift windows that have grown old on a model that
+// gets no requests, once a second until ctx is done.
+func (s *Server) tickDrift(ctx context.Context) {
+	if !s.opts.drift {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			for _, m := range s.Models() {
+				if m.monitor != nil {
+					m.monitor.Tick()
+				}
+			}
+		}
+	}
+}
+
+// driftResponse is the answer of GET /v2/models/{m}/drift.
+type driftResponse struct {
+	Model     string               `json:"model"`
+	Version   string               `json:"version"`
+	Reference driftReference       `json:"reference"`
+	Window    drift.WindowState    `json:"window"`
+	Last      *lastWindow          `json:"last"`
+	History   []drift.WindowResult `json:"history"`
+}
+
+type driftReference struct {
+	Features []referenceFeature `json:"features"`
+}
+
+type referenceFeature struct {
+	Name       string     `json:"name"`
+	Kind       drift.Kind `json:"kind"`
+	Count      int64      `json:"count"`
+	Nulls      int64      `json:"nulls"`
+	Min        *float64   `json:"min,omitempty"`
+	Max        *float64   `json:"max,omitempty"`
+	Mean       *float64   `json:"mean,omitempty"`
+	Bins       int        `json:"bins,omitempty"`
+	Categories int        `json:"categories,omitempty"`
+}
+
+// lastWindow is the last closed window with its full report.
+type lastWindow struct {
+	Window int64     `json:"window"`
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Rows   int64     `json:"rows"`
+	*drift.Report
+}
+
+// driftStatus answers GET /v2/models/{m}[/versions/{v}]/drift.
+func (s *Server) driftStatus(c *gin.Context) {
+	m, err := s.model(c.Param("model"), c.Param("version"))
+	if err != nil {
+		s.writeError(c, protoV2, err)
+		return
+	}
+	defer m.release()
+	if m.monitor == nil {
+		msg := fmt.Sprintf("model %s has no drift reference (%s in its directory)", m.Name, drift.FileName)
+		if m.driftRef != nil {
+			msg = fmt.Sprintf("drift monitoring of model %s is off (berth serve --drift)", m.Name)
+		}
+		s.writeError(c, protoV2, &routeError{http.StatusNotFound, msg})
+		return
+	}
+	mon := m.monitor
+	resp := driftResponse{Model: m.Name, Version: m.Version, Window: mon.Current(), History: mon.History()}
+	for _, f := range mon.Reference().Features {
+		rf := referenceFeature{Name: f.Name, Kind: f.Kind, Count: f.Count, Nulls: f.Nulls}
+		if n := f.Numeric; n != nil && f.Count > 0 {
+			rf.Min, rf.Max, rf.Mean = &n.Min, &n.Max, &n.Mean
+			rf.Bins = len(n.Counts)
+		}
+		if cs := f.Categorical; cs != nil {
+			rf.Categories = len(cs.Categories)
+		}
+		resp.Reference.Features = append(resp.Reference.Features, rf)
+	}
+	if last := mon.Last(); last != nil {
+		resp.Last = &lastWindow{Window: last.Window, Start: last.Start, End: last.End, Rows: last.Rows, Report: last.Report}
+	}
+	c.JSON(http.StatusOK, resp)
+}

@@ -1,0 +1,321 @@
+package serve_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/serve"
+)
+
+var irisFeatures = []string{"sepal_length", "sepal_width", "petal_length", "petal_width"}
+
+// irisWithReference copies the iris_logreg fixture into a temporary
+// directory and profiles testdata/data/iris.csv into its drift reference.
+func irisWithReference(t testing.TB) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := fixture("iris_logreg")
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f, err := os.Open(filepath.Join("..", "testdata", "data", "iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	cols := make([]drift.Column, len(irisFeatures))
+	for i, n := range irisFeatures {
+		cols[i] = drift.Column{Name: n, Type: flavors.ColFloat}
+	}
+	p, err := drift.FromCSV(f, cols)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, drift.FileName), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// irisRows reads the four features of testdata/data/iris.csv.
+func irisRows(t testing.TB) [][]float64 {
+	t.Helper()
+	f, err := os.Open(filepath.Join("..", "testdata", "data", "iris.csv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows := make([][]float64, 0, len(recs)-1)
+	for _, rec := range recs[1:] {
+		row := make([]float64, 4)
+		for j := range row {
+			if row[j], err = strconv.ParseFloat(rec[j], 64); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+// newDriftServer serves iris (with a reference) and plain (the committed
+// fixture, without one).
+func newDriftServer(t testing.TB, irisDir string, opts ...serve.Option) *testServer {
+	t.Helper()
+	ortest.Init(t)
+	reg := prometheus.NewRegistry()
+	s := serve.New(append([]serve.Option{serve.WithRegistry(reg, reg)}, opts...)...)
+	for _, nm := range []namedModel{{"iris", irisDir}, {"plain", fixture("iris_logreg")}} {
+		name, dir := nm.name, nm.fixture
+		m, err := serve.LoadModel(context.Background(), name, "1", dir, nil)
+		if err != nil {
+			t.Fatalf("loading %s: %v", dir, err)
+		}
+		s.Add(m)
+	}
+	s.MarkReady()
+	ts := httptest.NewServer(s.Handler())
+	t.Cleanup(func() {
+		ts.Close()
+		s.Close()
+	})
+	return &testServer{Server: ts, srv: s, reg: reg}
+}
+
+// gauge returns the value of the series of name with the given labels,
+// and whether it exists.
+func gauge(t *testing.T, reg prometheus.Gatherer, name string, labels map[string]string) (float64, bool) {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	next:
+		for _, m := range mf.GetMetric() {
+			for _, lp := range m.GetLabel() {
+				if v, ok := labels[lp.GetName()]; ok && v != lp.GetValue() {
+					continue next
+				}
+			}
+			if m.Gauge != nil {
+				return m.GetGauge().GetValue(), true
+			}
+			return m.GetCounter().GetValue(), true
+		}
+	}
+	return 0, false
+}
+
+type driftAnswer struct {
+	Model  string `json:"model"`
+	Window struct {
+		Rows int64 `json:"rows"`
+	} `json:"window"`
+	Reference struct {
+		Features []struct {
+			Name string `json:"name"`
+		} `json:"features"`
+	} `json:"reference"`
+	Last *struct {
+		Window   int64        `json:"window"`
+		Rows     int64        `json:"rows"`
+		Status   drift.Status `json:"status"`
+		Features []struct {
+			Feature string   `json:"feature"`
+			PSI     *float64 `json:"psi"`
+			Drifted bool     `json:"drifted"`
+		} `json:"features"`
+	} `json:"last"`
+	History []drift.WindowResult `json:"history"`
+}
+
+func getDrift(t *testing.T, url string) driftAnswer {
+	t.Helper()
+	r := do(t, http.MethodGet, url, "", nil)
+	if r.status != http.StatusOK {
+		t.Fatalf("GET %s = %d: %s", url, r.status, r.body)
+	}
+	var a driftAnswer
+	if err := json.Unmarshal(r.body, &a); err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func TestDriftMonitoring(t *testing.T) {
+	rows := irisRows(t)
+	// Windows of the whole data set: the first is the reference itself,
+	// so sampling noise cannot make it drift.
+	ts := newDriftServer(t, irisWithReference(t),
+		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0)))
+
+	// An interleaved order, over MLflow's protocol in batches.
+	var batch [][]float64
+	for i := range rows {
+		batch = append(batch, rows[(i*7)%len(rows)])
+		if len(batch) == 50 || i == len(rows)-1 {
+			data, _ := json.Marshal(batch)
+			r := post(t, ts.URL+"/models/iris/invocations", fmt.Sprintf(`{"dataframe_split": {"columns": %s, "data": %s}}`, irisColumns, data))
+			if r.status != 200 {
+				t.Fatalf("invocations = %d: %s", r.status, r.body)
+			}
+			batch = batch[:0]
+		}
+	}
+	a := getDrift(t, ts.URL+"/v2/models/iris/drift")
+	if a.Last == nil || a.Last.Window != 1 || a.Last.Rows != int64(len(rows)) || a.Last.Status != drift.StatusOK {
+		t.Fatalf("after the reference data, last = %+v, window = %+v, history %d", a.Last, a.Window, len(a.History))
+	}
+	if len(a.Reference.Features) != 4 || a.Window.Rows != 0 || len(a.History) != 1 {
+		t.Errorf("drift answer = %+v", a)
+	}
+	for _, f := range irisFeatures {
+		v, ok := gauge(t, ts.reg, "berth_drift_detected", map[string]string{"model": "iris", "feature": f})
+		if !ok || v != 0 {
+			t.Errorf("berth_drift_detected{feature=%q} = %v (present %v), want 0", f, v, ok)
+		}
+	}
+
+	// petal_length × 1.3, over the Open Inference Protocol in one tensor.
+	data := make([]string, 0, 4*len(rows))
+	for _, row := range rows {
+		for j, v := range row {
+			if j == 2 {
+				v *= 1.3
+			}
+			data = append(data, strconv.FormatFloat(v, 'f', -1, 64))
+		}
+	}
+	r := post(t, ts.URL+"/v2/models/iris/infer", fmt.Sprintf(`{"inputs": [{"name": "input", "shape": [%d, 4], "datatype": "FP32", "data": [%s]}]}`,
+		len(rows), strings.Join(data, ",")))
+	if r.status != 200 {
+		t.Fatalf("infer = %d: %s", r.status, r.body)
+	}
+	a = getDrift(t, ts.URL+"/v2/models/iris/versions/1/drift")
+	if a.Last == nil || a.Last.Window != 2 || len(a.History) != 2 {
+		t.Fatalf("after the shifted data, last = %+v", a.Last)
+	}
+	for _, f := range a.Last.Features {
+		want := f.Feature == "petal_length"
+		if f.Drifted != want {
+			t.Errorf("%s drifted = %v, want %v", f.Feature, f.Drifted, want)
+		}
+		if want && (f.PSI == nil || *f.PSI <= 0.25) {
+			t.Errorf("petal_length PSI = %v, want > 0.25", f.PSI)
+		}
+		v, _ := gauge(t, ts.reg, "berth_drift_detected", map[string]string{"model": "iris", "feature": f.Feature})
+		if (v == 1) != want {
+			t.Errorf("berth_drift_detected{feature=%q} = %v", f.Feature, v)
+		}
+	}
+	if v, _ := gauge(t, ts.reg, "berth_drift_windows_total", map[string]string{"model": "iris"}); v != 2 {
+		t.Errorf("berth_drift_windows_total = %v, want 2", v)
+	}
+	if v, ok := gauge(t, ts.reg, "berth_drift_score", map[string]string{"model": "iris", "feature": "petal_length", "method": "psi"}); !ok || v <= 0.25 {
+		t.Errorf("berth_drift_score{petal_length,psi} = %v", v)
+	}
+	if _, ok := gauge(t, ts.reg, "berth_drift_model_detected", map[string]string{"model": "iris"}); !ok {
+		t.Error("no berth_drift_model_detected series")
+	}
+
+	// The model without a reference: no series, 404.
+	post(t, ts.URL+"/models/plain/invocations", `{"dataframe_split": {"columns": `+irisColumns+`, "data": [[5.1, 3.5, 1.4, 0.2]]}}`)
+	for _, name := range []string{"berth_drift_score", "berth_drift_detected", "berth_drift_model_detected", "berth_drift_windows_total"} {
+		if _, ok := gauge(t, ts.reg, name, map[string]string{"model": "plain"}); ok {
+			t.Errorf("plain has a %s series", name)
+		}
+	}
+	nf := do(t, http.MethodGet, ts.URL+"/v2/models/plain/drift", "", nil)
+	if nf.status != http.StatusNotFound || nf.json(t)["error"] == nil {
+		t.Errorf("GET plain's drift = %d: %s", nf.status, nf.body)
+	}
+	if r := do(t, http.MethodGet, ts.URL+"/v2/models/iris/versions/9/drift", "", nil); r.status != http.StatusNotFound {
+		t.Errorf("GET drift of an unknown version = %d", r.status)
+	}
+
+	problems, err := testutil.GatherAndLint(ts.reg)
+	if err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", err, problems)
+	}
+	promtool, err := exec.LookPath("promtool")
+	if err != nil {
+		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
+			t.Fatal("promtool not found (apt-get install prometheus)")
+		}
+		t.Log("promtool not found")
+		return
+	}
+	m := do(t, http.MethodGet, ts.URL+"/metrics", "", nil)
+	cmd := exec.Command(promtool, "check", "metrics")
+	cmd.Stdin = bytes.NewReader(m.body)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Errorf("promtool check metrics: %v\n%s", err, out)
+	}
+}
+
+func TestDriftOffAndAuth(t *testing.T) {
+	ts := newDriftServer(t, irisWithReference(t), serve.WithDrift(false), serve.WithToken("s3cret"))
+	if r := do(t, http.MethodGet, ts.URL+"/v2/models/iris/drift", "", nil); r.status != http.StatusUnauthorized {
+		t.Errorf("GET drift without the token = %d", r.status)
+	}
+	r := do(t, http.MethodGet, ts.URL+"/v2/models/iris/drift", "", nil, "Authorization", "Bearer s3cret")
+	if r.status != http.StatusNotFound || !strings.Contains(string(r.body), "--drift") {
+		t.Errorf("GET drift with monitoring off = %d: %s", r.status, r.body)
+	}
+	if n := testutil.CollectAndCount(ts.reg, "berth_drift_windows_total"); n != 0 {
+		t.Errorf("%d windows series with monitoring off", n)
+	}
+}
+
+// BenchmarkInvocationsDrift is BenchmarkInvocations for a model without
+// and with a drift reference (windows of the default 1000 rows).
+func BenchmarkInvocationsDrift(b *testing.B) {
+	body := []byte(`{"dataframe_split": {"columns": ` + irisColumns + `, "data": [[5.1, 3.5, 1.4, 0.2]]}}`)
+	dir := irisWithReference(b)
+	for _, bc := range []struct{ name, model string }{{"reference=none", "plain"}, {"reference=iris", "iris"}} {
+		b.Run(bc.name, func(b *testing.B) {
+			ts := newDriftServer(b, dir, serve.WithDriftOptions(drift.WithWindowTime(time.Minute)))
+			benchPost(b, ts.URL+"/models/"+bc.model+"/invocations", body)
+		})
+	}
+}
