@@ -1,0 +1,291 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/serve"
+)
+
+// TestDriftAlertsEndToEnd serves iris with a drift reference, has a real
+// Prometheus scrape it every second with the real alerts.yml, and watches
+// berth_drift_detected and the drift alerts follow the traffic: the
+// reference data itself, then petal_length × 1.3.
+func TestDriftAlertsEndToEnd(t *testing.T) {
+	promBin := tool(t, "prometheus")
+	ortest.Init(t)
+	rows := irisRows(t)
+
+	// Drift of one feature in four drifts the model, so that
+	// BerthModelDrift has something to say.
+	th := drift.DefaultThresholds()
+	th.DriftShare = 0.25
+	reg := prometheus.NewRegistry()
+	srv := serve.New(serve.WithRegistry(reg, reg), serve.WithShutdownTimeout(time.Second),
+		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0), drift.WithThresholds(th)))
+	m, err := serve.LoadModel(context.Background(), "iris", "1", irisWithReference(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Add(m)
+	srv.MarkReady()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ctx, ln) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-served; err != nil {
+			t.Errorf("serving: %v", err)
+		}
+		srv.Close()
+	})
+	berthURL := "http://" + ln.Addr().String()
+
+	prom := startPrometheus(t, promBin, ln.Addr().String())
+
+	score := func(rows [][]float64) {
+		t.Helper()
+		resp, err := http.Post(berthURL+"/models/iris/invocations", "application/json", bytes.NewReader(invocationsBody(t, rows)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("invocations = %d: %s", resp.StatusCode, b)
+		}
+	}
+	const detected = `berth_drift_detected{job="berth",model="iris",version="1",feature="petal_length"}`
+
+	score(rows)
+	prom.waitFor(t, detected, "0")
+	prom.waitFor(t, `berth_drift_model_detected{model="iris"}`, "0")
+	if v := prom.values(t, `ALERTS{alertname=~"BerthModelDrift|BerthFeatureDrift"}`); len(v) != 0 {
+		t.Errorf("drift alerts on the reference data: %v", v)
+	}
+
+	shifted := make([][]float64, len(rows))
+	for i, r := range rows {
+		shifted[i] = []float64{r[0], r[1], r[2] * 1.3, r[3]}
+	}
+	score(shifted)
+	prom.waitFor(t, detected, "1")
+	prom.waitFor(t, `berth_drift_detected{model="iris",feature="sepal_width"}`, "0")
+	prom.waitFor(t, `berth_drift_model_detected{model="iris"}`, "1")
+	// The rules hold for minutes before they fire; pending is what a test
+	// can wait for.
+	prom.waitFor(t, `ALERTS{alertname="BerthFeatureDrift",alertstate="pending",severity="info",model="iris",version="1",feature="petal_length"}`, "1")
+	prom.waitFor(t, `ALERTS{alertname="BerthModelDrift",alertstate="pending",severity="warning",model="iris",version="1"}`, "1")
+	if v := prom.values(t, `ALERTS{alertname="BerthFeatureDrift"}`); len(v) != 1 {
+		t.Errorf("BerthFeatureDrift alerts = %v, want petal_length's alone", v)
+	}
+	prom.checkRules(t)
+}
+
+type prometheusServer struct {
+	url string
+}
+
+// startPrometheus runs Prometheus scraping target every second with the
+// real alerts.yml, and stops it when the test ends.
+func startPrometheus(t *testing.T, bin, target string) *prometheusServer {
+	t.Helper()
+	dir := t.TempDir()
+	rules, err := filepath.Abs(alertsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := fmt.Sprintf(`global:
+  scrape_interval: 1s
+  scrape_timeout: 1s
+  evaluation_interval: 1s
+rule_files:
+  - %q
+scrape_configs:
+  - job_name: berth
+    static_configs:
+      - targets: [%q]
+`, rules, target)
+	cfgFile := filepath.Join(dir, "prometheus.yml")
+	if err := os.WriteFile(cfgFile, []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "--config.file="+cfgFile, "--storage.tsdb.path="+filepath.Join(dir, "data"),
+		"--web.listen-address="+addr, "--log.level=warn")
+	var logs lockedBuffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		cmd.Process.Kill()
+		<-exited
+		if t.Failed() {
+			t.Logf("prometheus logs:\n%s", logs.String())
+		}
+	})
+	p := &prometheusServer{url: "http://" + addr}
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		resp, err := http.Get(p.url + "/-/ready")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return p
+			}
+		}
+		select {
+		case err := <-exited:
+			t.Fatalf("prometheus exited: %v\n%s", err, logs.String())
+		case <-time.After(100 * time.Millisecond):
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("prometheus not ready after 20s\n%s", logs.String())
+		}
+	}
+}
+
+// freeAddr returns a 127.0.0.1 address nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+type sample struct {
+	Metric map[string]string `json:"metric"`
+	Value  [2]any            `json:"value"`
+}
+
+// values runs an instant query and returns its samples' values, one
+// per series.
+func (p *prometheusServer) values(t *testing.T, query string) map[string]string {
+	t.Helper()
+	var r struct {
+		Status string `json:"status"`
+		Error  string `json:"error"`
+		Data   struct {
+			Result []sample `json:"result"`
+		} `json:"data"`
+	}
+	p.get(t, "/api/v1/query?query="+url.QueryEscape(query), &r)
+	if r.Status != "success" {
+		t.Fatalf("query %s: %s %s", query, r.Status, r.Error)
+	}
+	out := map[string]string{}
+	for _, s := range r.Data.Result {
+		v, _ := s.Value[1].(string)
+		out[fmt.Sprint(s.Metric)] = v
+	}
+	return out
+}
+
+// waitFor polls query until it returns exactly one series of value want.
+func (p *prometheusServer) waitFor(t *testing.T, query, want string) {
+	t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	var got map[string]string
+	for time.Now().Before(deadline) {
+		got = p.values(t, query)
+		if len(got) == 1 {
+			for _, v := range got {
+				if f, err := strconv.ParseFloat(v, 64); err == nil && strconv.FormatFloat(f, 'f', -1, 64) == want {
+					return
+				}
+			}
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Fatalf("%s = %v after 30s, want one series of %s", query, got, want)
+}
+
+// checkRules asserts every alerting rule was evaluated without error.
+func (p *prometheusServer) checkRules(t *testing.T) {
+	t.Helper()
+	var r struct {
+		Data struct {
+			Groups []struct {
+				Rules []struct {
+					Name      string `json:"name"`
+					Health    string `json:"health"`
+					LastError string `json:"lastError"`
+				} `json:"rules"`
+			} `json:"groups"`
+		} `json:"data"`
+	}
+	p.get(t, "/api/v1/rules?type=alert", &r)
+	n := 0
+	for _, g := range r.Data.Groups {
+		for _, rule := range g.Rules {
+			n++
+			if rule.Health != "ok" {
+				t.Errorf("rule %s: health %q %s", rule.Name, rule.Health, rule.LastError)
+			}
+		}
+	}
+	if n != 5 {
+		t.Errorf("prometheus loaded %d alerting rules, want 5", n)
+	}
+}
+
+func (p *prometheusServer) get(t *testing.T, path string, v any) {
+	t.Helper()
+	resp, err := http.Get(p.url + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s = %d: %v: %s", path, resp.StatusCode, err, b)
+	}
+}
+
+// lockedBuffer collects a child process's output while tests read it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
