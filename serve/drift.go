@@ -29,6 +29,14 @@ func WithDriftOptions(opts ...drift.MonitorOption) Option {
 	return func(o *options) { o.driftOpts = append(o.driftOpts, opts...) }
 }
 
+// WithDriftListener has f called with every closed drift window of every
+// model, after the window's metrics are counted. f runs on the monitor's
+// callback path, in the scoring request that closed the window: it must
+// return quickly (hand slow work to a queue). Default: none.
+func WithDriftListener(f func(model, version string, w drift.WindowResult)) Option {
+	return func(o *options) { o.driftListeners = append(o.driftListeners, f) }
+}
+
 // driftTap feeds one feature from one model input: column col of a
 // [rows, width] tensor, or the whole of a vector when width is 1.
 type driftTap struct {
@@ -221,8 +229,15 @@ func (s *Server) startDrift(m *Model) {
 	if !s.opts.drift || m.driftRef == nil {
 		return
 	}
+	count := s.metrics.drift.windowClosed(m.Name, m.Version)
+	name, version, listeners := m.Name, m.Version, s.opts.driftListeners
 	opts := append(append([]drift.MonitorOption(nil), s.opts.driftOpts...),
-		drift.OnWindow(s.metrics.drift.windowClosed(m.Name, m.Version)))
+		drift.OnWindow(func(w drift.WindowResult) {
+			count(w)
+			for _, l := range listeners {
+				l(name, version, w)
+			}
+		}))
 	mon, err := drift.NewMonitor(m.driftRef, opts...)
 	if err != nil {
 		s.opts.logger.Warn("starting the drift monitor", "model", m.Name, "error", err)

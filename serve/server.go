@@ -42,6 +42,7 @@ type options struct {
 	defaultModel    string
 	drift           bool
 	driftOpts       []drift.MonitorOption
+	driftListeners  []func(model, version string, w drift.WindowResult)
 }
 
 // Option configures a Server.

@@ -32,6 +32,8 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_LOG_FORMAT", "log-format", "text or json"},
 	{"BERTH_LOG_LEVEL", "log-level", "debug, info, warn or error"},
 	{"BERTH_ACCESS_LOG", "access-log", "log one line per request (true/false)"},
+	{"BERTH_DRIFT", "drift", "berth serve: monitor drift of models with a drift_reference.json (true/false)"},
+	{"BERTH_DRIFT_WEBHOOK", "drift-webhook", "berth serve: URL told when a model's drift status changes"},
 	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},
 	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
 	{"BERTH_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "normal or full"},

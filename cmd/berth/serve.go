@@ -16,7 +16,9 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
@@ -44,6 +46,8 @@ type serveOptions struct {
 	drift        bool
 	driftRows    int
 	driftEvery   time.Duration
+	writeback    bool
+	webhook      string
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -89,6 +93,8 @@ model, or the one named by --default; every model also answers at
 	f.BoolVar(&o.drift, "drift", true, "compare the inputs of models that have a "+drift.FileName+" with it, window by window")
 	f.IntVar(&o.driftRows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
 	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
+	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
+	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
 	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
 	return cmd
 }
@@ -157,6 +163,10 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	if o.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))
 	}
+	wr, listen := driftWriteback(o, models, log)
+	if wr != nil {
+		opts = append(opts, serve.WithDriftListener(listen))
+	}
 	s := serve.New(opts...)
 	defer s.Close()
 
@@ -166,6 +176,9 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	if wr != nil {
+		go wr.Run(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ctx, ln) }()
 
@@ -195,6 +208,32 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "models", len(models),
 		"start_to_ready", time.Since(started).Round(time.Microsecond))
 	return <-errc
+}
+
+// driftWriteback returns the writer that records the drift windows of
+// models:/ models on the registry, and the listener that queues them, or
+// nil when write-back is off or no model comes from the registry (a
+// directory has no registered version to tag).
+func driftWriteback(o *serveOptions, models []modelArg, log *slog.Logger) (*writeback.Writer, func(model, version string, w drift.WindowResult)) {
+	registered := map[string]string{} // served name -> registered name
+	for _, ma := range models {
+		if u, err := modeluri.Parse(ma.source); err == nil && modeluri.IsModelURI(ma.source) {
+			registered[ma.name] = u.Name
+		}
+	}
+	if !o.drift || !o.writeback || o.registryURI == "" || len(registered) == 0 {
+		return nil, nil
+	}
+	wopts := []writeback.Option{writeback.WithLogger(log)}
+	if o.webhook != "" {
+		wopts = append(wopts, writeback.WithWebhook(o.webhook))
+	}
+	wr := writeback.New(&mlflowrest.Client{BaseURL: o.registryURI, Token: o.registryTok}, wopts...)
+	return wr, func(model, version string, w drift.WindowResult) {
+		if name, ok := registered[model]; ok {
+			wr.Enqueue(name, version, w)
+		}
+	}
 }
 
 func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) {

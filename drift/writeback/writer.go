@@ -1,0 +1,281 @@
+package writeback
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"net/url"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/drift"
+)
+
+// Tags set on each monitoring run and on the registered model version.
+const (
+	TagModel        = "berth.model"
+	TagModelVersion = "berth.model_version"
+	TagSourceName   = "mlflow.source.name"
+	SourceName      = "berth serve"
+
+	TagStatus       = "berth.drift.status"
+	TagLastWindow   = "berth.drift.last_window"
+	TagWorstFeature = "berth.drift.worst_feature"
+)
+
+// maxBatch is the most metrics one runs/log-batch call carries (MLflow's
+// limit is 1000).
+const maxBatch = 1000
+
+type key struct{ model, version string }
+
+type job struct {
+	key
+	w drift.WindowResult
+}
+
+// Writer writes closed drift windows to a tracking server. It is safe
+// for concurrent use.
+type Writer struct {
+	c    *mlflowrest.Client
+	opts options
+
+	mu     sync.Mutex // guards expID, runs, status; serialises Window
+	expID  string
+	runs   map[key]string
+	status map[key]drift.Status // last status written, "" unknown
+
+	queue   chan job
+	dropped atomic.Int64
+}
+
+// New returns a Writer that writes through client.
+func New(client *mlflowrest.Client, opts ...Option) *Writer {
+	o := defaults()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Writer{c: client, opts: o, runs: map[key]string{}, status: map[key]drift.Status{},
+		queue: make(chan job, o.queue)}
+}
+
+// RunName is the name of the monitoring run of a model version.
+func RunName(model, version string) string { return model + "-v" + version + "-drift" }
+
+// Window writes w, a closed window of model's version, now: it logs the
+// window's metrics to the version's monitoring run (found or created),
+// tags the model version with the drift status, and calls the webhook
+// when the status changed.
+func (wr *Writer) Window(ctx context.Context, model, version string, w drift.WindowResult) error {
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	k := key{model, version}
+	runID, err := wr.run(ctx, k)
+	if err != nil {
+		return fmt.Errorf("writing drift window %d of %s version %s: %w", w.Window, model, version, err)
+	}
+	metrics := Metrics(w)
+	for i := 0; i < len(metrics); i += maxBatch {
+		batch := mlflowrest.LogBatchRequest{RunID: runID, Metrics: metrics[i:min(i+maxBatch, len(metrics))]}
+		if err := wr.c.Post(ctx, "runs/log-batch", batch, nil); err != nil {
+			var apiErr *mlflowrest.ErrorResponse
+			if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceDoesNotExist {
+				delete(wr.runs, k) // the run was deleted: find or create it next time
+			}
+			return fmt.Errorf("logging drift window %d of %s version %s: %w", w.Window, model, version, err)
+		}
+	}
+	prev, known := wr.status[k]
+	if !known {
+		prev = wr.versionStatus(ctx, k)
+	}
+	worst := WorstFeature(w)
+	tags := []mlflowrest.SetModelVersionTagRequest{
+		{Key: TagStatus, Value: string(w.Status)},
+		{Key: TagLastWindow, Value: w.End.UTC().Format(time.RFC3339)},
+	}
+	if worst != "" {
+		tags = append(tags, mlflowrest.SetModelVersionTagRequest{Key: TagWorstFeature, Value: worst})
+	}
+	for _, t := range tags {
+		t.Name, t.Version = model, version
+		if err := wr.c.Post(ctx, "model-versions/set-tag", t, nil); err != nil {
+			return fmt.Errorf("tagging %s version %s: %w", model, version, err)
+		}
+	}
+	wr.status[k] = w.Status
+	if wr.opts.webhook != "" && w.Status != prev && (prev != "" || w.Status != drift.StatusOK) {
+		ev := Event{Model: model, Version: version, Status: w.Status, PreviousStatus: prev,
+			Window: w.Window, WorstFeature: worst, Time: w.End.UTC()}
+		if err := wr.notify(ctx, ev); err != nil {
+			wr.opts.logger.Warn("calling the drift webhook", "model", model, "version", version, "error", err)
+		}
+	}
+	return nil
+}
+
+// versionStatus reads the drift status tag of a model version, "" when
+// it has none or cannot be read.
+func (wr *Writer) versionStatus(ctx context.Context, k key) drift.Status {
+	var got mlflowrest.ModelVersionResponse
+	q := url.Values{"name": {k.model}, "version": {k.version}}
+	if err := wr.c.Get(ctx, "model-versions/get", q, &got); err != nil {
+		return ""
+	}
+	for _, t := range got.ModelVersion.Tags {
+		if t.Key == TagStatus {
+			return drift.Status(t.Value)
+		}
+	}
+	return ""
+}
+
+// run finds or creates the monitoring run of k.
+func (wr *Writer) run(ctx context.Context, k key) (string, error) {
+	if id, ok := wr.runs[k]; ok {
+		return id, nil
+	}
+	if wr.expID == "" {
+		id, err := wr.experiment(ctx)
+		if err != nil {
+			return "", err
+		}
+		wr.expID = id
+	}
+	var found mlflowrest.SearchRunsResponse
+	filter := fmt.Sprintf("tags.`%s` = '%s' and tags.`%s` = '%s' and tags.`%s` = '%s'",
+		TagModel, quote(k.model), TagModelVersion, quote(k.version), TagSourceName, quote(SourceName))
+	err := wr.c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{
+		ExperimentIDs: []string{wr.expID}, Filter: filter, RunViewType: "ACTIVE_ONLY",
+		MaxResults: 1, OrderBy: []string{"attributes.start_time ASC"}}, &found)
+	if err != nil {
+		return "", fmt.Errorf("searching the monitoring run: %w", err)
+	}
+	if len(found.Runs) > 0 {
+		wr.runs[k] = found.Runs[0].Info.RunID
+		return found.Runs[0].Info.RunID, nil
+	}
+	var created mlflowrest.RunResponse
+	err = wr.c.Post(ctx, "runs/create", mlflowrest.CreateRunRequest{
+		ExperimentID: wr.expID, RunName: RunName(k.model, k.version),
+		StartTime: mlflowrest.Int64(time.Now().UnixMilli()),
+		Tags: []mlflowrest.RunTag{
+			{Key: TagModel, Value: k.model}, {Key: TagModelVersion, Value: k.version},
+			{Key: TagSourceName, Value: SourceName},
+		}}, &created)
+	if err != nil {
+		return "", fmt.Errorf("creating the monitoring run: %w", err)
+	}
+	wr.runs[k] = created.Run.Info.RunID
+	return created.Run.Info.RunID, nil
+}
+
+func quote(s string) string {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '\'' {
+			out = append(out, '\\')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// experiment finds or creates the monitoring experiment.
+func (wr *Writer) experiment(ctx context.Context) (string, error) {
+	name := wr.opts.experiment
+	var got mlflowrest.GetExperimentResponse
+	err := wr.c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {name}}, &got)
+	if err == nil {
+		return got.Experiment.ExperimentID, nil
+	}
+	var apiErr *mlflowrest.ErrorResponse
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != mlflowrest.CodeResourceDoesNotExist {
+		return "", fmt.Errorf("finding experiment %q: %w", name, err)
+	}
+	var created mlflowrest.CreateExperimentResponse
+	if err := wr.c.Post(ctx, "experiments/create", mlflowrest.CreateExperimentRequest{Name: name}, &created); err != nil {
+		return "", fmt.Errorf("creating experiment %q: %w", name, err)
+	}
+	return created.ExperimentID, nil
+}
+
+// Metrics returns the metrics a window is logged as, at step w.Window and
+// time w.End: per feature drift.<feature>.psi, .ks_pvalue, .js_distance,
+// .chi2_pvalue (those computed) and .drifted (0 or 1); then drift.share
+// (the share of drifted features), drift.rows and drift.status (0 ok,
+// 1 warning, 2 drift).
+func Metrics(w drift.WindowResult) []mlflowrest.Metric {
+	ts, step := mlflowrest.Int64(w.End.UnixMilli()), mlflowrest.Int64(w.Window)
+	var ms []mlflowrest.Metric
+	add := func(k string, v *float64) {
+		if v != nil && !math.IsNaN(*v) {
+			ms = append(ms, mlflowrest.Metric{Key: k, Value: mlflowrest.Float64(*v), Timestamp: ts, Step: step})
+		}
+	}
+	num := func(v float64) *float64 { return &v }
+	drifted := 0
+	if w.Report != nil {
+		for _, f := range w.Report.Features {
+			p := "drift." + f.Feature + "."
+			add(p+"psi", f.PSI)
+			add(p+"ks_pvalue", f.KSPValue)
+			add(p+"js_distance", f.JSDistance)
+			add(p+"chi2_pvalue", f.Chi2PValue)
+			add(p+"drifted", num(b2f(f.Drifted)))
+		}
+		add("drift.share", num(w.Report.DriftShare))
+	} else {
+		for _, f := range w.Features {
+			p := "drift." + f.Feature + "."
+			add(p+"psi", f.PSI)
+			add(p+"js_distance", f.JS)
+			add(p+"drifted", num(b2f(f.Drifted)))
+			if f.Drifted {
+				drifted++
+			}
+		}
+		if n := len(w.Features); n > 0 {
+			add("drift.share", num(float64(drifted)/float64(n)))
+		}
+	}
+	add("drift.rows", num(float64(w.Rows)))
+	add("drift.status", num(StatusValue(w.Status)))
+	return ms
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// StatusValue maps a status to the drift.status metric: 0 ok, 1 warning,
+// 2 drift (-1 for anything else).
+func StatusValue(s drift.Status) float64 {
+	switch s {
+	case drift.StatusOK:
+		return 0
+	case drift.StatusWarning:
+		return 1
+	case drift.StatusDrift:
+		return 2
+	}
+	return -1
+}
+
+// WorstFeature returns the feature of w with the highest PSI, "" when no
+// feature has one.
+func WorstFeature(w drift.WindowResult) string {
+	worst, best := "", math.Inf(-1)
+	for _, f := range w.Features {
+		if f.PSI != nil && !math.IsNaN(*f.PSI) && *f.PSI > best {
+			worst, best = f.Feature, *f.PSI
+		}
+	}
+	return worst
+}
