@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/registry"
 	"github.com/berthml/berth/serve"
@@ -42,12 +43,12 @@ func TestPromtoolCheckConfig(t *testing.T) {
 func exportedNames(t *testing.T) map[string]bool {
 	t.Helper()
 	ortest.Init(t)
-	rows := irisRows(t)
+	rows := iristest.Rows(t)
 	reg := prometheus.NewRegistry()
 	srv := serve.New(serve.WithRegistry(reg, reg),
 		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0)))
 	t.Cleanup(func() { srv.Close() })
-	m, err := serve.LoadModel(context.Background(), "iris", "1", irisWithReference(t), nil)
+	m, err := serve.LoadModel(context.Background(), "iris", "1", iristest.ModelWithReference(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

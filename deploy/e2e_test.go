@@ -20,6 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/serve"
 )
@@ -31,7 +32,7 @@ import (
 func TestDriftAlertsEndToEnd(t *testing.T) {
 	promBin := tool(t, "prometheus")
 	ortest.Init(t)
-	rows := irisRows(t)
+	rows := iristest.Rows(t)
 
 	// Drift of one feature in four drifts the model, so that
 	// BerthModelDrift has something to say.
@@ -40,7 +41,7 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	srv := serve.New(serve.WithRegistry(reg, reg), serve.WithShutdownTimeout(time.Second),
 		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0), drift.WithThresholds(th)))
-	m, err := serve.LoadModel(context.Background(), "iris", "1", irisWithReference(t), nil)
+	m, err := serve.LoadModel(context.Background(), "iris", "1", iristest.ModelWithReference(t), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

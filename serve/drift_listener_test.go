@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/serve"
 )
 
@@ -20,7 +21,7 @@ func TestDriftListener(t *testing.T) {
 		mu    sync.Mutex
 		calls []call
 	)
-	ts := newDriftServer(t, irisWithReference(t),
+	ts := newDriftServer(t, iristest.ModelWithReference(t),
 		serve.WithDriftOptions(drift.WithWindowRows(2), drift.WithWindowTime(0)),
 		serve.WithDriftListener(func(model, version string, w drift.WindowResult) {
 			mu.Lock()

@@ -3,14 +3,12 @@ package serve_test
 import (
 	"bytes"
 	"context"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -20,79 +18,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/berthml/berth/drift"
-	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/serve"
 )
-
-var irisFeatures = []string{"sepal_length", "sepal_width", "petal_length", "petal_width"}
-
-// irisWithReference copies the iris_logreg fixture into a temporary
-// directory and profiles testdata/data/iris.csv into its drift reference.
-func irisWithReference(t testing.TB) string {
-	t.Helper()
-	dir := t.TempDir()
-	src := fixture("iris_logreg")
-	entries, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dir, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	f, err := os.Open(filepath.Join("..", "testdata", "data", "iris.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	cols := make([]drift.Column, len(irisFeatures))
-	for i, n := range irisFeatures {
-		cols[i] = drift.Column{Name: n, Type: flavors.ColFloat}
-	}
-	p, err := drift.FromCSV(f, cols)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, err := json.Marshal(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, drift.FileName), b, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	return dir
-}
-
-// irisRows reads the four features of testdata/data/iris.csv.
-func irisRows(t testing.TB) [][]float64 {
-	t.Helper()
-	f, err := os.Open(filepath.Join("..", "testdata", "data", "iris.csv"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
-	rows := make([][]float64, 0, len(recs)-1)
-	for _, rec := range recs[1:] {
-		row := make([]float64, 4)
-		for j := range row {
-			if row[j], err = strconv.ParseFloat(rec[j], 64); err != nil {
-				t.Fatal(err)
-			}
-		}
-		rows = append(rows, row)
-	}
-	return rows
-}
 
 // newDriftServer serves iris (with a reference) and plain (the committed
 // fixture, without one).
@@ -183,10 +112,10 @@ func getDrift(t *testing.T, url string) driftAnswer {
 }
 
 func TestDriftMonitoring(t *testing.T) {
-	rows := irisRows(t)
+	rows := iristest.Rows(t)
 	// Windows of the whole data set: the first is the reference itself,
 	// so sampling noise cannot make it drift.
-	ts := newDriftServer(t, irisWithReference(t),
+	ts := newDriftServer(t, iristest.ModelWithReference(t),
 		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0)))
 
 	// An interleaved order, over MLflow's protocol in batches.
@@ -209,7 +138,7 @@ func TestDriftMonitoring(t *testing.T) {
 	if len(a.Reference.Features) != 4 || a.Window.Rows != 0 || len(a.History) != 1 {
 		t.Errorf("drift answer = %+v", a)
 	}
-	for _, f := range irisFeatures {
+	for _, f := range iristest.Features {
 		v, ok := gauge(t, ts.reg, "berth_drift_detected", map[string]string{"model": "iris", "feature": f})
 		if !ok || v != 0 {
 			t.Errorf("berth_drift_detected{feature=%q} = %v (present %v), want 0", f, v, ok)
@@ -294,7 +223,7 @@ func TestDriftMonitoring(t *testing.T) {
 }
 
 func TestDriftOffAndAuth(t *testing.T) {
-	ts := newDriftServer(t, irisWithReference(t), serve.WithDrift(false), serve.WithToken("s3cret"))
+	ts := newDriftServer(t, iristest.ModelWithReference(t), serve.WithDrift(false), serve.WithToken("s3cret"))
 	if r := do(t, http.MethodGet, ts.URL+"/v2/models/iris/drift", "", nil); r.status != http.StatusUnauthorized {
 		t.Errorf("GET drift without the token = %d", r.status)
 	}
@@ -311,7 +240,7 @@ func TestDriftOffAndAuth(t *testing.T) {
 // and with a drift reference (windows of the default 1000 rows).
 func BenchmarkInvocationsDrift(b *testing.B) {
 	body := []byte(`{"dataframe_split": {"columns": ` + irisColumns + `, "data": [[5.1, 3.5, 1.4, 0.2]]}}`)
-	dir := irisWithReference(b)
+	dir := iristest.ModelWithReference(b)
 	for _, bc := range []struct{ name, model string }{{"reference=none", "plain"}, {"reference=iris", "iris"}} {
 		b.Run(bc.name, func(b *testing.B) {
 			ts := newDriftServer(b, dir, serve.WithDriftOptions(drift.WithWindowTime(time.Minute)))
