@@ -3,6 +3,7 @@ package oip
 import (
 	"encoding/binary"
 	"fmt"
+	"github.com/berthml/berth/internal/float16"
 	"math"
 
 	"github.com/berthml/berth/flavors"
@@ -59,7 +60,7 @@ func decodeBinary(raw []byte, dt Datatype, n int) (any, error) {
 	case FP16:
 		d := make([]float32, n)
 		for i := range d {
-			d[i] = halfToFloat32(le.Uint16(raw[2*i:]))
+			d[i] = float16.ToFloat32(le.Uint16(raw[2*i:]))
 		}
 		return d, nil
 	case BF16:
@@ -164,11 +165,11 @@ func appendBinary(b []byte, t *flavors.Tensor, dt Datatype) ([]byte, error) {
 		switch dt {
 		case FP16:
 			for _, v := range d {
-				b = le.AppendUint16(b, float32ToHalf(v))
+				b = le.AppendUint16(b, float16.FromFloat32(v))
 			}
 		case BF16:
 			for _, v := range d {
-				b = le.AppendUint16(b, float32ToBF16(v))
+				b = le.AppendUint16(b, float16.BFromFloat32(v))
 			}
 		default:
 			for _, v := range d {
@@ -214,78 +215,4 @@ func appendBinary(b []byte, t *flavors.Tensor, dt Datatype) ([]byte, error) {
 		return nil, fmt.Errorf("tensor %q: data of type %T has no binary form", t.Name, t.Data)
 	}
 	return b, nil
-}
-
-// halfToFloat32 widens an IEEE 754 binary16 value.
-func halfToFloat32(h uint16) float32 {
-	sign := uint32(h&0x8000) << 16
-	exp := uint32(h>>10) & 0x1f
-	mant := uint32(h & 0x3ff)
-	switch exp {
-	case 0:
-		if mant == 0 {
-			return math.Float32frombits(sign)
-		}
-		// Subnormal: normalise.
-		e := uint32(127 - 15 + 1)
-		for mant&0x400 == 0 {
-			mant <<= 1
-			e--
-		}
-		mant &= 0x3ff
-		return math.Float32frombits(sign | e<<23 | mant<<13)
-	case 0x1f:
-		return math.Float32frombits(sign | 0xff<<23 | mant<<13)
-	}
-	return math.Float32frombits(sign | (exp+127-15)<<23 | mant<<13)
-}
-
-// float32ToHalf narrows to binary16, rounding to nearest even; values
-// beyond the range become ±Inf and NaN stays NaN.
-func float32ToHalf(f float32) uint16 {
-	bits := math.Float32bits(f)
-	sign := uint16(bits>>16) & 0x8000
-	exp := int32(bits>>23) & 0xff
-	mant := bits & 0x7fffff
-	if exp == 0xff {
-		if mant != 0 {
-			return sign | 0x7e00
-		}
-		return sign | 0x7c00
-	}
-	e := exp - 127 + 15
-	if e >= 0x1f {
-		return sign | 0x7c00
-	}
-	if e <= 0 {
-		if e < -10 {
-			return sign
-		}
-		// Subnormal half: shift the mantissa with its implicit bit.
-		mant |= 0x800000
-		shift := uint32(14 - e)
-		half := uint16(mant >> shift)
-		rem := mant & (1<<shift - 1)
-		mid := uint32(1) << (shift - 1)
-		if rem > mid || (rem == mid && half&1 == 1) {
-			half++
-		}
-		return sign | half
-	}
-	half := uint16(e)<<10 | uint16(mant>>13)
-	rem := mant & 0x1fff
-	if rem > 0x1000 || (rem == 0x1000 && half&1 == 1) {
-		half++ // may carry into the exponent, up to Inf: correct.
-	}
-	return sign | half
-}
-
-// float32ToBF16 narrows to bfloat16, rounding to nearest even.
-func float32ToBF16(f float32) uint16 {
-	bits := math.Float32bits(f)
-	if bits&0x7fffffff > 0x7f800000 {
-		return uint16(bits>>16) | 0x40 // quiet NaN
-	}
-	bits += 0x7fff + (bits>>16)&1
-	return uint16(bits >> 16)
 }

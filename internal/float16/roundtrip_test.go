@@ -1,15 +1,15 @@
-package oip
+package float16
 
 import (
 	"math"
 	"testing"
 )
 
-func TestHalfConversions(t *testing.T) {
+func TestHalfRoundTrip(t *testing.T) {
 	// Every half value widens and narrows back to itself.
 	for h := range 1 << 16 {
-		f := halfToFloat32(uint16(h))
-		back := float32ToHalf(f)
+		f := ToFloat32(uint16(h))
+		back := FromFloat32(f)
 		if math.IsNaN(float64(f)) {
 			if back&0x7c00 != 0x7c00 || back&0x3ff == 0 {
 				t.Fatalf("NaN %#04x came back as %#04x", h, back)
@@ -37,29 +37,29 @@ func TestHalfConversions(t *testing.T) {
 		{6.097555e-05, 0x03ff},          // largest subnormal
 	}
 	for _, tt := range tests {
-		if got := float32ToHalf(tt.f); got != tt.want {
-			t.Errorf("float32ToHalf(%g) = %#04x, want %#04x", tt.f, got, tt.want)
+		if got := FromFloat32(tt.f); got != tt.want {
+			t.Errorf("FromFloat32(%g) = %#04x, want %#04x", tt.f, got, tt.want)
 		}
 	}
-	if got := float32ToHalf(float32(math.Copysign(0, -1))); got != 0x8000 {
+	if got := FromFloat32(float32(math.Copysign(0, -1))); got != 0x8000 {
 		t.Errorf("-0 = %#04x", got)
 	}
 }
 
-func TestBF16Conversions(t *testing.T) {
+func TestBFloat16RoundTrip(t *testing.T) {
 	for h := range 1 << 16 {
 		f := math.Float32frombits(uint32(h) << 16)
 		if math.IsNaN(float64(f)) {
 			continue
 		}
-		if back := float32ToBF16(f); back != uint16(h) {
+		if back := BFromFloat32(f); back != uint16(h) {
 			t.Fatalf("bf16 %#04x -> %g -> %#04x", h, f, back)
 		}
 	}
-	if got := float32ToBF16(math.Float32frombits(0x3f808000)); got != 0x3f80 {
+	if got := BFromFloat32(math.Float32frombits(0x3f808000)); got != 0x3f80 {
 		t.Errorf("tie rounds to %#04x, want even 0x3f80", got)
 	}
-	if got := float32ToBF16(float32(math.NaN())); got&0x7f80 != 0x7f80 || got&0x7f == 0 {
+	if got := BFromFloat32(float32(math.NaN())); got&0x7f80 != 0x7f80 || got&0x7f == 0 {
 		t.Errorf("NaN = %#04x", got)
 	}
 }
