@@ -2,33 +2,20 @@ package modeluri_test
 
 import (
 	"context"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry"
-	"github.com/berthml/berth/tracking/sqlstore"
+	"github.com/berthml/berth/registry/registrytest"
 )
 
 // newRegistry runs a real berth registry server (SQLite, local artifacts)
 // in-process.
 func newRegistry(t *testing.T) *mlflowrest.Client {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := sqlstore.Open(context.Background(), "sqlite:///"+filepath.Join(dir, "r.db"), "mlflow-artifacts:/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	art, err := registry.NewLocalArtifacts(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(registry.New(st, art).Handler())
-	t.Cleanup(ts.Close)
+	ts := registrytest.New(t)
 	return &mlflowrest.Client{BaseURL: ts.URL}
 }
 

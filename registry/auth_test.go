@@ -2,28 +2,15 @@ package registry_test
 
 import (
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/berthml/berth/registry"
-	"github.com/berthml/berth/tracking/sqlstore"
+	"github.com/berthml/berth/registry/registrytest"
 )
 
 func TestTokens(t *testing.T) {
-	dir := t.TempDir()
-	st, err := sqlstore.Open(t.Context(), "sqlite:///"+dir+"/t.db", dir+"/artifacts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	art, err := registry.NewLocalArtifacts(dir + "/artifacts")
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := registry.New(st, art, registry.WithTokens([]string{"reader"}, []string{"writer"}))
-	ts := httptest.NewServer(srv.Handler())
-	defer ts.Close()
+	ts := registrytest.New(t, registry.WithTokens([]string{"reader"}, []string{"writer"}))
 	cases := []struct {
 		name, method, path, token string
 		want                      int

@@ -3,7 +3,6 @@ package registry_test
 import (
 	"io"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -11,23 +10,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/berthml/berth/registry"
-	"github.com/berthml/berth/tracking/sqlstore"
+	"github.com/berthml/berth/registry/registrytest"
 )
 
 func TestMetrics(t *testing.T) {
-	dir := t.TempDir()
-	st, err := sqlstore.Open(t.Context(), "sqlite:///"+dir+"/m.db", "mlflow-artifacts:/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	art, err := registry.NewLocalArtifacts(dir + "/artifacts")
-	if err != nil {
-		t.Fatal(err)
-	}
 	reg := prometheus.NewRegistry()
-	ts := httptest.NewServer(registry.New(st, art, registry.WithMetrics(reg, reg)).Handler())
-	defer ts.Close()
+	ts := registrytest.New(t, registry.WithMetrics(reg, reg))
 	for _, u := range []string{"/api/2.0/mlflow/experiments/get?experiment_id=0", "/api/2.0/mlflow/experiments/get?experiment_id=0",
 		"/api/2.0/mlflow/experiments/get?experiment_id=99", "/no/such/route"} {
 		resp, err := http.Get(ts.URL + u)

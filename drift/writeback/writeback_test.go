@@ -15,8 +15,7 @@ import (
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry"
-	"github.com/berthml/berth/tracking/sqlstore"
+	"github.com/berthml/berth/registry/registrytest"
 )
 
 // newRegistry runs a real berth tracking server (SQLite, local artifacts)
@@ -24,18 +23,7 @@ import (
 func newRegistry(t *testing.T) *mlflowrest.Client {
 	t.Helper()
 	ctx := context.Background()
-	dir := t.TempDir()
-	st, err := sqlstore.Open(ctx, "sqlite:///"+filepath.Join(dir, "r.db"), "mlflow-artifacts:/")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	art, err := registry.NewLocalArtifacts(filepath.Join(dir, "artifacts"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(registry.New(st, art).Handler())
-	t.Cleanup(ts.Close)
+	ts := registrytest.New(t)
 	c := &mlflowrest.Client{BaseURL: ts.URL}
 	if _, err := modeluri.Register(ctx, c, modeluri.Registration{
 		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {
