@@ -230,6 +230,9 @@ func (b *Builder) feature(c *colBuf) (Feature, error) {
 			}
 		}
 		f.Numeric = numericStats(c.floats, edges, b.opts.bins)
+		if ref != nil && c.col.Type == flavors.ColFloat && len(edges) > 0 {
+			rebinFloat32(f.Numeric, c.floats)
+		}
 	case Categorical:
 		strs := c.strs
 		if len(c.floats) > 0 {
@@ -307,6 +310,21 @@ func numericStats(xs []float64, edges []float64, bins int) *NumericStats {
 		s.Counts[binIndex(edges, x)]++
 	}
 	return s
+}
+
+// rebinFloat32 bins the values of a float (float32) column against a
+// reference's edges at float32 precision, as the live monitor does: a
+// value written out as float32's shortest decimal and read back must land
+// in the bin of the float32 the reference saw.
+func rebinFloat32(s *NumericStats, xs []float64) {
+	edges := make([]float64, len(s.Edges))
+	for i, e := range s.Edges {
+		edges[i] = float64(float32(e))
+	}
+	clear(s.Counts)
+	for _, x := range xs {
+		s.Counts[binIndex(edges, float64(float32(x)))]++
+	}
 }
 
 // quantileEdges returns the distinct quantiles i/bins, i = 0..bins, of xs,

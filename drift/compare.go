@@ -54,6 +54,8 @@ type FeatureResult struct {
 	Chi2PValue  *float64 `json:"chi2_pvalue"`
 	Drifted     bool     `json:"drifted"`
 	Status      Status   `json:"status"`
+	// Output marks a column of the model's outputs rather than an input.
+	Output bool `json:"output,omitempty"`
 	// Reference and Current are the aligned bin or category counts the
 	// statistics were computed from; Labels names each.
 	Labels    []string `json:"-"`
@@ -63,41 +65,79 @@ type FeatureResult struct {
 
 // Report is the outcome of [Compare].
 type Report struct {
-	Status          Status          `json:"status"`
-	DriftedFeatures int             `json:"drifted_features"`
-	DriftShare      float64         `json:"drift_share"`
-	Thresholds      Thresholds      `json:"-"`
-	Features        []FeatureResult `json:"features"`
+	Status Status `json:"status"`
+	// DriftedFeatures and DriftShare count the input features only.
+	DriftedFeatures int     `json:"drifted_features"`
+	DriftShare      float64 `json:"drift_share"`
+	// DriftedOutputs counts the drifted output columns.
+	DriftedOutputs int        `json:"drifted_outputs"`
+	Thresholds     Thresholds `json:"-"`
+	// Features lists the input features, then the output columns
+	// (marked Output) when both profiles have them.
+	Features []FeatureResult `json:"features"`
 }
 
-// Compare compares current with reference feature by feature. Numeric
+// Inputs returns the number of input features in r.Features.
+func (r *Report) Inputs() int {
+	n := 0
+	for _, f := range r.Features {
+		if !f.Output {
+			n++
+		}
+	}
+	return n
+}
+
+// Compare compares current with reference feature by feature, and output
+// column by output column when both profiles have outputs. Numeric
 // features must share bin edges: build current with [WithReference].
-// The model drifts when the share of drifted features reaches
-// th.DriftShare; it warns when any feature warns or drifts.
+// The model drifts when the share of drifted input features reaches
+// th.DriftShare; it warns when any feature or output warns or drifts
+// (drifting predictions alone are a warning: they may follow a change in
+// what is asked of the model as much as a change in the world).
 func Compare(reference, current *Profile, th Thresholds) (*Report, error) {
 	for _, p := range []*Profile{reference, current} {
 		if err := p.Validate(); err != nil {
 			return nil, fmt.Errorf("comparing: %w", err)
 		}
 	}
-	r := &Report{Thresholds: th, Features: make([]FeatureResult, 0, len(reference.Features))}
-	for i := range reference.Features {
-		rf := &reference.Features[i]
-		cf := current.Feature(rf.Name)
-		if cf == nil {
-			return nil, fmt.Errorf("comparing: the current profile has no feature %q: %w", rf.Name, ErrIncompatible)
+	r := &Report{Thresholds: th, Features: make([]FeatureResult, 0, len(reference.Features)+len(reference.Outputs))}
+	compare := func(rfs, cfs []Feature, output bool) error {
+		for i := range rfs {
+			rf := &rfs[i]
+			cf := featureNamed(cfs, rf.Name)
+			if cf == nil {
+				what := "feature"
+				if output {
+					what = "output"
+				}
+				return fmt.Errorf("comparing: the current profile has no %s %q: %w", what, rf.Name, ErrIncompatible)
+			}
+			fr, err := compareFeature(rf, cf, th)
+			if err != nil {
+				return fmt.Errorf("comparing %q: %w", rf.Name, err)
+			}
+			fr.Output = output
+			switch {
+			case fr.Drifted && output:
+				r.DriftedOutputs++
+			case fr.Drifted:
+				r.DriftedFeatures++
+			}
+			r.Features = append(r.Features, fr)
 		}
-		fr, err := compareFeature(rf, cf, th)
-		if err != nil {
-			return nil, fmt.Errorf("comparing %q: %w", rf.Name, err)
+		return nil
+	}
+	if err := compare(reference.Features, current.Features, false); err != nil {
+		return nil, err
+	}
+	if len(reference.Outputs) > 0 && len(current.Outputs) > 0 {
+		if err := compare(reference.Outputs, current.Outputs, true); err != nil {
+			return nil, err
 		}
-		if fr.Drifted {
-			r.DriftedFeatures++
-		}
-		r.Features = append(r.Features, fr)
 	}
 	r.Status = StatusOK
-	if n := len(r.Features); n > 0 {
+	if n := len(reference.Features); n > 0 {
 		r.DriftShare = float64(r.DriftedFeatures) / float64(n)
 	}
 	for _, f := range r.Features {

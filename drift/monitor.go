@@ -77,6 +77,7 @@ type FeatureScore struct {
 	Chi2    *float64 `json:"chi2"`
 	Drifted bool     `json:"drifted"`
 	Status  Status   `json:"status"`
+	Output  bool     `json:"output,omitempty"`
 }
 
 // WindowState describes the window being filled.
@@ -92,9 +93,13 @@ type WindowState struct {
 // (or a map lookup for a categorical feature) and a counter increment
 // under the monitor's lock.
 type Monitor struct {
-	ref   *Profile
-	opts  monitorOptions
-	index map[string]int
+	ref  *Profile
+	opts monitorOptions
+	// feats are the reference's input features, then its outputs; a
+	// Recorder's feature index points into it.
+	feats  []*Feature
+	index  map[string]int // input features
+	outIdx map[string]int // output columns
 	// edges32 are the reference's bin edges rounded to float32, for
 	// float32 inputs: a float32 value equal to an edge in the data the
 	// reference was built from must fall in the same bin.
@@ -137,10 +142,18 @@ func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	m := &Monitor{ref: ref, opts: o, index: make(map[string]int, len(ref.Features)), acc: make([]accum, len(ref.Features))}
-	m.edges32 = make([][]float64, len(ref.Features))
-	for i, f := range ref.Features {
-		m.index[f.Name] = i
+	m := &Monitor{ref: ref, opts: o, index: make(map[string]int, len(ref.Features)), outIdx: make(map[string]int, len(ref.Outputs))}
+	for i := range ref.Features {
+		m.index[ref.Features[i].Name] = len(m.feats)
+		m.feats = append(m.feats, &ref.Features[i])
+	}
+	for i := range ref.Outputs {
+		m.outIdx[ref.Outputs[i].Name] = len(m.feats)
+		m.feats = append(m.feats, &ref.Outputs[i])
+	}
+	m.acc = make([]accum, len(m.feats))
+	m.edges32 = make([][]float64, len(m.feats))
+	for i, f := range m.feats {
 		if f.Numeric != nil {
 			m.edges32[i] = make([]float64, len(f.Numeric.Edges))
 			for j, e := range f.Numeric.Edges {
@@ -156,8 +169,8 @@ func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
 // Reference returns the reference profile; callers must not modify it.
 func (m *Monitor) Reference() *Profile { return m.ref }
 
-// Feature returns the index of the feature called name for [Recorder]
-// calls, or -1 when the reference has no such feature.
+// Feature returns the index of the input feature called name for
+// [Recorder] calls, or -1 when the reference has no such feature.
 func (m *Monitor) Feature(name string) int {
 	if i, ok := m.index[name]; ok {
 		return i
@@ -165,9 +178,18 @@ func (m *Monitor) Feature(name string) int {
 	return -1
 }
 
+// Output returns the index of the output column called name for
+// [Recorder] calls, or -1 when the reference has no such output.
+func (m *Monitor) Output(name string) int {
+	if i, ok := m.outIdx[name]; ok {
+		return i
+	}
+	return -1
+}
+
 func (m *Monitor) resetLocked() {
 	for i := range m.acc {
-		f := &m.ref.Features[i]
+		f := m.feats[i]
 		a := accum{min: math.Inf(1), max: math.Inf(-1)}
 		if f.Numeric != nil {
 			a.bins = make([]int64, len(f.Numeric.Counts))
@@ -196,14 +218,14 @@ type Recorder struct{ m *Monitor }
 // as null. A numeric value of a categorical feature counts as its decimal
 // text.
 func (r Recorder) Float(i int, v float64) {
-	r.float(i, v, r.m.ref.Features[i].Numeric, 64)
+	r.float(i, v, r.m.feats[i].Numeric, 64)
 }
 
 // Float32 records value v of feature i, binned against the reference's
 // edges rounded to float32, so that a value read as float32 lands in the
 // bin its float64 original would.
 func (r Recorder) Float32(i int, v float32) {
-	r.float(i, float64(v), r.m.ref.Features[i].Numeric, 32)
+	r.float(i, float64(v), r.m.feats[i].Numeric, 32)
 }
 
 func (r Recorder) float(i int, v float64, n *NumericStats, bits int) {
@@ -329,7 +351,7 @@ func (m *Monitor) closeLocked() WindowResult {
 	res.Features = make([]FeatureScore, len(rep.Features))
 	for i, f := range rep.Features {
 		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
-			Chi2: f.Chi2, Drifted: f.Drifted, Status: f.Status}
+			Chi2: f.Chi2, Drifted: f.Drifted, Status: f.Status, Output: f.Output}
 	}
 	m.last = &res
 	if len(m.history) >= m.opts.history {
@@ -343,9 +365,12 @@ func (m *Monitor) closeLocked() WindowResult {
 
 // profileLocked returns the current window's profile.
 func (m *Monitor) profileLocked() *Profile {
-	p := &Profile{Version: ProfileVersion, Features: make([]Feature, len(m.acc))}
+	p := &Profile{Version: ProfileVersion, Features: make([]Feature, len(m.ref.Features))}
+	if len(m.ref.Outputs) > 0 {
+		p.Outputs = make([]Feature, len(m.ref.Outputs))
+	}
 	for i := range m.acc {
-		a, rf := &m.acc[i], &m.ref.Features[i]
+		a, rf := &m.acc[i], m.feats[i]
 		f := Feature{Name: rf.Name, Kind: rf.Kind, Type: rf.Type, Count: a.count, Nulls: a.nulls}
 		if rf.Numeric != nil {
 			n := &NumericStats{Edges: rf.Numeric.Edges, Counts: a.bins}
@@ -358,7 +383,11 @@ func (m *Monitor) profileLocked() *Profile {
 		} else {
 			f.Categorical = &CategoricalStats{Categories: rf.Categorical.Categories, Counts: a.catCounts, Other: a.other}
 		}
-		p.Features[i] = f
+		if i < len(p.Features) {
+			p.Features[i] = f
+		} else {
+			p.Outputs[i-len(p.Features)] = f
+		}
 	}
 	return p
 }

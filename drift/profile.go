@@ -79,11 +79,16 @@ type CategoricalStats struct {
 	Other      int64    `json:"other"`
 }
 
-// Feature returns the feature called name, or nil.
-func (p *Profile) Feature(name string) *Feature {
-	for i := range p.Features {
-		if p.Features[i].Name == name {
-			return &p.Features[i]
+// Feature returns the input feature called name, or nil.
+func (p *Profile) Feature(name string) *Feature { return featureNamed(p.Features, name) }
+
+// Output returns the output column called name, or nil.
+func (p *Profile) Output(name string) *Feature { return featureNamed(p.Outputs, name) }
+
+func featureNamed(fs []Feature, name string) *Feature {
+	for i := range fs {
+		if fs[i].Name == name {
+			return &fs[i]
 		}
 	}
 	return nil

@@ -126,15 +126,76 @@ func ReadCSV(r io.Reader, b *Builder) error {
 
 // ReadJSONL adds the objects of JSON Lines data to b.
 func ReadJSONL(r io.Reader, b *Builder) error {
-	cols := b.Columns()
-	index := map[string]int{}
-	for i, c := range cols {
-		index[c.Name] = i
+	rows := newObjectRows(b)
+	err := scanJSONL(r, func(line int, obj map[string]json.RawMessage) error {
+		return rows.add(line, obj)
+	})
+	if err != nil {
+		return fmt.Errorf("reading JSONL: %w", err)
 	}
-	acc := newAccumulator(b, cols)
+	return rows.flush()
+}
+
+// ReadLog adds the rows of a request log that `berth serve --log-requests`
+// wrote (one JSON object per scored row, with the row's "inputs" and
+// "outputs" as objects) to in and, when out is not nil, the outputs to out.
+// An output holding an array fills the columns "name.0", "name.1"… as
+// [OutputColumns] names them.
+func ReadLog(r io.Reader, in, out *Builder) error {
+	ins := newObjectRows(in)
+	var outs *objectRows
+	if out != nil {
+		outs = newObjectRows(out)
+	}
+	err := scanJSONL(r, func(line int, obj map[string]json.RawMessage) error {
+		section := func(key string, rows *objectRows) error {
+			var sec map[string]json.RawMessage
+			if raw, ok := obj[key]; ok {
+				if err := json.Unmarshal(raw, &sec); err != nil {
+					return &ParseError{Line: line, Msg: fmt.Sprintf("%q is not a JSON object", key)}
+				}
+			}
+			if sec == nil {
+				return &ParseError{Line: line, Msg: fmt.Sprintf("no %q object: not a berth request log", key)}
+			}
+			return rows.add(line, sec)
+		}
+		if err := section("inputs", ins); err != nil {
+			return err
+		}
+		if outs != nil {
+			return section("outputs", outs)
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("reading request log: %w", err)
+	}
+	if err := ins.flush(); err != nil {
+		return err
+	}
+	if outs != nil {
+		return outs.flush()
+	}
+	return nil
+}
+
+// IsLog reports whether the first non-empty line of data looks like a
+// berth request log record, with "inputs" and "outputs" objects.
+func IsLog(first []byte) bool {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(bytes.TrimSpace(first), &obj) != nil {
+		return false
+	}
+	in, out := bytes.TrimSpace(obj["inputs"]), bytes.TrimSpace(obj["outputs"])
+	return len(in) > 0 && in[0] == '{' && len(out) > 0 && out[0] == '{'
+}
+
+// scanJSONL calls f with each non-empty line's object and its 1-based
+// line number.
+func scanJSONL(r io.Reader, f func(line int, obj map[string]json.RawMessage) error) error {
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 0, 64*1024), MaxFieldBytes)
-	seen := make([]bool, len(cols))
 	line := 0
 	for sc.Scan() {
 		line++
@@ -144,36 +205,83 @@ func ReadJSONL(r io.Reader, b *Builder) error {
 		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(text, &obj); err != nil {
-			return fmt.Errorf("reading JSONL: %w", &ParseError{Line: line, Msg: "not a JSON object: " + err.Error()})
+			return &ParseError{Line: line, Msg: "not a JSON object: " + err.Error()}
 		}
 		if obj == nil {
-			return fmt.Errorf("reading JSONL: %w", &ParseError{Line: line, Msg: "not a JSON object"})
+			return &ParseError{Line: line, Msg: "not a JSON object"}
 		}
-		clear(seen)
-		for k, raw := range obj {
-			i, ok := index[k]
-			if !ok {
-				continue
-			}
-			seen[i] = true
-			if err := acc.addJSON(i, raw); err != nil {
-				return fmt.Errorf("reading JSONL: %w", &ParseError{Line: line, Column: k, Msg: err.Error()})
-			}
-		}
-		for i, s := range seen {
-			if !s {
-				acc.nulls[i]++
-			}
+		if err := f(line, obj); err != nil {
+			return err
 		}
 	}
 	if err := sc.Err(); err != nil {
 		if errors.Is(err, bufio.ErrTooLong) {
-			return fmt.Errorf("reading JSONL: %w", &ParseError{Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxFieldBytes)})
+			return &ParseError{Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxFieldBytes)}
 		}
-		return fmt.Errorf("reading JSONL: %w", err)
+		return err
 	}
-	return acc.flush()
+	return nil
 }
+
+// objectRows adds rows given as JSON objects keyed by column name to a
+// builder; missing keys and nulls are nulls, other keys are ignored. A key
+// that names no column but holds an array fills the columns "key.i".
+type objectRows struct {
+	acc   *accumulator
+	index map[string]int
+	seen  []bool
+}
+
+func newObjectRows(b *Builder) *objectRows {
+	cols := b.Columns()
+	o := &objectRows{acc: newAccumulator(b, cols), index: make(map[string]int, len(cols)), seen: make([]bool, len(cols))}
+	for i, c := range cols {
+		o.index[c.Name] = i
+	}
+	return o
+}
+
+func (o *objectRows) add(line int, obj map[string]json.RawMessage) error {
+	clear(o.seen)
+	for k, raw := range obj {
+		if i, ok := o.index[k]; ok {
+			o.seen[i] = true
+			if err := o.acc.addJSON(i, raw); err != nil {
+				return &ParseError{Line: line, Column: k, Msg: err.Error()}
+			}
+			continue
+		}
+		if raw = bytes.TrimSpace(raw); len(raw) == 0 || raw[0] != '[' {
+			continue
+		}
+		if _, ok := o.index[k+".0"]; !ok {
+			continue
+		}
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return &ParseError{Line: line, Column: k, Msg: "not a JSON array: " + err.Error()}
+		}
+		for j, e := range elems {
+			name := k + "." + strconv.Itoa(j)
+			i, ok := o.index[name]
+			if !ok {
+				continue
+			}
+			o.seen[i] = true
+			if err := o.acc.addJSON(i, e); err != nil {
+				return &ParseError{Line: line, Column: name, Msg: err.Error()}
+			}
+		}
+	}
+	for i, s := range o.seen {
+		if !s {
+			o.acc.nulls[i]++
+		}
+	}
+	return nil
+}
+
+func (o *objectRows) flush() error { return o.acc.flush() }
 
 // accumulator gathers parsed values per column before handing them to the
 // builder in one call each.

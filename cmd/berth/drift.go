@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/batchscore"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
 )
@@ -26,28 +31,33 @@ func newDriftCmd() *cobra.Command {
 }
 
 type driftProfileOptions struct {
-	data string
-	out  string
-	bins int
-	topK int
+	data    string
+	out     string
+	bins    int
+	topK    int
+	outputs bool
+	ortLib  string
 }
 
 func newDriftProfileCmd() *cobra.Command {
 	o := &driftProfileOptions{}
 	cmd := &cobra.Command{
 		Use:   "profile MODEL --data FILE.(csv|jsonl)",
-		Short: "Write a reference profile of a model's input features",
+		Short: "Write a reference profile of a model's inputs and outputs",
 		Long: `Profile reads the model's MLmodel signature for its input columns, profiles
-them in the data file (columns not in the signature are ignored) and writes
-the profile, by default to MODEL/` + drift.FileName + `.
-Only the inputs are profiled, not the model's outputs.`,
+them in the data file (columns not in the signature are ignored), scores the
+data with the model to profile its outputs too (a classifier's label and
+each class probability), and writes the profile, by default to
+MODEL/` + drift.FileName + `. berth serve compares live traffic with it;
+berth models register uploads it with the model, and berth pack carries it.
+--outputs=false profiles the inputs only, without loading the model.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path, p, err := runDriftProfile(args[0], o)
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d features)\n", path, len(p.Features))
+			fmt.Fprintf(cmd.OutOrStdout(), "wrote %s (%d features, %d output columns)\n", path, len(p.Features), len(p.Outputs))
 			return nil
 		},
 	}
@@ -56,6 +66,8 @@ Only the inputs are profiled, not the model's outputs.`,
 	f.StringVar(&o.out, "out", "", "where to write the profile (default MODEL/"+drift.FileName+")")
 	f.IntVar(&o.bins, "bins", drift.DefaultBins, "equal-frequency bins per numeric feature")
 	f.IntVar(&o.topK, "top-k", drift.DefaultTopK, "categories kept per categorical feature")
+	f.BoolVar(&o.outputs, "outputs", true, "score the data with the model and profile its outputs too")
+	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
 	return cmd
 }
 
@@ -71,9 +83,17 @@ func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile
 	if err != nil {
 		return "", nil, fmt.Errorf("model %s: %w", dir, err)
 	}
-	p, err := readProfile(o.data, cols, drift.WithBins(o.bins), drift.WithTopK(o.topK))
+	opts := []drift.Option{drift.WithBins(o.bins), drift.WithTopK(o.topK)}
+	p, err := readProfile(o.data, cols, opts...)
 	if err != nil {
 		return "", nil, err
+	}
+	if o.outputs {
+		outs, err := profileOutputs(dir, o.data, o.ortLib, opts...)
+		if err != nil {
+			return "", nil, fmt.Errorf("%w (--outputs=false profiles the inputs only)", err)
+		}
+		p.Outputs = outs
 	}
 	out := o.out
 	if out == "" {
@@ -89,29 +109,85 @@ func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile
 	return out, p, nil
 }
 
-// readProfile profiles a .csv or .jsonl/.ndjson file.
-func readProfile(path string, cols []drift.Column, opts ...drift.Option) (*drift.Profile, error) {
-	f, err := os.Open(path)
-	if err != nil {
+// profileOutputs scores the data file with the model in dir and profiles
+// its outputs. With ref, the outputs are profiled against ref's outputs.
+func profileOutputs(dir, data, ortLib string, opts ...drift.Option) ([]drift.Feature, error) {
+	if err := initORT(ortLib); err != nil {
 		return nil, err
 	}
+	ctx := context.Background()
+	l, err := flavors.Load(ctx, dir, flavors.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("loading model %s to profile its outputs: %w", dir, err)
+	}
+	defer l.Predictor.Close()
+	return batchscore.ProfileOutputs(ctx, l, data, opts...)
+}
+
+// readProfile profiles a .csv or .jsonl/.ndjson file. A JSON Lines file
+// that berth serve --log-requests wrote is read as a request log: its
+// inputs profile cols and, when outs is not nil, its outputs profile outs
+// (profiled against ref's outputs when ref is given).
+func readProfile(path string, cols []drift.Column, opts ...drift.Option) (*drift.Profile, error) {
+	p, _, err := readCurrent(path, cols, nil, nil, opts...)
+	return p, err
+}
+
+func readCurrent(path string, cols, outs []drift.Column, ref *drift.Profile, opts ...drift.Option) (*drift.Profile, bool, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false, err
+	}
 	defer f.Close()
-	var p *drift.Profile
+	b := drift.NewBuilder(cols, opts...)
+	isLog := false
 	switch strings.ToLower(filepath.Ext(path)) {
 	case ".jsonl", ".ndjson":
-		p, err = drift.FromJSONL(f, cols, opts...)
+		br := bufio.NewReader(f)
+		first, _ := br.Peek(64 << 10)
+		if i := bytes.IndexByte(first, '\n'); i >= 0 {
+			first = first[:i]
+		}
+		if isLog = drift.IsLog(first); isLog {
+			var ob *drift.Builder
+			if len(outs) > 0 {
+				oopts := opts
+				if ref != nil {
+					oopts = append(slices.Clone(opts), drift.WithReference(&drift.Profile{Version: ref.Version, Features: ref.Outputs}))
+				}
+				ob = drift.NewBuilder(outs, oopts...)
+			}
+			if err := drift.ReadLog(br, b, ob); err != nil {
+				return nil, false, fmt.Errorf("profiling %s: %w", path, err)
+			}
+			p, err := b.Profile()
+			if err != nil || ob == nil {
+				return p, true, err
+			}
+			op, err := ob.Profile()
+			if err != nil {
+				return nil, false, fmt.Errorf("profiling the outputs in %s: %w", path, err)
+			}
+			p.Outputs = op.Features
+			return p, true, nil
+		}
+		err = drift.ReadJSONL(br, b)
 	default:
-		p, err = drift.FromCSV(f, cols, opts...)
+		err = drift.ReadCSV(f, b)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("profiling %s: %w", path, err)
+		return nil, false, fmt.Errorf("profiling %s: %w", path, err)
 	}
-	return p, nil
+	p, err := b.Profile()
+	return p, false, err
 }
 
 type driftReportOptions struct {
 	reference   string
 	current     string
+	model       string
+	outputs     bool
+	ortLib      string
 	output      string
 	out         string
 	failOnDrift bool
@@ -119,15 +195,20 @@ type driftReportOptions struct {
 }
 
 func newDriftReportCmd() *cobra.Command {
-	o := &driftReportOptions{th: drift.DefaultThresholds()}
+	o := &driftReportOptions{th: drift.DefaultThresholds(), outputs: true}
 	cmd := &cobra.Command{
 		Use:   "report --reference PROFILE --current FILE.(csv|jsonl)",
 		Short: "Compare current data with a reference profile",
 		Long: `Report profiles the current data against the reference's bins and prints,
 per feature, PSI, the two-sample KS statistic and p-value (on the binned
 data), the Jensen–Shannon distance (base 2) and, for categorical features,
-the chi-squared statistic and p-value. Finding drift is not an error: the
-exit status is 0 unless --fail-on-drift is given and the model drifts.`,
+the chi-squared statistic and p-value. When the reference profiles the
+model's outputs too, they are compared as well: from the outputs a request
+log recorded, or by scoring the current data with the model (--model, or
+the --reference directory). The model drifts when at least --drift-share of
+its input features drift; drifting outputs alone make it a warning.
+Finding drift is not an error: the exit status is 0 unless --fail-on-drift
+is given and the model drifts.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runDriftReport(cmd.OutOrStdout(), o)
@@ -135,7 +216,10 @@ exit status is 0 unless --fail-on-drift is given and the model drifts.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.reference, "reference", "", "reference profile (a "+drift.FileName+", or the model directory holding one)")
-	f.StringVar(&o.current, "current", "", "current data: CSV with a header, or JSON Lines (.jsonl)")
+	f.StringVar(&o.current, "current", "", "current data: CSV with a header, JSON Lines (.jsonl), or a request log of berth serve --log-requests")
+	f.StringVar(&o.model, "model", "", "model directory that scores the current data to compare outputs (default: --reference when it is a directory)")
+	f.BoolVar(&o.outputs, "outputs", true, "compare the model's outputs when the reference has them")
+	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
 	f.StringVarP(&o.output, "output", "o", "table", "table, json or html")
 	f.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	f.BoolVar(&o.failOnDrift, "fail-on-drift", false, "exit with an error when the model drifts")
@@ -164,9 +248,25 @@ func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
 	for i, f := range ref.Features {
 		cols[i] = drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind}
 	}
-	cur, err := readProfile(o.current, cols, drift.WithReference(ref))
+	var outCols []drift.Column
+	for _, f := range ref.Outputs {
+		outCols = append(outCols, drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind})
+	}
+	cur, isLog, err := readCurrent(o.current, cols, outCols, ref, drift.WithReference(ref))
 	if err != nil {
 		return err
+	}
+	model := o.model
+	if st, err := os.Stat(o.reference); model == "" && err == nil && st.IsDir() {
+		model = o.reference
+	}
+	if len(ref.Outputs) > 0 && !isLog && model != "" && o.outputs {
+		outs, err := profileOutputs(model, o.current, o.ortLib,
+			drift.WithReference(&drift.Profile{Version: ref.Version, Features: ref.Outputs}))
+		if err != nil {
+			return fmt.Errorf("%w (--outputs=false compares the inputs only)", err)
+		}
+		cur.Outputs = outs
 	}
 	rep, err := drift.Compare(ref, cur, o.th)
 	if err != nil {
@@ -190,7 +290,7 @@ func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
 		}
 	}
 	if o.failOnDrift && rep.Status == drift.StatusDrift {
-		return fmt.Errorf("%w: %d of %d features drifted", errDrift, rep.DriftedFeatures, len(rep.Features))
+		return fmt.Errorf("%w: %d of %d features drifted", errDrift, rep.DriftedFeatures, rep.Inputs())
 	}
 	return nil
 }
@@ -226,14 +326,25 @@ func printDriftReport(w io.Writer, output string, rep *drift.Report) error {
 		return drift.WriteHTML(w, rep)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row(tw, "FEATURE", "KIND", "PSI", "KS", "KS P", "JS", "CHI2", "CHI2 P", "STATUS")
+	row(tw, "FEATURE", "ROLE", "KIND", "PSI", "KS", "KS P", "JS", "CHI2", "CHI2 P", "STATUS")
 	for _, f := range rep.Features {
-		row(tw, f.Feature, f.Kind, fnum(f.PSI), fnum(f.KSStatistic), fnum(f.KSPValue), fnum(f.JSDistance), fnum(f.Chi2), fnum(f.Chi2PValue), f.Status)
+		role := "input"
+		if f.Output {
+			role = "output"
+		}
+		row(tw, f.Feature, role, f.Kind, fnum(f.PSI), fnum(f.KSStatistic), fnum(f.KSPValue), fnum(f.JSDistance), fnum(f.Chi2), fnum(f.Chi2PValue), f.Status)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\n%s: %d of %d features drifted\n", rep.Status, rep.DriftedFeatures, len(rep.Features))
+	inputs := rep.Inputs()
+	_, err := fmt.Fprintf(w, "\n%s: %d of %d features drifted", rep.Status, rep.DriftedFeatures, inputs)
+	if n := len(rep.Features) - inputs; n > 0 && err == nil {
+		_, err = fmt.Fprintf(w, "; %d of %d output columns drifted", rep.DriftedOutputs, n)
+	}
+	if err == nil {
+		_, err = fmt.Fprintln(w)
+	}
 	return err
 }
 

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/ortest"
 )
 
 // runBerth runs the real command tree with args and returns stdout.
@@ -26,16 +27,13 @@ func runDriftCmd(t *testing.T, args ...string) (string, error) {
 	return out.String(), err
 }
 
-// irisModel copies the iris model's MLmodel into a temporary directory, so
-// that the profile lands there and not in testdata.
+// irisModel copies the iris model into a temporary directory, so that the
+// profile lands there and not in testdata.
 func irisModel(t *testing.T) string {
 	t.Helper()
-	dir := t.TempDir()
-	data, err := os.ReadFile("../../testdata/models/iris_logreg/MLmodel")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "MLmodel"), data, 0o644); err != nil {
+	ortest.Init(t)
+	dir := filepath.Join(t.TempDir(), "iris")
+	if err := os.CopyFS(dir, os.DirFS("../../testdata/models/iris_logreg")); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -108,6 +106,71 @@ func TestDriftProfileAndReport(t *testing.T) {
 		})
 	}
 
+	t.Run("outputs", func(t *testing.T) {
+		ref, err := os.ReadFile(refPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var p drift.Profile
+		if err := json.Unmarshal(ref, &p); err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, o := range p.Outputs {
+			names = append(names, o.Name+":"+string(o.Kind))
+		}
+		want := []string{"label:categorical", "probabilities.0:numeric", "probabilities.1:numeric", "probabilities.2:numeric"}
+		if !slices.Equal(names, want) || p.Outputs[0].Count != 150 {
+			t.Fatalf("reference outputs %q (label count %d), want %q of 150 rows", names, p.Outputs[0].Count, want)
+		}
+		// With the model directory as the reference, the current data is
+		// scored and the outputs compared: the shifted petal length moves
+		// the predicted labels.
+		out, err := runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisShifted, "-o", "json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rep struct {
+			Status         drift.Status
+			DriftedOutputs int `json:"drifted_outputs"`
+			Features       []drift.FeatureResult
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		var outputs []string
+		for _, f := range rep.Features {
+			if f.Output {
+				outputs = append(outputs, f.Feature)
+				if f.Feature == "label" && !f.Drifted {
+					t.Errorf("label did not drift: %+v", f)
+				}
+			}
+		}
+		if !slices.Equal(outputs, []string{"label", "probabilities.0", "probabilities.1", "probabilities.2"}) || rep.DriftedOutputs == 0 || rep.Status != drift.StatusWarning {
+			t.Errorf("outputs %q, %d drifted, status %s", outputs, rep.DriftedOutputs, rep.Status)
+		}
+		out, err = runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisCSV, "-o", "json")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Features) != 8 || rep.DriftedOutputs != 0 || rep.Status != drift.StatusOK {
+			t.Errorf("iris against itself: %d entries, %d outputs drifted, status %s", len(rep.Features), rep.DriftedOutputs, rep.Status)
+		}
+		out, err = runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisShifted, "-o", "json", "--outputs=false")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Features) != 4 {
+			t.Errorf("--outputs=false: %d entries, want the 4 inputs", len(rep.Features))
+		}
+	})
 	t.Run("table", func(t *testing.T) {
 		out, err := runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisShifted)
 		if err != nil {

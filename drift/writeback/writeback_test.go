@@ -42,6 +42,9 @@ func window(n int64, status drift.Status, psi float64) drift.WindowResult {
 	feats := []drift.FeatureResult{
 		{Feature: "petal_length", PSI: f(psi), KSPValue: f(0.5 / (psi + 1)), JSDistance: f(psi / 4), Drifted: drifted, Status: status},
 		{Feature: "sepal_width", PSI: f(0.01), KSPValue: f(0.9), JSDistance: f(0.01), Status: drift.StatusOK},
+		// A name MLflow refuses in a metric key, and an output column.
+		{Feature: "petal width (cm)", PSI: f(0.03), KSPValue: f(0.8), Status: drift.StatusOK},
+		{Feature: "probabilities.2", PSI: f(0.04), KSPValue: f(0.7), Status: drift.StatusOK, Output: true},
 	}
 	share := 0.0
 	if drifted {
@@ -138,7 +141,8 @@ func TestWindow(t *testing.T) {
 		latest[m.Key] = float64(m.Value)
 	}
 	for k, want := range map[string]float64{"drift.status": 2, "drift.share": 0.5, "drift.rows": 200,
-		"drift.petal_length.drifted": 1, "drift.sepal_width.drifted": 0, "drift.sepal_width.ks_pvalue": 0.9} {
+		"drift.petal_length.drifted": 1, "drift.sepal_width.drifted": 0, "drift.sepal_width.ks_pvalue": 0.9,
+		"drift.petal width _cm_.psi": 0.03, "drift.probabilities.2.psi": 0.04} {
 		if got, ok := latest[k]; !ok || got != want {
 			t.Errorf("metric %s = %v (present %v), want %v", k, got, ok, want)
 		}

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode"
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
@@ -204,10 +205,12 @@ func (wr *Writer) experiment(ctx context.Context) (string, error) {
 }
 
 // Metrics returns the metrics a window is logged as, at step w.Window and
-// time w.End: per feature drift.<feature>.psi, .ks_pvalue, .js_distance,
-// .chi2_pvalue (those computed) and .drifted (0 or 1); then drift.share
-// (the share of drifted features), drift.rows and drift.status (0 ok,
-// 1 warning, 2 drift).
+// time w.End: per feature and output column drift.<feature>.psi,
+// .ks_pvalue, .js_distance, .chi2_pvalue (those computed) and .drifted
+// (0 or 1); then drift.share (the share of drifted input features),
+// drift.rows and drift.status (0 ok, 1 warning, 2 drift). Characters
+// MLflow does not allow in metric keys become underscores in <feature>
+// ("petal length (cm)" → "petal length _cm_").
 func Metrics(w drift.WindowResult) []mlflowrest.Metric {
 	ts, step := mlflowrest.Int64(w.End.UnixMilli()), mlflowrest.Int64(w.Window)
 	var ms []mlflowrest.Metric
@@ -220,7 +223,7 @@ func Metrics(w drift.WindowResult) []mlflowrest.Metric {
 	drifted := 0
 	if w.Report != nil {
 		for _, f := range w.Report.Features {
-			p := "drift." + f.Feature + "."
+			p := "drift." + metricName(f.Feature) + "."
 			add(p+"psi", f.PSI)
 			add(p+"ks_pvalue", f.KSPValue)
 			add(p+"js_distance", f.JSDistance)
@@ -229,17 +232,21 @@ func Metrics(w drift.WindowResult) []mlflowrest.Metric {
 		}
 		add("drift.share", num(w.Report.DriftShare))
 	} else {
+		inputs := 0
 		for _, f := range w.Features {
-			p := "drift." + f.Feature + "."
+			p := "drift." + metricName(f.Feature) + "."
 			add(p+"psi", f.PSI)
 			add(p+"js_distance", f.JS)
 			add(p+"drifted", num(b2f(f.Drifted)))
-			if f.Drifted {
-				drifted++
+			if !f.Output {
+				inputs++
+				if f.Drifted {
+					drifted++
+				}
 			}
 		}
-		if n := len(w.Features); n > 0 {
-			add("drift.share", num(float64(drifted)/float64(n)))
+		if inputs > 0 {
+			add("drift.share", num(float64(drifted)/float64(inputs)))
 		}
 	}
 	add("drift.rows", num(float64(w.Rows)))
@@ -278,4 +285,23 @@ func WorstFeature(w drift.WindowResult) string {
 		}
 	}
 	return worst
+}
+
+// metricName makes a feature name fit in an MLflow metric key: runes
+// MLflow refuses (and slashes, which would make the key a path) become
+// underscores, and the name is cut to leave room for the prefix and
+// statistic within MLflow's 250 characters.
+func metricName(feature string) string {
+	const maxLen = 200
+	b := make([]rune, 0, len(feature))
+	for _, r := range feature {
+		if !(r == '_' || r == '-' || r == '.' || r == ' ' || r == ':' || unicode.IsLetter(r) || unicode.IsNumber(r)) {
+			r = '_'
+		}
+		b = append(b, r)
+	}
+	if len(b) > maxLen {
+		b = b[:maxLen]
+	}
+	return string(b)
 }

@@ -6,6 +6,7 @@
 package iristest
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/berthml/berth/batchscore"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
 )
@@ -64,6 +66,41 @@ func ModelWithReference(tb testing.TB) string {
 		tb.Fatal(err)
 	}
 	return dir
+}
+
+// WithOutputs adds the model's outputs to the reference in dir (from
+// [ModelWithReference]), scoring iris.csv with the model as berth drift
+// profile does. ONNX Runtime must be initialised.
+func WithOutputs(tb testing.TB, dir string) {
+	tb.Helper()
+	ctx := context.Background()
+	l, err := flavors.Load(ctx, dir, flavors.LoadOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer l.Predictor.Close()
+	outs, err := batchscore.ProfileOutputs(ctx, l, csvPath)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	path := filepath.Join(dir, drift.FileName)
+	f, err := os.Open(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p, err := drift.ReadProfile(f)
+	f.Close()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	p.Outputs = outs
+	b, err := json.Marshal(p)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
 }
 
 // Rows reads the four features of iris.csv, one row per flower.

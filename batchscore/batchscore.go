@@ -1,0 +1,236 @@
+// Package batchscore runs a model over a data file in batches through the
+// request decoder the scoring server uses, so that offline work (the
+// output half of a drift reference profile; evaluations) sees exactly the
+// conversions and checks a served request would.
+package batchscore
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/berthml/berth/api/scoring"
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/flavors"
+)
+
+// DefaultBatchRows is how many rows [File] scores at a time by default.
+const DefaultBatchRows = 1024
+
+// Batch is one scored batch.
+type Batch struct {
+	First   int // the 1-based data row of its first row
+	Rows    int
+	Inputs  []*flavors.Tensor
+	Outputs []*flavors.Tensor
+}
+
+// Scorer scores batches of rows with one loaded model.
+type Scorer struct {
+	pred    flavors.Predictor
+	dec     *scoring.Decoder
+	columns map[string]bool // the signature's named input columns; nil: keep all
+	rows    int
+}
+
+// New returns a scorer of l that scores rows at a time (at least 1).
+func New(l *flavors.Loaded, rows int) (*Scorer, error) {
+	dec, err := scoring.NewDecoder(scoring.ModelSpec{
+		Signature: l.MLmodel.Signature,
+		Inputs:    l.Predictor.Inputs(),
+		Outputs:   l.Predictor.Outputs(),
+	})
+	if err != nil {
+		return nil, fmt.Errorf("checking the model's signature against its inputs: %w", err)
+	}
+	s := &Scorer{pred: l.Predictor, dec: dec, rows: max(rows, 1)}
+	if sig := l.MLmodel.Signature; sig != nil && sig.Inputs != nil && !sig.Inputs.IsTensor() && sig.Inputs.HasNames() {
+		s.columns = map[string]bool{}
+		for _, c := range sig.Inputs.Columns {
+			s.columns[c.Name] = true
+		}
+	}
+	return s, nil
+}
+
+// File scores a CSV file with a header row, or a JSON Lines file (.jsonl,
+// .ndjson: one object per row keyed by column), calling fn with each batch
+// in order. Columns the signature does not name (a target, an id) are
+// dropped before scoring.
+func (s *Scorer) File(ctx context.Context, path string, fn func(Batch) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".jsonl", ".ndjson":
+		err = s.JSONL(ctx, f, fn)
+	default:
+		err = s.CSV(ctx, f, fn)
+	}
+	if err != nil {
+		return fmt.Errorf("scoring %s: %w", path, err)
+	}
+	return nil
+}
+
+// CSV scores CSV data with a header row.
+func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) error {
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return errors.New("no header row")
+	}
+	if err != nil {
+		return fmt.Errorf("reading the CSV header: %w", err)
+	}
+	var keep []int
+	var names []string
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if s.columns == nil || s.columns[h] {
+			keep = append(keep, i)
+			names = append(names, h)
+		}
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	row := make([]string, len(keep))
+	start := func() {
+		buf.Reset()
+		_ = w.Write(names)
+	}
+	start()
+	first, n := 1, 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading CSV: %w", err)
+		}
+		for j, i := range keep {
+			row[j] = rec[i]
+		}
+		_ = w.Write(row)
+		if n++; n == s.rows {
+			w.Flush()
+			if err := s.score(ctx, scoring.FormatCSV, buf.Bytes(), first, n, fn); err != nil {
+				return err
+			}
+			first, n = first+n, 0
+			start()
+		}
+	}
+	if n == 0 {
+		if first == 1 {
+			return errors.New("no data rows")
+		}
+		return nil
+	}
+	w.Flush()
+	return s.score(ctx, scoring.FormatCSV, buf.Bytes(), first, n, fn)
+}
+
+// JSONL scores JSON Lines data, one object per row.
+func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) error {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
+	var buf bytes.Buffer
+	start := func() {
+		buf.Reset()
+		buf.WriteString(`{"dataframe_records":[`)
+	}
+	start()
+	first, n, line := 1, 0, 0
+	for sc.Scan() {
+		line++
+		text := bytes.TrimSpace(sc.Bytes())
+		if len(text) == 0 {
+			continue
+		}
+		if text[0] != '{' {
+			return fmt.Errorf("line %d: not a JSON object", line)
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.Write(text)
+		if n++; n == s.rows {
+			buf.WriteString("]}")
+			if err := s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn); err != nil {
+				return err
+			}
+			first, n = first+n, 0
+			start()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("reading JSON Lines: %w", err)
+	}
+	if n == 0 {
+		if first == 1 {
+			return errors.New("no data rows")
+		}
+		return nil
+	}
+	buf.WriteString("]}")
+	return s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn)
+}
+
+func (s *Scorer) score(ctx context.Context, format scoring.Format, body []byte, first, n int, fn func(Batch) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	req, err := s.dec.Decode(format, body)
+	if err != nil {
+		return fmt.Errorf("rows %d to %d: %w", first, first+n-1, err)
+	}
+	outs, err := s.pred.Predict(ctx, req.Inputs, nil)
+	if err != nil {
+		return fmt.Errorf("rows %d to %d: scoring: %w", first, first+n-1, err)
+	}
+	return fn(Batch{First: first, Rows: req.Rows, Inputs: req.Inputs, Outputs: outs})
+}
+
+// ProfileOutputs scores the data file with l and profiles its outputs as
+// drift.OutputColumns names them: the output half of a drift reference
+// (or, with drift.WithReference, of a current profile). A model without
+// outputs that can be profiled gives none.
+func ProfileOutputs(ctx context.Context, l *flavors.Loaded, data string, opts ...drift.Option) ([]drift.Feature, error) {
+	var inputs []string
+	if sig := l.MLmodel.Signature; sig != nil && sig.Inputs != nil {
+		for _, c := range sig.Inputs.Columns {
+			inputs = append(inputs, c.Name)
+		}
+	}
+	cols := drift.OutputColumns(l.Predictor.Outputs(), inputs)
+	if len(cols) == 0 {
+		return nil, nil
+	}
+	s, err := New(l, DefaultBatchRows)
+	if err != nil {
+		return nil, err
+	}
+	b := drift.NewBuilder(drift.Columns(cols), opts...)
+	err = s.File(ctx, data, func(batch Batch) error {
+		return drift.AddOutputs(b, cols, batch.Outputs)
+	})
+	if err != nil {
+		return nil, err
+	}
+	p, err := b.Profile()
+	if err != nil {
+		return nil, fmt.Errorf("profiling the outputs: %w", err)
+	}
+	return p.Features, nil
+}
