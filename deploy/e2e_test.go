@@ -19,16 +19,24 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/modeluri"
+	"github.com/berthml/berth/registry/registrytest"
 	"github.com/berthml/berth/serve"
 )
 
-// TestDriftAlertsEndToEnd serves iris with a drift reference, has a real
-// Prometheus scrape it every second with the real alerts.yml, and watches
-// berth_drift_detected and the drift alerts follow the traffic: the
-// reference data itself, then petal_length × 1.3.
+// TestDriftAlertsEndToEnd is the drift scenario end to end: iris with a
+// drift reference, registered on a real berth tracking server (SQLite) and
+// served with drift write-back to it as berth serve does, while a real
+// Prometheus scrapes the server every second with the real alerts.yml.
+// The traffic is the reference data itself, then petal_length × 1.3:
+// berth_drift_detected and the drift alerts follow it, the monitoring run
+// holds each window's metrics, and the version's berth.drift.status tag
+// flips from ok to drift.
 func TestDriftAlertsEndToEnd(t *testing.T) {
 	promBin := tool(t, "prometheus")
 	ortest.Init(t)
@@ -38,10 +46,18 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	// BerthModelDrift has something to say.
 	th := drift.DefaultThresholds()
 	th.DriftShare = 0.25
+	dir := iristest.ModelWithReference(t)
+	tracking := &mlflowrest.Client{BaseURL: registrytest.New(t).URL}
+	mv, err := modeluri.Register(context.Background(), tracking, modeluri.Registration{Dir: dir, Name: "iris"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wr := writeback.New(tracking)
 	reg := prometheus.NewRegistry()
 	srv := serve.New(serve.WithRegistry(reg, reg), serve.WithShutdownTimeout(time.Second),
-		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0), drift.WithThresholds(th)))
-	m, err := serve.LoadModel(context.Background(), "iris", "1", iristest.ModelWithReference(t), nil)
+		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0), drift.WithThresholds(th)),
+		serve.WithDriftListener(wr.Listen))
+	m, err := serve.LoadModel(context.Background(), "iris", mv.Version, dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,6 +70,7 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ctx, ln) }()
+	go wr.Run(ctx)
 	t.Cleanup(func() {
 		cancel()
 		if err := <-served; err != nil {
@@ -82,6 +99,7 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	score(rows)
 	prom.waitFor(t, detected, "0")
 	prom.waitFor(t, `berth_drift_model_detected{model="iris"}`, "0")
+	waitForTag(t, tracking, "berth.drift.status", "ok")
 	if v := prom.values(t, `ALERTS{alertname=~"BerthModelDrift|BerthFeatureDrift"}`); len(v) != 0 {
 		t.Errorf("drift alerts on the reference data: %v", v)
 	}
@@ -102,6 +120,68 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 		t.Errorf("BerthFeatureDrift alerts = %v, want petal_length's alone", v)
 	}
 	prom.checkRules(t)
+
+	// The tracking server: the tag flipped, the worst feature is named,
+	// and the monitoring run holds both windows, step by step.
+	waitForTag(t, tracking, "berth.drift.status", "drift")
+	if got := versionTag(t, tracking, writeback.TagWorstFeature); got != "petal_length" {
+		t.Errorf("%s = %q, want petal_length", writeback.TagWorstFeature, got)
+	}
+	var runs mlflowrest.SearchRunsResponse
+	var exp mlflowrest.GetExperimentResponse
+	if err := tracking.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
+		t.Fatal(err)
+	}
+	if err := tracking.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID},
+		Filter: "tags.`berth.model` = 'iris'"}, &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs.Runs) != 1 {
+		t.Fatalf("%d monitoring runs, want 1", len(runs.Runs))
+	}
+	var hist mlflowrest.GetMetricHistoryResponse
+	if err := tracking.Get(ctx, "metrics/get-history", url.Values{"run_id": {runs.Runs[0].Info.RunID},
+		"metric_key": {"drift.petal_length.drifted"}}, &hist); err != nil {
+		t.Fatal(err)
+	}
+	byStep := map[int64]float64{}
+	for _, m := range hist.Metrics {
+		byStep[int64(m.Step)] = float64(m.Value)
+	}
+	if len(byStep) != 2 || byStep[1] != 0 || byStep[2] != 1 {
+		t.Errorf("drift.petal_length.drifted by window = %v, want 1:0 2:1", byStep)
+	}
+}
+
+// versionTag returns a tag of iris version 1 on the tracking server.
+func versionTag(t *testing.T, c *mlflowrest.Client, key string) string {
+	t.Helper()
+	var mv mlflowrest.ModelVersionResponse
+	if err := c.Get(context.Background(), "model-versions/get", url.Values{"name": {"iris"}, "version": {"1"}}, &mv); err != nil {
+		t.Fatal(err)
+	}
+	for _, tg := range mv.ModelVersion.Tags {
+		if tg.Key == key {
+			return tg.Value
+		}
+	}
+	return ""
+}
+
+// waitForTag waits for the write-back to set a version tag.
+func waitForTag(t *testing.T, c *mlflowrest.Client, key, want string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		got := versionTag(t, c, key)
+		if got == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("version tag %s = %q after 15s, want %q", key, got, want)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 type prometheusServer struct {

@@ -37,13 +37,14 @@ func WithDriftListener(f func(model, version string, w drift.WindowResult)) Opti
 	return func(o *options) { o.driftListeners = append(o.driftListeners, f) }
 }
 
-// driftTap feeds one feature from one model input: column col of a
-// [rows, width] tensor, or the whole of a vector when width is 1.
+// driftTap feeds one feature from one model input or output tensor:
+// column col of a [rows, width] tensor, or the whole of a vector when
+// width is 1.
 type driftTap struct {
-	input   string
+	tensor  string
 	col     int
 	width   int
-	feature int // index in the monitor
+	feature int // index in the monitor: the reference's features, then its outputs
 }
 
 // loadDriftReference reads dir's reference profile, if it has one, and
@@ -73,6 +74,27 @@ func (m *Model) loadDriftReference(dir string, log *slog.Logger) {
 		return
 	}
 	m.driftRef, m.driftTaps = ref, taps
+	m.driftOutTaps = driftOutputTaps(m.Signature(), m.Predictor().Outputs(), ref)
+}
+
+// driftOutputTaps maps model outputs to the reference's output columns,
+// named as drift.OutputColumns names them.
+func driftOutputTaps(sig *flavors.Signature, outputs []flavors.TensorInfo, ref *drift.Profile) []driftTap {
+	var inputs []string
+	if sig != nil && sig.Inputs != nil {
+		for _, c := range sig.Inputs.Columns {
+			inputs = append(inputs, c.Name)
+		}
+	}
+	var taps []driftTap
+	for _, c := range drift.OutputColumns(outputs, inputs) {
+		for j := range ref.Outputs {
+			if ref.Outputs[j].Name == c.Name {
+				taps = append(taps, driftTap{tensor: c.Tensor, col: c.Index, width: c.Width, feature: len(ref.Features) + j})
+			}
+		}
+	}
+	return taps
 }
 
 // driftTaps maps model inputs to reference features. A single input fed
@@ -102,7 +124,7 @@ func driftTaps(sig *flavors.Signature, inputs []flavors.TensorInfo, ref *drift.P
 		if scalar && fits {
 			for j, c := range cols {
 				if i := index(c.Name); i >= 0 {
-					taps = append(taps, driftTap{input: in.Name, col: j, width: k, feature: i})
+					taps = append(taps, driftTap{tensor: in.Name, col: j, width: k, feature: i})
 				}
 			}
 			return taps
@@ -112,26 +134,27 @@ func driftTaps(sig *flavors.Signature, inputs []flavors.TensorInfo, ref *drift.P
 		i := index(in.Name)
 		vector := len(in.Shape) == 1 || (len(in.Shape) == 2 && in.Shape[1] == 1)
 		if i >= 0 && vector {
-			taps = append(taps, driftTap{input: in.Name, width: 1, feature: i})
+			taps = append(taps, driftTap{tensor: in.Name, width: 1, feature: i})
 		}
 	}
 	return taps
 }
 
-// observeDrift feeds a scored request's inputs to m's drift monitor; it
-// does nothing for a model without one.
-func (m *Model) observeDrift(inputs []*flavors.Tensor) {
+// observeDrift feeds a scored request's inputs and outputs to m's drift
+// monitor; it does nothing for a model without one. Outputs the request
+// did not ask for are not recorded.
+func (m *Model) observeDrift(inputs, outputs []*flavors.Tensor) {
 	if m.monitor == nil {
 		return
 	}
 	rows := -1
 	for _, tap := range m.driftTaps {
-		t := tensorNamed(inputs, tap.input)
+		t := tensorNamed(inputs, tap.tensor)
 		if t == nil {
 			return
 		}
-		n := tapRows(t, tap.width)
-		if n < 0 || (rows >= 0 && n != rows) {
+		n, ok := drift.RowsOf(t, tap.width)
+		if !ok || (rows >= 0 && n != rows) {
 			return // a shape the mapping does not fit: skip the request
 		}
 		rows = n
@@ -141,7 +164,14 @@ func (m *Model) observeDrift(inputs []*flavors.Tensor) {
 	}
 	m.monitor.Record(rows, func(r drift.Recorder) {
 		for _, tap := range m.driftTaps {
-			recordTap(r, tensorNamed(inputs, tap.input), tap, rows)
+			recordTap(r, tensorNamed(inputs, tap.tensor), tap, rows)
+		}
+		for _, tap := range m.driftOutTaps {
+			if t := tensorNamed(outputs, tap.tensor); t != nil {
+				if n, ok := drift.RowsOf(t, tap.width); ok && n == rows {
+					recordTap(r, t, tap, rows)
+				}
+			}
 		}
 	})
 }
@@ -153,21 +183,6 @@ func tensorNamed(ts []*flavors.Tensor, name string) *flavors.Tensor {
 		}
 	}
 	return nil
-}
-
-// tapRows returns the rows of t read as [rows, width], or -1.
-func tapRows(t *flavors.Tensor, width int) int {
-	switch {
-	case len(t.Shape) == 2 && t.Shape[1] == int64(width):
-	case len(t.Shape) == 1 && width == 1:
-	default:
-		return -1
-	}
-	n := int(t.Shape[0])
-	if t.Len() != n*width {
-		return -1
-	}
-	return n
 }
 
 func recordTap(r drift.Recorder, t *flavors.Tensor, tap driftTap, rows int) {
@@ -246,7 +261,7 @@ func (s *Server) startDrift(m *Model) {
 	m.monitor = mon
 	s.metrics.drift.windows.WithLabelValues(m.Name, m.Version)
 	s.opts.logger.Info("monitoring drift", "model", m.Name, "version", m.Version,
-		"features", len(m.driftRef.Features), "mapped", len(m.driftTaps))
+		"features", len(m.driftRef.Features), "mapped", len(m.driftTaps), "outputs", len(m.driftOutTaps))
 }
 
 // tickDrift closes drift windows that have grown old on a model that

@@ -26,11 +26,11 @@ func TestDriftTaps(t *testing.T) {
 		want   []driftTap
 	}{
 		{"stacked columns", cols("a", "x", "c"), []flavors.TensorInfo{in("input", -1, 3)},
-			[]driftTap{{input: "input", col: 0, width: 3, feature: 0}, {input: "input", col: 2, width: 3, feature: 2}}},
+			[]driftTap{{tensor: "input", col: 0, width: 3, feature: 0}, {tensor: "input", col: 2, width: 3, feature: 2}}},
 		{"one input per column", cols("a", "b"), []flavors.TensorInfo{in("a", -1, 1), in("b", -1)},
-			[]driftTap{{input: "a", width: 1, feature: 0}, {input: "b", width: 1, feature: 1}}},
+			[]driftTap{{tensor: "a", width: 1, feature: 0}, {tensor: "b", width: 1, feature: 1}}},
 		{"tensor signature by name", &flavors.Signature{Inputs: &flavors.Schema{Tensors: []flavors.TensorSpec{{Name: "c", DType: flavors.Float32, Shape: []int64{-1}}}}},
-			[]flavors.TensorInfo{in("c", -1)}, []driftTap{{input: "c", width: 1, feature: 2}}},
+			[]flavors.TensorInfo{in("c", -1)}, []driftTap{{tensor: "c", width: 1, feature: 2}}},
 		{"no signature, unknown names", nil, []flavors.TensorInfo{in("input", -1, 3)}, nil},
 		{"a matrix input named like a feature", nil, []flavors.TensorInfo{in("a", -1, 3)}, nil},
 	}

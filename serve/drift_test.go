@@ -248,3 +248,59 @@ func BenchmarkInvocationsDrift(b *testing.B) {
 		})
 	}
 }
+
+// TestDriftMonitorsOutputs serves iris with a reference that profiles its
+// outputs too: the first window replays the reference data, so every
+// output column matches it exactly (PSI 0), which it can only do if each
+// row's outputs were recorded; a v2 request that asks for the label only
+// records the label only.
+func TestDriftMonitorsOutputs(t *testing.T) {
+	rows := iristest.Rows(t)
+	ortest.Init(t)
+	dir := iristest.ModelWithReference(t)
+	iristest.WithOutputs(t, dir)
+	ts := newDriftServer(t, dir, serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0)))
+
+	data, _ := json.Marshal(rows)
+	if r := post(t, ts.URL+"/models/iris/invocations", fmt.Sprintf(`{"dataframe_split": {"columns": %s, "data": %s}}`, irisColumns, data)); r.status != 200 {
+		t.Fatalf("invocations = %d: %s", r.status, r.body)
+	}
+	outputs := []string{"label", "probabilities.0", "probabilities.1", "probabilities.2"}
+	a := getDrift(t, ts.URL+"/v2/models/iris/drift")
+	if a.Last == nil || len(a.History) != 1 {
+		t.Fatalf("no window closed: %+v", a)
+	}
+	w := a.History[0]
+	if len(w.Features) != 8 || w.Status != drift.StatusOK {
+		t.Fatalf("window 1: %d features, status %s; want 4 inputs and 4 outputs, ok", len(w.Features), w.Status)
+	}
+	for i, f := range w.Features[4:] {
+		if f.Feature != outputs[i] || !f.Output || f.PSI == nil || *f.PSI != 0 || f.Drifted {
+			t.Errorf("output %d = %+v (psi %v), want %s, output, psi 0", i, f, f.PSI, outputs[i])
+		}
+	}
+	if v, ok := gauge(t, ts.reg, "berth_drift_score", map[string]string{"model": "iris", "feature": "probabilities.1", "method": "psi"}); !ok || v != 0 {
+		t.Errorf("berth_drift_score{probabilities.1,psi} = %v (present %v), want 0", v, ok)
+	}
+
+	flat := make([]string, 0, 4*len(rows))
+	for _, row := range rows {
+		for _, v := range row {
+			flat = append(flat, strconv.FormatFloat(v, 'f', -1, 64))
+		}
+	}
+	r := post(t, ts.URL+"/v2/models/iris/infer", fmt.Sprintf(`{"inputs": [{"name": "input", "shape": [%d, 4], "datatype": "FP32", "data": [%s]}], "outputs": [{"name": "label"}]}`,
+		len(rows), strings.Join(flat, ",")))
+	if r.status != 200 {
+		t.Fatalf("infer = %d: %s", r.status, r.body)
+	}
+	a = getDrift(t, ts.URL+"/v2/models/iris/drift")
+	if len(a.History) != 2 {
+		t.Fatalf("%d windows, want 2", len(a.History))
+	}
+	for _, f := range a.History[1].Features[4:] {
+		if recorded := f.PSI != nil; recorded != (f.Feature == "label") {
+			t.Errorf("window 2, %s: psi %v; only the requested label should be recorded", f.Feature, f.PSI)
+		}
+	}
+}

@@ -51,7 +51,8 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(req.Inputs)
+	m.observeDrift(req.Inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
 	out, err := m.decoder.Encode(outs, req)
 	if err != nil {
 		return m, err

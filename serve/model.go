@@ -29,9 +29,10 @@ type Model struct {
 
 	// Drift monitoring: the reference profile and how the inputs feed its
 	// features (from LoadModel), and the monitor (from Server.Add).
-	driftRef  *drift.Profile
-	driftTaps []driftTap
-	monitor   *drift.Monitor
+	driftRef     *drift.Profile
+	driftTaps    []driftTap
+	driftOutTaps []driftTap
+	monitor      *drift.Monitor
 
 	// A model replaced by a new version is closed once the requests using
 	// it are done.

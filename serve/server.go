@@ -43,6 +43,7 @@ type options struct {
 	drift           bool
 	driftOpts       []drift.MonitorOption
 	driftListeners  []func(model, version string, w drift.WindowResult)
+	requestLog      *RequestLog
 }
 
 // Option configures a Server.
@@ -102,6 +103,9 @@ func New(opts ...Option) *Server {
 		o.registerer, o.gatherer = reg, reg
 	}
 	s := &Server{opts: o, metrics: NewMetrics(o.registerer), models: map[string]*Model{}}
+	if o.requestLog != nil && o.registerer != nil {
+		o.registerer.MustRegister(o.requestLog.collectors()...)
+	}
 	s.engine = s.routes()
 	return s
 }

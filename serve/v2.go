@@ -90,7 +90,8 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(req.Inputs)
+	m.observeDrift(req.Inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
 	out, headerLen, err := oip.EncodeInferResponse(m.Name, m.Version, req.ID, outs, req)
 	if err != nil {
 		return m, err
@@ -140,7 +141,8 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(inputs)
+	m.observeDrift(inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, inputs, outs)
 	out, err := oip.EncodeV1Predict(outs)
 	if err != nil {
 		return m, err

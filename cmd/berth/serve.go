@@ -48,10 +48,13 @@ type serveOptions struct {
 	driftEvery   time.Duration
 	writeback    bool
 	webhook      string
+	logRequests  string
+	logSample    float64
+	logMaxSize   byteSize
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
-	o := &serveOptions{bodyLimit: 100 << 20}
+	o := &serveOptions{bodyLimit: 100 << 20, logMaxSize: 100 << 20}
 	cmd := &cobra.Command{
 		Use:   "serve [NAME=]MODEL ...",
 		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
@@ -95,6 +98,9 @@ model, or the one named by --default; every model also answers at
 	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
 	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
 	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
+	f.StringVar(&o.logRequests, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
+	f.Float64Var(&o.logSample, "log-requests-sample", 1, "share of requests --log-requests writes (0 to 1)")
+	f.Var(&o.logMaxSize, "log-requests-max-size", "rotate the --log-requests file to FILE.1 at this size (0: never)")
 	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
 	return cmd
 }
@@ -162,6 +168,18 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	if o.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))
+	}
+	if o.logRequests != "" {
+		if o.logSample < 0 || o.logSample > 1 {
+			return fmt.Errorf("--log-requests-sample %v is not between 0 and 1", o.logSample)
+		}
+		rl, err := serve.OpenRequestLog(o.logRequests, serve.WithSampleRate(o.logSample),
+			serve.WithMaxBytes(int64(o.logMaxSize)), serve.WithRequestLogLogger(log))
+		if err != nil {
+			return err
+		}
+		defer rl.Close() // after the server has shut down
+		opts = append(opts, serve.WithRequestLog(rl))
 	}
 	wr, listen := driftWriteback(o, models, log)
 	if wr != nil {
