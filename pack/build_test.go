@@ -232,7 +232,13 @@ func layerEntries(t *testing.T, l v1.Layer) ([]string, map[string]tarEntry) {
 }
 
 func TestLayerContents(t *testing.T) {
-	img := build(t, copyModel(t))
+	dir := copyModel(t)
+	// A drift reference travels with the model, so the image's berth serve
+	// monitors drift.
+	if err := os.WriteFile(filepath.Join(dir, "drift_reference.json"), []byte(`{"version":1,"features":[]}`), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	img := build(t, dir)
 	ls, err := img.Layers()
 	if err != nil {
 		t.Fatal(err)
@@ -240,7 +246,7 @@ func TestLayerContents(t *testing.T) {
 	want := []map[string]int64{
 		{"usr/local/bin/berth": 0o755, "usr/lib/berth/libonnxruntime.so.1": 0o755, "etc/passwd": 0o644, "etc/group": 0o644, "tmp/": 0o1777, "usr/": 0o755},
 		{"opt/ml/model/weights.bin": 0o644, "opt/ml/model/": 0o755},
-		{"opt/ml/model/MLmodel": 0o644, "opt/ml/model/model.onnx": 0o644, "opt/": 0o755},
+		{"opt/ml/model/MLmodel": 0o644, "opt/ml/model/model.onnx": 0o644, "opt/ml/model/drift_reference.json": 0o644, "opt/": 0o755},
 	}
 	for i, l := range ls {
 		names, entries := layerEntries(t, l)

@@ -32,13 +32,17 @@ pids+=($!)
 wait_ready "$REGISTRY/health" "$work/server.log" "${pids[-1]}"
 echo "listening on $REGISTRY (MLflow clients: MLFLOW_TRACKING_URI=$REGISTRY)"
 
-step "Register the sample model and point the alias champion at it"
-show "$BERTH models register $MODEL --name iris --alias champion --registry-uri $REGISTRY"
+step "Profile the training data into the model's drift reference (inputs and the model's outputs)"
+cp -r "$MODEL" "$work/iris"
+show "$BERTH drift profile $work/iris --data testdata/data/iris.csv"
+
+step "Register the sample model (its drift reference goes with it) and point the alias champion at it"
+show "$BERTH models register $work/iris --name iris --alias champion --registry-uri $REGISTRY"
 show "$BERTH models show iris --registry-uri $REGISTRY"
 
 step "berth serve models:/iris@champion (port $PORT)"
 "$BERTH" serve models:/iris@champion --registry-uri "$REGISTRY" --cache-dir "$work/cache" \
-  --port "$PORT" >"$work/serve.log" 2>&1 &
+  --port "$PORT" --drift-window-rows 150 --log-requests "$work/requests.jsonl" >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_ready "$URL/v2/health/ready" "$work/serve.log" "${pids[-1]}"
 grep -E 'model loaded|ready' "$work/serve.log" || true
@@ -62,10 +66,23 @@ step "berth pack models:/iris@champion: a runnable OCI image, built without Dock
 show "$BERTH pack models:/iris@champion --registry-uri $REGISTRY --cache-dir $work/cache --oci-layout $work/oci --name berth/iris:champion"
 echo "run it with: podman run --rm --network=host oci:$work/oci:champion --host 127.0.0.1 --port 8080"
 
-step "Drift, offline: a reference profile of iris, then a sample with petal_length scaled by 1.3"
-show "$BERTH drift profile $MODEL --data testdata/data/iris.csv --out $work/drift_reference.json"
-awk -F, 'NR == 1 { print; next } { OFS = ","; $3 = $3 * 1.3; print }' testdata/data/iris.csv >"$work/shifted.csv"
-show "$BERTH drift report --reference $work/drift_reference.json --current $work/shifted.csv"
+step "Drift, live: the iris data itself, then the same flowers with petal_length scaled by 1.3"
+awk -F, 'BEGIN { OFS = "," } { print $1, $2, $3, $4 }' testdata/data/iris.csv >"$work/iris.csv"
+awk -F, 'BEGIN { OFS = "," } NR == 1 { print $1, $2, $3, $4; next } { print $1, $2, $3 * 1.3, $4 }' testdata/data/iris.csv >"$work/shifted.csv"
+curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/iris.csv" >/dev/null
+curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/shifted.csv" >/dev/null
+echo "scored 150 + 150 rows; each 150 closes a drift window"
+show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, drifted: [.features[] | select(.drifted) | .feature]}' 2>/dev/null || curl -sS $URL/v2/models/iris/drift | head -c 600"
+curl -sS "$URL/metrics" | grep -E '^berth_drift_(detected|model_detected)\{' | grep -E 'petal_length|model_detected' || true
+echo "drift page: $URL/drift/iris"
+sleep 1.5 # the write-back is asynchronous
+step "The registry knows: the version's drift tags, written back by berth serve"
+show "$BERTH models show iris --registry-uri $REGISTRY"
+
+step "Drift, offline: the request log berth serve wrote, against the reference (inputs and outputs)"
+tail -n 150 "$work/requests.jsonl" >"$work/shifted.jsonl"
+show "head -c 300 $work/shifted.jsonl; echo ..."
+show "$BERTH drift report --reference $work/iris/drift_reference.json --current $work/shifted.jsonl"
 
 step "Prometheus metrics (excerpt)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8

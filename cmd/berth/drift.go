@@ -15,6 +15,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/batchscore"
 	"github.com/berthml/berth/drift"
@@ -223,14 +224,21 @@ is given and the model drifts.`,
 	f.StringVarP(&o.output, "output", "o", "table", "table, json or html")
 	f.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	f.BoolVar(&o.failOnDrift, "fail-on-drift", false, "exit with an error when the model drifts")
-	f.Float64Var(&o.th.PSIWarning, "psi-warning", o.th.PSIWarning, "PSI at or above this warns (0 disables)")
-	f.Float64Var(&o.th.PSIDrift, "psi-drift", o.th.PSIDrift, "PSI at or above this drifts (0 disables)")
-	f.Float64Var(&o.th.KSPValue, "ks-pvalue", o.th.KSPValue, "a KS p-value below this drifts (0 disables)")
-	f.Float64Var(&o.th.JSDistance, "js-distance", o.th.JSDistance, "a JS distance at or above this drifts (0 disables)")
-	f.Int64Var(&o.th.JSMinCount, "js-min-count", o.th.JSMinCount, "values both sides need before JS may call drift")
-	f.Float64Var(&o.th.Chi2PValue, "chi2-pvalue", o.th.Chi2PValue, "a chi-squared p-value below this drifts (0 disables)")
-	f.Float64Var(&o.th.DriftShare, "drift-share", o.th.DriftShare, "share of drifted features at which the model drifts")
+	thresholdFlags(f, &o.th, "")
 	return cmd
+}
+
+// thresholdFlags adds the drift threshold flags, named with prefix (but
+// --drift-share on every command), that set th (whose values are the
+// defaults).
+func thresholdFlags(f *pflag.FlagSet, th *drift.Thresholds, prefix string) {
+	f.Float64Var(&th.PSIWarning, prefix+"psi-warning", th.PSIWarning, "PSI at or above this warns (0 disables)")
+	f.Float64Var(&th.PSIDrift, prefix+"psi-drift", th.PSIDrift, "PSI at or above this drifts (0 disables)")
+	f.Float64Var(&th.KSPValue, prefix+"ks-pvalue", th.KSPValue, "a KS p-value below this drifts (0 disables)")
+	f.Float64Var(&th.JSDistance, prefix+"js-distance", th.JSDistance, "a JS distance at or above this drifts (0 disables)")
+	f.Int64Var(&th.JSMinCount, prefix+"js-min-count", th.JSMinCount, "values both sides need before JS may call drift")
+	f.Float64Var(&th.Chi2PValue, prefix+"chi2-pvalue", th.Chi2PValue, "a chi-squared p-value below this drifts (0 disables)")
+	f.Float64Var(&th.DriftShare, "drift-share", th.DriftShare, "share of drifted input features at which the model drifts")
 }
 
 func runDriftReport(stdout io.Writer, o *driftReportOptions) error {

@@ -11,6 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/modeluri"
 )
 
@@ -90,9 +92,10 @@ func newModelsShowCmd() *cobra.Command {
 			}{m.RegisteredModel, vs.ModelVersions}
 			return o.print(cmd.OutOrStdout(), out, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "%s\t%s\n", m.RegisteredModel.Name, m.RegisteredModel.Description)
-				row(w, "VERSION", "STAGE", "ALIASES", "STATUS", "RUN", "SOURCE", "CREATED")
+				row(w, "VERSION", "STAGE", "ALIASES", "STATUS", "DRIFT", "RUN", "SOURCE", "CREATED")
 				for _, v := range vs.ModelVersions {
-					row(w, v.Version, v.CurrentStage, aliasesOf(m.RegisteredModel.Aliases, v.Version), v.Status, v.RunID, v.Source, msTime(v.CreationTimestamp))
+					row(w, v.Version, v.CurrentStage, aliasesOf(m.RegisteredModel.Aliases, v.Version), v.Status, driftOf(v),
+						v.RunID, v.Source, msTime(v.CreationTimestamp))
 				}
 			})
 		},
@@ -215,4 +218,25 @@ func newModelsTagCmd() *cobra.Command {
 	}
 	o.addFlags(cmd)
 	return cmd
+}
+
+// driftOf summarises the drift status berth serve wrote back to a version:
+// "drift (petal_length)", "ok", or "-" when it was never monitored.
+func driftOf(v mlflowrest.ModelVersion) string {
+	var status, worst string
+	for _, t := range v.Tags {
+		switch t.Key {
+		case writeback.TagStatus:
+			status = t.Value
+		case writeback.TagWorstFeature:
+			worst = t.Value
+		}
+	}
+	switch {
+	case status == "":
+		return "-"
+	case worst != "" && status != string(drift.StatusOK):
+		return status + " (" + worst + ")"
+	}
+	return status
 }

@@ -46,6 +46,7 @@ type serveOptions struct {
 	drift        bool
 	driftRows    int
 	driftEvery   time.Duration
+	driftTh      drift.Thresholds
 	writeback    bool
 	webhook      string
 	logRequests  string
@@ -54,7 +55,7 @@ type serveOptions struct {
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
-	o := &serveOptions{bodyLimit: 100 << 20, logMaxSize: 100 << 20}
+	o := &serveOptions{bodyLimit: 100 << 20, logMaxSize: 100 << 20, driftTh: drift.DefaultThresholds()}
 	cmd := &cobra.Command{
 		Use:   "serve [NAME=]MODEL ...",
 		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
@@ -93,9 +94,10 @@ model, or the one named by --default; every model also answers at
 	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against (an MLflow-compatible server)")
 	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
-	f.BoolVar(&o.drift, "drift", true, "compare the inputs of models that have a "+drift.FileName+" with it, window by window")
+	f.BoolVar(&o.drift, "drift", true, "compare the inputs and outputs of models that have a "+drift.FileName+" with it, window by window")
 	f.IntVar(&o.driftRows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
 	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
+	thresholdFlags(f, &o.driftTh, "drift-")
 	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
 	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
 	f.StringVar(&o.logRequests, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
@@ -164,7 +166,7 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		serve.WithToken(o.token),
 		serve.WithDefaultModel(o.defaultModel),
 		serve.WithDrift(o.drift),
-		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery)),
+		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh)),
 	}
 	if o.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))

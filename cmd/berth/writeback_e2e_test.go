@@ -88,6 +88,10 @@ func TestDriftWriteback(t *testing.T) {
 	if tags["berth.drift.status"] != "drift" || tags["berth.drift.worst_feature"] == "" || tags["berth.drift.last_window"] == "" {
 		t.Errorf("version 1 tags: %v", tags)
 	}
+	if table := runBerth(t, bin, "models", "show", "iris", "--registry-uri", registry); !strings.Contains(table, "DRIFT") ||
+		!strings.Contains(table, "drift ("+tags["berth.drift.worst_feature"]+")") {
+		t.Errorf("models show does not show the drift status:\n%s", table)
+	}
 	var runs []struct {
 		Info struct {
 			RunName string `json:"run_name"`
