@@ -15,6 +15,10 @@ type Result struct {
 	P50, P99 time.Duration
 	Calls    int
 	Err      error // the first error a call returned; the measurement stops there
+
+	// Turns holds each turn's own figures, in order, for Interleave; nil
+	// for Measure.
+	Turns []Result
 }
 
 // Measure calls f from conc goroutines for d. Each call gets its worker
@@ -27,25 +31,35 @@ func Measure(conc int, d time.Duration, f func(worker, i int) error) Result {
 // Interleave measures several functions in turns: rounds rounds of slice
 // each, one function after the other, so that a machine whose speed drifts
 // during the run (a shared VM) slows every function alike and their ratios
-// hold.
+// hold. Odd rounds go through fs backwards, so that no function always
+// follows the same one; two functions next to each other in fs are measured
+// in the order A B, B A, A B, …
 func Interleave(conc, rounds int, slice time.Duration, fs []func(worker, i int) error) []Result {
 	lats := make([][]time.Duration, len(fs))
 	elapsed := make([]time.Duration, len(fs))
 	errs := make([]error, len(fs))
-	for range rounds {
-		for k, f := range fs {
+	turns := make([][]Result, len(fs))
+	for round := range rounds {
+		for j := range fs {
+			k := j
+			if round%2 == 1 {
+				k = len(fs) - 1 - j
+			}
 			if errs[k] != nil {
 				continue
 			}
-			lat, e, err := measure(conc, slice, f)
+			lat, e, err := measure(conc, slice, fs[k])
 			lats[k] = append(lats[k], lat...)
 			elapsed[k] += e
 			errs[k] = err
+			// lat's calls were copied into lats[k]: result may sort it.
+			turns[k] = append(turns[k], result(lat, e, err))
 		}
 	}
 	out := make([]Result, len(fs))
 	for k := range fs {
 		out[k] = result(lats[k], elapsed[k], errs[k])
+		out[k].Turns = turns[k]
 	}
 	return out
 }

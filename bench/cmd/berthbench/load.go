@@ -21,7 +21,9 @@ type row struct {
 	target   string
 	conc     int
 	rps      float64
+	calls    int
 	p50, p99 time.Duration
+	turns    []loadgen.Result // each turn's figures, for HTTP targets
 	err      error
 }
 
@@ -40,8 +42,8 @@ type target struct{ name, url, body string }
 const rounds = 6
 
 // loadInTurns POSTs each target's body from conc keep-alive clients, in
-// turns of d/rounds, d in all per target.
-func loadInTurns(ctx context.Context, ts []target, conc int, d time.Duration) ([]row, error) {
+// turns of d/turns, d in all per target.
+func loadInTurns(ctx context.Context, ts []target, conc, turns int, d time.Duration) ([]row, error) {
 	fs := make([]func(int, int) error, len(ts))
 	for k, t := range ts {
 		client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conc, MaxConnsPerHost: conc}}
@@ -62,13 +64,13 @@ func loadInTurns(ctx context.Context, ts []target, conc int, d time.Duration) ([
 			return nil
 		}
 	}
-	rs := loadgen.Interleave(conc, rounds, d/rounds, fs)
+	rs := loadgen.Interleave(conc, turns, d/time.Duration(turns), fs)
 	rows := make([]row, len(ts))
 	for k, r := range rs {
 		if r.Err != nil {
 			return nil, fmt.Errorf("%s: %w", ts[k].name, r.Err)
 		}
-		rows[k] = row{target: ts[k].name, conc: conc, rps: r.RPS, p50: r.P50, p99: r.P99}
+		rows[k] = row{target: ts[k].name, conc: conc, rps: r.RPS, calls: r.Calls, p50: r.P50, p99: r.P99, turns: r.Turns}
 	}
 	return rows, nil
 }

@@ -1,7 +1,8 @@
 // Command berthbench measures berth's scoring throughput and latency against
 // a floor (a minimal net/http JSON handler with no model) and bare ONNX
 // Runtime in-process, all in one run on the same machine, and prints one
-// Markdown table. `make bench` runs it.
+// Markdown table, then what live drift monitoring costs: berth with it on
+// and off, in alternate turns. `make bench` runs it.
 package main
 
 import (
@@ -23,11 +24,17 @@ type config struct {
 	duration                time.Duration
 	conc                    []int
 	starts                  int
+	drift                   bool
+	driftData               string
+	driftRows               int
+	driftConc               []int
+	driftDuration           time.Duration
+	driftTurns              int
 }
 
 func main() {
 	var c config
-	var conc string
+	var conc, driftConc string
 	flag.StringVar(&c.berth, "berth", "bin/berth", "berth binary")
 	flag.StringVar(&c.floor, "floor", "bin/floor", "floor server binary")
 	flag.StringVar(&c.barebones, "barebones", "bin/barebones", "bare-bones Go + ONNX Runtime server binary")
@@ -36,19 +43,39 @@ func main() {
 	flag.DurationVar(&c.duration, "duration", 3*time.Second, "how long each cell of the table runs")
 	flag.StringVar(&conc, "concurrency", "1,8,64", "comma-separated client concurrency levels")
 	flag.IntVar(&c.starts, "starts", 7, "how many times to start berth to time start-to-ready")
+	flag.BoolVar(&c.drift, "drift", true, "also measure berth with live drift monitoring on and off (--drift=false) on a profiled copy of the model")
+	flag.StringVar(&c.driftData, "drift-data", "testdata/data/iris.csv", "data that -drift profiles into the model copy's drift reference")
+	flag.IntVar(&c.driftRows, "drift-window-rows", 1000, "rows per drift window for -drift")
+	flag.StringVar(&driftConc, "drift-concurrency", "8,64", "comma-separated client concurrency levels for -drift")
+	flag.DurationVar(&c.driftDuration, "drift-duration", 12*time.Second, "how long -drift loads each of drift on and off, per concurrency")
+	flag.IntVar(&c.driftTurns, "drift-turns", 24, "in how many turns -drift-duration is taken")
 	flag.Parse()
-	for _, s := range strings.Split(conc, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil || n < 1 {
-			fmt.Fprintf(os.Stderr, "berthbench: bad -concurrency %q\n", conc)
-			os.Exit(2)
-		}
-		c.conc = append(c.conc, n)
+	var err error
+	if c.conc, err = levels(conc); err != nil {
+		fmt.Fprintf(os.Stderr, "berthbench: bad -concurrency %q\n", conc)
+		os.Exit(2)
+	}
+	if c.driftConc, err = levels(driftConc); err != nil || c.driftTurns < 1 {
+		fmt.Fprintf(os.Stderr, "berthbench: bad -drift-concurrency %q or -drift-turns %d\n", driftConc, c.driftTurns)
+		os.Exit(2)
 	}
 	if err := run(context.Background(), c); err != nil {
 		fmt.Fprintln(os.Stderr, "berthbench:", err)
 		os.Exit(1)
 	}
+}
+
+// levels parses a comma-separated list of concurrency levels.
+func levels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad concurrency %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }
 
 const (
@@ -93,7 +120,7 @@ func run(ctx context.Context, c config) error {
 	var rows []row
 	for _, n := range c.conc {
 		fmt.Fprintf(os.Stderr, "berthbench: HTTP targets in turns, concurrency %d\n", n)
-		rs, err := loadInTurns(ctx, targets, n, c.duration)
+		rs, err := loadInTurns(ctx, targets, n, rounds, c.duration)
 		if err != nil {
 			return err
 		}
@@ -102,6 +129,13 @@ func run(ctx context.Context, c config) error {
 	berth.stop()
 	bare.stop()
 	floor.stop()
+
+	var drift *driftResult
+	if c.drift {
+		if drift, err = measureDrift(ctx, c); err != nil {
+			return err
+		}
+	}
 
 	for _, n := range c.conc {
 		fmt.Fprintf(os.Stderr, "berthbench: bare ONNX Runtime in-process, %d goroutines\n", n)
@@ -118,6 +152,9 @@ func run(ctx context.Context, c config) error {
 		return err
 	}
 	printTable(os.Stdout, rows, ready, c)
+	if drift != nil {
+		printDrift(os.Stdout, drift, c)
+	}
 	return nil
 }
 
