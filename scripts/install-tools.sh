@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # install-tools.sh: installs the Debian packages berth's tests run against,
 # when they are missing: promtool (prometheus), PostgreSQL, docker-registry,
-# podman and runc, skopeo, wrk (for `make bench`) and npm (for `make ort`). Quiet; runs apt-get update once,
+# podman and runc, skopeo, chromium (the drift page's browser test), wrk (for `make bench`) and npm (for
+# `make ort`). Quiet; runs apt-get update once,
 # only when something is missing. Needs root (as on CI and these machines).
 set -euo pipefail
 need=()
@@ -12,6 +13,7 @@ command -v podman >/dev/null || need+=(podman)
 command -v runc >/dev/null || need+=(runc)
 command -v wrk >/dev/null || need+=(wrk)
 command -v skopeo >/dev/null || need+=(skopeo)
+command -v chromium >/dev/null || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then

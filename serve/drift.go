@@ -3,7 +3,6 @@ package serve
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -330,11 +329,7 @@ func (s *Server) driftStatus(c *gin.Context) {
 	}
 	defer m.release()
 	if m.monitor == nil {
-		msg := fmt.Sprintf("model %s has no drift reference (%s in its directory)", m.Name, drift.FileName)
-		if m.driftRef != nil {
-			msg = fmt.Sprintf("drift monitoring of model %s is off (berth serve --drift)", m.Name)
-		}
-		s.writeError(c, protoV2, &routeError{http.StatusNotFound, msg})
+		s.writeError(c, protoV2, noMonitorError(m))
 		return
 	}
 	mon := m.monitor

@@ -59,6 +59,8 @@ func (s *Server) routes() *gin.Engine {
 	v2.POST("/versions/:version/infer", s.handle(protoV2, s.infer))
 	v2.GET("/drift", s.driftStatus)
 	v2.GET("/versions/:version/drift", s.driftStatus)
+	auth.GET("/drift", s.driftIndex)
+	auth.GET("/drift/:model", s.driftPage)
 
 	// KServe V1: /v1/models/{m} and /v1/models/{m}:predict.
 	v1 := r.Group("/v1/models", s.authorize)

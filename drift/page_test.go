@@ -1,0 +1,336 @@
+package drift
+
+import (
+	"bytes"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"html/template"
+	"io"
+	"math"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berthml/berth/flavors"
+)
+
+// svgElements decodes an SVG fragment as XML and counts its elements by
+// name and by name.class ("circle.point psi ok").
+func svgElements(t *testing.T, frag string) map[string]int {
+	t.Helper()
+	d := xml.NewDecoder(strings.NewReader(frag))
+	n := map[string]int{}
+	for {
+		tok, err := d.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("the SVG is not well-formed XML: %v\n%s", err, frag)
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			n[se.Name.Local]++
+			for _, a := range se.Attr {
+				if a.Name.Local == "class" {
+					n[se.Name.Local+"."+a.Value]++
+				}
+			}
+		}
+	}
+	return n
+}
+
+// countPrefix sums the counts of keys starting with prefix.
+func countPrefix(n map[string]int, prefix string) int {
+	var c int
+	for k, v := range n {
+		if strings.HasPrefix(k, prefix) {
+			c += v
+		}
+	}
+	return c
+}
+
+func fp(v float64) *float64 { return &v }
+
+// pageRef profiles x = 0..999 and c cycling a, b, c.
+func pageRef(t *testing.T) *Profile {
+	t.Helper()
+	b := NewBuilder([]Column{{Name: "x", Type: flavors.ColDouble}, {Name: "c", Type: flavors.ColString}})
+	xs, cs := make([]float64, 1000), make([]string, 1000)
+	for i := range xs {
+		xs[i], cs[i] = float64(i), []string{"a", "b", "c"}[i%3]
+	}
+	if err := b.AddFloats("x", xs); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.AddStrings("c", cs); err != nil {
+		t.Fatal(err)
+	}
+	p, err := b.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// monitorHistory closes n windows of 1000 rows on a monitor of pageRef,
+// the ones from drifted on with x stretched, and returns the monitor.
+func monitorHistory(t *testing.T, n, drifted int) *Monitor {
+	t.Helper()
+	at := time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC)
+	m, err := NewMonitor(pageRef(t), WithWindowRows(1000), WithWindowTime(0),
+		WithClock(func() time.Time { at = at.Add(time.Second); return at }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, c := m.Feature("x"), m.Feature("c")
+	for w := range n {
+		scale := 1.0
+		if w >= drifted {
+			scale = 1.5
+		}
+		m.Record(1000, func(r Recorder) {
+			for i := range 1000 {
+				r.Float(x, float64((i*7)%1000)*scale)
+				r.String(c, []string{"a", "b", "c"}[i%3])
+			}
+		})
+	}
+	return m
+}
+
+func TestNiceStep(t *testing.T) {
+	for _, c := range []struct {
+		top  float64
+		n    int
+		want float64
+	}{{1, 5, 0.2}, {0.3, 5, 0.1}, {59, 8, 10}, {4.2, 5, 1}, {0, 5, 1}, {math.NaN(), 5, 1}, {math.Inf(1), 5, 1}, {1, 0, 1}} {
+		if got := niceStep(c.top, c.n); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("niceStep(%v, %d) = %v, want %v", c.top, c.n, got, c.want)
+		}
+	}
+}
+
+func TestTimelineSVG(t *testing.T) {
+	window := func(n int64, psi, ks, js *float64, s Status) WindowResult {
+		return WindowResult{Window: n, Status: s, Features: []FeatureScore{
+			{Feature: "f", PSI: psi, KS: ks, JS: js, Status: s},
+			{Feature: "other", PSI: fp(9), Status: StatusDrift},
+		}}
+	}
+	sixty := make([]WindowResult, 60)
+	for i := range sixty {
+		st := StatusOK
+		if i >= 40 {
+			st = StatusDrift
+		}
+		sixty[i] = window(int64(i+41), fp(float64(i)/20), fp(float64(i)/100), fp(0.05), st)
+	}
+	nan := math.NaN()
+	for _, c := range []struct {
+		name             string
+		windows          []WindowResult
+		psi, ks, js      int // points per series
+		psiLines, ksLine int // polylines
+	}{
+		{"one window", []WindowResult{window(1, fp(0.01), fp(0.02), fp(0.03), StatusOK)}, 1, 1, 1, 0, 0},
+		{"nil statistics", []WindowResult{window(1, nil, nil, nil, StatusOK), window(2, nil, fp(0.2), nil, StatusOK)}, 0, 1, 0, 0, 0},
+		{"NaN and Inf", []WindowResult{window(1, &nan, fp(math.Inf(1)), fp(0.1), StatusOK), window(2, fp(0.3), fp(0.2), fp(0.1), StatusDrift)}, 1, 1, 2, 0, 0},
+		{"a gap", []WindowResult{
+			window(1, fp(0.01), fp(0.1), fp(0.1), StatusOK), window(2, fp(0.02), fp(0.1), fp(0.1), StatusOK),
+			window(3, nil, fp(0.1), fp(0.1), StatusOK),
+			window(4, fp(0.3), fp(0.1), fp(0.1), StatusDrift), window(5, fp(0.4), fp(0.1), fp(0.1), StatusDrift),
+		}, 4, 5, 5, 2, 1},
+		{"feature missing from a window", []WindowResult{window(1, fp(0.01), fp(0.1), fp(0.1), StatusOK), {Window: 2}}, 1, 1, 1, 0, 0},
+		{"60 windows", sixty, 60, 60, 60, 1, 1},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			svg := string(timelineSVG("f", 0, c.windows, DefaultThresholds()))
+			n := svgElements(t, svg)
+			for _, s := range []struct {
+				class string
+				want  int
+			}{{"psi", c.psi}, {"ks", c.ks}, {"js", c.js}} {
+				if got := countPrefix(n, "circle.point "+s.class+" "); got != s.want {
+					t.Errorf("%d %s points, want %d", got, s.class, s.want)
+				}
+			}
+			if got := n["polyline.line psi"]; got != c.psiLines {
+				t.Errorf("%d PSI polylines, want %d", got, c.psiLines)
+			}
+			if got := n["polyline.line ks"]; got != c.ksLine {
+				t.Errorf("%d KS polylines, want %d", got, c.ksLine)
+			}
+			if n["line.threshold warning"] != 1 || n["line.threshold drift"] != 1 || n["g.legend"] != 1 {
+				t.Errorf("thresholds or legend missing: %v", n)
+			}
+			if strings.Contains(svg, "NaN") || strings.Contains(svg, "Inf") {
+				t.Errorf("the SVG holds NaN or Inf:\n%s", svg)
+			}
+		})
+	}
+	if got := countPrefix(svgElements(t, string(timelineSVG("f", 0, sixty, DefaultThresholds()))), "circle.point psi drift"); got != 20 {
+		t.Errorf("%d drift-coloured PSI points over 60 windows, want 20", got)
+	}
+	if got := timelineSVG("f", 0, nil, DefaultThresholds()); strings.Contains(string(got), "<svg") {
+		t.Errorf("a timeline of no windows = %s", got)
+	}
+}
+
+// svgs returns the <svg> fragments of an HTML page.
+func svgs(page string) []string {
+	return regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAllString(page, -1)
+}
+
+func TestWritePage(t *testing.T) {
+	ref := pageRef(t)
+	nilStats := WindowResult{Window: 1, Rows: 10, Status: StatusOK, Features: []FeatureScore{{Feature: "x", Status: StatusOK}, {Feature: "c", Status: StatusOK}}}
+	for _, c := range []struct {
+		name      string
+		history   []WindowResult
+		timelines int
+		points    int // PSI points per timeline
+		want      []string
+	}{
+		{"no window", nil, 0, 0, []string{"No window has closed yet", "no window yet", "Window 1 is filling"}},
+		{"one window", monitorHistory(t, 1, 1).History(), 2, 1, []string{`class="status ok">ok`, "window 1, 1000 rows"}},
+		{"nil statistics", []WindowResult{nilStats}, 2, 0, []string{"<td>–</td>"}},
+		{"60 windows", monitorHistory(t, 65, 50).History(), 2, 60, []string{`class="status drift">drift`, "window 65, 1000 rows"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			p := PageData{Model: "m<1>", Version: "3", Reference: ref, Current: WindowState{Window: 1, Rows: 7},
+				History: c.history, Refresh: 10 * time.Second, IndexURL: "/drift"}
+			var b bytes.Buffer
+			if err := WritePage(&b, p); err != nil {
+				t.Fatal(err)
+			}
+			page := b.String()
+			for _, w := range append(c.want, `<meta http-equiv="refresh" content="10">`, "m&lt;1&gt; v3", `href="/drift"`, `id="f-x"`, `id="f-c"`) {
+				if !strings.Contains(page, w) {
+					t.Errorf("the page lacks %q", w)
+				}
+			}
+			for _, bad := range []string{"<script", "http://", "https://"} {
+				if strings.Contains(strings.ReplaceAll(page, `xmlns="http://www.w3.org/2000/svg"`, ""), bad) {
+					t.Errorf("the page holds %q", bad)
+				}
+			}
+			var hists, timelines int
+			for _, s := range svgs(page) {
+				n := svgElements(t, s)
+				switch {
+				case strings.Contains(s, `class="timeline"`):
+					timelines++
+					if got := countPrefix(n, "circle.point psi "); got != c.points {
+						t.Errorf("%d PSI points, want %d", got, c.points)
+					}
+				case strings.Contains(s, "histogram of"):
+					hists++
+					if n["rect"] == 0 {
+						t.Error("a histogram without bars")
+					}
+				}
+			}
+			if hists != 2 || timelines != c.timelines {
+				t.Errorf("%d histograms and %d timelines, want 2 and %d", hists, timelines, c.timelines)
+			}
+		})
+	}
+}
+
+func TestPageFeaturesReferenceOnly(t *testing.T) {
+	ref := pageRef(t)
+	ref.Outputs = []Feature{{Name: "y", Kind: Categorical, Count: 3, Categorical: &CategoricalStats{Categories: []string{"0"}, Counts: []int64{2}, Other: 1}}}
+	fs := pageFeatures(ref, nil)
+	if len(fs) != 3 || fs[0].Feature != "x" || fs[1].Feature != "c" || fs[2].Feature != "y" || fs[1].Output || !fs[2].Output {
+		t.Fatalf("features = %+v", fs)
+	}
+	if len(fs[0].Reference) != len(ref.Features[0].Numeric.Counts) || len(fs[0].Labels) != len(fs[0].Reference) || fs[0].Current != nil {
+		t.Errorf("x = %+v", fs[0])
+	}
+	if got := fs[2].Labels; len(got) != 2 || got[1] != OtherCategory {
+		t.Errorf("y labels = %v", got)
+	}
+	for _, f := range fs {
+		n := svgElements(t, string(histogramSVG(f)))
+		if n["rect"] != len(f.Reference) {
+			t.Errorf("%s: %d bars, want %d (reference only)", f.Feature, n["rect"], len(f.Reference))
+		}
+	}
+	if got := pageFeatures(nil, nil); got != nil {
+		t.Errorf("features without a reference = %v", got)
+	}
+}
+
+func TestWriteIndex(t *testing.T) {
+	var b bytes.Buffer
+	err := WriteIndex(&b, []IndexEntry{
+		{Model: "iris", Version: "1", URL: "/drift/iris", Status: StatusDrift, Windows: 4, Rows: 12},
+		{Model: "new", Version: "2", URL: "/drift/new"},
+		{Model: "plain", Version: "1", Note: "no reference"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, w := range []string{`<a href="/drift/iris">iris</a>`, `<td class="drift">drift</td><td>4</td><td>12</td>`,
+		`<a href="/drift/new">new</a>`, "no window yet", `<td>plain</td>`, "no reference"} {
+		if !strings.Contains(page, w) {
+			t.Errorf("the index lacks %q:\n%s", w, page)
+		}
+	}
+	b.Reset()
+	if err := WriteIndex(&b, nil); err != nil || !strings.Contains(b.String(), "No models") {
+		t.Errorf("an empty index = %v: %s", err, b.String())
+	}
+}
+
+// The page's SVG builders return trusted HTML: names in them are escaped.
+func TestPageEscapes(t *testing.T) {
+	var h template.HTML = timelineSVG(`<b>&"`, 0, []WindowResult{{Window: 1, Features: []FeatureScore{{Feature: `<b>&"`, PSI: fp(0.1)}}}}, DefaultThresholds())
+	if strings.Contains(string(h), "<b>") {
+		t.Errorf("the feature name is not escaped: %s", h)
+	}
+	svgElements(t, string(h))
+}
+
+// An output may share its name with an input: each gets its own section
+// and timeline, matched by position among the features of that name.
+func TestWritePageSharedName(t *testing.T) {
+	ref := &Profile{Version: ProfileVersion,
+		Features: []Feature{{Name: "y", Kind: Categorical, Count: 2, Categorical: &CategoricalStats{Categories: []string{"a"}, Counts: []int64{2}}}},
+		Outputs:  []Feature{{Name: "y", Kind: Categorical, Count: 3, Categorical: &CategoricalStats{Categories: []string{"0", "1", "2"}, Counts: []int64{1, 1, 1}}}},
+	}
+	var history []WindowResult
+	for w := range int64(3) {
+		history = append(history, WindowResult{Window: w + 1, Status: StatusOK, Features: []FeatureScore{
+			{Feature: "y", PSI: fp(0.01), Status: StatusOK},
+			{Feature: "y", PSI: fp(0.5), Status: StatusDrift, Output: true},
+		}})
+	}
+	var b bytes.Buffer
+	if err := WritePage(&b, PageData{Model: "m", Version: "1", Reference: ref, History: history}); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	for _, w := range []string{`id="f-y"`, `id="f-y-2">y <small class="none">output</small>`, `href="#f-y-2"`} {
+		if !strings.Contains(page, w) {
+			t.Errorf("the page lacks %q", w)
+		}
+	}
+	var okPoints, driftPoints, bars []int
+	for _, s := range svgs(page) {
+		n := svgElements(t, s)
+		if strings.Contains(s, `class="timeline"`) {
+			okPoints, driftPoints = append(okPoints, n["circle.point psi ok"]), append(driftPoints, n["circle.point psi drift"])
+		} else {
+			bars = append(bars, n["rect"])
+		}
+	}
+	if fmt.Sprint(okPoints, driftPoints, bars) != "[3 0] [0 3] [1 3]" {
+		t.Errorf("ok points %v, drift points %v, reference bars %v; want [3 0] [0 3] [1 3]", okPoints, driftPoints, bars)
+	}
+}
