@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -32,7 +31,7 @@ func Register(ctx context.Context, c *mlflowrest.Client, reg Registration) (*mlf
 	if reg.Experiment == "" {
 		reg.Experiment = "berth-models"
 	}
-	expID, err := ensureExperiment(ctx, c, reg.Experiment)
+	expID, err := c.EnsureExperiment(ctx, reg.Experiment)
 	if err != nil {
 		return nil, fmt.Errorf("registering %s: %w", reg.Name, err)
 	}
@@ -67,23 +66,6 @@ func Register(ctx context.Context, c *mlflowrest.Client, reg Registration) (*mlf
 		return nil, fmt.Errorf("registering %s: creating the version: %w", reg.Name, err)
 	}
 	return &mv.ModelVersion, nil
-}
-
-func ensureExperiment(ctx context.Context, c *mlflowrest.Client, name string) (string, error) {
-	var got mlflowrest.GetExperimentResponse
-	err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {name}}, &got)
-	if err == nil {
-		return got.Experiment.ExperimentID, nil
-	}
-	var apiErr *mlflowrest.ErrorResponse
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode != "RESOURCE_DOES_NOT_EXIST" {
-		return "", fmt.Errorf("finding experiment %q: %w", name, err)
-	}
-	var created mlflowrest.CreateExperimentResponse
-	if err := c.Post(ctx, "experiments/create", mlflowrest.CreateExperimentRequest{Name: name}, &created); err != nil {
-		return "", fmt.Errorf("creating experiment %q: %w", name, err)
-	}
-	return created.ExperimentID, nil
 }
 
 // upload puts every regular file of reg.Dir under the artifact path root.

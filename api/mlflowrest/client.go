@@ -156,3 +156,22 @@ func escapePath(p string) string {
 	}
 	return strings.Join(parts, "/")
 }
+
+// EnsureExperiment returns the id of the experiment called name, creating
+// it when it does not exist.
+func (c *Client) EnsureExperiment(ctx context.Context, name string) (string, error) {
+	var got GetExperimentResponse
+	err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {name}}, &got)
+	if err == nil {
+		return got.Experiment.ExperimentID, nil
+	}
+	var apiErr *ErrorResponse
+	if !errors.As(err, &apiErr) || apiErr.ErrorCode != CodeResourceDoesNotExist {
+		return "", fmt.Errorf("finding experiment %q: %w", name, err)
+	}
+	var created CreateExperimentResponse
+	if err := c.Post(ctx, "experiments/create", CreateExperimentRequest{Name: name}, &created); err != nil {
+		return "", fmt.Errorf("creating experiment %q: %w", name, err)
+	}
+	return created.ExperimentID, nil
+}

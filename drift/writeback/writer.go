@@ -140,7 +140,7 @@ func (wr *Writer) run(ctx context.Context, k key) (string, error) {
 		return id, nil
 	}
 	if wr.expID == "" {
-		id, err := wr.experiment(ctx)
+		id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
 		if err != nil {
 			return "", err
 		}
@@ -183,25 +183,6 @@ func quote(s string) string {
 		out = append(out, s[i])
 	}
 	return string(out)
-}
-
-// experiment finds or creates the monitoring experiment.
-func (wr *Writer) experiment(ctx context.Context) (string, error) {
-	name := wr.opts.experiment
-	var got mlflowrest.GetExperimentResponse
-	err := wr.c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {name}}, &got)
-	if err == nil {
-		return got.Experiment.ExperimentID, nil
-	}
-	var apiErr *mlflowrest.ErrorResponse
-	if !errors.As(err, &apiErr) || apiErr.ErrorCode != mlflowrest.CodeResourceDoesNotExist {
-		return "", fmt.Errorf("finding experiment %q: %w", name, err)
-	}
-	var created mlflowrest.CreateExperimentResponse
-	if err := wr.c.Post(ctx, "experiments/create", mlflowrest.CreateExperimentRequest{Name: name}, &created); err != nil {
-		return "", fmt.Errorf("creating experiment %q: %w", name, err)
-	}
-	return created.ExperimentID, nil
 }
 
 // Metrics returns the metrics a window is logged as, at step w.Window and
