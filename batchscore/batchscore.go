@@ -12,13 +12,16 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonw"
 )
 
 // DefaultBatchRows is how many rows [File] scores at a time by default.
@@ -37,7 +40,20 @@ type Scorer struct {
 	pred    flavors.Predictor
 	dec     *scoring.Decoder
 	columns map[string]bool // the signature's named input columns; nil: keep all
+	drop    map[string]bool // columns never sent to the model
+	tensor  bool            // one input tensor without named columns: CSV rows become its rows
 	rows    int
+}
+
+// Drop keeps the named columns (a target, an id) from the model, for
+// models whose signature does not name their inputs.
+func (s *Scorer) Drop(cols ...string) {
+	if s.drop == nil {
+		s.drop = map[string]bool{}
+	}
+	for _, c := range cols {
+		s.drop[c] = true
+	}
 }
 
 // New returns a scorer of l that scores rows at a time (at least 1).
@@ -51,11 +67,17 @@ func New(l *flavors.Loaded, rows int) (*Scorer, error) {
 		return nil, fmt.Errorf("checking the model's signature against its inputs: %w", err)
 	}
 	s := &Scorer{pred: l.Predictor, dec: dec, rows: max(rows, 1)}
-	if sig := l.MLmodel.Signature; sig != nil && sig.Inputs != nil && !sig.Inputs.IsTensor() && sig.Inputs.HasNames() {
+	sig := l.MLmodel.Signature
+	switch {
+	case sig != nil && sig.Inputs != nil && !sig.Inputs.IsTensor() && sig.Inputs.HasNames():
 		s.columns = map[string]bool{}
 		for _, c := range sig.Inputs.Columns {
 			s.columns[c.Name] = true
 		}
+	case len(l.Predictor.Inputs()) == 1:
+		// A tensor-based signature (or none) and one input: the CSV's
+		// columns, in file order, are the tensor's columns.
+		s.tensor = true
 	}
 	return s, nil
 }
@@ -82,8 +104,13 @@ func (s *Scorer) File(ctx context.Context, path string, fn func(Batch) error) er
 	return nil
 }
 
-// CSV scores CSV data with a header row.
+// CSV scores CSV data with a header row. For a model whose single input
+// has no named columns, each row's fields (but the dropped columns), in
+// file order, are a row of that input tensor.
 func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) error {
+	if s.tensor {
+		return s.csvTensor(ctx, r, fn)
+	}
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -96,7 +123,7 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 	var names []string
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if s.columns == nil || s.columns[h] {
+		if (s.columns == nil || s.columns[h]) && !s.drop[h] {
 			keep = append(keep, i)
 			names = append(names, h)
 		}
@@ -139,6 +166,80 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 	}
 	w.Flush()
 	return s.score(ctx, scoring.FormatCSV, buf.Bytes(), first, n, fn)
+}
+
+// csvTensor scores CSV rows as rows of the model's one input tensor,
+// through the decoder's "inputs" form.
+func (s *Scorer) csvTensor(ctx context.Context, r io.Reader, fn func(Batch) error) error {
+	cr := csv.NewReader(r)
+	header, err := cr.Read()
+	if errors.Is(err, io.EOF) {
+		return errors.New("no header row")
+	}
+	if err != nil {
+		return fmt.Errorf("reading the CSV header: %w", err)
+	}
+	var keep []int
+	for i, h := range header {
+		if !s.drop[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] {
+			keep = append(keep, i)
+		}
+	}
+	var buf bytes.Buffer
+	start := func() {
+		buf.Reset()
+		buf.WriteString(`{"inputs":[`)
+	}
+	start()
+	first, n := 1, 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("reading CSV: %w", err)
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteByte('[')
+		for j, i := range keep {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			appendCSVValue(&buf, rec[i])
+		}
+		buf.WriteByte(']')
+		if n++; n == s.rows {
+			buf.WriteString("]}")
+			if err := s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn); err != nil {
+				return err
+			}
+			first, n = first+n, 0
+			start()
+		}
+	}
+	if n == 0 {
+		if first == 1 {
+			return errors.New("no data rows")
+		}
+		return nil
+	}
+	buf.WriteString("]}")
+	return s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn)
+}
+
+// appendCSVValue writes a CSV field as a JSON number when it is a finite
+// number, else as a JSON string (which the decoder refuses for a numeric
+// input, naming the value).
+func appendCSVValue(buf *bytes.Buffer, field string) {
+	f := strings.TrimSpace(field)
+	if v, err := strconv.ParseFloat(f, 64); err == nil && !math.IsInf(v, 0) && !math.IsNaN(v) {
+		buf.WriteString(strconv.FormatFloat(v, 'g', -1, 64))
+		return
+	}
+	buf.Write(jsonw.AppendString(nil, field))
 }
 
 // JSONL scores JSON Lines data, one object per row.

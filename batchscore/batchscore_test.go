@@ -39,7 +39,7 @@ func labels(t *testing.T, s *batchscore.Scorer, path string) []int64 {
 		}
 		next += b.Rows
 		for _, o := range b.Outputs {
-			if o.Name == "label" {
+			if o.Name == "label" || o.Name == "output_label" {
 				got = append(got, o.Data.([]int64)...)
 			}
 		}
@@ -115,6 +115,44 @@ func TestIrisMatchesSklearn(t *testing.T) {
 	}
 	if got2 := labels(t, s7, jl); !equal(got, got2) {
 		t.Errorf("JSON Lines labels differ from CSV's:\n%v\n%v", got2, got)
+	}
+}
+
+// TestTensorSignatureCSV scores iris.csv with the tree, whose signature
+// is tensor-based: the CSV's columns but the dropped target are the
+// input's columns, in file order.
+func TestTensorSignatureCSV(t *testing.T) {
+	ortest.Init(t)
+	l, err := flavors.Load(context.Background(), "../testdata/models/iris_tree", flavors.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Predictor.Close()
+	s, err := batchscore.New(l, 100)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.File(context.Background(), "../testdata/data/iris.csv", func(batchscore.Batch) error { return nil })
+	if err == nil || !strings.Contains(err.Error(), "rows 1 to 100") {
+		t.Fatalf("with the target column: %v, want the decoder's shape error", err)
+	}
+	s.Drop("target")
+	got := labels(t, s, "../testdata/data/iris.csv")
+	correct := 0
+	for i, l := range got {
+		if l == int64(i/50) {
+			correct++
+		}
+	}
+	if len(got) != 150 || correct < 140 {
+		t.Errorf("%d labels, %d right", len(got), correct)
+	}
+	bad := filepath.Join(t.TempDir(), "bad.csv")
+	if err := os.WriteFile(bad, []byte("a,b,c,d\n1,2,x,4\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.File(context.Background(), bad, func(batchscore.Batch) error { return nil }); err == nil || !strings.Contains(err.Error(), "rows 1 to 1") {
+		t.Errorf("a text field: %v", err)
 	}
 }
 

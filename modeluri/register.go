@@ -97,25 +97,13 @@ func upload(ctx context.Context, c *mlflowrest.Client, reg Registration, root st
 	}
 	pr := Progress{TotalFiles: len(files), TotalBytes: total}
 	for _, f := range files {
-		if err := putFile(ctx, c, filepath.Join(reg.Dir, filepath.FromSlash(f.rel)), root+"/"+f.rel); err != nil {
+		if err := c.PutArtifactFile(ctx, root+"/"+f.rel, filepath.Join(reg.Dir, filepath.FromSlash(f.rel))); err != nil {
 			return err
 		}
 		if reg.Progress != nil {
 			pr.File, pr.Files, pr.Bytes = f.rel, pr.Files+1, pr.Bytes+f.size
 			reg.Progress(pr)
 		}
-	}
-	return nil
-}
-
-func putFile(ctx context.Context, c *mlflowrest.Client, local, remote string) error {
-	f, err := os.Open(local)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := c.PutArtifact(ctx, remote, f); err != nil {
-		return fmt.Errorf("uploading %s: %w", local, err)
 	}
 	return nil
 }

@@ -10,7 +10,7 @@ Pinned toolchain the committed files were made with: Python 3.11.2,
 scikit-learn 1.2.1, onnx 1.12.0, numpy 1.24.2, pandas 1.5.3, PyYAML 6.0.
 
 What it writes (see testdata/README.md for the full list):
-  testdata/data/iris.csv, testdata/data/diabetes.csv
+  testdata/data/iris.csv, testdata/data/diabetes.csv, testdata/data/breast_cancer.csv
   testdata/models/<name>/  MLflow 2.17.2-format model directories
 
 Every run is deterministic: fixed random_state, fixed model_uuid /
@@ -54,9 +54,11 @@ import onnx
 import pandas as pd
 import yaml
 from onnx import TensorProto, checker, helper, numpy_helper
-from sklearn.datasets import load_diabetes, load_iris
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
 
 HERE = os.path.dirname(os.path.abspath(__file__))  # .../testdata
 REPO = os.path.dirname(HERE)
@@ -72,6 +74,8 @@ DIABETES_ROWS = [0, 1, 2, 3, 4]
 # Rows used as MLflow input examples (input_example.json / serving_input_example.json).
 IRIS_EXAMPLE_ROWS = [0, 50, 100]
 DIABETES_EXAMPLE_ROWS = [0, 1, 2]
+BREAST_CANCER_ROWS = [0, 19, 100, 568]  # malignant, benign, malignant, benign
+BREAST_CANCER_EXAMPLE_ROWS = [0, 1, 2]
 # The probe rows used throughout shared/conformance/mlflow-scoring-transcript.jsonl.
 PROBE_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]
 PROBE_LABELS = [0, 2]
@@ -747,6 +751,77 @@ def string_input_fixture(iris, report):
             expected={"inputs": {"species": inputs}, "outputs": {"code": codes}})
 
 
+def breast_cancer_columns(bc):
+    # "mean radius" -> "mean_radius": MLflow allows spaces, CSV tools and flags like them less.
+    return [str(n).replace(" ", "_") for n in bc.feature_names]
+
+
+def write_breast_cancer(bc):
+    columns = breast_cancer_columns(bc)
+    lines = [",".join(columns + ["target"])]
+    for x, y in zip(bc.data, bc.target):
+        lines.append(",".join([fmt(v) for v in x] + [str(int(y))]))
+    path = os.path.join(DATA_DIR, "breast_cancer.csv")
+    write_text(path, "\n".join(lines) + "\n")
+    df = pd.read_csv(path, float_precision="round_trip")
+    assert list(df.columns) == columns + ["target"]
+    assert np.array_equal(df[columns].to_numpy(), bc.data)
+    assert np.array_equal(df["target"].to_numpy(), bc.target)
+
+
+def breast_cancer_fixture(bc, report):
+    """Binary classifier: StandardScaler + LogisticRegression on the 569 breast cancer rows.
+
+    The graph is Sub(mean) -> Div(scale) -> MatMul+Add -> Softmax / ArgMax, in float32. The
+    binary logistic regression's single logit z becomes two logits [0, z], so Softmax gives
+    [1 - sigmoid(z), sigmoid(z)] = predict_proba and ArgMax gives predict (z > 0 -> 1).
+    """
+    X = bc.data
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)).fit(X, bc.target)
+    scaler, lr = pipe[0], pipe[1]
+    assert [int(c) for c in lr.classes_] == [0, 1]
+    W = np.stack([np.zeros(X.shape[1]), lr.coef_[0]], axis=1)  # [30, 2]
+    B = np.asarray([0.0, lr.intercept_[0]])
+    mean32, scale32 = scaler.mean_.astype(np.float32), scaler.scale_.astype(np.float32)
+
+    def eval_graph(rows):
+        z = (np.asarray(rows, dtype=np.float32) - mean32) / scale32
+        return eval_linear(z, W, B, np.float32)
+
+    _, probs32, labels32 = eval_graph(X)
+    sk_proba = pipe.predict_proba(as_f32_then_f64(X))
+    sk_label = pipe.predict(as_f32_then_f64(X))
+    err = assert_close(probs32, sk_proba, what="breast_cancer_logreg probabilities")
+    assert np.array_equal(labels32, sk_label), "breast_cancer_logreg labels"
+    report.append("breast_cancer_logreg: numpy(float32 graph) vs sklearn predict_proba on 569 rows: "
+                  "max abs err %.3g; labels 569/569 equal; train accuracy %.4f"
+                  % (err, (sk_label == bc.target).mean()))
+
+    nodes, inits = linear_classifier_nodes("scaled", W, B, np.float32)
+    nodes[:0] = [
+        helper.make_node("Sub", ["input", "mean"], ["centred"], name="sub"),
+        helper.make_node("Div", ["centred", "scale"], ["scaled"], name="div"),
+    ]
+    inits += [numpy_helper.from_array(mean32, "mean"), numpy_helper.from_array(scale32, "scale")]
+    graph = helper.make_graph(
+        nodes, "breast_cancer_logreg",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", X.shape[1]])],
+        [helper.make_tensor_value_info("label", TensorProto.INT64, ["N"]),
+         helper.make_tensor_value_info("probabilities", TensorProto.FLOAT, ["N", 2])],
+        initializer=inits)
+    rows = X[BREAST_CANCER_ROWS]
+    columns = breast_cancer_columns(bc)
+    f = Fixture("breast_cancer_logreg")
+    f.write(model_proto=make_model(graph),
+            sig=signature([colspec("double", c) for c in columns],
+                          [tensorspec("int64", [-1], "label"),
+                           tensorspec("float32", [-1, 2], "probabilities")]),
+            example=pd.DataFrame(X[BREAST_CANCER_EXAMPLE_ROWS], columns=columns),
+            expected={"inputs": {"input": rows.tolist()},
+                      "outputs": {"label": pipe.predict(as_f32_then_f64(rows)).tolist(),
+                                  "probabilities": pipe.predict_proba(as_f32_then_f64(rows)).tolist()}})
+
+
 def gomodcache():
     env = os.environ.get("GOMODCACHE")
     if env:
@@ -850,6 +925,9 @@ def main():
     iris_mlflow_fixtures(iris, logreg, args.conformance, report)
     sklearn_randomforest_fixture(report)
     pyfunc_only_fixture()
+    breast_cancer = load_breast_cancer()
+    write_breast_cancer(breast_cancer)
+    breast_cancer_fixture(breast_cancer, report)
 
     for line in report:
         print(line)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"strings"
 )
 
@@ -81,6 +82,19 @@ func (c *Client) PutArtifact(ctx context.Context, path string, r io.Reader) erro
 	if resp.StatusCode != http.StatusOK {
 		b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 		return statusError(path, resp.StatusCode, b)
+	}
+	return nil
+}
+
+// PutArtifactFile uploads the local file to the artifact proxy at path.
+func (c *Client) PutArtifactFile(ctx context.Context, path, local string) error {
+	f, err := os.Open(local)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := c.PutArtifact(ctx, path, f); err != nil {
+		return fmt.Errorf("uploading %s: %w", local, err)
 	}
 	return nil
 }

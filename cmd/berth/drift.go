@@ -80,7 +80,11 @@ func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile
 	if err != nil {
 		return "", nil, fmt.Errorf("opening model %s: %w", dir, err)
 	}
-	cols, err := drift.ColumnsFromSchema(m.MLmodel.Signature.Inputs)
+	var inputs *flavors.Schema
+	if sig := m.MLmodel.Signature; sig != nil {
+		inputs = sig.Inputs
+	}
+	cols, err := drift.ColumnsFromSchema(inputs)
 	if err != nil {
 		return "", nil, fmt.Errorf("model %s: %w", dir, err)
 	}

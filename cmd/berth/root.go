@@ -84,6 +84,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newPackCmd(g))
 	root.AddCommand(newPullCmd())
 	root.AddCommand(newDriftCmd())
+	root.AddCommand(newEvaluateCmd(g), newPromoteCmd(g))
 	return root
 }
 

@@ -1,8 +1,10 @@
 package onnx
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strconv"
 
 	ort "github.com/yalue/onnxruntime_go"
@@ -81,7 +83,13 @@ func applySessionConfig(so *ort.SessionOptions, sc SessionConfig, log *slog.Logg
 			continue
 		}
 		if err := appendProvider(so, p); err != nil {
-			log.Warn("provider "+p+" not available in this ONNX Runtime build, falling back to CPU",
+			// MLflow lists CUDA before CPU by default: when the MLmodel
+			// names CPU as its fallback, running there is expected.
+			level := slog.LevelWarn
+			if slices.Contains(sc.Providers, ProviderCPU) {
+				level = slog.LevelInfo
+			}
+			log.Log(context.Background(), level, "provider "+p+" not available in this ONNX Runtime build, falling back to CPU",
 				"provider", p, "error", err)
 		}
 	}

@@ -1,0 +1,131 @@
+package evaluate
+
+import (
+	"bytes"
+	"encoding/csv"
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"gonum.org/v1/plot"
+)
+
+// Artifact file names, as MLflow's default evaluator logs them.
+const (
+	PerClassMetricsFile = "per_class_metrics.csv"
+	ConfusionMatrixFile = "confusion_matrix.png"
+	ROCCurveFile        = "roc_curve_plot.png"
+	PRCurveFile         = "precision_recall_curve_plot.png"
+)
+
+// WriteArtifacts writes the result's artifacts into dir, which must exist,
+// and returns their file names: for a classifier confusion_matrix.png, with
+// probabilities roc_curve_plot.png and precision_recall_curve_plot.png, and
+// for a multiclass one per_class_metrics.csv (MLflow logs it only for
+// multiclass problems). A regressor has none.
+func (r *Result) WriteArtifacts(dir string) ([]string, error) {
+	if r.ModelType != Classifier {
+		return nil, nil
+	}
+	var names []string
+	write := func(name string, data []byte) error {
+		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
+			return fmt.Errorf("writing artifact %s: %w", name, err)
+		}
+		names = append(names, name)
+		return nil
+	}
+	if len(r.PerClass) > 0 {
+		if err := write(PerClassMetricsFile, r.perClassCSV()); err != nil {
+			return names, err
+		}
+	}
+	plots := []namedPlot{{ConfusionMatrixFile, func() (*plot.Plot, error) { return confusionPlot(r), nil }}}
+	if len(r.ROC) > 0 {
+		plots = append(plots,
+			namedPlot{ROCCurveFile, func() (*plot.Plot, error) { return curvePlot(r, true) }},
+			namedPlot{PRCurveFile, func() (*plot.Plot, error) { return curvePlot(r, false) }})
+	}
+	for _, pl := range plots {
+		p, err := pl.make()
+		if err != nil {
+			return names, fmt.Errorf("drawing %s: %w", pl.name, err)
+		}
+		var buf bytes.Buffer
+		if err := writePNG(&buf, p); err != nil {
+			return names, fmt.Errorf("drawing %s: %w", pl.name, err)
+		}
+		if err := write(pl.name, buf.Bytes()); err != nil {
+			return names, err
+		}
+	}
+	return names, nil
+}
+
+type namedPlot struct {
+	name string
+	make func() (*plot.Plot, error)
+}
+
+// perClassCSV is MLflow's per_class_metrics.csv: pandas' to_csv(index=False)
+// of one row per class, integers as integers and floats as Python's repr.
+func (r *Result) perClassCSV() []byte {
+	withAUC := false
+	for _, c := range r.PerClass {
+		withAUC = withAUC || c.ROCAUC != nil
+	}
+	header := []string{"positive_class", "true_negatives", "false_positives", "false_negatives",
+		"true_positives", "example_count", "accuracy_score", "recall_score", "precision_score", "f1_score"}
+	if withAUC {
+		header = append(header, "roc_auc", "precision_recall_auc")
+	}
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(header)
+	for _, c := range r.PerClass {
+		row := []string{c.Label,
+			strconv.FormatInt(c.TrueNegatives, 10), strconv.FormatInt(c.FalsePositives, 10),
+			strconv.FormatInt(c.FalseNegatives, 10), strconv.FormatInt(c.TruePositives, 10),
+			strconv.Itoa(c.ExampleCount),
+			pyRepr(c.Accuracy), pyRepr(c.Recall), pyRepr(c.Precision), pyRepr(c.F1)}
+		if withAUC {
+			row = append(row, optRepr(c.ROCAUC), optRepr(c.PRAUC))
+		}
+		_ = w.Write(row)
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func optRepr(v *float64) string {
+	if v == nil {
+		return "" // pandas writes NaN as an empty field
+	}
+	return pyRepr(*v)
+}
+
+// pyRepr formats a float as Python's repr does: shortest round-trip digits,
+// a ".0" on whole numbers, exponent form below 1e-4 and from 1e16.
+func pyRepr(v float64) string {
+	switch {
+	case math.IsNaN(v):
+		return "nan"
+	case math.IsInf(v, 1):
+		return "inf"
+	case math.IsInf(v, -1):
+		return "-inf"
+	}
+	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e16) {
+		s := strconv.FormatFloat(v, 'e', -1, 64)
+		// Go writes e-05 / e+16, as Python does
+		return s
+	}
+	s := strconv.FormatFloat(v, 'f', -1, 64)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}
