@@ -84,5 +84,12 @@ tail -n 150 "$work/requests.jsonl" >"$work/shifted.jsonl"
 show "head -c 300 $work/shifted.jsonl; echo ..."
 show "$BERTH drift report --reference $work/iris/drift_reference.json --current $work/shifted.jsonl"
 
+step "Evaluate the champion on labelled data: MLflow's default metrics, logged to a run with its plots"
+show "$BERTH evaluate models:/iris@champion --data testdata/data/iris.csv --target target --model-type classifier --registry-uri $REGISTRY --cache-dir $work/cache --artifacts-dir $work/eval"
+
+step "Gate a promotion: a decision tree as version 2 must beat @champion by a point of accuracy"
+"$BERTH" models register testdata/models/iris_tree --name iris --registry-uri "$REGISTRY" >/dev/null
+show "$BERTH promote models:/iris/2 --alias champion --data testdata/data/iris.csv --target target --model-type classifier --require 'accuracy_score>=0.9' --min-absolute-change accuracy_score=0.01 --registry-uri $REGISTRY --cache-dir $work/cache || true"
+
 step "Prometheus metrics (excerpt)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8

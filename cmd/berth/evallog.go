@@ -31,6 +31,9 @@ const (
 	tagEvalModelName    = "berth.evaluation.model_name"
 	tagEvalModelVersion = "berth.evaluation.model_version"
 	tagEvalValidation   = "berth.evaluation.validation"
+	tagEvalData         = "berth.evaluation.data"
+	tagEvalTarget       = "berth.evaluation.target"
+	tagEvalModelType    = "berth.evaluation.model_type"
 )
 
 // logEvaluation logs an evaluation's parameters, metrics and artifacts to
@@ -75,10 +78,11 @@ func logEvaluation(ctx context.Context, c *mlflowrest.Client, r evalRun) (string
 		artifactURI = run.Run.Info.ArtifactURI
 	}
 	now := mlflowrest.Int64(time.Now().UnixMilli())
-	batch := mlflowrest.LogBatchRequest{RunID: runID, Tags: tags, Params: []mlflowrest.Param{
-		{Key: "model", Value: rec.Model}, {Key: "data", Value: filepath.Base(rec.Data)},
-		{Key: "target", Value: rec.Target}, {Key: "model_type", Value: string(rec.ModelType)},
-	}}
+	// What was evaluated goes into tags, not params: params cannot change,
+	// and --run-id may log a second evaluation into the same run.
+	tags = append(tags, mlflowrest.RunTag{Key: tagEvalData, Value: filepath.Base(rec.Data)},
+		mlflowrest.RunTag{Key: tagEvalTarget, Value: rec.Target}, mlflowrest.RunTag{Key: tagEvalModelType, Value: string(rec.ModelType)})
+	batch := mlflowrest.LogBatchRequest{RunID: runID, Tags: tags}
 	for k, v := range rec.Result.Metrics {
 		if !math.IsNaN(v) && !math.IsInf(v, 0) {
 			batch.Metrics = append(batch.Metrics, mlflowrest.Metric{Key: k, Value: mlflowrest.Float64(v), Timestamp: now})

@@ -222,6 +222,22 @@ func TestEvaluateThresholdsAndLogging(t *testing.T) {
 		}
 	}
 
+	// --run-id logs into that run instead of a new one.
+	if out, err := runDriftCmd(t, "evaluate", "../../testdata/models/iris_tree", "--data", "../../testdata/data/iris.csv", "--target", "target",
+		"--model-type", "classifier", "--registry-uri", ts.URL, "--run-id", run.Info.RunID); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var hist mlflowrest.GetMetricHistoryResponse
+	if err := c.Get(t.Context(), "metrics/get-history", url.Values{"run_id": {run.Info.RunID}, "metric_key": {"accuracy_score"}}, &hist); err != nil {
+		t.Fatal(err)
+	}
+	if len(hist.Metrics) != 2 {
+		t.Errorf("accuracy_score history of the run: %d values, want 2", len(hist.Metrics))
+	}
+	if err := c.Post(t.Context(), "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &runs); err != nil || len(runs.Runs) != 1 {
+		t.Errorf("after --run-id: %d runs (%v), want still 1", len(runs.Runs), err)
+	}
+
 	// Checks that fail: all reported, exit error.
 	out, err = runDriftCmd(t, append(base, "--require", "accuracy_score>=0.99", "--require", "log_loss<=0.01",
 		"--min-relative-change", "f1_score=0.5")...)
