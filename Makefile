@@ -54,7 +54,7 @@ demo: build ort
 # Regenerate the fixtures under testdata/ (Debian's python3-sklearn, python3-onnx).
 fixtures:
 	$(PY) testdata/make_fixtures.py
-	$(PY) testdata/drift/make_golden.py
+	cd testdata/drift && $(PY) make_golden.py
 	$(PY) testdata/evaluate/make_golden.py
 
 clean:

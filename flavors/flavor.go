@@ -38,6 +38,11 @@ type LoadOptions struct {
 	// Logger receives load-time notes (provider fallbacks and the like).
 	// Nil discards them.
 	Logger *slog.Logger
+	// IntraOpThreads and InterOpThreads override the model's own thread
+	// settings (ONNX Runtime's intra_op_num_threads and
+	// inter_op_num_threads) for flavors that have them; 0 keeps the
+	// model's setting or the flavor's default.
+	IntraOpThreads, InterOpThreads int
 }
 
 // Log returns o.Logger or a logger that discards.

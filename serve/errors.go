@@ -78,7 +78,7 @@ func httpStatus(err error) (int, string) {
 		return routeErr.status, scoring.CodeEndpointNotFound
 	case errors.Is(err, ErrUnauthorized):
 		return http.StatusUnauthorized, scoring.CodeUnauthenticated
-	case errors.Is(err, ErrNotReady):
+	case errors.Is(err, ErrNotReady), errors.Is(err, ErrOverloaded):
 		return http.StatusServiceUnavailable, scoring.CodeTemporarilyUnavailable
 	case errors.Is(err, ErrTimeout), errors.Is(err, context.DeadlineExceeded):
 		return http.StatusGatewayTimeout, scoring.CodeDeadlineExceeded

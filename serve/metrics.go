@@ -16,6 +16,9 @@ type Metrics struct {
 	loadTime      *prometheus.GaugeVec
 	info          *prometheus.GaugeVec
 	ready         *prometheus.GaugeVec
+	batchSize     *prometheus.HistogramVec
+	queueTime     *prometheus.HistogramVec
+	queueDepth    *prometheus.GaugeVec
 	drift         *driftMetrics
 }
 
@@ -64,10 +67,28 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name:      "model_ready",
 			Help:      "1 when the model is loaded, warmed up and accepting requests, else 0.",
 		}, []string{"model", "version"}),
+		batchSize: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "berth",
+			Name:      "batch_size",
+			Help:      "Rows per model run when dynamic batching is on.",
+			Buckets:   []float64{1, 2, 4, 8, 16, 32, 64, 128, 256, 512},
+		}, []string{"model", "version"}),
+		queueTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Namespace: "berth",
+			Name:      "batch_queue_duration_seconds",
+			Help:      "Time a request waited in the batching queue before its run started.",
+			Buckets:   latencyBuckets,
+		}, []string{"model", "version"}),
+		queueDepth: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Namespace: "berth",
+			Name:      "batch_queue_depth",
+			Help:      "Requests waiting in the batching queue.",
+		}, []string{"model", "version"}),
 		drift: newDriftMetrics(),
 	}
 	if reg != nil {
-		reg.MustRegister(m.requests, m.requestTime, m.inferenceTime, m.inFlight, m.loadTime, m.info, m.ready)
+		reg.MustRegister(m.requests, m.requestTime, m.inferenceTime, m.inFlight, m.loadTime, m.info, m.ready,
+			m.batchSize, m.queueTime, m.queueDepth)
 		reg.MustRegister(m.drift.collectors()...)
 	}
 	return m

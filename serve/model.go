@@ -34,6 +34,11 @@ type Model struct {
 	driftOutTaps []driftTap
 	monitor      *drift.Monitor
 
+	// Throughput: the batcher (from Server.Add, when batching is on) or
+	// a limit on concurrent runs.
+	batcher *batcher
+	runs    chan struct{}
+
 	// A model replaced by a new version is closed once the requests using
 	// it are done.
 	inUse     atomic.Int64
@@ -87,11 +92,18 @@ func (m *Model) signatureKind() string {
 // one warm-up inference so the first request does not pay for lazy
 // initialisation inside the runtime.
 func LoadModel(ctx context.Context, name, version, dir string, log *slog.Logger) (*Model, error) {
+	return LoadModelWith(ctx, name, version, dir, log, flavors.LoadOptions{})
+}
+
+// LoadModelWith is LoadModel with flavor load options (thread settings);
+// lo.Logger is set from log.
+func LoadModelWith(ctx context.Context, name, version, dir string, log *slog.Logger, lo flavors.LoadOptions) (*Model, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	start := time.Now()
-	l, err := flavors.Load(ctx, dir, flavors.LoadOptions{Logger: log.With("model", name)})
+	lo.Logger = log.With("model", name)
+	l, err := flavors.Load(ctx, dir, lo)
 	if err != nil {
 		return nil, err
 	}
@@ -169,6 +181,11 @@ func zeroInputs(infos []flavors.TensorInfo) ([]*flavors.Tensor, error) {
 
 // Close releases the model's runtime resources; later calls do nothing.
 func (m *Model) Close() error {
-	m.closeOnce.Do(func() { m.closeErr = m.Predictor().Close() })
+	m.closeOnce.Do(func() {
+		if m.batcher != nil {
+			m.batcher.stop()
+		}
+		m.closeErr = m.Predictor().Close()
+	})
 	return m.closeErr
 }

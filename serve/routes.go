@@ -132,7 +132,22 @@ func (s *Server) track(m *Model) func() {
 // deadline ends at the deadline and the client gets 504.
 func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
 	start := time.Now()
-	outs, err := m.Predictor().Predict(ctx, inputs, outputs)
+	var outs []*flavors.Tensor
+	var err error
+	switch {
+	case m.batcher != nil:
+		outs, err = m.batcher.predict(ctx, inputs, outputs)
+	case m.runs != nil:
+		select {
+		case m.runs <- struct{}{}:
+			outs, err = m.Predictor().Predict(ctx, inputs, outputs)
+			<-m.runs
+		case <-ctx.Done():
+			err = ctx.Err()
+		}
+	default:
+		outs, err = m.Predictor().Predict(ctx, inputs, outputs)
+	}
 	m.obs.inference.Observe(time.Since(start).Seconds())
 	if err != nil && ctx.Err() != nil {
 		return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
@@ -223,6 +238,9 @@ func (s *Server) writeError(c *gin.Context, proto string, err error) {
 	}
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout {
 		s.opts.logger.Error("request failed", "path", c.Request.URL.Path, "error", err)
+	}
+	if errors.Is(err, ErrOverloaded) {
+		c.Header("Retry-After", "1")
 	}
 	var mediaErr *scoring.MediaTypeError
 	switch {

@@ -44,6 +44,9 @@ type options struct {
 	driftOpts       []drift.MonitorOption
 	driftListeners  []func(model, version string, w drift.WindowResult)
 	requestLog      *RequestLog
+	batch           BatchConfig
+	modelBatch      map[string]BatchConfig
+	maxRuns         int
 }
 
 // Option configures a Server.
@@ -119,6 +122,7 @@ func (s *Server) Handler() http.Handler { return s.engine }
 func (s *Server) Add(m *Model) {
 	m.obs = s.metrics.observersFor(m.Name, m.Version)
 	s.startDrift(m)
+	s.startBatching(m)
 	s.mu.Lock()
 	old, replaced := s.models[m.Name]
 	s.models[m.Name] = m
@@ -135,6 +139,9 @@ func (s *Server) Add(m *Model) {
 			s.metrics.info.DeletePartialMatch(prometheus.Labels{"model": old.Name, "version": old.Version})
 			s.metrics.ready.DeleteLabelValues(old.Name, old.Version)
 			s.metrics.drift.forget(old.Name, old.Version)
+			for _, v := range []interface{ DeleteLabelValues(...string) bool }{s.metrics.batchSize, s.metrics.queueTime, s.metrics.queueDepth} {
+				v.DeleteLabelValues(old.Name, old.Version)
+			}
 		}
 		s.opts.logger.Info("model replaced", "model", m.Name, "old_version", old.Version, "version", m.Version)
 		old.retire()

@@ -19,6 +19,7 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
+	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
@@ -52,6 +53,10 @@ type serveOptions struct {
 	logRequests  string
 	logSample    float64
 	logMaxSize   byteSize
+	batch        serve.BatchConfig
+	modelBatch   []string
+	maxRuns      int
+	threads      flavors.LoadOptions
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
@@ -103,6 +108,13 @@ model, or the one named by --default; every model also answers at
 	f.StringVar(&o.logRequests, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
 	f.Float64Var(&o.logSample, "log-requests-sample", 1, "share of requests --log-requests writes (0 to 1)")
 	f.Var(&o.logMaxSize, "log-requests-max-size", "rotate the --log-requests file to FILE.1 at this size (0: never)")
+	f.IntVar(&o.batch.MaxBatchSize, "max-batch-size", 0, "dynamic batching: the most rows one model run takes (0: off); requests arriving together are concatenated, run once and split back")
+	f.DurationVar(&o.batch.MaxQueueDelay, "max-queue-delay", 2*time.Millisecond, "dynamic batching: how long a request may wait for others to join its batch")
+	f.IntVar(&o.batch.MaxQueueSize, "max-queue-size", 0, "dynamic batching: requests that may wait before the next is answered 503 with Retry-After (0: 64 × --max-batch-size)")
+	f.StringArrayVar(&o.modelBatch, "batch", nil, "per-model batching, NAME=SIZE[/DELAY] or NAME=off (repeatable; overrides --max-batch-size and --max-queue-delay)")
+	f.IntVar(&o.maxRuns, "max-concurrent-runs", 0, "model runs in progress at once, per model (0: one per CPU with batching, no limit without)")
+	f.IntVar(&o.threads.IntraOpThreads, "intra-op-threads", 0, "ONNX Runtime threads within an operator, for every model (0: the model's onnx_session_options, else 1)")
+	f.IntVar(&o.threads.InterOpThreads, "inter-op-threads", 0, "ONNX Runtime threads across operators, for every model (0: the model's setting)")
 	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
 	return cmd
 }
@@ -167,6 +179,15 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		serve.WithDefaultModel(o.defaultModel),
 		serve.WithDrift(o.drift),
 		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh)),
+		serve.WithBatching(o.batch),
+		serve.WithMaxConcurrentRuns(o.maxRuns),
+	}
+	perModel, err := parseModelBatch(o.modelBatch, o.batch, models)
+	if err != nil {
+		return err
+	}
+	for name, c := range perModel {
+		opts = append(opts, serve.WithModelBatching(name, c))
 	}
 	if o.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))
@@ -213,9 +234,9 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 					return err
 				}
 			}
-			m, err = loadFromRegistry(ctx, s, resolver, ma, o.poll, log)
+			m, err = loadFromRegistry(ctx, s, resolver, ma, o.poll, o.threads, log)
 		} else {
-			m, err = serve.LoadModel(ctx, ma.name, "1", ma.source, log)
+			m, err = serve.LoadModelWith(ctx, ma.name, "1", ma.source, log, o.threads)
 		}
 		if err != nil {
 			cancel()
@@ -279,7 +300,7 @@ func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) 
 // loadFromRegistry resolves a models:/ argument, downloads and loads that
 // version, and, for aliases, stages and latest, watches for a new version
 // to swap in.
-func loadFromRegistry(ctx context.Context, s *serve.Server, r *modeluri.Resolver, ma modelArg, poll time.Duration, log *slog.Logger) (*serve.Model, error) {
+func loadFromRegistry(ctx context.Context, s *serve.Server, r *modeluri.Resolver, ma modelArg, poll time.Duration, lo flavors.LoadOptions, log *slog.Logger) (*serve.Model, error) {
 	u, err := modeluri.Parse(ma.source)
 	if err != nil {
 		return nil, err
@@ -289,7 +310,7 @@ func loadFromRegistry(ctx context.Context, s *serve.Server, r *modeluri.Resolver
 		if err != nil {
 			return nil, err
 		}
-		m, err := serve.LoadModel(ctx, ma.name, v.Version, dir, log)
+		m, err := serve.LoadModelWith(ctx, ma.name, v.Version, dir, log, lo)
 		if err != nil {
 			return nil, err
 		}
@@ -354,4 +375,43 @@ func (b *byteSize) Set(s string) error {
 	}
 	*b = byteSize(n * mult)
 	return nil
+}
+
+// parseModelBatch reads --batch NAME=SIZE[/DELAY] and NAME=off; a delay
+// left out is --max-queue-delay's.
+func parseModelBatch(specs []string, def serve.BatchConfig, models []modelArg) (map[string]serve.BatchConfig, error) {
+	out := map[string]serve.BatchConfig{}
+	for _, spec := range specs {
+		name, v, ok := strings.Cut(spec, "=")
+		if !ok || name == "" || v == "" {
+			return nil, fmt.Errorf("--batch %q: want NAME=SIZE[/DELAY] or NAME=off", spec)
+		}
+		if !slices.ContainsFunc(models, func(m modelArg) bool { return m.name == name }) {
+			return nil, fmt.Errorf("--batch %q: no model is served as %q", spec, name)
+		}
+		if _, dup := out[name]; dup {
+			return nil, fmt.Errorf("--batch: model %q given twice", name)
+		}
+		c := def
+		if v == "off" {
+			c.MaxBatchSize = 0
+			out[name] = c
+			continue
+		}
+		size, delay, hasDelay := strings.Cut(v, "/")
+		n, err := strconv.Atoi(size)
+		if err != nil || n < 0 {
+			return nil, fmt.Errorf("--batch %q: %q is not a batch size", spec, size)
+		}
+		c.MaxBatchSize = n
+		if hasDelay {
+			d, err := time.ParseDuration(delay)
+			if err != nil || d < 0 {
+				return nil, fmt.Errorf("--batch %q: %q is not a duration (e.g. 2ms)", spec, delay)
+			}
+			c.MaxQueueDelay = d
+		}
+		out[name] = c
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/serve"
 )
 
 func TestParseModelArgs(t *testing.T) {
@@ -184,6 +185,10 @@ func TestServeCommandErrors(t *testing.T) {
 		{"not a model", []string{"serve", "../../testdata", "--port", "0", "--ort-lib", lib}, "MLmodel"},
 		{"unknown default", []string{"serve", "../../testdata/models/iris_logreg", "--default", "x", "--ort-lib", lib}, "--default"},
 		{"bad body limit", []string{"serve", "m", "--body-limit", "lots"}, "body-limit"},
+		{"batch for an unknown model", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "other=8", "--ort-lib", lib}, `no model is served as "other"`},
+		{"bad batch size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=many", "--ort-lib", lib}, "is not a batch size"},
+		{"bad batch delay", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=8/soon", "--ort-lib", lib}, "is not a duration"},
+		{"batch without size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris", "--ort-lib", lib}, "NAME=SIZE[/DELAY]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -197,5 +202,20 @@ func TestServeCommandErrors(t *testing.T) {
 				t.Errorf("output does not mention %q:\n%s", c.want, out)
 			}
 		})
+	}
+}
+
+func TestParseModelBatch(t *testing.T) {
+	models := []modelArg{{"iris", "a"}, {"cnn", "b"}}
+	def := serve.BatchConfig{MaxBatchSize: 16, MaxQueueDelay: 2 * time.Millisecond, MaxQueueSize: 100}
+	got, err := parseModelBatch([]string{"iris=off", "cnn=32/5ms"}, def, models)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["iris"].Enabled() || got["cnn"] != (serve.BatchConfig{MaxBatchSize: 32, MaxQueueDelay: 5 * time.Millisecond, MaxQueueSize: 100}) {
+		t.Errorf("got %+v", got)
+	}
+	if _, err := parseModelBatch([]string{"iris=4", "iris=8"}, def, models); err == nil {
+		t.Error("a model given twice was accepted")
 	}
 }

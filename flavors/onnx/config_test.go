@@ -191,3 +191,18 @@ func TestLoadErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestLoadOptionsThreads: berth's thread flags override the MLmodel's.
+func TestLoadOptionsThreads(t *testing.T) {
+	m := loadFrom(t, testModel("testdata", "example_dynamic_axes.onnx", map[string]any{
+		"onnx_session_options": map[string]any{"intra_op_num_threads": 3}}),
+		flavors.LoadOptions{IntraOpThreads: 2, InterOpThreads: 4})
+	if sc := m.SessionConfig(); sc.IntraOpThreads != 2 || sc.InterOpThreads != 4 {
+		t.Errorf("session config %+v, want intra 2 and inter 4", sc)
+	}
+	m = loadFrom(t, testModel("testdata", "example_dynamic_axes.onnx", map[string]any{
+		"onnx_session_options": map[string]any{"intra_op_num_threads": 3}}), flavors.LoadOptions{})
+	if sc := m.SessionConfig(); sc.IntraOpThreads != 3 {
+		t.Errorf("without overrides: intra %d, want the MLmodel's 3", sc.IntraOpThreads)
+	}
+}

@@ -87,6 +87,12 @@ func Load(ctx context.Context, m *flavors.Model, lo flavors.LoadOptions, opts ..
 	if err != nil {
 		return nil, fmt.Errorf("loading onnx model %s: %w", path, err)
 	}
+	if lo.IntraOpThreads > 0 {
+		sc.IntraOpThreads = lo.IntraOpThreads
+	}
+	if lo.InterOpThreads > 0 {
+		sc.InterOpThreads = lo.InterOpThreads
+	}
 	sc = servingDefaults(sc)
 	for _, o := range opts {
 		o(&sc)
