@@ -900,6 +900,144 @@ def pyfunc_only_fixture():
             requirements=SKLEARN_REQUIREMENTS, conda=SKLEARN_CONDA)
 
 
+# --- cnn64: a small convolutional network, compute-heavy next to HTTP/JSON overhead ---
+
+# Three stages; each stage is 3x3 convolutions (in_channels, out_channels), each with Relu, then a
+# 2x2 MaxPool. ~103 M multiply-adds per image (a few ms on one core), ~105 k parameters.
+CNN64_STAGES = [[(3, 32), (32, 32)], [(32, 64), (64, 64)], [(64, 32)]]
+CNN64_CONVS = [c for stage in CNN64_STAGES for c in stage]
+CNN64_CLASSES = 10
+CNN64_SEED = 64
+
+
+def np_conv2d(x, w, b, pad=1):
+    """ONNX Conv (stride 1, dilation 1, group 1, symmetric pads) in x's dtype. x [N,C,H,W], w [O,C,kh,kw]."""
+    kh, kw = w.shape[2], w.shape[3]
+    xp = np.pad(x, ((0, 0), (0, 0), (pad, pad), (pad, pad)))
+    cols = np.lib.stride_tricks.sliding_window_view(xp, (kh, kw), axis=(2, 3))  # [N,C,H,W,kh,kw]
+    y = np.tensordot(cols, w, axes=([1, 4, 5], [1, 2, 3]))  # [N,H,W,O]
+    return (y.transpose(0, 3, 1, 2) + b[None, :, None, None]).astype(x.dtype)
+
+
+def np_maxpool2(x):
+    """ONNX MaxPool kernel 2x2, stride 2, no padding (H and W even)."""
+    n, c, h, w = x.shape
+    return x.reshape(n, c, h // 2, 2, w // 2, 2).max(axis=(3, 5))
+
+
+def cnn64_weights():
+    """He-initialised float32 weights from a seeded RandomState."""
+    rng = np.random.RandomState(CNN64_SEED)
+    convs = []
+    for cin, cout in CNN64_CONVS:
+        w = rng.randn(cout, cin, 3, 3) * np.sqrt(2.0 / (cin * 9))
+        b = rng.randn(cout) * 0.05
+        convs.append((w.astype(np.float32), b.astype(np.float32)))
+    side = 64 // 2 ** len(CNN64_STAGES)
+    fan_in = CNN64_CONVS[-1][1] * side * side
+    # The Gemm is He x 0.1, giving logits of about +-0.2: float32 rounding in a network this deep
+    # is ~1e-6 of the activations' scale, and the fixture tolerance (1e-6 + 1e-5 relative) must
+    # hold for logits near 0 too. Gemm transB=1 (W is [classes, features]).
+    gw = (rng.randn(CNN64_CLASSES, fan_in) * np.sqrt(2.0 / fan_in) * 0.1).astype(np.float32)
+    gb = (rng.randn(CNN64_CLASSES) * 0.005).astype(np.float32)
+    return convs, gw, gb
+
+
+def eval_cnn64(x, convs, gw, gb, dtype):
+    """numpy evaluation of the cnn64 graph, every tensor in dtype."""
+    h = np.asarray(x, dtype=dtype)
+    it = iter(convs)
+    for stage in CNN64_STAGES:
+        for _ in stage:
+            w, b = next(it)
+            h = np.maximum(np_conv2d(h, w.astype(dtype), b.astype(dtype)), 0)
+        h = np_maxpool2(h)
+    h = h.reshape(h.shape[0], -1)  # Flatten(axis=1)
+    return (h @ gw.astype(dtype).T + gb.astype(dtype)).astype(dtype)
+
+
+def cnn64_images(n, seed):
+    """n deterministic 3x64x64 images in [0, 1): smooth colour gradients plus noise, 4 decimals."""
+    rng = np.random.RandomState(seed)
+    yy, xx = np.mgrid[0:64, 0:64] / 63.0
+    imgs = []
+    for _ in range(n):
+        fx, fy, ph = rng.uniform(0.5, 3.0, 3)
+        base = np.stack([0.5 + 0.5 * np.sin(2 * np.pi * (fx * xx + ph)),
+                         0.5 + 0.5 * np.cos(2 * np.pi * (fy * yy + ph)),
+                         0.5 + 0.5 * np.sin(2 * np.pi * (fx * xx * yy + fy * yy))])
+        img = 0.7 * base + 0.3 * rng.rand(3, 64, 64)
+        imgs.append(np.clip(img, 0.0, 0.9999))
+    return np.round(np.stack(imgs), 4)
+
+
+def cnn64_fixture(report):
+    """VGG-like: [Conv(3->32)+Relu, Conv(32->32)+Relu, MaxPool] -> [Conv(32->64)+Relu,
+    Conv(64->64)+Relu, MaxPool] -> [Conv(64->32)+Relu, MaxPool] -> Flatten -> Gemm(2048->10).
+    All convolutions 3x3, pad 1; pools 2x2 stride 2. input float32 [N,3,64,64] -> logits
+    float32 [N,10].
+
+    Random (seeded, He-initialised) weights: it classifies nothing, it is there to cost a few
+    ms of CPU per image, for benchmarks where compute should outweigh HTTP/JSON overhead.
+    expected.json holds the float64 evaluation of the float32 weights and inputs; the script
+    asserts that a float32 numpy evaluation is within a quarter of the fixture tolerance
+    (1e-6 + 1e-5 relative) of it, so that ONNX Runtime's float32 rounding has room too.
+    """
+    convs, gw, gb = cnn64_weights()
+    nodes, inits = [], []
+    cur = "input"
+    it = iter(enumerate(convs, start=1))
+    for p, stage in enumerate(CNN64_STAGES, start=1):
+        for _ in stage:
+            i, (w, b) = next(it)
+            inits += [numpy_helper.from_array(w, "conv%d_W" % i),
+                      numpy_helper.from_array(b, "conv%d_B" % i)]
+            nodes += [
+                helper.make_node("Conv", [cur, "conv%d_W" % i, "conv%d_B" % i], ["conv%d" % i],
+                                 name="conv%d" % i, kernel_shape=[3, 3], pads=[1, 1, 1, 1],
+                                 strides=[1, 1]),
+                helper.make_node("Relu", ["conv%d" % i], ["relu%d" % i], name="relu%d" % i),
+            ]
+            cur = "relu%d" % i
+        nodes.append(helper.make_node("MaxPool", [cur], ["pool%d" % p], name="pool%d" % p,
+                                      kernel_shape=[2, 2], strides=[2, 2]))
+        cur = "pool%d" % p
+    inits += [numpy_helper.from_array(gw, "fc_W"), numpy_helper.from_array(gb, "fc_B")]
+    nodes += [
+        helper.make_node("Flatten", [cur], ["flat"], name="flatten", axis=1),
+        helper.make_node("Gemm", ["flat", "fc_W", "fc_B"], ["logits"], name="fc", transB=1),
+    ]
+    graph = helper.make_graph(
+        nodes, "cnn64",
+        [helper.make_tensor_value_info("input", TensorProto.FLOAT, ["N", 3, 64, 64])],
+        [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["N", CNN64_CLASSES])],
+        initializer=inits)
+    model = make_model(graph)
+
+    images = cnn64_images(2, CNN64_SEED + 1)
+    x32 = images.astype(np.float32)
+    want = eval_cnn64(x32, convs, gw, gb, np.float64)
+    got32 = eval_cnn64(x32, convs, gw, gb, np.float32)
+    err = assert_close(got32, want, rtol=2.5e-6, atol=2.5e-7,
+                       what="cnn64 float32 vs float64")
+    macs = sum(cin * cout * 9 * (64 // 2 ** k) ** 2
+               for k, stage in enumerate(CNN64_STAGES) for cin, cout in stage)
+    macs += gw.size
+    report.append("cnn64: numpy float32 vs float64 graph on 2 images: max abs err %.3g (logits "
+                  "%.3g..%.3g); %d parameters, %.1f M multiply-adds per image"
+                  % (err, want.min(), want.max(), sum(t.size for t in [gw, gb]) +
+                     sum(w.size + b.size for w, b in convs), macs / 1e6))
+    f = Fixture("cnn64")
+    f.write(model_proto=model,
+            sig=signature([tensorspec("float32", [-1, 3, 64, 64])],
+                          [tensorspec("float32", [-1, CNN64_CLASSES])]),
+            # The 4-decimal values, not their float32 reprs (0.5487, not 0.5486999750137329):
+            # they parse to the same float32 tensor and keep the example files small.
+            example=images[:1],
+            expected={"inputs": {"input": images.tolist()},
+                      "outputs": {"logits": want.tolist()}})
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--conformance", default=os.environ.get(
@@ -928,6 +1066,7 @@ def main():
     breast_cancer = load_breast_cancer()
     write_breast_cancer(breast_cancer)
     breast_cancer_fixture(breast_cancer, report)
+    cnn64_fixture(report)
 
     for line in report:
         print(line)
