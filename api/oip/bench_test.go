@@ -54,3 +54,26 @@ func BenchmarkEncodeInferResponse(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkDecodeImage decodes one 3×64×64 FP32 image written flat with
+// four decimals, as a JSON client sends it to a CNN.
+func BenchmarkDecodeImage(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteString(`{"inputs":[{"name":"x","shape":[1,3,64,64],"datatype":"FP32","data":[`)
+	for i := range 3 * 64 * 64 {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		sb.WriteString(strconv.FormatFloat(float64((i*7919)%10000)/10000, 'f', -1, 64))
+	}
+	sb.WriteString(`]}]}`)
+	body := []byte(sb.String())
+	model := []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: []int64{-1, 3, 64, 64}}}
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := oip.DecodeInferRequest(body, "", model); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

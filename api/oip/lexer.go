@@ -1,6 +1,7 @@
 package oip
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -398,6 +399,17 @@ func (l *lexer) skip(depth int) ([]byte, error) {
 func (l *lexer) skipData(depth int) ([]byte, error) {
 	if l.peek() != '[' {
 		return l.skip(depth)
+	}
+	// A flat array of numbers (the common case) ends at the first ']' when
+	// nothing before it opens another array, an object or a string, or
+	// closes an object.
+	if end := bytes.IndexByte(l.b[l.i+1:], ']'); end >= 0 && fastPaths {
+		inner := l.b[l.i+1 : l.i+1+end]
+		if bytes.IndexByte(inner, '[') < 0 && bytes.IndexByte(inner, '{') < 0 && bytes.IndexByte(inner, '}') < 0 && bytes.IndexByte(inner, '"') < 0 {
+			start := l.i
+			l.i += end + 2
+			return l.b[start:l.i], nil
+		}
 	}
 	start, nest := l.i, 0
 	for l.i < len(l.b) {

@@ -1,0 +1,56 @@
+package oip
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/berthml/berth/flavors"
+)
+
+// decodeBoth decodes body with the shortcuts on and off.
+func decodeBoth(body []byte, model []flavors.TensorInfo) (fast, slow *Request, fastErr, slowErr error) {
+	fast, fastErr = DecodeInferRequest(body, "", model)
+	fastPaths = false
+	defer func() { fastPaths = true }()
+	slow, slowErr = DecodeInferRequest(body, "", model)
+	return
+}
+
+var flatModel = []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: []int64{-1, 3}}}
+
+func flatBody(shape, data string) []byte {
+	return []byte(fmt.Sprintf(`{"inputs":[{"name":"x","shape":%s,"datatype":"FP32","data":%s}]}`, shape, data))
+}
+
+func TestFastPathsAgree(t *testing.T) {
+	for _, data := range []string{
+		`[1,2,3]`, `[ 0.5 , -0.25,\n3 ]`, `[1e3,2,3]`, `[01,2,3]`, `[1.,2,3]`, `[.5,2,3]`, `[1,2,3,]`, `[1,2]`, `[1,2,3,4]`,
+		`[16777217,2,3]`, `[1.23456789012,2,3]`, `[-0,0.0,-0.0]`, `[null,2,3]`, `[1,"2",3]`, `[1,2,3}`, `[[1,2,3]]`,
+		`[1,2,3e40]`, `[3.4028235e38,1,2]`, `[1 2 3]`, `[1,,3]`, `[-,1,2]`, `[1,2,3] `, `[999999999999999999999,1,2]`,
+	} {
+		body := flatBody("[1,3]", data)
+		fast, slow, fe, se := decodeBoth(body, flatModel)
+		if fmt.Sprint(fe) != fmt.Sprint(se) || !reflect.DeepEqual(fast, slow) {
+			t.Errorf("%s: fast (%v, %v) != slow (%v, %v)", data, fast, fe, slow, se)
+		}
+	}
+}
+
+// FuzzFastPathsAgree checks that the shortcuts change no answer: the same
+// tensors, or the same error.
+func FuzzFastPathsAgree(f *testing.F) {
+	for _, s := range []string{`[1,2,3]`, `[0.25,-1.5,3e2]`, `[1,2,3}`, `[01,1,1]`, `[1.5, 2 ,null]`} {
+		f.Add("[1,3]", s)
+	}
+	f.Fuzz(func(t *testing.T, shape, data string) {
+		body := flatBody(shape, data)
+		fast, slow, fe, se := decodeBoth(body, flatModel)
+		if fmt.Sprint(fe) != fmt.Sprint(se) {
+			t.Fatalf("%s: errors differ: fast %v, slow %v", body, fe, se)
+		}
+		if fe == nil && !reflect.DeepEqual(fast, slow) {
+			t.Fatalf("%s: tensors differ", body)
+		}
+	})
+}
