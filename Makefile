@@ -47,6 +47,7 @@ bench: build ort tools
 	@bench/run.sh
 	@bench/registry.sh
 	@bench/pack.sh
+	@bench/throughput.sh
 
 demo: build ort
 	@scripts/demo.sh

@@ -1,0 +1,254 @@
+// Command throughput measures berth's scoring throughput against its
+// peers in one run on one machine and prints one Markdown table: berth with
+// dynamic batching off and on, the floor (a minimal net/http JSON handler
+// with no model), a minimal Node.js server on onnxruntime-node (bench/node,
+// the server a user would otherwise write) and bare ONNX Runtime in-process,
+// on the iris fixture and a compute-heavy CNN (testdata/models/cnn64), one
+// row per request, at several concurrency levels, loaded by Debian's wrk.
+// Then it checks the issue's three targets. bench/throughput.sh runs it;
+// `make bench` runs that.
+//
+// The targets of one concurrency level are measured in turns, in order
+// (backwards every other turn), so that a shared machine whose speed drifts
+// slows them all alike. A cell's req/s is its turns' requests over their
+// time; its p50 and p99 are those of the turns' latency distributions
+// merged (wrk's quantiles at 0.1% steps, weighted by each turn's requests).
+//
+// It exits 1 when a server does not start or answers wrongly (each is
+// checked against bare ONNX Runtime's output before it is measured), but
+// not when a target is missed. A berth without --max-batch-size is reported
+// as "batching on: unavailable".
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/berthml/berth/flavors/onnx"
+)
+
+type config struct {
+	berth, floor, node, nodeServer, wrk string
+	ortLib                              string
+	models                              []string
+	irisDir, cnnDir                     string
+	irisLevels, cnnLevels               []int
+	turn, warmup                        time.Duration
+	turns                               int
+	batchSize                           int
+	queueDelay                          time.Duration
+	intraOp                             int
+}
+
+func main() {
+	var c config
+	var models, irisLevels, cnnLevels string
+	flag.StringVar(&c.berth, "berth", "bin/berth", "berth binary")
+	flag.StringVar(&c.floor, "floor", "bin/floor", "floor server binary (bench/cmd/floor)")
+	flag.StringVar(&c.node, "node", "node", `Node.js binary; "" leaves the Node.js peer out`)
+	flag.StringVar(&c.nodeServer, "node-server", "bench/node/server.js", "the Node.js peer server")
+	flag.StringVar(&c.wrk, "wrk", "wrk", "wrk binary")
+	flag.StringVar(&c.ortLib, "ort-lib", "", "libonnxruntime.so (default: the cache)")
+	flag.StringVar(&models, "models", "iris,cnn", "comma-separated models to measure: iris, cnn")
+	flag.StringVar(&c.irisDir, "iris", "testdata/models/iris_logreg", "the iris model directory")
+	flag.StringVar(&c.cnnDir, "cnn", "testdata/models/cnn64", "the CNN model directory (input [N,3,64,64], output logits [N,10])")
+	flag.StringVar(&irisLevels, "iris-concurrency", "1,8,64", "comma-separated client concurrency levels for iris")
+	flag.StringVar(&cnnLevels, "cnn-concurrency", "1,8,32", "comma-separated client concurrency levels for the CNN")
+	flag.DurationVar(&c.turn, "turn", 2*time.Second, "how long one turn of one target runs (whole seconds: wrk's unit)")
+	flag.IntVar(&c.turns, "turns", 3, "turns per target and concurrency level")
+	flag.DurationVar(&c.warmup, "warmup", time.Second, "unmeasured load on each server before its model's first turn")
+	flag.IntVar(&c.batchSize, "max-batch-size", 32, "berth's --max-batch-size for batching on")
+	flag.DurationVar(&c.queueDelay, "max-queue-delay", 2*time.Millisecond, "berth's --max-queue-delay for batching on")
+	flag.IntVar(&c.intraOp, "intra-op-threads", 0, "ONNX Runtime intra-op threads for berth (--intra-op-threads), the Node.js peer (--threads) and bare ONNX Runtime (0: berth's default, one)")
+	flag.Parse()
+	var err error
+	c.models = strings.Split(models, ",")
+	if c.irisLevels, err = levels(irisLevels); err == nil {
+		c.cnnLevels, err = levels(cnnLevels)
+	}
+	if err != nil || c.turns < 1 || c.turn < time.Second || c.batchSize < 1 {
+		fmt.Fprintf(os.Stderr, "throughput: bad flags (%v; -turns and -max-batch-size ≥ 1, -turn ≥ 1s)\n", err)
+		os.Exit(2)
+	}
+	c.turn = c.turn.Round(time.Second) // wrk's unit; bare ONNX Runtime's turns match
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	start := time.Now()
+	if err := run(ctx, c); err != nil {
+		fmt.Fprintln(os.Stderr, "throughput:", err)
+		os.Exit(1)
+	}
+	fmt.Fprintf(os.Stderr, "throughput: done in %s\n", time.Since(start).Round(time.Second))
+}
+
+// levels parses a comma-separated list of concurrency levels.
+func levels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad concurrency %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
+}
+
+// Where the servers listen; one model's servers run at a time.
+const (
+	floorAddr    = "127.0.0.1:18931"
+	berthOffPort = "18932"
+	berthOnPort  = "18933"
+	nodePort     = "18934"
+)
+
+func run(ctx context.Context, c config) error {
+	if c.ortLib == "" {
+		p, err := onnx.DefaultLibraryPath()
+		if err != nil {
+			return err
+		}
+		c.ortLib = p
+	}
+	tmp, err := os.MkdirTemp("", "berth-throughput-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	w, err := newWrkRunner(c.wrk, tmp)
+	if err != nil {
+		return err
+	}
+	floor, err := startServer(ctx, "the floor", []string{c.floor, "-addr", floorAddr}, "http://"+floorAddr+"/ping", 10*time.Second)
+	if err != nil {
+		return err
+	}
+	defer floor.stop()
+
+	res := &results{batchSize: c.batchSize, queueDelay: c.queueDelay}
+	for _, name := range c.models {
+		var m *model
+		switch strings.TrimSpace(name) {
+		case "iris":
+			m = irisModel(c.irisDir, c.irisLevels)
+		case "cnn":
+			m = cnnModel(c.cnnDir, c.cnnLevels)
+		default:
+			return fmt.Errorf("unknown model %q in -models (iris, cnn)", name)
+		}
+		if err := m.writeBody(tmp); err != nil {
+			return err
+		}
+		if err := measureModel(ctx, c, w, m, res); err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+	}
+	res.print(os.Stdout, c)
+	return nil
+}
+
+// measureModel starts berth (batching off and on) and the Node.js peer on
+// m, checks every target's answer, and measures them all, level by level,
+// in turns.
+func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *results) error {
+	bare, err := loadBare(ctx, c.ortLib, m, c.intraOp)
+	if err != nil {
+		return fmt.Errorf("bare ONNX Runtime: %w", err)
+	}
+	defer bare.close()
+	want, err := bare.output(ctx, m.output)
+	if err != nil {
+		return fmt.Errorf("bare ONNX Runtime: %w", err)
+	}
+
+	berthArgv := func(port string) []string {
+		argv := []string{c.berth, "serve", m.name + "=" + m.dir, "--port", port, "--ort-lib", c.ortLib}
+		if c.intraOp > 0 {
+			argv = append(argv, "--intra-op-threads", strconv.Itoa(c.intraOp))
+		}
+		return argv
+	}
+	ready := func(port string) string { return "http://127.0.0.1:" + port + "/v2/health/ready" }
+	infer := func(port string) string { return "http://127.0.0.1:" + port + "/v2/models/" + m.name + "/infer" }
+
+	targets := []target{{kind: kindFloor, label: "floor: net/http JSON, no model", url: "http://" + floorAddr + "/invocations"}}
+	off, err := startServer(ctx, "berth (batching off)", berthArgv(berthOffPort), ready(berthOffPort), 20*time.Second)
+	if err != nil {
+		return err
+	}
+	defer off.stop()
+	targets = append(targets, target{kind: kindBerthOff, label: "berth, batching off", url: infer(berthOffPort)})
+
+	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
+	on, err := startServer(ctx, "berth (batching on)", onArgv, ready(berthOnPort), 20*time.Second)
+	switch {
+	case errors.Is(err, errUnknownFlag):
+		fmt.Fprintf(os.Stderr, "throughput: batching on: unavailable (%s has no --max-batch-size)\n", c.berth)
+		res.batchingUnavailable = true
+	case err != nil:
+		return err
+	default:
+		defer on.stop()
+		targets = append(targets, target{kind: kindBerthOn,
+			label: fmt.Sprintf("berth, batching on (≤ %d rows, %s)", c.batchSize, c.queueDelay), url: infer(berthOnPort)})
+	}
+
+	if c.node != "" {
+		argv := []string{c.node, c.nodeServer, "--model", m.onnxFile(), "--port", nodePort, "--threads", strconv.Itoa(max(c.intraOp, 1))}
+		node, err := startServer(ctx, "the Node.js peer", argv, "http://127.0.0.1:"+nodePort+"/ping", 20*time.Second)
+		if err != nil {
+			return err
+		}
+		defer node.stop()
+		targets = append(targets, target{kind: kindNode, label: "Node.js + onnxruntime-node", url: "http://127.0.0.1:" + nodePort + "/v2/models/m/infer"})
+	}
+
+	for _, t := range targets {
+		var ref []float64
+		if t.kind != kindFloor {
+			ref = want
+		}
+		if err := m.check(ctx, t.url, ref); err != nil {
+			return fmt.Errorf("checking %s at %s: %w", t.label, t.url, err)
+		}
+	}
+	fmt.Fprintf(os.Stderr, "throughput: %s: every target answers %s %v as bare ONNX Runtime does\n", m.name, m.output, m.outShape)
+	if c.warmup > 0 {
+		for _, t := range targets {
+			if _, err := w.run(ctx, t.url, m.body, slices.Max(m.levels), c.warmup); err != nil {
+				return err
+			}
+		}
+	}
+
+	bareTarget := target{kind: kindBare, label: "bare ONNX Runtime in-process (runs/s)", bare: bare}
+	// What batching can gain at best: batches of -max-batch-size rows, one
+	// run at a time per CPU (berth's default with batching on), measured
+	// at the highest level only, to keep the run short.
+	batchTarget := target{kind: kindBareBatch, bare: bare.batched(c.batchSize), goroutines: runtime.NumCPU(),
+		label: fmt.Sprintf("bare ONNX Runtime in-process, batches of %d, %d at a time (rows/s)", c.batchSize, runtime.NumCPU())}
+	for _, n := range m.levels {
+		ts := append(slices.Clone(targets), bareTarget)
+		if n == slices.Max(m.levels) && !res.batchingUnavailable {
+			ts = append(ts, batchTarget)
+		}
+		fmt.Fprintf(os.Stderr, "throughput: %s, concurrency %d: %d targets × %d turns of %s\n", m.name, n, len(ts), c.turns, c.turn)
+		merged, err := inTurns(ctx, ts, w, m.body, n, c.turns, c.turn)
+		if err != nil {
+			return err
+		}
+		for k, t := range ts {
+			res.cells = append(res.cells, cell{model: m.name, target: t, conc: n, s: merged[k]})
+		}
+	}
+	return nil
+}

@@ -1,0 +1,144 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"time"
+)
+
+// The targets, as ratios from one run.
+const (
+	// CNN at concurrency 32: batching on gives at least 1.5× the
+	// throughput of batching off, with a p99 at most 2× batching off's.
+	batchConc     = 32
+	batchGain     = 1.5
+	batchP99Ratio = 2.0
+	// iris at concurrency 64: berth gives at least 1.5× the Node.js peer's
+	// throughput.
+	peerConc = 64
+	peerGain = 1.5
+	// The compute-bound CNN at batch 1 (concurrency 1): berth keeps at
+	// least 90% of bare ONNX Runtime's throughput.
+	bareConc  = 1
+	bareShare = 0.9
+)
+
+// cell is one row of the table.
+type cell struct {
+	model  string
+	target target
+	conc   int
+	s      sample
+}
+
+// results is everything one run measured.
+type results struct {
+	cells               []cell
+	batchSize           int
+	queueDelay          time.Duration
+	batchingUnavailable bool
+}
+
+// find returns the cell of model, kind and concurrency.
+func (r *results) find(model string, k kind, conc int) (sample, bool) {
+	for _, c := range r.cells {
+		if c.model == model && c.target.kind == k && c.conc == conc {
+			return c.s, true
+		}
+	}
+	return sample{}, false
+}
+
+// ratio is the cell's throughput over that of the baseline of kind k at
+// the same model and concurrency.
+func (r *results) ratio(c cell, k kind) string {
+	base, ok := r.find(c.model, k, c.conc)
+	if !ok || c.target.kind == k || base.rps() == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", c.s.rps()/base.rps())
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
+
+// print writes the table and the target checks as Markdown.
+func (r *results) print(w io.Writer, c config) {
+	fmt.Fprintf(w, "\nberth throughput — %d CPUs, wrk, %d turns of %s per cell, %s\n\n",
+		runtime.NumCPU(), c.turns, c.turn, time.Now().UTC().Format("2006-01-02"))
+	fmt.Fprintln(w, "| model | target | concurrency | req/s | p50 | p99 | errors | ÷ berth, batching off | ÷ bare ORT |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	var errs int64
+	for _, x := range r.cells {
+		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %s | %s | %d | %s | %s |\n", x.model, x.target.label, x.conc,
+			x.s.rps(), ms(x.s.percentile(50)), ms(x.s.percentile(99)), x.s.errors, r.ratio(x, kindBerthOff), r.ratio(x, kindBare))
+		errs += x.s.errors
+	}
+	if r.batchingUnavailable {
+		fmt.Fprintf(w, "\nbatching on: unavailable (%s has no --max-batch-size)\n", c.berth)
+	}
+	if errs > 0 {
+		fmt.Fprintf(w, "\n%d requests failed (non-2xx answers, socket errors or timeouts; see the errors column)\n", errs)
+	}
+	fmt.Fprintln(w, "\nTargets (ratios from this run):")
+	for _, line := range r.checks() {
+		fmt.Fprintln(w, "- "+line)
+	}
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "PASS"
+	}
+	return "MISS"
+}
+
+// checks are the three targets, with what this run measured.
+func (r *results) checks() []string {
+	var out []string
+
+	head := fmt.Sprintf("cnn, concurrency %d: batching on ≥ %.1f× batching off's req/s, p99 ≤ %.0f× batching off's: ", batchConc, batchGain, batchP99Ratio)
+	on, okOn := r.find("cnn", kindBerthOn, batchConc)
+	off, okOff := r.find("cnn", kindBerthOff, batchConc)
+	switch {
+	case r.batchingUnavailable:
+		out = append(out, head+"not measured (batching on: unavailable)")
+	case !okOn || !okOff || off.rps() == 0 || off.percentile(99) == 0:
+		out = append(out, head+"not measured")
+	default:
+		g, p := on.rps()/off.rps(), float64(on.percentile(99))/float64(off.percentile(99))
+		line := head + fmt.Sprintf("%.2f×, p99 %.2f× — %s", g, p, verdict(g >= batchGain && p <= batchP99Ratio))
+		bare, ok1 := r.find("cnn", kindBare, batchConc)
+		batch, ok2 := r.find("cnn", kindBareBatch, batchConc)
+		if ok1 && ok2 && bare.rps() > 0 {
+			line += fmt.Sprintf(" (the most batching could gain: bare ONNX Runtime's rows/s in batches of %d are %.2f× its runs/s at batch 1)",
+				r.batchSize, batch.rps()/bare.rps())
+		}
+		out = append(out, line)
+	}
+
+	head = fmt.Sprintf("iris, concurrency %d: berth ≥ %.1f× the Node.js peer's req/s: ", peerConc, peerGain)
+	node, okN := r.find("iris", kindNode, peerConc)
+	off, okOff = r.find("iris", kindBerthOff, peerConc)
+	if !okN || !okOff || node.rps() == 0 {
+		out = append(out, head+"not measured")
+	} else {
+		g := off.rps() / node.rps()
+		line := head + fmt.Sprintf("%.2f× with batching off (the default)", g)
+		if on, ok := r.find("iris", kindBerthOn, peerConc); ok {
+			line += fmt.Sprintf(", %.2f× with batching on", on.rps()/node.rps())
+		}
+		out = append(out, line+" — "+verdict(g >= peerGain))
+	}
+
+	head = fmt.Sprintf("cnn, concurrency %d (batch 1): berth ≥ %.0f%% of bare ONNX Runtime's throughput: ", bareConc, 100*bareShare)
+	bare, okB := r.find("cnn", kindBare, bareConc)
+	off, okOff = r.find("cnn", kindBerthOff, bareConc)
+	if !okB || !okOff || bare.rps() == 0 {
+		out = append(out, head+"not measured")
+	} else {
+		s := off.rps() / bare.rps()
+		out = append(out, head+fmt.Sprintf("%.0f%% — %s", 100*s, verdict(s >= bareShare)))
+	}
+	return out
+}
