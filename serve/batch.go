@@ -126,6 +126,8 @@ type batcher struct {
 	quit    chan struct{}
 	wg      sync.WaitGroup
 	running atomic.Int64 // requests in runs now
+	held    atomic.Int64 // requests taken from the queue, not yet running
+	gather  sync.Mutex   // one worker gathers a batch at a time
 	workers int
 	obs     batchObservers
 }
@@ -210,59 +212,77 @@ func jobKey(inputs []*flavors.Tensor, outputs []string) string {
 	return sb.String()
 }
 
+// work gathers a batch and runs it, over and over. One worker gathers at a
+// time, so that while one batch runs the next fills up whole rather than
+// split between workers.
 func (b *batcher) work() {
 	defer b.wg.Done()
 	var carry *batchJob // a request that did not fit the last batch
 	for {
-		first := carry
-		carry = nil
-		if first == nil {
-			select {
-			case first = <-b.queue:
-				b.obs.depth.Dec()
-			case <-b.quit:
-				return
-			}
+		b.gather.Lock()
+		batch, rows, next, ok := b.gatherBatch(carry)
+		b.gather.Unlock()
+		if !ok {
+			return
 		}
-		batch, rows := []*batchJob{first}, first.rows
-		var timer *time.Timer
-	gather:
-		for rows < b.cfg.MaxBatchSize {
-			var j *batchJob
-			select {
-			case j = <-b.queue:
-				b.obs.depth.Dec()
-			default:
-				// Nothing waiting: wait only if more requests are on
-				// their way (held by a handler, not yet queued).
-				coming := b.m.inUse.Load() - b.running.Load() - int64(len(batch)) - int64(len(b.queue))
-				left := b.cfg.MaxQueueDelay - time.Since(first.enq)
-				if coming <= 0 || left <= 0 {
-					break gather
-				}
-				if timer == nil {
-					timer = time.NewTimer(left)
-				}
-				select {
-				case j = <-b.queue:
-					b.obs.depth.Dec()
-				case <-timer.C:
-					break gather
-				case <-b.quit:
-					break gather
-				}
-			}
-			if j.key != first.key || rows+j.rows > b.cfg.MaxBatchSize {
-				carry = j
-				break
-			}
-			batch, rows = append(batch, j), rows+j.rows
+		carry = next
+		b.run(batch, rows)
+	}
+}
+
+// gatherBatch takes the oldest request (or carry) and the compatible ones
+// behind it, up to MaxBatchSize rows; a request that does not fit comes
+// back as next, for the following batch. It waits for more only while
+// requests for the model are on their way: held by a handler but neither
+// queued, gathered nor running.
+func (b *batcher) gatherBatch(carry *batchJob) (batch []*batchJob, rows int, next *batchJob, ok bool) {
+	first := carry
+	if first == nil {
+		select {
+		case first = <-b.queue:
+			b.obs.depth.Dec()
+			b.held.Add(1)
+		case <-b.quit:
+			return nil, 0, nil, false
 		}
+	}
+	batch, rows = []*batchJob{first}, first.rows
+	var timer *time.Timer
+	defer func() {
 		if timer != nil {
 			timer.Stop()
 		}
-		b.run(batch, rows)
+	}()
+	for rows < b.cfg.MaxBatchSize {
+		var j *batchJob
+		select {
+		case j = <-b.queue:
+			b.obs.depth.Dec()
+		default:
+			coming := b.m.inUse.Load() - b.running.Load() - b.held.Load() - int64(len(b.queue))
+			left := b.cfg.MaxQueueDelay - time.Since(first.enq)
+			if coming <= 0 || left <= 0 {
+				return batch, rows, nil, true
+			}
+			if timer == nil {
+				timer = time.NewTimer(left)
+			}
+			select {
+			case j = <-b.queue:
+				b.obs.depth.Dec()
+			case <-timer.C:
+				return batch, rows, nil, true
+			case <-b.quit:
+				return batch, rows, nil, true
+			}
+		}
+		b.held.Add(1)
+		if j.key != first.key || rows+j.rows > b.cfg.MaxBatchSize {
+			return batch, rows, j, true // j stays held for the next batch
+		}
+		batch, rows = append(batch, j), rows+j.rows
 	}
+	return batch, rows, nil, true
 }
 
 // run runs a batch and answers each of its requests. A batch that fails
@@ -278,6 +298,11 @@ func (b *batcher) run(batch []*batchJob, rows int) {
 		}
 		live = append(live, j)
 	}
+	// Running before no longer held, so that the gatherer never counts
+	// these requests as still on their way.
+	b.running.Add(int64(len(live)))
+	b.held.Add(-int64(len(batch)))
+	defer b.running.Add(-int64(len(live)))
 	if len(live) == 0 {
 		return
 	}
@@ -287,8 +312,6 @@ func (b *batcher) run(batch []*batchJob, rows int) {
 			rows += j.rows
 		}
 	}
-	b.running.Add(int64(len(live)))
-	defer b.running.Add(-int64(len(live)))
 	b.obs.size.Observe(float64(rows))
 	if len(live) == 1 {
 		j := live[0]

@@ -187,6 +187,17 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 	}
 	defer off.stop()
 	targets = append(targets, target{kind: kindBerthOff, label: "berth, batching off", url: infer(berthOffPort)})
+	if m.binary {
+		// The same request with the tensor as raw bytes (the Open
+		// Inference Protocol's binary extension, as Triton clients send
+		// images): no JSON numbers to parse.
+		path, hlen, err := m.writeBinaryBody(tmpDir(m.body))
+		if err != nil {
+			return err
+		}
+		targets = append(targets, target{kind: kindBerthBinary, label: "berth, batching off, binary tensor data",
+			url: infer(berthOffPort), body: path, headerLen: hlen})
+	}
 
 	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
 	on, err := startServer(ctx, "berth (batching on)", onArgv, ready(berthOnPort), 20*time.Second)
@@ -217,14 +228,20 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 		if t.kind != kindFloor {
 			ref = want
 		}
-		if err := m.check(ctx, t.url, ref); err != nil {
+		if err := m.check(ctx, t, ref); err != nil {
 			return fmt.Errorf("checking %s at %s: %w", t.label, t.url, err)
 		}
 	}
 	fmt.Fprintf(os.Stderr, "throughput: %s: every target answers %s %v as bare ONNX Runtime does\n", m.name, m.output, m.outShape)
 	if c.warmup > 0 {
 		for _, t := range targets {
-			if _, err := w.run(ctx, t.url, m.body, slices.Max(m.levels), c.warmup); err != nil {
+			if t.body != "" {
+				if _, err := w.run(ctx, t.url, t.body, t.headerLen, slices.Max(m.levels), c.warmup); err != nil {
+					return err
+				}
+				continue
+			}
+			if _, err := w.run(ctx, t.url, m.body, "", slices.Max(m.levels), c.warmup); err != nil {
 				return err
 			}
 		}

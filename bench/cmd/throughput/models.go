@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,6 +28,7 @@ type model struct {
 	outShape []int64
 	levels   []int // client concurrency levels
 	body     string
+	binary   bool // also measure berth with the binary tensor extension
 }
 
 // irisModel is the iris fixture: one row of four features.
@@ -43,7 +45,7 @@ func cnnModel(dir string, levels []int) *model {
 		data[i] = float32((i*7919)%1000) / 1000
 	}
 	return &model{name: "cnn", dir: dir, input: "input", shape: []int64{1, 3, 64, 64},
-		data: data, output: "logits", outShape: []int64{1, 10}, levels: levels}
+		data: data, output: "logits", outShape: []int64{1, 10}, levels: levels, binary: true}
 }
 
 // onnxFile is the model's ONNX file, for the Node.js peer.
@@ -77,19 +79,52 @@ func (m *model) writeBody(dir string) error {
 	return os.WriteFile(m.body, b, 0o644)
 }
 
-// check POSTs the model's body to url once and wants a 200. With want (the
-// output bare ONNX Runtime computes in-process), the answer must be Open
-// Inference Protocol v2 with m.output of shape m.outShape and those values.
-func (m *model) check(ctx context.Context, url string, want []float64) error {
-	body, err := os.ReadFile(m.body)
+// tmpDir is the directory of a body file.
+func tmpDir(body string) string { return filepath.Dir(body) }
+
+// writeBinaryBody writes the model's request with the tensor as raw
+// little-endian float32 bytes after its JSON header, and returns the file
+// and the header's length.
+func (m *model) writeBinaryBody(dir string) (string, string, error) {
+	raw := make([]byte, 4*len(m.data))
+	for i, v := range m.data {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	header, err := json.Marshal(map[string]any{"inputs": []map[string]any{{
+		"name": m.input, "shape": m.shape, "datatype": "FP32",
+		"parameters": map[string]any{"binary_data_size": len(raw)}}}})
+	if err != nil {
+		return "", "", err
+	}
+	path := filepath.Join(dir, m.name+".bin")
+	if err := os.WriteFile(path, append(header, raw...), 0o644); err != nil {
+		return "", "", err
+	}
+	return path, strconv.Itoa(len(header)), nil
+}
+
+// check POSTs the target's body (the model's, unless it has its own) once
+// and wants a 200. With want (the output bare ONNX Runtime computes
+// in-process), the answer must be Open Inference Protocol v2 with m.output
+// of shape m.outShape and those values.
+func (m *model) check(ctx context.Context, t target, want []float64) error {
+	path := m.body
+	if t.body != "" {
+		path = t.body
+	}
+	body, err := os.ReadFile(path)
 	if err != nil {
 		return err
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.url, bytes.NewReader(body))
 	if err != nil {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if t.headerLen != "" {
+		req.Header.Set("Content-Type", "application/octet-stream")
+		req.Header.Set("Inference-Header-Content-Length", t.headerLen)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err

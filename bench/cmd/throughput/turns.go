@@ -11,6 +11,9 @@ type target struct {
 	label string
 	url   string   // for the HTTP targets
 	bare  *bareORT // for bare ONNX Runtime
+	// body, when set, is this target's request body instead of the
+	// model's JSON one; headerLen is its Inference-Header-Content-Length.
+	body, headerLen string
 	// goroutines, when not 0, replaces the level's concurrency for bare.
 	goroutines int
 }
@@ -24,6 +27,7 @@ const (
 	kindNode
 	kindBare
 	kindBareBatch
+	kindBerthBinary
 )
 
 // load runs one turn of t at concurrency n for d; wrk POSTs body to the
@@ -35,7 +39,10 @@ func (t target) load(ctx context.Context, w *wrkRunner, body string, n int, d ti
 	case t.bare != nil:
 		return t.bare.load(ctx, n, d)
 	}
-	return w.run(ctx, t.url, body, n, d)
+	if t.body != "" {
+		return w.run(ctx, t.url, t.body, t.headerLen, n, d)
+	}
+	return w.run(ctx, t.url, body, "", n, d)
 }
 
 // inTurns measures ts at concurrency n in turns of d, one target after the

@@ -21,6 +21,11 @@ import (
 var wrkScript = fmt.Sprintf(`-- Written by bench/cmd/throughput.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+local hlen = os.getenv("BERTH_BENCH_HEADER_LEN")
+if hlen ~= nil and hlen ~= "" then
+  wrk.headers["Content-Type"] = "application/octet-stream"
+  wrk.headers["Inference-Header-Content-Length"] = hlen
+end
 local f = assert(io.open(os.getenv("BERTH_BENCH_BODY"), "rb"))
 wrk.body = f:read("*a")
 f:close()
@@ -55,14 +60,15 @@ func newWrkRunner(bin, dir string) (*wrkRunner, error) {
 }
 
 // run loads url with conc keep-alive connections for d (whole seconds:
-// wrk's unit) and returns what wrk measured.
-func (w *wrkRunner) run(ctx context.Context, url, body string, conc int, d time.Duration) (sample, error) {
+// wrk's unit) and returns what wrk measured. A headerLen sends the body as
+// the Open Inference Protocol's binary tensor data.
+func (w *wrkRunner) run(ctx context.Context, url, body, headerLen string, conc int, d time.Duration) (sample, error) {
 	threads := min(conc, 2)
 	secs := max(int(d.Round(time.Second)/time.Second), 1)
 	cmd := exec.CommandContext(ctx, w.bin, "-t", strconv.Itoa(threads), "-c", strconv.Itoa(conc),
 		"-d", fmt.Sprintf("%ds", secs), "--timeout", fmt.Sprintf("%ds", int(w.timeout/time.Second)),
 		"-s", w.script, url)
-	cmd.Env = append(os.Environ(), "BERTH_BENCH_BODY="+body)
+	cmd.Env = append(os.Environ(), "BERTH_BENCH_BODY="+body, "BERTH_BENCH_HEADER_LEN="+headerLen)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
