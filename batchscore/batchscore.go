@@ -106,11 +106,9 @@ func (s *Scorer) File(ctx context.Context, path string, fn func(Batch) error) er
 
 // CSV scores CSV data with a header row. For a model whose single input
 // has no named columns, each row's fields (but the dropped columns), in
-// file order, are a row of that input tensor.
+// file order, are a row of that input tensor, sent in the decoder's
+// "inputs" form; otherwise the rows go as CSV, as a client would send them.
 func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) error {
-	if s.tensor {
-		return s.csvTensor(ctx, r, fn)
-	}
 	cr := csv.NewReader(r)
 	header, err := cr.Read()
 	if errors.Is(err, io.EOF) {
@@ -123,20 +121,18 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 	var names []string
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if (s.columns == nil || s.columns[h]) && !s.drop[h] {
+		if (s.tensor || s.columns == nil || s.columns[h]) && !s.drop[h] {
 			keep = append(keep, i)
 			names = append(names, h)
 		}
 	}
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	row := make([]string, len(keep))
-	start := func() {
-		buf.Reset()
-		_ = w.Write(names)
+	var enc rowEncoder = &csvEncoder{names: names}
+	if s.tensor {
+		enc = &tensorEncoder{}
 	}
-	start()
+	row := make([]string, len(keep))
 	first, n := 1, 0
+	enc.begin()
 	for {
 		rec, err := cr.Read()
 		if errors.Is(err, io.EOF) {
@@ -148,14 +144,14 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 		for j, i := range keep {
 			row[j] = rec[i]
 		}
-		_ = w.Write(row)
+		enc.add(row)
 		if n++; n == s.rows {
-			w.Flush()
-			if err := s.score(ctx, scoring.FormatCSV, buf.Bytes(), first, n, fn); err != nil {
+			body, format := enc.end()
+			if err := s.score(ctx, format, body, first, n, fn); err != nil {
 				return err
 			}
 			first, n = first+n, 0
-			start()
+			enc.begin()
 		}
 	}
 	if n == 0 {
@@ -164,70 +160,63 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 		}
 		return nil
 	}
-	w.Flush()
-	return s.score(ctx, scoring.FormatCSV, buf.Bytes(), first, n, fn)
+	body, format := enc.end()
+	return s.score(ctx, format, body, first, n, fn)
 }
 
-// csvTensor scores CSV rows as rows of the model's one input tensor,
-// through the decoder's "inputs" form.
-func (s *Scorer) csvTensor(ctx context.Context, r io.Reader, fn func(Batch) error) error {
-	cr := csv.NewReader(r)
-	header, err := cr.Read()
-	if errors.Is(err, io.EOF) {
-		return errors.New("no header row")
+// rowEncoder builds one batch's request body from CSV rows.
+type rowEncoder interface {
+	begin()
+	add(row []string)
+	end() ([]byte, scoring.Format)
+}
+
+// csvEncoder writes the rows back as CSV under the kept header.
+type csvEncoder struct {
+	names []string
+	buf   bytes.Buffer
+	w     *csv.Writer
+}
+
+func (e *csvEncoder) begin() {
+	e.buf.Reset()
+	e.w = csv.NewWriter(&e.buf)
+	_ = e.w.Write(e.names)
+}
+func (e *csvEncoder) add(row []string) { _ = e.w.Write(row) }
+func (e *csvEncoder) end() ([]byte, scoring.Format) {
+	e.w.Flush()
+	return e.buf.Bytes(), scoring.FormatCSV
+}
+
+// tensorEncoder writes the rows as {"inputs": [[...], ...]}.
+type tensorEncoder struct {
+	buf  bytes.Buffer
+	rows int
+}
+
+func (e *tensorEncoder) begin() {
+	e.buf.Reset()
+	e.buf.WriteString(`{"inputs":[`)
+	e.rows = 0
+}
+func (e *tensorEncoder) add(row []string) {
+	if e.rows > 0 {
+		e.buf.WriteByte(',')
 	}
-	if err != nil {
-		return fmt.Errorf("reading the CSV header: %w", err)
+	e.rows++
+	e.buf.WriteByte('[')
+	for j, f := range row {
+		if j > 0 {
+			e.buf.WriteByte(',')
+		}
+		appendCSVValue(&e.buf, f)
 	}
-	var keep []int
-	for i, h := range header {
-		if !s.drop[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] {
-			keep = append(keep, i)
-		}
-	}
-	var buf bytes.Buffer
-	start := func() {
-		buf.Reset()
-		buf.WriteString(`{"inputs":[`)
-	}
-	start()
-	first, n := 1, 0
-	for {
-		rec, err := cr.Read()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		if err != nil {
-			return fmt.Errorf("reading CSV: %w", err)
-		}
-		if n > 0 {
-			buf.WriteByte(',')
-		}
-		buf.WriteByte('[')
-		for j, i := range keep {
-			if j > 0 {
-				buf.WriteByte(',')
-			}
-			appendCSVValue(&buf, rec[i])
-		}
-		buf.WriteByte(']')
-		if n++; n == s.rows {
-			buf.WriteString("]}")
-			if err := s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn); err != nil {
-				return err
-			}
-			first, n = first+n, 0
-			start()
-		}
-	}
-	if n == 0 {
-		if first == 1 {
-			return errors.New("no data rows")
-		}
-		return nil
-	}
-	buf.WriteString("]}")
-	return s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn)
+	e.buf.WriteByte(']')
+}
+func (e *tensorEncoder) end() ([]byte, scoring.Format) {
+	e.buf.WriteString("]}")
+	return e.buf.Bytes(), scoring.FormatJSON
 }
 
 // appendCSVValue writes a CSV field as a JSON number when it is a finite

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"math/rand/v2"
 	"os"
 	"slices"
@@ -332,7 +331,7 @@ func appendLogFields(b []byte, fs []logField, row int) []byte {
 		b = jsonw.AppendString(b, f.key)
 		b = append(b, ':')
 		if !f.all {
-			b = appendElem(b, f.t, row*f.width+f.col)
+			b = jsonw.AppendElem(b, f.t.Data, row*f.width+f.col, false)
 			continue
 		}
 		b = append(b, '[')
@@ -340,63 +339,9 @@ func appendLogFields(b []byte, fs []logField, row int) []byte {
 			if j > 0 {
 				b = append(b, ',')
 			}
-			b = appendElem(b, f.t, row*f.width+j)
+			b = jsonw.AppendElem(b, f.t.Data, row*f.width+j, false)
 		}
 		b = append(b, ']')
 	}
 	return append(b, '}')
-}
-
-// appendElem writes element i of t as JSON; NaN and infinities as null.
-func appendElem(b []byte, t *flavors.Tensor, i int) []byte {
-	switch d := t.Data.(type) {
-	case []float32:
-		return appendFloat(b, float64(d[i]), 32)
-	case []float64:
-		return appendFloat(b, d[i], 64)
-	case []int8:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int16:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int32:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int64:
-		return strconv.AppendInt(b, d[i], 10)
-	case []uint8:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint16:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint32:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint64:
-		return strconv.AppendUint(b, d[i], 10)
-	case []bool:
-		return strconv.AppendBool(b, d[i])
-	case []string:
-		return jsonw.AppendString(b, d[i])
-	case []map[string]float32:
-		keys := make([]string, 0, len(d[i]))
-		for k := range d[i] {
-			keys = append(keys, k)
-		}
-		slices.Sort(keys)
-		b = append(b, '{')
-		for j, k := range keys {
-			if j > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.AppendString(b, k)
-			b = append(b, ':')
-			b = appendFloat(b, float64(d[i][k]), 32)
-		}
-		return append(b, '}')
-	}
-	return append(b, "null"...)
-}
-
-func appendFloat(b []byte, v float64, bits int) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
-	}
-	return strconv.AppendFloat(b, v, 'g', -1, bits)
 }

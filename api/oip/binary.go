@@ -3,10 +3,11 @@ package oip
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/berthml/berth/internal/float16"
 	"math"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/float16"
+	"github.com/berthml/berth/internal/jsonw"
 )
 
 // maxHalf is the largest finite FP16 value.
@@ -208,7 +209,7 @@ func appendBinary(b []byte, t *flavors.Tensor, dt Datatype) ([]byte, error) {
 		for _, m := range d {
 			at := len(b)
 			b = append(b, 0, 0, 0, 0)
-			b = appendMapRow(b, m)
+			b = jsonw.AppendMapRow(b, m)
 			le.PutUint32(b[at:], uint32(len(b)-at-4))
 		}
 	default:

@@ -1,14 +1,12 @@
 package oip
 
 import (
-	"github.com/berthml/berth/internal/jsonw"
-
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonw"
 )
 
 // EncodeInferResponse writes the response to req (nil for defaults) with
@@ -113,92 +111,7 @@ func appendData(b []byte, t *flavors.Tensor, asStrings bool) []byte {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendElem(b, t.Data, i, asStrings)
+		b = jsonw.AppendElem(b, t.Data, i, asStrings)
 	}
 	return append(b, ']')
-}
-
-// appendElem writes element i of data, a Tensor's Data.
-func appendElem(b []byte, data any, i int, mapAsString bool) []byte {
-	switch d := data.(type) {
-	case []float32:
-		return appendFloat(b, float64(d[i]), 32)
-	case []float64:
-		return appendFloat(b, d[i], 64)
-	case []int8:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int16:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int32:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int64:
-		return strconv.AppendInt(b, d[i], 10)
-	case []uint8:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint16:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint32:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint64:
-		return strconv.AppendUint(b, d[i], 10)
-	case []bool:
-		return strconv.AppendBool(b, d[i])
-	case []string:
-		return jsonw.AppendString(b, d[i])
-	case []map[string]float32:
-		if mapAsString {
-			return jsonw.AppendString(b, string(appendMapRow(nil, d[i])))
-		}
-		return appendMapRow(b, d[i])
-	}
-	return append(b, "null"...)
-}
-
-// appendFloat writes v as encoding/json does, with ".0" on integral values
-// so that readers see a float, and null for NaN and ±Inf.
-func appendFloat(b []byte, v float64, bits int) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
-	}
-	abs := math.Abs(v)
-	format := byte('f')
-	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
-		format = 'e'
-	}
-	at := len(b)
-	b = strconv.AppendFloat(b, v, format, -1, bits)
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		if n := len(b); n-at >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-		return b
-	}
-	for _, c := range b[at:] {
-		if c == '.' {
-			return b
-		}
-	}
-	return append(b, ".0"...)
-}
-
-// appendMapRow writes one row of a Map tensor as a JSON object with sorted
-// keys.
-func appendMapRow(b []byte, m map[string]float32) []byte {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	b = append(b, '{')
-	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonw.AppendString(b, k)
-		b = append(b, ':')
-		b = appendFloat(b, float64(m[k]), 32)
-	}
-	return append(b, '}')
 }

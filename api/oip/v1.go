@@ -271,7 +271,7 @@ func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
 		t := outputs[0]
 		if len(t.Shape) == 0 {
 			b = append(b, '[')
-			b = appendElem(b, t.Data, 0, false)
+			b = jsonw.AppendElem(b, t.Data, 0, false)
 			b = append(b, ']')
 		} else {
 			b = appendNested(b, t, 0, 0)
@@ -291,7 +291,7 @@ func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
 				b = append(b, ':')
 				stride := int(flavors.NumElements(t.Shape[1:]))
 				if len(t.Shape) == 1 {
-					b = appendElem(b, t.Data, r, false)
+					b = jsonw.AppendElem(b, t.Data, r, false)
 				} else {
 					b = appendNested(b, t, 1, r*stride)
 				}
@@ -313,7 +313,7 @@ func appendNested(b []byte, t *flavors.Tensor, level, base int) []byte {
 			b = append(b, ',')
 		}
 		if level == len(t.Shape)-1 {
-			b = appendElem(b, t.Data, base+k, false)
+			b = jsonw.AppendElem(b, t.Data, base+k, false)
 		} else {
 			b = appendNested(b, t, level+1, base+k*stride)
 		}

@@ -4,7 +4,10 @@
 package loadgen
 
 import (
+	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 )
@@ -110,4 +113,17 @@ func measure(conc int, d time.Duration, f func(worker, i int) error) ([]time.Dur
 	}
 	wg.Wait()
 	return all, time.Since(start), firstEr
+}
+
+// Levels parses a comma-separated list of client concurrency levels.
+func Levels(s string) ([]int, error) {
+	var out []int
+	for _, f := range strings.Split(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("bad concurrency %q", f)
+		}
+		out = append(out, n)
+	}
+	return out, nil
 }

@@ -586,20 +586,16 @@ func (p *predictions) add(b batchscore.Batch, outs modelOutputs) error {
 	return nil
 }
 
+// floatsOf returns a float tensor's values as float64.
 func floatsOf(t *flavors.Tensor) ([]float64, bool) {
-	switch d := t.Data.(type) {
-	case []float32:
-		out := make([]float64, len(d))
-		for i, v := range d {
-			out[i] = float64(v)
-		}
-		return out, true
-	case []float64:
-		return d, true
+	switch t.Data.(type) {
+	case []float32, []float64:
+		return drift.Floats(t.Data, 0, 1, t.Len())
 	}
 	return nil, false
 }
 
+// labelsOf returns a label tensor's values as text.
 func labelsOf(t *flavors.Tensor) ([]string, error) {
 	switch d := t.Data.(type) {
 	case []string:
@@ -615,7 +611,7 @@ func labelsOf(t *flavors.Tensor) ([]string, error) {
 		}
 		return out, nil
 	}
-	if vs, ok := intsAsFloats(t.Data); ok {
+	if vs, ok := drift.Floats(t.Data, 0, 1, t.Len()); ok {
 		out := make([]string, len(vs))
 		for i, v := range vs {
 			out[i] = strconv.FormatFloat(v, 'f', -1, 64)
@@ -623,35 +619,6 @@ func labelsOf(t *flavors.Tensor) ([]string, error) {
 		return out, nil
 	}
 	return nil, fmt.Errorf("labels of type %s", t.DType)
-}
-
-func intsAsFloats(data any) ([]float64, bool) {
-	conv := func(n int, at func(int) float64) []float64 {
-		out := make([]float64, n)
-		for i := range n {
-			out[i] = at(i)
-		}
-		return out
-	}
-	switch d := data.(type) {
-	case []int64:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []int32:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []int16:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []int8:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []uint8:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []uint16:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []uint32:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	case []uint64:
-		return conv(len(d), func(i int) float64 { return float64(d[i]) }), true
-	}
-	return nil, false
 }
 
 // canonicalLabel writes a label so that a target read from text and a

@@ -10,10 +10,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"strconv"
-	"strings"
 	"time"
 
+	"github.com/berthml/berth/bench/loadgen"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
 )
@@ -51,11 +50,11 @@ func main() {
 	flag.IntVar(&c.driftTurns, "drift-turns", 24, "in how many turns -drift-duration is taken")
 	flag.Parse()
 	var err error
-	if c.conc, err = levels(conc); err != nil {
+	if c.conc, err = loadgen.Levels(conc); err != nil {
 		fmt.Fprintf(os.Stderr, "berthbench: bad -concurrency %q\n", conc)
 		os.Exit(2)
 	}
-	if c.driftConc, err = levels(driftConc); err != nil || c.driftTurns < 1 {
+	if c.driftConc, err = loadgen.Levels(driftConc); err != nil || c.driftTurns < 1 {
 		fmt.Fprintf(os.Stderr, "berthbench: bad -drift-concurrency %q or -drift-turns %d\n", driftConc, c.driftTurns)
 		os.Exit(2)
 	}
@@ -63,19 +62,6 @@ func main() {
 		fmt.Fprintln(os.Stderr, "berthbench:", err)
 		os.Exit(1)
 	}
-}
-
-// levels parses a comma-separated list of concurrency levels.
-func levels(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bad concurrency %q", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 const (

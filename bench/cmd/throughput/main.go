@@ -33,6 +33,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthml/berth/bench/loadgen"
 	"github.com/berthml/berth/flavors/onnx"
 )
 
@@ -72,8 +73,8 @@ func main() {
 	flag.Parse()
 	var err error
 	c.models = strings.Split(models, ",")
-	if c.irisLevels, err = levels(irisLevels); err == nil {
-		c.cnnLevels, err = levels(cnnLevels)
+	if c.irisLevels, err = loadgen.Levels(irisLevels); err == nil {
+		c.cnnLevels, err = loadgen.Levels(cnnLevels)
 	}
 	if err != nil || c.turns < 1 || c.turn < time.Second || c.batchSize < 1 {
 		fmt.Fprintf(os.Stderr, "throughput: bad flags (%v; -turns and -max-batch-size ≥ 1, -turn ≥ 1s)\n", err)
@@ -88,19 +89,6 @@ func main() {
 		os.Exit(1)
 	}
 	fmt.Fprintf(os.Stderr, "throughput: done in %s\n", time.Since(start).Round(time.Second))
-}
-
-// levels parses a comma-separated list of concurrency levels.
-func levels(s string) ([]int, error) {
-	var out []int
-	for _, f := range strings.Split(s, ",") {
-		n, err := strconv.Atoi(strings.TrimSpace(f))
-		if err != nil || n < 1 {
-			return nil, fmt.Errorf("bad concurrency %q", f)
-		}
-		out = append(out, n)
-	}
-	return out, nil
 }
 
 // Where the servers listen; one model's servers run at a time.
