@@ -4,11 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 
 	"gonum.org/v1/plot"
 )
@@ -90,7 +88,7 @@ func (r *Result) perClassCSV() []byte {
 			strconv.FormatInt(c.TrueNegatives, 10), strconv.FormatInt(c.FalsePositives, 10),
 			strconv.FormatInt(c.FalseNegatives, 10), strconv.FormatInt(c.TruePositives, 10),
 			strconv.Itoa(c.ExampleCount),
-			pyRepr(c.Accuracy), pyRepr(c.Recall), pyRepr(c.Precision), pyRepr(c.F1)}
+			pyFloatRepr(c.Accuracy), pyFloatRepr(c.Recall), pyFloatRepr(c.Precision), pyFloatRepr(c.F1)}
 		if withAUC {
 			row = append(row, optRepr(c.ROCAUC), optRepr(c.PRAUC))
 		}
@@ -104,28 +102,6 @@ func optRepr(v *float64) string {
 	if v == nil {
 		return "" // pandas writes NaN as an empty field
 	}
-	return pyRepr(*v)
+	return pyFloatRepr(*v)
 }
 
-// pyRepr formats a float as Python's repr does: shortest round-trip digits,
-// a ".0" on whole numbers, exponent form below 1e-4 and from 1e16.
-func pyRepr(v float64) string {
-	switch {
-	case math.IsNaN(v):
-		return "nan"
-	case math.IsInf(v, 1):
-		return "inf"
-	case math.IsInf(v, -1):
-		return "-inf"
-	}
-	if a := math.Abs(v); a != 0 && (a < 1e-4 || a >= 1e16) {
-		s := strconv.FormatFloat(v, 'e', -1, 64)
-		// Go writes e-05 / e+16, as Python does
-		return s
-	}
-	s := strconv.FormatFloat(v, 'f', -1, 64)
-	if !strings.Contains(s, ".") {
-		s += ".0"
-	}
-	return s
-}
