@@ -104,4 +104,3 @@ func optRepr(v *float64) string {
 	}
 	return pyFloatRepr(*v)
 }
-
