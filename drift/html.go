@@ -33,8 +33,9 @@ var htmlTmpl = template.Must(template.New("report").Funcs(template.FuncMap{
 		return fmt.Sprintf("%.4g", *p)
 	},
 }).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>berth drift report</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>berth drift report</title>
 <style>
+svg{max-width:100%;height:auto}table{display:block;overflow-x:auto;max-width:100%}
 body{font-family:system-ui,sans-serif;margin:2em;color:#222}
 table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}
@@ -75,7 +76,7 @@ func histogramSVG(f FeatureResult) template.HTML {
 	}
 	bw := width / float64(n)
 	var b strings.Builder
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" role="img" aria-label="histogram of %s">`,
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%g" height="%g" viewBox="0 0 %[1]g %[2]g" role="img" aria-label="histogram of %[3]s">`,
 		width, height+top+bottom, template.HTMLEscapeString(f.Feature))
 	bar := func(props []float64, color string) {
 		for i, v := range props {

@@ -179,6 +179,7 @@ var pageFuncs = template.FuncMap{
 
 const pageStyle = `<style>
 body{font-family:system-ui,sans-serif;margin:1em;color:#222}
+svg{max-width:100%;height:auto}table{display:block;overflow-x:auto;max-width:100%}
 table{border-collapse:collapse}td,th{padding:.3em .8em;border-bottom:1px solid #ddd;text-align:right}
 td:first-child,th:first-child{text-align:left}
 .ok{color:#22aa77}.warning{color:#cc8800}.drift{color:#cc2222;font-weight:bold}.none{color:#888}
@@ -188,7 +189,7 @@ h2{margin:1.2em 0 .3em}
 </style>`
 
 var pageTmpl = template.Must(template.New("page").Funcs(pageFuncs).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">{{if .Refresh}}<meta http-equiv="refresh" content="{{.Refresh}}">{{end}}
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">{{if .Refresh}}<meta http-equiv="refresh" content="{{.Refresh}}">{{end}}
 <title>drift: {{.Model}} v{{.Version}}</title>
 ` + pageStyle + `</head><body>
 {{if .IndexURL}}<p><a href="{{.IndexURL}}">all models</a></p>{{end}}
@@ -207,7 +208,7 @@ var pageTmpl = template.Must(template.New("page").Funcs(pageFuncs).Parse(`<!DOCT
 `))
 
 var indexTmpl = template.Must(template.New("index").Funcs(pageFuncs).Parse(`<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>drift: models</title>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>drift: models</title>
 ` + pageStyle + `</head><body>
 <h1>Drift</h1>
 {{if .}}<table><tr><th>model</th><th>version</th><th>status</th><th>last window</th><th>rows in the current window</th></tr>

@@ -126,7 +126,7 @@ func timelineSVG(feature string, nth int, windows []WindowResult, th Thresholds)
 
 	var b strings.Builder
 	esc := template.HTMLEscapeString
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="%g" height="%g" role="img" aria-label="drift statistics of %s per window">`,
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" class="timeline" width="%g" height="%g" viewBox="0 0 %[1]g %[2]g" role="img" aria-label="drift statistics of %[3]s per window">`,
 		width, height, esc(feature))
 	// Axes, y ticks and grid.
 	for i := 0; float64(i)*step <= yMax+step/2; i++ {

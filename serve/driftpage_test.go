@@ -1,23 +1,15 @@
 package serve_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
-	"image"
-	"image/png"
 	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/browsertest"
 	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/serve"
@@ -175,146 +167,58 @@ func TestDriftPageNoWindowAndAuth(t *testing.T) {
 // The colours the screenshot is searched for: the histograms' bars are
 // drawn at 55 % opacity over white.
 var (
-	referenceBar = blend(drift.ColorReference, 0.55)
-	currentBar   = blend(drift.ColorCurrent, 0.55)
-	psiLine      = blend(drift.ColorPSI, 1)
+	referenceBar = browsertest.Blend(drift.ColorReference, 0.55)
+	currentBar   = browsertest.Blend(drift.ColorCurrent, 0.55)
+	psiLine      = browsertest.Blend(drift.ColorPSI, 1)
 )
 
-// TestDriftPageChromium renders the live page in headless Chromium and
-// checks, in the screenshot's pixels, that the charts are drawn.
+// TestDriftPageChromium renders the live page in headless Chromium, at
+// 1280 px and on a phone, and checks in the screenshots' pixels that the
+// charts are drawn, in the DOM that every feature has its SVGs, and that
+// the page logs no console error.
 func TestDriftPageChromium(t *testing.T) {
-	chromium := findChromium(t)
 	ts := driftPageServer(t, iristest.ModelWithReference(t), pageScales...)
 	url := ts.URL + "/drift/iris"
-
-	dir := os.Getenv("BERTH_TEST_ARTIFACTS")
-	if dir == "" {
-		dir = t.TempDir()
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	shot := filepath.Join(dir, "drift-page-iris.png")
-	runChromium(t, chromium, "--window-size=1280,2000", "--screenshot="+shot, url)
-	t.Logf("screenshot: %s", shot)
-
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	img, err := png.Decode(f)
-	if err != nil {
-		t.Fatalf("decoding the screenshot: %v", err)
-	}
-	if b := img.Bounds(); b.Dx() != 1280 || b.Dy() != 2000 {
-		t.Errorf("screenshot is %v, want 1280×2000", b)
-	}
-	counts := countColors(img, 12, referenceBar, currentBar, psiLine)
-	nonWhite := countNonWhite(img)
-	t.Logf("pixels: reference bars %d, current bars %d, PSI line %d, not white %d of %d",
-		counts[0], counts[1], counts[2], nonWhite, img.Bounds().Dx()*img.Bounds().Dy())
-	for i, c := range []struct {
+	for _, c := range []struct {
 		name string
-		min  int
-	}{{"reference-bar", 2000}, {"current-bar", 2000}, {"PSI-line", 1000}} {
-		if counts[i] < c.min {
-			t.Errorf("%d %s pixels, want at least %d: is the chart drawn?", counts[i], c.name, c.min)
-		}
-	}
-	if nonWhite < 50000 {
-		t.Errorf("only %d pixels are not white: the page looks blank", nonWhite)
-	}
-
-	dom := string(runChromium(t, chromium, "--dump-dom", url))
-	if n := strings.Count(dom, "<svg "); n != 2*len(iristest.Features) {
-		t.Errorf("the rendered DOM has %d svg elements, want %d", n, 2*len(iristest.Features))
-	}
-	for _, w := range []string{"<polyline", "<circle", "<rect", `class="timeline"`} {
-		if !strings.Contains(dom, w) {
-			t.Errorf("the rendered DOM has no %s", w)
-		}
-	}
-}
-
-// findChromium returns the browser's path, skipping the test when there
-// is none unless BERTH_REQUIRE_TOOLS=1.
-func findChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
-		t.Fatal("BERTH_REQUIRE_TOOLS=1 and chromium not found (apt-get install chromium)")
-	}
-	t.Skip("chromium not found (apt-get install chromium)")
-	return ""
-}
-
-// runChromium runs headless Chromium with its own profile directory and
-// returns its stdout; the browser and its children are killed after 60 s.
-func runChromium(t *testing.T, chromium string, args ...string) []byte {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, chromium, append([]string{"--headless", "--no-sandbox", "--disable-gpu",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run",
-		"--user-data-dir=" + t.TempDir()}, args...)...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("chromium %s: %v (context: %v)\n%s", strings.Join(args, " "), err, ctx.Err(), stderr.Bytes())
-	}
-	return stdout.Bytes()
-}
-
-// blend returns the colour of hex drawn at opacity alpha over white.
-func blend(hex string, alpha float64) [3]uint8 {
-	var c [3]uint8
-	for i := range c {
-		v, err := strconv.ParseUint(hex[1+2*i:3+2*i], 16, 8)
-		if err != nil {
-			panic(err)
-		}
-		c[i] = uint8(alpha*float64(v) + (1-alpha)*255 + 0.5)
-	}
-	return c
-}
-
-// countColors counts the pixels within tol of each colour on every
-// channel.
-func countColors(img image.Image, tol int, colors ...[3]uint8) []int {
-	n := make([]int, len(colors))
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			r, g, bl, _ := img.At(x, y).RGBA()
-			px := [3]int{int(r >> 8), int(g >> 8), int(bl >> 8)}
-			for i, c := range colors {
-				if abs(px[0]-int(c[0])) <= tol && abs(px[1]-int(c[1])) <= tol && abs(px[2]-int(c[2])) <= tol {
-					n[i]++
+		opts []browsertest.Option
+	}{
+		{"desktop", []browsertest.Option{browsertest.WithWindowSize(1280, 2000)}},
+		{"phone", []browsertest.Option{browsertest.WithMobileViewport()}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b := browsertest.New(t, c.opts...)
+			p := b.Open(url)
+			p.WaitVisible("svg.timeline")
+			if n, want := p.Count("svg"), 2*len(iristest.Features); n != want {
+				t.Errorf("the page has %d svg elements, want %d", n, want)
+			}
+			for _, sel := range []string{"svg polyline", "svg circle", "svg rect"} {
+				if p.Count(sel) == 0 {
+					t.Errorf("the rendered page has no %s", sel)
 				}
 			}
-		}
-	}
-	return n
-}
-
-func countNonWhite(img image.Image) int {
-	var n int
-	b := img.Bounds()
-	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			if r, g, bl, _ := img.At(x, y).RGBA(); r>>8 < 250 || g>>8 < 250 || bl>>8 < 250 {
-				n++
+			shot := p.Screenshot("drift-page-iris")
+			ref := browsertest.CountColor(t, shot, referenceBar, 12)
+			cur := browsertest.CountColor(t, shot, currentBar, 12)
+			psi := browsertest.CountColor(t, shot, psiLine, 12)
+			t.Logf("pixels: reference bars %d, current bars %d, PSI line %d", ref, cur, psi)
+			for _, k := range []struct {
+				name   string
+				n, min int
+			}{{"reference-bar", ref, 2000}, {"current-bar", cur, 2000}, {"PSI-line", psi, 300}} {
+				if k.n < k.min {
+					t.Errorf("%d %s pixels, want at least %d: is the chart drawn?", k.n, k.name, k.min)
+				}
 			}
-		}
+			if c.name == "phone" {
+				var overflow bool
+				p.Eval(`document.documentElement.scrollWidth > window.innerWidth + 1`, &overflow)
+				if overflow {
+					t.Error("the page scrolls sideways on a 390 px screen")
+				}
+			}
+			p.AssertNoConsoleErrors()
+		})
 	}
-	return n
 }
-
-func abs(x int) int { return max(x, -x) }
