@@ -31,6 +31,13 @@ func (s *Server) routes() *gin.Engine {
 	}
 	r.GET("/health", func(c *gin.Context) { c.String(http.StatusOK, "OK") })
 	r.GET("/version", func(c *gin.Context) { c.String(http.StatusOK, s.opts.version) })
+	if s.opts.ui != nil {
+		ui := gin.WrapH(s.opts.ui)
+		for _, route := range []string{"/", "/static/*path"} {
+			r.GET(route, ui)
+			r.HEAD(route, ui)
+		}
+	}
 	if len(s.opts.readTokens)+len(s.opts.writeTokens) > 0 {
 		r.Use(s.authorize)
 	}

@@ -34,6 +34,7 @@ type options struct {
 	writeTokens     []string
 	registerer      prometheus.Registerer
 	gatherer        prometheus.Gatherer
+	ui              http.Handler
 }
 
 // Option configures a Server.
@@ -63,6 +64,11 @@ func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.s
 func WithTokens(read, write []string) Option {
 	return func(o *options) { o.readTokens, o.writeTokens = read, write }
 }
+
+// WithUI serves a web UI with h: GET / and GET /static/..., answered
+// without a token even when WithTokens is set (the UI's own API calls carry
+// one). Default: no UI; / answers 404.
+func WithUI(h http.Handler) Option { return func(o *options) { o.ui = h } }
 
 // WithVersion sets what GET /version answers. Default: "2.17.2", the MLflow
 // version whose REST API the server speaks.

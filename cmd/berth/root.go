@@ -38,6 +38,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_LOG_REQUESTS_SAMPLE", "log-requests-sample", "berth serve: share of requests logged (0 to 1)"},
 	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},
 	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
+	{"BERTH_UI", "ui", "berth server: serve the web UI at / (true/false)"},
 	{"BERTH_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "normal or full"},
 	{"BERTH_READ_TOKENS", "read-token", "comma-separated bearer tokens that may read"},
 	{"BERTH_WRITE_TOKENS", "write-token", "comma-separated bearer tokens that may read and write"},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/berthml/berth/registry"
 	"github.com/berthml/berth/tracking/sqlstore"
+	"github.com/berthml/berth/ui"
 )
 
 // Defaults of berth server: everything under ./berth-data, so that a bare
@@ -35,6 +36,7 @@ type serverOptions struct {
 	sqliteSync           string
 	readTokens           []string
 	writeTokens          []string
+	ui                   bool
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -49,7 +51,8 @@ Experiments, runs and registered models are kept in --backend-store-uri
 (SQLite or PostgreSQL); artifacts logged through the server are kept under
 --artifacts-destination and handed out as mlflow-artifacts:/ URIs. With no
 flags, both live in ./berth-data: the database ./berth-data/berth.db and the
-artifacts ./berth-data/artifacts.`,
+artifacts ./berth-data/artifacts. A web UI for browsing runs and models is
+served at http://HOST:PORT/ (--ui=false turns it off).`,
 		Example: `  berth server
   berth server --port 5000 --backend-store-uri sqlite:////var/lib/berth/berth.db --artifacts-destination /var/lib/berth/artifacts
   berth server --backend-store-uri postgresql://berth:secret@db:5432/berth`,
@@ -75,6 +78,7 @@ artifacts ./berth-data/artifacts.`,
 		"SQLite durability: normal keeps every acknowledged write through a crash of the process (kill -9); full also through power loss, at a third of the write rate")
 	f.StringSliceVar(&o.readTokens, "read-token", nil, "bearer token that may read (repeatable; with none and no --write-token, the server is open)")
 	f.StringSliceVar(&o.writeTokens, "write-token", nil, "bearer token that may read and write (repeatable)")
+	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	return cmd
 }
 
@@ -109,6 +113,9 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg)}
 	if o.accessLog {
 		opts = append(opts, registry.WithAccessLog(log))
+	}
+	if o.ui {
+		opts = append(opts, registry.WithUI(ui.Handler()))
 	}
 	s := registry.New(store, arts, opts...)
 

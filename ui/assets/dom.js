@@ -1,0 +1,104 @@
+// DOM helpers. Every value from the server enters the page as text
+// (textContent or attributes), never as HTML.
+
+// h creates an element: h('a', {href: '#/', class: 'x', onclick: fn}, 'text', child, ...).
+export function h(tag, attrs, ...children) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v);
+    else if (k === 'class') el.className = v;
+    else if (k === 'value') el.value = v;
+    else if (k === 'checked') el.checked = !!v;
+    else el.setAttribute(k, v === true ? '' : String(v));
+  }
+  append(el, children);
+  return el;
+}
+
+function append(el, children) {
+  for (const c of children.flat(Infinity)) {
+    if (c === undefined || c === null || c === false) continue;
+    el.append(c instanceof Node ? c : document.createTextNode(String(c)));
+  }
+}
+
+// clear empties el and fills it with children.
+export function clear(el, ...children) {
+  el.replaceChildren();
+  append(el, children);
+  return el;
+}
+
+// errorBox shows a failed request: its message and what to do about it.
+export function errorBox(err) {
+  const status = err && err.status ? ` (HTTP ${err.status}${err.code ? ', ' + err.code : ''})` : '';
+  return h('div', { class: 'error', role: 'alert' },
+    h('strong', null, 'Error' + status + ': '), String((err && err.message) || err),
+    err && err.hint ? h('div', { class: 'hint' }, err.hint) : null);
+}
+
+export function fmtTime(ms) {
+  if (!ms) return '';
+  const d = new Date(Number(ms));
+  const p = (n) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())} ${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+}
+
+export function fmtDuration(start, end) {
+  if (!start || !end) return '';
+  let s = Math.max(0, (Number(end) - Number(start)) / 1000);
+  if (s < 60) return s.toFixed(1) + 's';
+  const m = Math.floor(s / 60);
+  s = Math.round(s % 60);
+  if (m < 60) return `${m}m${s}s`;
+  return `${Math.floor(m / 60)}h${m % 60}m`;
+}
+
+export function fmtNum(v) {
+  if (v === undefined || v === null || v === '') return '';
+  const n = Number(v);
+  if (!Number.isFinite(n)) return String(v);
+  if (Number.isInteger(n) && Math.abs(n) < 1e15) return String(n);
+  const a = Math.abs(n);
+  return a !== 0 && (a < 1e-4 || a >= 1e6) ? n.toExponential(4) : String(Number(n.toPrecision(6)));
+}
+
+export function fmtBytes(n) {
+  if (n === undefined || n === null) return '';
+  const units = ['B', 'KiB', 'MiB', 'GiB'];
+  let i = 0;
+  n = Number(n);
+  while (n >= 1024 && i < units.length - 1) { n /= 1024; i++; }
+  return (i ? n.toFixed(1) : String(n)) + ' ' + units[i];
+}
+
+// table makes a table from header cells and rows of cells; cells are
+// strings or nodes.
+export function table(headers, rows, attrs) {
+  const body = document.createDocumentFragment();
+  for (const r of rows) body.append(r instanceof Node ? r : h('tr', null, r.map((c) => h('td', null, c))));
+  return h('div', { class: 'scroll' },
+    h('table', attrs || null,
+      h('thead', null, h('tr', null, headers.map((c) => (c instanceof Node ? c : h('th', { scope: 'col' }, c))))),
+      h('tbody', null, body)));
+}
+
+// kv makes a two-column table of key/value pairs.
+export function kv(pairs, empty) {
+  if (!pairs.length) return h('p', { class: 'muted' }, empty || 'None.');
+  return table(['Key', 'Value'], pairs.map(([k, v]) => [h('code', null, k), v]), { class: 'kv' });
+}
+
+export const link = (href, text) => h('a', { href }, text);
+
+// runName is a run's name, or its id when it has none.
+export const runName = (run) => run.info.run_name || run.info.run_id.slice(0, 8);
+
+export function latestMetrics(run) {
+  const m = {};
+  for (const x of run.data.metrics || []) m[x.key] = x;
+  return m;
+}
+
+export const toMap = (list) => Object.fromEntries((list || []).map((x) => [x.key, x.value]));
