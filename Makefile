@@ -8,7 +8,7 @@ PY        := /usr/bin/python3
 TEST_ENV  := BERTH_REQUIRE_ORT=1 BERTH_REQUIRE_TOOLS=1 BERTH_PODMAN=1
 PKGS      := ./...
 
-.PHONY: all build ort tools test check fuzz bench demo fixtures clean
+.PHONY: ui-deps all build ort tools test check fuzz bench demo fixtures clean
 
 all: build
 
@@ -53,6 +53,9 @@ demo: build ort
 	@scripts/demo.sh
 
 # Regenerate the fixtures under testdata/ (Debian's python3-sklearn, python3-onnx).
+ui-deps:
+	@scripts/fetch-ui-deps.sh
+
 fixtures:
 	$(PY) testdata/make_fixtures.py
 	cd testdata/drift && $(PY) make_golden.py
