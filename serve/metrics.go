@@ -44,7 +44,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		inferenceTime: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Namespace: "berth",
 			Name:      "inference_duration_seconds",
-			Help:      "Time spent running the model itself, per request.",
+			Help:      "Time spent running the model, per request; with dynamic batching, from joining the queue to the batch's answer.",
 			Buckets:   latencyBuckets,
 		}, []string{"model", "version"}),
 		inFlight: prometheus.NewGaugeVec(prometheus.GaugeOpts{
