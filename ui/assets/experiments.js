@@ -2,6 +2,10 @@
 import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
 import { get, post, ident } from './api.js';
 
+// Runs are fetched a page at a time, as MLflow's UI does: a first page of
+// 100 renders quickly however large the experiment; "Load more" adds the next.
+const RUNS_PAGE = 100;
+
 export async function experimentsPage(el, stale) {
   const exps = [];
   let token = '';
@@ -74,7 +78,7 @@ export async function runsPage(el, expId, query, stale) {
   const count = h('span', { class: 'muted' });
   const picker = h('details', { class: 'picker' }, h('summary', null, 'Columns'));
   const results = h('div', { class: 'results' });
-  const more = h('div');
+  const more = h('div', { class: 'more' });
 
   const updateCompare = () => {
     compare.disabled = selected.size < 1;
@@ -164,7 +168,7 @@ export async function runsPage(el, expId, query, stale) {
   };
 
   const load = async () => {
-    const r = await post('runs/search', { experiment_ids: [expId], filter, order_by: [order], max_results: 1000, page_token: nextToken || undefined });
+    const r = await post('runs/search', { experiment_ids: [expId], filter, order_by: [order], max_results: RUNS_PAGE, page_token: nextToken || undefined });
     runs.push(...(r.runs || []));
     nextToken = r.next_page_token || '';
     const keys = allKeys();
