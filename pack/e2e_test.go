@@ -169,14 +169,22 @@ func TestPodmanRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var resp *http.Response
+	// berth listens before its model is loaded (liveness answers at once,
+	// scoring 503 until then): wait for readiness, as an orchestrator does.
+	ready := false
 	for range 100 {
-		resp, err = http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
-		if err == nil {
-			break
+		if r, err := http.Get("http://127.0.0.1:" + port + "/v2/health/ready"); err == nil {
+			r.Body.Close()
+			if ready = r.StatusCode == http.StatusOK; ready {
+				break
+			}
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	if !ready {
+		t.Fatal("the container's berth never reported ready")
+	}
+	resp, err := http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
