@@ -128,6 +128,10 @@ type batcher struct {
 	running atomic.Int64 // requests in runs now
 	held    atomic.Int64 // requests taken from the queue, not yet running
 	gather  sync.Mutex   // one worker gathers a batch at a time
+	// carry is a request taken from the queue that did not fit the last
+	// batch; the next gatherer, whichever worker it is, starts with it.
+	// Guarded by gather.
+	carry *batchJob
 	workers int
 	obs     batchObservers
 }
@@ -217,33 +221,32 @@ func jobKey(inputs []*flavors.Tensor, outputs []string) string {
 // split between workers.
 func (b *batcher) work() {
 	defer b.wg.Done()
-	var carry *batchJob // a request that did not fit the last batch
 	for {
 		b.gather.Lock()
-		batch, rows, next, ok := b.gatherBatch(carry)
+		batch, rows, ok := b.gatherBatch()
 		b.gather.Unlock()
 		if !ok {
 			return
 		}
-		carry = next
 		b.run(batch, rows)
 	}
 }
 
-// gatherBatch takes the oldest request (or carry) and the compatible ones
-// behind it, up to MaxBatchSize rows; a request that does not fit comes
-// back as next, for the following batch. It waits for more only while
-// requests for the model are on their way: held by a handler but neither
-// queued, gathered nor running.
-func (b *batcher) gatherBatch(carry *batchJob) (batch []*batchJob, rows int, next *batchJob, ok bool) {
-	first := carry
+// gatherBatch takes the carried or oldest request and the compatible ones
+// behind it, up to MaxBatchSize rows; a request that does not fit is
+// carried to the next batch. It waits for more only while requests for the
+// model are on their way: held by a handler but neither queued, gathered
+// nor running. The caller holds b.gather.
+func (b *batcher) gatherBatch() (batch []*batchJob, rows int, ok bool) {
+	first := b.carry
+	b.carry = nil
 	if first == nil {
 		select {
 		case first = <-b.queue:
 			b.obs.depth.Dec()
 			b.held.Add(1)
 		case <-b.quit:
-			return nil, 0, nil, false
+			return nil, 0, false
 		}
 	}
 	batch, rows = []*batchJob{first}, first.rows
@@ -262,7 +265,7 @@ func (b *batcher) gatherBatch(carry *batchJob) (batch []*batchJob, rows int, nex
 			coming := b.m.inUse.Load() - b.running.Load() - b.held.Load() - int64(len(b.queue))
 			left := b.cfg.MaxQueueDelay - time.Since(first.enq)
 			if coming <= 0 || left <= 0 {
-				return batch, rows, nil, true
+				return batch, rows, true
 			}
 			if timer == nil {
 				timer = time.NewTimer(left)
@@ -271,18 +274,19 @@ func (b *batcher) gatherBatch(carry *batchJob) (batch []*batchJob, rows int, nex
 			case j = <-b.queue:
 				b.obs.depth.Dec()
 			case <-timer.C:
-				return batch, rows, nil, true
+				return batch, rows, true
 			case <-b.quit:
-				return batch, rows, nil, true
+				return batch, rows, true
 			}
 		}
 		b.held.Add(1)
 		if j.key != first.key || rows+j.rows > b.cfg.MaxBatchSize {
-			return batch, rows, j, true // j stays held for the next batch
+			b.carry = j // still held, for the next batch
+			return batch, rows, true
 		}
 		batch, rows = append(batch, j), rows+j.rows
 	}
-	return batch, rows, nil, true
+	return batch, rows, true
 }
 
 // run runs a batch and answers each of its requests. A batch that fails

@@ -317,3 +317,25 @@ func TestBatchingNeedsDynamicBatchDim(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchingCarryDoesNotStall sends two requests that do not fit one
+// batch together and nothing after them: the one that did not fit must
+// run in the next batch rather than wait for a request that never comes
+// (it once waited for its per-request timeout).
+func TestBatchingCarryDoesNotStall(t *testing.T) {
+	p := &echoPredictor{delay: 20 * time.Millisecond}
+	ts := echoServer(t, p, serve.WithBatching(serve.BatchConfig{MaxBatchSize: 4, MaxQueueDelay: 50 * time.Millisecond}),
+		serve.WithMaxConcurrentRuns(2), serve.WithTimeout(3*time.Second))
+	three := `{"inputs": [{"name": "x", "shape": [3, 1], "datatype": "FP32", "data": [1, 2, 3]}]}`
+	for round := range 5 {
+		start := time.Now()
+		for _, r := range fireAll(t, ts.URL+"/v2/models/echo/infer", []string{three, three}) {
+			if r.status != 200 {
+				t.Fatalf("round %d: %d %s", round, r.status, r.body)
+			}
+		}
+		if d := time.Since(start); d > 2*time.Second {
+			t.Fatalf("round %d took %v: a request waited for company that never came", round, d)
+		}
+	}
+}
