@@ -131,7 +131,7 @@ type batcher struct {
 	// carry is a request taken from the queue that did not fit the last
 	// batch; the next gatherer, whichever worker it is, starts with it.
 	// Guarded by gather.
-	carry *batchJob
+	carry   *batchJob
 	workers int
 	obs     batchObservers
 }
