@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/internal/browsertest"
 	"github.com/berthml/berth/registry"
 )
@@ -188,7 +190,52 @@ func TestUI(t *testing.T) {
 		p.Screenshot("model-tagged")
 		p.AssertNoConsoleErrors()
 	})
+	t.Run("production", func(t *testing.T) {
+		seedDriftWindows(t, c)
+		p := b.For(t).Open(ts.URL + "/#/models/iris?version=1")
+		waitReady(p)
+		p.WaitVisible("section.production canvas")
+		got := p.Text("section.production")
+		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length", "PSI per feature, by window", "iris-v1-drift"} {
+			if !strings.Contains(got, want) {
+				t.Errorf("the production section lacks %q:\n%s", want, got)
+			}
+		}
+		if n := p.Count("section.production canvas"); n != 2 {
+			t.Errorf("%d charts in the production section, want PSI and rows", n)
+		}
+		p.Screenshot("production")
+		p.AssertNoConsoleErrors()
+	})
 }
+
+// seedDriftWindows writes two drift windows of iris v1 the way berth serve
+// does (drift/writeback): ok, then petal_length drifting.
+func seedDriftWindows(tb testing.TB, c *mlflowrest.Client) {
+	tb.Helper()
+	wr := writeback.New(c)
+	for i, psi := range []float64{0.02, 0.9} {
+		status := drift.StatusOK
+		if psi > 0.25 {
+			status = drift.StatusDrift
+		}
+		end := time.Date(2026, 1, 1, 0, i+1, 0, 0, time.UTC)
+		feats := []drift.FeatureResult{
+			{Feature: "petal_length", PSI: &psi, Drifted: status == drift.StatusDrift, Status: status},
+			{Feature: "sepal_width", PSI: ptr(0.01), Status: drift.StatusOK},
+		}
+		w := drift.WindowResult{Window: int64(i + 1), Start: end.Add(-time.Minute), End: end, Rows: 150, Status: status,
+			Report: &drift.Report{Status: status, Features: feats}}
+		for _, f := range feats {
+			w.Features = append(w.Features, drift.FeatureScore{Feature: f.Feature, PSI: f.PSI, Drifted: f.Drifted, Status: f.Status})
+		}
+		if err := wr.Window(context.Background(), "iris", "1", w); err != nil {
+			tb.Fatal(err)
+		}
+	}
+}
+
+func ptr(v float64) *float64 { return &v }
 
 // TestUITokens uses the forms of a server that wants tokens: the page says
 // what to do without one and with a read token, and works with a write
