@@ -55,7 +55,7 @@ func Classify(yTrue, yPred []string, proba [][]float64, classes []string, posLab
 	if proba != nil {
 		sets = append(sets, classes)
 	}
-	labels, err := sortLabels(sets...)
+	labels, err := Labels(sets...)
 	if err != nil {
 		return nil, err
 	}

@@ -1,17 +1,18 @@
 package evaluate
 
 import (
+	"cmp"
 	"math"
 	"slices"
 	"strconv"
 )
 
-// sortLabels returns the distinct labels in the order np.unique gives them:
+// Labels returns the distinct labels of sets in the order np.unique gives them:
 // by value when every label is a finite number (the CSV column or the model
 // output was numeric), else by code point. Two spellings of one number ("1" and
 // "1.0") are an error: MLflow would see one class, berth cannot tell which text
 // to keep.
-func sortLabels(sets ...[]string) ([]string, error) {
+func Labels(sets ...[]string) ([]string, error) {
 	seen := map[string]bool{}
 	var labels []string
 	for _, set := range sets {
@@ -37,10 +38,10 @@ func sortLabels(sets ...[]string) ([]string, error) {
 		return labels, nil
 	}
 	slices.SortFunc(labels, func(a, b string) int {
-		if c := cmpFloat(nums[a], nums[b]); c != 0 {
+		if c := cmp.Compare(nums[a], nums[b]); c != 0 {
 			return c
 		}
-		return cmpString(a, b)
+		return cmp.Compare(a, b)
 	})
 	for i := 1; i < len(labels); i++ {
 		if nums[labels[i]] == nums[labels[i-1]] {
@@ -48,24 +49,4 @@ func sortLabels(sets ...[]string) ([]string, error) {
 		}
 	}
 	return labels, nil
-}
-
-func cmpFloat(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }

@@ -20,6 +20,8 @@ const MaxClassesForCurves = 10
 type Result struct {
 	ModelType ModelType
 	// Metrics under MLflow's names; MetricNames lists them in MLflow's order.
+	// Every value is finite: a metric that cannot be computed is left out,
+	// and Warnings says why.
 	Metrics map[string]float64
 
 	// Classifier only.

@@ -2,6 +2,7 @@ package serve
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -164,7 +165,7 @@ func (l *RequestLog) write(b []byte) {
 		l.log.Warn("writing the request log", "path", l.path, "error", err)
 		return
 	}
-	l.rows.Add(float64(countLines(b)))
+	l.rows.Add(float64(bytes.Count(b, []byte{'\n'})))
 }
 
 func (l *RequestLog) rotate() error {
@@ -178,16 +179,6 @@ func (l *RequestLog) rotate() error {
 		return errors.Join(err, oerr)
 	}
 	return err
-}
-
-func countLines(b []byte) int {
-	n := 0
-	for _, c := range b {
-		if c == '\n' {
-			n++
-		}
-	}
-	return n
 }
 
 // sampled reports whether the next request is to be logged.

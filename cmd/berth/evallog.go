@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"math"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -84,9 +83,7 @@ func logEvaluation(ctx context.Context, c *mlflowrest.Client, r evalRun) (string
 		mlflowrest.RunTag{Key: tagEvalTarget, Value: rec.Target}, mlflowrest.RunTag{Key: tagEvalModelType, Value: string(rec.ModelType)})
 	batch := mlflowrest.LogBatchRequest{RunID: runID, Tags: tags}
 	for k, v := range rec.Result.Metrics {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			batch.Metrics = append(batch.Metrics, mlflowrest.Metric{Key: k, Value: mlflowrest.Float64(v), Timestamp: now})
-		}
+		batch.Metrics = append(batch.Metrics, mlflowrest.Metric{Key: k, Value: mlflowrest.Float64(v), Timestamp: now})
 	}
 	if err := c.Post(ctx, "runs/log-batch", batch, nil); err != nil {
 		return "", fmt.Errorf("logging the evaluation to run %s: %w", runID, err)

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"math"
 	"os"
 	"path/filepath"
@@ -174,16 +175,16 @@ func (p *predictions) add(b batchscore.Batch, outs modelOutputs) error {
 		return err
 	}
 	if outs.probaIsMap {
-		maps, ok := t.Data.([]map[string]float32)
-		if !ok || len(maps) != b.Rows {
+		rows, ok := t.Data.([]map[string]float32)
+		if !ok || len(rows) != b.Rows {
 			return fmt.Errorf("output %q: not one map per row", outs.proba)
 		}
-		for _, m := range maps {
+		for _, m := range rows {
 			if p.classes == nil {
-				for k := range m {
-					p.classes = append(p.classes, k)
+				var err error
+				if p.classes, err = evaluate.Labels(slices.Collect(maps.Keys(m))); err != nil {
+					return fmt.Errorf("output %q: %w", outs.proba, err)
 				}
-				sortLabels(p.classes)
 			}
 			row := make([]float64, len(p.classes))
 			for j, c := range p.classes {
@@ -253,60 +254,24 @@ func canonicalLabel(s string) string {
 	return s
 }
 
-// sortLabels sorts labels as numpy.unique does: numerically when they are
-// all numbers, else as text.
-func sortLabels(ls []string) {
-	nums := make(map[string]float64, len(ls))
-	for _, l := range ls {
-		v, err := strconv.ParseFloat(l, 64)
-		if err != nil {
-			slices.Sort(ls)
-			return
-		}
-		nums[l] = v
-	}
-	slices.SortFunc(ls, func(a, b string) int {
-		switch {
-		case nums[a] < nums[b]:
-			return -1
-		case nums[a] > nums[b]:
-			return 1
-		}
-		return strings.Compare(a, b)
-	})
-}
-
 // probaClasses ties the k columns of a probability output to labels, as
 // sklearn orders them (classes_ sorted): the sorted labels seen when there
 // are k of them, or 0…k-1 when every label is an integer in that range.
 // Nil when neither holds.
 func probaClasses(k int, truth, pred []string) []string {
-	seen := map[string]bool{}
-	for _, ls := range [][]string{truth, pred} {
-		for _, l := range ls {
-			seen[l] = true
-		}
+	labels, err := evaluate.Labels(truth, pred)
+	if err != nil {
+		return nil
 	}
 	idx := make([]string, k)
 	for j := range k {
 		idx[j] = strconv.Itoa(j)
 	}
-	inRange := true
-	for l := range seen {
-		if !slices.Contains(idx, l) {
-			inRange = false
-		}
-	}
-	if inRange {
+	if !slices.ContainsFunc(labels, func(l string) bool { return !slices.Contains(idx, l) }) {
 		return idx
 	}
-	if len(seen) == k {
-		out := make([]string, 0, k)
-		for l := range seen {
-			out = append(out, l)
-		}
-		sortLabels(out)
-		return out
+	if len(labels) == k {
+		return labels
 	}
 	return nil
 }

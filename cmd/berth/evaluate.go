@@ -169,11 +169,6 @@ func thresholdCheckFlags(cmd *cobra.Command, require, minRel, minAbs *[]string) 
 	f.StringArrayVar(minAbs, "min-absolute-change", nil, `METRIC=D: beat the baseline by at least D, e.g. accuracy_score=0.02 (repeatable)`)
 }
 
-// thresholds builds the validation thresholds of the flags.
-func thresholds(require, minRel, minAbs []string) (map[string]evaluate.MetricThreshold, error) {
-	return evaluate.MergeThresholds(require, minAbs, minRel)
-}
-
 func checkEvalFlags(data, target, modelType string) (evaluate.ModelType, error) {
 	if data == "" || target == "" {
 		return "", errors.New("--data and --target are required")
@@ -196,7 +191,7 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	if o.output != "table" && o.output != "json" {
 		return fmt.Errorf("--output must be table or json, not %q", o.output)
 	}
-	th, err := thresholds(o.require, o.minRel, o.minAbs)
+	th, err := evaluate.MergeThresholds(o.require, o.minAbs, o.minRel)
 	if err != nil {
 		return err
 	}
@@ -314,9 +309,9 @@ func (r *evalRecord) MarshalJSON() ([]byte, error) {
 		BaselineMetrics map[string]float64 `json:"baseline_metrics,omitempty"`
 		Validation      *evalValidation    `json:"validation,omitempty"`
 		Warnings        []string           `json:"warnings,omitempty"`
-	}{plain: (*plain)(r), Metrics: jsonMetrics(r.Result.Metrics), Warnings: r.Result.Warnings}
+	}{plain: (*plain)(r), Metrics: r.Result.Metrics, Warnings: r.Result.Warnings}
 	if r.Baseline != nil {
-		out.BaselineMetrics = jsonMetrics(r.Baseline.Metrics)
+		out.BaselineMetrics = r.Baseline.Metrics
 	}
 	if len(r.Thresholds) > 0 {
 		out.Validation = &evalValidation{Passed: r.Validation == nil, Failures: validationFailures(r.Validation)}
@@ -327,18 +322,6 @@ func (r *evalRecord) MarshalJSON() ([]byte, error) {
 type evalValidation struct {
 	Passed   bool               `json:"passed"`
 	Failures []evaluate.Failure `json:"failures"`
-}
-
-// jsonMetrics drops values JSON cannot hold (NaN: a metric that does not
-// apply, such as roc_auc with one class present).
-func jsonMetrics(m map[string]float64) map[string]float64 {
-	out := make(map[string]float64, len(m))
-	for k, v := range m {
-		if !math.IsNaN(v) && !math.IsInf(v, 0) {
-			out[k] = v
-		}
-	}
-	return out
 }
 
 func printEvaluation(w io.Writer, output string, r *evalRecord) error {

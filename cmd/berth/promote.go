@@ -111,7 +111,7 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if err != nil {
 		return fmt.Errorf("the candidate must be a registered version: %w", err)
 	}
-	th, err := thresholds(o.require, o.minRel, o.minAbs)
+	th, err := evaluate.MergeThresholds(o.require, o.minAbs, o.minRel)
 	if err != nil {
 		return err
 	}
@@ -151,13 +151,13 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if err != nil {
 		return fmt.Errorf("evaluating the candidate: %w", err)
 	}
-	p.Metrics = jsonMetrics(res.Metrics)
+	p.Metrics = res.Metrics
 	var base *evaluate.Result
 	if holder != nil {
 		if base, err = evaluateOn(ctx, holder, o.data, o.target, mt, o.posLabel); err != nil {
 			return fmt.Errorf("evaluating %s: %w", holderURI, err)
 		}
-		p.HolderMetrics = jsonMetrics(base.Metrics)
+		p.HolderMetrics = base.Metrics
 	} else if needsBaseline(th) {
 		p.SkippedChecks = true
 		for name, t := range th {

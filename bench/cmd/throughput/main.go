@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"runtime"
 	"slices"
 	"strconv"
@@ -179,7 +180,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 		// The same request with the tensor as raw bytes (the Open
 		// Inference Protocol's binary extension, as Triton clients send
 		// images): no JSON numbers to parse.
-		path, hlen, err := m.writeBinaryBody(tmpDir(m.body))
+		path, hlen, err := m.writeBinaryBody(filepath.Dir(m.body))
 		if err != nil {
 			return err
 		}

@@ -79,9 +79,6 @@ func (m *model) writeBody(dir string) error {
 	return os.WriteFile(m.body, b, 0o644)
 }
 
-// tmpDir is the directory of a body file.
-func tmpDir(body string) string { return filepath.Dir(body) }
-
 // writeBinaryBody writes the model's request with the tensor as raw
 // little-endian float32 bytes after its JSON header, and returns the file
 // and the header's length.
