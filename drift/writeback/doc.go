@@ -1,8 +1,12 @@
-// Package writeback records closed drift windows on an MLflow-compatible
-// tracking server: one monitoring run per model version receives each
-// window's statistics as metrics (step = window number), the registered
-// model version is tagged with the latest drift status, and an optional
-// webhook hears of status changes. A [Writer] does the writing; its
-// queue ([Writer.Enqueue], [Writer.Run]) keeps a slow or unreachable
-// server off the scoring path.
+// Package writeback records what berth serve observes on an
+// MLflow-compatible tracking server: closed drift windows and serving
+// metrics (request rate, latency, errors). One monitoring run per model
+// version receives each drift window's statistics as metrics (step =
+// window number) and its latest full comparison as an artifact
+// ([WindowArtifact]), and each serving report as serving.* metrics (step
+// = report number); the registered model version is tagged with the
+// latest drift status and serving report, and an optional webhook hears
+// of drift status changes. A [Writer] does the writing; its queue
+// ([Writer.Enqueue], [Writer.EnqueueServing], [Writer.Run]) keeps a slow
+// or unreachable server off the scoring path.
 package writeback

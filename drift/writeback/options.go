@@ -11,6 +11,7 @@ type Option func(*options)
 
 type options struct {
 	experiment string
+	instance   string
 	webhook    string
 	httpClient *http.Client
 	logger     *slog.Logger
@@ -52,3 +53,8 @@ func WithQueueSize(n int) Option { return func(o *options) { o.queue = max(n, 1)
 // WithTimeout bounds the writing of one queued window by [Writer.Run].
 // Default: 30s.
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithInstance names the serving process (such as host:port) in the
+// berth.serving.instance tag that [Writer.Serving] sets. Default: none,
+// and no such tag.
+func WithInstance(name string) Option { return func(o *options) { o.instance = name } }

@@ -12,7 +12,7 @@ import (
 // serve.WithDriftListener.
 func (wr *Writer) Enqueue(model, version string, w drift.WindowResult) bool {
 	select {
-	case wr.queue <- job{key{model, version}, w}:
+	case wr.queue <- job{key: key{model, version}, w: w}:
 		return true
 	default:
 		n := wr.dropped.Add(1)
@@ -26,12 +26,29 @@ func (wr *Writer) Enqueue(model, version string, w drift.WindowResult) bool {
 // serve.WithDriftListener.
 func (wr *Writer) Listen(model, version string, w drift.WindowResult) { wr.Enqueue(model, version, w) }
 
-// Dropped returns how many windows Enqueue has dropped.
+// EnqueueServing queues a serving report for [Writer.Run] like
+// [Writer.Enqueue] queues a window: when the queue is full the report is
+// dropped, counted and logged, and EnqueueServing returns false.
+func (wr *Writer) EnqueueServing(model, version string, s ServingWindow) bool {
+	select {
+	case wr.queue <- job{key: key{model, version}, s: &s}:
+		return true
+	default:
+		n := wr.dropped.Add(1)
+		wr.opts.logger.Warn("write-back queue full; serving report dropped",
+			"model", model, "version", version, "step", s.Step, "dropped", n)
+		return false
+	}
+}
+
+// Dropped returns how many windows and serving reports Enqueue and
+// EnqueueServing have dropped.
 func (wr *Writer) Dropped() int64 { return wr.dropped.Load() }
 
-// Run writes queued windows one at a time, each within the writer's
-// timeout, until ctx is done. A failure is logged and the window is not
-// retried. Run one per Writer.
+// Run writes queued windows and serving reports one at a time, in the
+// order they were queued, each within the writer's timeout, until ctx is
+// done. A failure is logged and the write is not retried. Run one per
+// Writer.
 func (wr *Writer) Run(ctx context.Context) {
 	for {
 		select {
@@ -39,6 +56,15 @@ func (wr *Writer) Run(ctx context.Context) {
 			return
 		case j := <-wr.queue:
 			wctx, cancel := context.WithTimeout(ctx, wr.opts.timeout)
+			if j.s != nil {
+				err := wr.Serving(wctx, j.model, j.version, *j.s)
+				cancel()
+				if err != nil {
+					wr.opts.logger.Warn("writing back a serving report", "model", j.model, "version", j.version,
+						"step", j.s.Step, "error", err)
+				}
+				continue
+			}
 			err := wr.Window(wctx, j.model, j.version, j.w)
 			cancel()
 			if err != nil {

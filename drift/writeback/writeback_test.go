@@ -3,6 +3,7 @@ package writeback_test
 import (
 	"context"
 	"encoding/json"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -118,8 +119,8 @@ func TestWindow(t *testing.T) {
 		t.Fatalf("found %d monitoring runs, want 1", len(runs))
 	}
 	run := runs[0]
-	if run.Info.RunName != "iris-v1-drift" {
-		t.Errorf("run name %q, want iris-v1-drift", run.Info.RunName)
+	if run.Info.RunName != "iris-v1-monitoring" {
+		t.Errorf("run name %q, want iris-v1-monitoring", run.Info.RunName)
 	}
 	var hist mlflowrest.GetMetricHistoryResponse
 	if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {run.Info.RunID},
@@ -261,5 +262,29 @@ func TestRunWritesQueuedWindows(t *testing.T) {
 			t.Fatal("the queued window was not written")
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestWorstFeature(t *testing.T) {
+	p := func(v float64) *float64 { return &v }
+	in := func(name string, psi *float64) drift.FeatureScore { return drift.FeatureScore{Feature: name, PSI: psi} }
+	out := func(name string, psi *float64) drift.FeatureScore {
+		return drift.FeatureScore{Feature: name, PSI: psi, Output: true}
+	}
+	for _, tc := range []struct {
+		name  string
+		feats []drift.FeatureScore
+		want  string
+	}{
+		{"none", nil, ""},
+		{"no PSI", []drift.FeatureScore{in("a", nil), in("b", p(math.NaN()))}, ""},
+		{"highest input", []drift.FeatureScore{in("a", p(0.1)), in("b", p(0.7)), in("c", p(0.3))}, "b"},
+		{"inputs before outputs", []drift.FeatureScore{in("a", p(0.2)), out("label", p(5))}, "a"},
+		{"output first in the list", []drift.FeatureScore{out("label", p(5)), in("a", p(0.2)), in("b", p(0.1))}, "a"},
+		{"only outputs", []drift.FeatureScore{out("p.0", p(0.4)), out("p.1", p(0.9)), in("a", nil)}, "p.1"},
+	} {
+		if got := writeback.WorstFeature(drift.WindowResult{Features: tc.feats}); got != tc.want {
+			t.Errorf("%s: WorstFeature = %q, want %q", tc.name, got, tc.want)
+		}
 	}
 }

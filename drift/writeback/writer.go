@@ -33,20 +33,29 @@ const maxBatch = 1000
 
 type key struct{ model, version string }
 
+// job is one queued write: a drift window, or a serving report when s is
+// set.
 type job struct {
 	key
 	w drift.WindowResult
+	s *ServingWindow
 }
 
-// Writer writes closed drift windows to a tracking server. It is safe
-// for concurrent use.
+// monitoringRun is a found or created monitoring run.
+type monitoringRun struct {
+	id          string
+	artifactURI string
+}
+
+// Writer writes what berth serve observes (closed drift windows, serving
+// reports) to a tracking server. It is safe for concurrent use.
 type Writer struct {
 	c    *mlflowrest.Client
 	opts options
 
-	mu     sync.Mutex // guards expID, runs, status; serialises Window
+	mu     sync.Mutex // guards expID, runs, status; serialises Window and Serving
 	expID  string
-	runs   map[key]string
+	runs   map[key]monitoringRun
 	status map[key]drift.Status // last status written, "" unknown
 
 	queue   chan job
@@ -59,34 +68,32 @@ func New(client *mlflowrest.Client, opts ...Option) *Writer {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Writer{c: client, opts: o, runs: map[key]string{}, status: map[key]drift.Status{},
+	return &Writer{c: client, opts: o, runs: map[key]monitoringRun{}, status: map[key]drift.Status{},
 		queue: make(chan job, o.queue)}
 }
 
 // RunName is the name of the monitoring run of a model version.
-func RunName(model, version string) string { return model + "-v" + version + "-drift" }
+func RunName(model, version string) string { return model + "-v" + version + "-monitoring" }
 
 // Window writes w, a closed window of model's version, now: it logs the
 // window's metrics to the version's monitoring run (found or created),
-// tags the model version with the drift status, and calls the webhook
-// when the status changed.
+// uploads the window's full comparison as [WindowArtifact] when it has
+// one, tags the model version with the drift status, and calls the
+// webhook when the status changed.
 func (wr *Writer) Window(ctx context.Context, model, version string, w drift.WindowResult) error {
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
 	k := key{model, version}
-	runID, err := wr.run(ctx, k)
+	run, err := wr.run(ctx, k)
 	if err != nil {
 		return fmt.Errorf("writing drift window %d of %s version %s: %w", w.Window, model, version, err)
 	}
-	metrics := Metrics(w)
-	for i := 0; i < len(metrics); i += maxBatch {
-		batch := mlflowrest.LogBatchRequest{RunID: runID, Metrics: metrics[i:min(i+maxBatch, len(metrics))]}
-		if err := wr.c.Post(ctx, "runs/log-batch", batch, nil); err != nil {
-			var apiErr *mlflowrest.ErrorResponse
-			if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceDoesNotExist {
-				delete(wr.runs, k) // the run was deleted: find or create it next time
-			}
-			return fmt.Errorf("logging drift window %d of %s version %s: %w", w.Window, model, version, err)
+	if err := wr.logMetrics(ctx, k, run.id, Metrics(w)); err != nil {
+		return fmt.Errorf("logging drift window %d of %s version %s: %w", w.Window, model, version, err)
+	}
+	if w.Report != nil {
+		if err := wr.uploadWindow(ctx, run, NewWindowFile(model, version, w)); err != nil {
+			return fmt.Errorf("uploading drift window %d of %s version %s: %w", w.Window, model, version, err)
 		}
 	}
 	prev, known := wr.status[k]
@@ -118,6 +125,22 @@ func (wr *Writer) Window(ctx context.Context, model, version string, w drift.Win
 	return nil
 }
 
+// logMetrics logs metrics to the run runID of k in batches; when the run
+// is gone it is forgotten, to be found or created next time.
+func (wr *Writer) logMetrics(ctx context.Context, k key, runID string, metrics []mlflowrest.Metric) error {
+	for i := 0; i < len(metrics); i += maxBatch {
+		batch := mlflowrest.LogBatchRequest{RunID: runID, Metrics: metrics[i:min(i+maxBatch, len(metrics))]}
+		if err := wr.c.Post(ctx, "runs/log-batch", batch, nil); err != nil {
+			var apiErr *mlflowrest.ErrorResponse
+			if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceDoesNotExist {
+				delete(wr.runs, k) // the run was deleted: find or create it next time
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // versionStatus reads the drift status tag of a model version, "" when
 // it has none or cannot be read.
 func (wr *Writer) versionStatus(ctx context.Context, k key) drift.Status {
@@ -135,14 +158,14 @@ func (wr *Writer) versionStatus(ctx context.Context, k key) drift.Status {
 }
 
 // run finds or creates the monitoring run of k.
-func (wr *Writer) run(ctx context.Context, k key) (string, error) {
-	if id, ok := wr.runs[k]; ok {
-		return id, nil
+func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
+	if r, ok := wr.runs[k]; ok {
+		return r, nil
 	}
 	if wr.expID == "" {
 		id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
 		if err != nil {
-			return "", err
+			return monitoringRun{}, err
 		}
 		wr.expID = id
 	}
@@ -153,11 +176,12 @@ func (wr *Writer) run(ctx context.Context, k key) (string, error) {
 		ExperimentIDs: []string{wr.expID}, Filter: filter, RunViewType: "ACTIVE_ONLY",
 		MaxResults: 1, OrderBy: []string{"attributes.start_time ASC"}}, &found)
 	if err != nil {
-		return "", fmt.Errorf("searching the monitoring run: %w", err)
+		return monitoringRun{}, fmt.Errorf("searching the monitoring run: %w", err)
 	}
 	if len(found.Runs) > 0 {
-		wr.runs[k] = found.Runs[0].Info.RunID
-		return found.Runs[0].Info.RunID, nil
+		r := monitoringRun{found.Runs[0].Info.RunID, found.Runs[0].Info.ArtifactURI}
+		wr.runs[k] = r
+		return r, nil
 	}
 	var created mlflowrest.RunResponse
 	err = wr.c.Post(ctx, "runs/create", mlflowrest.CreateRunRequest{
@@ -168,10 +192,11 @@ func (wr *Writer) run(ctx context.Context, k key) (string, error) {
 			{Key: TagSourceName, Value: SourceName},
 		}}, &created)
 	if err != nil {
-		return "", fmt.Errorf("creating the monitoring run: %w", err)
+		return monitoringRun{}, fmt.Errorf("creating the monitoring run: %w", err)
 	}
-	wr.runs[k] = created.Run.Info.RunID
-	return created.Run.Info.RunID, nil
+	r := monitoringRun{created.Run.Info.RunID, created.Run.Info.ArtifactURI}
+	wr.runs[k] = r
+	return r, nil
 }
 
 func quote(s string) string {
@@ -256,13 +281,17 @@ func StatusValue(s drift.Status) float64 {
 	return -1
 }
 
-// WorstFeature returns the feature of w with the highest PSI, "" when no
-// feature has one.
+// WorstFeature returns the input feature of w with the highest PSI — an
+// output column only when no input has one (outputs drift because inputs
+// do) — or "" when no column has a PSI.
 func WorstFeature(w drift.WindowResult) string {
-	worst, best := "", math.Inf(-1)
+	worst, best, output := "", math.Inf(-1), true
 	for _, f := range w.Features {
-		if f.PSI != nil && !math.IsNaN(*f.PSI) && *f.PSI > best {
-			worst, best = f.Feature, *f.PSI
+		if f.PSI == nil || math.IsNaN(*f.PSI) {
+			continue
+		}
+		if better := *f.PSI > best; (output && !f.Output) || (output == f.Output && better) {
+			worst, best, output = f.Feature, *f.PSI, f.Output
 		}
 	}
 	return worst
