@@ -34,6 +34,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_ACCESS_LOG", "access-log", "log one line per request (true/false)"},
 	{"BERTH_DRIFT", "drift", "berth serve: monitor drift of models with a drift_reference.json (true/false)"},
 	{"BERTH_DRIFT_WEBHOOK", "drift-webhook", "berth serve: URL told when a model's drift status changes"},
+	{"BERTH_REPORT_INTERVAL", "report-interval", "berth serve: how often models:/ models' request rate, latency and errors are logged, e.g. 1m (0: off)"},
 	{"BERTH_LOG_REQUESTS", "log-requests", "berth serve: JSON Lines file that a sample of scored rows is written to"},
 	{"BERTH_LOG_REQUESTS_SAMPLE", "log-requests-sample", "berth serve: share of requests logged (0 to 1)"},
 	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},

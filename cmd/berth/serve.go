@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -50,6 +51,7 @@ type serveOptions struct {
 	driftTh      drift.Thresholds
 	writeback    bool
 	webhook      string
+	report       time.Duration
 	logRequests  string
 	logSample    float64
 	logMaxSize   byteSize
@@ -104,6 +106,7 @@ model, or the one named by --default; every model also answers at
 	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
 	thresholdFlags(f, &o.driftTh, "drift-")
 	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
+	f.DurationVar(&o.report, "report-interval", time.Minute, "log request rate, latency and errors of models:/ models to their monitoring run every this long (0: off)")
 	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
 	f.StringVar(&o.logRequests, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
 	f.Float64Var(&o.logSample, "log-requests-sample", 1, "share of requests --log-requests writes (0 to 1)")
@@ -204,21 +207,24 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		defer rl.Close() // after the server has shut down
 		opts = append(opts, serve.WithRequestLog(rl))
 	}
-	wr, listen := driftWriteback(o, models, log)
-	if wr != nil {
-		opts = append(opts, serve.WithDriftListener(listen))
-	}
-	s := serve.New(opts...)
-	defer s.Close()
-
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
 	if err != nil {
 		return err
 	}
+	wb := newRegistryWriteback(o, models, instanceName(ln), log)
+	if wb.listen != nil {
+		opts = append(opts, serve.WithDriftListener(wb.listen))
+	}
+	s := serve.New(opts...)
+	defer s.Close()
+
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	if wr != nil {
-		go wr.Run(ctx)
+	if wb.writer != nil {
+		go wb.writer.Run(ctx)
+		if o.report > 0 {
+			go reportServing(ctx, s, wb.writer, wb.registered, o.report)
+		}
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ctx, ln) }()
@@ -251,30 +257,119 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	return <-errc
 }
 
-// driftWriteback returns the writer that records the drift windows of
-// models:/ models on the registry, and the listener that queues them, or
-// nil when write-back is off or no model comes from the registry (a
-// directory has no registered version to tag).
-func driftWriteback(o *serveOptions, models []modelArg, log *slog.Logger) (*writeback.Writer, func(model, version string, w drift.WindowResult)) {
-	registered := map[string]string{} // served name -> registered name
+// registryWriteback is what berth serve writes back to the registry for
+// the models it serves from there.
+type registryWriteback struct {
+	writer     *writeback.Writer // nil: nothing is written back
+	registered map[string]string // served name -> registered name
+	// listen queues the drift windows of registered models; nil when
+	// drift windows are not written back.
+	listen func(model, version string, w drift.WindowResult)
+}
+
+// newRegistryWriteback sets up the writer that records the drift windows
+// (--drift with --drift-writeback) and serving reports (--report-interval)
+// of models:/ models on the registry. Nothing is written back when no
+// model comes from the registry (a directory has no registered version to
+// tag) or both are off.
+func newRegistryWriteback(o *serveOptions, models []modelArg, instance string, log *slog.Logger) registryWriteback {
+	wb := registryWriteback{registered: map[string]string{}}
 	for _, ma := range models {
 		if u, err := modeluri.Parse(ma.source); err == nil && modeluri.IsModelURI(ma.source) {
-			registered[ma.name] = u.Name
+			wb.registered[ma.name] = u.Name
 		}
 	}
-	if !o.drift || !o.writeback || o.registryURI == "" || len(registered) == 0 {
-		return nil, nil
+	driftOn := o.drift && o.writeback
+	if o.registryURI == "" || len(wb.registered) == 0 || (!driftOn && o.report <= 0) {
+		return wb
 	}
-	wopts := []writeback.Option{writeback.WithLogger(log)}
+	wopts := []writeback.Option{writeback.WithLogger(log), writeback.WithInstance(instance)}
 	if o.webhook != "" {
 		wopts = append(wopts, writeback.WithWebhook(o.webhook))
 	}
 	wr := writeback.New(&mlflowrest.Client{BaseURL: o.registryURI, Token: o.registryTok}, wopts...)
-	return wr, func(model, version string, w drift.WindowResult) {
-		if name, ok := registered[model]; ok {
-			wr.Enqueue(name, version, w)
+	wb.writer = wr
+	if driftOn {
+		wb.listen = func(model, version string, w drift.WindowResult) {
+			if name, ok := wb.registered[model]; ok {
+				wr.Enqueue(name, version, w)
+			}
 		}
 	}
+	return wb
+}
+
+// instanceName names this server in serving reports: host name and
+// listening port.
+func instanceName(ln net.Listener) string {
+	host, err := os.Hostname()
+	if err != nil {
+		host = "localhost"
+	}
+	port := ""
+	if a, ok := ln.Addr().(*net.TCPAddr); ok {
+		port = strconv.Itoa(a.Port)
+	}
+	return host + ":" + port
+}
+
+// reportServing queues, every interval until ctx is done, what each
+// version of a registered model served over the interval. A version is
+// reported from its first request on, idle intervals included; one no
+// longer served is reported only while it still answers requests.
+func reportServing(ctx context.Context, s *serve.Server, wr *writeback.Writer, registered map[string]string, every time.Duration) {
+	type key struct{ model, version string }
+	type seen struct {
+		last  serve.Usage
+		since time.Time
+		step  int64
+	}
+	prev := map[key]*seen{}
+	start := time.Now()
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			served := map[key]bool{}
+			for _, m := range s.Models() {
+				served[key{m.Name, m.Version}] = true
+			}
+			for _, u := range s.Usage() {
+				name, ok := registered[u.Model]
+				if !ok {
+					continue
+				}
+				k := key{u.Model, u.Version}
+				p := prev[k]
+				if p == nil {
+					p = &seen{since: start}
+					prev[k] = p
+				}
+				d := u.Since(p.last)
+				if u.Requests > 0 && (served[k] || d.Requests > 0) {
+					p.step++
+					wr.EnqueueServing(name, u.Version, servingWindow(d, p.step, p.since, now))
+				}
+				p.last, p.since = u, now
+			}
+		}
+	}
+}
+
+// servingWindow is the serving report of d, what a version served from
+// start to end.
+func servingWindow(d serve.Usage, step int64, start, end time.Time) writeback.ServingWindow {
+	w := writeback.ServingWindow{Step: step, Start: start, End: end, Requests: d.Requests,
+		ClientErrors: d.ClientErrors, ServerErrors: d.ServerErrors,
+		LatencyMean: math.NaN(), LatencyP50: math.NaN(), LatencyP95: math.NaN(), LatencyP99: math.NaN()}
+	if d.Requests > 0 {
+		w.LatencyMean = d.Sum / float64(d.Requests)
+		w.LatencyP50, w.LatencyP95, w.LatencyP99 = d.Quantile(0.5), d.Quantile(0.95), d.Quantile(0.99)
+	}
+	return w
 }
 
 func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) {

@@ -1,9 +1,12 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
+	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,13 +14,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/internal/ortest"
 )
 
 // TestDriftWriteback serves models:/iris@champion with a drift reference
 // and 10-row windows: shifted inputs close a drifting window, which berth
-// writes back as the version's tags, a monitoring run's metrics and one
-// webhook event.
+// writes back as the version's tags, a monitoring run's metrics, its
+// drift/window.json artifact and one webhook event; and every second it
+// writes back what the version served (requests, errors, latency).
 func TestDriftWriteback(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
@@ -48,7 +53,16 @@ func TestDriftWriteback(t *testing.T) {
 
 	serving := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
-		"--drift-window-rows", "10", "--drift-webhook", hook.URL)
+		"--drift-window-rows", "10", "--drift-webhook", hook.URL, "--report-interval", "1s")
+	// A bad request: a 400, counted as a client error, and no drift rows.
+	bad, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(`{"dataframe_split": {"columns": ["sepal_length"], "data": [[1]]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad.Body.Close()
+	if bad.StatusCode != 400 {
+		t.Fatalf("bad request: %s, want 400", bad.Status)
+	}
 	// Ten rows far outside the reference: one drifting window.
 	rows := strings.TrimSuffix(strings.Repeat("[50.0, 30.0, 40.0, 20.0],", 10), ",")
 	body := `{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [` + rows + `]}}`
@@ -100,7 +114,7 @@ func TestDriftWriteback(t *testing.T) {
 	if err := json.Unmarshal([]byte(runBerth(t, bin, "runs", "list", "--experiment", "berth-monitoring", "-o", "json", "--registry-uri", registry)), &runs); err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 1 || runs[0].Info.RunName != "iris-v1-drift" {
+	if len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
 		t.Errorf("monitoring runs: %+v", runs)
 	}
 	deadline = time.Now().Add(5 * time.Second)
@@ -113,9 +127,133 @@ func TestDriftWriteback(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+	checkServingWriteback(t, registry)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(events) != 1 || events[0]["status"] != "drift" || events[0]["model"] != "iris" {
 		t.Errorf("webhook events: %v", events)
+	}
+}
+
+// checkServingWriteback waits for berth serve's serving reports on iris
+// version 1's monitoring run and checks them and the drift window
+// artifact there.
+func checkServingWriteback(t *testing.T, registry string) {
+	t.Helper()
+	ctx := context.Background()
+	c := &mlflowrest.Client{BaseURL: registry}
+	var exp mlflowrest.GetExperimentResponse
+	if err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
+		t.Fatal(err)
+	}
+	var found mlflowrest.SearchRunsResponse
+	if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID},
+		Filter: "tags.`berth.model` = 'iris' and tags.`berth.model_version` = '1'"}, &found); err != nil {
+		t.Fatal(err)
+	}
+	if len(found.Runs) != 1 {
+		t.Fatalf("found %d monitoring runs, want 1", len(found.Runs))
+	}
+	run := found.Runs[0]
+	history := func(key string) []float64 {
+		var hist mlflowrest.GetMetricHistoryResponse
+		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {run.Info.RunID}, "metric_key": {key}}, &hist); err != nil {
+			t.Fatal(err)
+		}
+		var vs []float64
+		for _, m := range hist.Metrics {
+			vs = append(vs, float64(m.Value))
+		}
+		return vs
+	}
+	sum := func(vs []float64) (s float64) {
+		for _, v := range vs {
+			s += v
+		}
+		return s
+	}
+	// Both requests were answered before the first report.
+	deadline := time.Now().Add(15 * time.Second)
+	for sum(history("serving.requests")) < 2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("serving reports not written back: serving.requests history %v", history("serving.requests"))
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if got := sum(history("serving.requests")); got != 2 {
+		t.Errorf("serving.requests add up to %v, want 2", got)
+	}
+	if got := sum(history("serving.client_errors")); got < 1 {
+		t.Errorf("serving.client_errors add up to %v, want >= 1", got)
+	}
+	if p95 := history("serving.latency_p95_ms"); len(p95) == 0 || p95[0] <= 0 {
+		t.Errorf("serving.latency_p95_ms history %v, want a positive latency", p95)
+	}
+	if len(history("serving.request_rate")) == 0 {
+		t.Error("no serving.request_rate")
+	}
+	var mv mlflowrest.ModelVersionResponse
+	if err := c.Get(ctx, "model-versions/get", url.Values{"name": {"iris"}, "version": {"1"}}, &mv); err != nil {
+		t.Fatal(err)
+	}
+	tags := map[string]string{}
+	for _, tg := range mv.ModelVersion.Tags {
+		tags[tg.Key] = tg.Value
+	}
+	if _, err := time.Parse(time.RFC3339, tags["berth.serving.last_report"]); err != nil {
+		t.Errorf("berth.serving.last_report = %q: %v", tags["berth.serving.last_report"], err)
+	}
+	if !strings.Contains(tags["berth.serving.instance"], ":") {
+		t.Errorf("berth.serving.instance = %q, want host:port", tags["berth.serving.instance"])
+	}
+
+	root := strings.Trim(strings.TrimPrefix(run.Info.ArtifactURI, "mlflow-artifacts:"), "/")
+	rc, err := c.GetArtifact(ctx, root+"/drift/window.json")
+	if err != nil {
+		t.Fatalf("reading drift/window.json: %v", err)
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wf struct {
+		Model    string `json:"model"`
+		Version  string `json:"version"`
+		Window   int64  `json:"window"`
+		Rows     int64  `json:"rows"`
+		Status   string `json:"status"`
+		Features []struct {
+			Feature   string   `json:"feature"`
+			Output    bool     `json:"output"`
+			PSI       *float64 `json:"psi"`
+			Labels    []string `json:"labels"`
+			Reference []int64  `json:"reference"`
+			Current   []int64  `json:"current"`
+		} `json:"features"`
+	}
+	if err := json.Unmarshal(b, &wf); err != nil {
+		t.Fatalf("drift/window.json: %v\n%s", err, b)
+	}
+	if wf.Model != "iris" || wf.Version != "1" || wf.Window != 1 || wf.Rows != 10 || wf.Status != "drift" {
+		t.Errorf("drift/window.json: %s", b)
+	}
+	inputs := 0
+	for _, f := range wf.Features {
+		if f.Output {
+			continue
+		}
+		inputs++
+		var n int64
+		for _, c := range f.Current {
+			n += c
+		}
+		if f.PSI == nil || len(f.Labels) == 0 || len(f.Reference) != len(f.Labels) || len(f.Current) != len(f.Labels) || n != 10 {
+			t.Errorf("drift/window.json feature %s: psi %v, %d labels, reference %v, current %v (want the window's 10 rows)",
+				f.Feature, f.PSI, len(f.Labels), f.Reference, f.Current)
+		}
+	}
+	if inputs != 4 {
+		t.Errorf("drift/window.json has %d input features, want 4: %s", inputs, b)
 	}
 }

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"context"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/drift/writeback"
+	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/modeluri"
+	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/serve"
+)
+
+func TestServingWindow(t *testing.T) {
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	d := serve.Usage{Requests: 4, ClientErrors: 1, Bounds: []float64{0.001, 0.01}, Counts: []int64{2, 4}, Sum: 0.02}
+	w := servingWindow(d, 3, start, start.Add(2*time.Second))
+	if w.Step != 3 || w.Requests != 4 || w.ClientErrors != 1 || w.LatencyMean != 0.005 ||
+		w.LatencyP50 != 0.001 || math.Abs(w.LatencyP95-0.0091) > 1e-12 || !w.End.Equal(start.Add(2*time.Second)) {
+		t.Errorf("servingWindow = %+v", w)
+	}
+	idle := servingWindow(serve.Usage{Bounds: d.Bounds, Counts: []int64{0, 0}}, 4, start, start.Add(time.Second))
+	if idle.Requests != 0 || !math.IsNaN(idle.LatencyMean) || !math.IsNaN(idle.LatencyP50) || !math.IsNaN(idle.LatencyP99) {
+		t.Errorf("idle servingWindow = %+v, want NaN latencies", idle)
+	}
+}
+
+// TestReportServing runs the report loop on a server with two registered
+// models, only one of which answers requests: that one is reported every
+// interval, steps counting from 1; the other never is.
+func TestReportServing(t *testing.T) {
+	ortest.Init(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ts := registrytest.New(t)
+	c := &mlflowrest.Client{BaseURL: ts.URL}
+	if _, err := modeluri.Register(ctx, c, modeluri.Registration{
+		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {
+		t.Fatal(err)
+	}
+	s := serve.New()
+	defer s.Close()
+	for _, nm := range []struct{ name, dir string }{{"flowers", "iris_logreg"}, {"diabetes", "diabetes_linreg"}} {
+		m, err := serve.LoadModel(ctx, nm.name, "1", filepath.Join("..", "..", "testdata", "models", nm.dir), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Add(m)
+	}
+	s.MarkReady()
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	for _, body := range []string{
+		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`,
+		`{"dataframe_split": {"columns": ["sepal_length"], "data": [[1]]}}`,
+	} {
+		resp, err := http.Post(hs.URL+"/models/flowers/invocations", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+
+	wr := writeback.New(c)
+	go wr.Run(ctx)
+	go reportServing(ctx, s, wr, map[string]string{"flowers": "iris", "diabetes": "diabetes"}, 50*time.Millisecond)
+
+	var exp mlflowrest.GetExperimentResponse
+	var runs mlflowrest.SearchRunsResponse
+	var hist mlflowrest.GetMetricHistoryResponse
+	deadline := time.Now().Add(10 * time.Second)
+	for len(hist.Metrics) < 3 {
+		if time.Now().After(deadline) {
+			t.Fatalf("serving reports not written: %+v", hist.Metrics)
+		}
+		time.Sleep(50 * time.Millisecond)
+		if c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp) != nil {
+			continue
+		}
+		if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &runs); err != nil {
+			t.Fatal(err)
+		}
+		if len(runs.Runs) == 0 {
+			continue
+		}
+		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {runs.Runs[0].Info.RunID},
+			"metric_key": {"serving.requests"}}, &hist); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancel()
+	if len(runs.Runs) != 1 || runs.Runs[0].Info.RunName != "iris-v1-monitoring" {
+		t.Fatalf("monitoring runs %+v, want iris's alone (diabetes answered no request)", runs.Runs)
+	}
+	byStep := map[int64]float64{}
+	for _, m := range hist.Metrics {
+		byStep[int64(m.Step)] = float64(m.Value)
+	}
+	if byStep[1] != 2 {
+		t.Errorf("serving.requests at step 1 = %v, want 2", byStep[1])
+	}
+	for step := int64(2); step <= int64(len(hist.Metrics)); step++ {
+		if v, ok := byStep[step]; !ok || v != 0 {
+			t.Errorf("serving.requests at step %d = %v (present %v), want an idle 0", step, v, ok)
+		}
+	}
+}
