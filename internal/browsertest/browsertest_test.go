@@ -55,6 +55,14 @@ var pages = map[string]string{
 		</script>`,
 	"/mobile": `<!doctype html><meta name="viewport" content="width=device-width, initial-scale=1">
 		<title>mobile</title><p>phone</p>`,
+	"/render": `<!doctype html><title>render</title><body><main id="app" data-state="ready">first</main>
+		<button id="go">go</button><script>
+			document.getElementById("go").addEventListener("click", () => {
+				const app = document.getElementById("app");
+				app.dataset.state = "loading";
+				setTimeout(() => { app.textContent = "second"; app.dataset.state = "ready"; }, 150);
+			});
+		</script>`,
 	"/slow": `<!doctype html><title>slow</title><body><script>
 		setTimeout(() => document.body.insertAdjacentHTML("beforeend", '<p id="ready">data</p>'), 50);
 	</script>`,
@@ -339,4 +347,20 @@ func TestTimeout(t *testing.T) {
 	p := browsertest.New(t, browsertest.WithTimeout(3*time.Second)).Open(srv.URL + "/console")
 	p.WaitVisible("#never")
 	t.Fatal("WaitVisible returned")
+}
+
+// TestAfterAttr waits out a render that takes 150 ms: without the wait the
+// text would still be the first page's.
+func TestAfterAttr(t *testing.T) {
+	srv := newServer(t)
+	p := browsertest.New(t).Open(srv.URL + "/render")
+	if got := p.Text("#app"); got != "first" {
+		t.Fatalf("before: %q", got)
+	}
+	p.AfterAttr("#app", "data-state", "ready", func() { p.Click("#go") })
+	if got := p.Text("#app"); got != "second" {
+		t.Errorf("after AfterAttr: %q, want the second render", got)
+	}
+	p.Settle()
+	p.AssertNoConsoleErrors()
 }
