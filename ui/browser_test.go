@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -113,10 +114,18 @@ func TestUI(t *testing.T) {
 		if n := p.Count("svg.scatter circle"); n != 2 {
 			t.Errorf("%d points in the scatter, want 2", n)
 		}
+		// Parallel coordinates: an axis per varying param and the metric, a
+		// line per run.
+		if got := texts(p, "svg.parallel text.axis-label"); !slices.Equal(got, []string{"depth", "lr", "accuracy"}) {
+			t.Errorf("parallel coordinates axes %q, want depth, lr, accuracy", got)
+		}
+		if n := p.Count("svg.parallel polyline"); n != 2 {
+			t.Errorf("%d lines in the parallel coordinates, want 2", n)
+		}
 		// Both runs' loss curves, in the first two colours of the palette:
 		// their pixels are those that hiding the loss chart takes away.
 		p.WaitVisible(".charts .chart canvas")
-		settle(p)
+		p.Settle()
 		shot := p.Screenshot("compare")
 		p.Eval(lossChart+`.style.visibility = "hidden", true`, nil)
 		without := p.Screenshot("compare-without-loss")
@@ -155,7 +164,7 @@ func TestUI(t *testing.T) {
 			t.Errorf("the preview of metrics.json shows %q, want it pretty-printed", got)
 		}
 		p.WaitVisible(".charts .chart canvas")
-		settle(p)
+		p.Settle()
 		p.Screenshot("run")
 		p.AssertNoConsoleErrors()
 	})
@@ -191,45 +200,112 @@ func TestUI(t *testing.T) {
 		p.AssertNoConsoleErrors()
 	})
 	t.Run("production", func(t *testing.T) {
-		seedDriftWindows(t, c)
+		seedProduction(t, c)
 		p := b.For(t).Open(ts.URL + "/#/models/iris?version=1")
 		waitReady(p)
-		p.WaitVisible("section.production canvas")
+		p.WaitVisible("section.production svg.histogram")
+		p.WaitVisible("section.production .serving canvas")
 		got := p.Text("section.production")
-		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length", "PSI per feature, by window", "iris-v1-drift"} {
+		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length", "Reported by\thost-a:8080",
+			"requests per second", "latency (ms)", "errors per report", "PSI per feature, by window",
+			"KS p-value per feature, by window", "Window 2: reference against current", "PSI 0.9"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the production section lacks %q:\n%s", want, got)
 			}
 		}
-		if n := p.Count("section.production canvas"); n != 2 {
-			t.Errorf("%d charts in the production section, want PSI and rows", n)
+		if n := p.Count("section.production canvas"); n != 6 {
+			t.Errorf("%d charts in the production section, want 6", n)
 		}
-		p.Screenshot("production")
+		// A histogram per feature: reference bars in one colour, the
+		// window's in the other, each bar as tall as its bin's share.
+		if n := p.Count("svg.histogram"); n != 2 {
+			t.Errorf("%d histograms, want 2", n)
+		}
+		var heights []float64
+		p.Eval(`[...document.querySelector("svg.histogram").querySelectorAll("g rect")].map((r) => Number(r.getAttribute("height")))`, &heights)
+		// petal_length: reference 30/60/10 %, current 0/20/80 %, bin by
+		// bin; the tallest bar (80 %) sets the scale.
+		shares := []float64{.3, 0, .6, .2, .1, .8}
+		if len(heights) != len(shares) {
+			t.Errorf("petal_length's histogram has %d bars, want %d", len(heights), len(shares))
+		} else {
+			for i, sh := range shares {
+				if want := heights[5] * sh / .8; math.Abs(heights[i]-want) > 0.01 {
+					t.Errorf("petal_length's bar %d is %.2f high, want %.2f (bars %v)", i, heights[i], want, heights)
+				}
+			}
+		}
+		// Per feature, PSI and KS p-value by window: two windows each, with
+		// the thresholds (PSI 0.1 and 0.25, KS 0.05) as dashed lines.
+		if n := p.Count("svg.sparkline"); n != 4 {
+			t.Errorf("%d sparklines, want PSI and KS for both features", n)
+		}
+		var spark struct {
+			Points     int `json:"points"`
+			Thresholds int `json:"thresholds"`
+		}
+		p.Eval(`(() => { const s = document.querySelector("svg.sparkline");
+			return {points: s.querySelectorAll("circle").length, thresholds: s.querySelectorAll("line.threshold").length}; })()`, &spark)
+		if spark.Points != 2 || spark.Thresholds != 2 {
+			t.Errorf("petal_length's PSI sparkline has %d points and %d threshold lines, want 2 and 2", spark.Points, spark.Thresholds)
+		}
+		p.Settle()
+		shot := p.Screenshot("production")
+		for _, col := range []string{"#4c78a8", "#f58518"} {
+			if n := browsertest.CountColor(t, shot, browsertest.Hex(col), 8); n < 400 {
+				t.Errorf("%d pixels of %s (histogram bars)", n, col)
+			}
+		}
+		p.AssertNoConsoleErrors()
+
+		goTo(p, "#/production")
+		rows := texts(p, "table.production-list tbody tr")
+		if len(rows) != 1 || !strings.Contains(rows[0], "iris v1") || !strings.Contains(rows[0], "drift") || !strings.Contains(rows[0], "12.5") {
+			t.Errorf("production overview rows %q, want iris v1 drifting at 12.5 requests/s", rows)
+		}
+		p.Screenshot("production-overview")
 		p.AssertNoConsoleErrors()
 	})
 }
 
-// seedDriftWindows writes two drift windows of iris v1 the way berth serve
-// does (drift/writeback): ok, then petal_length drifting.
-func seedDriftWindows(tb testing.TB, c *mlflowrest.Client) {
+// seedProduction writes what berth serve writes back about iris v1
+// (drift/writeback): three serving reports, and two drift windows, ok then
+// petal_length drifting.
+func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 	tb.Helper()
-	wr := writeback.New(c)
+	ctx := context.Background()
+	wr := writeback.New(c, writeback.WithInstance("host-a:8080"))
+	base := time.Now().Add(-3 * time.Minute).UTC().Truncate(time.Second)
+	for i, rate := range []float64{10, 15, 12.5} {
+		end := base.Add(time.Duration(i+1) * time.Minute)
+		n := int64(rate * 60)
+		err := wr.Serving(ctx, "iris", "1", writeback.ServingWindow{Step: int64(i + 1), Start: end.Add(-time.Minute), End: end,
+			Requests: n, ClientErrors: int64(i), ServerErrors: 0,
+			LatencyMean: 0.002, LatencyP50: 0.0015, LatencyP95: 0.004 + 0.001*float64(i), LatencyP99: 0.009})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	labels := []string{"< 2", "[2, 4)", "> 4"}
 	for i, psi := range []float64{0.02, 0.9} {
 		status := drift.StatusOK
+		cur := []int64{30, 60, 10}
 		if psi > 0.25 {
-			status = drift.StatusDrift
+			status, cur = drift.StatusDrift, []int64{0, 20, 80}
 		}
-		end := time.Date(2026, 1, 1, 0, i+1, 0, 0, time.UTC)
+		end := base.Add(time.Duration(i+1) * time.Minute)
 		feats := []drift.FeatureResult{
-			{Feature: "petal_length", PSI: &psi, Drifted: status == drift.StatusDrift, Status: status},
-			{Feature: "sepal_width", PSI: ptr(0.01), Status: drift.StatusOK},
+			{Feature: "petal_length", Kind: drift.Numeric, PSI: &psi, KSPValue: ptr(0.5 - 0.49*float64(i)), Drifted: status == drift.StatusDrift,
+				Status: status, Labels: labels, Reference: []int64{30, 60, 10}, Current: cur},
+			{Feature: "sepal_width", Kind: drift.Numeric, PSI: ptr(0.01), KSPValue: ptr(0.8), Status: drift.StatusOK,
+				Labels: labels, Reference: []int64{20, 50, 30}, Current: []int64{21, 49, 30}},
 		}
-		w := drift.WindowResult{Window: int64(i + 1), Start: end.Add(-time.Minute), End: end, Rows: 150, Status: status,
-			Report: &drift.Report{Status: status, Features: feats}}
+		w := drift.WindowResult{Window: int64(i + 1), Start: end.Add(-time.Minute), End: end, Rows: 100, Status: status,
+			Report: &drift.Report{Status: status, Features: feats, Thresholds: drift.DefaultThresholds()}}
 		for _, f := range feats {
 			w.Features = append(w.Features, drift.FeatureScore{Feature: f.Feature, PSI: f.PSI, Drifted: f.Drifted, Status: f.Status})
 		}
-		if err := wr.Window(context.Background(), "iris", "1", w); err != nil {
+		if err := wr.Window(ctx, "iris", "1", w); err != nil {
 			tb.Fatal(err)
 		}
 	}
@@ -304,6 +380,21 @@ func TestUINarrowScreen(t *testing.T) {
 	}
 	assertFits(t, p, "the model page")
 	p.Screenshot("model")
+
+	seedProduction(t, c)
+	goTo(p, "#/models/iris?version=1")
+	p.WaitVisible("section.production svg.histogram")
+	p.WaitVisible("section.production .serving canvas")
+	p.Settle()
+	assertFits(t, p, "the version's production panel")
+	p.Screenshot("version-production")
+	goTo(p, "#/compare?runs="+s.runs[0].id+","+s.runs[4].id)
+	p.WaitVisible("svg.parallel")
+	assertFits(t, p, "the compare page")
+	p.Screenshot("compare")
+	goTo(p, "#/production")
+	assertFits(t, p, "the production page")
+	p.Screenshot("production")
 	p.AssertNoConsoleErrors()
 }
 

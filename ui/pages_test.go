@@ -19,15 +19,7 @@ const lossChart = `[...document.querySelectorAll(".charts .chart")].find((c) => 
 // afterRender does action and waits until the page it leads to is
 // rendered (#app's data-state turns to ready again).
 func afterRender(p *browsertest.Page, action func()) {
-	p.Eval(`(window.__nextReady = new Promise((resolve) => {
-		const app = document.getElementById("app");
-		const obs = new MutationObserver(() => {
-			if (app.dataset.state === "ready") { obs.disconnect(); resolve(true); }
-		});
-		obs.observe(app, {attributes: true, attributeFilter: ["data-state"]});
-	}), true)`, nil)
-	action()
-	p.Eval(`window.__nextReady`, nil)
+	p.AfterAttr("#app", "data-state", "ready", action)
 }
 
 // waitReady waits for the first page of a load to be rendered.
@@ -38,11 +30,6 @@ func waitReady(p *browsertest.Page) {
 // goTo follows a link to hash.
 func goTo(p *browsertest.Page, hash string) {
 	afterRender(p, func() { p.Eval(fmt.Sprintf(`location.hash = %q`, hash), nil) })
-}
-
-// settle waits for two frames, so that charts have drawn at their size.
-func settle(p *browsertest.Page) {
-	p.Eval(`new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(() => r(true))))`, nil)
 }
 
 // saveToken saves token in the Settings page.
@@ -77,7 +64,7 @@ func setVersionTag(p *browsertest.Page, key, value string) {
 // texts returns the trimmed innerText of each element the selector matches.
 func texts(p *browsertest.Page, selector string) []string {
 	var out []string
-	p.Eval(fmt.Sprintf(`[...document.querySelectorAll(%q)].map((e) => e.innerText.trim())`, selector), &out)
+	p.Eval(fmt.Sprintf(`[...document.querySelectorAll(%q)].map((e) => (e.innerText ?? e.textContent).trim())`, selector), &out)
 	return out
 }
 

@@ -5,6 +5,7 @@ import { experimentsPage, runsPage } from './experiments.js';
 import { runPage } from './run.js';
 import { comparePage } from './compare.js';
 import { modelsPage, modelPage } from './models.js';
+import { productionPage } from './production.js';
 
 const app = document.getElementById('app');
 
@@ -53,7 +54,7 @@ async function render() {
   const { parts, query } = route();
   const top = parts[0] || '';
   document.querySelectorAll('nav a').forEach((a) => {
-    const on = a.dataset.nav === (top === 'models' ? 'models' : top === 'settings' ? 'settings' : 'experiments');
+    const on = a.dataset.nav === (['models', 'production', 'settings'].includes(top) ? top : 'experiments');
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
   document.querySelector('header.top').classList.remove('open');
@@ -70,6 +71,7 @@ async function render() {
     else if (top === 'compare') p = comparePage(el, (query.get('runs') || '').split(',').filter(Boolean), query, stale);
     else if (top === 'models' && parts[1]) p = modelPage(el, parts[1], query, stale);
     else if (top === 'models') p = modelsPage(el, stale);
+    else if (top === 'production') p = productionPage(el, stale);
     else if (top === 'settings') p = settingsPage(el);
     else clear(el, h('h1', null, 'Not found'), h('p', null, 'No page at ', h('code', null, location.hash), '.'));
     await p;

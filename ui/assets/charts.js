@@ -112,3 +112,122 @@ export function scatter(xLabel, yLabel, points, xCats) {
   });
   return h('div', { class: 'scatter-box' }, svg);
 }
+
+// Reference and current colours of drift histograms.
+export const refColor = '#4c78a8';
+export const curColor = '#f58518';
+
+// histogram draws, bin by bin, the reference's share of rows (left bar)
+// against the current window's (right bar); labels name the bins.
+export function histogram(feature, labels, ref, cur) {
+  const n = Math.max(labels.length, ref.length, cur.length);
+  if (!n) return h('p', { class: 'muted' }, 'No bins.');
+  const total = (xs) => xs.reduce((a, b) => a + Number(b || 0), 0) || 1;
+  const rt = total(ref), ct = total(cur);
+  const rs = Array.from({ length: n }, (_, i) => Number(ref[i] || 0) / rt);
+  const cs = Array.from({ length: n }, (_, i) => Number(cur[i] || 0) / ct);
+  const top = Math.max(...rs, ...cs, 0.01);
+  const W = 360, H = 180, L = 40, R = 8, T = 20, B = 30;
+  const bw = (W - L - R) / n;
+  const Y = (v) => H - B - (v / top) * (H - T - B);
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'histogram', role: 'img',
+    'aria-label': `${feature}: reference against current, share of rows per bin` });
+  for (const v of ticks(0, top, 3)) {
+    svg.append(s('line', { x1: L, x2: W - R, y1: Y(v), y2: Y(v), class: 'grid' }));
+    svg.append(s('text', { x: L - 4, y: Y(v) + 3, 'text-anchor': 'end' }, Math.round(v * 100) + '%'));
+  }
+  const every = Math.ceil(n / 6); // label at most about six bins
+  for (let i = 0; i < n; i++) {
+    const x = L + i * bw;
+    const tip = `${labels[i] ?? 'bin ' + (i + 1)}\nreference ${(rs[i] * 100).toFixed(1)}% (${ref[i] || 0})\ncurrent ${(cs[i] * 100).toFixed(1)}% (${cur[i] || 0})`;
+    const g = s('g', null, s('title', null, tip),
+      s('rect', { x: x + bw * 0.1, y: Y(rs[i]), width: bw * 0.4, height: H - B - Y(rs[i]), fill: refColor }),
+      s('rect', { x: x + bw * 0.5, y: Y(cs[i]), width: bw * 0.4, height: H - B - Y(cs[i]), fill: curColor }));
+    svg.append(g);
+    if (i % every === 0) {
+      const text = String(labels[i] ?? '');
+      svg.append(s('text', { x: x + bw / 2, y: H - B + 12, 'text-anchor': 'middle' }, text.length > 12 ? text.slice(0, 11) + '…' : text));
+    }
+  }
+  svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'frame' }));
+  svg.append(s('rect', { x: L, y: 4, width: 10, height: 10, fill: refColor }), s('text', { x: L + 14, y: 13 }, 'reference'),
+    s('rect', { x: L + 84, y: 4, width: 10, height: 10, fill: curColor }), s('text', { x: L + 98, y: 13 }, 'current'));
+  return svg;
+}
+
+// parallel draws a parallel-coordinates view of a sweep: an axis per
+// dimension ({label, cats} — cats lists the values of a categorical
+// dimension, null for a numeric one) and a line per run ({label, href,
+// values}) through its value on each axis. Lines are shaded by their value
+// on the last axis, darker for higher; runs missing a value are left out.
+export function parallel(dims, lines) {
+  const full = lines.filter((l) => l.values.every((v) => (typeof v === 'number' ? Number.isFinite(v) : v !== undefined)));
+  if (dims.length < 2 || !full.length) return h('p', { class: 'muted' }, 'Needs two dimensions and a run with values on all of them.');
+  const W = Math.max(480, 150 * dims.length), H = 300, L = 60, R = 60, T = 28, B = 28;
+  const X = (i) => L + (i * (W - L - R)) / (dims.length - 1);
+  const scales = dims.map((d, i) => {
+    if (d.cats) return (v) => H - B - ((d.cats.indexOf(v) + 0.5) / d.cats.length) * (H - T - B);
+    const vs = full.map((l) => l.values[i]);
+    let lo = Math.min(...vs), hi = Math.max(...vs);
+    if (lo === hi) { lo -= 1; hi += 1; }
+    d.lo = lo; d.hi = hi;
+    // Sweeps over decades (learning rates, regularisation) get a log axis.
+    d.log = lo > 0 && hi / lo >= 100;
+    if (d.log) {
+      const [a, b] = [Math.log10(lo), Math.log10(hi)];
+      return (v) => H - B - ((Math.log10(v) - a) / (b - a)) * (H - T - B);
+    }
+    return (v) => H - B - ((v - lo) / (hi - lo)) * (H - T - B);
+  });
+  const last = dims.length - 1;
+  const lastVals = full.map((l) => l.values[last]);
+  const [mlo, mhi] = [Math.min(...lastVals), Math.max(...lastVals)];
+  const shade = (v) => {
+    const t = mhi > mlo ? (v - mlo) / (mhi - mlo) : 1;
+    const mix = (a, b) => Math.round(a + (b - a) * t);
+    return `rgb(${mix(189, 8)},${mix(215, 48)},${mix(231, 107)})`;
+  };
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'parallel', style: `max-width:${W}px`, role: 'img', 'aria-label': 'parallel coordinates of ' + dims.map((d) => d.label).join(', ') });
+  // Lowest first, so that the best lines are drawn on top.
+  for (const l of [...full].sort((a, b) => a.values[last] - b.values[last])) {
+    const pts = l.values.map((v, i) => `${X(i).toFixed(1)},${scales[i](v).toFixed(1)}`).join(' ');
+    svg.append(s('a', { href: l.href || '#' }, s('polyline', { points: pts, stroke: shade(l.values[last]), class: 'line' },
+      s('title', null, l.label + '\n' + dims.map((d, i) => `${d.label} = ${typeof l.values[i] === 'number' ? fmtNum(l.values[i]) : l.values[i]}`).join('\n')))));
+  }
+  dims.forEach((d, i) => {
+    svg.append(s('line', { x1: X(i), x2: X(i), y1: T, y2: H - B, class: 'axis' }));
+    svg.append(s('text', { x: X(i), y: T - 10, 'text-anchor': 'middle', class: 'axis-label' }, d.label + (d.log ? ' (log)' : '')));
+    const marks = d.cats ? d.cats : d.log ? [...new Set(full.map((l) => l.values[i]))] : ticks(d.lo, d.hi, 4);
+    for (const v of marks) {
+      svg.append(s('text', { x: X(i) + 4, y: scales[i](v) + 3, class: 'tick' }, typeof v === 'number' ? fmtNum(v) : v));
+    }
+  });
+  return h('div', { class: 'scatter-box parallel-box' }, svg);
+}
+
+// sparkline draws one statistic by window, small: points [{x, y}] joined
+// by a line, with dashed threshold lines [{y, label, cls}] and y from 0.
+export function sparkline(label, points, lines) {
+  const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const W = 360, H = 84, L = 40, R = 8, T = 14, B = 16;
+  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'sparkline', role: 'img', 'aria-label': label });
+  svg.append(s('text', { x: L, y: 10, class: 'spark-label' }, label));
+  if (!pts.length) return svg;
+  const top = Math.max(...pts.map((p) => p.y), ...lines.map((l) => l.y * 1.25), 1e-9);
+  let [x0, x1] = [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
+  if (x0 === x1) { x0 -= 1; x1 += 1; }
+  const X = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
+  const Y = (v) => H - B - (v / top) * (H - T - B);
+  svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'frame' }));
+  svg.append(s('text', { x: L - 4, y: T + 4, 'text-anchor': 'end' }, fmtNum(Number(top.toPrecision(2)))));
+  svg.append(s('text', { x: L - 4, y: H - B + 3, 'text-anchor': 'end' }, '0'));
+  for (const l of lines) {
+    svg.append(s('line', { x1: L, x2: W - R, y1: Y(l.y), y2: Y(l.y), class: 'threshold ' + (l.cls || '') }, s('title', null, l.label)));
+  }
+  svg.append(s('polyline', { points: pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' '), class: 'spark' }));
+  for (const p of pts) {
+    svg.append(s('circle', { cx: X(p.x), cy: Y(p.y), r: 2.5, class: 'spark' }, s('title', null, `window ${p.x}: ${fmtNum(p.y)}`)));
+  }
+  svg.append(s('text', { x: L, y: H - 3 }, 'window ' + fmtNum(x0)), s('text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, 'window ' + fmtNum(x1)));
+  return svg;
+}

@@ -2,7 +2,7 @@
 // histories, and a scatter of one parameter against one metric.
 import { h, clear, errorBox, table, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
 import { get, post, metricHistory, quote } from './api.js';
-import { historyChart, scatter, color } from './charts.js';
+import { historyChart, scatter, parallel, color } from './charts.js';
 import { axisToggle } from './run.js';
 
 // Overlaid histories get unreadable, and costly to fetch, past this many runs.
@@ -77,8 +77,26 @@ export async function comparePage(el, ids, query, stale) {
     }));
     clear(scatterBox, scatter(px, my, points, cats));
   };
+  // Parallel coordinates: every parameter that varies, then the metric.
+  const parallelBox = h('div');
+  const drawParallel = () => {
+    const my = ySel.value;
+    const keys = paramKeys.filter((k) => new Set(params.map((p) => String(p[k]))).size > 1).slice(0, 8);
+    const dims = keys.map((k) => {
+      const raw = params.map((p) => p[k]).filter((v) => v !== undefined);
+      const numeric = raw.every((v) => v.trim() !== '' && Number.isFinite(Number(v)));
+      return { label: k, cats: numeric ? null : [...new Set(raw)].sort() };
+    });
+    dims.push({ label: my, cats: null });
+    const lines = runs.map((r, i) => ({
+      label: runName(r), href: '#/runs/' + encodeURIComponent(r.info.run_id),
+      values: [...keys.map((k, j) => (params[i][k] === undefined ? undefined : dims[j].cats ? params[i][k] : Number(params[i][k]))),
+        latest[i][my] ? Number(latest[i][my].value) : NaN],
+    }));
+    clear(parallelBox, my && keys.length ? parallel(dims, lines) : h('p', { class: 'muted' }, 'Needs a metric and a parameter that varies across the runs.'));
+  };
   xSel.addEventListener('change', drawScatter);
-  ySel.addEventListener('change', drawScatter);
+  ySel.addEventListener('change', () => { drawScatter(); drawParallel(); });
   // Prefer a parameter that varies across the runs.
   const varying = paramKeys.find((k) => new Set(params.map((p) => String(p[k]))).size > 1);
   if (varying) xSel.value = varying;
@@ -111,10 +129,13 @@ export async function comparePage(el, ids, query, stale) {
     h('section', null, h('h2', null, 'Metrics (latest values)'),
       metricKeys.length ? table(head(), metricRows, { class: 'compare' }) : h('p', { class: 'muted' }, 'No metrics.')),
     h('section', null, h('h2', null, 'Parameter against metric'),
-      h('div', { class: 'row' }, h('label', null, 'x: ', xSel), h('label', null, 'y: ', ySel)), scatterBox),
+      h('div', { class: 'row' }, h('label', null, 'x: ', xSel), h('label', null, 'y: ', ySel)), scatterBox,
+      h('h3', null, 'All varying parameters against the metric'),
+      h('p', { class: 'muted' }, 'A line per run; darker lines score higher on the metric.'), parallelBox),
     h('section', null, h('h2', null, 'Metric histories'),
       runs.length > maxChartRuns ? h('p', { class: 'muted' }, `The first ${maxChartRuns} of the ${runs.length} runs.`) : null,
       metricKeys.length ? axisToggle(axis, (v) => { axis = v; drawCharts(); }) : null, charts));
   drawScatter();
+  drawParallel();
   if (metricKeys.length) drawCharts();
 }

@@ -1,8 +1,8 @@
 // The model registry: registered models, and a model's versions, aliases,
 // tags and signatures, with forms that set aliases and tags.
 import { h, clear, errorBox, table, kv, fmtTime, link, toMap } from './dom.js';
-import { get, post, del, modelArtifact, metricHistory, quote, ident } from './api.js';
-import { historyChart } from './charts.js';
+import { get, post, del, modelArtifact, quote } from './api.js';
+import { productionPanel } from './production.js';
 
 const modelHref = (name, version) => '#/models/' + encodeURIComponent(name) + (version ? '?version=' + encodeURIComponent(version) : '');
 const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -97,14 +97,14 @@ async function versionDetail(box, name, v, aliasesOf) {
       ['Source', h('code', null, v.source || '')],
       ['Description', v.description || ''],
     ]),
+    production,
     h('h3', null, 'Tags'),
     kv((v.tags || []).map((t) => [t.key, t.value]), 'No tags.'),
     h('form', { class: 'row', onsubmit: action(tagMsg, () => post('model-versions/set-tag', { name, version: v.version, key: key.value, value: value.value })) },
       key, value, h('button', { type: 'submit' }, 'Set version tag')),
     tagMsg,
     h('h3', null, 'Signature'),
-    sig,
-    production);
+    sig);
   productionPanel(production, name, v);
   try {
     const text = await (await modelArtifact(name, v.version, 'MLmodel')).text();
@@ -171,42 +171,4 @@ export async function modelPage(el, name, query, stale) {
         tagKey, tagValue, h('button', { type: 'submit' }, 'Set model tag')),
       tagMsg));
   if (chosen) await versionDetail(detail, name, chosen, aliasesOf);
-}
-
-// productionPanel shows what berth serve wrote back about this version:
-// its drift status tags, and the monitoring run's per-window statistics
-// (PSI per feature and rows per window) from the berth-monitoring
-// experiment.
-async function productionPanel(box, name, v) {
-  const tags = toMap(v.tags);
-  const status = tags['berth.drift.status'];
-  clear(box, h('h3', null, 'Production'),
-    status
-      ? kv([
-        ['Drift status', h('span', { class: 'drift-' + status }, status)],
-        ['Worst feature', tags['berth.drift.worst_feature'] || ''],
-        ['Last window', tags['berth.drift.last_window'] || ''],
-      ])
-      : h('p', { class: 'muted' }, 'No drift windows reported for this version yet (berth serve writes them back when it serves models:/' + name + ' with a drift reference).'));
-  if (!status) return;
-  try {
-    const exp = await get('experiments/get-by-name', { experiment_name: 'berth-monitoring' });
-    const r = await post('runs/search', {
-      experiment_ids: [exp.experiment.experiment_id], max_results: 1,
-      filter: `tags.${ident('berth.model')} = ${quote(name)} and tags.${ident('berth.model_version')} = ${quote(v.version)}`,
-    });
-    const run = (r.runs || [])[0];
-    if (!run) return;
-    const keys = (run.data.metrics || []).map((m) => m.key);
-    const psi = keys.filter((k) => k.startsWith('drift.') && k.endsWith('.psi')).sort();
-    const series = await Promise.all(psi.map(async (k) => ({ label: k.slice(6, -4), start: run.info.start_time, points: await metricHistory(run.info.run_id, k) })));
-    const rows = keys.includes('drift.rows') ? await metricHistory(run.info.run_id, 'drift.rows') : [];
-    box.append(
-      h('p', null, 'Monitoring run ', h('a', { href: '#/runs/' + encodeURIComponent(run.info.run_id) }, run.info.run_name || run.info.run_id), ' (one step per drift window).'),
-      h('div', { class: 'charts' },
-        series.length ? historyChart('PSI per feature, by window', series, 'step') : null,
-        rows.length ? historyChart('rows per window', [{ label: 'rows', start: run.info.start_time, points: rows }], 'step') : null));
-  } catch (err) {
-    box.append(errorBox(err));
-  }
 }

@@ -1,7 +1,8 @@
 // A run: its params, metrics with history charts, tags and artifacts.
 import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, runName } from './dom.js';
-import { get, metricHistory, runArtifact } from './api.js';
+import { get, metricHistory, runArtifact, quote } from './api.js';
 import { historyChart } from './charts.js';
+import { versionHref } from './production.js';
 
 export function axisToggle(axis, onChange) {
   const sel = h('select', { 'aria-label': 'X axis', onchange: (e) => onChange(e.target.value) },
@@ -34,6 +35,7 @@ export async function runPage(el, runId, query, stale) {
     if (!charts.childElementCount) charts.append(h('p', { class: 'muted' }, 'No metric has more than one value.'));
   };
 
+  const registered = h('span', { class: 'chips registered' }, h('span', { class: 'muted' }, '…'));
   const artifacts = h('div', { class: 'artifacts' });
   const preview = h('div', { class: 'preview' }, h('p', { class: 'muted' }, 'Select a file to preview it.'));
 
@@ -48,6 +50,7 @@ export async function runPage(el, runId, query, stale) {
       ['Duration', fmtDuration(info.start_time, info.end_time)],
       ['User', info.user_id || ''],
       ['Artifact URI', h('code', null, info.artifact_uri)],
+      ['Registered as', registered],
     ]),
     h('section', null, h('h2', null, 'Parameters'), kv(params.map((p) => [p.key, p.value]), 'No parameters.')),
     h('section', null, h('h2', null, 'Metrics'),
@@ -59,6 +62,7 @@ export async function runPage(el, runId, query, stale) {
     h('section', null, h('h2', null, 'Artifacts'), h('div', { class: 'split' }, artifacts, preview)));
 
   if (metrics.length) drawCharts();
+  registeredVersions(registered, runId);
   // The file previewed is kept in the address (?artifact=PATH), so it can be linked to.
   const open = (f) => {
     const q = new URLSearchParams(query);
@@ -68,6 +72,22 @@ export async function runPage(el, runId, query, stale) {
   };
   artifactTree(artifacts, runId, '', open).catch((err) => clear(artifacts, errorBox(err)));
   if (query.get('artifact')) showPreview(preview, runId, { path: query.get('artifact') });
+}
+
+// registeredVersions lists the model versions registered from a run, with
+// their aliases and drift status.
+async function registeredVersions(box, runId) {
+  try {
+    const r = await get('model-versions/search', { filter: 'run_id = ' + quote(runId), max_results: 1000 });
+    const vs = (r.model_versions || []).sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version));
+    clear(box, vs.length ? vs.map((v) => {
+      const drift = (v.tags || []).find((t) => t.key === 'berth.drift.status');
+      return h('a', { class: 'chip', href: versionHref(v.name, v.version) }, `${v.name} v${v.version}`,
+        (v.aliases || []).map((a) => ' @' + a), drift ? ' · drift ' + drift.value : '');
+    }) : h('span', { class: 'muted' }, 'No model version.'));
+  } catch (err) {
+    clear(box, h('span', { class: 'muted' }, 'Unknown: ' + err.message));
+  }
 }
 
 // artifactTree lists dir into box; directories open on click.
