@@ -42,7 +42,7 @@ show "$BERTH models show iris --registry-uri $REGISTRY"
 
 step "berth serve models:/iris@champion (port $PORT)"
 "$BERTH" serve models:/iris@champion --registry-uri "$REGISTRY" --cache-dir "$work/cache" \
-  --port "$PORT" --drift-window-rows 150 --log-requests "$work/requests.jsonl" >"$work/serve.log" 2>&1 &
+  --port "$PORT" --drift-window-rows 150 --report-interval 2s --log-requests "$work/requests.jsonl" >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_ready "$URL/v2/health/ready" "$work/serve.log" "${pids[-1]}"
 grep -E 'model loaded|ready' "$work/serve.log" || true
@@ -93,3 +93,13 @@ show "$BERTH promote models:/iris/2 --alias champion --data testdata/data/iris.c
 
 step "Prometheus metrics (excerpt)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8
+
+step "The web UI (berth server, port $REGISTRY_PORT): what serves, how it answers, whether it drifts"
+sleep 2 # one more serving report
+show "$BERTH runs list --experiment berth-monitoring --registry-uri $REGISTRY"
+echo "runs and comparison:   $REGISTRY/"
+echo "iris v1 in production: $REGISTRY/#/models/iris?version=1  (request rate, latency, errors, drift per feature)"
+echo "every served version:  $REGISTRY/#/production"
+if [ -n "${BERTH_DEMO_WAIT:-}" ]; then
+  read -r -p "BERTH_DEMO_WAIT is set: the servers stay up; press Enter to stop them. " _
+fi
