@@ -145,3 +145,39 @@ func sha256Hex(b []byte) string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// TestModulePreload keeps index.html's modulepreload list whole: every
+// module of the app but app.js itself is preloaded, and nothing else, so
+// the browser fetches them at once instead of one import level at a time.
+func TestModulePreload(t *testing.T) {
+	index, err := os.ReadFile("assets/index.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	entries, err := os.ReadDir("assets")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{}
+	for _, e := range entries {
+		if name := e.Name(); strings.HasSuffix(name, ".js") && name != "app.js" {
+			want[name] = true
+		}
+	}
+	got := map[string]bool{}
+	for _, line := range strings.Split(string(index), "\n") {
+		if rest, ok := strings.CutPrefix(line, `<link rel="modulepreload" href="/static/`); ok {
+			got[strings.TrimSuffix(rest, `">`)] = true
+		}
+	}
+	for name := range want {
+		if !got[name] {
+			t.Errorf("index.html does not preload %s", name)
+		}
+	}
+	for name := range got {
+		if !want[name] {
+			t.Errorf("index.html preloads %s, which is not a module of the app", name)
+		}
+	}
+}
