@@ -200,9 +200,16 @@ func TestUI(t *testing.T) {
 		p.AssertNoConsoleErrors()
 	})
 	t.Run("production", func(t *testing.T) {
-		seedProduction(t, c)
-		p := b.For(t).Open(ts.URL + "/#/models/iris?version=1")
+		// Before any berth serve reported: a hint, and no failed request.
+		p := b.For(t).Open(ts.URL + "/#/production")
 		waitReady(p)
+		if got := p.Text("#app"); !strings.Contains(got, "No served model version has reported yet") {
+			t.Errorf("the production page before any report says %q", got)
+		}
+		p.AssertNoConsoleErrors()
+
+		seedProduction(t, c)
+		goTo(p, "#/models/iris?version=1")
 		p.WaitVisible("section.production svg.histogram")
 		p.WaitVisible("section.production .serving canvas")
 		got := p.Text("section.production")

@@ -11,15 +11,7 @@ import (
 // and Enqueue returns false. Its signature fits
 // serve.WithDriftListener.
 func (wr *Writer) Enqueue(model, version string, w drift.WindowResult) bool {
-	select {
-	case wr.queue <- job{key: key{model, version}, w: w}:
-		return true
-	default:
-		n := wr.dropped.Add(1)
-		wr.opts.logger.Warn("drift write-back queue full; window dropped",
-			"model", model, "version", version, "window", w.Window, "dropped", n)
-		return false
-	}
+	return wr.enqueue(job{key: key{model, version}, w: w}, "drift window", "window", w.Window)
 }
 
 // Listen is [Writer.Enqueue] without its result, for
@@ -30,13 +22,19 @@ func (wr *Writer) Listen(model, version string, w drift.WindowResult) { wr.Enque
 // [Writer.Enqueue] queues a window: when the queue is full the report is
 // dropped, counted and logged, and EnqueueServing returns false.
 func (wr *Writer) EnqueueServing(model, version string, s ServingWindow) bool {
+	return wr.enqueue(job{key: key{model, version}, s: &s}, "serving report", "step", s.Step)
+}
+
+// enqueue queues j, or drops, counts and logs it as what, numbered n, when
+// the queue is full.
+func (wr *Writer) enqueue(j job, what, nth string, n int64) bool {
 	select {
-	case wr.queue <- job{key: key{model, version}, s: &s}:
+	case wr.queue <- j:
 		return true
 	default:
-		n := wr.dropped.Add(1)
-		wr.opts.logger.Warn("write-back queue full; serving report dropped",
-			"model", model, "version", version, "step", s.Step, "dropped", n)
+		d := wr.dropped.Add(1)
+		wr.opts.logger.Warn("write-back queue full; "+what+" dropped",
+			"model", j.model, "version", j.version, nth, n, "dropped", d)
 		return false
 	}
 }

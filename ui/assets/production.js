@@ -13,13 +13,10 @@ export const versionHref = (name, version) => '#/models/' + encodeURIComponent(n
 
 // monitoringExperiment returns the id of the berth-monitoring experiment,
 // or '' when no server has written back yet.
+// (Searching rather than get-by-name: no 404 in the console before then.)
 async function monitoringExperiment() {
-  try {
-    return (await get('experiments/get-by-name', { experiment_name: experiment })).experiment.experiment_id;
-  } catch (err) {
-    if (err.code === 'RESOURCE_DOES_NOT_EXIST') return '';
-    throw err;
-  }
+  const r = await post('experiments/search', { filter: 'name = ' + quote(experiment), max_results: 1 });
+  return ((r.experiments || [])[0] || {}).experiment_id || '';
 }
 
 // ago says how long before now a time was, roughly.
@@ -159,14 +156,13 @@ async function histories(runId, list) {
   return new Map(await Promise.all(list.map(async ([label, k]) => [label, await metricHistory(runId, k)])));
 }
 
-// windowFile reads the last drift window berth serve uploaded, or null.
+// windowFile reads the last drift window berth serve uploaded, or null
+// when there is none (an older berth serve wrote none).
 async function windowFile(runId) {
-  try {
-    return await (await runArtifact(runId, windowArtifact)).json();
-  } catch (err) {
-    if (err.status === 404) return null;
-    throw err;
-  }
+  const dir = windowArtifact.slice(0, windowArtifact.lastIndexOf('/'));
+  const files = (await get('artifacts/list', { run_id: runId, path: dir })).files || [];
+  if (!files.some((f) => f.path === windowArtifact)) return null;
+  return (await runArtifact(runId, windowArtifact)).json();
 }
 
 // metricName is how berth serve writes a feature's name into metric keys
