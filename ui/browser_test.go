@@ -210,6 +210,9 @@ func TestUI(t *testing.T) {
 
 		seedProduction(t, c)
 		goTo(p, "#/models/iris?version=1")
+		if got := p.Text("table tr.chosen"); !strings.Contains(got, "drift drift · served") {
+			t.Errorf("v1's row in the versions table is %q, want its drift status and last report", got)
+		}
 		p.WaitVisible("section.production svg.histogram")
 		p.WaitVisible("section.production .serving canvas")
 		got := p.Text("section.production")

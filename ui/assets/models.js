@@ -2,7 +2,7 @@
 // tags and signatures, with forms that set aliases and tags.
 import { h, clear, errorBox, table, kv, fmtTime, link, toMap } from './dom.js';
 import { get, post, del, modelArtifact, quote } from './api.js';
-import { productionPanel } from './production.js';
+import { productionPanel, productionSummary } from './production.js';
 
 const modelHref = (name, version) => '#/models/' + encodeURIComponent(name) + (version ? '?version=' + encodeURIComponent(version) : '');
 const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
@@ -157,10 +157,11 @@ export async function modelPage(el, name, query, stale) {
         aliasName, aliasVersion, h('button', { type: 'submit' }, 'Set or move alias')) : null,
       aliasMsg),
     h('section', null, h('h2', null, 'Versions'),
-      versions.length ? table(['Version', 'Aliases', 'Status', 'Created', 'Source run', 'Tags'], versions.map((v) => h('tr', { class: chosen === v ? 'chosen' : null },
+      versions.length ? table(['Version', 'Aliases', 'Status', 'Production', 'Created', 'Source run', 'Tags'], versions.map((v) => h('tr', { class: chosen === v ? 'chosen' : null },
         h('td', null, link(modelHref(name, v.version), 'v' + v.version)),
         h('td', null, aliasChips(name, aliasesOf(v).map((a) => [a, '']))),
         h('td', null, v.status || ''),
+        h('td', { class: 'nowrap' }, productionSummary(toMap(v.tags))),
         h('td', { class: 'nowrap' }, fmtTime(v.creation_timestamp)),
         h('td', null, v.run_id ? link('#/runs/' + encodeURIComponent(v.run_id), v.run_id.slice(0, 8)) : ''),
         h('td', null, Object.entries(toMap(v.tags)).map(([k, x]) => h('span', { class: 'chip' }, k + '=' + x)))))) : h('p', { class: 'muted' }, 'No versions.')),

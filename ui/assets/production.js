@@ -35,6 +35,15 @@ const ms = (v) => (v === undefined ? '' : fmtNum(Number(Number(v).toPrecision(3)
 const pct = (v) => (v === undefined ? '' : fmtNum(Number((100 * Number(v)).toPrecision(3))) + ' %');
 const metric = (latest, key) => (latest[key] ? Number(latest[key].value) : undefined);
 
+// productionSummary is a version's production state in a few words, from
+// its tags: its drift status and when berth serve last reported it.
+export function productionSummary(tags) {
+  const status = tags['berth.drift.status'], last = tags['berth.serving.last_report'];
+  if (!status && !last) return '';
+  return h('span', { class: 'production-summary' }, status ? ['drift ', statusChip(status)] : null,
+    last ? h('span', { class: 'muted', title: last }, (status ? ' · ' : '') + 'served ' + ago(last)) : null);
+}
+
 // productionPage lists every model version berth serve has reported on,
 // newest report first, with its latest serving figures and drift status.
 export async function productionPage(el, stale) {
