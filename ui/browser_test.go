@@ -216,12 +216,18 @@ func TestUI(t *testing.T) {
 		p.WaitVisible("section.production svg.histogram")
 		p.WaitVisible("section.production .serving canvas")
 		got := p.Text("section.production")
-		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length", "Reported by\thost-a:8080",
-			"requests per second", "latency (ms)", "errors per report", "PSI per feature, by window",
+		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length",
+			"requests per second", "latency p95 (ms)", "errors per second", "PSI per feature, by window",
 			"KS p-value per feature, by window", "Window 2: reference against current", "PSI 0.9"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the production section lacks %q:\n%s", want, got)
 			}
+		}
+		// The replicas, newest report first; host-c stopped long ago.
+		replicas := texts(p, "table.replicas tbody tr")
+		if len(replicas) != 3 || !strings.HasPrefix(replicas[0], "host-a:8080") || !strings.HasPrefix(replicas[1], "host-b:8080") ||
+			!strings.Contains(replicas[2], "host-c:8080") || !strings.Contains(replicas[2], "stopped reporting") {
+			t.Errorf("replicas %q, want host-a, host-b, then host-c stopped", replicas)
 		}
 		if n := p.Count("section.production canvas"); n != 6 {
 			t.Errorf("%d charts in the production section, want 6", n)
@@ -268,10 +274,22 @@ func TestUI(t *testing.T) {
 		}
 		p.AssertNoConsoleErrors()
 
+		// Replicas' figures add up at each report time, each replica's
+		// latest value counting while it is no older than 1.5 intervals.
+		var sums []float64
+		p.Eval(`import("/static/production.js").then((m) => m.total([
+			{every: 60000, points: [{timestamp: 0, value: 1}, {timestamp: 60000, value: 2}, {timestamp: 200000, value: 3}]},
+			{every: 60000, points: [{timestamp: 20000, value: 10}]}]).map((p) => p.value))`, &sums)
+		if want := []float64{1, 11, 12, 3}; !slices.Equal(sums, want) {
+			t.Errorf("total of two replicas = %v, want %v", sums, want)
+		}
+
 		goTo(p, "#/production")
-		rows := texts(p, "table.production-list tbody tr")
-		if len(rows) != 1 || !strings.Contains(rows[0], "iris v1") || !strings.Contains(rows[0], "drift") || !strings.Contains(rows[0], "12.5") {
-			t.Errorf("production overview rows %q, want iris v1 drifting at 12.5 requests/s", rows)
+		cells := texts(p, "table.production-list tbody td")
+		// Two replicas report now: 12.5 + 5 requests/s, the worse p95, 3
+		// server errors in 750 + 300 requests.
+		if want := []string{"iris v1", "@champion", "drift", "petal_length", "2", "17.5", "8 ms", "0.286 %"}; len(cells) < len(want) || !slices.Equal(cells[:len(want)], want) {
+			t.Errorf("production overview cells %q, want %q first", cells, want)
 		}
 		p.Screenshot("production-overview")
 		p.AssertNoConsoleErrors()
@@ -279,7 +297,8 @@ func TestUI(t *testing.T) {
 }
 
 // seedProduction writes what berth serve writes back about iris v1
-// (drift/writeback): three serving reports, and two drift windows, ok then
+// (drift/writeback): three serving reports from host-a, two from host-b and
+// one an hour old from host-c, and host-a's two drift windows, ok then
 // petal_length drifting.
 func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 	tb.Helper()
@@ -295,6 +314,22 @@ func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 		if err != nil {
 			tb.Fatal(err)
 		}
+	}
+	// A second replica, 20 s behind, and a third that stopped long ago.
+	b := writeback.New(c, writeback.WithInstance("host-b:8080"))
+	for i, rate := range []float64{4, 5} {
+		end := base.Add(time.Duration(i+1)*time.Minute + 20*time.Second)
+		err := b.Serving(ctx, "iris", "1", writeback.ServingWindow{Step: int64(i + 1), Start: end.Add(-time.Minute), End: end,
+			Requests: int64(rate * 60), ServerErrors: 3 * int64(i), LatencyMean: 0.003, LatencyP50: 0.002, LatencyP95: 0.008, LatencyP99: 0.02})
+		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	old := base.Add(-time.Hour)
+	err := writeback.New(c, writeback.WithInstance("host-c:8080")).Serving(ctx, "iris", "1", writeback.ServingWindow{Step: 1,
+		Start: old.Add(-time.Minute), End: old, Requests: 6000, LatencyMean: 0.001, LatencyP50: 0.001, LatencyP95: 0.002, LatencyP99: 0.003})
+	if err != nil {
+		tb.Fatal(err)
 	}
 	labels := []string{"< 2", "[2, 4)", "> 4"}
 	for i, psi := range []float64{0.02, 0.9} {

@@ -68,6 +68,14 @@ func TestUIWalk(t *testing.T) {
 	if got := metricValues(t, c, "drift.status"); !slices.Equal(got, []float64{0, 2}) {
 		t.Fatalf("drift.status by window: %v, want ok, drift", got)
 	}
+	// A second replica of the same alias: its own monitoring run.
+	replica := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
+		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
+		"--drift-window-rows", "150", "--report-interval", "1s")
+	for range 5 {
+		scoreIris(t, replica)
+	}
+	waitReportingRuns(t, c, 2)
 
 	home := registry + "/"
 	t.Run("find the best run", func(t *testing.T) {
@@ -114,11 +122,14 @@ func TestUIWalk(t *testing.T) {
 		p.WaitVisible("section.production svg.histogram")
 		p.WaitVisible("section.production .serving canvas")
 		text := p.Text("section.production")
-		for _, want := range []string{"Last report", "Drift status\tdrift", "requests per second", "latency (ms)",
-			"errors per report", "PSI per feature, by window", "KS p-value per feature, by window", "reference against current"} {
+		for _, want := range []string{"Replica", "Drift status\tdrift", "requests per second", "latency p95 (ms)",
+			"errors per second", "PSI per feature, by window", "KS p-value per feature, by window", "reference against current"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the production section lacks %q:\n%s", want, text)
 			}
+		}
+		if n := p.Count("table.replicas tbody tr"); n != 2 {
+			t.Errorf("%d replicas listed, want 2", n)
 		}
 		if n := p.Count("section.production canvas"); n != 6 {
 			t.Errorf("%d charts in the production section, want 6 (rate, latency, errors, PSI, KS, rows)", n)
@@ -139,9 +150,9 @@ func TestUIWalk(t *testing.T) {
 			}
 		}
 		afterUIRender(p, func() { p.Click(`nav a[data-nav="production"]`) })
-		rows := uiTexts(p, "table.production-list tbody tr")
-		if len(rows) != 1 || !strings.Contains(rows[0], "iris v1") || !strings.Contains(rows[0], "drift") || !strings.Contains(rows[0], "@champion") {
-			t.Errorf("production overview rows: %q", rows)
+		cells := uiTexts(p, "table.production-list tbody td")
+		if want := []string{"iris v1", "@champion", "drift", "petal_length", "2"}; len(cells) < len(want) || !slices.Equal(cells[:len(want)], want) {
+			t.Errorf("production overview cells %q, want %q first", cells, want)
 		}
 		p.Screenshot("5-production")
 		p.AssertNoConsoleErrors()
@@ -263,6 +274,51 @@ func sendTraffic(t *testing.T, url string) {
 	post(`{"dataframe_split": {"columns": ["sepal_length"], "data": [["x"]]}}`, http.StatusBadRequest)
 	post(`not json`, http.StatusBadRequest)
 	post(frame(rows, 1.5), http.StatusOK)
+}
+
+// scoreIris scores one iris row.
+func scoreIris(t *testing.T, url string) {
+	t.Helper()
+	resp, err := http.Post(url+"/invocations", "application/json", strings.NewReader(
+		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("scoring: %s", resp.Status)
+	}
+}
+
+// waitReportingRuns waits until n monitoring runs have a serving report.
+func waitReportingRuns(t *testing.T, c *mlflowrest.Client, n int) {
+	t.Helper()
+	ctx := context.Background()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		var runs mlflowrest.SearchRunsResponse
+		got := 0
+		if c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{monitoringExperiment(t, c)},
+			Filter: "metrics.`serving.requests` >= 0"}, &runs) == nil {
+			got = len(runs.Runs)
+		}
+		if got >= n {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d monitoring runs have serving reports, want %d", got, n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+func monitoringExperiment(t *testing.T, c *mlflowrest.Client) string {
+	t.Helper()
+	var exp mlflowrest.GetExperimentResponse
+	if err := c.Get(context.Background(), "experiments/get-by-name", map[string][]string{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
+		t.Fatal(err)
+	}
+	return exp.Experiment.ExperimentID
 }
 
 // waitVersionTags waits until iris v1's tags satisfy ok.

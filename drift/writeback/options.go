@@ -54,7 +54,9 @@ func WithQueueSize(n int) Option { return func(o *options) { o.queue = max(n, 1)
 // Default: 30s.
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// WithInstance names the serving process (such as host:port) in the
-// berth.serving.instance tag that [Writer.Serving] sets. Default: none,
-// and no such tag.
+// WithInstance names the serving process (such as host:port): each
+// instance writes to a monitoring run of its own (tagged [TagInstance]),
+// so that the figures of replicas of one version stay apart, and
+// [Writer.Serving] names it in the version's berth.serving.instance tag.
+// Default: none — one run per version, and no such tags.
 func WithInstance(name string) Option { return func(o *options) { o.instance = name } }

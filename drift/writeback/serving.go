@@ -25,7 +25,9 @@ type ServingWindow struct {
 
 // ServingMetrics returns the metrics a serving report is logged as, at
 // step s.Step and time s.End: serving.requests, serving.request_rate
-// (requests per second of the interval), serving.client_errors (4xx),
+// (requests per second of the interval), serving.interval_s (the
+// interval's length, so that readers know when a report is overdue),
+// serving.client_errors (4xx),
 // serving.server_errors (5xx), serving.error_rate (server errors per
 // request; left out without requests) and serving.latency_mean_ms,
 // serving.latency_p50_ms, serving.latency_p95_ms, serving.latency_p99_ms
@@ -41,6 +43,7 @@ func ServingMetrics(s ServingWindow) []mlflowrest.Metric {
 	add("serving.requests", float64(s.Requests))
 	if secs := s.End.Sub(s.Start).Seconds(); secs > 0 {
 		add("serving.request_rate", float64(s.Requests)/secs)
+		add("serving.interval_s", secs)
 	}
 	add("serving.client_errors", float64(s.ClientErrors))
 	add("serving.server_errors", float64(s.ServerErrors))

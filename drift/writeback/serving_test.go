@@ -31,7 +31,7 @@ func TestServingMetrics(t *testing.T) {
 	for _, m := range writeback.ServingMetrics(serving(3, 120, 6, 3, 0.004)) {
 		got[m.Key] = m
 	}
-	want := map[string]float64{"serving.requests": 120, "serving.request_rate": 2, "serving.client_errors": 6,
+	want := map[string]float64{"serving.requests": 120, "serving.request_rate": 2, "serving.interval_s": 60, "serving.client_errors": 6,
 		"serving.server_errors": 3, "serving.error_rate": 0.025, "serving.latency_mean_ms": 2,
 		"serving.latency_p50_ms": 2, "serving.latency_p95_ms": 4, "serving.latency_p99_ms": 6}
 	if len(got) != len(want) {
@@ -242,5 +242,31 @@ func TestEnqueueServingDrops(t *testing.T) {
 	}
 	if got := wr.Dropped(); got != 2 {
 		t.Errorf("Dropped() = %d, want 2", got)
+	}
+}
+
+// TestServingReplicas: two instances serving one version each write to a
+// run of their own, tagged with the instance, and a writer that starts
+// again as the same instance finds its run.
+func TestServingReplicas(t *testing.T) {
+	ctx := context.Background()
+	c := newRegistry(t)
+	for _, inst := range []string{"host-a:8080", "host-b:8080", "host-a:8080"} {
+		wr := writeback.New(c, writeback.WithInstance(inst))
+		if err := wr.Serving(ctx, "iris", "1", serving(1, 60, 0, 0, 0.003)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	runs := monitoringRuns(t, c)
+	got := map[string]int{}
+	for _, r := range runs {
+		for _, tag := range r.Data.Tags {
+			if tag.Key == writeback.TagInstance {
+				got[tag.Value]++
+			}
+		}
+	}
+	if len(runs) != 2 || got["host-a:8080"] != 1 || got["host-b:8080"] != 1 {
+		t.Errorf("%d monitoring runs, instances %v; want one run per instance", len(runs), got)
 	}
 }

@@ -19,6 +19,7 @@ import (
 const (
 	TagModel        = "berth.model"
 	TagModelVersion = "berth.model_version"
+	TagInstance     = "berth.instance" // the server, host:port, when [WithInstance] names one
 	TagSourceName   = "mlflow.source.name"
 	SourceName      = "berth serve"
 
@@ -172,6 +173,16 @@ func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
 	var found mlflowrest.SearchRunsResponse
 	filter := fmt.Sprintf("tags.`%s` = '%s' and tags.`%s` = '%s' and tags.`%s` = '%s'",
 		TagModel, quote(k.model), TagModelVersion, quote(k.version), TagSourceName, quote(SourceName))
+	tags := []mlflowrest.RunTag{
+		{Key: TagModel, Value: k.model}, {Key: TagModelVersion, Value: k.version},
+		{Key: TagSourceName, Value: SourceName},
+	}
+	if inst := wr.opts.instance; inst != "" {
+		// Each replica has its own run: its windows are of its own traffic,
+		// and its serving figures are summed with the others' by readers.
+		filter += fmt.Sprintf(" and tags.`%s` = '%s'", TagInstance, quote(inst))
+		tags = append(tags, mlflowrest.RunTag{Key: TagInstance, Value: inst})
+	}
 	err := wr.c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{
 		ExperimentIDs: []string{wr.expID}, Filter: filter, RunViewType: "ACTIVE_ONLY",
 		MaxResults: 1, OrderBy: []string{"attributes.start_time ASC"}}, &found)
@@ -186,11 +197,7 @@ func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
 	var created mlflowrest.RunResponse
 	err = wr.c.Post(ctx, "runs/create", mlflowrest.CreateRunRequest{
 		ExperimentID: wr.expID, RunName: RunName(k.model, k.version),
-		StartTime: mlflowrest.Int64(time.Now().UnixMilli()),
-		Tags: []mlflowrest.RunTag{
-			{Key: TagModel, Value: k.model}, {Key: TagModelVersion, Value: k.version},
-			{Key: TagSourceName, Value: SourceName},
-		}}, &created)
+		StartTime: mlflowrest.Int64(time.Now().UnixMilli()), Tags: tags}, &created)
 	if err != nil {
 		return monitoringRun{}, fmt.Errorf("creating the monitoring run: %w", err)
 	}

@@ -205,9 +205,10 @@ export function parallel(dims, lines) {
   return h('div', { class: 'scatter-box parallel-box' }, svg);
 }
 
-// sparkline draws one statistic by window, small: points [{x, y}] joined
-// by a line, with dashed threshold lines [{y, label, cls}] and y from 0.
-export function sparkline(label, points, lines) {
+// sparkline draws one statistic over time, small: points [{x, y}] joined
+// by a line, with dashed threshold lines [{y, label, cls}], y from 0, and
+// x written by fmtX.
+export function sparkline(label, points, lines, fmtX = fmtNum) {
   const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const W = 360, H = 84, L = 40, R = 8, T = 14, B = 16;
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'sparkline', role: 'img', 'aria-label': label });
@@ -226,8 +227,8 @@ export function sparkline(label, points, lines) {
   }
   svg.append(s('polyline', { points: pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' '), class: 'spark' }));
   for (const p of pts) {
-    svg.append(s('circle', { cx: X(p.x), cy: Y(p.y), r: 2.5, class: 'spark' }, s('title', null, `window ${p.x}: ${fmtNum(p.y)}`)));
+    svg.append(s('circle', { cx: X(p.x), cy: Y(p.y), r: 2.5, class: 'spark' }, s('title', null, `${fmtX(p.x)}: ${fmtNum(p.y)}`)));
   }
-  svg.append(s('text', { x: L, y: H - 3 }, 'window ' + fmtNum(x0)), s('text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, 'window ' + fmtNum(x1)));
+  svg.append(s('text', { x: L, y: H - 3 }, fmtX(x0)), s('text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, fmtX(x1)));
   return svg;
 }

@@ -31,8 +31,10 @@ function ago(t) {
 }
 
 const statusChip = (s) => (s ? h('span', { class: 'drift-' + s }, s) : h('span', { class: 'muted' }, 'unknown'));
-const ms = (v) => (v === undefined ? '' : fmtNum(Number(Number(v).toPrecision(3))) + ' ms');
-const pct = (v) => (v === undefined ? '' : fmtNum(Number((100 * Number(v)).toPrecision(3))) + ' %');
+// sig writes v to n significant digits, '' when it is undefined.
+const sig = (v, n) => (v === undefined ? '' : fmtNum(Number(Number(v).toPrecision(n))));
+const ms = (v) => (v === undefined ? '' : sig(v, 3) + ' ms');
+const pct = (v) => (v === undefined ? '' : sig(100 * v, 3) + ' %');
 const metric = (latest, key) => (latest[key] ? Number(latest[key].value) : undefined);
 
 // productionSummary is a version's production state in a few words, from
@@ -44,8 +46,37 @@ export function productionSummary(tags) {
     last ? h('span', { class: 'muted', title: last }, (status ? ' · ' : '') + 'served ' + ago(last)) : null);
 }
 
+// A monitoring run's instance (host:port of the berth serve that writes
+// it; '' for runs written without one), and the time and interval of its
+// last serving report.
+const instanceOf = (run) => toMap(run.data.tags)['berth.instance'] || '';
+const lastReportOf = (run) => Number((latestMetrics(run)['serving.requests'] || {}).timestamp || 0);
+const intervalOf = (run) => 1000 * (metric(latestMetrics(run), 'serving.interval_s') || 60);
+
+// liveRuns keeps the runs whose last report is no older than three of
+// their intervals before the newest report among them: the replicas that
+// serve the version now (or did, together, when it was last served).
+function liveRuns(runs) {
+  const newest = Math.max(0, ...runs.map(lastReportOf));
+  return runs.filter((r) => lastReportOf(r) && lastReportOf(r) >= newest - 3 * intervalOf(r) - 5000);
+}
+
+// summary sums the latest serving figures of a version's live replicas.
+function summary(runs) {
+  const live = liveRuns(runs);
+  const sum = (k) => live.reduce((a, r) => a + (metric(latestMetrics(r), k) || 0), 0);
+  const p95 = live.map((r) => metric(latestMetrics(r), 'serving.latency_p95_ms')).filter((v) => v !== undefined);
+  return {
+    live,
+    rate: live.length ? sum('serving.request_rate') : undefined,
+    p95: p95.length ? Math.max(...p95) : undefined,
+    errorRate: sum('serving.requests') > 0 ? sum('serving.server_errors') / sum('serving.requests') : undefined,
+  };
+}
+
 // productionPage lists every model version berth serve has reported on,
-// newest report first, with its latest serving figures and drift status.
+// newest report first: its drift status and, summed over the replicas
+// that serve it now, its request rate, worst p95 latency and error rate.
 export async function productionPage(el, stale) {
   const expID = await monitoringExperiment();
   const runs = [];
@@ -58,48 +89,95 @@ export async function productionPage(el, stale) {
       token = r.next_page_token || '';
     } while (token && !stale());
   }
-  const rows = await Promise.all(runs.map(async (run) => {
+  const groups = new Map();
+  for (const run of runs) {
     const tags = toMap(run.data.tags);
     const name = tags['berth.model'], version = tags['berth.model_version'];
+    const k = JSON.stringify([name, version]);
+    if (!groups.has(k)) groups.set(k, { name, version, runs: [] });
+    groups.get(k).runs.push(run);
+  }
+  const rows = await Promise.all([...groups.values()].map(async (g) => {
     let mv = null;
-    try { mv = (await get('model-versions/get', { name, version })).model_version; } catch { /* deleted since */ }
-    return { run, name, version, mv, vtags: toMap(mv && mv.tags), latest: latestMetrics(run) };
+    try { mv = (await get('model-versions/get', { name: g.name, version: g.version })).model_version; } catch { /* deleted since */ }
+    return { ...g, mv, vtags: toMap(mv && mv.tags), sum: summary(g.runs) };
   }));
   const last = (r) => Math.max(Date.parse(r.vtags['berth.serving.last_report'] || '') || 0, Date.parse(r.vtags['berth.drift.last_window'] || '') || 0);
   rows.sort((a, b) => last(b) - last(a));
   clear(el,
     h('h1', null, 'Production'),
-    h('p', { class: 'muted' }, 'Model versions that berth serve reports on: it logs request rate, latency and errors, and each closed drift window, to a monitoring run in the ',
-      expID ? link('#/experiments/' + encodeURIComponent(expID), experiment) : experiment, ' experiment and tags the version.'),
+    h('p', { class: 'muted' }, 'Model versions that berth serve reports on: each serving process logs request rate, latency and errors, and each closed drift window, to a monitoring run of its own in the ',
+      expID ? link('#/experiments/' + encodeURIComponent(expID), experiment) : experiment, ' experiment, and tags the version. Figures are summed over the replicas reporting now.'),
     rows.length
-      ? table(['Model version', 'Aliases', 'Drift', 'Worst feature', 'Requests/s', 'p95 latency', 'Errors', 'Last report', 'Monitoring run'], rows.map((r) => [
+      ? table(['Model version', 'Aliases', 'Drift', 'Worst feature', 'Replicas', 'Requests/s', 'p95 latency', 'Errors', 'Last report'], rows.map((r) => [
         link(versionHref(r.name, r.version), `${r.name} v${r.version}`),
         h('span', { class: 'chips' }, ((r.mv && r.mv.aliases) || []).map((a) => h('span', { class: 'chip' }, '@' + a))),
         statusChip(r.vtags['berth.drift.status']),
         r.vtags['berth.drift.worst_feature'] || '',
-        h('span', { class: 'num' }, fmtNum(metric(r.latest, 'serving.request_rate') === undefined ? '' : Number(metric(r.latest, 'serving.request_rate').toPrecision(4)))),
-        ms(metric(r.latest, 'serving.latency_p95_ms')),
-        pct(metric(r.latest, 'serving.error_rate')),
+        h('span', { class: 'num', title: r.sum.live.map(instanceOf).filter(Boolean).join(', ') }, String(r.sum.live.length)),
+        h('span', { class: 'num' }, sig(r.sum.rate, 4)),
+        ms(r.sum.p95),
+        pct(r.sum.errorRate),
         last(r) ? h('span', { title: new Date(last(r)).toISOString() }, ago(last(r))) : '',
-        link('#/runs/' + encodeURIComponent(r.run.info.run_id), r.run.info.run_name || r.run.info.run_id.slice(0, 8)),
       ]), { class: 'list production-list' })
       : h('p', { class: 'muted' }, 'No served model version has reported yet. Serve a registered model with `berth serve models:/NAME@ALIAS --registry-uri URL`; it reports here every --report-interval, and each drift window when the model has a drift reference.'));
 }
 
-// monitoringRun finds the monitoring run of a model version, or null.
-async function monitoringRun(name, version) {
+// monitoringRuns returns the monitoring runs of a model version, one per
+// serving process.
+async function monitoringRuns(name, version) {
   const expID = await monitoringExperiment();
-  if (!expID) return null;
+  if (!expID) return [];
   const r = await post('runs/search', {
-    experiment_ids: [expID], max_results: 1, order_by: ['attributes.start_time ASC'],
+    experiment_ids: [expID], max_results: 100, order_by: ['attributes.start_time ASC'],
     filter: `tags.${ident('berth.model')} = ${quote(name)} and tags.${ident('berth.model_version')} = ${quote(version)}`,
   });
-  return (r.runs || [])[0] || null;
+  return r.runs || [];
+}
+
+const byTime = (pts) => [...pts].sort((a, b) => Number(a.timestamp) - Number(b.timestamp));
+
+// total sums replicas' series: at each report time, every replica's
+// latest value that is not older than one and a half of its intervals.
+export function total(series) {
+  const sorted = series.map((x) => ({ every: x.every, pts: byTime(x.points) }));
+  const ts = [...new Set(sorted.flatMap((x) => x.pts.map((p) => Number(p.timestamp))))].sort((a, b) => a - b);
+  const at = sorted.map(() => -1);
+  return ts.map((t) => {
+    let sum = 0;
+    sorted.forEach((x, i) => {
+      while (at[i] + 1 < x.pts.length && Number(x.pts[at[i] + 1].timestamp) <= t) at[i]++;
+      const p = x.pts[at[i]];
+      if (p && t - Number(p.timestamp) <= 1.5 * x.every) sum += Number(p.value);
+    });
+    return { step: 0, timestamp: t, value: sum };
+  });
+}
+
+// servingCharts draws request rate, latency and errors of a version's
+// replicas (runs): one line each, and their total where they add up.
+async function servingCharts(runs) {
+  const hist = (run, k) => (latestMetrics(run)[k] ? metricHistory(run.info.run_id, k) : Promise.resolve([]));
+  const load = (k) => Promise.all(runs.map(async (run) => ({ run, label: instanceOf(run) || run.info.run_name, start: run.info.start_time,
+    every: intervalOf(run), points: await hist(run, k) })));
+  const perSecond = (x) => ({ ...x, points: x.points.map((p) => ({ ...p, value: Number(p.value) / (x.every / 1000) })) });
+  const [rate, p50, p95, p99, e5, e4] = await Promise.all(['serving.request_rate', 'serving.latency_p50_ms', 'serving.latency_p95_ms',
+    'serving.latency_p99_ms', 'serving.server_errors', 'serving.client_errors'].map(load));
+  const one = runs.length === 1;
+  const some = (list) => list.filter((x) => x.points.length);
+  const chart = (title, list) => (some(list).length ? historyChart(title, some(list), 'wall') : null);
+  const sumOf = (label, list) => ({ label, start: 0, points: total(some(list)) });
+  return h('div', { class: 'charts' },
+    chart('requests per second', one ? [{ ...rate[0], label: 'requests/s' }] : [sumOf('total', rate), ...rate]),
+    one
+      ? chart('latency (ms)', [{ ...p50[0], label: 'p50' }, { ...p95[0], label: 'p95' }, { ...p99[0], label: 'p99' }])
+      : chart('latency p95 (ms)', p95),
+    chart('errors per second', [sumOf('server (5xx)', e5.map(perSecond)), sumOf('client (4xx)', e4.map(perSecond))]));
 }
 
 // productionPanel shows what berth serve wrote back about version v of
-// model name: serving charts, drift status, statistics over time and
-// the last window's histograms.
+// model name: its replicas, serving charts, drift status, statistics over
+// time and the last window's histograms.
 export async function productionPanel(box, name, v) {
   const tags = toMap(v.tags);
   const status = tags['berth.drift.status'];
@@ -108,11 +186,7 @@ export async function productionPanel(box, name, v) {
   const driftBox = h('div', { class: 'drift' });
   clear(box, h('h3', null, 'Production'),
     h('h4', null, 'Serving'),
-    lastReport
-      ? kv([['Last report', h('span', { title: lastReport }, ago(lastReport) + ' (' + fmtTime(Date.parse(lastReport)) + ')')],
-        ['Reported by', tags['berth.serving.instance'] || '']])
-      : h('p', { class: 'muted' }, `No serving report for this version yet (berth serve reports when it serves models:/${name} from this registry).`),
-    serving,
+    lastReport ? serving : h('p', { class: 'muted' }, `No serving report for this version yet (berth serve reports when it serves models:/${name} from this registry).`),
     h('h4', null, 'Drift'),
     status
       ? kv([
@@ -124,36 +198,44 @@ export async function productionPanel(box, name, v) {
     driftBox);
   if (!status && !lastReport) return;
   try {
-    const run = await monitoringRun(name, v.version);
-    if (!run) return;
-    const id = run.info.run_id, start = run.info.start_time;
-    const keys = new Set((run.data.metrics || []).map((m) => m.key));
-    const hist = async (k) => (keys.has(k) ? metricHistory(id, k) : []);
-    const chart = async (title, list, axis) => {
-      const series = (await Promise.all(list.map(async ([label, k]) => ({ label, start, points: await hist(k) })))).filter((s) => s.points.length);
-      return series.length ? historyChart(title, series, axis) : null;
-    };
-    const runLink = h('p', null, 'Monitoring run ', link('#/runs/' + encodeURIComponent(id), run.info.run_name || id), '.');
+    const runs = await monitoringRuns(name, v.version);
+    if (!runs.length) return;
     if (lastReport) {
-      clear(serving, h('div', { class: 'charts' }, await Promise.all([
-        chart('requests per second', [['requests/s', 'serving.request_rate']], 'wall'),
-        chart('latency (ms)', [['p50', 'serving.latency_p50_ms'], ['p95', 'serving.latency_p95_ms'], ['p99', 'serving.latency_p99_ms']], 'wall'),
-        chart('errors per report', [['server (5xx)', 'serving.server_errors'], ['client (4xx)', 'serving.client_errors']], 'wall'),
-      ])));
+      const live = new Set(liveRuns(runs));
+      const reporting = runs.filter(lastReportOf).sort((a, b) => lastReportOf(b) - lastReportOf(a));
+      clear(serving,
+        table(['Replica', 'Last report', 'Requests/s', 'p95 latency', 'Monitoring run'], reporting.map((run) => {
+          const m = latestMetrics(run);
+          return h('tr', { class: live.has(run) ? null : 'stale' },
+            h('td', null, instanceOf(run) || h('span', { class: 'muted' }, 'unnamed')),
+            h('td', { title: new Date(lastReportOf(run)).toISOString() }, ago(lastReportOf(run)) + (live.has(run) ? '' : ' (stopped reporting)')),
+            h('td', { class: 'num' }, sig(metric(m, 'serving.request_rate'), 4)),
+            h('td', { class: 'num' }, ms(metric(m, 'serving.latency_p95_ms'))),
+            h('td', null, link('#/runs/' + encodeURIComponent(run.info.run_id), run.info.run_name || run.info.run_id)));
+        }), { class: 'replicas' }),
+        await servingCharts(reporting));
     }
-    if (status) {
+    // Each replica judges its own traffic: show the one whose window
+    // closed last.
+    const windowed = runs.filter((r) => latestMetrics(r)['drift.rows'])
+      .sort((a, b) => Number(latestMetrics(b)['drift.rows'].timestamp) - Number(latestMetrics(a)['drift.rows'].timestamp));
+    const run = windowed[0];
+    if (status && run) {
+      const id = run.info.run_id, start = run.info.start_time;
+      const keys = new Set((run.data.metrics || []).map((m) => m.key));
       const features = [...keys].filter((k) => k.startsWith('drift.') && k.endsWith('.drifted')).map((k) => k.slice(6, -8)).sort();
       const per = (suffix) => features.filter((f) => keys.has(`drift.${f}.${suffix}`)).map((f) => [f, `drift.${f}.${suffix}`]);
-      const [file, psi, ks] = await Promise.all([windowFile(id), histories(id, per('psi')), histories(id, per('ks_pvalue'))]);
+      const [file, psi, ks, rows] = await Promise.all([windowFile(id), histories(id, per('psi')), histories(id, per('ks_pvalue')),
+        histories(id, [['rows', 'drift.rows']])]);
       const series = (m) => [...m].map(([label, points]) => ({ label, start, points })).filter((x) => x.points.length);
       clear(driftBox,
+        windowed.length > 1 ? h('p', { class: 'muted' }, `Each replica compares its own traffic; these are the windows of ${instanceOf(run)}, the last to close one.`) : null,
         h('div', { class: 'charts' },
-          psi.size ? historyChart('PSI per feature, by window', series(psi), 'step') : null,
-          ks.size ? historyChart('KS p-value per feature, by window', series(ks), 'step') : null,
-          await chart('rows per window', [['rows', 'drift.rows']], 'step')),
+          psi.size ? historyChart('PSI per feature, by window', series(psi), 'wall') : null,
+          ks.size ? historyChart('KS p-value per feature, by window', series(ks), 'wall') : null,
+          rows.get('rows').length ? historyChart('rows per window', series(rows), 'wall') : null),
         file ? windowHistograms(file, psi, ks) : null);
     }
-    box.append(runLink);
   } catch (err) {
     box.append(errorBox(err));
   }
@@ -185,8 +267,11 @@ const metricName = (f) => [...f.replace(/[^\p{L}\p{N}_\-. :]/gu, '_')].slice(0, 
 function windowHistograms(file, psi, ks) {
   const feats = file.features || [];
   const th = file.thresholds || {};
-  const stat = (label, v) => (v === null || v === undefined ? null : `${label} ${fmtNum(Number(Number(v).toPrecision(3)))}`);
-  const points = (m, f) => (m.get(metricName(f)) || []).map((p) => ({ x: Number(p.step), y: Number(p.value) }));
+  const stat = (label, v) => (v === null || v === undefined ? null : `${label} ${sig(v, 3)}`);
+  // By the time each window closed: window numbers start again when a
+  // server does.
+  const points = (m, f) => (m.get(metricName(f)) || []).map((p) => ({ x: Number(p.timestamp), y: Number(p.value) }));
+  const clock = (t) => fmtTime(t).slice(11);
   const lines = (...l) => l.filter((x) => Number.isFinite(x.y) && x.y > 0);
   return h('section', { class: 'window' },
     h('h4', null, `Window ${file.window}: reference against current`),
@@ -196,7 +281,7 @@ function windowHistograms(file, psi, ks) {
         h('div', { class: 'muted' }, [stat('PSI', f.psi), stat('KS p', f.ks_pvalue), stat('JS', f.js_distance), stat('χ² p', f.chi2_pvalue)].filter(Boolean).join(' · '))),
       histogram(f.feature, f.labels || [], f.reference || [], f.current || []),
       psi.has(metricName(f.feature)) ? sparkline('PSI by window', points(psi, f.feature),
-        lines({ y: th.psi_warning, label: 'warning at ' + th.psi_warning }, { y: th.psi_drift, label: 'drift at ' + th.psi_drift, cls: 'drift' })) : null,
+        lines({ y: th.psi_warning, label: 'warning at ' + th.psi_warning }, { y: th.psi_drift, label: 'drift at ' + th.psi_drift, cls: 'drift' }), clock) : null,
       ks.has(metricName(f.feature)) ? sparkline('KS p-value by window', points(ks, f.feature),
-        lines({ y: th.ks_pvalue, label: 'drift below ' + th.ks_pvalue, cls: 'drift' })) : null))));
+        lines({ y: th.ks_pvalue, label: 'drift below ' + th.ks_pvalue, cls: 'drift' }), clock) : null))));
 }
