@@ -20,6 +20,7 @@ type Usage struct {
 	// style), one per bound.
 	Bounds []float64
 	Counts []int64
+	Count  int64   // requests whose time was observed (the histogram's count, slower ones included)
 	Sum    float64 // total request seconds
 }
 
@@ -84,6 +85,7 @@ func (s *Server) Usage() []Usage {
 				}
 				h := m.GetHistogram()
 				u.Sum += h.GetSampleSum()
+				u.Count += int64(h.GetSampleCount())
 				if u.Bounds == nil {
 					u.Bounds = make([]float64, 0, len(h.GetBucket()))
 					for _, b := range h.GetBucket() {
@@ -126,6 +128,7 @@ func (u Usage) Since(prev Usage) Usage {
 		ServerErrors: u.ServerErrors - prev.ServerErrors,
 		Bounds:       append([]float64(nil), u.Bounds...),
 		Counts:       make([]int64, len(u.Counts)),
+		Count:        u.Count - prev.Count,
 		Sum:          u.Sum - prev.Sum,
 	}
 	for i, c := range u.Counts {
@@ -137,6 +140,28 @@ func (u Usage) Since(prev Usage) Usage {
 	return d
 }
 
+// Add returns u and o summed field by field (a registered version served
+// under two names); Bounds are u's, or o's when u has none.
+func (u Usage) Add(o Usage) Usage {
+	sum := Usage{Model: u.Model, Version: u.Version,
+		Requests: u.Requests + o.Requests, ClientErrors: u.ClientErrors + o.ClientErrors,
+		ServerErrors: u.ServerErrors + o.ServerErrors, Count: u.Count + o.Count, Sum: u.Sum + o.Sum}
+	sum.Bounds = append([]float64(nil), u.Bounds...)
+	if sum.Bounds == nil {
+		sum.Bounds = append([]float64(nil), o.Bounds...)
+	}
+	sum.Counts = make([]int64, len(sum.Bounds))
+	for i := range sum.Counts {
+		if i < len(u.Counts) {
+			sum.Counts[i] += u.Counts[i]
+		}
+		if i < len(o.Counts) {
+			sum.Counts[i] += o.Counts[i]
+		}
+	}
+	return sum
+}
+
 // Quantile estimates the q-quantile (0 ≤ q ≤ 1) of the request latency in
 // seconds the way Prometheus's histogram_quantile does: by linear
 // interpolation within the bucket the rank falls in, the first bucket
@@ -146,9 +171,10 @@ func (u Usage) Quantile(q float64) float64 {
 	if len(u.Counts) == 0 || len(u.Bounds) == 0 {
 		return math.NaN()
 	}
-	// Answers slower than the last bound are in Requests (every answer's
-	// time is observed) but in none of Counts.
-	total := max(u.Requests, u.Counts[len(u.Counts)-1])
+	// Answers slower than the last bound are in Count but in none of
+	// Counts. (Requests is another collector, gathered apart and counted
+	// a moment before the time is observed: it can be ahead.)
+	total := u.Count
 	if total <= 0 || math.IsNaN(q) {
 		return math.NaN()
 	}

@@ -41,8 +41,8 @@ func TestUsage(t *testing.T) {
 		t.Fatalf("iris histogram: bounds %v, counts %v", u.Bounds, u.Counts)
 	}
 	// Every answer's time is observed, the 400 too.
-	if n := u.Counts[len(u.Counts)-1]; n != 5 {
-		t.Errorf("requests under the last bound = %d, want 5", n)
+	if n := u.Counts[len(u.Counts)-1]; n != 5 || u.Count != 5 {
+		t.Errorf("requests under the last bound = %d, observed %d; want 5 and 5", n, u.Count)
 	}
 	if u.Sum <= 0 {
 		t.Errorf("request seconds = %v, want > 0", u.Sum)
@@ -54,7 +54,7 @@ func TestUsage(t *testing.T) {
 	// One more request: Since the snapshot counts just it.
 	post(t, ts.URL+"/invocations", good)
 	d := ts.srv.Usage()[1].Since(u)
-	if d.Model != "iris" || d.Requests != 1 || d.ClientErrors != 0 || d.Counts[len(d.Counts)-1] != 1 || d.Sum <= 0 {
+	if d.Model != "iris" || d.Requests != 1 || d.ClientErrors != 0 || d.Counts[len(d.Counts)-1] != 1 || d.Count != 1 || d.Sum <= 0 {
 		t.Errorf("usage since the snapshot = %+v, want one request", d)
 	}
 	if !slices.Equal(u.Bounds, d.Bounds) {
@@ -84,24 +84,26 @@ func TestUsageSince(t *testing.T) {
 func TestUsageQuantile(t *testing.T) {
 	bounds := []float64{0.1, 0.2, 0.5}
 	cases := []struct {
-		name     string
-		requests int64
-		counts   []int64
-		q, want  float64
+		name            string
+		requests, count int64
+		counts          []int64
+		q, want         float64
 	}{
-		{"empty", 0, []int64{0, 0, 0}, 0.5, math.NaN()},
-		{"no buckets", 3, nil, 0.5, math.NaN()},
-		{"first bucket from 0", 10, []int64{10, 10, 10}, 0.5, 0.05},
-		{"first bucket top", 4, []int64{4, 4, 4}, 1, 0.1},
-		{"interpolated", 10, []int64{2, 6, 10}, 0.5, 0.175},   // rank 5: 3 of the 4 in (0.1, 0.2]
-		{"third bucket", 10, []int64{2, 6, 10}, 0.95, 0.4625}, // rank 9.5: 3.5 of the 4 in (0.2, 0.5]
-		{"skips empty buckets", 4, []int64{0, 0, 4}, 0.25, 0.275},
-		{"past the last bound", 10, []int64{2, 4, 6}, 0.9, 0.5}, // 4 answers slower than 0.5s
-		{"counts without requests", 0, []int64{1, 2, 2}, 0.5, 0.1},
+		{"empty", 0, 0, []int64{0, 0, 0}, 0.5, math.NaN()},
+		{"no buckets", 3, 3, nil, 0.5, math.NaN()},
+		{"first bucket from 0", 10, 10, []int64{10, 10, 10}, 0.5, 0.05},
+		{"first bucket top", 4, 4, []int64{4, 4, 4}, 1, 0.1},
+		{"interpolated", 10, 10, []int64{2, 6, 10}, 0.5, 0.175},   // rank 5: 3 of the 4 in (0.1, 0.2]
+		{"third bucket", 10, 10, []int64{2, 6, 10}, 0.95, 0.4625}, // rank 9.5: 3.5 of the 4 in (0.2, 0.5]
+		{"skips empty buckets", 4, 4, []int64{0, 0, 4}, 0.25, 0.275},
+		{"past the last bound", 10, 10, []int64{2, 4, 6}, 0.9, 0.5}, // 4 answers slower than 0.5s
+		// Requests counted whose time is not observed yet do not count:
+		// rank 1 of 2, not 2.5 of 5 (which would be past every bound).
+		{"requests ahead of the histogram", 5, 2, []int64{1, 2, 2}, 0.5, 0.1},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			u := serve.Usage{Requests: c.requests, Bounds: bounds, Counts: c.counts}
+			u := serve.Usage{Requests: c.requests, Count: c.count, Bounds: bounds, Counts: c.counts}
 			if c.counts == nil {
 				u.Bounds = nil
 			}
@@ -110,5 +112,24 @@ func TestUsageQuantile(t *testing.T) {
 				t.Errorf("Quantile(%v) = %v, want %v", c.q, got, c.want)
 			}
 		})
+	}
+}
+
+func TestUsageAdd(t *testing.T) {
+	a := serve.Usage{Model: "a", Version: "1", Requests: 3, ClientErrors: 1, Count: 3, Sum: 0.3,
+		Bounds: []float64{0.1, 1}, Counts: []int64{2, 3}}
+	b := serve.Usage{Model: "b", Version: "1", Requests: 2, ServerErrors: 1, Count: 2, Sum: 1.5,
+		Bounds: []float64{0.1, 1}, Counts: []int64{0, 1}}
+	sum := a.Add(b)
+	if sum.Model != "a" || sum.Requests != 5 || sum.ClientErrors != 1 || sum.ServerErrors != 1 || sum.Count != 5 ||
+		sum.Sum != 1.8 || !slices.Equal(sum.Counts, []int64{2, 4}) || !slices.Equal(sum.Bounds, a.Bounds) {
+		t.Errorf("Add = %+v", sum)
+	}
+	if z := (serve.Usage{}).Add(b); !slices.Equal(z.Bounds, b.Bounds) || !slices.Equal(z.Counts, b.Counts) {
+		t.Errorf("zero.Add = %+v, want b's buckets", z)
+	}
+	sum.Counts[0] = 99
+	if a.Counts[0] != 2 {
+		t.Error("Add shares its counts with the receiver")
 	}
 }

@@ -225,9 +225,10 @@ func TestUI(t *testing.T) {
 		}
 		// The replicas, newest report first; host-c stopped long ago.
 		replicas := texts(p, "table.replicas tbody tr")
-		if len(replicas) != 3 || !strings.HasPrefix(replicas[0], "host-a:8080") || !strings.HasPrefix(replicas[1], "host-b:8080") ||
-			!strings.Contains(replicas[2], "host-c:8080") || !strings.Contains(replicas[2], "stopped reporting") {
-			t.Errorf("replicas %q, want host-a, host-b, then host-c stopped", replicas)
+		if len(replicas) != 4 || !strings.HasPrefix(replicas[0], "host-a:8080") || !strings.HasPrefix(replicas[1], "host-d:8080") ||
+			!strings.HasPrefix(replicas[2], "host-b:8080") || !strings.Contains(replicas[3], "host-c:8080") ||
+			!strings.Contains(replicas[3], "stopped reporting") || strings.Contains(replicas[1], "50 ms") {
+			t.Errorf("replicas %q, want host-a, host-d (idle: no p95), host-b, then host-c stopped", replicas)
 		}
 		if n := p.Count("section.production canvas"); n != 6 {
 			t.Errorf("%d charts in the production section, want 6", n)
@@ -286,9 +287,10 @@ func TestUI(t *testing.T) {
 
 		goTo(p, "#/production")
 		cells := texts(p, "table.production-list tbody td")
-		// Two replicas report now: 12.5 + 5 requests/s, the worse p95, 3
+		// Three replicas report now: 12.5 + 5 + 0 requests/s, the worse
+		// current p95 (host-d's 50 ms is from before it went idle), 3
 		// server errors in 750 + 300 requests.
-		if want := []string{"iris v1", "@champion", "drift", "petal_length", "2", "17.5", "8 ms", "0.286 %"}; len(cells) < len(want) || !slices.Equal(cells[:len(want)], want) {
+		if want := []string{"iris v1", "@champion", "drift", "petal_length", "3", "17.5", "8 ms", "0.286 %"}; len(cells) < len(want) || !slices.Equal(cells[:len(want)], want) {
 			t.Errorf("production overview cells %q, want %q first", cells, want)
 		}
 		p.Screenshot("production-overview")
@@ -297,9 +299,9 @@ func TestUI(t *testing.T) {
 }
 
 // seedProduction writes what berth serve writes back about iris v1
-// (drift/writeback): three serving reports from host-a, two from host-b and
-// one an hour old from host-c, and host-a's two drift windows, ok then
-// petal_length drifting.
+// (drift/writeback): three serving reports from host-a, two from host-b,
+// a busy then an idle one from host-d and one an hour old from host-c, and
+// host-a's two drift windows, ok then petal_length drifting.
 func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 	tb.Helper()
 	ctx := context.Background()
@@ -322,6 +324,19 @@ func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 		err := b.Serving(ctx, "iris", "1", writeback.ServingWindow{Step: int64(i + 1), Start: end.Add(-time.Minute), End: end,
 			Requests: int64(rate * 60), ServerErrors: 3 * int64(i), LatencyMean: 0.003, LatencyP50: 0.002, LatencyP95: 0.008, LatencyP99: 0.02})
 		if err != nil {
+			tb.Fatal(err)
+		}
+	}
+	// A fourth, busy and slow, then idle: its old p95 is not current.
+	d := writeback.New(c, writeback.WithInstance("host-d:8080"))
+	for i, n := range []int64{600, 0} {
+		end := base.Add(time.Duration(i+1)*time.Minute + 50*time.Second)
+		w := writeback.ServingWindow{Step: int64(i + 1), Start: end.Add(-time.Minute), End: end, Requests: n,
+			LatencyMean: math.NaN(), LatencyP50: math.NaN(), LatencyP95: math.NaN(), LatencyP99: math.NaN()}
+		if n > 0 {
+			w.LatencyMean, w.LatencyP50, w.LatencyP95, w.LatencyP99 = 0.03, 0.03, 0.05, 0.07
+		}
+		if err := d.Serving(ctx, "iris", "1", w); err != nil {
 			tb.Fatal(err)
 		}
 	}

@@ -21,7 +21,7 @@ import (
 
 func TestServingWindow(t *testing.T) {
 	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
-	d := serve.Usage{Requests: 4, ClientErrors: 1, Bounds: []float64{0.001, 0.01}, Counts: []int64{2, 4}, Sum: 0.02}
+	d := serve.Usage{Requests: 4, ClientErrors: 1, Bounds: []float64{0.001, 0.01}, Counts: []int64{2, 4}, Count: 4, Sum: 0.02}
 	w := servingWindow(d, 3, start, start.Add(2*time.Second))
 	if w.Step != 3 || w.Requests != 4 || w.ClientErrors != 1 || w.LatencyMean != 0.005 ||
 		w.LatencyP50 != 0.001 || math.Abs(w.LatencyP95-0.0091) > 1e-12 || !w.End.Equal(start.Add(2*time.Second)) {
@@ -71,7 +71,7 @@ func TestReportServing(t *testing.T) {
 
 	wr := writeback.New(c)
 	go wr.Run(ctx)
-	go reportServing(ctx, s, wr, map[string]string{"flowers": "iris", "diabetes": "diabetes"}, 50*time.Millisecond)
+	go newServingReporter(s, wr.EnqueueServing, map[string]string{"flowers": "iris", "diabetes": "diabetes"}, time.Now()).run(ctx, 50*time.Millisecond)
 
 	var exp mlflowrest.GetExperimentResponse
 	var runs mlflowrest.SearchRunsResponse
@@ -111,5 +111,69 @@ func TestReportServing(t *testing.T) {
 		if v, ok := byStep[step]; !ok || v != 0 {
 			t.Errorf("serving.requests at step %d = %v (present %v), want an idle 0", step, v, ok)
 		}
+	}
+}
+
+// TestServingReporter drives the reporter by hand: a version that starts
+// answering late gets an interval from the previous report, not from the
+// server's start; two served names of one registered version are one
+// report; and a report at shutdown covers the last partial interval.
+func TestServingReporter(t *testing.T) {
+	ortest.Init(t)
+	ctx := context.Background()
+	s := serve.New()
+	defer s.Close()
+	for _, name := range []string{"a", "b"} {
+		m, err := serve.LoadModel(ctx, name, "1", filepath.Join("..", "..", "testdata", "models", "iris_logreg"), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Add(m)
+	}
+	s.MarkReady()
+	hs := httptest.NewServer(s.Handler())
+	defer hs.Close()
+	score := func(name string, n int) {
+		t.Helper()
+		for range n {
+			resp, err := http.Post(hs.URL+"/models/"+name+"/invocations", "application/json", strings.NewReader(
+				`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+		}
+	}
+	type sent struct {
+		model, version string
+		w              writeback.ServingWindow
+	}
+	var got []sent
+	start := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	r := newServingReporter(s, func(model, version string, w writeback.ServingWindow) bool {
+		got = append(got, sent{model, version, w})
+		return true
+	}, map[string]string{"a": "iris", "b": "iris"}, start)
+
+	at := func(min int) time.Time { return start.Add(time.Duration(min) * time.Minute) }
+	r.report(at(60)) // an hour with no request: nothing to report
+	if len(got) != 0 {
+		t.Fatalf("reports before any request: %+v", got)
+	}
+	score("a", 3)
+	score("b", 2)
+	r.report(at(61))
+	if len(got) != 1 {
+		t.Fatalf("%d reports, want one for iris v1 (a and b summed): %+v", len(got), got)
+	}
+	w := got[0]
+	if w.model != "iris" || w.version != "1" || w.w.Step != 1 || w.w.Requests != 5 || !w.w.Start.Equal(at(60)) ||
+		!w.w.End.Equal(at(61)) || math.IsNaN(w.w.LatencyP95) {
+		t.Errorf("first report %+v, want iris v1 step 1: 5 requests from minute 60 to 61 with a p95", w)
+	}
+	score("b", 1)
+	r.report(at(61).Add(20 * time.Second)) // at shutdown: the partial interval
+	if len(got) != 2 || got[1].w.Step != 2 || got[1].w.Requests != 1 || !got[1].w.Start.Equal(at(61)) {
+		t.Errorf("shutdown report %+v, want step 2: 1 request since minute 61", got[len(got)-1])
 	}
 }

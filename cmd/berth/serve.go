@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -221,10 +222,7 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	if wb.writer != nil {
-		go wb.writer.Run(ctx)
-		if o.report > 0 {
-			go reportServing(ctx, s, wb.writer, wb.registered, o.report)
-		}
+		defer wb.start(s, o.report, log)() // stops after the server has stopped serving
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ctx, ln) }()
@@ -299,6 +297,33 @@ func newRegistryWriteback(o *serveOptions, models []modelArg, instance string, l
 	return wb
 }
 
+// start runs the writer and, every interval (0: never), the serving
+// reports. The function it returns, called once the server has stopped
+// serving, reports the last partial interval and writes what is still
+// queued, for up to 10 s.
+func (wb registryWriteback) start(s *serve.Server, interval time.Duration, log *slog.Logger) func() {
+	ctx, cancel := context.WithCancel(context.Background())
+	var wg sync.WaitGroup
+	wg.Go(func() { wb.writer.Run(ctx) })
+	var rep *servingReporter
+	if interval > 0 {
+		rep = newServingReporter(s, wb.writer.EnqueueServing, wb.registered, time.Now())
+		wg.Go(func() { rep.run(ctx, interval) })
+	}
+	return func() {
+		cancel()
+		wg.Wait()
+		if rep != nil {
+			rep.report(time.Now())
+		}
+		flush, stop := context.WithTimeout(context.Background(), 10*time.Second)
+		defer stop()
+		if n := wb.writer.Drain(flush); n > 0 {
+			log.Warn("write-back: left unwritten at shutdown", "queued", n)
+		}
+	}
+}
+
 // instanceName names this server in serving reports: host name and
 // listening port.
 func instanceName(ln net.Listener) string {
@@ -313,19 +338,32 @@ func instanceName(ln net.Listener) string {
 	return host + ":" + port
 }
 
-// reportServing queues, every interval until ctx is done, what each
-// version of a registered model served over the interval. A version is
-// reported from its first request on, idle intervals included; one no
-// longer served is reported only while it still answers requests.
-func reportServing(ctx context.Context, s *serve.Server, wr *writeback.Writer, registered map[string]string, every time.Duration) {
-	type key struct{ model, version string }
-	type seen struct {
-		last  serve.Usage
-		since time.Time
-		step  int64
-	}
-	prev := map[key]*seen{}
-	start := time.Now()
+// servingReporter turns what the server served (its Usage) into serving
+// reports of registered versions, one per version per interval.
+type servingReporter struct {
+	s          *serve.Server
+	enqueue    func(model, version string, w writeback.ServingWindow) bool // Writer.EnqueueServing
+	registered map[string]string                                           // served name -> registered name
+	last       time.Time                                                   // the previous report's time
+	prev       map[versionKey]*reported
+}
+
+// versionKey is a registered model version.
+type versionKey struct{ name, version string }
+
+// reported is what was last reported of a registered version.
+type reported struct {
+	usage serve.Usage
+	step  int64
+}
+
+func newServingReporter(s *serve.Server, enqueue func(model, version string, w writeback.ServingWindow) bool,
+	registered map[string]string, start time.Time) *servingReporter {
+	return &servingReporter{s: s, enqueue: enqueue, registered: registered, last: start, prev: map[versionKey]*reported{}}
+}
+
+// run reports every interval until ctx is done.
+func (r *servingReporter) run(ctx context.Context, every time.Duration) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
@@ -333,30 +371,43 @@ func reportServing(ctx context.Context, s *serve.Server, wr *writeback.Writer, r
 		case <-ctx.Done():
 			return
 		case now := <-t.C:
-			served := map[key]bool{}
-			for _, m := range s.Models() {
-				served[key{m.Name, m.Version}] = true
-			}
-			for _, u := range s.Usage() {
-				name, ok := registered[u.Model]
-				if !ok {
-					continue
-				}
-				k := key{u.Model, u.Version}
-				p := prev[k]
-				if p == nil {
-					p = &seen{since: start}
-					prev[k] = p
-				}
-				d := u.Since(p.last)
-				if u.Requests > 0 && (served[k] || d.Requests > 0) {
-					p.step++
-					wr.EnqueueServing(name, u.Version, servingWindow(d, p.step, p.since, now))
-				}
-				p.last, p.since = u, now
-			}
+			r.report(now)
 		}
 	}
+}
+
+// report queues what each registered version served since the previous
+// report. A version is reported from its first request on, idle intervals
+// included; one no longer served only while it still answers. Versions
+// served under several names are summed.
+func (r *servingReporter) report(now time.Time) {
+	served := map[versionKey]bool{}
+	for _, m := range r.s.Models() {
+		if name, ok := r.registered[m.Name]; ok {
+			served[versionKey{name, m.Version}] = true
+		}
+	}
+	total := map[versionKey]serve.Usage{}
+	for _, u := range r.s.Usage() {
+		if name, ok := r.registered[u.Model]; ok {
+			k := versionKey{name, u.Version}
+			total[k] = total[k].Add(u)
+		}
+	}
+	for k, u := range total {
+		p := r.prev[k]
+		if p == nil {
+			p = &reported{}
+			r.prev[k] = p
+		}
+		d := u.Since(p.usage)
+		if u.Requests > 0 && (served[k] || d.Requests > 0) {
+			p.step++
+			r.enqueue(k.name, k.version, servingWindow(d, p.step, r.last, now))
+		}
+		p.usage = u
+	}
+	r.last = now
 }
 
 // servingWindow is the serving report of d, what a version served from
@@ -365,8 +416,8 @@ func servingWindow(d serve.Usage, step int64, start, end time.Time) writeback.Se
 	w := writeback.ServingWindow{Step: step, Start: start, End: end, Requests: d.Requests,
 		ClientErrors: d.ClientErrors, ServerErrors: d.ServerErrors,
 		LatencyMean: math.NaN(), LatencyP50: math.NaN(), LatencyP95: math.NaN(), LatencyP99: math.NaN()}
-	if d.Requests > 0 {
-		w.LatencyMean = d.Sum / float64(d.Requests)
+	if d.Count > 0 {
+		w.LatencyMean = d.Sum / float64(d.Count)
 		w.LatencyP50, w.LatencyP95, w.LatencyP99 = d.Quantile(0.5), d.Quantile(0.95), d.Quantile(0.99)
 	}
 	return w

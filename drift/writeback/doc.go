@@ -1,7 +1,8 @@
 // Package writeback records what berth serve observes on an
 // MLflow-compatible tracking server: closed drift windows and serving
 // metrics (request rate, latency, errors). One monitoring run per model
-// version receives each drift window's statistics as metrics (step =
+// version and serving process ([WithInstance]; per version alone without
+// it) receives each drift window's statistics as metrics (step =
 // window number) and its latest full comparison as an artifact
 // ([WindowArtifact]), and each serving report as serving.* metrics (step
 // = report number); the registered model version is tagged with the

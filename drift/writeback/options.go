@@ -54,9 +54,11 @@ func WithQueueSize(n int) Option { return func(o *options) { o.queue = max(n, 1)
 // Default: 30s.
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
 
-// WithInstance names the serving process (such as host:port): each
-// instance writes to a monitoring run of its own (tagged [TagInstance]),
-// so that the figures of replicas of one version stay apart, and
-// [Writer.Serving] names it in the version's berth.serving.instance tag.
-// Default: none — one run per version, and no such tags.
+// WithInstance names the server (such as host:port): each Writer then
+// writes to monitoring runs of its own (tagged [TagInstance] and
+// [TagProcess]), so that the figures of replicas of one version, and of
+// one server before and after a restart, stay apart; [Writer.Serving]
+// names the instance in the version's berth.serving.instance tag.
+// Default: none — one run per version, shared by every writer without an
+// instance, and no such tags.
 func WithInstance(name string) Option { return func(o *options) { o.instance = name } }

@@ -53,22 +53,41 @@ func (wr *Writer) Run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case j := <-wr.queue:
-			wctx, cancel := context.WithTimeout(ctx, wr.opts.timeout)
-			if j.s != nil {
-				err := wr.Serving(wctx, j.model, j.version, *j.s)
-				cancel()
-				if err != nil {
-					wr.opts.logger.Warn("writing back a serving report", "model", j.model, "version", j.version,
-						"step", j.s.Step, "error", err)
-				}
-				continue
-			}
-			err := wr.Window(wctx, j.model, j.version, j.w)
-			cancel()
-			if err != nil {
-				wr.opts.logger.Warn("writing back a drift window", "model", j.model, "version", j.version,
-					"window", j.w.Window, "error", err)
-			}
+			wr.write(ctx, j)
 		}
+	}
+}
+
+// Drain writes what is queued now, as Run does, until the queue is empty
+// or ctx is done, and returns how many were left unwritten. A server
+// shutting down calls it once Run has returned, so that its last windows
+// and reports are not lost.
+func (wr *Writer) Drain(ctx context.Context) int {
+	for ctx.Err() == nil {
+		select {
+		case j := <-wr.queue:
+			wr.write(ctx, j)
+		default:
+			return 0
+		}
+	}
+	return len(wr.queue)
+}
+
+// write writes one queued job within the writer's timeout and logs a
+// failure.
+func (wr *Writer) write(ctx context.Context, j job) {
+	ctx, cancel := context.WithTimeout(ctx, wr.opts.timeout)
+	defer cancel()
+	if j.s != nil {
+		if err := wr.Serving(ctx, j.model, j.version, *j.s); err != nil {
+			wr.opts.logger.Warn("writing back a serving report", "model", j.model, "version", j.version,
+				"step", j.s.Step, "error", err)
+		}
+		return
+	}
+	if err := wr.Window(ctx, j.model, j.version, j.w); err != nil {
+		wr.opts.logger.Warn("writing back a drift window", "model", j.model, "version", j.version,
+			"window", j.w.Window, "error", err)
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"io"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
 	"net/url"
 	"strings"
 	"testing"
@@ -232,6 +235,32 @@ func TestRunWritesQueuedServing(t *testing.T) {
 	}
 }
 
+// TestDrain: what is queued when the server stops is written without Run;
+// against an unreachable server, Drain gives up when its context ends.
+func TestDrain(t *testing.T) {
+	c := newRegistry(t)
+	wr := writeback.New(c)
+	if !wr.Enqueue("iris", "1", window(1, drift.StatusDrift, 0.9)) || !wr.EnqueueServing("iris", "1", serving(1, 10, 0, 0, 0.002)) {
+		t.Fatal("enqueue refused with room in the queue")
+	}
+	if left := wr.Drain(context.Background()); left != 0 {
+		t.Errorf("Drain left %d", left)
+	}
+	if tags := versionTags(t, c); tags["berth.drift.status"] != "drift" || tags[writeback.TagServingLastReport] == "" {
+		t.Errorf("after Drain the version's tags are %v, want both writes", tags)
+	}
+
+	gone := writeback.New(&mlflowrest.Client{BaseURL: "http://127.0.0.1:1"})
+	for step := range int64(3) {
+		gone.EnqueueServing("iris", "1", serving(step+1, 1, 0, 0, 0.001))
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if left := gone.Drain(ctx); left != 3 {
+		t.Errorf("Drain with a done context left %d, want 3", left)
+	}
+}
+
 func TestEnqueueServingDrops(t *testing.T) {
 	wr := writeback.New(&mlflowrest.Client{BaseURL: "http://127.0.0.1:1"}, writeback.WithQueueSize(1))
 	if !wr.EnqueueServing("iris", "1", serving(1, 1, 0, 0, 0.001)) {
@@ -245,15 +274,21 @@ func TestEnqueueServingDrops(t *testing.T) {
 	}
 }
 
-// TestServingReplicas: two instances serving one version each write to a
-// run of their own, tagged with the instance, and a writer that starts
-// again as the same instance finds its run.
+// TestServingReplicas: each writer with an instance — a serving process
+// — writes to a run of its own, tagged with the instance: two replicas
+// have two runs, and a server started again on the same host:port gets a
+// new one rather than mixing its steps into its predecessor's.
 func TestServingReplicas(t *testing.T) {
 	ctx := context.Background()
 	c := newRegistry(t)
-	for _, inst := range []string{"host-a:8080", "host-b:8080", "host-a:8080"} {
-		wr := writeback.New(c, writeback.WithInstance(inst))
-		if err := wr.Serving(ctx, "iris", "1", serving(1, 60, 0, 0, 0.003)); err != nil {
+	a := writeback.New(c, writeback.WithInstance("host-a:8080"))
+	for step := range int64(2) {
+		if err := a.Serving(ctx, "iris", "1", serving(step+1, 60, 0, 0, 0.003)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, inst := range []string{"host-b:8080", "host-a:8080"} {
+		if err := writeback.New(c, writeback.WithInstance(inst)).Serving(ctx, "iris", "1", serving(1, 60, 0, 0, 0.003)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -266,7 +301,33 @@ func TestServingReplicas(t *testing.T) {
 			}
 		}
 	}
-	if len(runs) != 2 || got["host-a:8080"] != 1 || got["host-b:8080"] != 1 {
-		t.Errorf("%d monitoring runs, instances %v; want one run per instance", len(runs), got)
+	if len(runs) != 3 || got["host-a:8080"] != 2 || got["host-b:8080"] != 1 {
+		t.Errorf("%d monitoring runs, instances %v; want host-a's two processes and host-b's one", len(runs), got)
+	}
+}
+
+// TestWindowUploadFails: a tracking server that refuses the window's
+// artifact still gets the window's metrics and the version's status.
+func TestWindowUploadFails(t *testing.T) {
+	c := newRegistry(t)
+	target, err := url.Parse(c.BaseURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	refusing := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut {
+			http.Error(w, "artifact store read-only", http.StatusServiceUnavailable)
+			return
+		}
+		proxy.ServeHTTP(w, r)
+	}))
+	defer refusing.Close()
+	wr := writeback.New(&mlflowrest.Client{BaseURL: refusing.URL})
+	if err := wr.Window(context.Background(), "iris", "1", window(1, drift.StatusDrift, 0.9)); err != nil {
+		t.Fatalf("Window with a refused upload: %v", err)
+	}
+	if got := versionTags(t, c)["berth.drift.status"]; got != "drift" {
+		t.Errorf("drift status tag %q, want drift", got)
 	}
 }

@@ -2,6 +2,7 @@ package writeback
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"math"
@@ -20,6 +21,7 @@ const (
 	TagModel        = "berth.model"
 	TagModelVersion = "berth.model_version"
 	TagInstance     = "berth.instance" // the server, host:port, when [WithInstance] names one
+	TagProcess      = "berth.process"  // with TagInstance: which process of that server (a Writer's random id)
 	TagSourceName   = "mlflow.source.name"
 	SourceName      = "berth serve"
 
@@ -61,6 +63,7 @@ type Writer struct {
 
 	queue   chan job
 	dropped atomic.Int64
+	process string // random; tells this process's runs from an earlier one's on the same instance
 }
 
 // New returns a Writer that writes through client.
@@ -70,7 +73,7 @@ func New(client *mlflowrest.Client, opts ...Option) *Writer {
 		opt(&o)
 	}
 	return &Writer{c: client, opts: o, runs: map[key]monitoringRun{}, status: map[key]drift.Status{},
-		queue: make(chan job, o.queue)}
+		queue: make(chan job, o.queue), process: rand.Text()}
 }
 
 // RunName is the name of the monitoring run of a model version.
@@ -93,8 +96,11 @@ func (wr *Writer) Window(ctx context.Context, model, version string, w drift.Win
 		return fmt.Errorf("logging drift window %d of %s version %s: %w", w.Window, model, version, err)
 	}
 	if w.Report != nil {
+		// Best effort: a tracking server whose artifacts are not proxied
+		// (or a failed upload) must not cost the version its status.
 		if err := wr.uploadWindow(ctx, run, NewWindowFile(model, version, w)); err != nil {
-			return fmt.Errorf("uploading drift window %d of %s version %s: %w", w.Window, model, version, err)
+			wr.opts.logger.Warn("uploading the drift window's histograms", "model", model, "version", version,
+				"window", w.Window, "artifact", WindowArtifact, "error", err)
 		}
 	}
 	prev, known := wr.status[k]
@@ -178,10 +184,12 @@ func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
 		{Key: TagSourceName, Value: SourceName},
 	}
 	if inst := wr.opts.instance; inst != "" {
-		// Each replica has its own run: its windows are of its own traffic,
-		// and its serving figures are summed with the others' by readers.
-		filter += fmt.Sprintf(" and tags.`%s` = '%s'", TagInstance, quote(inst))
-		tags = append(tags, mlflowrest.RunTag{Key: TagInstance, Value: inst})
+		// Each serving process has its own run: its windows are of its own
+		// traffic, its serving figures are summed with the others' by
+		// readers, and its steps, which start at 1, never mix with those
+		// of the process that served on the same host:port before it.
+		filter += fmt.Sprintf(" and tags.`%s` = '%s'", TagProcess, quote(wr.process))
+		tags = append(tags, mlflowrest.RunTag{Key: TagInstance, Value: inst}, mlflowrest.RunTag{Key: TagProcess, Value: wr.process})
 	}
 	err := wr.c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{
 		ExperimentIDs: []string{wr.expID}, Filter: filter, RunViewType: "ACTIVE_ONLY",

@@ -61,11 +61,19 @@ function liveRuns(runs) {
   return runs.filter((r) => lastReportOf(r) && lastReportOf(r) >= newest - 3 * intervalOf(r) - 5000);
 }
 
+// current is a run's latest value of key when it is from the run's last
+// serving report: an idle report logs no latency, and the one before it
+// may be hours old.
+function current(run, key) {
+  const m = latestMetrics(run);
+  return m[key] && Number(m[key].timestamp) === lastReportOf(run) ? Number(m[key].value) : undefined;
+}
+
 // summary sums the latest serving figures of a version's live replicas.
 function summary(runs) {
   const live = liveRuns(runs);
-  const sum = (k) => live.reduce((a, r) => a + (metric(latestMetrics(r), k) || 0), 0);
-  const p95 = live.map((r) => metric(latestMetrics(r), 'serving.latency_p95_ms')).filter((v) => v !== undefined);
+  const sum = (k) => live.reduce((a, r) => a + (current(r, k) || 0), 0);
+  const p95 = live.map((r) => current(r, 'serving.latency_p95_ms')).filter((v) => v !== undefined);
   return {
     live,
     rate: live.length ? sum('serving.request_rate') : undefined,
@@ -124,12 +132,12 @@ export async function productionPage(el, stale) {
 }
 
 // monitoringRuns returns the monitoring runs of a model version, one per
-// serving process.
+// serving process: the 100 that started last.
 async function monitoringRuns(name, version) {
   const expID = await monitoringExperiment();
   if (!expID) return [];
   const r = await post('runs/search', {
-    experiment_ids: [expID], max_results: 100, order_by: ['attributes.start_time ASC'],
+    experiment_ids: [expID], max_results: 100, order_by: ['attributes.start_time DESC'], // the newest processes
     filter: `tags.${ident('berth.model')} = ${quote(name)} and tags.${ident('berth.model_version')} = ${quote(version)}`,
   });
   return r.runs || [];
@@ -160,9 +168,14 @@ async function servingCharts(runs) {
   const hist = (run, k) => (latestMetrics(run)[k] ? metricHistory(run.info.run_id, k) : Promise.resolve([]));
   const load = (k) => Promise.all(runs.map(async (run) => ({ run, label: instanceOf(run) || run.info.run_name, start: run.info.start_time,
     every: intervalOf(run), points: await hist(run, k) })));
-  const perSecond = (x) => ({ ...x, points: x.points.map((p) => ({ ...p, value: Number(p.value) / (x.every / 1000) })) });
-  const [rate, p50, p95, p99, e5, e4] = await Promise.all(['serving.request_rate', 'serving.latency_p50_ms', 'serving.latency_p95_ms',
-    'serving.latency_p99_ms', 'serving.server_errors', 'serving.client_errors'].map(load));
+  const [rate, p50, p95, p99, e5, e4, secs] = await Promise.all(['serving.request_rate', 'serving.latency_p50_ms', 'serving.latency_p95_ms',
+    'serving.latency_p99_ms', 'serving.server_errors', 'serving.client_errors', 'serving.interval_s'].map(load));
+  // A count per second of its own report's interval.
+  const perSecond = (x, i) => {
+    const len = new Map(secs[i].points.map((p) => [Number(p.timestamp), Number(p.value)]));
+    return { ...x, points: x.points.filter((p) => len.get(Number(p.timestamp)) > 0)
+      .map((p) => ({ ...p, value: Number(p.value) / len.get(Number(p.timestamp)) })) };
+  };
   const one = runs.length === 1;
   const some = (list) => list.filter((x) => x.points.length);
   const chart = (title, list) => (some(list).length ? historyChart(title, some(list), 'wall') : null);
@@ -205,12 +218,11 @@ export async function productionPanel(box, name, v) {
       const reporting = runs.filter(lastReportOf).sort((a, b) => lastReportOf(b) - lastReportOf(a));
       clear(serving,
         table(['Replica', 'Last report', 'Requests/s', 'p95 latency', 'Monitoring run'], reporting.map((run) => {
-          const m = latestMetrics(run);
           return h('tr', { class: live.has(run) ? null : 'stale' },
             h('td', null, instanceOf(run) || h('span', { class: 'muted' }, 'unnamed')),
             h('td', { title: new Date(lastReportOf(run)).toISOString() }, ago(lastReportOf(run)) + (live.has(run) ? '' : ' (stopped reporting)')),
-            h('td', { class: 'num' }, sig(metric(m, 'serving.request_rate'), 4)),
-            h('td', { class: 'num' }, ms(metric(m, 'serving.latency_p95_ms'))),
+            h('td', { class: 'num' }, sig(current(run, 'serving.request_rate'), 4)),
+            h('td', { class: 'num' }, ms(current(run, 'serving.latency_p95_ms'))),
             h('td', null, link('#/runs/' + encodeURIComponent(run.info.run_id), run.info.run_name || run.info.run_id)));
         }), { class: 'replicas' }),
         await servingCharts(reporting));
