@@ -225,10 +225,11 @@ func TestUI(t *testing.T) {
 		}
 		// The replicas, newest report first; host-c stopped long ago.
 		replicas := texts(p, "table.replicas tbody tr")
-		if len(replicas) != 4 || !strings.HasPrefix(replicas[0], "host-a:8080") || !strings.HasPrefix(replicas[1], "host-d:8080") ||
-			!strings.HasPrefix(replicas[2], "host-b:8080") || !strings.Contains(replicas[3], "host-c:8080") ||
-			!strings.Contains(replicas[3], "stopped reporting") || strings.Contains(replicas[1], "50 ms") {
-			t.Errorf("replicas %q, want host-a, host-d (idle: no p95), host-b, then host-c stopped", replicas)
+		if len(replicas) != 5 || !strings.HasPrefix(replicas[0], "host-a:8080") || !strings.HasPrefix(replicas[1], "host-d:8080") ||
+			!strings.HasPrefix(replicas[2], "host-b:8080") || strings.Contains(replicas[1], "50 ms") ||
+			!strings.HasPrefix(replicas[3], "host-e:8080") || !strings.Contains(replicas[3], "(stopped)") ||
+			!strings.HasPrefix(replicas[4], "host-c:8080") || !strings.Contains(replicas[4], "(stopped reporting)") {
+			t.Errorf("replicas %q, want host-a, host-d (idle: no p95), host-b, host-e stopped, then host-c silent", replicas)
 		}
 		if n := p.Count("section.production canvas"); n != 6 {
 			t.Errorf("%d charts in the production section, want 6", n)
@@ -300,7 +301,8 @@ func TestUI(t *testing.T) {
 
 // seedProduction writes what berth serve writes back about iris v1
 // (drift/writeback): three serving reports from host-a, two from host-b,
-// a busy then an idle one from host-d and one an hour old from host-c, and
+// a busy then an idle one from host-d, one from host-e which then shut
+// down, and one an hour old from host-c, and
 // host-a's two drift windows, ok then petal_length drifting.
 func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 	tb.Helper()
@@ -339,6 +341,16 @@ func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 		if err := d.Serving(ctx, "iris", "1", w); err != nil {
 			tb.Fatal(err)
 		}
+	}
+	// A fifth that reported a minute ago and shut down.
+	e := writeback.New(c, writeback.WithInstance("host-e:8080"))
+	end := base.Add(2 * time.Minute)
+	if err := e.Serving(ctx, "iris", "1", writeback.ServingWindow{Step: 1, Start: end.Add(-time.Minute), End: end, Requests: 6000,
+		LatencyMean: 0.001, LatencyP50: 0.001, LatencyP95: 0.002, LatencyP99: 0.003}); err != nil {
+		tb.Fatal(err)
+	}
+	if err := e.Finish(ctx); err != nil {
+		tb.Fatal(err)
 	}
 	old := base.Add(-time.Hour)
 	err := writeback.New(c, writeback.WithInstance("host-c:8080")).Serving(ctx, "iris", "1", writeback.ServingWindow{Step: 1,

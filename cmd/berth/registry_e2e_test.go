@@ -22,6 +22,15 @@ import (
 // returns the address its "ready" log line names.
 func startBerth(t *testing.T, bin string, args ...string) string {
 	t.Helper()
+	addr, _ := startBerthStoppable(t, bin, args...)
+	return addr
+}
+
+// startBerthStoppable is startBerth that also returns a function that
+// stops berth with SIGTERM and waits for it to exit (at the latest when
+// the test ends).
+func startBerthStoppable(t *testing.T, bin string, args ...string) (string, func()) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	cmd := exec.CommandContext(ctx, bin, args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
@@ -32,10 +41,14 @@ func startBerth(t *testing.T, bin string, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		cancel()
-		cmd.Wait()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			cancel()
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
 	addr := make(chan string, 1)
 	var logMu sync.Mutex
 	var logged []string
@@ -58,11 +71,11 @@ func startBerth(t *testing.T, bin string, args ...string) string {
 			defer logMu.Unlock()
 			t.Fatalf("berth %s exited before it was ready:\n%s", args[0], strings.Join(logged, "\n"))
 		}
-		return a
+		return a, stop
 	case <-time.After(30 * time.Second):
 		t.Fatalf("berth %s never said it was ready", args[0])
 	}
-	return ""
+	return "", stop
 }
 
 func runBerth(t *testing.T, bin string, args ...string) string {

@@ -299,8 +299,8 @@ func newRegistryWriteback(o *serveOptions, models []modelArg, instance string, l
 
 // start runs the writer and, every interval (0: never), the serving
 // reports. The function it returns, called once the server has stopped
-// serving, reports the last partial interval and writes what is still
-// queued, for up to 10 s.
+// serving, reports the last partial interval, writes what is still queued
+// and marks this process's monitoring runs FINISHED, within 10 s.
 func (wb registryWriteback) start(s *serve.Server, interval time.Duration, log *slog.Logger) func() {
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -320,6 +320,9 @@ func (wb registryWriteback) start(s *serve.Server, interval time.Duration, log *
 		defer stop()
 		if n := wb.writer.Drain(flush); n > 0 {
 			log.Warn("write-back: left unwritten at shutdown", "queued", n)
+		}
+		if err := wb.writer.Finish(flush); err != nil {
+			log.Warn("write-back: finishing the monitoring runs", "error", err)
 		}
 	}
 }

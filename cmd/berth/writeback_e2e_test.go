@@ -51,7 +51,7 @@ func TestDriftWriteback(t *testing.T) {
 	}))
 	defer hook.Close()
 
-	serving := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
+	serving, stop := startBerthStoppable(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
 		"--drift-window-rows", "10", "--drift-webhook", hook.URL, "--report-interval", "1s")
 	// A bad request: a 400, counted as a client error, and no drift rows.
@@ -128,6 +128,7 @@ func TestDriftWriteback(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 	checkServingWriteback(t, registry)
+	checkShutdownFlush(t, registry, serving, stop)
 	mu.Lock()
 	defer mu.Unlock()
 	if len(events) != 1 || events[0]["status"] != "drift" || events[0]["model"] != "iris" {
@@ -255,5 +256,60 @@ func checkServingWriteback(t *testing.T, registry string) {
 	}
 	if inputs != 4 {
 		t.Errorf("drift/window.json has %d input features, want 4: %s", inputs, b)
+	}
+}
+
+// checkShutdownFlush scores three more requests and stops berth serve at
+// once, well within a report interval: the last partial interval is
+// reported on the way out, and the monitoring run is FINISHED.
+func checkShutdownFlush(t *testing.T, registry, serving string, stop func()) {
+	t.Helper()
+	ctx := context.Background()
+	c := &mlflowrest.Client{BaseURL: registry}
+	var exp mlflowrest.GetExperimentResponse
+	if err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
+		t.Fatal(err)
+	}
+	runOf := func() mlflowrest.Run {
+		var found mlflowrest.SearchRunsResponse
+		if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &found); err != nil {
+			t.Fatal(err)
+		}
+		if len(found.Runs) != 1 {
+			t.Fatalf("%d monitoring runs, want 1", len(found.Runs))
+		}
+		return found.Runs[0]
+	}
+	requests := func(runID string) float64 {
+		var hist mlflowrest.GetMetricHistoryResponse
+		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {runID}, "metric_key": {"serving.requests"}}, &hist); err != nil {
+			t.Fatal(err)
+		}
+		var n float64
+		for _, m := range hist.Metrics {
+			n += float64(m.Value)
+		}
+		return n
+	}
+	run := runOf()
+	before := requests(run.Info.RunID)
+	const more = 3
+	for range more {
+		resp, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(
+			`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+	}
+	stop()
+	run = runOf()
+	// A report may run between reading and stopping; either way every
+	// request is reported exactly once.
+	if got := requests(run.Info.RunID); got != before+more {
+		t.Errorf("serving.requests add up to %v after shutdown, want %v + %d", got, before, more)
+	}
+	if run.Info.Status != "FINISHED" || run.Info.EndTime == nil {
+		t.Errorf("the monitoring run is %s (end %v) after shutdown, want FINISHED", run.Info.Status, run.Info.EndTime)
 	}
 }

@@ -2,7 +2,11 @@ package writeback
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"time"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
 )
 
@@ -90,4 +94,24 @@ func (wr *Writer) write(ctx context.Context, j job) {
 		wr.opts.logger.Warn("writing back a drift window", "model", j.model, "version", j.version,
 			"window", j.w.Window, "error", err)
 	}
+}
+
+// Finish marks the monitoring runs this writer wrote to as FINISHED, for a
+// server that stops: readers then know its figures ended on purpose. It
+// does nothing without [WithInstance] (the runs are shared then). Call it
+// after [Writer.Drain].
+func (wr *Writer) Finish(ctx context.Context) error {
+	if wr.opts.instance == "" {
+		return nil
+	}
+	wr.mu.Lock()
+	defer wr.mu.Unlock()
+	end := mlflowrest.Int64(time.Now().UnixMilli())
+	var errs []error
+	for k, r := range wr.runs {
+		if err := wr.c.Post(ctx, "runs/update", mlflowrest.UpdateRunRequest{RunID: r.id, Status: "FINISHED", EndTime: &end}, nil); err != nil {
+			errs = append(errs, fmt.Errorf("finishing the monitoring run of %s version %s: %w", k.model, k.version, err))
+		}
+	}
+	return errors.Join(errs...)
 }

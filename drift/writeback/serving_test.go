@@ -306,6 +306,40 @@ func TestServingReplicas(t *testing.T) {
 	}
 }
 
+// TestFinish marks the writer's own runs FINISHED, and leaves shared runs
+// (no instance) alone.
+func TestFinish(t *testing.T) {
+	ctx := context.Background()
+	c := newRegistry(t)
+	shared := writeback.New(c)
+	if err := shared.Serving(ctx, "iris", "1", serving(1, 5, 0, 0, 0.001)); err != nil {
+		t.Fatal(err)
+	}
+	own := writeback.New(c, writeback.WithInstance("host-a:8080"))
+	if err := own.Serving(ctx, "iris", "1", serving(1, 5, 0, 0, 0.001)); err != nil {
+		t.Fatal(err)
+	}
+	if err := shared.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := own.Finish(ctx); err != nil {
+		t.Fatal(err)
+	}
+	status := map[string]string{}
+	for _, r := range monitoringRuns(t, c) {
+		inst := ""
+		for _, tag := range r.Data.Tags {
+			if tag.Key == writeback.TagInstance {
+				inst = tag.Value
+			}
+		}
+		status[inst] = r.Info.Status
+	}
+	if status[""] != "RUNNING" || status["host-a:8080"] != "FINISHED" {
+		t.Errorf("run status by instance %v, want the shared one running, host-a's finished", status)
+	}
+}
+
 // TestWindowUploadFails: a tracking server that refuses the window's
 // artifact still gets the window's metrics and the version's status.
 func TestWindowUploadFails(t *testing.T) {

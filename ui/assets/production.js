@@ -53,13 +53,17 @@ const instanceOf = (run) => toMap(run.data.tags)['berth.instance'] || '';
 const lastReportOf = (run) => Number((latestMetrics(run)['serving.requests'] || {}).timestamp || 0);
 const intervalOf = (run) => 1000 * (metric(latestMetrics(run), 'serving.interval_s') || 60);
 
-// liveRuns keeps the runs whose last report is no older than three of
-// their intervals before the newest report among them: the replicas that
-// serve the version now (or did, together, when it was last served).
+// liveRuns keeps the runs of servers that did not stop and whose last
+// report is no older than three of their intervals before the newest
+// report among them: the replicas that serve the version now (or did,
+// together, when it was last served).
 function liveRuns(runs) {
   const newest = Math.max(0, ...runs.map(lastReportOf));
-  return runs.filter((r) => lastReportOf(r) && lastReportOf(r) >= newest - 3 * intervalOf(r) - 5000);
+  return runs.filter((r) => lastReportOf(r) && !stopped(r) && lastReportOf(r) >= newest - 3 * intervalOf(r) - 5000);
 }
+
+// stopped says whether the run's server shut down (it finishes its runs).
+const stopped = (run) => run.info.status === 'FINISHED';
 
 // current is a run's latest value of key when it is from the run's last
 // serving report: an idle report logs no latency, and the one before it
@@ -220,7 +224,8 @@ export async function productionPanel(box, name, v) {
         table(['Replica', 'Last report', 'Requests/s', 'p95 latency', 'Monitoring run'], reporting.map((run) => {
           return h('tr', { class: live.has(run) ? null : 'stale' },
             h('td', null, instanceOf(run) || h('span', { class: 'muted' }, 'unnamed')),
-            h('td', { title: new Date(lastReportOf(run)).toISOString() }, ago(lastReportOf(run)) + (live.has(run) ? '' : ' (stopped reporting)')),
+            h('td', { title: new Date(lastReportOf(run)).toISOString() },
+              ago(lastReportOf(run)) + (live.has(run) ? '' : stopped(run) ? ' (stopped)' : ' (stopped reporting)')),
             h('td', { class: 'num' }, sig(current(run, 'serving.request_rate'), 4)),
             h('td', { class: 'num' }, ms(current(run, 'serving.latency_p95_ms'))),
             h('td', null, link('#/runs/' + encodeURIComponent(run.info.run_id), run.info.run_name || run.info.run_id)));
