@@ -5,7 +5,6 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -46,18 +45,7 @@ func TestReportServing(t *testing.T) {
 		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {
 		t.Fatal(err)
 	}
-	s := serve.New()
-	defer s.Close()
-	for _, nm := range []struct{ name, dir string }{{"flowers", "iris_logreg"}, {"diabetes", "diabetes_linreg"}} {
-		m, err := serve.LoadModel(ctx, nm.name, "1", filepath.Join("..", "..", "testdata", "models", nm.dir), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Add(m)
-	}
-	s.MarkReady()
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
+	s, hs := serveModels(t, map[string]string{"flowers": "iris_logreg", "diabetes": "diabetes_linreg"})
 	for _, body := range []string{
 		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`,
 		`{"dataframe_split": {"columns": ["sepal_length"], "data": [[1]]}}`,
@@ -73,43 +61,28 @@ func TestReportServing(t *testing.T) {
 	go wr.Run(ctx)
 	go newServingReporter(s, wr.EnqueueServing, map[string]string{"flowers": "iris", "diabetes": "diabetes"}, time.Now()).run(ctx, 50*time.Millisecond)
 
-	var exp mlflowrest.GetExperimentResponse
-	var runs mlflowrest.SearchRunsResponse
-	var hist mlflowrest.GetMetricHistoryResponse
+	var runs []mlflowrest.Run
+	var requests []float64
 	deadline := time.Now().Add(10 * time.Second)
-	for len(hist.Metrics) < 3 {
+	for len(requests) < 3 {
 		if time.Now().After(deadline) {
-			t.Fatalf("serving reports not written: %+v", hist.Metrics)
+			t.Fatalf("serving reports not written: serving.requests %v", requests)
 		}
 		time.Sleep(50 * time.Millisecond)
-		if c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp) != nil {
-			continue
-		}
-		if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &runs); err != nil {
-			t.Fatal(err)
-		}
-		if len(runs.Runs) == 0 {
-			continue
-		}
-		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {runs.Runs[0].Info.RunID},
-			"metric_key": {"serving.requests"}}, &hist); err != nil {
-			t.Fatal(err)
+		if runs = monitoringRuns(t, c); len(runs) > 0 {
+			requests = metricHistory(t, c, runs[0].Info.RunID, "serving.requests")
 		}
 	}
 	cancel()
-	if len(runs.Runs) != 1 || runs.Runs[0].Info.RunName != "iris-v1-monitoring" {
-		t.Fatalf("monitoring runs %+v, want iris's alone (diabetes answered no request)", runs.Runs)
+	if len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
+		t.Fatalf("monitoring runs %+v, want iris's alone (diabetes answered no request)", runs)
 	}
-	byStep := map[int64]float64{}
-	for _, m := range hist.Metrics {
-		byStep[int64(m.Step)] = float64(m.Value)
+	if requests[0] != 2 {
+		t.Errorf("serving.requests at step 1 = %v, want 2", requests[0])
 	}
-	if byStep[1] != 2 {
-		t.Errorf("serving.requests at step 1 = %v, want 2", byStep[1])
-	}
-	for step := int64(2); step <= int64(len(hist.Metrics)); step++ {
-		if v, ok := byStep[step]; !ok || v != 0 {
-			t.Errorf("serving.requests at step %d = %v (present %v), want an idle 0", step, v, ok)
+	for i, v := range requests[1:] {
+		if v != 0 {
+			t.Errorf("serving.requests at step %d = %v, want an idle 0", i+2, v)
 		}
 	}
 }
@@ -120,28 +93,11 @@ func TestReportServing(t *testing.T) {
 // report; and a report at shutdown covers the last partial interval.
 func TestServingReporter(t *testing.T) {
 	ortest.Init(t)
-	ctx := context.Background()
-	s := serve.New()
-	defer s.Close()
-	for _, name := range []string{"a", "b"} {
-		m, err := serve.LoadModel(ctx, name, "1", filepath.Join("..", "..", "testdata", "models", "iris_logreg"), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		s.Add(m)
-	}
-	s.MarkReady()
-	hs := httptest.NewServer(s.Handler())
-	defer hs.Close()
+	s, hs := serveModels(t, map[string]string{"a": "iris_logreg", "b": "iris_logreg"})
 	score := func(name string, n int) {
 		t.Helper()
 		for range n {
-			resp, err := http.Post(hs.URL+"/models/"+name+"/invocations", "application/json", strings.NewReader(
-				`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
+			scoreIris(t, hs.URL+"/models/"+name)
 		}
 	}
 	type sent struct {
@@ -176,4 +132,23 @@ func TestServingReporter(t *testing.T) {
 	if len(got) != 2 || got[1].w.Step != 2 || got[1].w.Requests != 1 || !got[1].w.Start.Equal(at(61)) {
 		t.Errorf("shutdown report %+v, want step 2: 1 request since minute 61", got[len(got)-1])
 	}
+}
+
+// serveModels serves testdata models (served name -> directory under
+// testdata/models) until the test ends.
+func serveModels(t *testing.T, models map[string]string) (*serve.Server, *httptest.Server) {
+	t.Helper()
+	s := serve.New()
+	t.Cleanup(func() { s.Close() })
+	for name, dir := range models {
+		m, err := serve.LoadModel(t.Context(), name, "1", filepath.Join("..", "..", "testdata", "models", dir), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.Add(m)
+	}
+	s.MarkReady()
+	hs := httptest.NewServer(s.Handler())
+	t.Cleanup(hs.Close)
+	return s, hs
 }

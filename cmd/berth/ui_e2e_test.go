@@ -276,31 +276,16 @@ func sendTraffic(t *testing.T, url string) {
 	post(frame(rows, 1.5), http.StatusOK)
 }
 
-// scoreIris scores one iris row.
-func scoreIris(t *testing.T, url string) {
-	t.Helper()
-	resp, err := http.Post(url+"/invocations", "application/json", strings.NewReader(
-		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("scoring: %s", resp.Status)
-	}
-}
-
 // waitReportingRuns waits until n monitoring runs have a serving report.
 func waitReportingRuns(t *testing.T, c *mlflowrest.Client, n int) {
 	t.Helper()
-	ctx := context.Background()
 	deadline := time.Now().Add(30 * time.Second)
 	for {
-		var runs mlflowrest.SearchRunsResponse
 		got := 0
-		if c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{monitoringExperiment(t, c)},
-			Filter: "metrics.`serving.requests` >= 0"}, &runs) == nil {
-			got = len(runs.Runs)
+		for _, r := range monitoringRuns(t, c) {
+			if slices.ContainsFunc(r.Data.Metrics, func(m mlflowrest.Metric) bool { return m.Key == "serving.requests" }) {
+				got++
+			}
 		}
 		if got >= n {
 			return
@@ -310,15 +295,6 @@ func waitReportingRuns(t *testing.T, c *mlflowrest.Client, n int) {
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-func monitoringExperiment(t *testing.T, c *mlflowrest.Client) string {
-	t.Helper()
-	var exp mlflowrest.GetExperimentResponse
-	if err := c.Get(context.Background(), "experiments/get-by-name", map[string][]string{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
-		t.Fatal(err)
-	}
-	return exp.Experiment.ExperimentID
 }
 
 // waitVersionTags waits until iris v1's tags satisfy ok.
@@ -348,24 +324,11 @@ func waitVersionTags(t *testing.T, c *mlflowrest.Client, ok func(map[string]stri
 // step; nil when there is no such run yet.
 func metricValues(t *testing.T, c *mlflowrest.Client, key string) []float64 {
 	t.Helper()
-	ctx := context.Background()
-	var exp mlflowrest.GetExperimentResponse
-	var runs mlflowrest.SearchRunsResponse
-	var hist mlflowrest.GetMetricHistoryResponse
-	if c.Get(ctx, "experiments/get-by-name", map[string][]string{"experiment_name": {"berth-monitoring"}}, &exp) != nil ||
-		c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &runs) != nil ||
-		len(runs.Runs) != 1 {
+	runs := monitoringRuns(t, c)
+	if len(runs) != 1 {
 		return nil
 	}
-	if err := c.Get(ctx, "metrics/get-history", map[string][]string{"run_id": {runs.Runs[0].Info.RunID}, "metric_key": {key}}, &hist); err != nil {
-		t.Fatal(err)
-	}
-	slices.SortFunc(hist.Metrics, func(a, b mlflowrest.Metric) int { return int(a.Step - b.Step) })
-	var out []float64
-	for _, m := range hist.Metrics {
-		out = append(out, float64(m.Value))
-	}
-	return out
+	return metricHistory(t, c, runs[0].Info.RunID, key)
 }
 
 // waitMetricSteps waits until the monitoring run has n values of key.

@@ -143,36 +143,12 @@ func checkServingWriteback(t *testing.T, registry string) {
 	t.Helper()
 	ctx := context.Background()
 	c := &mlflowrest.Client{BaseURL: registry}
-	var exp mlflowrest.GetExperimentResponse
-	if err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
-		t.Fatal(err)
+	runs := monitoringRuns(t, c)
+	if len(runs) != 1 {
+		t.Fatalf("found %d monitoring runs, want 1", len(runs))
 	}
-	var found mlflowrest.SearchRunsResponse
-	if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID},
-		Filter: "tags.`berth.model` = 'iris' and tags.`berth.model_version` = '1'"}, &found); err != nil {
-		t.Fatal(err)
-	}
-	if len(found.Runs) != 1 {
-		t.Fatalf("found %d monitoring runs, want 1", len(found.Runs))
-	}
-	run := found.Runs[0]
-	history := func(key string) []float64 {
-		var hist mlflowrest.GetMetricHistoryResponse
-		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {run.Info.RunID}, "metric_key": {key}}, &hist); err != nil {
-			t.Fatal(err)
-		}
-		var vs []float64
-		for _, m := range hist.Metrics {
-			vs = append(vs, float64(m.Value))
-		}
-		return vs
-	}
-	sum := func(vs []float64) (s float64) {
-		for _, v := range vs {
-			s += v
-		}
-		return s
-	}
+	run := runs[0]
+	history := func(key string) []float64 { return metricHistory(t, c, run.Info.RunID, key) }
 	// Both requests were answered before the first report.
 	deadline := time.Now().Add(15 * time.Second)
 	for sum(history("serving.requests")) < 2 {
@@ -264,43 +240,20 @@ func checkServingWriteback(t *testing.T, registry string) {
 // reported on the way out, and the monitoring run is FINISHED.
 func checkShutdownFlush(t *testing.T, registry, serving string, stop func()) {
 	t.Helper()
-	ctx := context.Background()
 	c := &mlflowrest.Client{BaseURL: registry}
-	var exp mlflowrest.GetExperimentResponse
-	if err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp); err != nil {
-		t.Fatal(err)
-	}
 	runOf := func() mlflowrest.Run {
-		var found mlflowrest.SearchRunsResponse
-		if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &found); err != nil {
-			t.Fatal(err)
+		runs := monitoringRuns(t, c)
+		if len(runs) != 1 {
+			t.Fatalf("%d monitoring runs, want 1", len(runs))
 		}
-		if len(found.Runs) != 1 {
-			t.Fatalf("%d monitoring runs, want 1", len(found.Runs))
-		}
-		return found.Runs[0]
+		return runs[0]
 	}
-	requests := func(runID string) float64 {
-		var hist mlflowrest.GetMetricHistoryResponse
-		if err := c.Get(ctx, "metrics/get-history", url.Values{"run_id": {runID}, "metric_key": {"serving.requests"}}, &hist); err != nil {
-			t.Fatal(err)
-		}
-		var n float64
-		for _, m := range hist.Metrics {
-			n += float64(m.Value)
-		}
-		return n
-	}
+	requests := func(runID string) float64 { return sum(metricHistory(t, c, runID, "serving.requests")) }
 	run := runOf()
 	before := requests(run.Info.RunID)
 	const more = 3
 	for range more {
-		resp, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(
-			`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [[5.1, 3.5, 1.4, 0.2]]}}`))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
+		scoreIris(t, serving)
 	}
 	stop()
 	run = runOf()
