@@ -5,7 +5,6 @@
 package batchscore
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -21,6 +20,7 @@ import (
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonl"
 	"github.com/berthml/berth/internal/jsonw"
 )
 
@@ -231,25 +231,23 @@ func appendCSVValue(buf *bytes.Buffer, field string) {
 	buf.Write(jsonw.AppendString(nil, field))
 }
 
+// maxLine is the longest JSON Lines row JSONL takes.
+const maxLine = 64 << 20
+
 // JSONL scores JSON Lines data, one object per row.
 func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
 	var buf bytes.Buffer
 	start := func() {
 		buf.Reset()
 		buf.WriteString(`{"dataframe_records":[`)
 	}
 	start()
-	first, n, line := 1, 0, 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
+	first, n := 1, 0
+	var rowErr error // a bad row or a failed batch, as opposed to reading
+	err := jsonl.Lines(r, maxLine, func(line int, text []byte) error {
 		if text[0] != '{' {
-			return fmt.Errorf("line %d: not a JSON object", line)
+			rowErr = fmt.Errorf("line %d: not a JSON object", line)
+			return rowErr
 		}
 		if n > 0 {
 			buf.WriteByte(',')
@@ -257,14 +255,18 @@ func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) e
 		buf.Write(text)
 		if n++; n == s.rows {
 			buf.WriteString("]}")
-			if err := s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn); err != nil {
-				return err
+			if rowErr = s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn); rowErr != nil {
+				return rowErr
 			}
 			first, n = first+n, 0
 			start()
 		}
+		return nil
+	})
+	if rowErr != nil {
+		return rowErr
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return fmt.Errorf("reading JSON Lines: %w", err)
 	}
 	if n == 0 {

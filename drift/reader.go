@@ -1,7 +1,6 @@
 package drift
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
@@ -13,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonl"
 )
 
 // MaxFieldBytes is the longest CSV field or JSONL line the readers accept.
@@ -194,15 +194,7 @@ func IsLog(first []byte) bool {
 // scanJSONL calls f with each non-empty line's object and its 1-based
 // line number.
 func scanJSONL(r io.Reader, f func(line int, obj map[string]json.RawMessage) error) error {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), MaxFieldBytes)
-	line := 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
+	err := jsonl.Lines(r, MaxFieldBytes, func(line int, text []byte) error {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(text, &obj); err != nil {
 			return &ParseError{Line: line, Msg: "not a JSON object: " + err.Error()}
@@ -210,17 +202,12 @@ func scanJSONL(r io.Reader, f func(line int, obj map[string]json.RawMessage) err
 		if obj == nil {
 			return &ParseError{Line: line, Msg: "not a JSON object"}
 		}
-		if err := f(line, obj); err != nil {
-			return err
-		}
+		return f(line, obj)
+	})
+	if tooLong, ok := errors.AsType[*jsonl.LineTooLongError](err); ok {
+		return &ParseError{Line: tooLong.Line, Msg: fmt.Sprintf("line longer than %d bytes", MaxFieldBytes)}
 	}
-	if err := sc.Err(); err != nil {
-		if errors.Is(err, bufio.ErrTooLong) {
-			return &ParseError{Line: line + 1, Msg: fmt.Sprintf("line longer than %d bytes", MaxFieldBytes)}
-		}
-		return err
-	}
-	return nil
+	return err
 }
 
 // objectRows adds rows given as JSON objects keyed by column name to a

@@ -5,7 +5,6 @@ package main
 // from a model compare.
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/csv"
@@ -25,6 +24,7 @@ import (
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/evaluate"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonl"
 )
 
 // evaluateOn scores the data with m and evaluates the predictions against
@@ -332,31 +332,30 @@ func readTarget(path, target string) ([]string, error) {
 }
 
 func readTargetJSONL(r io.Reader, path, target string) ([]string, error) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 0, 64*1024), 64<<20)
 	var out []string
-	line := 0
-	for sc.Scan() {
-		line++
-		text := bytes.TrimSpace(sc.Bytes())
-		if len(text) == 0 {
-			continue
-		}
+	var rowErr error // a bad row, as opposed to reading
+	err := jsonl.Lines(r, 64<<20, func(line int, text []byte) error {
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(text, &obj); err != nil {
-			return nil, fmt.Errorf("%s, line %d: not a JSON object", path, line)
+			rowErr = fmt.Errorf("%s, line %d: not a JSON object", path, line)
+			return rowErr
 		}
 		raw, ok := obj[target]
 		if !ok {
-			return nil, fmt.Errorf("%s, line %d: no %q key", path, line, target)
+			rowErr = fmt.Errorf("%s, line %d: no %q key", path, line, target)
+			return rowErr
 		}
 		var s string
 		if err := json.Unmarshal(raw, &s); err != nil {
 			s = string(bytes.TrimSpace(raw)) // a number or boolean, as written
 		}
 		out = append(out, s)
+		return nil
+	})
+	if rowErr != nil {
+		return nil, rowErr
 	}
-	if err := sc.Err(); err != nil {
+	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if len(out) == 0 {
