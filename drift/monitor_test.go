@@ -9,28 +9,6 @@ import (
 	"github.com/berthml/berth/flavors"
 )
 
-// monitorRef profiles x = 0..999 (numeric) and c cycling a, b, c
-// (categorical).
-func monitorRef(t *testing.T) *drift.Profile {
-	t.Helper()
-	b := drift.NewBuilder([]drift.Column{{Name: "x", Type: flavors.ColDouble}, {Name: "c", Type: flavors.ColString}})
-	xs, cs := make([]float64, 1000), make([]string, 1000)
-	for i := range xs {
-		xs[i], cs[i] = float64(i), []string{"a", "b", "c"}[i%3]
-	}
-	if err := b.AddFloats("x", xs); err != nil {
-		t.Fatal(err)
-	}
-	if err := b.AddStrings("c", cs); err != nil {
-		t.Fatal(err)
-	}
-	p, err := b.Profile()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 // observe records n rows with x = (start+i*stride) mod 1000, scaled.
 func observe(m *drift.Monitor, start, n int, scale float64) {
 	x, c := m.Feature("x"), m.Feature("c")
@@ -44,7 +22,7 @@ func observe(m *drift.Monitor, start, n int, scale float64) {
 
 func TestMonitorWindowByCount(t *testing.T) {
 	var got []drift.WindowResult
-	m, err := drift.NewMonitor(monitorRef(t), drift.WithWindowRows(1000), drift.WithWindowTime(0),
+	m, err := drift.NewMonitor(drift.RefXC(t), drift.WithWindowRows(1000), drift.WithWindowTime(0),
 		drift.OnWindow(func(r drift.WindowResult) { got = append(got, r) }))
 	if err != nil {
 		t.Fatal(err)
@@ -85,7 +63,7 @@ func TestMonitorWindowByCount(t *testing.T) {
 func TestMonitorWindowByTime(t *testing.T) {
 	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	clock := func() time.Time { return now }
-	m, err := drift.NewMonitor(monitorRef(t), drift.WithWindowRows(1000), drift.WithWindowTime(time.Minute),
+	m, err := drift.NewMonitor(drift.RefXC(t), drift.WithWindowRows(1000), drift.WithWindowTime(time.Minute),
 		drift.WithMinRows(10), drift.WithClock(clock))
 	if err != nil {
 		t.Fatal(err)
@@ -117,7 +95,7 @@ func TestMonitorWindowByTime(t *testing.T) {
 func TestMonitorConcurrent(t *testing.T) {
 	var mu sync.Mutex
 	var windows []int64
-	m, err := drift.NewMonitor(monitorRef(t), drift.WithWindowRows(100), drift.WithHistory(5),
+	m, err := drift.NewMonitor(drift.RefXC(t), drift.WithWindowRows(100), drift.WithHistory(5),
 		drift.OnWindow(func(r drift.WindowResult) {
 			mu.Lock()
 			windows = append(windows, r.Window)
@@ -159,7 +137,7 @@ func TestMonitorConcurrent(t *testing.T) {
 }
 
 func TestMonitorHistoryBound(t *testing.T) {
-	m, err := drift.NewMonitor(monitorRef(t), drift.WithWindowRows(10), drift.WithHistory(3))
+	m, err := drift.NewMonitor(drift.RefXC(t), drift.WithWindowRows(10), drift.WithHistory(3))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,8 +55,9 @@ func countPrefix(n map[string]int, prefix string) int {
 
 func fp(v float64) *float64 { return &v }
 
-// pageRef profiles x = 0..999 and c cycling a, b, c.
-func pageRef(t *testing.T) *Profile {
+// refXC profiles x = 0..999 (numeric) and c cycling a, b, c
+// (categorical); the external tests reach it as RefXC.
+func refXC(t *testing.T) *Profile {
 	t.Helper()
 	b := NewBuilder([]Column{{Name: "x", Type: flavors.ColDouble}, {Name: "c", Type: flavors.ColString}})
 	xs, cs := make([]float64, 1000), make([]string, 1000)
@@ -76,12 +77,12 @@ func pageRef(t *testing.T) *Profile {
 	return p
 }
 
-// monitorHistory closes n windows of 1000 rows on a monitor of pageRef,
+// monitorHistory closes n windows of 1000 rows on a monitor of refXC,
 // the ones from drifted on with x stretched, and returns the monitor.
 func monitorHistory(t *testing.T, n, drifted int) *Monitor {
 	t.Helper()
 	at := time.Date(2026, 11, 28, 7, 0, 0, 0, time.UTC)
-	m, err := NewMonitor(pageRef(t), WithWindowRows(1000), WithWindowTime(0),
+	m, err := NewMonitor(refXC(t), WithWindowRows(1000), WithWindowTime(0),
 		WithClock(func() time.Time { at = at.Add(time.Second); return at }))
 	if err != nil {
 		t.Fatal(err)
@@ -186,7 +187,7 @@ func svgs(page string) []string {
 }
 
 func TestWritePage(t *testing.T) {
-	ref := pageRef(t)
+	ref := refXC(t)
 	nilStats := WindowResult{Window: 1, Rows: 10, Status: StatusOK, Features: []FeatureScore{{Feature: "x", Status: StatusOK}, {Feature: "c", Status: StatusOK}}}
 	for _, c := range []struct {
 		name      string
@@ -242,7 +243,7 @@ func TestWritePage(t *testing.T) {
 }
 
 func TestPageFeaturesReferenceOnly(t *testing.T) {
-	ref := pageRef(t)
+	ref := refXC(t)
 	ref.Outputs = []Feature{{Name: "y", Kind: Categorical, Count: 3, Categorical: &CategoricalStats{Categories: []string{"0"}, Counts: []int64{2}, Other: 1}}}
 	fs := pageFeatures(ref, nil)
 	if len(fs) != 3 || fs[0].Feature != "x" || fs[1].Feature != "c" || fs[2].Feature != "y" || fs[1].Output || !fs[2].Output {

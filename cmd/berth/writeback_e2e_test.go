@@ -106,15 +106,7 @@ func TestDriftWriteback(t *testing.T) {
 		!strings.Contains(table, "drift ("+tags["berth.drift.worst_feature"]+")") {
 		t.Errorf("models show does not show the drift status:\n%s", table)
 	}
-	var runs []struct {
-		Info struct {
-			RunName string `json:"run_name"`
-		} `json:"info"`
-	}
-	if err := json.Unmarshal([]byte(runBerth(t, bin, "runs", "list", "--experiment", "berth-monitoring", "-o", "json", "--registry-uri", registry)), &runs); err != nil {
-		t.Fatal(err)
-	}
-	if len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
+	if runs := monitoringRuns(t, &mlflowrest.Client{BaseURL: registry}); len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
 		t.Errorf("monitoring runs: %+v", runs)
 	}
 	deadline = time.Now().Add(5 * time.Second)

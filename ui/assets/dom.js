@@ -92,6 +92,9 @@ export function kv(pairs, empty) {
 
 export const link = (href, text) => h('a', { href }, text);
 
+// modelHref links to a registered model's page, or to one of its versions.
+export const modelHref = (name, version) => '#/models/' + encodeURIComponent(name) + (version ? '?version=' + encodeURIComponent(version) : '');
+
 // runName is a run's name, or its id when it has none.
 export const runName = (run) => run.info.run_name || run.info.run_id.slice(0, 8);
 

@@ -1,10 +1,9 @@
 // The model registry: registered models, and a model's versions, aliases,
 // tags and signatures, with forms that set aliases and tags.
-import { h, clear, errorBox, table, kv, fmtTime, link, toMap } from './dom.js';
+import { h, clear, errorBox, table, kv, fmtTime, link, modelHref, toMap } from './dom.js';
 import { get, post, del, modelArtifact, quote } from './api.js';
 import { productionPanel, productionSummary } from './production.js';
 
-const modelHref = (name, version) => '#/models/' + encodeURIComponent(name) + (version ? '?version=' + encodeURIComponent(version) : '');
 const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
 
 export async function modelsPage(el, stale) {

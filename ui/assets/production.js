@@ -3,13 +3,12 @@
 // window (status, PSI and KS over time, reference against current
 // histograms) — read from the monitoring runs of the berth-monitoring
 // experiment and the versions' tags.
-import { h, clear, errorBox, table, kv, fmtNum, fmtTime, link, toMap, latestMetrics } from './dom.js';
+import { h, clear, errorBox, table, kv, fmtNum, fmtTime, link, modelHref, toMap, latestMetrics } from './dom.js';
 import { get, post, metricHistory, runArtifact, quote, ident } from './api.js';
 import { historyChart, histogram, sparkline } from './charts.js';
 
 const experiment = 'berth-monitoring';
 const windowArtifact = 'drift/window.json';
-export const versionHref = (name, version) => '#/models/' + encodeURIComponent(name) + '?version=' + encodeURIComponent(version);
 
 // monitoringExperiment returns the id of the berth-monitoring experiment,
 // or '' when no server has written back yet.
@@ -122,7 +121,7 @@ export async function productionPage(el, stale) {
       expID ? link('#/experiments/' + encodeURIComponent(expID), experiment) : experiment, ' experiment, and tags the version. Figures are summed over the replicas reporting now.'),
     rows.length
       ? table(['Model version', 'Aliases', 'Drift', 'Worst feature', 'Replicas', 'Requests/s', 'p95 latency', 'Errors', 'Last report'], rows.map((r) => [
-        link(versionHref(r.name, r.version), `${r.name} v${r.version}`),
+        link(modelHref(r.name, r.version), `${r.name} v${r.version}`),
         h('span', { class: 'chips' }, ((r.mv && r.mv.aliases) || []).map((a) => h('span', { class: 'chip' }, '@' + a))),
         statusChip(r.vtags['berth.drift.status']),
         r.vtags['berth.drift.worst_feature'] || '',

@@ -1,8 +1,7 @@
 // A run: its params, metrics with history charts, tags and artifacts.
-import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, runName } from './dom.js';
+import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName } from './dom.js';
 import { get, metricHistory, runArtifact, quote } from './api.js';
 import { historyChart } from './charts.js';
-import { versionHref } from './production.js';
 
 export function axisToggle(axis, onChange) {
   const sel = h('select', { 'aria-label': 'X axis', onchange: (e) => onChange(e.target.value) },
@@ -82,7 +81,7 @@ async function registeredVersions(box, runId) {
     const vs = (r.model_versions || []).sort((a, b) => a.name.localeCompare(b.name) || Number(a.version) - Number(b.version));
     clear(box, vs.length ? vs.map((v) => {
       const drift = (v.tags || []).find((t) => t.key === 'berth.drift.status');
-      return h('a', { class: 'chip', href: versionHref(v.name, v.version) }, `${v.name} v${v.version}`,
+      return h('a', { class: 'chip', href: modelHref(v.name, v.version) }, `${v.name} v${v.version}`,
         (v.aliases || []).map((a) => ' @' + a), drift ? ' · drift ' + drift.value : '');
     }) : h('span', { class: 'muted' }, 'No model version.'));
   } catch (err) {
