@@ -117,7 +117,7 @@ func IsLoopback(host string) bool {
 // header matches none of allowed, except on the paths in exempt (health
 // checks, which load balancers send under any name). An entry matches the
 // Host's name, or the whole Host with its port when it has one; "*" and
-// shell patterns ("*.example.com") work as in path.Match. An empty allowed
+// patterns with * and ? ("*.example.com") work as in path.Match. An empty allowed
 // list disables the check.
 func AllowHosts(h http.Handler, allowed []string, exempt ...string) http.Handler {
 	if len(allowed) == 0 {
@@ -151,6 +151,11 @@ func HostAllowed(host string, allowed []string) bool {
 		if a == "*" || a == host || a == name || a == strings.Trim(name, "[]") {
 			return true
 		}
+		if !strings.ContainsAny(a, "*?") {
+			continue
+		}
+		// Only * and ? are special: brackets belong to IPv6 addresses.
+		a = strings.NewReplacer("[", `\[`, "]", `\]`).Replace(a)
 		if m, _ := path.Match(a, host); m {
 			return true
 		}

@@ -179,6 +179,8 @@ func TestHostAllowed(t *testing.T) {
 		{"models.example", []string{"*.models.example"}, false},
 		{"anything:1", []string{"*"}, true},
 		{"[", loop, false},
+		{"1", loop, false}, // "[::1]" is no character class
+		{":", loop, false},
 	} {
 		if got := httpguard.HostAllowed(c.host, c.allowed); got != c.want {
 			t.Errorf("HostAllowed(%q, %v) = %v, want %v", c.host, c.allowed, got, c.want)
