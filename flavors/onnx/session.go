@@ -84,10 +84,11 @@ func applySessionConfig(so *ort.SessionOptions, sc SessionConfig, log *slog.Logg
 		}
 		if err := appendProvider(so, p); err != nil {
 			// MLflow lists CUDA before CPU by default: when the MLmodel
-			// names CPU as its fallback, running there is expected.
+			// names CPU as its fallback, running there is expected and
+			// worth a line only at debug level (it came on every load).
 			level := slog.LevelWarn
 			if slices.Contains(sc.Providers, ProviderCPU) {
-				level = slog.LevelInfo
+				level = slog.LevelDebug
 			}
 			log.Log(context.Background(), level, "provider "+p+" not available in this ONNX Runtime build, falling back to CPU",
 				"provider", p, "error", err)
