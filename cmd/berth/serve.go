@@ -440,10 +440,20 @@ func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) 
 	}
 	return modeluri.NewResolver(o.registryURI, dir,
 		modeluri.WithToken(o.registryTok),
-		modeluri.WithProgress(func(p modeluri.Progress) {
-			log.Info("downloading", "file", p.File, "files", fmt.Sprintf("%d/%d", p.Files, p.TotalFiles),
-				"bytes", fmt.Sprintf("%d/%d", p.Bytes, p.TotalBytes))
-		}))
+		modeluri.WithProgress(downloadProgress(log)))
+}
+
+// downloadProgress logs a model download as one line once its last file is
+// in (each file only at debug level: a model has eight or so, and a line
+// per file was most of what `make demo` printed).
+func downloadProgress(log *slog.Logger) func(modeluri.Progress) {
+	return func(p modeluri.Progress) {
+		log.Debug("downloaded file", "file", p.File, "files", fmt.Sprintf("%d/%d", p.Files, p.TotalFiles),
+			"bytes", fmt.Sprintf("%d/%d", p.Bytes, p.TotalBytes))
+		if p.Files == p.TotalFiles {
+			log.Info("downloaded model", "files", p.TotalFiles, "size", mb(p.TotalBytes))
+		}
+	}
 }
 
 // loadFromRegistry resolves a models:/ argument, downloads and loads that
