@@ -11,17 +11,20 @@ import (
 	"github.com/berthml/berth/flavors"
 )
 
-// conformanceModels is where CI keeps the model directories MLflow wrote,
-// beside the repository.
-const conformanceModels = "../../shared/conformance/models"
+// conformanceModels holds the model directories MLflow 2.17.2 wrote,
+// committed with the repository (testdata/conformance/README.md).
+const conformanceModels = "../testdata/conformance/models"
 
 // conformanceMLmodels returns the MLmodel files written by MLflow 2.17.2,
 // keyed by directory name.
 func conformanceMLmodels(t testing.TB) map[string][]byte {
 	t.Helper()
 	paths, err := filepath.Glob(filepath.Join(conformanceModels, "*", "MLmodel"))
-	if err != nil || len(paths) == 0 {
-		t.Skipf("no conformance models in %s", conformanceModels)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(paths) == 0 {
+		t.Fatalf("no MLmodel files in %s: the conformance models are committed there (git checkout -- testdata/conformance)", conformanceModels)
 	}
 	files := map[string][]byte{}
 	for _, p := range paths {
@@ -61,9 +64,6 @@ func TestMarshalReproducesMLflowBytes(t *testing.T) {
 
 func TestParseMLmodelReadsTypedFields(t *testing.T) {
 	m, err := flavors.ReadMLmodelFile(filepath.Join(conformanceModels, "b_logreg_colspec", "MLmodel"))
-	if errors.Is(err, flavors.ErrNoMLmodel) {
-		t.Skip("no conformance models")
-	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -41,13 +41,10 @@ var deliberate = map[string]struct {
 // answered, against berth serving ONNX models with the same signatures, and
 // compares status codes, error codes and predictions.
 func TestMLflowScoringTranscript(t *testing.T) {
-	path := filepath.Join("..", "..", "shared", "conformance", "mlflow-scoring-transcript.jsonl")
+	path := filepath.Join("..", "testdata", "conformance", "mlflow-scoring-transcript.jsonl")
 	f, err := os.Open(path)
-	if os.IsNotExist(err) {
-		t.Skipf("%s not present", path)
-	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the MLflow scoring transcript is committed under testdata/conformance/ (git checkout -- testdata/conformance): %v", err)
 	}
 	defer f.Close()
 	servers := map[string]*testServer{

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strconv"
 	"strings"
@@ -13,18 +12,9 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 )
 
-// transcriptCandidates are where the recorded MLflow transcript may live:
-// $BERTH_CONFORMANCE_DIR, or a shared/ directory beside or inside the
-// repository.
-func transcriptCandidates() []string {
-	const name = "mlflow-rest-transcript.jsonl"
-	var out []string
-	if dir := os.Getenv("BERTH_CONFORMANCE_DIR"); dir != "" {
-		out = append(out, filepath.Join(dir, name))
-	}
-	return append(out, filepath.Join("..", "..", "..", "shared", "conformance", name),
-		filepath.Join("..", "..", "shared", "conformance", name))
-}
+// transcriptPath is the REST transcript recorded from MLflow 2.17.2,
+// committed with the repository (testdata/conformance/README.md).
+const transcriptPath = "../../testdata/conformance/mlflow-rest-transcript.jsonl"
 
 type exchange struct {
 	Seq          int    `json:"seq"`
@@ -102,18 +92,9 @@ var knownDefaults = map[int]string{192: "value"}
 
 func loadTranscript(t *testing.T) []exchange {
 	t.Helper()
-	var f *os.File
-	for _, p := range transcriptCandidates() {
-		if fh, err := os.Open(p); err == nil {
-			f = fh
-			break
-		}
-	}
-	if f == nil {
-		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("conformance transcript not found in %v", transcriptCandidates())
-		}
-		t.Skipf("conformance transcript not found in %v", transcriptCandidates())
+	f, err := os.Open(transcriptPath)
+	if err != nil {
+		t.Fatalf("the MLflow conformance transcript is committed under testdata/conformance/ (git checkout -- testdata/conformance): %v", err)
 	}
 	defer f.Close()
 	var out []exchange

@@ -1,6 +1,6 @@
 // Package scoring speaks MLflow's model scoring protocol, the JSON and CSV
 // bodies of POST /invocations, as MLflow 2.x's scoring server does (the
-// recorded reference is shared/conformance/mlflow-scoring-transcript.jsonl).
+// recorded reference is testdata/conformance/mlflow-scoring-transcript.jsonl).
 //
 // It holds the wire types ([Response], [ErrorResponse]), the content-type
 // check ([ParseContentType]), the request decoder ([NewDecoder],

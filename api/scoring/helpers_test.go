@@ -127,17 +127,17 @@ func (e *exchange) contentType() string {
 	return *e.ContentType
 }
 
-const transcriptPath = "../../../shared/conformance/mlflow-scoring-transcript.jsonl"
+// transcriptPath is the scoring transcript recorded from MLflow 2.17.2,
+// committed with the repository (testdata/conformance/README.md).
+const transcriptPath = "../../testdata/conformance/mlflow-scoring-transcript.jsonl"
 
-// readTranscript returns the transcript's POST /invocations exchanges, or
-// nil when the file is absent.
+// readTranscript returns the transcript's POST /invocations exchanges. A
+// missing file fails the test: the transcript is part of the repository.
 func readTranscript(t testing.TB) []exchange {
+	t.Helper()
 	f, err := os.Open(transcriptPath)
-	if os.IsNotExist(err) {
-		return nil
-	}
 	if err != nil {
-		t.Fatal(err)
+		t.Fatalf("the MLflow scoring transcript is committed under testdata/conformance/ (git checkout -- testdata/conformance): %v", err)
 	}
 	defer f.Close()
 	var out []exchange

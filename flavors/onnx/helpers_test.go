@@ -13,9 +13,9 @@ import (
 	"github.com/berthml/berth/internal/ortest"
 )
 
-// conformanceDir holds real MLflow model directories shared by berth's
-// packages.
-const conformanceDir = "../../../shared/conformance/models"
+// conformanceDir holds the model directories MLflow 2.17.2 wrote, committed
+// with the repository (testdata/conformance/README.md).
+const conformanceDir = "../../testdata/conformance/models"
 
 // testModel builds the flavors.Model of an MLflow directory dir whose onnx
 // flavor is conf plus data: file.

@@ -17,7 +17,7 @@ import (
 
 const (
 	irisDir     = "../../testdata/models/iris_logreg"
-	externalDir = "../../../shared/conformance/models/c_mlp_external_data"
+	externalDir = "../../testdata/conformance/models/c_mlp_external_data"
 )
 
 // layersByPath maps each layer's filepath annotation to its descriptor.
@@ -200,7 +200,7 @@ func TestBuildReproducible(t *testing.T) {
 
 func TestBuildExternalData(t *testing.T) {
 	if _, err := os.Stat(externalDir); err != nil {
-		t.Skipf("conformance models not here: %v", err)
+		t.Fatalf("the conformance models are committed under testdata/conformance/models (git checkout -- testdata/conformance): %v", err)
 	}
 	img, err := modelpack.Build(externalDir)
 	if err != nil {
