@@ -43,9 +43,7 @@ func TestParseLDD(t *testing.T) {
 // TestHostLibrariesLS finds /bin/ls's libraries with the host's ldd and
 // checks that the tree made of them resolves each library as the host does.
 func TestHostLibrariesLS(t *testing.T) {
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("no ldd")
-	}
+	requireLDD(t)
 	libs, err := HostLibraries(context.Background(), "/bin/ls")
 	if err != nil {
 		t.Fatal(err)
@@ -107,9 +105,7 @@ func resolve(t *testing.T, tr *tree, p string) string {
 }
 
 func TestHostLibrariesErrors(t *testing.T) {
-	if _, err := exec.LookPath("ldd"); err != nil {
-		t.Skip("no ldd")
-	}
+	requireLDD(t)
 	if _, err := HostLibraries(context.Background(), "/no/such/file"); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
@@ -135,4 +131,16 @@ func FuzzParseLDD(f *testing.F) {
 			t.Errorf("%q: error %v", out, err)
 		}
 	})
+}
+
+// requireLDD skips the test when the host has no ldd (a musl or non-Linux
+// host), or fails it when BERTH_REQUIRE_TOOLS=1, as under make test.
+func requireLDD(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("ldd"); err != nil {
+		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
+			t.Fatal("BERTH_REQUIRE_TOOLS=1 and ldd not found (apt-get install libc-bin)")
+		}
+		t.Skip("ldd not found (apt-get install libc-bin)")
+	}
 }

@@ -67,7 +67,7 @@ berth_model_ready{model="iris",version="1"} 1
 		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
 			t.Fatal("promtool not found (apt-get install prometheus)")
 		}
-		t.Skip("promtool not found")
+		t.Skip("promtool not found (apt-get install prometheus)")
 	}
 	cmd := exec.Command(promtool, "check", "metrics")
 	cmd.Stdin = bytes.NewReader(r.body)

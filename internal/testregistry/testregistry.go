@@ -24,7 +24,7 @@ func Start(tb testing.TB) string {
 		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
 			tb.Fatal("docker-registry not installed (make tools, or apt-get install docker-registry)")
 		}
-		tb.Skip("docker-registry not installed")
+		tb.Skip("docker-registry not installed (make tools, or apt-get install docker-registry)")
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
