@@ -9,6 +9,7 @@ import (
 	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // The server's own failures, mapped to statuses in httpStatus.
@@ -57,14 +58,22 @@ func httpStatus(err error) (int, string) {
 		tooLarge  *http.MaxBytesError
 		routeErr  *routeError
 		unsupport *flavors.UnsupportedFlavorError
+		tooMuch   *ResponseTooLargeError
 	)
 	switch {
+	case errors.Is(err, httpguard.ErrBodyTimeout):
+		return http.StatusRequestTimeout, scoring.CodeBadRequest
 	case errors.As(err, &mediaErr):
 		return http.StatusUnsupportedMediaType, scoring.CodeBadRequest
 	case errors.As(err, &scoreErr):
 		return http.StatusBadRequest, scoreErr.Code
 	case errors.As(err, &oipErr):
+		if oipErr.Kind == oip.KindUnsupportedMediaType {
+			return http.StatusUnsupportedMediaType, scoring.CodeBadRequest
+		}
 		return http.StatusBadRequest, scoring.CodeBadRequest
+	case errors.As(err, &tooMuch):
+		return http.StatusRequestEntityTooLarge, scoring.CodeRequestLimitExceeded
 	case errors.As(err, &inputErr):
 		return http.StatusBadRequest, scoring.CodeInvalidParameterValue
 	case errors.As(err, &notFound):

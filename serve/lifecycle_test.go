@@ -182,8 +182,8 @@ func TestBodyLimit(t *testing.T) {
 	if r.status != http.StatusRequestEntityTooLarge {
 		t.Fatalf("status %d, want 413: %s", r.status, r.body)
 	}
-	if !strings.Contains(string(r.body), "1024") {
-		t.Errorf("413 message should say the limit: %s", r.body)
+	if !strings.Contains(string(r.body), "limit of 1KiB") {
+		t.Errorf("413 message should say the limit as --body-limit takes it (1KiB): %s", r.body)
 	}
 	// Chunked, so no Content-Length announces the size up front.
 	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/invocations", strings.NewReader(big))

@@ -19,6 +19,7 @@ type Metrics struct {
 	batchSize     *prometheus.HistogramVec
 	queueTime     *prometheus.HistogramVec
 	queueDepth    *prometheus.GaugeVec
+	bodyTimeouts  prometheus.Counter
 	drift         *driftMetrics
 }
 
@@ -84,11 +85,16 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Name:      "batch_queue_depth",
 			Help:      "Requests waiting in the batching queue.",
 		}, []string{"model", "version"}),
+		bodyTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "berth",
+			Name:      "http_request_body_timeouts_total",
+			Help:      "Requests answered 408 because their body did not arrive within --body-timeout.",
+		}),
 		drift: newDriftMetrics(),
 	}
 	if reg != nil {
 		reg.MustRegister(m.requests, m.requestTime, m.inferenceTime, m.inFlight, m.loadTime, m.info, m.ready,
-			m.batchSize, m.queueTime, m.queueDepth)
+			m.batchSize, m.queueTime, m.queueDepth, m.bodyTimeouts)
 		reg.MustRegister(m.drift.collectors()...)
 	}
 	return m

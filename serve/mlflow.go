@@ -47,16 +47,22 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	if err := s.checkResponseBound(m, req.Inputs, m.decoder.OutputNames()); err != nil {
+		return m, err
+	}
 	outs, err := s.predict(c.Request.Context(), m, req.Inputs, m.decoder.OutputNames())
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(req.Inputs, outs)
-	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
-	out, err := m.decoder.Encode(outs, req)
-	if err != nil {
+	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
+	out, err := m.decoder.EncodeLimit(outs, req, s.responseLimit())
+	if err != nil {
+		return m, s.encodingError(err)
+	}
+	m.observeDrift(req.Inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
 	c.Data(http.StatusOK, "application/json", out)
 	return m, nil
 }

@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // The protocol label of the request metrics.
@@ -157,6 +158,11 @@ func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
+// maxPresize is the most readBody reserves from a request's Content-Length
+// before the body arrives: past it, the buffer grows with what is read, so
+// a client that sends headers only costs nothing.
+const maxPresize = 64 << 10
+
 // readBody reads the request body up to the server's limit. The returned
 // release func gives the buffer back; the body must not be used after it.
 func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
@@ -170,15 +176,18 @@ func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
 			bufPool.Put(buf)
 		}
 	}
-	if c.Request.ContentLength > 0 {
-		buf.Grow(int(c.Request.ContentLength))
+	if n := min(c.Request.ContentLength, maxPresize); n > 0 {
+		buf.Grow(int(n))
 	}
 	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
 	if err != nil {
 		release()
 		var tooLarge *http.MaxBytesError
-		if errors.As(err, &tooLarge) {
+		switch {
+		case errors.As(err, &tooLarge):
 			return nil, func() {}, s.tooLarge(err)
+		case errors.Is(err, httpguard.ErrBodyTimeout):
+			return nil, func() {}, fmt.Errorf("reading the request body (berth serve --body-timeout): %w", err)
 		}
 		return nil, func() {}, &scoring.Error{Code: scoring.CodeBadRequest, Message: "reading the request body: " + err.Error()}
 	}
@@ -187,8 +196,8 @@ func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
 
 // tooLarge says what the limit is and how to raise it.
 func (s *Server) tooLarge(err error) error {
-	return fmt.Errorf("the request body is larger than the server's limit of %d bytes (berth serve --body-limit): %w",
-		s.opts.bodyLimit, err)
+	return fmt.Errorf("the request body is larger than the server's limit of %s (berth serve --body-limit): %w",
+		FormatBytes(s.opts.bodyLimit), err)
 }
 
 // authorize checks the bearer token when the server has one.
@@ -196,7 +205,7 @@ func (s *Server) authorize(c *gin.Context) {
 	if s.opts.token == "" {
 		return
 	}
-	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	got, ok := httpguard.Bearer(c.Request)
 	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(s.opts.token)) != 1 {
 		c.Header("WWW-Authenticate", `Bearer realm="berth"`)
 		s.writeError(c, protocolOf(c.Request.URL.Path), ErrUnauthorized)

@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // Server answers MLflow's scoring protocol, the Open Inference Protocol v2
@@ -22,6 +23,7 @@ type Server struct {
 	opts    options
 	metrics *Metrics
 	engine  *gin.Engine
+	handler http.Handler // engine behind the request guards
 
 	mu       sync.RWMutex
 	models   map[string]*Model
@@ -36,6 +38,9 @@ type options struct {
 	registerer      prometheus.Registerer
 	gatherer        prometheus.Gatherer
 	bodyLimit       int64
+	bodyTimeout     time.Duration
+	responseLimit   int64
+	allowedHosts    []string
 	timeout         time.Duration
 	shutdownTimeout time.Duration
 	token           string
@@ -69,6 +74,23 @@ func WithRegistry(reg prometheus.Registerer, g prometheus.Gatherer) Option {
 // Default: 100 MiB.
 func WithBodyLimit(n int64) Option { return func(o *options) { o.bodyLimit = n } }
 
+// WithBodyTimeout answers 408 to a request whose body has not arrived
+// within d of the request's headers, and counts it in
+// berth_http_request_body_timeouts_total. Zero disables the deadline.
+// Default: [httpguard.DefaultBodyTimeout] (60s).
+func WithBodyTimeout(d time.Duration) Option { return func(o *options) { o.bodyTimeout = d } }
+
+// WithResponseLimit caps scoring responses at n bytes: a request whose
+// answer would be larger gets 413 and a message naming the limit. Zero
+// disables the limit. Default: [DefaultResponseLimit] (100 MiB).
+func WithResponseLimit(n int64) Option { return func(o *options) { o.responseLimit = n } }
+
+// WithAllowedHosts answers 403 to requests whose Host header matches none
+// of hosts (names or shell patterns, "*" for any; see
+// [httpguard.AllowHosts]), except on the health routes. Default: no check
+// (berth serve passes [httpguard.DefaultAllowedHosts] of its address).
+func WithAllowedHosts(hosts []string) Option { return func(o *options) { o.allowedHosts = hosts } }
+
 // WithTimeout answers 504 to a scoring request still running after d.
 // Zero disables the limit. Default: 60s (MLflow's gunicorn timeout).
 func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
@@ -77,8 +99,9 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // in flight. Default: 30s.
 func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.shutdownTimeout = d } }
 
-// WithToken requires "Authorization: Bearer token" on scoring and model
-// routes. Health, version and metrics stay open. Default: no token.
+// WithToken requires "Authorization: Bearer token" (the scheme in any
+// case) on scoring, model and drift routes. The health routes, /version,
+// /v2 and /metrics stay open. Default: no token.
 func WithToken(token string) Option { return func(o *options) { o.token = token } }
 
 // WithDefaultModel names the model that /invocations scores. Default: the
@@ -90,6 +113,8 @@ func WithDefaultModel(name string) Option { return func(o *options) { o.defaultM
 func New(opts ...Option) *Server {
 	o := options{
 		bodyLimit:       100 << 20,
+		bodyTimeout:     httpguard.DefaultBodyTimeout,
+		responseLimit:   DefaultResponseLimit,
 		timeout:         60 * time.Second,
 		shutdownTimeout: 30 * time.Second,
 		drift:           true,
@@ -110,11 +135,18 @@ func New(opts ...Option) *Server {
 		o.registerer.MustRegister(o.requestLog.collectors()...)
 	}
 	s.engine = s.routes()
+	s.handler = httpguard.AllowHosts(
+		httpguard.BodyDeadline(s.engine, o.bodyTimeout, func(*http.Request) { s.metrics.bodyTimeouts.Inc() }),
+		o.allowedHosts, healthRoutes...)
 	return s
 }
 
+// healthRoutes answer under any Host: load balancers and orchestrators
+// probe them by address.
+var healthRoutes = []string{"/ping", "/health", "/v2/health/live", "/v2/health/ready"}
+
 // Handler returns the server's HTTP handler.
-func (s *Server) Handler() http.Handler { return s.engine }
+func (s *Server) Handler() http.Handler { return s.handler }
 
 // Add serves m under m.Name, replacing a model of the same name: requests
 // in flight finish on the model they started with, which is closed once

@@ -77,6 +77,9 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	}
 	defer m.release()
 	defer s.track(m)()
+	if err := oip.CheckInferContentType(c.GetHeader("Content-Type"), c.GetHeader(oip.HeaderInferenceContentLength)); err != nil {
+		return m, err
+	}
 	body, release, err := s.readBody(c)
 	if err != nil {
 		return m, err
@@ -86,16 +89,22 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	if err := s.checkResponseBound(m, req.Inputs, req.OutputNames()); err != nil {
+		return m, err
+	}
 	outs, err := s.predict(c.Request.Context(), m, req.Inputs, req.OutputNames())
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(req.Inputs, outs)
-	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
-	out, headerLen, err := oip.EncodeInferResponse(m.Name, m.Version, req.ID, outs, req)
-	if err != nil {
+	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
+	out, headerLen, err := oip.EncodeInferResponseLimit(m.Name, m.Version, req.ID, outs, req, s.responseLimit())
+	if err != nil {
+		return m, s.encodingError(err)
+	}
+	m.observeDrift(req.Inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
 	contentType := "application/json"
 	if headerLen >= 0 {
 		c.Header(oip.HeaderInferenceContentLength, strconv.Itoa(headerLen))
@@ -128,6 +137,9 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	}
 	defer m.release()
 	defer s.track(m)()
+	if err := oip.CheckV1ContentType(c.GetHeader("Content-Type")); err != nil {
+		return m, err
+	}
 	body, release, err := s.readBody(c)
 	if err != nil {
 		return m, err
@@ -137,16 +149,22 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
+	if err := s.checkResponseBound(m, inputs, nil); err != nil {
+		return m, err
+	}
 	outs, err := s.predict(c.Request.Context(), m, inputs, nil)
 	if err != nil {
 		return m, err
 	}
-	m.observeDrift(inputs, outs)
-	s.logRequest(c.GetHeader("X-Request-ID"), m, inputs, outs)
-	out, err := oip.EncodeV1Predict(outs)
-	if err != nil {
+	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
+	out, err := oip.EncodeV1PredictLimit(outs, s.responseLimit())
+	if err != nil {
+		return m, s.encodingError(err)
+	}
+	m.observeDrift(inputs, outs)
+	s.logRequest(c.GetHeader("X-Request-ID"), m, inputs, outs)
 	c.Data(http.StatusOK, "application/json", out)
 	return m, nil
 }

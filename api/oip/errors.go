@@ -1,6 +1,14 @@
 package oip
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+)
+
+// ErrResponseTooLarge is returned by the encoders given a size limit when
+// the response would be larger: the server's limit, not the client's
+// mistake alone.
+var ErrResponseTooLarge = errors.New("the response is larger than the limit")
 
 // ErrorKind classifies an [Error].
 type ErrorKind int
@@ -11,6 +19,9 @@ const (
 	// KindNotFound is an unknown model, version or tensor name, for servers
 	// that answer those with 404.
 	KindNotFound
+	// KindUnsupportedMediaType is a request body of a content type the
+	// protocol does not take: HTTP 415.
+	KindUnsupportedMediaType
 )
 
 // Error is a client's mistake found while decoding a request. Msg names the

@@ -17,6 +17,14 @@ import (
 // pure JSON body. An error means an output is not a valid tensor: a server
 // fault, not the client's.
 func EncodeInferResponse(modelName, version, id string, outputs []*flavors.Tensor, req *Request) (body []byte, headerLen int, err error) {
+	return EncodeInferResponseLimit(modelName, version, id, outputs, req, 0)
+}
+
+// EncodeInferResponseLimit is [EncodeInferResponse] that stops and returns
+// [ErrResponseTooLarge] as soon as the body grows past limit bytes (0: no
+// limit), so that a response too large costs about limit bytes, not its
+// whole size.
+func EncodeInferResponseLimit(modelName, version, id string, outputs []*flavors.Tensor, req *Request, limit int) (body []byte, headerLen int, err error) {
 	var bin []byte
 	sizes := make([]int, len(outputs))
 	est := 64 + len(modelName) + len(version) + len(id)
@@ -32,10 +40,16 @@ func EncodeInferResponse(modelName, version, id string, outputs []*flavors.Tenso
 				return nil, 0, fmt.Errorf("encoding output: %w", err)
 			}
 			sizes[i] = len(bin) - at
+			if limit > 0 && len(bin) > limit {
+				return nil, 0, ErrResponseTooLarge
+			}
 		} else {
 			est += 8 * t.Len()
 		}
 		est += 64 + len(t.Name)
+	}
+	if limit > 0 {
+		est = min(est, limit+1-len(bin))
 	}
 	b := make([]byte, 0, est+len(bin))
 	b = append(b, `{"model_name":`...)
@@ -64,10 +78,16 @@ func EncodeInferResponse(modelName, version, id string, outputs []*flavors.Tenso
 			continue
 		}
 		b = append(b, `,"data":`...)
-		b = appendData(b, t, true)
+		b = appendData(b, t, true, limit-len(bin))
 		b = append(b, '}')
+		if limit > 0 && len(b)+len(bin) > limit {
+			return nil, 0, ErrResponseTooLarge
+		}
 	}
 	b = append(b, "]}"...)
+	if limit > 0 && len(b)+len(bin) > limit {
+		return nil, 0, ErrResponseTooLarge
+	}
 	if !slices.ContainsFunc(sizes, func(s int) bool { return s >= 0 }) {
 		return b, -1, nil
 	}
@@ -103,13 +123,16 @@ func appendOutputHeader(b []byte, t *flavors.Tensor) ([]byte, error) {
 
 // appendData writes t's elements as a flat JSON array. NaN and ±Inf become
 // null; Map rows become JSON object strings when asStrings, objects
-// otherwise.
-func appendData(b []byte, t *flavors.Tensor, asStrings bool) []byte {
+// otherwise. It stops early once b is longer than limit (> 0).
+func appendData(b []byte, t *flavors.Tensor, asStrings bool, limit int) []byte {
 	b = append(b, '[')
 	n := t.Len()
 	for i := range n {
 		if i > 0 {
 			b = append(b, ',')
+			if limit > 0 && len(b) > limit {
+				return b
+			}
 		}
 		b = jsonw.AppendElem(b, t.Data, i, asStrings)
 	}

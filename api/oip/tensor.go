@@ -21,7 +21,7 @@ func NewInput(t *flavors.Tensor) (RequestInput, error) {
 	if !finite(t.Data) {
 		return in, fmt.Errorf("input %q holds NaN or Inf, which JSON cannot carry: use NewBinaryInput", t.Name)
 	}
-	in.Data = appendData(make([]byte, 0, 8*t.Len()+2), t, true)
+	in.Data = appendData(make([]byte, 0, 8*t.Len()+2), t, true, 0)
 	return in, nil
 }
 

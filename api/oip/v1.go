@@ -247,6 +247,13 @@ func inferShape(b []byte) ([]int64, error) {
 // output, or for several outputs one object per row of output name to that
 // output's row. Every output must then have the same number of rows.
 func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
+	return EncodeV1PredictLimit(outputs, 0)
+}
+
+// EncodeV1PredictLimit is [EncodeV1Predict] that stops and returns
+// [ErrResponseTooLarge] as soon as the body grows past limit bytes (0: no
+// limit).
+func EncodeV1PredictLimit(outputs []*flavors.Tensor, limit int) ([]byte, error) {
 	rows := -1
 	for _, t := range outputs {
 		if err := t.Validate(); err != nil {
@@ -274,13 +281,16 @@ func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
 			b = jsonw.AppendElem(b, t.Data, 0, false)
 			b = append(b, ']')
 		} else {
-			b = appendNested(b, t, 0, 0)
+			b = appendNested(b, t, 0, 0, limit)
 		}
 	default:
 		b = append(b, '[')
 		for r := range rows {
 			if r > 0 {
 				b = append(b, ',')
+			}
+			if limit > 0 && len(b) > limit {
+				return nil, ErrResponseTooLarge
 			}
 			b = append(b, '{')
 			for i, t := range outputs {
@@ -293,29 +303,36 @@ func EncodeV1Predict(outputs []*flavors.Tensor) ([]byte, error) {
 				if len(t.Shape) == 1 {
 					b = jsonw.AppendElem(b, t.Data, r, false)
 				} else {
-					b = appendNested(b, t, 1, r*stride)
+					b = appendNested(b, t, 1, r*stride, limit)
 				}
 			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')
 	}
-	return append(b, '}'), nil
+	b = append(b, '}')
+	if limit > 0 && len(b) > limit {
+		return nil, ErrResponseTooLarge
+	}
+	return b, nil
 }
 
 // appendNested writes t's elements from base on as arrays nested as
-// t.Shape[level:].
-func appendNested(b []byte, t *flavors.Tensor, level, base int) []byte {
+// t.Shape[level:], stopping early once b is longer than limit (> 0).
+func appendNested(b []byte, t *flavors.Tensor, level, base, limit int) []byte {
 	b = append(b, '[')
 	stride := int(flavors.NumElements(t.Shape[level+1:]))
 	for k := range int(t.Shape[level]) {
 		if k > 0 {
 			b = append(b, ',')
+			if limit > 0 && len(b) > limit {
+				return b
+			}
 		}
 		if level == len(t.Shape)-1 {
 			b = jsonw.AppendElem(b, t.Data, base+k, false)
 		} else {
-			b = appendNested(b, t, level+1, base+k*stride)
+			b = appendNested(b, t, level+1, base+k*stride, limit)
 		}
 	}
 	return append(b, ']')

@@ -1,8 +1,7 @@
 package scoring
 
 import (
-	"github.com/berthml/berth/internal/jsonw"
-
+	"errors"
 	"fmt"
 	"math"
 	"slices"
@@ -10,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonw"
 )
 
 // selectOutputs computes, once per model, which outputs a response holds.
@@ -111,6 +111,29 @@ func Encode(outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]
 
 // AppendEncode is [Encode] appending to dst.
 func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]byte, error) {
+	return AppendEncodeLimit(dst, outputs, req, sig, 0)
+}
+
+// ErrResponseTooLarge is returned by the encoders given a size limit when
+// the response would be larger.
+var ErrResponseTooLarge = errors.New("the response is larger than the limit")
+
+// AppendEncodeLimit is [AppendEncode] that stops and returns
+// [ErrResponseTooLarge] as soon as what it appends grows past limit bytes
+// (0: no limit), so that a response too large costs about limit bytes, not
+// its whole size.
+func AppendEncodeLimit(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flavors.Signature, limit int) ([]byte, error) {
+	if limit > 0 {
+		limit += len(dst) // an absolute length of b from here on
+	}
+	b, err := appendEncode(dst, outputs, req, sig, limit)
+	if err == nil && limit > 0 && len(b) > limit {
+		return dst, ErrResponseTooLarge
+	}
+	return b, err
+}
+
+func appendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flavors.Signature, limit int) ([]byte, error) {
 	outputs = pickOutputs(outputs, sig)
 	if len(outputs) == 0 {
 		return dst, fmt.Errorf("encoding predictions: the model returned no outputs")
@@ -123,7 +146,7 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 	b := append(dst, `{"predictions":`...)
 	switch {
 	case len(outputs) == 1:
-		b = appendTensor(b, outputs[0])
+		b = appendNested(b, newElemWriter(outputs[0]), outputs[0].Shape, 0, limit)
 	case req != nil && req.Columnar && sameRows(outputs, req.Rows):
 		b = append(b, '[')
 		els := make([]elemWriter, len(outputs))
@@ -133,6 +156,9 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 		for r := 0; r < req.Rows; r++ {
 			if r > 0 {
 				b = append(b, ',')
+				if limit > 0 && len(b) > limit {
+					return b, nil
+				}
 			}
 			b = append(b, '{')
 			for i, t := range outputs {
@@ -142,7 +168,7 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 				b = jsonw.AppendString(b, t.Name)
 				b = append(b, ':')
 				per := int(flavors.NumElements(t.Shape[1:]))
-				b = appendNested(b, els[i], t.Shape[1:], r*per)
+				b = appendNested(b, els[i], t.Shape[1:], r*per, limit)
 			}
 			b = append(b, '}')
 		}
@@ -155,7 +181,7 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 			}
 			b = jsonw.AppendString(b, t.Name)
 			b = append(b, ':')
-			b = appendTensor(b, t)
+			b = appendNested(b, newElemWriter(t), t.Shape, 0, limit)
 		}
 		b = append(b, '}')
 	}
@@ -165,6 +191,22 @@ func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 // Encode is [Encode] with the decoder's signature.
 func (dec *Decoder) Encode(outputs []*flavors.Tensor, req *Request) ([]byte, error) {
 	return Encode(outputs, req, dec.spec.Signature)
+}
+
+// EncodeLimit is [Decoder.Encode] with a size limit, as in
+// [AppendEncodeLimit].
+func (dec *Decoder) EncodeLimit(outputs []*flavors.Tensor, req *Request, limit int) ([]byte, error) {
+	bp := bufPool.Get().(*[]byte)
+	b, err := AppendEncodeLimit((*bp)[:0], outputs, req, dec.spec.Signature, limit)
+	var out []byte
+	if err == nil {
+		out = slices.Clone(b)
+	}
+	if cap(b) <= 1<<20 {
+		*bp = b
+		bufPool.Put(bp)
+	}
+	return out, err
 }
 
 // AppendEncode is [AppendEncode] with the decoder's signature.
@@ -184,12 +226,9 @@ func sameRows(outputs []*flavors.Tensor, rows int) bool {
 // elemWriter appends element i of a tensor.
 type elemWriter func(b []byte, i int) []byte
 
-func appendTensor(b []byte, t *flavors.Tensor) []byte {
-	return appendNested(b, newElemWriter(t), t.Shape, 0)
-}
-
-// appendNested writes the elements from off on as nested lists of shape.
-func appendNested(b []byte, el elemWriter, shape []int64, off int) []byte {
+// appendNested writes the elements from off on as nested lists of shape,
+// stopping early once b is longer than limit (> 0).
+func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte {
 	if len(shape) == 0 {
 		return el(b, off)
 	}
@@ -199,6 +238,9 @@ func appendNested(b []byte, el elemWriter, shape []int64, off int) []byte {
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				b = append(b, ',')
+				if limit > 0 && len(b) > limit {
+					return b
+				}
 			}
 			b = el(b, off+i)
 		}
@@ -208,8 +250,11 @@ func appendNested(b []byte, el elemWriter, shape []int64, off int) []byte {
 	for i := 0; i < n; i++ {
 		if i > 0 {
 			b = append(b, ',')
+			if limit > 0 && len(b) > limit {
+				return b
+			}
 		}
-		b = appendNested(b, el, shape[1:], off+i*per)
+		b = appendNested(b, el, shape[1:], off+i*per, limit)
 	}
 	return append(b, ']')
 }
