@@ -65,8 +65,12 @@ bench: build ort tools
 	@bench/pack.sh
 	@bench/throughput.sh
 
-demo: build ort
-	@scripts/demo.sh
+# The tour (a few minutes; README.md shows its output). scripts/demo.sh checks
+# and installs what it needs (gcc, curl, jq, npm for ONNX Runtime), builds
+# berth with a progress line, fetches ONNX Runtime (as `make ort`), and keeps
+# the servers up at the end until Enter when run from a terminal.
+demo:
+	@MAKE="$(MAKE)" scripts/demo.sh
 
 # Regenerate the fixtures under testdata/ (Debian's python3-sklearn, python3-onnx).
 ui-deps:

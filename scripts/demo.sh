@@ -1,20 +1,94 @@
 #!/usr/bin/env bash
-# make demo: serve the iris model with berth and score it over each protocol.
+# make demo: build berth, then start a registry, register the iris model, serve
+# it and score it over each protocol, pack it, watch it drift, evaluate it and
+# gate a promotion, and print the web UI's links.
+#
+# It installs what it needs when missing (curl, jq, gcc; npm only to fetch ONNX
+# Runtime), as root through apt-get, or says what to install.
+#
+# BERTH_DEMO_WAIT  unset: at the end, keep the servers up until Enter or Ctrl-C
+#                  when stdin is a terminal, else stop them and say how to
+#                  browse; 1: keep them up (until Enter on a terminal, else
+#                  until Ctrl-C or SIGTERM); 0: never wait.
+# BERTH_DEMO_PORT, BERTH_DEMO_REGISTRY_PORT  the two servers' ports (8765, 8766).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+MAKE=${MAKE:-make}
 BERTH=${BERTH:-bin/berth}
 PORT=${BERTH_DEMO_PORT:-8765}
 REGISTRY_PORT=${BERTH_DEMO_REGISTRY_PORT:-8766}
 MODEL=testdata/models/iris_logreg
 URL=http://127.0.0.1:$PORT
 REGISTRY=http://127.0.0.1:$REGISTRY_PORT
+
+if [ -t 1 ]; then b=$'\033[1m' n=$'\033[0m'; else b= n=; fi
+step() { printf '\n%s== %s%s\n' "$b" "$*" "$n"; }
+show() { printf '$ %s\n' "$*"; eval "$@"; echo; }
+die() { echo "demo: $*" >&2; exit 1; }
+
+# --- What the demo needs ------------------------------------------------------
+command -v go >/dev/null || die "berth needs Go 1.26 or later (https://go.dev/dl/), and none is on PATH"
+need=()
+command -v gcc >/dev/null || need+=(gcc libc6-dev) # ONNX Runtime's Go binding uses cgo
+command -v curl >/dev/null || need+=(curl)
+command -v jq >/dev/null || need+=(jq)
+# npm fetches ONNX Runtime, which fetch-ort.sh finds in place without it.
+if ! command -v npm >/dev/null && ! scripts/fetch-ort.sh >/dev/null 2>&1; then need+=(npm); fi
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ] || ! command -v apt-get >/dev/null; then
+    die "missing ${need[*]}: install them (Debian/Ubuntu: sudo apt-get install ${need[*]}) and run make demo again"
+  fi
+  step "Installing ${need[*]} (apt-get)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+
+# --- Build -----------------------------------------------------------------------
+# go build -v names each package it compiles: count them instead of printing
+# them, on one line that a terminal redraws (every 100 elsewhere); anything
+# else (a compiler error) is printed as is.
+step "Building $BERTH (the first build compiles ~500 packages: a few minutes; later builds take seconds)"
+GOFLAGS="${GOFLAGS:+$GOFLAGS }-v" "$MAKE" -s --no-print-directory build 2>&1 | {
+  pkgs=0 mods=0
+  while IFS= read -r line; do
+    case $line in
+    "go: downloading "*) mods=$((mods + 1)) counted=$((mods % 20 == 0)) ;;
+    "" | *[[:space:]]*) [ -t 1 ] && printf '\r\033[K'; printf '%s\n' "$line"; counted=0 ;;
+    *) pkgs=$((pkgs + 1)) counted=$((pkgs % 100 == 0)) ;;
+    esac
+    if [ -t 1 ]; then
+      printf '\r\033[K%d modules downloaded, %d packages compiled' "$mods" "$pkgs"
+    elif [ $counted = 1 ]; then
+      echo "$mods modules downloaded, $pkgs packages compiled..."
+    fi
+  done
+  if [ -t 1 ]; then printf '\r\033[K'; fi
+  if [ $pkgs -gt 0 ]; then echo "compiled $pkgs packages"; else echo "up to date"; fi
+}
+ls -l "$BERTH" | awk '{ printf "%s: %.1f MiB\n", $NF, $5 / 1048576 }'
+
+step "ONNX Runtime 1.30.0 (fetched once with npm pack into the user cache, sha256-checked)"
+BERTH_ORT_LIB=$(scripts/fetch-ort.sh)
+export BERTH_ORT_LIB
+echo "$BERTH_ORT_LIB"
+
+# --- The servers ---------------------------------------------------------------
 work=$(mktemp -d)
 pids=()
-trap 'for p in "${pids[@]}"; do kill $p 2>/dev/null || true; wait $p 2>/dev/null || true; done; rm -rf "$work"' EXIT
+cleanup() {
+  # berth serve first: it writes its last report to the registry as it stops.
+  for ((i = ${#pids[@]} - 1; i >= 0; i--)); do
+    kill "${pids[i]}" 2>/dev/null || true
+    wait "${pids[i]}" 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 
-step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*"; eval "$@"; echo; }
 # wait_ready URL LOG PID: poll URL until it answers 200.
 wait_ready() {
   for _ in $(seq 1 200); do
@@ -22,7 +96,8 @@ wait_ready() {
     kill -0 "$3" 2>/dev/null || { cat "$2"; exit 1; }
     sleep 0.05
   done
-  cat "$2"; exit 1
+  cat "$2"
+  exit 1
 }
 
 step "berth server: the registry and tracking server, embedded SQLite + local artifacts in $work"
@@ -45,7 +120,7 @@ step "berth serve models:/iris@champion (port $PORT)"
   --port "$PORT" --drift-window-rows 150 --report-interval 2s --log-requests "$work/requests.jsonl" >"$work/serve.log" 2>&1 &
 pids+=($!)
 wait_ready "$URL/v2/health/ready" "$work/serve.log" "${pids[-1]}"
-grep -E 'model loaded|ready' "$work/serve.log" || true
+grep -E 'downloaded model|model loaded|ready' "$work/serve.log" || true
 
 step "MLflow scoring protocol: POST /invocations (dataframe_split)"
 show "curl -sS $URL/invocations -H 'Content-Type: application/json' -d '{\"dataframe_split\": {\"columns\": [\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\"], \"data\": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}}'"
@@ -72,7 +147,7 @@ awk -F, 'BEGIN { OFS = "," } NR == 1 { print $1, $2, $3, $4; next } { print $1, 
 curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/iris.csv" >/dev/null
 curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/shifted.csv" >/dev/null
 echo "scored 150 + 150 rows; each 150 closes a drift window"
-show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, drifted: [.features[] | select(.drifted) | .feature]}' 2>/dev/null || curl -sS $URL/v2/models/iris/drift | head -c 600"
+show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, drifted: [.features[] | select(.drifted) | .feature]}'"
 curl -sS "$URL/metrics" | grep -E '^berth_drift_(detected|model_detected)\{' | grep -E 'petal_length|model_detected' || true
 echo "drift page: $URL/drift/iris"
 sleep 1.5 # the write-back is asynchronous
@@ -91,15 +166,47 @@ step "Gate a promotion: a decision tree as version 2 must beat @champion by a po
 "$BERTH" models register testdata/models/iris_tree --name iris --registry-uri "$REGISTRY" >/dev/null
 show "$BERTH promote models:/iris/2 --alias champion --data testdata/data/iris.csv --target target --model-type classifier --require 'accuracy_score>=0.9' --min-absolute-change accuracy_score=0.01 --registry-uri $REGISTRY --cache-dir $work/cache || true"
 
-step "Prometheus metrics (excerpt)"
+step "Prometheus metrics (excerpt of $URL/metrics)"
 curl -sS "$URL/metrics" | grep -E '^berth_(requests_total|model_info|model_load)' | head -n 8
 
-step "The web UI (berth server, port $REGISTRY_PORT): what serves, how it answers, whether it drifts"
+step "What berth serve reported to the registry: a monitoring run per serving process"
 sleep 2 # one more serving report
-show "$BERTH runs list --experiment berth-monitoring --registry-uri $REGISTRY"
+# The run's latest drift window (its step is the window number) and the sum of
+# its serving reports, from the run's metrics and their history.
+"$BERTH" runs list --experiment berth-monitoring --registry-uri "$REGISTRY" -o json | jq -r '.[] |
+  (.data.metrics | map({(.key): .}) | add) as $m |
+  [.info.run_id, .info.run_name, .info.status, $m["drift.status"].step, (["ok", "warning", "drift"][$m["drift.status"].value]),
+   ([.data.metrics[] | select((.key | test("^drift\\..+\\.drifted$")) and .value == 1) | .key | ltrimstr("drift.") | rtrimstr(".drifted")] | join(", ")),
+   ($m["serving.latency_p95_ms"].value * 100 | round / 100)] | @tsv' |
+  while IFS=$'\t' read -r id name status window drift drifted p95; do
+    served=$(curl -fsS "$REGISTRY/api/2.0/mlflow/metrics/get-history?run_id=$id&metric_key=serving.requests" |
+      jq '[.metrics[].value] | add | floor')
+    echo "$name ($status): $served requests reported in 2-second intervals (the latest p95: $p95 ms);"
+    echo "  drift window $window: $drift${drifted:+ ($drifted drifted)}"
+  done
+
+step "The web UI (berth server, port $REGISTRY_PORT): what serves, how it answers, whether it drifts"
 echo "runs and comparison:   $REGISTRY/"
 echo "iris v1 in production: $REGISTRY/#/models/iris?version=1  (request rate, latency, errors, drift per feature)"
 echo "every served version:  $REGISTRY/#/production"
-if [ -n "${BERTH_DEMO_WAIT:-}" ]; then
-  read -r -p "BERTH_DEMO_WAIT is set: the servers stay up; press Enter to stop them. " _
+echo "berth serve's drift page: $URL/drift/iris"
+
+case ${BERTH_DEMO_WAIT:-} in
+0 | false | no) wait=no ;;
+"") if [ -t 0 ]; then wait=yes; else wait=no; fi ;;
+*) wait=yes ;;
+esac
+echo
+if [ $wait = no ]; then
+  echo "The servers stop now, with this script, and these links stop answering. To browse them, run make demo"
+  echo "in a terminal (it waits for Enter), or BERTH_DEMO_WAIT=1 make demo (it waits for Ctrl-C). A registry of"
+  echo "your own: bin/berth server (web UI at http://127.0.0.1:5000/, data in ./berth-data)."
+  exit 0
+fi
+trap 'echo; echo "stopping the servers"; exit 0' INT TERM
+if [ -t 0 ]; then
+  read -r -p "The servers stay up so these links work: press Enter or Ctrl-C to stop them. " _ || true
+else
+  echo "BERTH_DEMO_WAIT=$BERTH_DEMO_WAIT: the servers stay up until Ctrl-C or SIGTERM (kill $$)."
+  wait "${pids[@]}" || true
 fi
