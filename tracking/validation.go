@@ -3,6 +3,7 @@ package tracking
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"path"
 	"regexp"
 	"strconv"
@@ -13,30 +14,39 @@ import (
 
 // Limits from mlflow/utils/validation.py.
 const (
-	MaxEntityKeyLength            = 250
-	MaxParamValueLength           = 6000
-	MaxTagValueLength             = 8000
-	MaxExperimentNameLength       = 500
-	MaxExperimentTagKeyLength     = 250
-	MaxExperimentTagValueLength   = 5000
-	MaxRegistryTagKeyLength       = 250
-	MaxRegistryTagValueLength     = 5000
-	MaxAliasLength                = 255
-	MaxMetricsPerBatch            = 1000
-	MaxParamsTagsPerBatch         = 100
-	MaxEntitiesPerBatch           = 1000
-	MaxDatasetNameLength          = 500
-	MaxDatasetDigestLength        = 36
-	MaxInputTagKeyLength          = 255
-	MaxInputTagValueLength        = 500
-	MaxDatasetSourceLength        = 65535
-	MaxDatasetSchemaLength        = 1048575
-	MaxDatasetProfileLength       = 16777215
-	maxLengthInMessage            = 250
-	badCharactersMessage          = "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/)."
-	badAliasCharactersMessage     = "Names may only contain alphanumerics, underscores (_), and dashes (-)."
-	invalidValueFormat            = "Invalid value %q for parameter '%s' supplied: %s"
-	invalidModelVersionSourceText = "To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id."
+	MaxEntityKeyLength          = 250
+	MaxParamValueLength         = 6000
+	MaxTagValueLength           = 8000
+	MaxExperimentNameLength     = 500
+	MaxExperimentTagKeyLength   = 250
+	MaxExperimentTagValueLength = 5000
+	MaxRegistryTagKeyLength     = 250
+	MaxRegistryTagValueLength   = 5000
+	MaxAliasLength              = 255
+	MaxMetricsPerBatch          = 1000
+	MaxParamsTagsPerBatch       = 100
+	MaxEntitiesPerBatch         = 1000
+	MaxDatasetNameLength        = 500
+	MaxDatasetDigestLength      = 36
+	MaxInputTagKeyLength        = 255
+	MaxInputTagValueLength      = 500
+	MaxDatasetSourceLength      = 65535
+	MaxDatasetSchemaLength      = 1048575
+	MaxDatasetProfileLength     = 16777215
+	MaxDatasetSourceTypeLength  = 36
+	// Lengths of MLflow's database columns, which MLflow's validation
+	// leaves to the database: PostgreSQL refuses longer values and SQLite
+	// would keep them, so both stores check them here.
+	MaxModelNameLength             = 256 // registered_models.name
+	MaxRunNameLength               = 250 // runs.name
+	MaxUserIDLength                = 256 // runs.user_id
+	MaxRunIDLength                 = 32  // model_versions.run_id
+	maxLengthInMessage             = 250
+	badCharactersMessage           = "Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/)."
+	badAliasCharactersMessage      = "Names may only contain alphanumerics, underscores (_), and dashes (-)."
+	invalidValueFormat             = "Invalid value %q for parameter '%s' supplied: %s"
+	relativeModelVersionSourceText = "If supplying a source as an http, https, local file path, ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path references present. Please provide an absolute path."
+	invalidModelVersionSourceText  = "To use a local path as a model version source, the run_id request parameter has to be specified and the local path has to be contained within the artifact directory of the run specified by the run_id."
 )
 
 func validNameRune(r rune) bool {
@@ -190,12 +200,77 @@ func ValidateExperimentName(name string) error {
 	return nil
 }
 
-// ValidateModelName checks a registered model name.
+// ValidateModelName checks a registered model name: not empty, at most
+// 256 characters.
 func ValidateModelName(name string) error {
 	if name == "" {
 		return InvalidParameter("Registered model name cannot be empty.")
 	}
+	return checkLength("Registered model name", MaxModelNameLength, name)
+}
+
+// ValidateRunName checks a run's name (run_name or its mlflow.runName
+// tag): at most 250 characters.
+func ValidateRunName(name string) error { return checkLength("Run name", MaxRunNameLength, name) }
+
+// ValidateUserID checks the user_id of a new run: at most 256 characters.
+func ValidateUserID(user string) error { return checkLength("User ID", MaxUserIDLength, user) }
+
+// ValidateModelVersionRunID checks the run_id a model version names: at
+// most 32 characters, the length of the run IDs stores make.
+func ValidateModelVersionRunID(runID string) error {
+	return checkLength("Run ID", MaxRunIDLength, runID)
+}
+
+// ValidateExperimentArtifactLocation checks the artifact_location of a new
+// experiment: not a runs:/ URI (as MLflow), no NUL, and a path that is
+// normalised — no "." or ".." segment, however percent-encoded — so that a
+// location cannot point its runs' artifacts, and the models registered from
+// them, outside the place it names. Empty means the default location.
+func ValidateExperimentArtifactLocation(loc string) error {
+	if strings.HasPrefix(loc, "runs:") {
+		return InvalidParameter("Artifact location cannot be a runs:/ URI. Given: '%s'", loc)
+	}
+	if loc != "" && !normalisedURIPath(loc) {
+		return InvalidParameter("Invalid artifact location: '%s'. An artifact location must be a path or URI without relative path references ('.' or '..') or NUL characters.", loc)
+	}
 	return nil
+}
+
+// normalisedURIPath reports whether uri, percent-decoded until it no
+// longer changes, has no "." or ".." segment (between slashes or
+// backslashes) and no NUL: the check of MLflow's
+// _validate_non_local_source_contains_relative_paths, applied to the whole
+// URI rather than its path alone, so that no part of it that some reader
+// takes for a path can climb out.
+func normalisedURIPath(uri string) bool {
+	for i := 0; i < 10; i++ {
+		d, err := url.QueryUnescape(uri)
+		if err != nil {
+			// Not decodable as a whole: refuse encoded dots, separators
+			// and NULs that a reader decoding piecemeal would see.
+			lower := strings.ToLower(uri)
+			for _, enc := range []string{"%2e", "%2f", "%5c", "%00"} {
+				if strings.Contains(lower, enc) {
+					return false
+				}
+			}
+			break
+		}
+		if d == uri {
+			break
+		}
+		uri = d
+	}
+	if strings.ContainsRune(uri, 0) {
+		return false
+	}
+	for _, seg := range strings.FieldsFunc(uri, func(r rune) bool { return r == '/' || r == '\\' }) {
+		if seg == "." || seg == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseModelVersion reads a model version number.
@@ -235,12 +310,18 @@ func ValidateAlias(alias string) error {
 }
 
 // ValidateModelVersionSource rejects local sources (a path or a file: URI),
-// which MLflow only accepts inside a local run artifact directory.
+// which MLflow only accepts inside a local run artifact directory, and, as
+// MLflow's server does when a version is created, sources whose path has
+// relative references ("runs:/RUN/../../x", "mlflow-artifacts:/..%2f..")
+// or a NUL.
 func ValidateModelVersionSource(source string) error {
 	scheme, _, hasScheme := strings.Cut(source, ":")
 	local := !hasScheme || strings.EqualFold(scheme, "file") || len(scheme) == 1 || strings.ContainsAny(scheme, "/\\")
 	if local {
 		return InvalidParameter("Invalid model version source: '%s'. %s", source, invalidModelVersionSourceText)
+	}
+	if !normalisedURIPath(source) {
+		return InvalidParameter("Invalid model version source: '%s'. %s", source, relativeModelVersionSourceText)
 	}
 	return nil
 }
@@ -256,6 +337,7 @@ func ValidateDatasetInput(in DatasetInput) error {
 		{"Dataset name", MaxDatasetNameLength, d.Name},
 		{"Dataset digest", MaxDatasetDigestLength, d.Digest},
 		{"Dataset source", MaxDatasetSourceLength, d.Source},
+		{"Dataset source type", MaxDatasetSourceTypeLength, d.SourceType},
 		{"Dataset schema", MaxDatasetSchemaLength, d.Schema},
 		{"Dataset profile", MaxDatasetProfileLength, d.Profile},
 	} {

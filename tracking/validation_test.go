@@ -3,6 +3,7 @@ package tracking_test
 import (
 	"errors"
 	"math"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -111,6 +112,17 @@ func TestValidateModelVersionSource(t *testing.T) {
 		{"file:///tmp/x", false},
 		{"relative/path", false},
 		{`C:\models\m`, false},
+		// Relative references, as MLflow's _validate_source refuses them.
+		{"runs:/abc/../../../../etc", false},
+		{"runs:/abc/./model", false},
+		{"mlflow-artifacts:/1/abc/artifacts/../../x", false},
+		{"mlflow-artifacts://host:5000/..%2f..%2fetc", false},
+		{"mlflow-artifacts:/%252e%252e/x", false},
+		{"http://host/api/2.0/mlflow-artifacts/artifacts/..", false},
+		{"s3://bucket/a/%00", false},
+		{`s3://bucket/a\..\b`, false},
+		{"s3://bucket/a..b/model.v1", true},
+		{"runs:/abc/model/", true},
 	}
 	for _, tt := range tests {
 		err := tracking.ValidateModelVersionSource(tt.source)
@@ -184,4 +196,87 @@ func TestErrors(t *testing.T) {
 	if err.Error() != "RESOURCE_DOES_NOT_EXIST: Run with id=x not found" {
 		t.Errorf("Error() = %q", err.Error())
 	}
+}
+
+func TestValidateExperimentArtifactLocation(t *testing.T) {
+	tests := []struct {
+		loc  string
+		want string // substring of the error; "" means valid
+	}{
+		{"", ""},
+		{"mlflow-artifacts:/", ""},
+		{"s3://bucket/prefix/", ""},
+		{"file:///srv/artifacts", ""},
+		{"/srv/artifacts", ""},
+		{"runs:/abc/model", "Artifact location cannot be a runs:/ URI. Given: 'runs:/abc/model'"},
+		{"file:///srv/../etc", "without relative path references"},
+		{"/srv/artifacts/..", "without relative path references"},
+		{"./artifacts", "without relative path references"},
+		{"file:///srv/%2e%2e/etc", "without relative path references"},
+		{"s3://b/\x00", "without relative path references"},
+	}
+	for _, tt := range tests {
+		err := tracking.ValidateExperimentArtifactLocation(tt.loc)
+		if tt.want == "" {
+			if err != nil {
+				t.Errorf("ValidateExperimentArtifactLocation(%q) = %v", tt.loc, err)
+			}
+			continue
+		}
+		if !errors.Is(err, tracking.ErrInvalidParameter) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("ValidateExperimentArtifactLocation(%q) = %v, want INVALID_PARAMETER_VALUE with %q", tt.loc, err, tt.want)
+		}
+	}
+}
+
+func TestColumnLengths(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		check func(string) error
+		limit int
+	}{
+		{"model name", tracking.ValidateModelName, tracking.MaxModelNameLength},
+		{"run name", tracking.ValidateRunName, tracking.MaxRunNameLength},
+		{"user id", tracking.ValidateUserID, tracking.MaxUserIDLength},
+		{"version run id", tracking.ValidateModelVersionRunID, tracking.MaxRunIDLength},
+	} {
+		// Characters, not bytes, as PostgreSQL's VARCHAR counts them.
+		if err := c.check(strings.Repeat("é", c.limit)); err != nil {
+			t.Errorf("%s of %d characters: %v", c.name, c.limit, err)
+		}
+		if err := c.check(strings.Repeat("é", c.limit+1)); !errors.Is(err, tracking.ErrInvalidParameter) {
+			t.Errorf("%s of %d characters: %v, want INVALID_PARAMETER_VALUE", c.name, c.limit+1, err)
+		}
+	}
+}
+
+// FuzzValidateModelVersionSource checks that whatever source is accepted
+// has no "." or ".." segment in any decoding of it, the property that keeps
+// a registered version from naming a directory outside its run.
+func FuzzValidateModelVersionSource(f *testing.F) {
+	for _, s := range []string{"runs:/abc/model", "runs:/abc/../x", "mlflow-artifacts:/%2e%2e/x", "s3://b/a/./c",
+		"models:/m/1", "http://h/%252e%252e/", "s3://b/a+b/c"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, source string) {
+		if tracking.ValidateModelVersionSource(source) != nil {
+			return
+		}
+		d := source
+		for i := 0; i < 12; i++ {
+			u, err := url.PathUnescape(d)
+			if err != nil || u == d {
+				break
+			}
+			d = u
+		}
+		if strings.ContainsRune(d, 0) {
+			t.Fatalf("accepted %q, which decodes to a NUL", source)
+		}
+		for _, seg := range strings.FieldsFunc(d, func(r rune) bool { return r == '/' || r == '\\' }) {
+			if seg == ".." || seg == "." {
+				t.Fatalf("accepted %q, which decodes to a %q segment", source, seg)
+			}
+		}
+	})
 }

@@ -38,7 +38,14 @@ type orderBys struct {
 	out     []tracking.OrderBy
 }
 
+// MaxOrderBy is the most order_by terms a search may have: each metric,
+// param or tag term joins another table.
+const MaxOrderBy = 20
+
 func (o *orderBys) add(kind, key string, asc bool) error {
+	if len(o.out) >= MaxOrderBy {
+		return tracking.InvalidParameter("Invalid order_by: more than %d terms.", MaxOrderBy)
+	}
 	for _, prev := range o.out {
 		if prev.Kind == kind && prev.Key == key {
 			return tracking.InvalidParameter("`order_by` contains duplicate fields: %s", pyList(o.clauses))

@@ -36,6 +36,18 @@ type clause struct {
 	left, op, right atom
 }
 
+// Limits of a filter, so that a search stays a query the database can
+// plan quickly (SQLite refuses ~1,000 AND-ed comparisons outright;
+// PostgreSQL takes seconds over them). MLflow has no such limits; no
+// filter written by hand or by MLflow's UI comes near them.
+const (
+	// MaxFilterComparisons is the most comparisons one filter may AND.
+	MaxFilterComparisons = 100
+	// MaxFilterListValues is the most values all of a filter's IN and
+	// NOT IN lists may hold together.
+	MaxFilterListValues = 1000
+)
+
 // parseFilter parses s in dialect d.
 func parseFilter(s string, d *dialect) (*tracking.Filter, error) {
 	f := &tracking.Filter{}
@@ -46,6 +58,10 @@ func parseFilter(s string, d *dialect) (*tracking.Filter, error) {
 	if err != nil {
 		return nil, err
 	}
+	if len(clauses) > MaxFilterComparisons {
+		return nil, tracking.InvalidParameter("Invalid filter: it has %d comparisons, more than the limit of %d. Split the search into several.", len(clauses), MaxFilterComparisons)
+	}
+	listValues := 0
 	for _, c := range clauses {
 		if c.left.kind != aIdent {
 			return nil, tracking.InvalidParameter("Invalid comparison clause. Expected 'Identifier' found '%s'", s[c.left.start:c.left.end])
@@ -57,6 +73,11 @@ func parseFilter(s string, d *dialect) (*tracking.Filter, error) {
 		v, err := d.value(kind, key, operand{atom: c.right, text: s[c.right.start:c.right.end], src: s})
 		if err != nil {
 			return nil, err
+		}
+		if l, ok := v.([]string); ok {
+			if listValues += len(l); listValues > MaxFilterListValues {
+				return nil, tracking.InvalidParameter("Invalid filter: its IN lists hold more than %d values together. Split the search into several.", MaxFilterListValues)
+			}
 		}
 		f.Comparisons = append(f.Comparisons, tracking.Comparison{Kind: kind, Key: key, Op: c.op.word, Value: v})
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5/pgconn"
+
+	"github.com/berthml/berth/tracking"
 )
 
 // dialect holds the few differences between SQLite and PostgreSQL.
@@ -73,4 +75,40 @@ func sqliteUniqueViolation(err error) bool {
 func postgresUniqueViolation(err error) bool {
 	var pgErr *pgconn.PgError
 	return errors.As(err, &pgErr) && pgErr.Code == "23505"
+}
+
+// clientError turns a database's refusal of a value the client sent (text
+// too long for its column, a character the encoding cannot hold, a query
+// too complex to plan) into INVALID_PARAMETER_VALUE, so that it answers
+// 4xx rather than 500. Validation in package tracking catches these first;
+// this is the net below it. Other errors are returned unchanged.
+func clientError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) {
+		switch pgErr.Code {
+		case "22001": // string_data_right_truncation
+			return tracking.InvalidParameter("A value in the request is longer than the database allows.")
+		case "22021", "22P05": // character_not_in_repertoire, untranslatable_character
+			return tracking.InvalidParameter("A value in the request contains a character the database cannot store (such as NUL).")
+		case "54000", "54001": // program_limit_exceeded, statement_too_complex
+			return tracking.InvalidParameter("The request is too complex for the database; simplify its filter.")
+		}
+		return err
+	}
+	var coded interface{ Code() int }
+	if errors.As(err, &coded) && coded.Code()&0xff == 1 { // SQLITE_ERROR
+		msg := err.Error()
+		for _, m := range []string{"Expression tree is too large", "too many SQL variables", "parser stack overflow"} {
+			if strings.Contains(msg, m) {
+				return tracking.InvalidParameter("The request is too complex for the database; simplify its filter.")
+			}
+		}
+	}
+	if coded != nil && coded.Code()&0xff == 18 { // SQLITE_TOOBIG
+		return tracking.InvalidParameter("A value in the request is longer than the database allows.")
+	}
+	return err
 }

@@ -26,6 +26,9 @@ func (s *Store) CreateExperiment(ctx context.Context, name, artifactLocation str
 	if err := tracking.ValidateExperimentName(name); err != nil {
 		return "", err
 	}
+	if err := tracking.ValidateExperimentArtifactLocation(artifactLocation); err != nil {
+		return "", err
+	}
 	for _, t := range tags {
 		if err := tracking.ValidateExperimentTag(t); err != nil {
 			return "", err

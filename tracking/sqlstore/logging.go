@@ -190,6 +190,9 @@ func (s *Store) upsertRunTag(ctx context.Context, tx *sql.Tx, runID string, t tr
 		return fmt.Errorf("setting tag %q of run %s: %w", t.Key, runID, err)
 	}
 	if t.Key == runNameTag {
+		if err := tracking.ValidateRunName(t.Value); err != nil {
+			return err
+		}
 		if _, err := s.exec(ctx, tx, `UPDATE runs SET name = ? WHERE run_uuid = ?`, t.Value, runID); err != nil {
 			return fmt.Errorf("renaming run %s: %w", runID, err)
 		}

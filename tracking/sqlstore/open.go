@@ -8,6 +8,8 @@ import (
 	"io"
 	"log/slog"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -87,6 +89,9 @@ func Open(ctx context.Context, uri, artifactRoot string, opts ...Option) (*Store
 		if perr != nil {
 			return nil, perr
 		}
+		if dir := filepath.Dir(path); !isDir(dir) {
+			return nil, fmt.Errorf("opening sqlite database %s: the directory %s does not exist (berth creates the database file, not its directory)", path, dir)
+		}
 		s.d = sqliteDialect
 		base := "file:" + path + "?" + sqliteParams(o)
 		if s.write, err = sql.Open("sqlite", base+"&_txlock=immediate"); err != nil {
@@ -124,6 +129,11 @@ func sqliteParams(o options) string {
 	q.Add("_pragma", "synchronous("+o.synchronous+")")
 	q.Add("_pragma", "case_sensitive_like(1)")
 	return q.Encode()
+}
+
+func isDir(p string) bool {
+	st, err := os.Stat(p)
+	return err == nil && st.IsDir()
 }
 
 // ErrUnsupportedURI is returned by Open for a URI whose scheme is neither

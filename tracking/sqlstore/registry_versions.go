@@ -46,6 +46,9 @@ func (s *Store) CreateModelVersion(ctx context.Context, v tracking.CreateModelVe
 	if err := tracking.ValidateModelVersionSource(v.Source); err != nil {
 		return nil, err
 	}
+	if err := tracking.ValidateModelVersionRunID(v.RunID); err != nil {
+		return nil, err
+	}
 	for _, t := range v.Tags {
 		if err := tracking.ValidateRegistryTag("Model version", t); err != nil {
 			return nil, err

@@ -66,6 +66,12 @@ func (s *Store) CreateRun(ctx context.Context, r tracking.CreateRun) (*tracking.
 	case name == "":
 		name = generateRunName()
 	}
+	if err := tracking.ValidateRunName(name); err != nil {
+		return nil, err
+	}
+	if err := tracking.ValidateUserID(r.UserID); err != nil {
+		return nil, err
+	}
 	if tagName == "" {
 		tags = append(tags, tracking.Tag{Key: runNameTag, Value: name})
 	}
@@ -173,6 +179,9 @@ func (s *Store) UpdateRun(ctx context.Context, runID string, u tracking.RunUpdat
 			}
 		}
 		if u.RunName != "" {
+			if err := tracking.ValidateRunName(u.RunName); err != nil {
+				return err
+			}
 			if _, err := s.exec(ctx, tx, `UPDATE runs SET name = ? WHERE run_uuid = ?`, u.RunName, runID); err != nil {
 				return fmt.Errorf("updating run %s: %w", runID, err)
 			}

@@ -24,6 +24,7 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
+			err = clientError(err)
 		}
 	}()
 	if err := fn(tx); err != nil {
@@ -37,12 +38,14 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 
 // exec runs a statement written with ? placeholders.
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	return q.ExecContext(ctx, s.d.rebind(query), args...)
+	res, err := q.ExecContext(ctx, s.d.rebind(query), args...)
+	return res, clientError(err)
 }
 
 // query runs a query written with ? placeholders.
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	return q.QueryContext(ctx, s.d.rebind(query), args...)
+	rows, err := q.QueryContext(ctx, s.d.rebind(query), args...)
+	return rows, clientError(err)
 }
 
 // queryRow runs a single-row query written with ? placeholders.
