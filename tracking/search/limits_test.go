@@ -14,7 +14,9 @@ import (
 // MaxFilterListValues IN values, at most MaxOrderBy order_by terms, each
 // refused as INVALID_PARAMETER_VALUE by every search language.
 func TestFilterLimits(t *testing.T) {
-	and := func(n int, clause string) string { return strings.TrimSuffix(strings.Repeat(clause+" and ", n), " and ") }
+	and := func(n int, clause string) string {
+		return strings.TrimSuffix(strings.Repeat(clause+" and ", n), " and ")
+	}
 	parsers := []struct {
 		name   string
 		parse  func(string) (*tracking.Filter, error)
@@ -36,7 +38,9 @@ func TestFilterLimits(t *testing.T) {
 			}
 		}
 	}
-	in := func(n int) string { return "attributes.run_id IN ('" + strings.TrimSuffix(strings.Repeat("a', '", n), ", '") + ")" }
+	in := func(n int) string {
+		return "attributes.run_id IN ('" + strings.TrimSuffix(strings.Repeat("a', '", n), ", '") + ")"
+	}
 	if _, err := search.ParseRunFilter(in(search.MaxFilterListValues)); err != nil {
 		t.Errorf("IN of %d: %v", search.MaxFilterListValues, err)
 	}
