@@ -28,6 +28,7 @@ type Model struct {
 	all     []int         // 0..len(outputs)-1, the default output selection
 	plans   []outPlan     // how each output is allocated
 	recipes [][]dimSource // for outShaped outputs: where each dimension comes from
+	inDims  [][]string    // each input's dimension names (dim_param), when the file was read
 
 	mu      sync.RWMutex // held for reading by Predict, for writing by Close
 	session *ort.DynamicAdvancedSession
@@ -234,6 +235,7 @@ func (m *Model) planShapes(path string) error {
 	for i, in := range m.inputs {
 		inNames[i] = inDims[in.Name]
 	}
+	m.inDims = inNames
 	m.recipes = make([][]dimSource, len(m.outputs))
 	for j, p := range m.plans {
 		if p != outShaped && p != outGuess {

@@ -54,6 +54,9 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 		}
 	}
 	if err != nil {
+		if ierr := m.rowsDiffer(ordered); ierr != nil && ctx.Err() == nil {
+			return nil, ierr
+		}
 		return nil, err
 	}
 	result := make([]*flavors.Tensor, len(want))
@@ -208,7 +211,67 @@ func (m *Model) matchInputs(inputs []*flavors.Tensor) ([]*flavors.Tensor, error)
 				Msg: fmt.Sprintf("missing; the model wants %s %v", info.DType, info.Shape)}
 		}
 	}
+	if err := m.checkSharedDims(ordered); err != nil {
+		return nil, err
+	}
 	return ordered, nil
+}
+
+// checkSharedDims refuses inputs whose dimensions that the model names
+// alike ("batch", "N") have different sizes, before the runtime fails on
+// them with its own words.
+func (m *Model) checkSharedDims(ordered []*flavors.Tensor) error {
+	if len(ordered) < 2 || len(m.inDims) != len(ordered) {
+		return nil
+	}
+	type seen struct {
+		input, dim int
+	}
+	first := map[string]seen{}
+	for i, names := range m.inDims {
+		for d, name := range names {
+			if name == "" || d >= len(ordered[i].Shape) {
+				continue
+			}
+			f, ok := first[name]
+			if !ok {
+				first[name] = seen{i, d}
+				continue
+			}
+			if a, b := ordered[f.input].Shape[f.dim], ordered[i].Shape[d]; a != b {
+				return dimMismatch(m.inputs[f.input].Name, f.dim, a, m.inputs[i].Name, d, b, name)
+			}
+		}
+	}
+	return nil
+}
+
+// rowsDiffer explains a failed run whose inputs, all with a dynamic first
+// dimension, do not have the same number of rows: a client's mistake that
+// the runtime reports in its own terms. It returns nil when the rows agree.
+func (m *Model) rowsDiffer(ordered []*flavors.Tensor) error {
+	if len(ordered) < 2 {
+		return nil
+	}
+	for i, t := range ordered {
+		if len(t.Shape) == 0 || len(m.inputs[i].Shape) == 0 || m.inputs[i].Shape[0] >= 0 {
+			return nil
+		}
+		if t.Shape[0] != ordered[0].Shape[0] {
+			return dimMismatch(m.inputs[0].Name, 0, ordered[0].Shape[0], m.inputs[i].Name, 0, t.Shape[0], "")
+		}
+	}
+	return nil
+}
+
+func dimMismatch(a string, da int, na int64, b string, db int, nb int64, name string) error {
+	if da == 0 && db == 0 {
+		return &flavors.InputError{Msg: fmt.Sprintf(
+			"inputs %q and %q have different numbers of rows (%d and %d): give every input the same number of rows", a, b, na, nb)}
+	}
+	return &flavors.InputError{Msg: fmt.Sprintf(
+		"inputs %q and %q disagree on dimension %q (%d in %q's dimension %d, %d in %q's dimension %d)",
+		a, b, name, na, a, da, nb, b, db)}
 }
 
 // shapeFits reports whether shape has the model's rank and its fixed
