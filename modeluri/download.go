@@ -20,13 +20,35 @@ import (
 // model directory. The directory is named by the digest of its content, so
 // versions with the same files share one copy, and a version already
 // fetched is not fetched again. Artifact URIs on the local file system are
-// used where they are.
+// used where they are, with [WithLocalSources] only. A source or artifact
+// URI with "." or ".." segments is refused: the registry's artifact store
+// is reached through its proxy, and a path that climbs out of a run's
+// artifacts is not a model version's.
 func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
 	uri := v.ArtifactURI
 	if uri == "" {
 		uri = v.Source
 	}
+	for _, u := range []string{v.Source, v.ArtifactURI} {
+		if err := checkNormalised(u); err != nil {
+			return "", fmt.Errorf("downloading %s version %s: %w", v.Name, v.Version, err)
+		}
+	}
+	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
+		// Where the run's artifacts are decides whether it is local.
+		runURI, err := r.runArtifacts(ctx, rest)
+		if err != nil {
+			return "", fmt.Errorf("downloading %s version %s: %w", v.Name, v.Version, err)
+		}
+		if err := checkNormalised(runURI); err != nil {
+			return "", fmt.Errorf("downloading %s version %s: %w", v.Name, v.Version, err)
+		}
+		uri = runURI
+	}
 	if local, ok := localPath(uri); ok {
+		if !r.local {
+			return "", &LocalSourceError{Name: v.Name, Version: v.Version, URI: uri}
+		}
 		return local, nil
 	}
 	remote, err := r.proxyPath(ctx, uri)
@@ -50,6 +72,41 @@ func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
 	return dir, nil
 }
 
+// LocalSourceError is a version whose files are on this machine's file
+// system rather than in the registry's artifact store, refused without
+// [WithLocalSources].
+type LocalSourceError struct {
+	Name, Version, URI string
+}
+
+func (e *LocalSourceError) Error() string {
+	return fmt.Sprintf("%s version %s is stored at %s, a path on this machine, not in the registry's artifact store "+
+		"(mlflow-artifacts:/): refused, since whoever registers versions could point it at any directory here; "+
+		"give --allow-local-sources if the registry's artifacts really are on this machine", e.Name, e.Version, e.URI)
+}
+
+// checkNormalised refuses a URI whose path has empty, "." or ".." segments
+// (a trailing slash aside).
+func checkNormalised(uri string) error {
+	if uri == "" {
+		return nil
+	}
+	p := uri
+	if i := strings.Index(p, ":"); i >= 0 && !strings.ContainsAny(p[:i], "/") {
+		p = p[i+1:] // the scheme's part
+	}
+	p = strings.TrimPrefix(p, "//")
+	for _, seg := range strings.Split(strings.TrimRight(p, "/"), "/") {
+		if u, err := url.PathUnescape(seg); err == nil {
+			seg = u
+		}
+		if seg == "." || seg == ".." {
+			return fmt.Errorf("source %q has a %q segment: a model version's files are named by a normalised path", uri, seg)
+		}
+	}
+	return nil
+}
+
 // localPath returns the directory of a file:// URI or an absolute path.
 func localPath(uri string) (string, bool) {
 	if p, ok := strings.CutPrefix(uri, "file://"); ok {
@@ -66,12 +123,11 @@ func localPath(uri string) (string, bool) {
 // the run's artifact URI.
 func (r *Resolver) proxyPath(ctx context.Context, uri string) (string, error) {
 	if rest, ok := strings.CutPrefix(uri, "runs:/"); ok {
-		runID, sub, _ := strings.Cut(rest, "/")
-		var resp mlflowrest.RunResponse
-		if err := r.get(ctx, "runs/get", url.Values{"run_id": {runID}}, &resp); err != nil {
+		runURI, err := r.runArtifacts(ctx, rest)
+		if err != nil {
 			return "", err
 		}
-		return r.proxyPath(ctx, strings.TrimRight(resp.Run.Info.ArtifactURI, "/")+"/"+sub)
+		return r.proxyPath(ctx, runURI)
 	}
 	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
 	if !ok {
@@ -89,6 +145,17 @@ func (r *Resolver) proxyPath(ctx context.Context, uri string) (string, error) {
 		return "", fmt.Errorf("artifact URI %q names no path", uri)
 	}
 	return p, nil
+}
+
+// runArtifacts turns RUN/SUB of a runs:/ URI into the run's artifact URI
+// followed by SUB.
+func (r *Resolver) runArtifacts(ctx context.Context, rest string) (string, error) {
+	runID, sub, _ := strings.Cut(rest, "/")
+	var resp mlflowrest.RunResponse
+	if err := r.get(ctx, "runs/get", url.Values{"run_id": {runID}}, &resp); err != nil {
+		return "", err
+	}
+	return strings.TrimRight(resp.Run.Info.ArtifactURI, "/") + "/" + sub, nil
 }
 
 type remoteFile struct {

@@ -19,6 +19,7 @@ type Resolver struct {
 	client   *mlflowrest.Client
 	cacheDir string
 	progress func(Progress)
+	local    bool // load versions stored on this machine's file system
 }
 
 // Progress reports a download: after each file, how many of the files and
@@ -37,6 +38,14 @@ type Option func(*Resolver)
 
 // WithHTTPClient sets the HTTP client. Default: one with a 5-minute timeout.
 func WithHTTPClient(c *http.Client) Option { return func(r *Resolver) { r.client.HTTPClient = c } }
+
+// WithLocalSources lets Download load a version whose files are on this
+// machine's file system (a file:// URI or an absolute path, as a registry
+// whose artifact store is a local directory hands out) from where they are.
+// Default: refused with a [*LocalSourceError], since whoever may register a
+// version could otherwise make the serving host load any of its
+// directories.
+func WithLocalSources(allow bool) Option { return func(r *Resolver) { r.local = allow } }
 
 // WithToken sends "Authorization: Bearer token". Default: none.
 func WithToken(token string) Option { return func(r *Resolver) { r.client.Token = token } }
