@@ -100,7 +100,7 @@ func (s *Server) sendArtifact(c *gin.Context, p string) {
 		return
 	}
 	defer rc.Close()
-	c.Header("Content-Type", contentTypeOf(p))
+	setDownloadHeaders(c.Writer.Header(), p)
 	c.Status(http.StatusOK)
 	if _, err := io.Copy(c.Writer, rc); err != nil {
 		s.opts.logger.Warn("sending artifact", "path", p, "err", err)
@@ -114,10 +114,24 @@ func (s *Server) uploadArtifact(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	body := c.Request.Body
-	if s.opts.artifactLimit > 0 {
-		body = http.MaxBytesReader(c.Writer, body, s.opts.artifactLimit)
+	if limit := s.opts.artifactLimit; limit > 0 {
+		if c.Request.ContentLength > limit {
+			// Refused before a byte of it is read or written.
+			return nil, &http.MaxBytesError{Limit: limit}
+		}
+		body = http.MaxBytesReader(c.Writer, body, limit)
 	}
 	return nil, s.artifacts.Put(c.Request.Context(), p, body)
+}
+
+// multipartUpload answers POST mlflow-artifacts/mpu/{create,complete,abort}/PATH
+// as MLflow does for an artifact store without multipart support: 501
+// NOT_IMPLEMENTED, on which MLflow's client falls back to a single PUT.
+func (s *Server) multipartUpload(c *gin.Context) (any, error) {
+	if _, err := proxiedPath(c); err != nil {
+		return nil, err
+	}
+	return nil, errMultipartUnsupported
 }
 
 // deleteArtifact answers DELETE mlflow-artifacts/artifacts/PATH with {}.
@@ -216,6 +230,29 @@ func (s *Server) getModelVersionArtifact(c *gin.Context) {
 		return
 	}
 	s.sendArtifact(c, path.Join(root, rel))
+}
+
+// setDownloadHeaders sets the headers of an artifact download: its content
+// type, nosniff so that no browser second-guesses it, and "attachment" for
+// the types a browser would render or run (HTML, SVG, XML, scripts), so
+// that an artifact a writer uploaded cannot run script in the UI's origin.
+func setDownloadHeaders(h http.Header, p string) {
+	h.Set("Content-Type", contentTypeOf(p))
+	h.Set("X-Content-Type-Options", "nosniff")
+	if activeContent(p) {
+		h.Set("Content-Disposition", `attachment; filename="`+strings.NewReplacer(`"`, "_", "\\", "_", "\r", "_", "\n", "_").Replace(path.Base(p))+`"`)
+	}
+}
+
+// activeContent reports whether a browser would render or run a file of
+// this name as a page, an image with script, or a script.
+func activeContent(p string) bool {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".html", ".htm", ".xhtml", ".shtml", ".svg", ".svgz", ".xml", ".xsl", ".xslt",
+		".js", ".mjs", ".cjs", ".css", ".pdf", ".swf", ".wasm", ".mht", ".mhtml":
+		return true
+	}
+	return false
 }
 
 // contentTypeOf answers text/plain for the text files MLflow models are

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // ArtifactStore keeps run artifacts under slash-separated relative paths
@@ -73,6 +74,32 @@ func NewLocalArtifacts(dir string) (*LocalArtifacts, error) {
 // Root returns the store's absolute root directory.
 func (l *LocalArtifacts) Root() string { return l.root }
 
+// Limits of an artifact path: those of Linux file systems (NAME_MAX), and
+// a total that leaves room for the artifact root within PATH_MAX.
+const (
+	maxNameLen = 255
+	maxPathLen = 3072
+)
+
+// fsErr turns the file system's answers to a path that cannot be (a name
+// too long, a file where a directory should be) into the store's errors:
+// ErrInvalidPath for a write, fs.ErrNotExist for a read.
+func fsErr(err error, writing bool) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.ENAMETOOLONG):
+		return fmt.Errorf("%w: %w", ErrInvalidPath, err)
+	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR),
+		errors.Is(err, syscall.ENOTEMPTY), errors.Is(err, syscall.EEXIST):
+		if writing {
+			return fmt.Errorf("%w: a file is in the way of a directory or a directory of a file: %w", ErrInvalidPath, err)
+		}
+		return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+	}
+	return err
+}
+
 // CleanPath checks an artifact path and returns it in canonical form
 // ("" for the root). It rejects absolute paths, "..", backslashes, NULs and
 // percent-encoded separators or dots, which a path that was already
@@ -99,9 +126,15 @@ func CleanPath(p string) (string, error) {
 	if strings.HasPrefix(p, "/") || filepath.IsAbs(p) {
 		return "", fmt.Errorf("%w %q: absolute", ErrInvalidPath, p)
 	}
+	if len(p) > maxPathLen {
+		return "", fmt.Errorf("%w: longer than %d bytes", ErrInvalidPath, maxPathLen)
+	}
 	for _, seg := range strings.Split(p, "/") {
 		if seg == ".." {
 			return "", fmt.Errorf("%w %q: escapes the root", ErrInvalidPath, p)
+		}
+		if len(seg) > maxNameLen {
+			return "", fmt.Errorf("%w: a name in it is longer than %d bytes", ErrInvalidPath, maxNameLen)
 		}
 	}
 	c := path.Clean("/" + p)[1:]
@@ -127,8 +160,10 @@ func (l *LocalArtifacts) resolve(p string) (string, error) {
 			}
 			return filepath.Join(real, rest), nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Errorf("resolving artifact path %q: %w", p, err)
+		// A file in the middle of the path (ENOTDIR) means the rest does
+		// not exist either.
+		if !errors.Is(err, fs.ErrNotExist) && !errors.Is(err, syscall.ENOTDIR) {
+			return "", fmt.Errorf("resolving artifact path %q: %w", p, fsErr(err, false))
 		}
 		parent := filepath.Dir(existing)
 		if parent == existing || !l.inside(parent) && parent != l.root {
@@ -153,9 +188,12 @@ func (l *LocalArtifacts) Put(ctx context.Context, p string, r io.Reader) error {
 	if full == l.root {
 		return fmt.Errorf("%w %q: names the root", ErrInvalidPath, p)
 	}
+	if st, err := os.Stat(full); err == nil && st.IsDir() {
+		return fmt.Errorf("%w %q: a directory of artifacts is there", ErrInvalidPath, p)
+	}
 	dir := filepath.Dir(full)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("creating artifact directory: %w", err)
+		return fmt.Errorf("creating artifact directory: %w", fsErr(err, true))
 	}
 	// A symlink may have appeared between resolve and MkdirAll.
 	if real, err := filepath.EvalSymlinks(dir); err != nil || !l.inside(real) {
@@ -163,7 +201,7 @@ func (l *LocalArtifacts) Put(ctx context.Context, p string, r io.Reader) error {
 	}
 	tmp, err := os.CreateTemp(dir, ".upload-*")
 	if err != nil {
-		return fmt.Errorf("writing artifact %s: %w", p, err)
+		return fmt.Errorf("writing artifact %s: %w", p, fsErr(err, true))
 	}
 	defer os.Remove(tmp.Name())
 	if _, err := io.Copy(tmp, ctxReader{ctx, r}); err != nil {
@@ -174,7 +212,7 @@ func (l *LocalArtifacts) Put(ctx context.Context, p string, r io.Reader) error {
 		return fmt.Errorf("writing artifact %s: %w", p, err)
 	}
 	if err := os.Rename(tmp.Name(), full); err != nil {
-		return fmt.Errorf("writing artifact %s: %w", p, err)
+		return fmt.Errorf("writing artifact %s: %w", p, fsErr(err, true))
 	}
 	return nil
 }
@@ -187,7 +225,7 @@ func (l *LocalArtifacts) Get(_ context.Context, p string) (io.ReadCloser, error)
 	}
 	f, err := os.Open(full)
 	if err != nil {
-		return nil, fmt.Errorf("reading artifact %s: %w", p, err)
+		return nil, fmt.Errorf("reading artifact %s: %w", p, fsErr(err, false))
 	}
 	if st, err := f.Stat(); err != nil || st.IsDir() {
 		f.Close()
@@ -206,7 +244,7 @@ func (l *LocalArtifacts) Delete(_ context.Context, p string) error {
 		return fmt.Errorf("%w %q: names the root", ErrInvalidPath, p)
 	}
 	if _, err := os.Lstat(full); err != nil {
-		return fmt.Errorf("deleting artifact %s: %w", p, err)
+		return fmt.Errorf("deleting artifact %s: %w", p, fsErr(err, false))
 	}
 	if err := os.RemoveAll(full); err != nil {
 		return fmt.Errorf("deleting artifact %s: %w", p, err)
@@ -222,7 +260,7 @@ func (l *LocalArtifacts) List(_ context.Context, dir string) ([]FileInfo, error)
 	}
 	st, err := os.Stat(full)
 	if err != nil {
-		return nil, fmt.Errorf("listing artifacts %s: %w", dir, err)
+		return nil, fmt.Errorf("listing artifacts %s: %w", dir, fsErr(err, false))
 	}
 	if !st.IsDir() {
 		return nil, fmt.Errorf("listing artifacts %s: %w", dir, ErrNotDir)

@@ -2,25 +2,36 @@ package registry
 
 import (
 	"crypto/subtle"
-	"net/http"
-	"strings"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/berthml/berth/internal/httpguard"
 )
 
-// authorize checks the bearer token against the server's read and write
-// tokens: reads need either, changes need a write token.
+func (s *Server) tokensSet() bool { return len(s.opts.readTokens)+len(s.opts.writeTokens) > 0 }
+
+// authorize checks the bearer token against the access class of the route
+// (see routeTable): open routes need none, read routes a read or write
+// token, write routes a write token. A request that matches no route needs
+// a read token, so that the 404 of an unknown path tells a stranger
+// nothing.
 func (s *Server) authorize(c *gin.Context) {
-	got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+	need, ok := s.access[c.Request.Method+" "+c.FullPath()]
+	if !ok {
+		need = Read
+	}
+	if need == Open {
+		return
+	}
+	got, ok := httpguard.Bearer(c.Request)
 	write := ok && anyEqual(got, s.opts.writeTokens)
 	read := write || (ok && anyEqual(got, s.opts.readTokens))
-	reading := c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead
 	switch {
 	case !read:
 		c.Header("WWW-Authenticate", `Bearer realm="berth"`)
 		s.writeError(c, errUnauthenticated)
 		c.Abort()
-	case !reading && !write:
+	case need == Write && !write:
 		s.writeError(c, errReadOnly)
 		c.Abort()
 	}

@@ -46,6 +46,9 @@ func (s *Server) bind(c *gin.Context, req any) error {
 func decodeJSON(body []byte, req any) error {
 	err := json.Unmarshal(body, req)
 	if err == nil {
+		if field, ok := findNUL(reflect.ValueOf(req), ""); ok {
+			return nulError(field)
+		}
 		return nil
 	}
 	var (
@@ -124,4 +127,76 @@ func bindQuery(c *gin.Context, req any) error {
 		return err
 	}
 	return decodeJSON(body, req)
+}
+
+// nulError is the answer to a NUL character in a request: no store keeps
+// one (PostgreSQL refuses it in text), so it is refused for all of them.
+func nulError(field string) error {
+	return invalidParam("Invalid value for parameter '%s' supplied: it contains a NUL character (\\u0000), which no field may contain.", field)
+}
+
+// findNUL returns the JSON name of the first string field of v (walking
+// structs, pointers, slices and maps) that contains a NUL character.
+func findNUL(v reflect.Value, name string) (string, bool) {
+	switch v.Kind() {
+	case reflect.Pointer, reflect.Interface:
+		if v.IsNil() {
+			return "", false
+		}
+		return findNUL(v.Elem(), name)
+	case reflect.String:
+		return name, strings.IndexByte(v.String(), 0) >= 0
+	case reflect.Struct:
+		t := v.Type()
+		for i := 0; i < t.NumField(); i++ {
+			f := t.Field(i)
+			if !f.IsExported() {
+				continue
+			}
+			n, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+			if n == "" {
+				n = f.Name
+			}
+			if name != "" {
+				n = name + "." + n
+			}
+			if got, ok := findNUL(v.Field(i), n); ok {
+				return got, true
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if got, ok := findNUL(v.Index(i), name); ok {
+				return got, true
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if got, ok := findNUL(it.Key(), name); ok {
+				return got, true
+			}
+			if got, ok := findNUL(it.Value(), name); ok {
+				return got, true
+			}
+		}
+	}
+	return "", false
+}
+
+// rejectNUL answers 400 to a request whose path or query string holds a
+// NUL character, before any handler reads them.
+func (s *Server) rejectNUL(c *gin.Context) {
+	if strings.IndexByte(c.Request.URL.Path, 0) >= 0 {
+		s.writeError(c, invalidParam("Invalid path: it contains a NUL character"))
+		return
+	}
+	for k, vs := range c.Request.URL.Query() {
+		for _, v := range vs {
+			if strings.IndexByte(k, 0) >= 0 || strings.IndexByte(v, 0) >= 0 {
+				s.writeError(c, nulError(strings.ReplaceAll(k, "\x00", "")))
+				return
+			}
+		}
+	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/tracking"
 )
 
@@ -48,6 +49,11 @@ var (
 	errReadOnly        = errors.New("this token may only read: changing anything needs a write token")
 )
 
+// errMultipartUnsupported answers the multipart-upload routes: the local
+// artifact store cannot do multipart, and MLflow's client falls back to a
+// single PUT on this answer (MLflow 2.17.2's text and code).
+var errMultipartUnsupported = errors.New("Multipart upload is not supported for the current artifact repository")
+
 // errPanic answers a handler that panicked.
 var errPanic = errors.New("internal error: the request handler failed; see the server log")
 
@@ -66,6 +72,10 @@ func httpStatus(err error) (int, string) {
 		notFound *notFoundError
 	)
 	switch {
+	case errors.Is(err, httpguard.ErrBodyTimeout):
+		return http.StatusRequestTimeout, mlflowrest.CodeDeadlineExceeded
+	case errors.Is(err, errMultipartUnsupported):
+		return http.StatusNotImplemented, mlflowrest.CodeNotImplemented
 	case errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, mlflowrest.CodeUnauthenticated
 	case errors.Is(err, errReadOnly):
@@ -113,7 +123,7 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	if errors.As(err, &trackErr) && trackErr.Code != tracking.CodeInternalError {
 		msg = trackErr.Message
 	}
-	if status >= 500 {
+	if status >= 500 && status != http.StatusNotImplemented {
 		s.opts.logger.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		msg = "Internal server error: " + http.StatusText(status) + ". See the server log."
 	}

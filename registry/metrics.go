@@ -15,6 +15,8 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+	// bodyTimeouts has the same name on both of berth's servers.
+	bodyTimeouts prometheus.Counter
 }
 
 func newMetrics(reg prometheus.Registerer) *metrics {
@@ -28,8 +30,12 @@ func newMetrics(reg prometheus.Registerer) *metrics {
 			Help:    "Time to answer a tracking or registry API request.",
 			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 10},
 		}, []string{"route", "method"}),
+		bodyTimeouts: prometheus.NewCounter(prometheus.CounterOpts{
+			Namespace: "berth", Subsystem: "http", Name: "request_body_timeouts_total",
+			Help: "Requests answered 408 because their body did not arrive within --body-timeout.",
+		}),
 	}
-	reg.MustRegister(m.requests, m.duration)
+	reg.MustRegister(m.requests, m.duration, m.bodyTimeouts)
 	return m
 }
 

@@ -18,6 +18,7 @@ const (
 	CodeTemporarilyUnavailable = "TEMPORARILY_UNAVAILABLE"
 	CodeRequestLimitExceeded   = "REQUEST_LIMIT_EXCEEDED"
 	CodeMalformedRequest       = "MALFORMED_REQUEST"
+	CodeDeadlineExceeded       = "DEADLINE_EXCEEDED"
 )
 
 // ErrorResponse is MLflow's error body, {"error_code": ..., "message": ...}.
