@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/registry"
 	"github.com/berthml/berth/tracking/sqlstore"
 	"github.com/berthml/berth/ui"
@@ -25,6 +27,7 @@ import (
 const (
 	defaultBackendStoreURI      = "sqlite:///berth-data/berth.db"
 	defaultArtifactsDestination = "berth-data/artifacts"
+	defaultMaxArtifactSize      = 5 << 30
 )
 
 type serverOptions struct {
@@ -37,6 +40,10 @@ type serverOptions struct {
 	readTokens           []string
 	writeTokens          []string
 	ui                   bool
+	bodyTimeout          time.Duration
+	allowedHosts         []string
+	metricsOpen          bool
+	maxArtifactSize      byteSize
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -52,7 +59,20 @@ Experiments, runs and registered models are kept in --backend-store-uri
 --artifacts-destination and handed out as mlflow-artifacts:/ URIs. With no
 flags, both live in ./berth-data: the database ./berth-data/berth.db and the
 artifacts ./berth-data/artifacts. A web UI for browsing runs and models is
-served at http://HOST:PORT/ (--ui=false turns it off).`,
+served at http://HOST:PORT/ (--ui=false turns it off).
+
+With --read-token or --write-token, every route but /health, /version and
+the UI's files needs "Authorization: Bearer TOKEN" (/metrics too, unless
+--metrics-open): routes that only read (including the searches sent as POST)
+take a read or a write token, routes that change something a write token.
+Each flag takes one token and may be repeated; a token is used whole, commas
+included. The variables BERTH_READ_TOKENS and BERTH_WRITE_TOKENS are split on
+commas instead, so a token set through them cannot contain a comma. An empty
+token is refused: the server never starts open by mistake.
+
+Bound to a loopback address (the default), the server answers only requests
+whose Host is a loopback name, against DNS rebinding; --allowed-hosts
+names others.`,
 		Example: `  berth server
   berth server --port 5000 --backend-store-uri sqlite:////var/lib/berth/berth.db --artifacts-destination /var/lib/berth/artifacts
   berth server --backend-store-uri postgresql://berth:secret@db:5432/berth`,
@@ -60,6 +80,13 @@ served at http://HOST:PORT/ (--ui=false turns it off).`,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.logger(os.Stderr)
 			if err != nil {
+				return err
+			}
+			f := cmd.Flags()
+			if o.readTokens, err = tokenList(o.readTokens, f.Changed("read-token"), "--read-token", "BERTH_READ_TOKENS"); err != nil {
+				return err
+			}
+			if o.writeTokens, err = tokenList(o.writeTokens, f.Changed("write-token"), "--write-token", "BERTH_WRITE_TOKENS"); err != nil {
 				return err
 			}
 			return runServer(cmd.Context(), o, log)
@@ -71,21 +98,90 @@ served at http://HOST:PORT/ (--ui=false turns it off).`,
 	f.StringVar(&o.backendStoreURI, "backend-store-uri", defaultBackendStoreURI,
 		"tracking database: sqlite:///relative.db, sqlite:////absolute.db, a file path, or postgresql://user:pass@host:port/db")
 	f.StringVar(&o.artifactsDestination, "artifacts-destination", defaultArtifactsDestination,
-		"directory where artifacts logged through the server are stored")
+		"directory (a path or file:///path) where artifacts logged through the server are stored; object stores (s3://...) are not supported yet")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
 	f.StringVar(&o.sqliteSync, "sqlite-synchronous", "normal",
 		"SQLite durability: normal keeps every acknowledged write through a crash of the process (kill -9); full also through power loss, at a third of the write rate")
-	f.StringSliceVar(&o.readTokens, "read-token", nil, "bearer token that may read (repeatable; with none and no --write-token, the server is open)")
-	f.StringSliceVar(&o.writeTokens, "write-token", nil, "bearer token that may read and write (repeatable)")
+	f.StringArrayVar(&o.readTokens, "read-token", nil,
+		"bearer token that may read (one per flag, repeatable, used whole: no comma splitting; with none and no --write-token, the server is open)")
+	f.StringArrayVar(&o.writeTokens, "write-token", nil, "bearer token that may read and write (one per flag, repeatable, used whole)")
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
+	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout,
+		"how long a client may take to send a request body before it is answered 408 (0 disables)")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil,
+		"Host header values answered (comma list or repeated; * allows all; default: the loopback names when --host is loopback, any otherwise); /health and /version answer any")
+	f.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token even when tokens are set")
+	o.maxArtifactSize = defaultMaxArtifactSize
+	f.Var(&o.maxArtifactSize, "max-artifact-size", "largest artifact upload accepted, answered 413 beyond (e.g. 500MiB, 20GiB)")
 	return cmd
+}
+
+// tokenList checks the tokens of --read-token or --write-token. Given on
+// the command line (fromFlags), each flag is one token; taken from the
+// environment variable, the one value is split on commas. Either way an
+// empty token is refused, so that a typo or an unset variable cannot start
+// a server open to all.
+func tokenList(tokens []string, fromFlags bool, flag, env string) ([]string, error) {
+	if !fromFlags {
+		var split []string
+		for _, t := range tokens {
+			split = append(split, strings.Split(t, ",")...)
+		}
+		tokens = split
+	}
+	for _, t := range tokens {
+		if strings.TrimSpace(t) == "" {
+			if fromFlags {
+				return nil, fmt.Errorf("%s: empty token: a server with an empty token would let anyone in; give a token, or leave the flag out to run the server open", flag)
+			}
+			return nil, fmt.Errorf("%s: empty token (the variable is empty or has an empty comma-separated entry): a server with an empty token would let anyone in; set tokens, or unset the variable to run the server open", env)
+		}
+		if t != strings.TrimSpace(t) {
+			return nil, fmt.Errorf("%s: token %q begins or ends with blanks, which a client's Authorization header cannot carry", flag, t)
+		}
+	}
+	return tokens, nil
+}
+
+// uriScheme matches the scheme of a URI (two letters or more, so that a
+// Windows drive is not one).
+var uriScheme = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
+
+// checkStoreURIs refuses, before anything is created, the URIs the server
+// cannot store to, naming those it can.
+func checkStoreURIs(o *serverOptions) error {
+	if m := uriScheme.FindStringSubmatch(o.backendStoreURI); m != nil {
+		switch strings.ToLower(m[1]) {
+		case "sqlite", "postgresql", "postgres":
+		default:
+			return fmt.Errorf("--backend-store-uri %s: berth server cannot store to %s: URIs; it supports sqlite:///relative.db, sqlite:////absolute.db, a file path, and postgresql://user:pass@host:port/db",
+				redact(o.backendStoreURI), m[1])
+		}
+	}
+	if m := uriScheme.FindStringSubmatch(o.artifactsDestination); m != nil {
+		if !strings.EqualFold(m[1], "file") {
+			return fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs yet; it supports a local directory, as a path or file:///path",
+				o.artifactsDestination, m[1])
+		}
+		u, err := url.Parse(o.artifactsDestination)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return fmt.Errorf("--artifacts-destination %s: want file:///absolute/path", o.artifactsDestination)
+		}
+		o.artifactsDestination = u.Path
+	}
+	return nil
 }
 
 // runServer opens the store and the artifact directory, then serves until
 // ctx is cancelled.
 func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
-	if !isPostgres(o.backendStoreURI) {
+	if err := checkStoreURIs(o); err != nil {
+		return err
+	}
+	if o.backendStoreURI == defaultBackendStoreURI {
+		// Only the default's directory is made; any other must exist, so
+		// that a typo in a path is an error rather than a new tree.
 		path, err := sqlstore.SQLitePath(o.backendStoreURI)
 		if err != nil {
 			return fmt.Errorf("--backend-store-uri: %w", err)
@@ -109,8 +205,17 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	allowed := o.allowedHosts
+	if len(allowed) == 0 {
+		allowed = httpguard.DefaultAllowedHosts(o.host)
+	}
 	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown),
-		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg)}
+		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg),
+		registry.WithBodyTimeout(o.bodyTimeout), registry.WithAllowedHosts(allowed),
+		registry.WithArtifactLimit(int64(o.maxArtifactSize))}
+	if o.metricsOpen {
+		opts = append(opts, registry.WithOpenMetrics())
+	}
 	if o.accessLog {
 		opts = append(opts, registry.WithAccessLog(log))
 	}

@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -165,4 +167,278 @@ func withoutEnv(env []string, names ...string) []string {
 		}
 	}
 	return out
+}
+
+func TestTokenList(t *testing.T) {
+	cases := []struct {
+		name      string
+		in        []string
+		fromFlags bool
+		want      []string
+		err       string
+	}{
+		{"flags are used whole", []string{"secret,abc", "other"}, true, []string{"secret,abc", "other"}, ""},
+		{"the variable is split on commas", []string{"a,b"}, false, []string{"a", "b"}, ""},
+		{"an empty flag", []string{""}, true, nil, "--write-token: empty token"},
+		{"a blank flag", []string{"ok", "  "}, true, nil, "--write-token: empty token"},
+		{"an empty variable", []string{""}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
+		{"an empty entry in the variable", []string{"a,,b"}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
+		{"a trailing comma", []string{"a,"}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
+		{"blanks around a token", []string{" a"}, true, nil, "begins or ends with blanks"},
+		{"none", nil, true, nil, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := tokenList(c.in, c.fromFlags, "--write-token", "BERTH_WRITE_TOKENS")
+			if c.err != "" {
+				if err == nil || !strings.Contains(err.Error(), c.err) {
+					t.Fatalf("tokenList(%q) = %v, %v, want an error with %q", c.in, got, err, c.err)
+				}
+				return
+			}
+			if err != nil || strings.Join(got, "|") != strings.Join(c.want, "|") {
+				t.Fatalf("tokenList(%q) = %q, %v, want %q", c.in, got, err, c.want)
+			}
+		})
+	}
+}
+
+func TestCheckStoreURIs(t *testing.T) {
+	cases := []struct {
+		backend, artifacts string
+		err                string
+		wantArtifacts      string
+	}{
+		{defaultBackendStoreURI, defaultArtifactsDestination, "", defaultArtifactsDestination},
+		{"sqlite:////var/lib/berth.db", "/var/lib/berth/artifacts", "", "/var/lib/berth/artifacts"},
+		{"postgresql://u:p@db/berth", "file:///srv/artifacts", "", "/srv/artifacts"},
+		{"postgres://db/berth", "relative/dir", "", "relative/dir"},
+		{"berth.db", "file://localhost/srv/a", "", "/srv/a"},
+		{"sqlite:///b.db", "s3://bucket/prefix", "cannot store artifacts to s3: URIs yet; it supports a local directory", ""},
+		{"sqlite:///b.db", "gs://bucket/prefix", "cannot store artifacts to gs: URIs", ""},
+		{"sqlite:///b.db", "mlflow-artifacts:/x", "cannot store artifacts to mlflow-artifacts: URIs", ""},
+		{"sqlite:///b.db", "file://otherhost/x", "want file:///absolute/path", ""},
+		{"mysql://u:secret@db/berth", "a", "cannot store to mysql: URIs; it supports sqlite:///", ""},
+		{"file:///srv/mlruns", "a", "cannot store to file: URIs", ""},
+		{"databricks://profile", "a", "cannot store to databricks: URIs", ""},
+	}
+	for _, c := range cases {
+		o := &serverOptions{backendStoreURI: c.backend, artifactsDestination: c.artifacts}
+		err := checkStoreURIs(o)
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%s, %s: %v, want an error with %q", c.backend, c.artifacts, err, c.err)
+			}
+			if err != nil && strings.Contains(err.Error(), "secret") {
+				t.Errorf("the error shows the password: %v", err)
+			}
+			continue
+		}
+		if err != nil || o.artifactsDestination != c.wantArtifacts {
+			t.Errorf("%s, %s: %v, artifacts %q, want %q", c.backend, c.artifacts, err, o.artifactsDestination, c.wantArtifacts)
+		}
+	}
+}
+
+// startServer runs the real berth server binary in dir with args until the
+// test ends and returns its URL.
+func startServer(t *testing.T, bin, dir string, env []string, args ...string) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	cmd := exec.CommandContext(ctx, bin, append([]string{"server", "--port", "0"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = append(withoutEnv(os.Environ(), "BERTH_BACKEND_STORE_URI", "BERTH_ARTIFACTS_DESTINATION", "BERTH_PORT", "BERTH_HOST",
+		"BERTH_READ_TOKENS", "BERTH_WRITE_TOKENS", "BERTH_ALLOWED_HOSTS", "BERTH_BODY_TIMEOUT"), env...)
+	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); _ = cmd.Wait() })
+	sc := bufio.NewScanner(stderr)
+	var logged []string
+	for sc.Scan() {
+		logged = append(logged, sc.Text())
+		if m := readyLine.FindStringSubmatch(sc.Text()); m != nil {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return m[1]
+		}
+	}
+	t.Fatalf("berth server %v exited before it was ready:\n%s", args, strings.Join(logged, "\n"))
+	return ""
+}
+
+// TestServerCommandHardening runs the real binary: it refuses empty tokens
+// and stores it cannot write to before it creates anything, makes a SQLite
+// database's directory only for the default, leaves no untracked files in
+// a repository, and wires the token, Host, body-deadline, metrics and
+// artifact-size flags.
+func TestServerCommandHardening(t *testing.T) {
+	bin := buildBerth(t)
+	t.Run("refused at start", func(t *testing.T) {
+		dir := t.TempDir()
+		cases := []struct {
+			name string
+			args []string
+			env  []string
+			want string
+		}{
+			{"empty write token", []string{"--write-token", ""}, nil, "--write-token: empty token"},
+			{"empty read token", []string{"--read-token", ""}, nil, "--read-token: empty token"},
+			{"empty BERTH_WRITE_TOKENS", nil, []string{"BERTH_WRITE_TOKENS="}, "BERTH_WRITE_TOKENS: empty token"},
+			{"empty BERTH_READ_TOKENS", nil, []string{"BERTH_READ_TOKENS="}, "BERTH_READ_TOKENS: empty token"},
+			{"empty entry in BERTH_WRITE_TOKENS", nil, []string{"BERTH_WRITE_TOKENS=a,,b"}, "BERTH_WRITE_TOKENS: empty token"},
+			{"s3 artifacts", []string{"--artifacts-destination", "s3://bucket/prefix"}, nil, "cannot store artifacts to s3: URIs yet"},
+			{"mysql store", []string{"--backend-store-uri", "mysql://db/x"}, nil, "cannot store to mysql: URIs"},
+			{"missing sqlite directory", []string{"--backend-store-uri", "sqlite:///" + filepath.Join(dir, "missing", "dir", "x.db")}, nil,
+				"does not exist"},
+		}
+		for _, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				cmd := exec.Command(bin, append([]string{"server", "--port", "0"}, c.args...)...)
+				cmd.Dir = dir
+				cmd.Env = append(withoutEnv(os.Environ(), "BERTH_READ_TOKENS", "BERTH_WRITE_TOKENS", "BERTH_BACKEND_STORE_URI", "BERTH_ARTIFACTS_DESTINATION"), c.env...)
+				out, err := cmd.CombinedOutput()
+				if err == nil {
+					t.Fatalf("berth server started:\n%s", out)
+				}
+				if !strings.Contains(string(out), c.want) {
+					t.Errorf("output lacks %q:\n%s", c.want, out)
+				}
+			})
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Errorf("refused starts left %v in the working directory", names)
+		}
+	})
+
+	t.Run("no untracked files in a repository", func(t *testing.T) {
+		if _, err := exec.LookPath("git"); err != nil {
+			t.Fatal("git is needed for this test")
+		}
+		repo := t.TempDir()
+		gitignore, err := os.ReadFile("../../.gitignore")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(repo, ".gitignore"), gitignore, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		git := func(args ...string) string {
+			cmd := exec.Command("git", args...)
+			cmd.Dir = repo
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("git %v: %v\n%s", args, err, out)
+			}
+			return string(out)
+		}
+		git("init", "-q")
+		git("add", ".gitignore")
+		url := startServer(t, bin, repo, nil)
+		req, _ := http.NewRequest("PUT", url+"/api/2.0/mlflow-artifacts/artifacts/0/r/a.txt", strings.NewReader("x"))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != 200 {
+			t.Fatalf("artifact PUT: %v %v", resp, err)
+		}
+		resp.Body.Close()
+		if _, err := os.Stat(filepath.Join(repo, "berth-data", "berth.db")); err != nil {
+			t.Fatalf("the default database is not in ./berth-data: %v", err)
+		}
+		if st := git("status", "--porcelain", "--untracked-files=all"); strings.TrimSpace(st) != "A  .gitignore" {
+			t.Errorf("berth server left untracked files:\n%s", st)
+		}
+	})
+
+	t.Run("flags", func(t *testing.T) {
+		dir := t.TempDir()
+		url := startServer(t, bin, dir, []string{"BERTH_READ_TOKENS=r1,r2"},
+			"--write-token", "secret,abc", "--body-timeout", "300ms", "--max-artifact-size", "10B")
+		get := func(path, host, token string) int {
+			req, _ := http.NewRequest("GET", url+path, nil)
+			if host != "" {
+				req.Host = host
+			}
+			if token != "" {
+				req.Header.Set("Authorization", "bearer "+token)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		const exp = "/api/2.0/mlflow/experiments/get?experiment_id=0"
+		for _, c := range []struct {
+			path, host, token string
+			want              int
+		}{
+			{exp, "", "secret,abc", 200},
+			{exp, "", "secret", 401},
+			{exp, "", "abc", 401},
+			{exp, "", "r1", 200},
+			{exp, "", "r2", 200},
+			{exp, "evil.example", "r1", 403},
+			{"/health", "evil.example", "", 200},
+			{"/metrics", "", "", 401},
+			{"/metrics", "", "r1", 200},
+		} {
+			if got := get(c.path, c.host, c.token); got != c.want {
+				t.Errorf("GET %s (Host %q, token %q) = %d, want %d", c.path, c.host, c.token, got, c.want)
+			}
+		}
+		put := func(body string) int {
+			req, _ := http.NewRequest("PUT", url+"/api/2.0/mlflow-artifacts/artifacts/0/r/a.bin", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer secret,abc")
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			return resp.StatusCode
+		}
+		if got := put("0123456789"); got != 200 {
+			t.Errorf("a 10-byte upload = %d", got)
+		}
+		if got := put("0123456789x"); got != 413 {
+			t.Errorf("an 11-byte upload = %d, want 413", got)
+		}
+		conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		start := time.Now()
+		fmt.Fprintf(conn, "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer secret,abc\r\nContent-Type: application/json\r\nContent-Length: 10\r\n\r\n{")
+		_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != 408 || time.Since(start) > 3*time.Second {
+			t.Errorf("a body that stops = %d after %s, want 408 after about 300ms", resp.StatusCode, time.Since(start))
+		}
+		open := startServer(t, bin, t.TempDir(), nil, "--read-token", "r", "--metrics-open")
+		resp, err = http.Get(open + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || !strings.Contains(string(b), "berth_http_request_body_timeouts_total") {
+			t.Errorf("--metrics-open: GET /metrics = %d\n%.300s", resp.StatusCode, b)
+		}
+	})
 }
