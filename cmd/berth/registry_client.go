@@ -4,10 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/url"
 	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/api/mlflowrest"
 )
@@ -33,7 +35,37 @@ func (o *clientOptions) client() (*mlflowrest.Client, error) {
 	if o.output != "table" && o.output != "json" {
 		return nil, fmt.Errorf("--output must be table or json, not %q", o.output)
 	}
+	if err := checkRegistryURI(o.registryURI); err != nil {
+		return nil, err
+	}
 	return &mlflowrest.Client{BaseURL: o.registryURI, Token: o.token}, nil
+}
+
+// checkRegistryURI explains a registry URI that is not an http:// or
+// https:// URL, where Go's URL parser would say "first path segment in URL
+// cannot contain colon".
+func checkRegistryURI(uri string) error {
+	u, err := url.Parse(uri)
+	switch {
+	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
+		return nil
+	case !strings.Contains(uri, "://"):
+		return fmt.Errorf("registry URI %q has no scheme: give the registry's URL, e.g. http://%s (--registry-uri, BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)",
+			uri, strings.TrimLeft(uri, "/"))
+	}
+	return fmt.Errorf("registry URI %q must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:5000 (--registry-uri, BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)", uri)
+}
+
+// checkRegistryFlag checks --registry-uri when given on the command line,
+// for every command that has it, before the command runs. Values from the
+// environment are checked where they are used: MLFLOW_TRACKING_URI may
+// name a store berth does not read, for a command that needs no registry.
+func checkRegistryFlag(flags *pflag.FlagSet) error {
+	f := flags.Lookup("registry-uri")
+	if f == nil || !f.Changed || f.Value.String() == "" {
+		return nil
+	}
+	return checkRegistryURI(f.Value.String())
 }
 
 // print writes v as indented JSON, or calls table to write a table.

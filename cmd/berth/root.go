@@ -26,8 +26,12 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_HOST", "host", "address to listen on"},
 	{"BERTH_PORT", "port", "port to listen on"},
 	{"BERTH_DEFAULT_MODEL", "default", "model that /invocations scores"},
-	{"BERTH_TOKEN", "token", "bearer token required on scoring routes"},
+	{"BERTH_TOKEN", "token", "bearer token required on scoring routes (not empty)"},
 	{"BERTH_BODY_LIMIT", "body-limit", "largest request body accepted, e.g. 100MiB"},
+	{"BERTH_BODY_TIMEOUT", "body-timeout", "answer 408 to a body not received within this, e.g. 60s (0 disables)"},
+	{"BERTH_ALLOWED_HOSTS", "allowed-hosts", "Host header values accepted, comma-separated (* for any)"},
+	{"BERTH_RESPONSE_LIMIT", "response-limit", "berth serve: largest scoring response, e.g. 100MiB (0 disables)"},
+	{"BERTH_ALLOW_LOCAL_SOURCES", "allow-local-sources", "berth serve: load models:/ versions stored on this machine (true/false)"},
 	{"BERTH_TIMEOUT", "timeout", "per-request timeout, e.g. 60s (0 disables)"},
 	{"BERTH_LOG_FORMAT", "log-format", "text or json"},
 	{"BERTH_LOG_LEVEL", "log-level", "debug, info, warn or error"},
@@ -75,7 +79,10 @@ func newRoot() *cobra.Command {
 		SilenceUsage:  true,
 		SilenceErrors: true,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			return applyEnv(cmd.Flags(), os.LookupEnv)
+			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
+				return err
+			}
+			return checkRegistryFlag(cmd.Flags())
 		},
 	}
 	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
@@ -114,7 +121,7 @@ func envHelp() string {
 	var b strings.Builder
 	b.WriteString("\nEnvironment (a flag on the command line wins):\n")
 	for _, e := range envVars {
-		fmt.Fprintf(&b, "  %-22s --%-15s %s\n", e.name, e.flag, e.help)
+		fmt.Fprintf(&b, "  %-27s --%-21s %s\n", e.name, e.flag, e.help)
 	}
 	return b.String()
 }

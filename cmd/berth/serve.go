@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"math"
 	"net"
@@ -23,6 +25,8 @@ import (
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpserve"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
 )
@@ -37,8 +41,12 @@ type serveOptions struct {
 	host, port   string
 	defaultModel string
 	ortLib       string
-	token        string
+	token        tokenValue
 	bodyLimit    byteSize
+	bodyTimeout  time.Duration
+	respLimit    sizeOrOff
+	allowedHosts []string
+	allowLocal   bool
 	timeout      time.Duration
 	shutdown     time.Duration
 	accessLog    bool
@@ -63,7 +71,7 @@ type serveOptions struct {
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
-	o := &serveOptions{bodyLimit: 100 << 20, logMaxSize: 100 << 20, driftTh: drift.DefaultThresholds()}
+	o := &serveOptions{bodyLimit: 100 << 20, respLimit: serve.DefaultResponseLimit, logMaxSize: 100 << 20, driftTh: drift.DefaultThresholds()}
 	cmd := &cobra.Command{
 		Use:   "serve [NAME=]MODEL ...",
 		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
@@ -80,7 +88,12 @@ model, or the one named by --default; every model also answers at
 		Example: `  berth serve testdata/models/iris_logreg
   berth serve iris=./iris diabetes=./diabetes --default iris --port 8080
   berth serve models:/iris@champion --registry-uri http://127.0.0.1:5000`,
-		Args: cobra.MinimumNArgs(1),
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return fmt.Errorf("no model given: berth serve takes one or more model directories or models:/ URIs\n\n%s", cmd.UsageString())
+			}
+			return nil
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.logger(os.Stderr)
 			if err != nil {
@@ -94,8 +107,12 @@ model, or the one named by --default; every model also answers at
 	f.StringVarP(&o.port, "port", "p", "8080", "port to listen on")
 	f.StringVar(&o.defaultModel, "default", "", "model that /invocations scores (default: the first)")
 	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
-	f.StringVar(&o.token, "token", "", "require this bearer token on scoring and model routes")
+	f.Var(&o.token, "token", "require this bearer token on scoring, model and drift routes (not empty; health, /version, /v2 and /metrics stay open)")
 	f.Var(&o.bodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
+	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body has not arrived after this (0 disables)")
+	f.Var(&o.respLimit, "response-limit", "largest scoring response sent; a larger one is answered 413 (0 disables)")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "Host header values accepted, against DNS rebinding (comma list or repeated; * for any; default: the loopback names when --host is a loopback address, else any)")
+	f.BoolVar(&o.allowLocal, "allow-local-sources", false, "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store")
 	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
@@ -162,6 +179,17 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	if err != nil {
 		return err
 	}
+	if o.token.set && o.token.value == "" {
+		return fmt.Errorf("--token (or BERTH_TOKEN) is empty, which would leave the scoring routes open: give a token, or leave it out to serve without one")
+	}
+	if strings.ContainsFunc(o.token.value, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return fmt.Errorf("--token has blanks or control characters, which an Authorization header cannot carry")
+	}
+	for _, ma := range models {
+		if err := checkModelDir(ma); err != nil {
+			return err
+		}
+	}
 	if o.defaultModel != "" && !slices.ContainsFunc(models, func(m modelArg) bool { return m.name == o.defaultModel }) {
 		return fmt.Errorf("--default %q names none of the models given", o.defaultModel)
 	}
@@ -177,9 +205,12 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	opts := []serve.Option{
 		serve.WithLogger(log),
 		serve.WithBodyLimit(int64(o.bodyLimit)),
+		serve.WithBodyTimeout(o.bodyTimeout),
+		serve.WithResponseLimit(int64(o.respLimit)),
+		serve.WithAllowedHosts(allowedHosts(o.allowedHosts, o.host)),
 		serve.WithTimeout(o.timeout),
 		serve.WithShutdownTimeout(o.shutdown),
-		serve.WithToken(o.token),
+		serve.WithToken(o.token.value),
 		serve.WithDefaultModel(o.defaultModel),
 		serve.WithDrift(o.drift),
 		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh)),
@@ -210,7 +241,7 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
 	if err != nil {
-		return err
+		return fmt.Errorf("%w (is another server on that port? give --port)", err)
 	}
 	wb := newRegistryWriteback(o, models, instanceName(ln), log)
 	if wb.listen != nil {
@@ -219,8 +250,11 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	s := serve.New(opts...)
 	defer s.Close()
 
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
+	ctx, cancelCause := context.WithCancelCause(ctx)
+	defer cancelCause(nil)
+	// A model that fails to load ends the server before it was ready:
+	// no "shutting down: finishing requests in flight".
+	cancel := func() { cancelCause(httpserve.ErrStartFailed) }
 	if wb.writer != nil {
 		defer wb.start(s, o.report, log)() // stops after the server has stopped serving
 	}
@@ -430,6 +464,9 @@ func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) 
 	if o.registryURI == "" {
 		return nil, fmt.Errorf("a models:/ URI needs a registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
 	}
+	if err := checkRegistryURI(o.registryURI); err != nil {
+		return nil, err
+	}
 	dir := o.cacheDir
 	if dir == "" {
 		c, err := os.UserCacheDir()
@@ -440,6 +477,7 @@ func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) 
 	}
 	return modeluri.NewResolver(o.registryURI, dir,
 		modeluri.WithToken(o.registryTok),
+		modeluri.WithLocalSources(o.allowLocal),
 		modeluri.WithProgress(downloadProgress(log)))
 }
 
@@ -514,8 +552,15 @@ func initORT(path string) error {
 // KB/MB/GB) suffix.
 type byteSize int64
 
-func (b *byteSize) String() string { return strconv.FormatInt(int64(*b), 10) }
-func (b *byteSize) Type() string   { return "size" }
+// String writes the size as Set reads it, in the largest binary unit that
+// divides it (100MiB), for --help's defaults.
+func (b *byteSize) String() string {
+	if *b == 0 {
+		return "0"
+	}
+	return serve.FormatBytes(int64(*b))
+}
+func (b *byteSize) Type() string { return "size" }
 func (b *byteSize) Set(s string) error {
 	units := []struct {
 		suffix string
@@ -533,6 +578,51 @@ func (b *byteSize) Set(s string) error {
 		return fmt.Errorf("size %q must be a positive number of bytes, optionally with KiB, MiB or GiB", s)
 	}
 	*b = byteSize(n * mult)
+	return nil
+}
+
+// sizeOrOff is a byteSize that may be 0, for limits that 0 turns off.
+type sizeOrOff byteSize
+
+func (b *sizeOrOff) String() string { return (*byteSize)(b).String() }
+func (b *sizeOrOff) Type() string   { return "size" }
+func (b *sizeOrOff) Set(s string) error {
+	if strings.TrimSpace(s) == "0" {
+		*b = 0
+		return nil
+	}
+	return (*byteSize)(b).Set(s)
+}
+
+// tokenValue is a flag value that remembers being set, so that an empty
+// --token ” or BERTH_TOKEN= is told apart from no token at all.
+type tokenValue struct {
+	value string
+	set   bool
+}
+
+func (t *tokenValue) String() string     { return t.value }
+func (t *tokenValue) Type() string       { return "string" }
+func (t *tokenValue) Set(v string) error { t.value, t.set = v, true; return nil }
+
+// allowedHosts is --allowed-hosts, or by default the loopback names when
+// the server listens on a loopback address (nil, no check, otherwise).
+func allowedHosts(flag []string, bindHost string) []string {
+	if len(flag) > 0 {
+		return flag
+	}
+	return httpguard.DefaultAllowedHosts(bindHost)
+}
+
+// checkModelDir says plainly when a model argument that is not a models:/
+// URI names nothing on disk.
+func checkModelDir(ma modelArg) error {
+	if modeluri.IsModelURI(ma.source) {
+		return nil
+	}
+	if _, err := os.Stat(ma.source); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("model %q: %s does not exist (give a model directory with an MLmodel file, or a models:/ URI)", ma.name, ma.source)
+	}
 	return nil
 }
 

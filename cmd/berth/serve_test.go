@@ -3,12 +3,16 @@ package main
 import (
 	"bufio"
 	"context"
+	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,6 +56,23 @@ func TestParseModelArgs(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestByteSizeString(t *testing.T) {
+	for n, want := range map[int64]string{100 << 20: "100MiB", 1 << 30: "1GiB", 64 << 10: "64KiB", 1500: "1500B", 0: "0"} {
+		b := byteSize(n)
+		if got := b.String(); got != want {
+			t.Errorf("byteSize(%d).String() = %q, want %q", n, got, want)
+		}
+		var back byteSize
+		if n > 0 && (back.Set(b.String()) != nil || back != b) {
+			t.Errorf("Set(%q) = %d, want %d", b.String(), back, n)
+		}
+	}
+	var r sizeOrOff
+	if err := r.Set("0"); err != nil || r != 0 {
+		t.Errorf("--response-limit 0: %d, %v; want 0 (off)", r, err)
 	}
 }
 
@@ -175,25 +196,64 @@ func TestServeCommand(t *testing.T) {
 func TestServeCommandErrors(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	_, busyPort, _ := net.SplitHostPort(busy.Addr().String())
+	iris, err := filepath.Abs("../../testdata/models/iris_logreg")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A registry whose version 1 of iris is stored in a directory of this
+	// machine, as a file:// artifact location makes it.
+	reg := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/model-versions/get"):
+			fmt.Fprintf(w, `{"model_version": {"name": "iris", "version": "1", "source": "file://%s"}}`, iris)
+		case strings.HasSuffix(r.URL.Path, "/model-versions/get-download-uri"):
+			fmt.Fprintf(w, `{"artifact_uri": "file://%s"}`, iris)
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer reg.Close()
 	cases := []struct {
 		name string
 		args []string
+		env  []string
 		want string
 	}{
-		{"no ONNX Runtime", []string{"serve", "../../testdata/models/iris_logreg", "--ort-lib", "/nonexistent/libonnxruntime.so"}, "make ort"},
-		{"unsupported flavor", []string{"serve", "../../testdata/models/pyfunc_only", "--port", "0", "--ort-lib", lib}, "python_function"},
-		{"not a model", []string{"serve", "../../testdata", "--port", "0", "--ort-lib", lib}, "MLmodel"},
-		{"unknown default", []string{"serve", "../../testdata/models/iris_logreg", "--default", "x", "--ort-lib", lib}, "--default"},
-		{"bad body limit", []string{"serve", "m", "--body-limit", "lots"}, "body-limit"},
-		{"batch for an unknown model", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "other=8", "--ort-lib", lib}, `no model is served as "other"`},
-		{"bad batch size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=many", "--ort-lib", lib}, "is not a batch size"},
-		{"bad batch delay", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=8/soon", "--ort-lib", lib}, "is not a duration"},
-		{"batch without size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris", "--ort-lib", lib}, "NAME=SIZE[/DELAY]"},
+		{"no ONNX Runtime", []string{"serve", "../../testdata/models/iris_logreg", "--ort-lib", "/nonexistent/libonnxruntime.so"}, nil, "make ort"},
+		{"unsupported flavor", []string{"serve", "../../testdata/models/pyfunc_only", "--port", "0", "--ort-lib", lib}, nil, "python_function"},
+		{"not a model", []string{"serve", "../../testdata", "--port", "0", "--ort-lib", lib}, nil, "MLmodel"},
+		{"missing model directory", []string{"serve", "../../testdata/models/nope", "--port", "0", "--ort-lib", lib}, nil, "../../testdata/models/nope does not exist"},
+		{"no model at all", []string{"serve"}, nil, "Usage:\n  berth serve [NAME=]MODEL"},
+		{"unknown default", []string{"serve", "../../testdata/models/iris_logreg", "--default", "x", "--ort-lib", lib}, nil, "--default"},
+		{"bad body limit", []string{"serve", "m", "--body-limit", "lots"}, nil, "body-limit"},
+		{"bad response limit", []string{"serve", "m", "--response-limit", "-1"}, nil, "response-limit"},
+		{"empty token", []string{"serve", "../../testdata/models/iris_logreg", "--token", "", "--ort-lib", lib}, nil, "--token (or BERTH_TOKEN) is empty"},
+		{"empty BERTH_TOKEN", []string{"serve", "../../testdata/models/iris_logreg", "--ort-lib", lib}, []string{"BERTH_TOKEN="}, "--token (or BERTH_TOKEN) is empty"},
+		{"token with a blank", []string{"serve", "../../testdata/models/iris_logreg", "--token", "a b", "--ort-lib", lib}, nil, "blanks"},
+		{"port in use", []string{"serve", "../../testdata/models/iris_logreg", "--port", busyPort, "--ort-lib", lib}, nil, "give --port"},
+		{"registry URI without scheme", []string{"serve", "models:/iris/1", "--registry-uri", "localhost:5000", "--ort-lib", lib}, nil, `registry URI "localhost:5000" has no scheme`},
+		{"registry URI from the environment", []string{"serve", "models:/iris/1", "--port", "0", "--ort-lib", lib}, []string{"BERTH_REGISTRY_URI=127.0.0.1:5000"}, "e.g. http://127.0.0.1:5000"},
+		{"models list, registry URI without scheme", []string{"models", "list", "--registry-uri", "127.0.0.1:5000"}, nil, "has no scheme"},
+		{"version stored on this machine", []string{"serve", "models:/iris/1", "--registry-uri", reg.URL, "--port", "0", "--ort-lib", lib}, nil, "--allow-local-sources"},
+		{"batch for an unknown model", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "other=8", "--ort-lib", lib}, nil, `no model is served as "other"`},
+		{"bad batch size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=many", "--ort-lib", lib}, nil, "is not a batch size"},
+		{"bad batch delay", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris=8/soon", "--ort-lib", lib}, nil, "is not a duration"},
+		{"batch without size", []string{"serve", "iris=../../testdata/models/iris_logreg", "--batch", "iris", "--ort-lib", lib}, nil, "NAME=SIZE[/DELAY]"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			cmd := exec.Command(bin, c.args...)
-			cmd.Env = append(os.Environ(), "BERTH_ORT_LIB=")
+			env := slices.DeleteFunc(os.Environ(), func(e string) bool {
+				k, _, _ := strings.Cut(e, "=")
+				return k == "BERTH_TOKEN" || k == "BERTH_REGISTRY_URI" || k == "MLFLOW_TRACKING_URI"
+			})
+			cmd.Env = append(append(env, "BERTH_ORT_LIB="), c.env...)
 			out, err := cmd.CombinedOutput()
 			if err == nil {
 				t.Fatalf("exit 0, want a failure:\n%s", out)
@@ -201,8 +261,33 @@ func TestServeCommandErrors(t *testing.T) {
 			if !strings.Contains(string(out), c.want) {
 				t.Errorf("output does not mention %q:\n%s", c.want, out)
 			}
+			if strings.Contains(string(out), "shutting down") {
+				t.Errorf("a server that never started logs a graceful shutdown:\n%s", out)
+			}
 		})
 	}
+	// With the flag, the version stored here loads.
+	t.Run("local sources allowed", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		cmd := exec.CommandContext(ctx, bin, "serve", "models:/iris/1", "--registry-uri", reg.URL, "--allow-local-sources",
+			"--port", "0", "--ort-lib", lib, "--poll-interval", "0", "--drift-writeback=false", "--report-interval", "0")
+		stderr, err := cmd.StderrPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Signal(syscall.SIGTERM); cmd.Wait() }()
+		sc := bufio.NewScanner(stderr)
+		for sc.Scan() {
+			if readyLine.MatchString(sc.Text()) {
+				return
+			}
+		}
+		t.Fatal("berth serve --allow-local-sources never got ready")
+	})
 }
 
 func TestParseModelBatch(t *testing.T) {

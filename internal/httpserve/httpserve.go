@@ -11,6 +11,12 @@ import (
 	"time"
 )
 
+// ErrStartFailed, as the cause of ctx's cancellation
+// ([context.WithCancelCause]), tells Serve that the server never finished
+// starting (a model failed to load): it closes at once, without logging a
+// graceful shutdown.
+var ErrStartFailed = errors.New("the server failed to start")
+
 // Serve answers requests on ln with h until ctx is cancelled, then stops
 // accepting connections and waits up to shutdownTimeout for requests in
 // flight to finish.
@@ -26,6 +32,11 @@ func Serve(ctx context.Context, ln net.Listener, h http.Handler, shutdownTimeout
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
+	}
+	if errors.Is(context.Cause(ctx), ErrStartFailed) {
+		srv.Close()
+		<-errc
+		return nil
 	}
 	log.Info("shutting down: finishing requests in flight", "timeout", shutdownTimeout)
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
