@@ -62,7 +62,7 @@ func httpStatus(err error) (int, string) {
 	)
 	switch {
 	case errors.Is(err, httpguard.ErrBodyTimeout):
-		return http.StatusRequestTimeout, scoring.CodeBadRequest
+		return http.StatusRequestTimeout, scoring.CodeDeadlineExceeded
 	case errors.As(err, &mediaErr):
 		return http.StatusUnsupportedMediaType, scoring.CodeBadRequest
 	case errors.As(err, &scoreErr):
