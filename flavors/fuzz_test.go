@@ -22,10 +22,15 @@ func fuzzSeeds() [][]byte {
 		[]byte("saved_input_example_info:\n  artifact_path: input_example.json\n  type: ndarray\n  other: [x]\n"),
 	}
 	paths, _ := filepath.Glob(filepath.Join(conformanceModels, "*", "MLmodel"))
+	if len(paths) == 0 {
+		panic("no MLflow-written MLmodel files under " + conformanceModels + " (git checkout -- testdata/conformance)")
+	}
 	for _, p := range paths {
-		if data, err := os.ReadFile(p); err == nil {
-			seeds = append(seeds, data)
+		data, err := os.ReadFile(p)
+		if err != nil {
+			panic(err)
 		}
+		seeds = append(seeds, data)
 	}
 	return seeds
 }

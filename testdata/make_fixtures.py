@@ -21,7 +21,7 @@ evaluated with numpy against scikit-learn's own predictions; the script aborts
 
 ONNX graphs are built with onnx.helper (skl2onnx and Python onnxruntime are not
 packaged for Debian 12).  The MLmodel files copy the layout real MLflow 2.17.2
-writes (see shared/conformance/models.md): yaml.safe_dump(default_flow_style=
+writes (see testdata/conformance/models.md): yaml.safe_dump(default_flow_style=
 False) of the model dict, signatures as json.dumps strings, input examples as
 MLflow's _Example writes them, model_size_bytes = bytes of the directory before
 MLmodel/conda.yaml/python_env.yaml/requirements.txt are written.
@@ -33,10 +33,9 @@ computed, so they are not counted in it.
 
 Options:
   --conformance DIR   where mlflow-scoring-transcript.jsonl lives
-                      (default: <repo>/../shared/conformance, or
-                      $BERTH_CONFORMANCE_DIR).  If it is missing the
-                      transcript replay check is skipped with a warning; the
-                      files written do not depend on it.
+                      (default: <repo>/testdata/conformance).  The script
+                      stops if it is missing; the files written do not
+                      depend on it.
 """
 
 import argparse
@@ -76,7 +75,7 @@ IRIS_EXAMPLE_ROWS = [0, 50, 100]
 DIABETES_EXAMPLE_ROWS = [0, 1, 2]
 BREAST_CANCER_ROWS = [0, 19, 100, 568]  # malignant, benign, malignant, benign
 BREAST_CANCER_EXAMPLE_ROWS = [0, 1, 2]
-# The probe rows used throughout shared/conformance/mlflow-scoring-transcript.jsonl.
+# The probe rows used throughout testdata/conformance/mlflow-scoring-transcript.jsonl.
 PROBE_ROWS = [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]
 PROBE_LABELS = [0, 2]
 
@@ -89,7 +88,7 @@ PRODUCER_VERSION = "1"
 ORT_GO_MODULE = "github.com/yalue/onnxruntime_go@v1.27.0"
 RF_ONNX_SHA256 = "1280af9bc628c4fca5d20c63368c1af1c1051cf7d92347dbfbb954c4771a25b7"
 
-# --- verbatim environment files, as MLflow 2.17.2 wrote them in shared/conformance/models ---
+# --- verbatim environment files, as MLflow 2.17.2 wrote them in testdata/conformance/models ---
 ONNX_REQUIREMENTS = "mlflow==2.17.2\nonnx==1.12.0\nonnxruntime==1.30.0"
 ONNX_CONDA = (
     "channels:\n- conda-forge\ndependencies:\n- python=3.11.2\n- pip<=23.0.1\n- pip:\n"
@@ -600,31 +599,30 @@ def iris_mlflow_fixtures(iris, logreg, conformance_dir, report):
 
     # Replay the transcript's successful scoring requests against this model.
     path = os.path.join(conformance_dir, "mlflow-scoring-transcript.jsonl")
-    if os.path.exists(path):
-        checked = []
-        with open(path, encoding="utf-8") as fh:
-            recs = [json.loads(line) for line in fh if line.strip()]
-        for r in recs:
-            if not r["case"].startswith("large batch") and \
-                    not r["case"].startswith("dataframe_split columns+data"):
-                continue
-            if r["status"] != 200:
-                continue
-            body = json.loads(r["request_body"])
-            if "dataframe_split" in body:
-                d = body["dataframe_split"]
-                rows = pd.DataFrame(d["data"], columns=d["columns"])[IRIS_COLUMNS].to_numpy(np.float64)
-            else:
-                rows = np.asarray(body["inputs"], dtype=np.float64)
-            want = json.loads(r["response_body"])["predictions"]
-            got_sk = logreg.predict(rows).tolist()
-            got_np = eval_linear(rows, W, B, np.float64)[2].tolist()
-            assert got_sk == want and got_np == want, (r["n"], r["case"])
-            checked.append("%s/%s (%d rows)" % (r["section"], r["case"], len(rows)))
-        assert len(checked) >= 4, checked
-        report.append("iris_mlflow_*: transcript replay OK: " + "; ".join(checked))
-    else:
-        report.append("WARNING: %s not found; transcript replay skipped" % path)
+    if not os.path.exists(path):
+        sys.exit("make_fixtures: %s is missing (run from a full checkout, or pass --conformance)" % path)
+    checked = []
+    with open(path, encoding="utf-8") as fh:
+        recs = [json.loads(line) for line in fh if line.strip()]
+    for r in recs:
+        if not r["case"].startswith("large batch") and \
+                not r["case"].startswith("dataframe_split columns+data"):
+            continue
+        if r["status"] != 200:
+            continue
+        body = json.loads(r["request_body"])
+        if "dataframe_split" in body:
+            d = body["dataframe_split"]
+            rows = pd.DataFrame(d["data"], columns=d["columns"])[IRIS_COLUMNS].to_numpy(np.float64)
+        else:
+            rows = np.asarray(body["inputs"], dtype=np.float64)
+        want = json.loads(r["response_body"])["predictions"]
+        got_sk = logreg.predict(rows).tolist()
+        got_np = eval_linear(rows, W, B, np.float64)[2].tolist()
+        assert got_sk == want and got_np == want, (r["n"], r["case"])
+        checked.append("%s/%s (%d rows)" % (r["section"], r["case"], len(rows)))
+    assert len(checked) >= 4, checked
+    report.append("iris_mlflow_*: transcript replay OK: " + "; ".join(checked))
 
     nodes, inits = linear_classifier_nodes("input", W, B, np.float64, with_softmax=False)
     graph = helper.make_graph(
@@ -890,7 +888,7 @@ def sklearn_randomforest_fixture(report):
 
 
 def pyfunc_only_fixture():
-    # Like shared/conformance/models/e_sklearn_colspec_logged, but saved (no run_id /
+    # Like testdata/conformance/models/e_sklearn_colspec_logged, but saved (no run_id /
     # artifact_path) and WITHOUT model.pkl: no onnx flavor, so berth must refuse it.
     f = Fixture("pyfunc_only")
     iris = load_iris()
@@ -1040,8 +1038,7 @@ def cnn64_fixture(report):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--conformance", default=os.environ.get(
-        "BERTH_CONFORMANCE_DIR", os.path.join(os.path.dirname(REPO), "shared", "conformance")))
+    ap.add_argument("--conformance", default=os.path.join(REPO, "testdata", "conformance"))
     args = ap.parse_args()
 
     assert onnx.__version__ == "1.12.0", "built with onnx 1.12.0, got " + onnx.__version__

@@ -64,8 +64,8 @@ func WithTimeout(d time.Duration) Option {
 	return func(o *options) { o.timeout = d }
 }
 
-// flags are the Chromium flags that work here (see
-// /work/shared/ENVIRONMENT.md); --user-data-dir is added per browser.
+// flags are the Chromium flags that work here (Debian's
+// chromium, headless, no sandbox, nothing fetched in the background); --user-data-dir is added per browser.
 var flags = []chromedp.ExecAllocatorOption{
 	chromedp.Headless,
 	chromedp.NoSandbox,
