@@ -5,6 +5,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/berthml/berth/tracking/search"
 )
 
 // TestClientMistakesAre4xxOnBothStores sends the requests that made a
@@ -64,8 +66,8 @@ func TestClientMistakesAre4xxOnBothStores(t *testing.T) {
 				{"version run_id of 33", "POST", "/api/2.0/mlflow/model-versions/create", `{"name":"m","source":"runs:/x/model","run_id":"` + strings.Repeat("a", 33) + `"}`, 400, "INVALID_PARAMETER_VALUE"},
 				{"dataset source type of 37", "POST", "/api/2.0/mlflow/runs/log-inputs", `{"run_id":"` + run + `","datasets":[{"dataset":{"name":"d","digest":"x","source_type":"` + strings.Repeat("s", 37) + `","source":"{}"}}]}`, 400, "INVALID_PARAMETER_VALUE"},
 				{"1,000 AND-ed comparisons", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":` + quote(and(1000)) + `}`, 400, "INVALID_PARAMETER_VALUE"},
-				{"101 AND-ed comparisons", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":` + quote(and(101)) + `}`, 400, "INVALID_PARAMETER_VALUE"},
-				{"100 AND-ed comparisons", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":` + quote(and(100)) + `}`, 200, ""},
+				{"one comparison over the limit", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":` + quote(and(search.MaxFilterComparisons+1)) + `}`, 400, "INVALID_PARAMETER_VALUE"},
+				{"comparisons at the limit", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":` + quote(and(search.MaxFilterComparisons)) + `}`, 200, ""},
 				{"1,000 AND-ed model-version comparisons", "GET", "/api/2.0/mlflow/model-versions/search?filter=" + strings.Repeat("name%3D%27m%27+and+", 999) + "name%3D%27m%27", "", 400, "INVALID_PARAMETER_VALUE"},
 				{"IN list of 1,001", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"filter":"attributes.run_id IN ('` + strings.Repeat("a', '", 1000) + `a')"}`, 400, "INVALID_PARAMETER_VALUE"},
 				{"21 order_by terms", "POST", "/api/2.0/mlflow/runs/search", `{"experiment_ids":["0"],"order_by":["metrics.a","metrics.b","metrics.c","metrics.d","metrics.e","metrics.f","metrics.g","metrics.h","metrics.i","metrics.j","metrics.k","metrics.l","metrics.m","metrics.n","metrics.o","metrics.p","metrics.q","metrics.r","metrics.s","metrics.t","metrics.u"]}`, 400, "INVALID_PARAMETER_VALUE"},
