@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 )
 
 // The fields the tracking and registry API's requests have, so that each
@@ -122,6 +123,8 @@ func TestMalformedInputBattery(t *testing.T) {
 
 			counts := map[int]int{}
 			total := 0
+			var slowest time.Duration
+			var slowestReq string
 			do := func(method, rawURL, contentType, body string) {
 				req, err := http.NewRequest(method, rawURL, strings.NewReader(body))
 				if err != nil {
@@ -131,7 +134,11 @@ func TestMalformedInputBattery(t *testing.T) {
 				if contentType != "" {
 					req.Header.Set("Content-Type", contentType)
 				}
+				start := time.Now()
 				resp, err := client.Do(req)
+				if took := time.Since(start); took > slowest {
+					slowest, slowestReq = took, fmt.Sprintf("%s %.100s (%.60q)", method, rawURL, body)
+				}
 				if err != nil {
 					t.Errorf("%s %.120s: %v", method, rawURL, err)
 					return
@@ -194,8 +201,8 @@ func TestMalformedInputBattery(t *testing.T) {
 			for _, c := range codes {
 				sum = append(sum, fmt.Sprintf("%d×%d", counts[c], c))
 			}
-			t.Logf("%s: %d malformed requests over %d routes: %s; heap %+d KiB after GC",
-				b.name, total, len(srv.Routes()), strings.Join(sum, ", "), grew>>10)
+			t.Logf("%s: %d malformed requests over %d routes: %s; heap %+d KiB after GC; slowest %s: %s",
+				b.name, total, len(srv.Routes()), strings.Join(sum, ", "), grew>>10, slowest.Round(time.Millisecond), slowestReq)
 		})
 	}
 }
