@@ -58,14 +58,16 @@ GOFLAGS="${GOFLAGS:+$GOFLAGS }-v" "$MAKE" -s --no-print-directory build 2>&1 | {
     "" | *[[:space:]]*) [ -t 1 ] && printf '\r\033[K'; printf '%s\n' "$line"; counted=0 ;;
     *) pkgs=$((pkgs + 1)) counted=$((pkgs % 100 == 0)) ;;
     esac
+    msg="$pkgs packages compiled"
+    [ $mods -gt 0 ] && msg="$mods modules downloaded, $msg"
     if [ -t 1 ]; then
-      printf '\r\033[K%d modules downloaded, %d packages compiled' "$mods" "$pkgs"
+      printf '\r\033[K%s' "$msg"
     elif [ $counted = 1 ]; then
-      echo "$mods modules downloaded, $pkgs packages compiled..."
+      echo "$msg..."
     fi
   done
   if [ -t 1 ]; then printf '\r\033[K'; fi
-  if [ $pkgs -gt 0 ]; then echo "compiled $pkgs packages"; else echo "up to date"; fi
+  if [ $pkgs -gt 0 ]; then echo "$pkgs packages compiled"; else echo "up to date"; fi
 }
 ls -l "$BERTH" | awk '{ printf "%s: %.1f MiB\n", $NF, $5 / 1048576 }'
 
