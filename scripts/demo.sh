@@ -67,7 +67,7 @@ GOFLAGS="${GOFLAGS:+$GOFLAGS }-v" "$MAKE" -s --no-print-directory build 2>&1 | {
     fi
   done
   if [ -t 1 ]; then printf '\r\033[K'; fi
-  if [ $pkgs -gt 0 ]; then echo "$pkgs packages compiled"; else echo "up to date"; fi
+  case $pkgs in 0) echo "up to date" ;; 1) echo "1 package compiled" ;; *) echo "$pkgs packages compiled" ;; esac
 }
 ls -l "$BERTH" | awk '{ printf "%s: %.1f MiB\n", $NF, $5 / 1048576 }'
 
@@ -151,7 +151,6 @@ curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/s
 echo "scored 150 + 150 rows; each 150 closes a drift window"
 show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, drifted: [.features[] | select(.drifted) | .feature]}'"
 curl -sS "$URL/metrics" | grep -E '^berth_drift_(detected|model_detected)\{' | grep -E 'petal_length|model_detected' || true
-echo "drift page: $URL/drift/iris"
 sleep 1.5 # the write-back is asynchronous
 step "The registry knows: the version's drift tags, written back by berth serve"
 show "$BERTH models show iris --registry-uri $REGISTRY"
