@@ -59,3 +59,24 @@ func TestLocalSourcesRefused(t *testing.T) {
 		}
 	}
 }
+
+// FuzzDownloadRefusesLocal: whatever a registry says a version's source
+// is, a resolver without local sources never hands back a directory of
+// this machine (nothing listens at the registry's address, so any success
+// would be one).
+func FuzzDownloadRefusesLocal(f *testing.F) {
+	for _, s := range []string{"file:///etc", "/etc", "runs:/abc/../../x", "mlflow-artifacts:/1/%2e%2e/x", "file://", "//x", "C:/x", "file:/etc"} {
+		f.Add(s)
+	}
+	r, err := modeluri.NewResolver("http://127.0.0.1:1", f.TempDir())
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, uri string) {
+		for _, v := range []*modeluri.Version{{Name: "m", Version: "1", Source: uri}, {Name: "m", Version: "1", Source: "runs:/r/m", ArtifactURI: uri}} {
+			if dir, err := r.Download(context.Background(), v); err == nil {
+				t.Fatalf("Download(%q) = %q, want an error", uri, dir)
+			}
+		}
+	})
+}
