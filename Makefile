@@ -35,7 +35,7 @@ tools:
 TEST_SKIP_ALLOW := tracking/sqlstore.TestCrashChild \
 	internal/browsertest.TestMissingChromium internal/browsertest.TestTimeout
 
-test: ort tools
+test: tools ort
 	@$(GO) build -o bin/testreport ./internal/cmd/testreport
 	@pg=$$(scripts/start-postgres.sh) || exit 1; \
 	echo "$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -json -count=1 -timeout 12m $(PKGS) | bin/testreport"; \
@@ -46,7 +46,7 @@ test: ort tools
 	if [ "$$status" -ne 0 ] && [ $$report -eq 0 ]; then echo "make test: go test exited with status $$status"; fi; \
 	[ $$report -eq 0 ] && [ "$$status" -eq 0 ]
 
-check: ort tools
+check: tools ort
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy -diff
@@ -59,7 +59,7 @@ FUZZTIME ?= 20s
 fuzz:
 	@scripts/fuzz-all.sh $(FUZZTIME)
 
-bench: build ort tools
+bench: build tools ort
 	@bench/run.sh
 	@bench/registry.sh
 	@bench/pack.sh
