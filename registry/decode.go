@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 
@@ -184,17 +185,24 @@ func findNUL(v reflect.Value, name string) (string, bool) {
 	return "", false
 }
 
-// rejectNUL answers 400 to a request whose path or query string holds a
-// NUL character, before any handler reads them.
-func (s *Server) rejectNUL(c *gin.Context) {
+// checkQuery answers 400 to a request whose path holds a NUL character or
+// whose query string holds a NUL or bytes that are not UTF-8, before any
+// handler reads them: no store keeps either, and each store would refuse
+// them differently.
+func (s *Server) checkQuery(c *gin.Context) {
 	if strings.IndexByte(c.Request.URL.Path, 0) >= 0 {
 		s.writeError(c, invalidParam("Invalid path: it contains a NUL character"))
 		return
 	}
 	for k, vs := range c.Request.URL.Query() {
+		name := strings.ToValidUTF8(strings.ReplaceAll(k, "\x00", ""), "\uFFFD")
 		for _, v := range vs {
 			if strings.IndexByte(k, 0) >= 0 || strings.IndexByte(v, 0) >= 0 {
-				s.writeError(c, nulError(strings.ReplaceAll(k, "\x00", "")))
+				s.writeError(c, nulError(name))
+				return
+			}
+			if !utf8.ValidString(k) || !utf8.ValidString(v) {
+				s.writeError(c, invalidParam("Invalid value for parameter '%s' supplied: it is not valid UTF-8.", name))
 				return
 			}
 		}

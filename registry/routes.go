@@ -175,7 +175,7 @@ func (s *Server) routes() *gin.Engine {
 	if s.metrics != nil {
 		r.Use(s.metrics.observe)
 	}
-	r.Use(s.rejectNUL)
+	r.Use(s.checkQuery)
 	s.table = s.routeTable()
 	access, err := accessMap(s.table)
 	if err != nil {
