@@ -45,8 +45,10 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
 	{"BERTH_UI", "ui", "berth server: serve the web UI at / (true/false)"},
 	{"BERTH_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "normal or full"},
-	{"BERTH_READ_TOKENS", "read-token", "comma-separated bearer tokens that may read"},
-	{"BERTH_WRITE_TOKENS", "write-token", "comma-separated bearer tokens that may read and write"},
+	{"BERTH_READ_TOKENS", "read-token", "berth server: bearer tokens that may read, SPLIT ON COMMAS (a token cannot hold one; empty entries refused)"},
+	{"BERTH_WRITE_TOKENS", "write-token", "berth server: bearer tokens that may write, SPLIT ON COMMAS (a token cannot hold one; empty entries refused)"},
+	{"BERTH_MAX_ARTIFACT_SIZE", "max-artifact-size", "berth server: largest artifact upload, e.g. 5GiB"},
+	{"BERTH_METRICS_OPEN", "metrics-open", "berth server: serve /metrics without a token (true/false)"},
 }
 
 // globalOptions are the flags every command has.

@@ -442,3 +442,24 @@ func TestServerCommandHardening(t *testing.T) {
 		}
 	})
 }
+
+// TestServerEnv checks that berth server's variables set its flags: the
+// token variables as one comma-separated value, split later by tokenList.
+func TestServerEnv(t *testing.T) {
+	cmd := newServerCmd(&globalOptions{})
+	env := map[string]string{"BERTH_MAX_ARTIFACT_SIZE": "2GiB", "BERTH_METRICS_OPEN": "true",
+		"BERTH_WRITE_TOKENS": "a,b", "BERTH_BODY_TIMEOUT": "5s", "BERTH_ALLOWED_HOSTS": "berth.example,localhost"}
+	if err := applyEnv(cmd.Flags(), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {
+		t.Fatal(err)
+	}
+	f := cmd.Flags()
+	for flag, want := range map[string]string{"max-artifact-size": "2GiB", "metrics-open": "true",
+		"write-token": `["a,b"]`, "body-timeout": "5s", "allowed-hosts": "[berth.example,localhost]"} {
+		if got := f.Lookup(flag).Value.String(); got != want {
+			t.Errorf("--%s from the environment = %s, want %s", flag, got, want)
+		}
+	}
+	if f.Changed("write-token") {
+		t.Error("a variable marked --write-token as given on the command line, so its commas would not be split")
+	}
+}
