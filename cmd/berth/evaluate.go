@@ -30,15 +30,18 @@ var errValidation = errors.New("model validation failed")
 // models:/ URI, and load it.
 type modelSource struct {
 	registryURI, registryTok, cacheDir, ortLib string
+	allowLocal                                 bool
 }
 
 func (o *modelSource) addFlags(f interface {
 	StringVar(*string, string, string, string)
+	BoolVar(*bool, string, bool, string)
 }) {
 	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against, and that evaluation runs are logged to")
 	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
 	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
+	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
 }
 
 // localModel is a model ready to run: its directory, the registry version
@@ -61,7 +64,7 @@ func (o *modelSource) open(ctx context.Context, arg string, log *slog.Logger) (*
 		if err != nil {
 			return nil, err
 		}
-		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir}, log)
+		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log)
 		if err != nil {
 			return nil, err
 		}

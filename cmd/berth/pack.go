@@ -34,7 +34,7 @@ type packOptions struct {
 	sourceDateEpoch               string
 	registryURI, registryTok      string
 	cacheDir                      string
-	artifact                      bool
+	artifact, allowLocal          bool
 }
 
 func newPackCmd(g *globalOptions) *cobra.Command {
@@ -85,6 +85,7 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against")
 	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
 	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
+	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
 	f.BoolVar(&o.artifact, "artifact", false, "push the model alone as a CNCF ModelPack artifact instead of a runnable image (berth pull fetches it back)")
 	return cmd
 }
@@ -131,7 +132,7 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		if err != nil {
 			return err
 		}
-		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir}, log)
+		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log)
 		if err != nil {
 			return err
 		}

@@ -31,7 +31,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_BODY_TIMEOUT", "body-timeout", "answer 408 to a body not received within this, e.g. 60s (0 disables)"},
 	{"BERTH_ALLOWED_HOSTS", "allowed-hosts", "Host header values accepted, comma-separated (* for any)"},
 	{"BERTH_RESPONSE_LIMIT", "response-limit", "berth serve: largest scoring response, e.g. 100MiB (0 disables)"},
-	{"BERTH_ALLOW_LOCAL_SOURCES", "allow-local-sources", "berth serve: load models:/ versions stored on this machine (true/false)"},
+	{"BERTH_ALLOW_LOCAL_SOURCES", "allow-local-sources", "berth serve, pack, evaluate, promote: load models:/ versions stored on this machine (true/false)"},
 	{"BERTH_TIMEOUT", "timeout", "per-request timeout, e.g. 60s (0 disables)"},
 	{"BERTH_LOG_FORMAT", "log-format", "text or json"},
 	{"BERTH_LOG_LEVEL", "log-level", "debug, info, warn or error"},

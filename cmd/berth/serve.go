@@ -112,7 +112,7 @@ model, or the one named by --default; every model also answers at
 	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body has not arrived after this (0 disables)")
 	f.Var(&o.respLimit, "response-limit", "largest scoring response sent; a larger one is answered 413 (0 disables)")
 	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "Host header values accepted, against DNS rebinding (comma list or repeated; * for any; default: the loopback names when --host is a loopback address, else any)")
-	f.BoolVar(&o.allowLocal, "allow-local-sources", false, "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store")
+	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
 	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
 	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
@@ -459,6 +459,8 @@ func servingWindow(d serve.Usage, step int64, start, end time.Time) writeback.Se
 	}
 	return w
 }
+
+const allowLocalUsage = "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store"
 
 func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) {
 	if o.registryURI == "" {
