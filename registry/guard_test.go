@@ -1,10 +1,8 @@
 package registry_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -15,44 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpguard/guardtest"
 	"github.com/berthml/berth/registry"
 )
-
-// rawRequest writes head (request line and headers, without the blank
-// line) and then feeds the body with send, on a real TCP connection, and
-// returns the status line and the rest of the response.
-func rawRequest(t *testing.T, addr, head string, send func(w io.Writer)) (string, string, time.Duration) {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	start := time.Now()
-	if _, err := io.WriteString(conn, head+"\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		send(conn)
-	}()
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	br := bufio.NewReader(conn)
-	status, err := br.ReadString('\n')
-	if err != nil {
-		t.Fatalf("no answer: %v", err)
-	}
-	resp, err := http.ReadResponse(bufio.NewReader(io.MultiReader(strings.NewReader(status), br)), nil)
-	if err != nil {
-		t.Fatalf("reading the answer: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	elapsed := time.Since(start)
-	conn.Close()
-	<-done
-	return strings.TrimSpace(status), string(body), elapsed
-}
 
 // TestBodyDeadline checks over a real listener that a body that does not
 // arrive in time is answered 408 with MLflow's error JSON and counted.
@@ -63,36 +26,14 @@ func TestBodyDeadline(t *testing.T) {
 	addr := ts.Listener.Addr().String()
 	const create = "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
 	const upload = "PUT /api/2.0/mlflow-artifacts/artifacts/0/x.bin HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-	stop := make(chan struct{})
-	defer close(stop)
-	cases := []struct {
-		name, head string
-		send       func(w io.Writer)
-	}{
-		{"one byte of ten", create + "Content-Length: 10\r\n", func(w io.Writer) { io.WriteString(w, "{") }},
-		{"a chunked body that never ends", create + "Transfer-Encoding: chunked\r\n", func(w io.Writer) {
-			io.WriteString(w, "1\r\n{\r\n")
-		}},
-		{"a trickle", upload + "Content-Length: 100\r\n", func(w io.Writer) {
-			for i := 0; i < 30; i++ {
-				select {
-				case <-stop:
-					return
-				case <-time.After(100 * time.Millisecond):
-				}
-				if _, err := io.WriteString(w, "x"); err != nil {
-					return
-				}
+	heads := []string{create, create, upload} // an upload trickles
+	for i, st := range guardtest.Stalls {
+		t.Run(st.Name, func(t *testing.T) {
+			resp, body, took := guardtest.Send(t, addr, heads[i], st)
+			if resp.StatusCode != http.StatusRequestTimeout {
+				t.Fatalf("status %d, want 408; body %s", resp.StatusCode, body)
 			}
-		}},
-	}
-	for i, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			status, body, took := rawRequest(t, addr, c.head, c.send)
-			if !strings.Contains(status, " 408 ") {
-				t.Fatalf("status %q, want 408; body %s", status, body)
-			}
-			if code := errorCode(t, body); code != "DEADLINE_EXCEEDED" {
+			if code := errorCode(t, string(body)); code != "DEADLINE_EXCEEDED" {
 				t.Errorf("error_code %s, want DEADLINE_EXCEEDED", code)
 			}
 			if took > 2*time.Second {

@@ -1,7 +1,6 @@
 package serve_test
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"net"
@@ -16,6 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpguard/guardtest"
 	"github.com/berthml/berth/serve"
 )
 
@@ -91,32 +91,6 @@ func TestHeadersAloneCostNothing(t *testing.T) {
 	}
 }
 
-// rawRequest sends head (and then whatever send writes) on a fresh
-// connection to addr and returns the response and how long it took.
-func rawRequest(t *testing.T, addr, head string, send func(net.Conn)) (*http.Response, []byte, time.Duration) {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	start := time.Now()
-	if _, err := io.WriteString(conn, head); err != nil {
-		t.Fatal(err)
-	}
-	if send != nil {
-		go send(conn)
-	}
-	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)
-	if err != nil {
-		t.Fatalf("no answer: %v", err)
-	}
-	body, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, body, time.Since(start)
-}
-
 // TestBodyTimeout: a body that does not arrive within --body-timeout is
 // answered 408 in the protocol's error shape and counted, however it
 // stalls: announced and cut short, chunked without an end, or trickled.
@@ -134,28 +108,12 @@ func TestBodyTimeout(t *testing.T) {
 		{"/v2/models/slow/infer", "error"},
 		{"/v1/models/slow:predict", "error"},
 	}
-	stalls := []struct {
-		name    string
-		headers string
-		send    func(net.Conn)
-	}{
-		{"one byte of ten", "Content-Length: 10\r\n\r\n{", nil},
-		{"chunked without end", "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n", nil},
-		{"trickle", "Content-Length: 100\r\n\r\n", func(c net.Conn) {
-			for {
-				if _, err := c.Write([]byte(" ")); err != nil {
-					return
-				}
-				time.Sleep(100 * time.Millisecond)
-			}
-		}},
-	}
 	n := 0
 	for _, r := range routes {
-		for _, st := range stalls {
-			t.Run(r.path+"/"+st.name, func(t *testing.T) {
-				head := "POST " + r.path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\n" + st.headers
-				resp, body, took := rawRequest(t, addr, head, st.send)
+		for _, st := range guardtest.Stalls {
+			t.Run(r.path+"/"+st.Name, func(t *testing.T) {
+				head := "POST " + r.path + " HTTP/1.1\r\nHost: " + addr + "\r\nContent-Type: application/json\r\n"
+				resp, body, took := guardtest.Send(t, addr, head, st)
 				if resp.StatusCode != http.StatusRequestTimeout {
 					t.Fatalf("status %d, want 408: %s", resp.StatusCode, body)
 				}

@@ -1,11 +1,9 @@
 package httpguard_test
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,6 +12,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpguard/guardtest"
 )
 
 // bodyServer answers 408 when reading the body hits the deadline, 200 with
@@ -44,73 +43,34 @@ func bodyServer(t *testing.T, d time.Duration, slowHandler time.Duration) (*http
 	return srv, &timeouts
 }
 
-// send writes raw to a fresh connection, then writes each of more with
-// pause between them, and returns the status line, read with a limit.
-func send(t *testing.T, addr, raw string, pause time.Duration, more ...string) (string, time.Duration) {
-	t.Helper()
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	start := time.Now()
-	if _, err := io.WriteString(conn, raw); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		for _, m := range more {
-			time.Sleep(pause)
-			if _, err := io.WriteString(conn, m); err != nil {
-				return
-			}
-		}
-	}()
-	_ = conn.SetReadDeadline(time.Now().Add(10 * time.Second))
-	line, err := bufio.NewReader(conn).ReadString('\n')
-	if err != nil {
-		t.Fatalf("reading the status line: %v", err)
-	}
-	return strings.TrimSpace(line), time.Since(start)
-}
-
 func TestBodyDeadline(t *testing.T) {
 	const d = 300 * time.Millisecond
 	srv, timeouts := bodyServer(t, d, 0)
 	addr := srv.Listener.Addr().String()
-	head := "POST / HTTP/1.1\r\nHost: x\r\n"
-	trickle := make([]string, 40)
-	for i := range trickle {
-		trickle[i] = "a"
-	}
-	for _, c := range []struct {
-		name  string
-		raw   string
-		pause time.Duration
-		more  []string
-		want  string
-	}{
-		{"headers and one byte of ten", head + "Content-Length: 10\r\n\r\na", 0, nil, "408"},
-		{"one byte every 100ms", head + "Content-Length: 40\r\n\r\n", 100 * time.Millisecond, trickle, "408"},
-		{"chunked body that never ends", head + "Transfer-Encoding: chunked\r\n\r\n1\r\na\r\n", 100 * time.Millisecond,
-			[]string{"1\r\nb\r\n", "1\r\nc\r\n", "1\r\nd\r\n", "1\r\ne\r\n", "1\r\nf\r\n"}, "408"},
-		{"whole body at once", head + "Content-Length: 3\r\n\r\nabc", 0, nil, "200"},
-		{"chunked and ended", head + "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n", 0, nil, "200"},
-	} {
-		t.Run(c.name, func(t *testing.T) {
-			before := timeouts.Load()
-			line, took := send(t, addr, c.raw, c.pause, c.more...)
-			if !strings.Contains(line, " "+c.want+" ") {
-				t.Fatalf("status line %q, want %s", line, c.want)
+	const head = "POST / HTTP/1.1\r\nHost: x\r\n"
+	for i, st := range guardtest.Stalls {
+		t.Run(st.Name, func(t *testing.T) {
+			resp, body, took := guardtest.Send(t, addr, head, st)
+			if resp.StatusCode != http.StatusRequestTimeout || !strings.Contains(string(body), "within 300ms") {
+				t.Fatalf("got %d %q, want 408 saying what the deadline was", resp.StatusCode, body)
 			}
-			if c.want == "408" {
-				if took > 2*time.Second {
-					t.Errorf("answered after %s, deadline %s", took, d)
-				}
-				waitFor(t, func() bool { return timeouts.Load() == before+1 })
-			} else if timeouts.Load() != before {
-				t.Errorf("a complete body was counted as a timeout")
+			if took > 2*time.Second {
+				t.Errorf("answered after %s, deadline %s", took, d)
 			}
+			waitFor(t, func() bool { return timeouts.Load() == int64(i+1) })
 		})
+	}
+	for _, st := range []guardtest.Stall{
+		{Name: "whole body at once", Headers: "Content-Length: 3\r\n\r\nabc"},
+		{Name: "chunked and ended", Headers: "Transfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"},
+	} {
+		resp, body, _ := guardtest.Send(t, addr, head, st)
+		if resp.StatusCode != http.StatusOK || string(body) != "3" {
+			t.Errorf("%s: got %d %q, want 200 \"3\"", st.Name, resp.StatusCode, body)
+		}
+	}
+	if n := timeouts.Load(); n != int64(len(guardtest.Stalls)) {
+		t.Errorf("%d timeouts counted, want %d", n, len(guardtest.Stalls))
 	}
 }
 
