@@ -19,18 +19,7 @@ func TestClientMistakesAre4xxOnBothStores(t *testing.T) {
 			ts := httptest.NewServer(newServerOn(t, b.open(t)).Handler())
 			defer ts.Close()
 			const js = "application/json"
-			_, body := call(t, ts.URL, "POST", "/api/2.0/mlflow/runs/create", js, `{"experiment_id":"0"}`)
-			var created struct {
-				Run struct {
-					Info struct {
-						RunID string `json:"run_id"`
-					} `json:"info"`
-				} `json:"run"`
-			}
-			if err := json.Unmarshal([]byte(body), &created); err != nil || created.Run.Info.RunID == "" {
-				t.Fatalf("runs/create: %s", body)
-			}
-			run := created.Run.Info.RunID
+			run, _ := createRun(t, ts.URL, "0")
 			if status, body := call(t, ts.URL, "POST", "/api/2.0/mlflow/registered-models/create", js, `{"name":"m"}`); status != 200 {
 				t.Fatalf("registered-models/create: %d %s", status, body)
 			}

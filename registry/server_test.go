@@ -35,6 +35,25 @@ func call(t *testing.T, base, method, path, contentType, body string) (int, stri
 	return resp.StatusCode, string(b)
 }
 
+// createRun creates a run in experiment through the API and returns its
+// id and artifact URI.
+func createRun(t *testing.T, base, experiment string) (id, artifactURI string) {
+	t.Helper()
+	status, body := call(t, base, "POST", "/api/2.0/mlflow/runs/create", "application/json", `{"experiment_id":"`+experiment+`"}`)
+	var created struct {
+		Run struct {
+			Info struct {
+				RunID       string `json:"run_id"`
+				ArtifactURI string `json:"artifact_uri"`
+			} `json:"info"`
+		} `json:"run"`
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil || status != 200 || created.Run.Info.RunID == "" {
+		t.Fatalf("runs/create: %d %s", status, body)
+	}
+	return created.Run.Info.RunID, created.Run.Info.ArtifactURI
+}
+
 func errorCode(t *testing.T, body string) string {
 	t.Helper()
 	var e struct {
@@ -53,18 +72,7 @@ func TestClientMistakesAre4xx(t *testing.T) {
 	srv := httptest.NewServer(newServer(t, registry.WithBodyLimit(1<<10)).Handler())
 	defer srv.Close()
 	const js = "application/json"
-	_, body := call(t, srv.URL, "POST", "/api/2.0/mlflow/runs/create", js, `{"experiment_id":"0","run_name":"r"}`)
-	var created struct {
-		Run struct {
-			Info struct {
-				RunID string `json:"run_id"`
-			} `json:"info"`
-		} `json:"run"`
-	}
-	if err := json.Unmarshal([]byte(body), &created); err != nil || created.Run.Info.RunID == "" {
-		t.Fatalf("runs/create: %s", body)
-	}
-	run := created.Run.Info.RunID
+	run, _ := createRun(t, srv.URL, "0")
 
 	cases := []struct {
 		name, method, path, ct, body string
@@ -167,19 +175,7 @@ func TestServerFailuresAre5xxJSON(t *testing.T) {
 func TestArtifactRoutes(t *testing.T) {
 	srv := httptest.NewServer(newServer(t).Handler())
 	defer srv.Close()
-	_, body := call(t, srv.URL, "POST", "/api/2.0/mlflow/runs/create", "application/json", `{"experiment_id":"0"}`)
-	var created struct {
-		Run struct {
-			Info struct {
-				RunID       string `json:"run_id"`
-				ArtifactURI string `json:"artifact_uri"`
-			} `json:"info"`
-		} `json:"run"`
-	}
-	if err := json.Unmarshal([]byte(body), &created); err != nil {
-		t.Fatal(err)
-	}
-	run, uri := created.Run.Info.RunID, created.Run.Info.ArtifactURI
+	run, uri := createRun(t, srv.URL, "0")
 	if want := "mlflow-artifacts:/0/" + run + "/artifacts"; uri != want {
 		t.Fatalf("artifact_uri = %q, want %q", uri, want)
 	}
@@ -252,17 +248,9 @@ func TestArtifactURIsStayInside(t *testing.T) {
 				ExperimentID string `json:"experiment_id"`
 			}
 			_ = json.Unmarshal([]byte(body), &e)
-			_, body = call(t, srv.URL, "POST", "/api/2.0/mlflow/runs/create", js, `{"experiment_id": "`+e.ExperimentID+`"}`)
-			var r struct {
-				Run struct {
-					Info struct {
-						RunID string `json:"run_id"`
-					} `json:"info"`
-				} `json:"run"`
-			}
-			_ = json.Unmarshal([]byte(body), &r)
-			for _, p := range []string{"/get-artifact?path=passwd&run_uuid=" + r.Run.Info.RunID,
-				"/api/2.0/mlflow/artifacts/list?run_id=" + r.Run.Info.RunID} {
+			runID, _ := createRun(t, srv.URL, e.ExperimentID)
+			for _, p := range []string{"/get-artifact?path=passwd&run_uuid=" + runID,
+				"/api/2.0/mlflow/artifacts/list?run_id=" + runID} {
 				status, body := call(t, srv.URL, "GET", p, "", "")
 				if status != 400 || errorCode(t, body) != "INVALID_PARAMETER_VALUE" {
 					t.Errorf("GET %s = %d %s, want 400 INVALID_PARAMETER_VALUE", p, status, body)
