@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/berthml/berth/internal/httpguard/guardtest"
 )
 
 // The fields the tracking and registry API's requests have, so that each
@@ -120,6 +122,7 @@ func TestMalformedInputBattery(t *testing.T) {
 			runtime.GC()
 			var before runtime.MemStats
 			runtime.ReadMemStats(&before)
+			rssBefore := guardtest.RSS(t)
 
 			counts := map[int]int{}
 			total := 0
@@ -189,6 +192,10 @@ func TestMalformedInputBattery(t *testing.T) {
 			if grew > 64<<20 {
 				t.Errorf("the heap grew by %d MiB over the battery", grew>>20)
 			}
+			rss := guardtest.RSS(t)
+			if rss > rssBefore+256<<20 {
+				t.Errorf("the resident set grew from %d MiB to %d MiB over the battery, want under +256 MiB", rssBefore>>20, rss>>20)
+			}
 			if status, body := call(t, ts.URL, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", "", ""); status != 200 {
 				t.Errorf("after the battery: %d %s", status, body)
 			}
@@ -201,8 +208,8 @@ func TestMalformedInputBattery(t *testing.T) {
 			for _, c := range codes {
 				sum = append(sum, fmt.Sprintf("%d×%d", counts[c], c))
 			}
-			t.Logf("%s: %d malformed requests over %d routes: %s; heap %+d KiB after GC; slowest %s: %s",
-				b.name, total, len(srv.Routes()), strings.Join(sum, ", "), grew>>10, slowest.Round(time.Millisecond), slowestReq)
+			t.Logf("%s: %d malformed requests over %d routes: %s; heap %+d KiB after GC; RSS %d MiB before, %d MiB after; slowest %s: %s",
+				b.name, total, len(srv.Routes()), strings.Join(sum, ", "), grew>>10, rssBefore>>20, rss>>20, slowest.Round(time.Millisecond), slowestReq)
 		})
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berthml/berth/internal/httpguard/guardtest"
 	"github.com/berthml/berth/serve"
 )
 
@@ -293,6 +294,7 @@ func TestMalformedInputBattery(t *testing.T) {
 			runtime.GC()
 			var before, after runtime.MemStats
 			runtime.ReadMemStats(&before)
+			rssBefore := guardtest.RSS(t)
 			peak, stopSampling := sampleHeapPeak()
 			classes := map[string]int{}
 			for _, r := range reqs {
@@ -339,8 +341,12 @@ func TestMalformedInputBattery(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&after)
 			grown := int64(after.HeapInuse) - int64(before.HeapInuse)
-			t.Logf("%d requests: %v; heap in use %d MiB before, %d MiB after GC (%+d KiB), peak %d MiB",
-				len(reqs), classes, before.HeapInuse>>20, after.HeapInuse>>20, grown>>10, *peak>>20)
+			rss := guardtest.RSS(t)
+			t.Logf("%d requests: %v; heap in use %d MiB before, %d MiB after GC (%+d KiB), peak %d MiB; RSS %d MiB before, %d MiB after",
+				len(reqs), classes, before.HeapInuse>>20, after.HeapInuse>>20, grown>>10, *peak>>20, rssBefore>>20, rss>>20)
+			if rss > rssBefore+256<<20 {
+				t.Errorf("the resident set grew from %d MiB to %d MiB over the battery, want under +256 MiB", rssBefore>>20, rss>>20)
+			}
 			if *peak > before.HeapInuse+256<<20 {
 				t.Errorf("the heap peaked at %d MiB during the battery, want under %d MiB", *peak>>20, (before.HeapInuse+256<<20)>>20)
 			}

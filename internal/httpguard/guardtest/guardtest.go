@@ -8,6 +8,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -70,4 +73,27 @@ func Send(tb testing.TB, addr, head string, st Stall) (*http.Response, []byte, t
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
 	return resp, body, time.Since(start)
+}
+
+// RSS is this process's resident set size in bytes, read from
+// /proc/self/status: the figure a server under test must keep bounded
+// while clients misbehave (the Go heap alone misses what the runtime has
+// taken from the system and not given back).
+func RSS(tb testing.TB) int64 {
+	tb.Helper()
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		tb.Fatalf("reading the resident set size: %v", err)
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+			kb, err := strconv.ParseInt(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(v), "kB")), 10, 64)
+			if err != nil {
+				tb.Fatalf("reading VmRSS %q: %v", line, err)
+			}
+			return kb << 10
+		}
+	}
+	tb.Fatal("no VmRSS line in /proc/self/status")
+	return 0
 }
