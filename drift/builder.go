@@ -29,10 +29,14 @@ type Column struct {
 	// datetimes and booleans are categorical, floats numeric, and integers
 	// categorical when they take at most [WithMaxIntDistinct] values.
 	Kind Kind
+	// Source is the part of a model input tensor that feeds the column,
+	// for models whose inputs are tensors; nil for a named column.
+	Source *Source
 }
 
 // ColumnsFromSchema returns the columns of a named column-based signature
-// schema. Tensor-based schemas have no feature names and are refused.
+// schema. Tensor-based schemas have no column names and are refused:
+// [TensorInputs] describes their inputs.
 func ColumnsFromSchema(s *flavors.Schema) ([]Column, error) {
 	if s == nil || len(s.Columns) == 0 {
 		return nil, fmt.Errorf("the signature has no named input columns (tensor-based signatures cannot be profiled)")
@@ -212,7 +216,7 @@ func (b *Builder) feature(c *colBuf) (Feature, error) {
 		}
 	}
 	kind := b.kind(c, ref)
-	f := Feature{Name: c.col.Name, Kind: kind, Type: string(c.col.Type), Nulls: c.nulls}
+	f := Feature{Name: c.col.Name, Kind: kind, Type: string(c.col.Type), Nulls: c.nulls, Source: c.col.Source}
 	switch kind {
 	case Numeric:
 		if len(c.strs) > 0 {

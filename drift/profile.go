@@ -49,6 +49,9 @@ type Feature struct {
 	Type  string `json:"type,omitempty"`
 	Count int64  `json:"count"` // values that are not null
 	Nulls int64  `json:"nulls"` // NaN, empty or missing values
+	// Source says which part of which input tensor feeds the feature,
+	// for a model whose inputs are tensors; nil for a named column.
+	Source *Source `json:"source,omitempty"`
 
 	Numeric     *NumericStats     `json:"numeric,omitempty"`
 	Categorical *CategoricalStats `json:"categorical,omitempty"`
@@ -112,6 +115,11 @@ func (p *Profile) Validate() error {
 func (f *Feature) validate() error {
 	if f.Count < 0 || f.Nulls < 0 {
 		return errors.New("negative count")
+	}
+	if f.Source != nil {
+		if err := f.Source.validate(); err != nil {
+			return err
+		}
 	}
 	switch f.Kind {
 	case Numeric:
@@ -216,7 +224,7 @@ func mergeFeature(a, b *Feature) (Feature, error) {
 	if a.Name != b.Name || a.Kind != b.Kind {
 		return Feature{}, fmt.Errorf("merging feature %q (%s) with %q (%s): %w", a.Name, a.Kind, b.Name, b.Kind, ErrIncompatible)
 	}
-	f := Feature{Name: a.Name, Kind: a.Kind, Type: a.Type, Count: a.Count + b.Count, Nulls: a.Nulls + b.Nulls}
+	f := Feature{Name: a.Name, Kind: a.Kind, Type: a.Type, Count: a.Count + b.Count, Nulls: a.Nulls + b.Nulls, Source: a.Source}
 	switch {
 	case a.Numeric != nil && b.Numeric != nil:
 		n, err := mergeNumeric(a, b)

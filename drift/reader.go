@@ -82,6 +82,11 @@ func ReadCSV(r io.Reader, b *Builder) error {
 		return fmt.Errorf("reading CSV header: %w", err)
 	}
 	cols := b.Columns()
+	for _, c := range cols {
+		if s := c.Source; s != nil && s.Rank >= 3 {
+			return fmt.Errorf("reading CSV: input %q has rank %d: give its samples as JSON Lines", s.Tensor, s.Rank)
+		}
+	}
 	index := map[string]int{}
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
@@ -124,12 +129,24 @@ func ReadCSV(r io.Reader, b *Builder) error {
 	return acc.flush()
 }
 
-// ReadJSONL adds the objects of JSON Lines data to b.
+// ReadJSONL adds the objects of JSON Lines data to b. For a builder of a
+// model whose inputs are tensors (columns with a [Source]), a line may
+// also be a JSON array: a row of the model's only input (rank 1 or 2), or
+// one sample (rank 3 or more) nested as the input's shape without the
+// batch, or flat; and an object may hold such an array under the input's
+// name.
 func ReadJSONL(r io.Reader, b *Builder) error {
-	rows := newObjectRows(b)
-	err := scanJSONL(r, func(line int, obj map[string]json.RawMessage) error {
+	rows, err := newObjectRows(b)
+	if err != nil {
+		return fmt.Errorf("reading JSONL: %w", err)
+	}
+	var arr func(int, []byte) error
+	if len(rows.feeds) > 0 {
+		arr = rows.addArray
+	}
+	err = scanJSONL(r, rows.limit(), func(line int, obj map[string]json.RawMessage) error {
 		return rows.add(line, obj)
-	})
+	}, arr)
 	if err != nil {
 		return fmt.Errorf("reading JSONL: %w", err)
 	}
@@ -142,12 +159,17 @@ func ReadJSONL(r io.Reader, b *Builder) error {
 // An output holding an array fills the columns "name.0", "name.1"… as
 // [OutputColumns] names them.
 func ReadLog(r io.Reader, in, out *Builder) error {
-	ins := newObjectRows(in)
+	ins, err := newObjectRows(in)
+	if err != nil {
+		return fmt.Errorf("reading request log: %w", err)
+	}
 	var outs *objectRows
 	if out != nil {
-		outs = newObjectRows(out)
+		if outs, err = newObjectRows(out); err != nil {
+			return fmt.Errorf("reading request log: %w", err)
+		}
 	}
-	err := scanJSONL(r, func(line int, obj map[string]json.RawMessage) error {
+	err = scanJSONL(r, ins.limit(), func(line int, obj map[string]json.RawMessage) error {
 		section := func(key string, rows *objectRows) error {
 			var sec map[string]json.RawMessage
 			if raw, ok := obj[key]; ok {
@@ -167,7 +189,7 @@ func ReadLog(r io.Reader, in, out *Builder) error {
 			return section("outputs", outs)
 		}
 		return nil
-	})
+	}, nil)
 	if err != nil {
 		return fmt.Errorf("reading request log: %w", err)
 	}
@@ -192,9 +214,13 @@ func IsLog(first []byte) bool {
 }
 
 // scanJSONL calls f with each non-empty line's object and its 1-based
-// line number.
-func scanJSONL(r io.Reader, f func(line int, obj map[string]json.RawMessage) error) error {
-	err := jsonl.Lines(r, MaxFieldBytes, func(line int, text []byte) error {
+// line number, or arr with a line holding a JSON array when arr is not
+// nil. Lines may be up to limit bytes long.
+func scanJSONL(r io.Reader, limit int, f func(line int, obj map[string]json.RawMessage) error, arr func(line int, raw []byte) error) error {
+	err := jsonl.Lines(r, limit, func(line int, text []byte) error {
+		if arr != nil && len(text) > 0 && text[0] == '[' {
+			return arr(line, text)
+		}
 		var obj map[string]json.RawMessage
 		if err := json.Unmarshal(text, &obj); err != nil {
 			return &ParseError{Line: line, Msg: "not a JSON object: " + err.Error()}
@@ -205,32 +231,98 @@ func scanJSONL(r io.Reader, f func(line int, obj map[string]json.RawMessage) err
 		return f(line, obj)
 	})
 	if tooLong, ok := errors.AsType[*jsonl.LineTooLongError](err); ok {
-		return &ParseError{Line: tooLong.Line, Msg: fmt.Sprintf("line longer than %d bytes", MaxFieldBytes)}
+		return &ParseError{Line: tooLong.Line, Msg: fmt.Sprintf("line longer than %d bytes", limit)}
 	}
 	return err
 }
 
 // objectRows adds rows given as JSON objects keyed by column name to a
 // builder; missing keys and nulls are nulls, other keys are ignored. A key
-// that names no column but holds an array fills the columns "key.i".
+// that names no column but holds an array fills the columns "key.i", or
+// the features of the model input of that name (see [ReadJSONL]).
 type objectRows struct {
 	acc   *accumulator
 	index map[string]int
 	seen  []bool
+	feeds map[string]*tensorFeed
+	deep  bool // some input has rank >= 3
 }
 
-func newObjectRows(b *Builder) *objectRows {
+func newObjectRows(b *Builder) (*objectRows, error) {
 	cols := b.Columns()
 	o := &objectRows{acc: newAccumulator(b, cols), index: make(map[string]int, len(cols)), seen: make([]bool, len(cols))}
 	for i, c := range cols {
 		o.index[c.Name] = i
 	}
-	return o
+	feeds, err := tensorFeeds(cols)
+	if err != nil {
+		return nil, err
+	}
+	o.feeds = feeds
+	for _, f := range feeds {
+		o.deep = o.deep || f.src.Rank >= 3
+	}
+	return o, nil
+}
+
+// limit is the longest line the rows may come in.
+func (o *objectRows) limit() int {
+	if o.deep {
+		return MaxSampleBytes
+	}
+	return MaxFieldBytes
+}
+
+// addArray reads a line that is a JSON array: a row or sample of the
+// model's only input.
+func (o *objectRows) addArray(line int, raw []byte) error {
+	if len(o.feeds) != 1 {
+		return &ParseError{Line: line, Msg: "a JSON array is a row of a model with one input; want a JSON object keyed by input name"}
+	}
+	clear(o.seen)
+	for _, f := range o.feeds {
+		if err := o.addTensor(f, raw); err != nil {
+			return &ParseError{Line: line, Msg: err.Error()}
+		}
+	}
+	o.nullUnseen()
+	return nil
+}
+
+func (o *objectRows) addTensor(f *tensorFeed, raw []byte) error {
+	if err := f.add(o.acc, raw); err != nil {
+		return err
+	}
+	for _, ids := range [][]int{f.cols, f.feats} {
+		for _, i := range ids {
+			if i >= 0 {
+				o.seen[i] = true
+			}
+		}
+	}
+	return nil
+}
+
+func (o *objectRows) nullUnseen() {
+	for i, s := range o.seen {
+		if !s {
+			o.acc.nulls[i]++
+		}
+	}
 }
 
 func (o *objectRows) add(line int, obj map[string]json.RawMessage) error {
 	clear(o.seen)
 	for k, raw := range obj {
+		if f, ok := o.feeds[k]; ok && !o.isColumn(k) {
+			if raw = bytes.TrimSpace(raw); string(raw) == "null" {
+				continue
+			}
+			if err := o.addTensor(f, raw); err != nil {
+				return &ParseError{Line: line, Column: k, Msg: err.Error()}
+			}
+			continue
+		}
 		if i, ok := o.index[k]; ok {
 			o.seen[i] = true
 			if err := o.acc.addJSON(i, raw); err != nil {
@@ -260,12 +352,19 @@ func (o *objectRows) add(line int, obj map[string]json.RawMessage) error {
 			}
 		}
 	}
-	for i, s := range o.seen {
-		if !s {
-			o.acc.nulls[i]++
-		}
-	}
+	o.nullUnseen()
 	return nil
+}
+
+// isColumn reports whether name is a column that a scalar feeds (the
+// one feature of a rank-1 input takes the input's name).
+func (o *objectRows) isColumn(name string) bool {
+	i, ok := o.index[name]
+	if !ok {
+		return false
+	}
+	s := o.acc.cols[i].Source
+	return s == nil || s.Rank == 1
 }
 
 func (o *objectRows) flush() error { return o.acc.flush() }
