@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -27,6 +28,10 @@ import (
 // DefaultBatchRows is how many rows [File] scores at a time by default.
 const DefaultBatchRows = 1024
 
+// sampleBatchRows is how many samples of a rank >= 3 input (an image)
+// ProfileOutputs scores at a time.
+const sampleBatchRows = 64
+
 // Batch is one scored batch.
 type Batch struct {
 	First   int // the 1-based data row of its first row
@@ -42,8 +47,16 @@ type Scorer struct {
 	columns map[string]bool // the signature's named input columns; nil: keep all
 	drop    map[string]bool // columns never sent to the model
 	tensor  bool            // one input tensor without named columns: CSV rows become its rows
+	keep    []string        // tensor: the columns sent, in order; nil: all but the dropped
+	input   string          // tensor: the input's name, which a JSON Lines object may key its row by
 	rows    int
 }
+
+// Keep sends exactly the named columns, in this order, as the rows of a
+// model whose single input has no named columns (the columns a drift
+// profile named its features after), instead of every column but the
+// dropped ones in file order.
+func (s *Scorer) Keep(cols ...string) { s.keep = cols }
 
 // Drop keeps the named columns (a target, an id) from the model, for
 // models whose signature does not name their inputs.
@@ -78,6 +91,7 @@ func New(l *flavors.Loaded, rows int) (*Scorer, error) {
 		// A tensor-based signature (or none) and one input: the CSV's
 		// columns, in file order, are the tensor's columns.
 		s.tensor = true
+		s.input = l.Predictor.Inputs()[0].Name
 	}
 	return s, nil
 }
@@ -121,9 +135,14 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 	var names []string
 	for i, h := range header {
 		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
-		if (s.tensor || s.columns == nil || s.columns[h]) && !s.drop[h] {
+		if (s.tensor || s.columns == nil || s.columns[h]) && !s.drop[h] && (!s.tensor || s.keep == nil) {
 			keep = append(keep, i)
 			names = append(names, h)
+		}
+	}
+	if s.tensor && s.keep != nil {
+		if keep, err = s.keptColumns(header); err != nil {
+			return err
 		}
 	}
 	var enc rowEncoder = &csvEncoder{names: names}
@@ -162,6 +181,26 @@ func (s *Scorer) CSV(ctx context.Context, r io.Reader, fn func(Batch) error) err
 	}
 	body, format := enc.end()
 	return s.score(ctx, format, body, first, n, fn)
+}
+
+// keptColumns returns the positions of s.keep in header.
+func (s *Scorer) keptColumns(header []string) ([]int, error) {
+	pos := map[string]int{}
+	for i, h := range header {
+		h = strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))
+		if _, dup := pos[h]; !dup {
+			pos[h] = i
+		}
+	}
+	keep := make([]int, len(s.keep))
+	for j, c := range s.keep {
+		i, ok := pos[c]
+		if !ok {
+			return nil, fmt.Errorf("the data has no column %q", c)
+		}
+		keep[j] = i
+	}
+	return keep, nil
 }
 
 // rowEncoder builds one batch's request body from CSV rows.
@@ -234,18 +273,34 @@ func appendCSVValue(buf *bytes.Buffer, field string) {
 // maxLine is the longest JSON Lines row JSONL takes.
 const maxLine = 64 << 20
 
-// JSONL scores JSON Lines data, one object per row.
+// JSONL scores JSON Lines data, one object per row. For a model whose
+// single input has no named columns, a line may also be a JSON array (a
+// row of the input, or one sample nested as its shape less the batch), or
+// an object holding such an array under the input's name, or an object
+// of the kept columns (see [Scorer.Keep]); the rows go in the decoder's
+// "inputs" form.
 func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) error {
 	var buf bytes.Buffer
 	start := func() {
 		buf.Reset()
-		buf.WriteString(`{"dataframe_records":[`)
+		if s.tensor {
+			buf.WriteString(`{"inputs":[`)
+		} else {
+			buf.WriteString(`{"dataframe_records":[`)
+		}
 	}
 	start()
 	first, n := 1, 0
 	var rowErr error // a bad row or a failed batch, as opposed to reading
 	err := jsonl.Lines(r, maxLine, func(line int, text []byte) error {
-		if text[0] != '{' {
+		if s.tensor {
+			row, err := s.tensorRow(text)
+			if err != nil {
+				rowErr = fmt.Errorf("line %d: %w", line, err)
+				return rowErr
+			}
+			text = row
+		} else if text[0] != '{' {
 			rowErr = fmt.Errorf("line %d: not a JSON object", line)
 			return rowErr
 		}
@@ -279,6 +334,36 @@ func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) e
 	return s.score(ctx, scoring.FormatJSON, buf.Bytes(), first, n, fn)
 }
 
+// tensorRow returns the JSON array that a JSON Lines line gives as one
+// row of a tensor model's input (the decoder checks its values).
+func (s *Scorer) tensorRow(text []byte) ([]byte, error) {
+	if text[0] == '[' {
+		return text, nil
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(text, &obj); err != nil || obj == nil {
+		return nil, errors.New("not a JSON array or object")
+	}
+	if v := bytes.TrimSpace(obj[s.input]); len(v) > 0 && v[0] == '[' {
+		return v, nil
+	}
+	if s.keep == nil {
+		return nil, fmt.Errorf("no array under the input's name %q, and no columns to read", s.input)
+	}
+	row := []byte{'['}
+	for j, c := range s.keep {
+		v, ok := obj[c]
+		if !ok {
+			v = json.RawMessage("null")
+		}
+		if j > 0 {
+			row = append(row, ',')
+		}
+		row = append(row, bytes.TrimSpace(v)...)
+	}
+	return append(row, ']'), nil
+}
+
 func (s *Scorer) score(ctx context.Context, format scoring.Format, body []byte, first, n int, fn func(Batch) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
@@ -299,6 +384,13 @@ func (s *Scorer) score(ctx context.Context, format scoring.Format, body []byte, 
 // (or, with drift.WithReference, of a current profile). A model without
 // outputs that can be profiled gives none.
 func ProfileOutputs(ctx context.Context, l *flavors.Loaded, data string, opts ...drift.Option) ([]drift.Feature, error) {
+	return ProfileOutputsKeeping(ctx, l, data, nil, opts...)
+}
+
+// ProfileOutputsKeeping is [ProfileOutputs] for a model whose single input
+// has no named columns, sending it the keep columns of the data (see
+// [Scorer.Keep]); nil keeps all.
+func ProfileOutputsKeeping(ctx context.Context, l *flavors.Loaded, data string, keep []string, opts ...drift.Option) ([]drift.Feature, error) {
 	var inputs []string
 	if sig := l.MLmodel.Signature; sig != nil && sig.Inputs != nil {
 		for _, c := range sig.Inputs.Columns {
@@ -309,9 +401,16 @@ func ProfileOutputs(ctx context.Context, l *flavors.Loaded, data string, opts ..
 	if len(cols) == 0 {
 		return nil, nil
 	}
-	s, err := New(l, DefaultBatchRows)
+	rows := DefaultBatchRows
+	if ins := l.Predictor.Inputs(); len(ins) == 1 && len(ins[0].Shape) >= 3 {
+		rows = sampleBatchRows // images: batches of a few MB
+	}
+	s, err := New(l, rows)
 	if err != nil {
 		return nil, err
+	}
+	if keep != nil {
+		s.Keep(keep...)
 	}
 	b := drift.NewBuilder(drift.Columns(cols), opts...)
 	err = s.File(ctx, data, func(batch Batch) error {

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,6 +39,8 @@ type driftProfileOptions struct {
 	topK    int
 	outputs bool
 	ortLib  string
+	targets []string
+	notes   io.Writer // where notes on left-out data columns go; nil: nowhere
 }
 
 func newDriftProfileCmd() *cobra.Command {
@@ -51,9 +54,18 @@ data with the model to profile its outputs too (a classifier's label and
 each class probability), and writes the profile, by default to
 MODEL/` + drift.FileName + `. berth serve compares live traffic with it;
 berth models register uploads it with the model, and berth pack carries it.
---outputs=false profiles the inputs only, without loading the model.`,
+--outputs=false profiles the inputs only, without loading the model.
+
+A model whose signature is tensor-based, or that has none (its inputs are
+then those ONNX Runtime reports), is profiled by its input tensors: each
+column of a [-1, N] input is a feature, named by the data (the CSV header
+or the JSON keys, less --target; columns past the N-th are left out with
+a note) or "input[j]" for JSON arrays; an input of rank 3 or more (images,
+sequences) is profiled by per-sample summaries of each channel: mean, std,
+min, max and the share of zeros, named like "input.c0.mean".`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.notes = cmd.ErrOrStderr()
 			path, p, err := runDriftProfile(args[0], o)
 			if err != nil {
 				return err
@@ -69,6 +81,7 @@ berth models register uploads it with the model, and berth pack carries it.
 	f.IntVar(&o.topK, "top-k", drift.DefaultTopK, "categories kept per categorical feature")
 	f.BoolVar(&o.outputs, "outputs", true, "score the data with the model and profile its outputs too")
 	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
+	f.StringArrayVar(&o.targets, "target", nil, "a data column that is not a model input (the label, an id), for a model whose input is a tensor; repeatable")
 	return cmd
 }
 
@@ -84,17 +97,25 @@ func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile
 	if sig := m.MLmodel.Signature; sig != nil {
 		inputs = sig.Inputs
 	}
-	cols, err := drift.ColumnsFromSchema(inputs)
-	if err != nil {
-		return "", nil, fmt.Errorf("model %s: %w", dir, err)
-	}
 	opts := []drift.Option{drift.WithBins(o.bins), drift.WithTopK(o.topK)}
+	var cols []drift.Column
+	var keep []string // the data columns a tensor model's input takes
+	if inputs != nil && len(inputs.Columns) > 0 {
+		if cols, err = drift.ColumnsFromSchema(inputs); err != nil {
+			return "", nil, fmt.Errorf("model %s: %w", dir, err)
+		}
+	} else {
+		if cols, err = tensorColumns(dir, inputs, o); err != nil {
+			return "", nil, fmt.Errorf("model %s: %w", dir, err)
+		}
+		keep = keptColumns(cols, o.data)
+	}
 	p, err := readProfile(o.data, cols, opts...)
 	if err != nil {
 		return "", nil, err
 	}
 	if o.outputs {
-		outs, err := profileOutputs(dir, o.data, o.ortLib, opts...)
+		outs, err := profileOutputs(dir, o.data, o.ortLib, keep, opts...)
 		if err != nil {
 			return "", nil, fmt.Errorf("%w (--outputs=false profiles the inputs only)", err)
 		}
@@ -114,9 +135,117 @@ func runDriftProfile(dir string, o *driftProfileOptions) (string, *drift.Profile
 	return out, p, nil
 }
 
+// tensorColumns returns the features of a model whose signature is
+// tensor-based (sig) or missing, named from the data's first line, and
+// prints notes on the data columns left out. The inputs ONNX Runtime
+// reports name the tensors; they are required without a signature.
+func tensorColumns(dir string, sig *flavors.Schema, o *driftProfileOptions) ([]drift.Column, error) {
+	var runtime []flavors.TensorInfo
+	if !sig.IsTensor() || o.outputs {
+		ins, err := modelInputs(dir, o.ortLib)
+		if err != nil {
+			return nil, fmt.Errorf("the model has no signature: %w", err)
+		}
+		runtime = ins
+	}
+	ins, err := drift.TensorInputs(sig, runtime)
+	if err != nil {
+		return nil, err
+	}
+	head, err := dataHead(o.data)
+	if err != nil {
+		return nil, err
+	}
+	cols, ns, err := drift.TensorColumns(ins, head, o.targets)
+	if err != nil {
+		return nil, fmt.Errorf("profiling %s: %w", o.data, err)
+	}
+	for _, n := range ns {
+		if o.notes != nil {
+			fmt.Fprintf(o.notes, "note: %s\n", n)
+		}
+	}
+	return cols, nil
+}
+
+// modelInputs loads the model in dir to list the inputs ONNX Runtime
+// reports.
+func modelInputs(dir, ortLib string) ([]flavors.TensorInfo, error) {
+	if err := initORT(ortLib); err != nil {
+		return nil, err
+	}
+	l, err := flavors.Load(context.Background(), dir, flavors.LoadOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("loading model %s: %w", dir, err)
+	}
+	defer l.Predictor.Close()
+	return l.Predictor.Inputs(), nil
+}
+
+// dataHead reads a CSV file's header, or a JSON Lines file's first line.
+func dataHead(path string) (drift.DataHead, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return drift.DataHead{}, err
+	}
+	defer f.Close()
+	if !isJSONL(path) {
+		header, err := csv.NewReader(f).Read()
+		if err != nil {
+			return drift.DataHead{}, fmt.Errorf("reading the CSV header of %s: %w", path, err)
+		}
+		return drift.DataHead{Header: header}, nil
+	}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, drift.MaxSampleBytes)
+	for sc.Scan() {
+		if line := bytes.TrimSpace(sc.Bytes()); len(line) > 0 {
+			return drift.DataHead{First: bytes.Clone(line)}, nil
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return drift.DataHead{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return drift.DataHead{}, fmt.Errorf("%s has no data", path)
+}
+
+func isJSONL(path string) bool {
+	ext := strings.ToLower(filepath.Ext(path))
+	return ext == ".jsonl" || ext == ".ndjson"
+}
+
+// keptColumns returns the names of the columns of a tensor model's single
+// rank-2 input, in order, when the data is a CSV file (which names them),
+// for the scorer to send; nil otherwise.
+func keptColumns(cols []drift.Column, data string) []string {
+	var keep []string
+	tensor := ""
+	for _, c := range cols {
+		s := c.Source
+		if s == nil || s.Rank != 2 || (tensor != "" && s.Tensor != tensor) {
+			return nil
+		}
+		tensor = s.Tensor
+		keep = append(keep, c.Name)
+	}
+	if isJSONL(data) && keep != nil && keep[0] == drift.ColumnName(tensorLabel(cols[0]), 0) {
+		return nil
+	}
+	return keep
+}
+
+// tensorLabel is the label a positional column's name starts with.
+func tensorLabel(c drift.Column) string {
+	if i := strings.LastIndexByte(c.Name, '['); i > 0 {
+		return c.Name[:i]
+	}
+	return c.Name
+}
+
 // profileOutputs scores the data file with the model in dir and profiles
 // its outputs. With ref, the outputs are profiled against ref's outputs.
-func profileOutputs(dir, data, ortLib string, opts ...drift.Option) ([]drift.Feature, error) {
+// keep names the data columns a tensor model's input takes (nil: all).
+func profileOutputs(dir, data, ortLib string, keep []string, opts ...drift.Option) ([]drift.Feature, error) {
 	if err := initORT(ortLib); err != nil {
 		return nil, err
 	}
@@ -126,7 +255,7 @@ func profileOutputs(dir, data, ortLib string, opts ...drift.Option) ([]drift.Fea
 		return nil, fmt.Errorf("loading model %s to profile its outputs: %w", dir, err)
 	}
 	defer l.Predictor.Close()
-	return batchscore.ProfileOutputs(ctx, l, data, opts...)
+	return batchscore.ProfileOutputsKeeping(ctx, l, data, keep, opts...)
 }
 
 // readProfile profiles a .csv or .jsonl/.ndjson file. A JSON Lines file
@@ -146,8 +275,8 @@ func readCurrent(path string, cols, outs []drift.Column, ref *drift.Profile, opt
 	defer f.Close()
 	b := drift.NewBuilder(cols, opts...)
 	isLog := false
-	switch strings.ToLower(filepath.Ext(path)) {
-	case ".jsonl", ".ndjson":
+	switch {
+	case isJSONL(path):
 		br := bufio.NewReader(f)
 		first, _ := br.Peek(64 << 10)
 		if i := bytes.IndexByte(first, '\n'); i >= 0 {
@@ -258,7 +387,7 @@ func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
 	}
 	cols := make([]drift.Column, len(ref.Features))
 	for i, f := range ref.Features {
-		cols[i] = drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind}
+		cols[i] = drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind, Source: f.Source}
 	}
 	var outCols []drift.Column
 	for _, f := range ref.Outputs {
@@ -273,7 +402,7 @@ func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
 		model = o.reference
 	}
 	if len(ref.Outputs) > 0 && !isLog && model != "" && o.outputs {
-		outs, err := profileOutputs(model, o.current, o.ortLib,
+		outs, err := profileOutputs(model, o.current, o.ortLib, keptColumns(cols, o.current),
 			drift.WithReference(&drift.Profile{Version: ref.Version, Features: ref.Outputs}))
 		if err != nil {
 			return fmt.Errorf("%w (--outputs=false compares the inputs only)", err)
