@@ -366,32 +366,46 @@ func Summarize[T number](s *Summarizer, sample []T, out []float64) {
 	}
 }
 
-// SummarizeAny is [Summarize] for data of any numeric slice type; it
-// reports false for other types.
-func SummarizeAny(s *Summarizer, sample any, out []float64) bool {
-	switch d := sample.(type) {
-	case []float32:
-		Summarize(s, d, out)
-	case []float64:
-		Summarize(s, d, out)
-	case []int8:
-		Summarize(s, d, out)
-	case []int16:
-		Summarize(s, d, out)
-	case []int32:
-		Summarize(s, d, out)
-	case []int64:
-		Summarize(s, d, out)
-	case []uint8:
-		Summarize(s, d, out)
-	case []uint16:
-		Summarize(s, d, out)
-	case []uint32:
-		Summarize(s, d, out)
-	case []uint64:
-		Summarize(s, d, out)
-	default:
+// SummarizeRows summarises rows samples of Size values each, held one
+// after another in data (a numeric slice type), into out:
+// Channels*len(SummaryStats) values per sample. It reports false for data
+// of another type or length.
+func SummarizeRows(s *Summarizer, data any, rows int, out []float64) bool {
+	size, k := s.Size(), s.Channels*len(SummaryStats)
+	if len(out) < rows*k {
 		return false
+	}
+	switch d := data.(type) {
+	case []float32:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []float64:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []int8:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []int16:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []int32:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []int64:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []uint8:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []uint16:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []uint32:
+		return summarizeRows(s, d, rows, size, k, out)
+	case []uint64:
+		return summarizeRows(s, d, rows, size, k, out)
+	}
+	return false
+}
+
+func summarizeRows[T number](s *Summarizer, d []T, rows, size, k int, out []float64) bool {
+	if len(d) != rows*size {
+		return false
+	}
+	for i := range rows {
+		Summarize(s, d[i*size:(i+1)*size], out[i*k:(i+1)*k])
 	}
 	return true
 }

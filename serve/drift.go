@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -38,12 +39,22 @@ func WithDriftListener(f func(model, version string, w drift.WindowResult)) Opti
 
 // driftTap feeds one feature from one model input or output tensor:
 // column col of a [rows, width] tensor, or the whole of a vector when
-// width is 1.
+// width is 1; or, with sum set, the per-sample summaries of a rank >= 3
+// input to the features sum lists.
 type driftTap struct {
 	tensor  string
 	col     int
 	width   int
 	feature int // index in the monitor: the reference's features, then its outputs
+	sum     *summaryTap
+}
+
+// summaryTap feeds the channel summaries of a rank >= 3 input.
+type summaryTap struct {
+	rank, axis, channels int
+	// feats holds the monitor's feature index of each channel's summary,
+	// channel*len(drift.SummaryStats)+stat, or -1.
+	feats []int
 }
 
 // loadDriftReference reads dir's reference profile, if it has one, and
@@ -109,6 +120,9 @@ func driftTaps(sig *flavors.Signature, inputs []flavors.TensorInfo, ref *drift.P
 		}
 		return -1
 	}
+	if taps, ok := sourceTaps(inputs, ref); ok {
+		return taps
+	}
 	var taps []driftTap
 	if len(inputs) == 1 && sig != nil && sig.Inputs != nil && !sig.Inputs.IsTensor() && sig.Inputs.HasNames() {
 		cols, in := sig.Inputs.Columns, inputs[0]
@@ -139,6 +153,68 @@ func driftTaps(sig *flavors.Signature, inputs []flavors.TensorInfo, ref *drift.P
 	return taps
 }
 
+// sourceTaps maps model inputs to the features of a reference made for a
+// model whose inputs are tensors (features with a drift.Source): column j
+// of a [rows, N] input feeds the feature of column j, a rank >= 3 input
+// its channel summaries. An input is found by name, or is the model's
+// only input. ok is false for a reference of named columns.
+func sourceTaps(inputs []flavors.TensorInfo, ref *drift.Profile) (taps []driftTap, ok bool) {
+	sums := map[string]*summaryTap{}
+	for i := range ref.Features {
+		src := ref.Features[i].Source
+		if src == nil {
+			continue
+		}
+		ok = true
+		in := -1
+		for j := range inputs {
+			if inputs[j].Name == src.Tensor {
+				in = j
+			}
+		}
+		if in < 0 && len(inputs) == 1 {
+			in = 0
+		}
+		if in < 0 || len(inputs[in].Shape) != src.Rank {
+			continue
+		}
+		name := inputs[in].Name
+		if src.Rank <= 2 {
+			taps = append(taps, driftTap{tensor: name, col: src.Column, width: src.Width, feature: i})
+			continue
+		}
+		st := sums[name]
+		if st == nil {
+			st = &summaryTap{rank: src.Rank, axis: src.Axis, channels: src.Channels,
+				feats: slices.Repeat([]int{-1}, max(src.Channels, 1)*len(drift.SummaryStats))}
+			sums[name] = st
+			taps = append(taps, driftTap{tensor: name, width: 1, feature: -1, sum: st})
+		}
+		if st.axis != src.Axis || st.channels != src.Channels {
+			continue
+		}
+		st.feats[max(src.Column, 0)*len(drift.SummaryStats)+slices.Index(drift.SummaryStats, src.Stat)] = i
+	}
+	return taps, ok
+}
+
+// summaryRows checks that t fits a summary tap and returns its rows and
+// summarizer.
+func summaryRows(t *flavors.Tensor, st *summaryTap) (int, *drift.Summarizer, bool) {
+	if len(t.Shape) != st.rank || (st.axis > 0 && t.Shape[st.axis] != int64(st.channels)) {
+		return 0, nil, false
+	}
+	s, err := drift.NewSummarizer(t.Shape[1:], st.axis)
+	if err != nil {
+		return 0, nil, false
+	}
+	n := int(t.Shape[0])
+	if n < 0 || t.Len() != n*s.Size() {
+		return 0, nil, false
+	}
+	return n, s, true
+}
+
 // observeDrift feeds a scored request's inputs and outputs to m's drift
 // monitor; it does nothing for a model without one. Outputs the request
 // did not ask for are not recorded.
@@ -147,12 +223,24 @@ func (m *Model) observeDrift(inputs, outputs []*flavors.Tensor) {
 		return
 	}
 	rows := -1
+	var sums [][]float64 // per summary tap, computed outside the monitor's lock
 	for _, tap := range m.driftTaps {
 		t := tensorNamed(inputs, tap.tensor)
 		if t == nil {
 			return
 		}
-		n, ok := drift.RowsOf(t, tap.width)
+		var n int
+		ok := false
+		if tap.sum != nil {
+			var s *drift.Summarizer
+			if n, s, ok = summaryRows(t, tap.sum); ok {
+				out := make([]float64, n*s.Channels*len(drift.SummaryStats))
+				ok = drift.SummarizeRows(s, t.Data, n, out)
+				sums = append(sums, out)
+			}
+		} else {
+			n, ok = drift.RowsOf(t, tap.width)
+		}
 		if !ok || (rows >= 0 && n != rows) {
 			return // a shape the mapping does not fit: skip the request
 		}
@@ -162,7 +250,13 @@ func (m *Model) observeDrift(inputs, outputs []*flavors.Tensor) {
 		return
 	}
 	m.monitor.Record(rows, func(r drift.Recorder) {
+		k := 0
 		for _, tap := range m.driftTaps {
+			if tap.sum != nil {
+				recordSummaries(r, tap.sum, sums[k], rows)
+				k++
+				continue
+			}
 			recordTap(r, tensorNamed(inputs, tap.tensor), tap, rows)
 		}
 		for _, tap := range m.driftOutTaps {
@@ -223,6 +317,19 @@ func recordTap(r drift.Recorder, t *flavors.Tensor, tap driftTap, rows int) {
 	default:
 		for range rows {
 			r.Null(tap.feature)
+		}
+	}
+}
+
+// recordSummaries records rows samples' channel summaries, as
+// drift.SummarizeRows laid them out.
+func recordSummaries(r drift.Recorder, st *summaryTap, vals []float64, rows int) {
+	k := len(vals) / rows
+	for i := range rows {
+		for j, f := range st.feats[:k] {
+			if f >= 0 {
+				r.Float(f, vals[i*k+j])
+			}
 		}
 	}
 }
