@@ -7,15 +7,13 @@ import (
 	"path/filepath"
 	"sort"
 
-	"github.com/berthml/berth/internal/protowire"
+	"google.golang.org/protobuf/encoding/protowire"
 )
 
 // maxONNXParse bounds the model files read for external-data references:
 // protobuf messages cannot exceed 2 GiB, so a larger file keeps its
 // weights inside or is not parsed.
 const maxONNXParse = 2 << 30
-
-var errProto = protowire.ErrMalformed
 
 // externalDataFiles returns the external-data locations (relative to the
 // model file's directory, slash-separated as ONNX writes them) of the
@@ -34,7 +32,7 @@ func externalDataFiles(p string) ([]string, error) {
 		return nil, err
 	}
 	locs := map[string]bool{}
-	err = protowire.Fields(b, func(num int, v []byte) error {
+	err = fields(b, func(num protowire.Number, v []byte) error {
 		if num == 7 { // ModelProto.graph
 			return graphExternal(v, locs)
 		}
@@ -54,23 +52,23 @@ func externalDataFiles(p string) ([]string, error) {
 // graphExternal adds the external-data locations of a GraphProto's
 // initializers and of the subgraphs and tensors of its nodes' attributes.
 func graphExternal(b []byte, locs map[string]bool) error {
-	return protowire.Fields(b, func(num int, v []byte) error {
+	return fields(b, func(num protowire.Number, v []byte) error {
 		switch num {
 		case 5: // GraphProto.initializer
 			return tensorExternal(v, locs)
 		case 15: // GraphProto.sparse_initializer
-			return protowire.Fields(v, func(num int, v []byte) error {
+			return fields(v, func(num protowire.Number, v []byte) error {
 				if num == 1 || num == 2 { // SparseTensorProto.values, indices
 					return tensorExternal(v, locs)
 				}
 				return nil
 			})
 		case 1: // GraphProto.node
-			return protowire.Fields(v, func(num int, v []byte) error {
+			return fields(v, func(num protowire.Number, v []byte) error {
 				if num != 5 { // NodeProto.attribute
 					return nil
 				}
-				return protowire.Fields(v, func(num int, v []byte) error {
+				return fields(v, func(num protowire.Number, v []byte) error {
 					switch num {
 					case 5, 10: // AttributeProto.t, tensors
 						return tensorExternal(v, locs)
@@ -87,12 +85,12 @@ func graphExternal(b []byte, locs map[string]bool) error {
 
 // tensorExternal adds the "location" entry of a TensorProto's external_data.
 func tensorExternal(b []byte, locs map[string]bool) error {
-	return protowire.Fields(b, func(num int, v []byte) error {
+	return fields(b, func(num protowire.Number, v []byte) error {
 		if num != 13 { // TensorProto.external_data
 			return nil
 		}
 		var key, value string
-		err := protowire.Fields(v, func(num int, v []byte) error {
+		err := fields(v, func(num protowire.Number, v []byte) error {
 			switch num {
 			case 1:
 				key = string(v)
@@ -106,4 +104,36 @@ func tensorExternal(b []byte, locs map[string]bool) error {
 		}
 		return err
 	})
+}
+
+// errProto is returned for bytes that are not a protobuf message.
+var errProto = errors.New("malformed protobuf")
+
+// fields calls fn with the number and bytes of each length-delimited field
+// of the protobuf message b, skipping the other wire types (groups, which
+// ONNX never writes, are malformed), and stops at fn's first error.
+func fields(b []byte, fn func(num protowire.Number, v []byte) error) error {
+	for len(b) > 0 {
+		num, typ, n := protowire.ConsumeTag(b)
+		if n < 0 || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
+			return errProto
+		}
+		b = b[n:]
+		if typ != protowire.BytesType {
+			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
+				return errProto
+			}
+			b = b[n:]
+			continue
+		}
+		v, n := protowire.ConsumeBytes(b)
+		if n < 0 {
+			return errProto
+		}
+		b = b[n:]
+		if err := fn(num, v); err != nil {
+			return err
+		}
+	}
+	return nil
 }
