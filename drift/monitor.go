@@ -21,6 +21,7 @@ type MonitorOption func(*monitorOptions)
 
 type monitorOptions struct {
 	rows, minRows, history int
+	persistence            int
 	every                  time.Duration
 	th                     Thresholds
 	now                    func() time.Time
@@ -43,6 +44,14 @@ func WithMinRows(n int) MonitorOption { return func(o *monitorOptions) { o.minRo
 // [DefaultThresholds].
 func WithThresholds(th Thresholds) MonitorOption { return func(o *monitorOptions) { o.th = th } }
 
+// WithPersistence makes a model's status drift only once n consecutive
+// windows drifted; a drifting window short of that warns, and every
+// window still reports its own statistics and verdict. Default:
+// [DefaultPersistence].
+func WithPersistence(n int) MonitorOption {
+	return func(o *monitorOptions) { o.persistence = max(n, 1) }
+}
+
 // WithHistory keeps the results of the last n windows. Default:
 // [DefaultHistory].
 func WithHistory(n int) MonitorOption { return func(o *monitorOptions) { o.history = max(n, 1) } }
@@ -57,12 +66,21 @@ func OnWindow(f func(WindowResult)) MonitorOption { return func(o *monitorOption
 
 // WindowResult is the outcome of one closed window.
 type WindowResult struct {
-	Window   int64          `json:"window"` // 1 for the first window
-	Start    time.Time      `json:"start"`
-	End      time.Time      `json:"end"`
-	Rows     int64          `json:"rows"`
-	Status   Status         `json:"status"`
-	Features []FeatureScore `json:"features"`
+	Window int64     `json:"window"` // 1 for the first window
+	Start  time.Time `json:"start"`
+	End    time.Time `json:"end"`
+	Rows   int64     `json:"rows"`
+	// Status is the model's status after this window by [Persist]: drift
+	// once Persistence windows in a row drifted. Metrics, alerts,
+	// write-back and the pages show it.
+	Status Status `json:"status"`
+	// Verdict is the window's own status, as its Report's.
+	Verdict Status `json:"verdict"`
+	// Consecutive counts the drifting windows in a row ending here;
+	// Persistence is the number the status needs to drift.
+	Consecutive int            `json:"consecutive"`
+	Persistence int            `json:"persistence"`
+	Features    []FeatureScore `json:"features"`
 	// Report is the full comparison of the window with the reference.
 	Report *Report `json:"-"`
 }
@@ -111,6 +129,7 @@ type Monitor struct {
 	rows    int64
 	acc     []accum
 	last    *WindowResult
+	streak  int            // drifting windows in a row, up to the last closed
 	history []WindowResult // ring of the last opts.history results, oldest first
 
 	cbMu sync.Mutex // delivers OnWindow results in window order
@@ -137,7 +156,7 @@ func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
 	}
 	o := monitorOptions{
 		rows: DefaultWindowRows, minRows: DefaultWindowMinRows, history: DefaultHistory,
-		every: DefaultWindowTime, th: DefaultThresholds(), now: time.Now,
+		every: DefaultWindowTime, th: DefaultThresholds(), now: time.Now, persistence: DefaultPersistence,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -347,7 +366,9 @@ func (m *Monitor) closeLocked() WindowResult {
 	if err != nil { // cannot happen: the window is built on the reference's bins
 		panic(fmt.Sprintf("drift monitor: %v", err))
 	}
-	res.Report, res.Status = rep, rep.Status
+	res.Report, res.Verdict, res.Persistence = rep, rep.Status, m.opts.persistence
+	res.Status, m.streak = Persist(rep.Status, m.streak, m.opts.persistence)
+	res.Consecutive = m.streak
 	res.Features = make([]FeatureScore, len(rep.Features))
 	for i, f := range rep.Features {
 		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
@@ -417,3 +438,42 @@ func (m *Monitor) Current() WindowState {
 	defer m.mu.Unlock()
 	return WindowState{Window: m.window, Rows: m.rows, Started: m.started}
 }
+
+// Summary says the window's status and the rule behind it in one line,
+// such as "drift: 3 of 13 features after Benjamini–Hochberg at q=0.05, 2
+// consecutive windows (drift from 2)".
+func (w *WindowResult) Summary() string {
+	if w.Report == nil {
+		return string(w.Status)
+	}
+	s := w.Report.Summary()
+	if i := len(w.Report.Status); w.Status != w.Report.Status {
+		s = string(w.Status) + s[i:]
+	}
+	win := "windows"
+	if w.Consecutive == 1 {
+		win = "window"
+	}
+	return s + fmt.Sprintf(", %d consecutive drifting %s (drift from %d)", w.Consecutive, win, max(w.Persistence, 1))
+}
+
+// Persist carries the alert state from one window to the next: given a
+// window's verdict, the number of drifting windows in a row before it,
+// and the number an alert needs, it returns the window's status and the
+// new count. The status is drift once persistence windows in a row
+// drifted; a drifting window short of that warns. The live monitor, and
+// through it the metrics, alerts, write-back and pages, decide with it.
+func Persist(verdict Status, consecutive, persistence int) (Status, int) {
+	if verdict != StatusDrift {
+		return verdict, 0
+	}
+	consecutive++
+	if consecutive >= max(persistence, 1) {
+		return StatusDrift, consecutive
+	}
+	return StatusWarning, consecutive
+}
+
+// DefaultPersistence is the number of consecutive drifting windows the
+// live monitor needs before a model's status is drift.
+const DefaultPersistence = 2

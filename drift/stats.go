@@ -1,7 +1,9 @@
 package drift
 
 import (
+	"cmp"
 	"math"
+	"slices"
 )
 
 // PSIEpsilon replaces a zero bin proportion in [PSI], as Evidently does, so
@@ -228,4 +230,116 @@ func gammaQContinuedFraction(a, x float64) float64 {
 		}
 	}
 	return math.Exp(-x+a*math.Log(x)-lgamma(a)) * h
+}
+
+// NormedWasserstein returns the first Wasserstein (earth mover's)
+// distance between two binned samples, divided by scale (the reference's
+// standard deviation, as Evidently's wasserstein test). The counts are as
+// [NumericStats.Counts] over edges; values are taken as spread evenly
+// within each bin, the underflow bin spanning [lo, edges[0]] and the
+// overflow bin [edges[last], hi] (lo and hi are the smallest and largest
+// value of either side). It is NaN when a side is empty or scale is not
+// positive.
+func NormedWasserstein(edges []float64, reference, current []int64, lo, hi, scale float64) float64 {
+	if len(edges) == 0 || len(reference) != len(current) || len(reference) != interiorBins(edges)+2 || !(scale > 0) {
+		return math.NaN()
+	}
+	var n, m int64
+	for i := range reference {
+		n += reference[i]
+		m += current[i]
+	}
+	if n == 0 || m == 0 {
+		return math.NaN()
+	}
+	// bounds[i], bounds[i+1] enclose bin i.
+	bounds := make([]float64, 0, len(reference)+1)
+	bounds = append(bounds, math.Min(lo, edges[0]))
+	bounds = append(bounds, edges...)
+	if len(edges) == 1 {
+		bounds = append(bounds, edges[0]) // the single bin holding exactly the edge
+	}
+	bounds = append(bounds, math.Max(hi, edges[len(edges)-1]))
+	var w, cr, cc float64
+	for i := range reference {
+		a := cr/float64(n) - cc/float64(m)
+		cr += float64(reference[i])
+		cc += float64(current[i])
+		b := cr/float64(n) - cc/float64(m)
+		w += absLinearIntegral(a, b, bounds[i+1]-bounds[i])
+	}
+	return w / scale
+}
+
+// absLinearIntegral is ∫|f| over an interval of the given width on which
+// f goes linearly from a to b.
+func absLinearIntegral(a, b, width float64) float64 {
+	if width <= 0 {
+		return 0
+	}
+	if (a >= 0) == (b >= 0) {
+		return math.Abs(a+b) / 2 * width
+	}
+	return (a*a + b*b) / (2 * (math.Abs(a) + math.Abs(b))) * width
+}
+
+// BenjaminiHochberg returns the Benjamini–Hochberg adjusted p-values of
+// p (in the same order): rejecting every hypothesis whose adjusted
+// p-value is at most q controls the false discovery rate at q, and, when
+// no hypothesis is false, the chance of rejecting any at q. NaN p-values
+// stay NaN and do not count as tests.
+func BenjaminiHochberg(p []float64) []float64 {
+	idx := make([]int, 0, len(p))
+	for i, v := range p {
+		if !math.IsNaN(v) {
+			idx = append(idx, i)
+		}
+	}
+	slices.SortStableFunc(idx, func(a, b int) int { return cmp.Compare(p[a], p[b]) })
+	adj := make([]float64, len(p))
+	for i := range adj {
+		adj[i] = math.NaN()
+	}
+	m := float64(len(idx))
+	run := 1.0
+	for k := len(idx) - 1; k >= 0; k-- {
+		run = math.Min(run, p[idx[k]]*m/float64(k+1))
+		adj[idx[k]] = run
+	}
+	return adj
+}
+
+// MergeBins merges adjacent bins of two aligned count vectors into at most
+// k groups of about equal pooled count, for tests that need several
+// values per bin. Bins empty on both sides join their neighbours.
+func MergeBins(reference, current []int64, k int) (ref, cur []int64) {
+	var total int64
+	for i := range reference {
+		total += reference[i] + current[i]
+	}
+	k = max(k, 1)
+	if k >= len(reference) || total == 0 {
+		return slices.Clone(reference), slices.Clone(current)
+	}
+	ref, cur = make([]int64, 0, k), make([]int64, 0, k)
+	var cum, r, c int64
+	open := false
+	for i := range reference {
+		r += reference[i]
+		c += current[i]
+		cum += reference[i] + current[i]
+		open = true
+		// close group g (0-based) once the pooled count reaches (g+1)/k of the total
+		if g := int64(len(ref)); g < int64(k-1) && cum*int64(k) >= (g+1)*total && r+c > 0 {
+			ref, cur = append(ref, r), append(cur, c)
+			r, c, open = 0, 0, false
+		}
+	}
+	if open {
+		if r+c == 0 && len(ref) > 0 {
+			return ref, cur
+		}
+		ref, cur = append(ref, r), append(cur, c)
+	}
+	return ref, cur
 }

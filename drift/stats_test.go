@@ -2,6 +2,7 @@ package drift_test
 
 import (
 	"math"
+	"slices"
 	"testing"
 
 	"github.com/berthml/berth/drift"
@@ -72,52 +73,170 @@ func TestStatisticsOnIdenticalAndEmpty(t *testing.T) {
 	}
 }
 
-func TestThresholdsAndStatus(t *testing.T) {
-	ref := &drift.Profile{Features: []drift.Feature{
-		{Name: "n", Kind: drift.Numeric, Count: 100, Numeric: &drift.NumericStats{Edges: []float64{0, 1, 2}, Counts: []int64{0, 50, 50, 0}}},
-		{Name: "c", Kind: drift.Categorical, Count: 100, Categorical: &drift.CategoricalStats{Categories: []string{"a", "b"}, Counts: []int64{50, 50}}},
-	}}
-	cur := func(n, c []int64) *drift.Profile {
+func TestDecisionRule(t *testing.T) {
+	// ref holds n values a feature: the numeric one uniform on [0, 2] in
+	// two bins, the categorical one half a, half b.
+	ref := func(n int64) *drift.Profile {
 		return &drift.Profile{Features: []drift.Feature{
-			{Name: "n", Kind: drift.Numeric, Count: 100, Numeric: &drift.NumericStats{Edges: []float64{0, 1, 2}, Counts: n}},
-			{Name: "c", Kind: drift.Categorical, Count: 100, Categorical: &drift.CategoricalStats{Categories: []string{"a", "b"}, Counts: c}},
+			{Name: "n", Kind: drift.Numeric, Count: n, Numeric: &drift.NumericStats{Min: 0, Max: 2, Mean: 1, Variance: 1.0 / 3,
+				Edges: []float64{0, 1, 2}, Counts: []int64{0, n / 2, n / 2, 0}}},
+			{Name: "c", Kind: drift.Categorical, Count: n, Categorical: &drift.CategoricalStats{Categories: []string{"a", "b"}, Counts: []int64{n / 2, n / 2}}},
+		}}
+	}
+	cur := func(nc, cc []int64) *drift.Profile {
+		var n int64
+		for _, v := range nc {
+			n += v
+		}
+		return &drift.Profile{Features: []drift.Feature{
+			{Name: "n", Kind: drift.Numeric, Count: n, Numeric: &drift.NumericStats{Min: 0, Max: 2, Edges: []float64{0, 1, 2}, Counts: nc}},
+			{Name: "c", Kind: drift.Categorical, Count: n, Categorical: &drift.CategoricalStats{Categories: []string{"a", "b"}, Counts: cc}},
 		}}
 	}
 	def := drift.DefaultThresholds()
-	noKS := def
-	noKS.KSPValue, noKS.Chi2PValue = 0, 0
+	noTests := def
+	noTests.KSPValue, noTests.Chi2PValue = 0, 0
 	strictShare := def
 	strictShare.DriftShare = 0.75
 	tests := []struct {
 		name       string
-		n, c       []int64
+		n          int64
+		nc, cc     []int64
 		th         drift.Thresholds
 		wantStatus [2]drift.Status
 		want       drift.Status
 	}{
-		{"same", []int64{0, 50, 50, 0}, []int64{50, 50}, def, [2]drift.Status{"ok", "ok"}, "ok"},
-		// PSI 0.169 ≥ 0.1 warns; the KS and chi2 tests are off
-		{"psi warning", []int64{0, 70, 30, 0}, []int64{50, 50}, noKS, [2]drift.Status{"warning", "ok"}, "warning"},
-		{"half drift", []int64{0, 90, 10, 0}, []int64{50, 50}, def, [2]drift.Status{"drift", "ok"}, "drift"},
-		{"share not reached", []int64{0, 90, 10, 0}, []int64{50, 50}, strictShare, [2]drift.Status{"drift", "ok"}, "warning"},
-		{"tests disabled, psi drifts", []int64{0, 90, 10, 0}, []int64{90, 10}, noKS, [2]drift.Status{"drift", "drift"}, "drift"},
-		{"chi2 drift", []int64{0, 50, 50, 0}, []int64{65, 35}, def, [2]drift.Status{"ok", "drift"}, "drift"},
+		{"same", 100, []int64{0, 50, 50, 0}, []int64{50, 50}, def, [2]drift.Status{"ok", "ok"}, "ok"},
+		{"small sample, significant", 100, []int64{0, 90, 10, 0}, []int64{50, 50}, def, [2]drift.Status{"drift", "ok"}, "drift"},
+		{"share not reached", 100, []int64{0, 90, 10, 0}, []int64{50, 50}, strictShare, [2]drift.Status{"drift", "ok"}, "warning"},
+		// chi-squared p 0.032 alone would drift at 0.05; adjusted over the
+		// window's 3 p-values it is 0.096, not below q = 0.01
+		{"one p-value of 0.03 is noise", 100, []int64{0, 50, 50, 0}, []int64{65, 35}, def, [2]drift.Status{"ok", "ok"}, "ok"},
+		{"chi2 drift", 100, []int64{0, 50, 50, 0}, []int64{80, 20}, def, [2]drift.Status{"ok", "drift"}, "drift"},
+		// 4,000 values a side: KS p ≈ 1e-5, but the normed Wasserstein
+		// distance is 0.087 < 0.1 and PSI 0.005
+		{"large sample, small change warns", 4000, []int64{0, 2200, 1800, 0}, []int64{2000, 2000}, def, [2]drift.Status{"warning", "ok"}, "warning"},
+		{"large sample, large change drifts", 4000, []int64{0, 3000, 1000, 0}, []int64{2000, 2000}, def, [2]drift.Status{"drift", "ok"}, "drift"},
+		{"large sample, categorical by JS", 4000, []int64{0, 2000, 2000, 0}, []int64{3200, 800}, def, [2]drift.Status{"ok", "drift"}, "drift"},
+		// tests off: PSI 0.169 ≥ 0.1 on 400 values a side warns, never drifts
+		{"tests disabled, psi warns", 400, []int64{0, 280, 120, 0}, []int64{200, 200}, noTests, [2]drift.Status{"warning", "ok"}, "warning"},
+		// on 100 a side PSI's noise, (bins−1)·2/100, is too high to grade
+		{"psi not judged on small samples", 100, []int64{0, 70, 30, 0}, []int64{50, 50}, noTests, [2]drift.Status{"ok", "ok"}, "ok"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			r, err := drift.Compare(ref, cur(tt.n, tt.c), tt.th)
+			r, err := drift.Compare(ref(tt.n), cur(tt.nc, tt.cc), tt.th)
 			if err != nil {
 				t.Fatal(err)
 			}
 			for i, fr := range r.Features {
 				if fr.Status != tt.wantStatus[i] || fr.Drifted != (tt.wantStatus[i] == drift.StatusDrift) {
-					t.Errorf("%s: status %s drifted %v, want %s (psi %v ks_p %v chi2_p %v)", fr.Feature, fr.Status, fr.Drifted, tt.wantStatus[i], val(fr.PSI), val(fr.KSPValue), val(fr.Chi2PValue))
+					t.Errorf("%s: status %s drifted %v, want %s (psi %v on %d bins, ks_p %v→%v chi2_p %v→%v wasserstein %v js %v)",
+						fr.Feature, fr.Status, fr.Drifted, tt.wantStatus[i], val(fr.PSI), fr.PSIBins, val(fr.KSPValue), val(fr.KSPAdjusted),
+						val(fr.Chi2PValue), val(fr.Chi2PAdjusted), val(fr.Wasserstein), val(fr.JSDistance))
 				}
 			}
 			if r.Status != tt.want {
 				t.Errorf("report status %s, want %s", r.Status, tt.want)
 			}
 		})
+	}
+}
+
+func TestBenjaminiHochberg(t *testing.T) {
+	// R: p.adjust(c(0.01, 0.04, 0.03, 0.005), "BH")
+	nan := math.NaN()
+	got := drift.BenjaminiHochberg([]float64{0.01, nan, 0.04, 0.03, 0.005})
+	want := []float64{0.02, nan, 0.04, 0.04, 0.02}
+	for i := range want {
+		if math.IsNaN(want[i]) != math.IsNaN(got[i]) || (!math.IsNaN(want[i]) && math.Abs(got[i]-want[i]) > 1e-15) {
+			t.Errorf("adjusted %v, want %v", got, want)
+			break
+		}
+	}
+	if got := drift.BenjaminiHochberg([]float64{0.9, 0.8}); got[0] != 0.9 || got[1] != 0.9 {
+		t.Errorf("adjusted %v, want [0.9 0.9]", got)
+	}
+	if got := drift.BenjaminiHochberg(nil); len(got) != 0 {
+		t.Errorf("adjusted %v, want none", got)
+	}
+}
+
+func TestNormedWasserstein(t *testing.T) {
+	edges := []float64{0, 1, 2}
+	tests := []struct {
+		name     string
+		ref, cur []int64
+		lo, hi   float64
+		scale    float64
+		want     float64
+	}{
+		// U(0,2) against U(1,2): 0.5
+		{"shift into one bin", []int64{0, 50, 50, 0}, []int64{0, 0, 100, 0}, 0, 2, 1, 0.5},
+		{"normed", []int64{0, 50, 50, 0}, []int64{0, 0, 100, 0}, 0, 2, 2, 0.25},
+		// U(0,1) against U(1,2): 1
+		{"disjoint", []int64{0, 10, 0, 0}, []int64{0, 0, 10, 0}, 0, 2, 1, 1},
+		// half of the current in the overflow bin, spread to 4: 0.5·1.5
+		{"overflow", []int64{0, 50, 50, 0}, []int64{0, 50, 0, 50}, 0, 4, 1, 0.75},
+		{"underflow", []int64{0, 50, 50, 0}, []int64{50, 0, 50, 0}, -2, 2, 1, 0.75},
+		{"same", []int64{0, 5, 7, 0}, []int64{0, 10, 14, 0}, 0, 2, 1, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := drift.NormedWasserstein(edges, tt.ref, tt.cur, tt.lo, tt.hi, tt.scale); math.Abs(got-tt.want) > 1e-12 {
+				t.Errorf("NormedWasserstein = %v, want %v", got, tt.want)
+			}
+		})
+	}
+	// the CDF gap changes sign inside a bin: ∫|0.5 − x| over [0, 1]
+	if got := drift.NormedWasserstein([]float64{0, 1}, []int64{0, 1, 0}, []int64{1, 0, 1}, -0.5, 1.5, 1); math.IsNaN(got) {
+		t.Errorf("NormedWasserstein = NaN")
+	}
+	for _, bad := range []float64{0, -1, math.NaN()} {
+		if got := drift.NormedWasserstein(edges, []int64{0, 1, 1, 0}, []int64{0, 1, 1, 0}, 0, 2, bad); !math.IsNaN(got) {
+			t.Errorf("scale %v: %v, want NaN", bad, got)
+		}
+	}
+	if got := drift.NormedWasserstein(edges, []int64{0, 0, 0, 0}, []int64{0, 1, 1, 0}, 0, 2, 1); !math.IsNaN(got) {
+		t.Errorf("empty side: %v, want NaN", got)
+	}
+}
+
+func TestMergeBins(t *testing.T) {
+	tests := []struct {
+		ref, cur         []int64
+		k                int
+		wantRef, wantCur []int64
+	}{
+		{[]int64{0, 5, 5, 5, 5, 0}, []int64{0, 5, 5, 5, 5, 0}, 2, []int64{10, 10}, []int64{10, 10}},
+		// 44 values: the first group closes once it holds 22
+		{[]int64{0, 5, 5, 5, 5, 0}, []int64{1, 5, 5, 5, 5, 3}, 2, []int64{15, 5}, []int64{16, 8}},
+		{[]int64{1, 2, 3}, []int64{1, 2, 3}, 5, []int64{1, 2, 3}, []int64{1, 2, 3}},
+		{[]int64{1, 2, 3}, []int64{1, 2, 3}, 1, []int64{6}, []int64{6}},
+		{[]int64{0, 0, 0}, []int64{0, 0, 0}, 2, []int64{0, 0, 0}, []int64{0, 0, 0}},
+	}
+	for _, tt := range tests {
+		r, c := drift.MergeBins(tt.ref, tt.cur, tt.k)
+		if !slices.Equal(r, tt.wantRef) || !slices.Equal(c, tt.wantCur) {
+			t.Errorf("MergeBins(%v, %v, %d) = %v, %v, want %v, %v", tt.ref, tt.cur, tt.k, r, c, tt.wantRef, tt.wantCur)
+		}
+	}
+}
+
+func TestPersist(t *testing.T) {
+	verdicts := []drift.Status{"ok", "drift", "drift", "drift", "warning", "drift"}
+	want := []drift.Status{"ok", "warning", "drift", "drift", "warning", "warning"}
+	wantRun := []int{0, 1, 2, 3, 0, 1}
+	run := 0
+	for i, v := range verdicts {
+		var got drift.Status
+		got, run = drift.Persist(v, run, 2)
+		if got != want[i] || run != wantRun[i] {
+			t.Errorf("window %d (%s): %s after %d, want %s after %d", i+1, v, got, run, want[i], wantRun[i])
+		}
+	}
+	if got, _ := drift.Persist(drift.StatusDrift, 0, 1); got != drift.StatusDrift {
+		t.Errorf("persistence 1: %s, want drift", got)
 	}
 }
 
