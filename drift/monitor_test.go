@@ -58,6 +58,40 @@ func TestMonitorWindowByCount(t *testing.T) {
 	if h := m.History(); len(h) != 2 || h[0].Window != 1 || h[1].Window != 2 {
 		t.Errorf("history = %+v", h)
 	}
+	// the model drifts only from the second drifting window in a row
+	// (DefaultPersistence), and recovers with the first window that does not
+	observe(m, 0, 1000, 1.5)
+	observe(m, 0, 1000, 1)
+	want := []struct {
+		verdict, status drift.Status
+		run             int
+	}{{"ok", "ok", 0}, {"drift", "warning", 1}, {"drift", "drift", 2}, {"ok", "ok", 0}}
+	for i, w := range want {
+		g := got[i]
+		if g.Verdict != w.verdict || g.Status != w.status || g.Consecutive != w.run || g.Persistence != drift.DefaultPersistence {
+			t.Errorf("window %d: verdict %s status %s after %d of %d, want %s %s after %d", g.Window, g.Verdict, g.Status,
+				g.Consecutive, g.Persistence, w.verdict, w.status, w.run)
+		}
+	}
+	if s, want := got[1].Summary(), "warning: 1 of 2 features after Benjamini–Hochberg at q=0.01, 1 consecutive drifting window (drift from 2)"; s != want {
+		t.Errorf("summary %q, want %q", s, want)
+	}
+	if s, want := got[2].Summary(), "drift: 1 of 2 features after Benjamini–Hochberg at q=0.01, 2 consecutive drifting windows (drift from 2)"; s != want {
+		t.Errorf("summary %q, want %q", s, want)
+	}
+}
+
+func TestMonitorPersistenceOne(t *testing.T) {
+	var got []drift.WindowResult
+	m, err := drift.NewMonitor(drift.RefXC(t), drift.WithWindowRows(1000), drift.WithWindowTime(0), drift.WithPersistence(1),
+		drift.OnWindow(func(r drift.WindowResult) { got = append(got, r) }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	observe(m, 0, 1000, 1.5)
+	if len(got) != 1 || got[0].Status != drift.StatusDrift || got[0].Persistence != 1 {
+		t.Fatalf("window 1 = %+v, want drift at once", got)
+	}
 }
 
 func TestMonitorWindowByTime(t *testing.T) {
