@@ -1,51 +1,220 @@
 package depcheck
 
 import (
+	"errors"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 )
 
+// Third-party modules, by what they are for.
 const (
-	module = "github.com/berthml/berth"
-	gin    = "github.com/gin-gonic/gin"
-	ort    = "github.com/yalue/onnxruntime_go"
+	gin        = "github.com/gin-gonic/gin"               // HTTP routing: the servers only
+	ort        = "github.com/yalue/onnxruntime_go"        // ONNX Runtime: flavors/onnx only
+	prom       = "github.com/prometheus/client_golang"    // metrics
+	promModel  = "github.com/prometheus/client_model"     // metrics, as gathered
+	ggcr       = "github.com/google/go-containerregistry" // OCI images
+	yaml       = "go.yaml.in/yaml/v3"                     // MLmodel files
+	protobuf   = "google.golang.org/protobuf"             // ONNX model files, read field by field
+	plot       = "gonum.org/v1/plot"                      // evaluation plots
+	pgx        = "github.com/jackc/pgx/v5"                // PostgreSQL
+	sqlite     = "modernc.org/sqlite"                     // SQLite
+	cobra      = "github.com/spf13/cobra"                 // the command line
+	pflag      = "github.com/spf13/pflag"                 // the command line
+	isatty     = "github.com/mattn/go-isatty"             // progress bars on a terminal
+	chromedp   = "github.com/chromedp/chromedp"           // browser tests
+	cdproto    = "github.com/chromedp/cdproto"            // browser tests
+	mlflowrest = "api/mlflowrest"
 )
 
-// deps lists the packages pkg depends on, transitively.
-func deps(t *testing.T, pkg string) map[string]bool {
-	t.Helper()
-	out, err := exec.Command("go", "list", "-deps", "-test=false", module+"/"+pkg).Output()
-	if err != nil {
-		t.Fatalf("go list -deps %s: %v", pkg, err)
-	}
-	set := map[string]bool{}
-	for _, p := range strings.Fields(string(out)) {
-		set[p] = true
-	}
-	delete(set, module+"/"+pkg)
-	return set
+// guarded are the modules that only the packages whose rule names them may
+// bring into the build, directly.
+var guarded = []string{gin, ort}
+
+// rules is berth's layering: for every package of the module, what it may
+// import directly. Layers, from the top:
+//
+//	cmd/berth                        the command line: flags in, one call, result out
+//	serve, registry, ui              the HTTP layers (gin lives here and nowhere else)
+//	pack, evaluate, batchscore, drift/writeback, modeluri
+//	drift                            statistics over model inputs and outputs
+//	api/scoring, api/oip, api/mlflowrest, tracking, tracking/...
+//	flavors, flavors/onnx            models (ONNX Runtime lives in flavors/onnx only)
+//	internal/...                     small helpers
+//
+// bench/... and the test helpers (internal/*test, registry/registrytest)
+// sit beside the layers and may use what they measure or fake.
+var rules = map[string]Rule{
+	"cmd/berth": {
+		Packages: []string{mlflowrest, "batchscore", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
+			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
+			"pack", "pack/modelpack", "registry", "serve", "tracking/sqlstore", "ui"},
+		Modules: []string{ggcr, isatty, prom, cobra, pflag},
+	},
+
+	// The HTTP layers.
+	"serve": {
+		Packages: []string{"api/oip", "api/scoring", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
+			"internal/httpserve", "internal/jsonw"},
+		Modules: []string{gin, prom, promModel},
+	},
+	"registry": {
+		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search"},
+		Modules:  []string{gin, prom},
+	},
+	"ui":     {},
+	"deploy": {},
+
+	// Domain packages under the command.
+	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
+	"pack/modelpack":  {Packages: []string{"flavors"}, Modules: []string{ggcr, protobuf}},
+	"evaluate":        {Modules: []string{plot}},
+	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
+	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
+	"modeluri":        {Packages: []string{mlflowrest}},
+	"drift":           {Packages: []string{"flavors", "internal/jsonl"}},
+
+	// Wire contracts and the tracking domain.
+	"api/scoring":       {Packages: []string{"flavors", "internal/jsonw"}},
+	"api/oip":           {Packages: []string{"flavors", "internal/float16", "internal/jsonw"}},
+	"api/mlflowrest":    {},
+	"tracking":          {},
+	"tracking/search":   {Packages: []string{"tracking"}},
+	"tracking/sqlstore": {Packages: []string{"tracking"}, Modules: []string{pgx, sqlite}},
+
+	// Models.
+	"flavors":         {Modules: []string{yaml}},
+	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16"}, Modules: []string{ort, protobuf}},
+	"flavors/builtin": {Packages: []string{"flavors/onnx"}},
+
+	// Helpers.
+	"internal/buildinfo":      {},
+	"internal/float16":        {},
+	"internal/httpguard":      {},
+	"internal/httpserve":      {},
+	"internal/jsonl":          {},
+	"internal/jsonw":          {},
+	"internal/depcheck":       {},
+	"internal/cmd/testreport": {},
+
+	// Test helpers.
+	"internal/browsertest":         {Modules: []string{chromedp, cdproto}},
+	"internal/httpguard/guardtest": {},
+	"internal/iristest":            {Packages: []string{"batchscore", "drift", "flavors"}},
+	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
+	"internal/testregistry":        {},
+	"registry/registrytest":        {Packages: []string{"registry", "tracking/sqlstore"}},
+
+	// Benchmarks.
+	"bench":                   {},
+	"bench/loadgen":           {},
+	"bench/driftaccuracy":     {Packages: []string{"drift"}},
+	"bench/cmd/barebones":     {Packages: []string{"flavors", "flavors/onnx"}},
+	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
+	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
+	"bench/cmd/floor":         {},
+	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
+	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
+	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 }
 
-func TestDependencyDirection(t *testing.T) {
-	cases := []struct {
-		pkg       string
-		forbidden []string
-	}{
-		// Domain and wire packages never reach the HTTP layer, the CLI or the runtime binding.
-		{"flavors", []string{gin, ort, module + "/serve", module + "/cmd/berth", module + "/api/scoring", module + "/api/oip"}},
-		{"api/scoring", []string{gin, ort, module + "/serve", module + "/cmd/berth"}},
-		{"api/oip", []string{gin, ort, module + "/serve", module + "/cmd/berth"}},
-		// Only flavors/onnx imports ONNX Runtime; the server reaches models through flavors.
-		{"serve", []string{ort, module + "/flavors/onnx", module + "/cmd/berth"}},
-		{"flavors/onnx", []string{gin, module + "/serve", module + "/cmd/berth"}},
+// TestLayering checks every package of the module against rules.
+func TestLayering(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Fatalf("the layering check runs go list: %v", err)
 	}
-	for _, c := range cases {
-		t.Run(c.pkg, func(t *testing.T) {
-			d := deps(t, c.pkg)
-			for _, f := range c.forbidden {
-				if d[f] {
-					t.Errorf("%s depends on %s", c.pkg, f)
+	g, err := Load(".")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Contains(g.Own, "cmd/berth") || len(g.Own) < 30 {
+		t.Fatalf("go list found %d packages of %s (%v): not the whole module", len(g.Own), g.Module, g.Own)
+	}
+	for _, err := range g.Check(rules, guarded) {
+		t.Error(err)
+	}
+}
+
+// TestRulesDirection keeps the allowlist itself pointing one way: what
+// only the top layers may import, and who may name gin and ONNX Runtime.
+func TestRulesDirection(t *testing.T) {
+	top := []string{"cmd/berth", "serve", "registry", "ui"}
+	mayImportTop := []string{"cmd/berth", "registry/registrytest"}
+	for pkg, r := range rules {
+		for _, p := range r.Packages {
+			if slices.Contains(top, p) && !slices.Contains(mayImportTop, pkg) {
+				t.Errorf("%s may import %s: only the command imports the HTTP layers", pkg, p)
+			}
+			if strings.HasPrefix(p, "bench") && !strings.HasPrefix(pkg, "bench") {
+				t.Errorf("%s may import %s: benchmarks are leaves", pkg, p)
+			}
+		}
+		if slices.Contains(r.Modules, gin) && pkg != "serve" && pkg != "registry" {
+			t.Errorf("%s may import gin: only serve and registry do", pkg)
+		}
+		if slices.Contains(r.Modules, ort) && pkg != "flavors/onnx" {
+			t.Errorf("%s may import onnxruntime_go: only flavors/onnx does", pkg)
+		}
+	}
+}
+
+// fakeGraph is go list -json output for a module example.com/m:
+// cmd → server → dom, server → gin; dom → lib (a third-party module).
+const fakeGraph = `
+{"ImportPath": "fmt", "Standard": true}
+{"ImportPath": "github.com/gin-gonic/gin", "Module": {"Path": "github.com/gin-gonic/gin"}, "Imports": ["fmt"]}
+{"ImportPath": "example.org/lib/x", "Module": {"Path": "example.org/lib"}, "Imports": ["fmt"]}
+{"ImportPath": "example.com/m/dom", "Module": {"Path": "example.com/m"}, "Imports": ["example.org/lib/x", "fmt"]}
+{"ImportPath": "example.com/m/server", "Module": {"Path": "example.com/m"}, "Imports": ["example.com/m/dom", "github.com/gin-gonic/gin"]}
+{"ImportPath": "example.com/m/cmd", "Module": {"Path": "example.com/m"}, "Imports": ["example.com/m/server"]}
+`
+
+func fakeRules() map[string]Rule {
+	return map[string]Rule{
+		"cmd":    {Packages: []string{"server"}},
+		"server": {Packages: []string{"dom"}, Modules: []string{gin}},
+		"dom":    {Modules: []string{"example.org/lib"}},
+	}
+}
+
+func TestCheck(t *testing.T) {
+	tests := []struct {
+		name  string
+		graph string
+		edit  func(map[string]Rule)
+		want  []string // substrings, one error each
+	}{
+		{"allowed", fakeGraph, func(map[string]Rule) {}, nil},
+		{"package without a rule", fakeGraph, func(r map[string]Rule) { delete(r, "dom") },
+			[]string{"package dom has no rule"}},
+		{"rule for no package", fakeGraph, func(r map[string]Rule) { r["gone"] = Rule{} },
+			[]string{"rule for gone, which is not a package"}},
+		{"import of a package not allowed", fakeGraph, func(r map[string]Rule) { r["server"] = Rule{Modules: []string{gin}} },
+			[]string{"server may not import dom (its rule allows none)\nimport chain:\n  example.com/m/cmd\n    example.com/m/server\n      example.com/m/dom"}},
+		{"module not allowed", fakeGraph, func(r map[string]Rule) { r["dom"] = Rule{} },
+			[]string{"dom may not import example.org/lib/x of module example.org/lib (its rule allows none)\nimport chain:\n  example.com/m/cmd\n    example.com/m/server\n      example.com/m/dom\n        example.org/lib/x"}},
+		{"guarded module through a third party",
+			strings.Replace(fakeGraph, `"Module": {"Path": "example.org/lib"}, "Imports": ["fmt"]`,
+				`"Module": {"Path": "example.org/lib"}, "Imports": ["github.com/gin-gonic/gin"]`, 1),
+			func(map[string]Rule) {},
+			[]string{"github.com/gin-gonic/gin is reached through example.org/lib/x (module example.org/lib), not through a package whose rule names it\nimport chain:\n  example.com/m/cmd\n    example.com/m/server\n      example.com/m/dom\n        example.org/lib/x\n          github.com/gin-gonic/gin"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			g, err := parse("example.com/m", []byte(tt.graph))
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := fakeRules()
+			tt.edit(r)
+			errs := g.Check(r, guarded)
+			if len(errs) != len(tt.want) {
+				t.Fatalf("Check = %v, want %d error(s): %q", errors.Join(errs...), len(tt.want), tt.want)
+			}
+			for i, w := range tt.want {
+				if !strings.Contains(errs[i].Error(), w) {
+					t.Errorf("error %d = %q, want it to contain %q", i, errs[i], w)
 				}
 			}
 		})
