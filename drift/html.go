@@ -43,15 +43,23 @@ td:first-child,th:first-child{text-align:left}
 .legend span{display:inline-block;width:1em;height:1em;vertical-align:middle;margin:0 .3em 0 1em}
 </style></head><body>
 <h1>Drift report: <span class="{{.Status}}">{{.Status}}</span></h1>
-<p>{{.DriftedFeatures}} of {{len .Features}} features drifted (share {{printf "%.2f" .DriftShare}}).</p>
-<table><tr><th>feature</th><th>kind</th><th>PSI</th><th>KS D</th><th>KS p</th><th>JS distance</th><th>χ²</th><th>χ² p</th><th>status</th></tr>
-{{range .Feats}}<tr><td><a href="#f-{{.Feature}}">{{.Feature}}</a></td><td>{{.Kind}}</td><td>{{num .PSI}}</td><td>{{num .KSStatistic}}</td><td>{{num .KSPValue}}</td><td>{{num .JSDistance}}</td><td>{{num .Chi2}}</td><td>{{num .Chi2PValue}}</td><td class="{{.Status}}">{{.Status}}</td></tr>
+<p class="rule">{{.Summary}}.</p>
+<p>` + RuleText + `</p>
+<table><tr><th>feature</th><th>kind</th><th>PSI (bins)</th><th>KS D</th><th>KS p</th><th>KS p adj.</th><th>χ²</th><th>χ² p</th><th>χ² p adj.</th><th>Wasserstein/σ</th><th>JS distance</th><th>status</th></tr>
+{{range .Feats}}<tr><td><a href="#f-{{.Feature}}">{{.Feature}}</a>{{if .Output}} <small>output</small>{{end}}</td><td>{{.Kind}}</td><td>{{num .PSI}} ({{.PSIBins}})</td><td>{{num .KSStatistic}}</td><td>{{num .KSPValue}}</td><td>{{num .KSPAdjusted}}</td><td>{{num .Chi2}}</td><td>{{num .Chi2PValue}}</td><td>{{num .Chi2PAdjusted}}</td><td>{{num .Wasserstein}}</td><td>{{num .JSDistance}}</td><td class="{{.Status}}">{{.Status}}</td></tr>
 {{end}}</table>
 <p class="legend"><span style="background:#4878d0"></span>reference<span style="background:#ee854a"></span>current</p>
 {{range .Feats}}<h2 id="f-{{.Feature}}">{{.Feature}} <small class="{{.Status}}">{{.Status}}</small></h2>
 {{.SVG}}
 {{end}}</body></html>
 `))
+
+// RuleText explains the decision rule in one paragraph of the report and
+// the live page.
+const RuleText = `A numeric feature is tested by Kolmogorov–Smirnov and by chi-squared on its bins, a categorical one by chi-squared;
+the p-values of all input features are adjusted together by Benjamini–Hochberg, and a feature drifts when an adjusted p-value is below q.
+From the large-sample size on, it must also have moved by a normed Wasserstein distance, a Jensen–Shannon distance or a PSI above its threshold;
+smaller significant changes warn. PSI is computed on bins merged to the sample size.`
 
 // histogramSVG draws the reference and current proportions per bin as
 // overlaid, semi-transparent bars.

@@ -93,9 +93,14 @@ type FeatureScore struct {
 	KS      *float64 `json:"ks"`
 	JS      *float64 `json:"js"`
 	Chi2    *float64 `json:"chi2"`
-	Drifted bool     `json:"drifted"`
-	Status  Status   `json:"status"`
-	Output  bool     `json:"output,omitempty"`
+	// Wasserstein is the normed Wasserstein distance; KSPAdjusted and
+	// Chi2PAdjusted the p-values adjusted by Benjamini–Hochberg.
+	Wasserstein   *float64 `json:"wasserstein,omitempty"`
+	KSPAdjusted   *float64 `json:"ks_pvalue_adjusted,omitempty"`
+	Chi2PAdjusted *float64 `json:"chi2_pvalue_adjusted,omitempty"`
+	Drifted       bool     `json:"drifted"`
+	Status        Status   `json:"status"`
+	Output        bool     `json:"output,omitempty"`
 }
 
 // WindowState describes the window being filled.
@@ -372,7 +377,8 @@ func (m *Monitor) closeLocked() WindowResult {
 	res.Features = make([]FeatureScore, len(rep.Features))
 	for i, f := range rep.Features {
 		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
-			Chi2: f.Chi2, Drifted: f.Drifted, Status: f.Status, Output: f.Output}
+			Chi2: f.Chi2, Wasserstein: f.Wasserstein, KSPAdjusted: f.KSPAdjusted, Chi2PAdjusted: f.Chi2PAdjusted,
+			Drifted: f.Drifted, Status: f.Status, Output: f.Output}
 	}
 	m.last = &res
 	if len(m.history) >= m.opts.history {

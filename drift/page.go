@@ -62,17 +62,19 @@ func WritePage(w io.Writer, p PageData) error {
 	}
 	data := struct {
 		PageData
-		Last    *WindowResult
-		Rows    []FeatureResult
-		Feats   []feat
-		Refresh int
-	}{PageData: p}
+		Last        *WindowResult
+		Rows        []FeatureResult
+		Feats       []feat
+		Refresh     int
+		Persistence int
+	}{PageData: p, Persistence: DefaultPersistence}
 	if p.Refresh > 0 {
 		data.Refresh = max(int(p.Refresh.Round(time.Second)/time.Second), 1)
 	}
 	th := p.Thresholds
 	if n := len(p.History); n > 0 {
 		data.Last = &p.History[n-1]
+		data.Persistence = max(data.Last.Persistence, 1)
 	}
 	if th == (Thresholds{}) {
 		th = DefaultThresholds()
@@ -141,6 +143,7 @@ func pageFeatures(ref *Profile, last *WindowResult) []FeatureResult {
 		for _, s := range last.Features {
 			fr := refResult(s.Feature)
 			fr.PSI, fr.KSStatistic, fr.JSDistance, fr.Chi2 = s.PSI, s.KS, s.JS, s.Chi2
+			fr.Wasserstein, fr.KSPAdjusted, fr.Chi2PAdjusted = s.Wasserstein, s.KSPAdjusted, s.Chi2PAdjusted
 			fr.Drifted, fr.Status, fr.Output = s.Drifted, s.Status, s.Output
 			out = append(out, fr)
 		}
@@ -196,8 +199,10 @@ var pageTmpl = template.Must(template.New("page").Funcs(pageFuncs).Parse(`<!DOCT
 <h1>Drift of {{.Model}} v{{.Version}}: {{with .Last}}<span class="status {{.Status}}">{{.Status}}</span>{{else}}<span class="status none">no window yet</span>{{end}}</h1>
 <p>Window {{.Current.Window}} is filling: {{.Current.Rows}} rows since {{when .Current.Started}}.
 {{with .Last}}Last closed: window {{.Window}}, {{.Rows}} rows, {{when .Start}} to {{when .End}}.{{end}}</p>
-{{if .Last}}<table><tr><th>feature</th><th>PSI</th><th>KS D</th><th>KS p</th><th>JS distance</th><th>χ²</th><th>status</th></tr>
-{{range $i, $f := .Rows}}<tr><td><a href="#{{(index $.Feats $i).ID}}">{{.Feature}}</a>{{if .Output}} <small class="none">output</small>{{end}}</td><td>{{num .PSI}}</td><td>{{num .KSStatistic}}</td><td>{{num .KSPValue}}</td><td>{{num .JSDistance}}</td><td>{{num .Chi2}}</td><td class="{{.Status}}">{{.Status}}</td></tr>
+{{with .Last}}<p class="rule">{{.Summary}}.</p>{{end}}
+<p class="none">` + RuleText + ` The model's status is drift once {{.Persistence}} windows in a row drifted.</p>
+{{if .Last}}<table><tr><th>feature</th><th>PSI</th><th>KS D</th><th>KS p</th><th>KS p adj.</th><th>χ²</th><th>χ² p adj.</th><th>Wasserstein/σ</th><th>JS distance</th><th>status</th></tr>
+{{range $i, $f := .Rows}}<tr><td><a href="#{{(index $.Feats $i).ID}}">{{.Feature}}</a>{{if .Output}} <small class="none">output</small>{{end}}</td><td>{{num .PSI}}</td><td>{{num .KSStatistic}}</td><td>{{num .KSPValue}}</td><td>{{num .KSPAdjusted}}</td><td>{{num .Chi2}}</td><td>{{num .Chi2PAdjusted}}</td><td>{{num .Wasserstein}}</td><td>{{num .JSDistance}}</td><td class="{{.Status}}">{{.Status}}</td></tr>
 {{end}}</table>
 <p class="legend"><span style="background:#4878d0;opacity:.55"></span>reference<span style="background:#ee854a;opacity:.55"></span>window {{.Last.Window}}</p>
 {{else}}<p class="none">No window has closed yet: the histograms show the reference only.</p>

@@ -197,9 +197,15 @@ func TestWritePage(t *testing.T) {
 		want      []string
 	}{
 		{"no window", nil, 0, 0, []string{"No window has closed yet", "no window yet", "Window 1 is filling"}},
-		{"one window", monitorHistory(t, 1, 1).History(), 2, 1, []string{`class="status ok">ok`, "window 1, 1000 rows"}},
+		{"one window", monitorHistory(t, 1, 1).History(), 2, 1, []string{`class="status ok">ok`, "window 1, 1000 rows",
+			`<p class="rule">ok: 0 of 2 features after Benjamini–Hochberg at q=0.01, 0 consecutive drifting windows (drift from 2).</p>`,
+			"once 2 windows in a row drifted"}},
+		// the first drifting window warns; the second in a row drifts
+		{"first drifting window", monitorHistory(t, 2, 1).History(), 2, 2, []string{`class="status warning">warning`,
+			"warning: 1 of 2 features after Benjamini–Hochberg at q=0.01, 1 consecutive drifting window (drift from 2)"}},
 		{"nil statistics", []WindowResult{nilStats}, 2, 0, []string{"<td>–</td>"}},
-		{"60 windows", monitorHistory(t, 65, 50).History(), 2, 60, []string{`class="status drift">drift`, "window 65, 1000 rows"}},
+		{"60 windows", monitorHistory(t, 65, 50).History(), 2, 60, []string{`class="status drift">drift`, "window 65, 1000 rows",
+			"drift: 1 of 2 features after Benjamini–Hochberg at q=0.01, 15 consecutive drifting windows (drift from 2)"}},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			p := PageData{Model: "m<1>", Version: "3", Reference: ref, Current: WindowState{Window: 1, Rows: 7},
