@@ -3,11 +3,13 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -237,5 +239,187 @@ func TestDriftErrors(t *testing.T) {
 				t.Errorf("err = %v, want it to contain %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// copyModel copies a committed model directory into a temporary one.
+func copyModel(t *testing.T, name string) string {
+	t.Helper()
+	ortest.Init(t)
+	dir := filepath.Join(t.TempDir(), name)
+	if err := os.CopyFS(dir, os.DirFS(filepath.Join("../../testdata/models", name))); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// splitCSV writes the even and the odd data rows of a CSV file to two
+// files, the odd ones with column col multiplied by scale.
+func splitCSV(t *testing.T, path, col string, scale float64) (even, odd string) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	j := slices.Index(recs[0], col)
+	if j < 0 {
+		t.Fatalf("%s has no column %q", path, col)
+	}
+	halves := [2][][]string{{recs[0]}, {recs[0]}}
+	for i, r := range recs[1:] {
+		if i%2 == 1 {
+			r = slices.Clone(r)
+			v, err := strconv.ParseFloat(r[j], 64)
+			if err != nil {
+				t.Fatal(err)
+			}
+			r[j] = strconv.FormatFloat(v*scale, 'g', -1, 64)
+		}
+		halves[i%2] = append(halves[i%2], r)
+	}
+	dir := t.TempDir()
+	var paths [2]string
+	for h, recs := range halves {
+		paths[h] = filepath.Join(dir, []string{"even.csv", "odd.csv"}[h])
+		var buf bytes.Buffer
+		w := csv.NewWriter(&buf)
+		if err := w.WriteAll(recs); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(paths[h], buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return paths[0], paths[1]
+}
+
+// driftedInputs runs drift report and returns the input features that
+// drifted and the report's input feature count.
+func driftedInputs(t *testing.T, args ...string) (drifted []string, inputs int, status drift.Status) {
+	t.Helper()
+	out, err := runDriftCmd(t, append([]string{"drift", "report", "-o", "json"}, args...)...)
+	if err != nil {
+		t.Fatalf("drift report %v: %v\n%s", args, err, out)
+	}
+	var rep drift.Report
+	if err := json.Unmarshal([]byte(out), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, f := range rep.Features {
+		if f.Output {
+			continue
+		}
+		inputs++
+		if f.Drifted {
+			drifted = append(drifted, f.Feature)
+		}
+	}
+	return drifted, inputs, rep.Status
+}
+
+// TestDriftTensorSignature profiles a model logged from numpy arrays
+// (tensor float64 [-1, 30], no column names) on half of the breast cancer
+// data, its features named by the CSV header less --target, and reports
+// on the other half with mean_radius ×1.5: exactly that input drifts.
+func TestDriftTensorSignature(t *testing.T) {
+	model := copyModel(t, "breast_cancer_tensor")
+	ref, cur := splitCSV(t, "../../testdata/data/breast_cancer.csv", "mean_radius", 1.5)
+	_, same := splitCSV(t, "../../testdata/data/breast_cancer.csv", "mean_radius", 1)
+	out, err := runDriftCmd(t, "drift", "profile", model, "--data", ref, "--target", "target")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !strings.Contains(out, `leaving out "target"`) {
+		t.Errorf("profile printed %q, want a note on the target column", out)
+	}
+	p, err := readReference(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Features) != 30 || p.Features[0].Name != "mean_radius" || p.Features[29].Name != "worst_fractal_dimension" {
+		t.Fatalf("features %d: %s … want the 30 CSV columns", len(p.Features), p.Features[0].Name)
+	}
+	if s := p.Features[3].Source; s == nil || s.Tensor != "input" || s.Rank != 2 || s.Column != 3 || s.Width != 30 {
+		t.Errorf("mean_area's source = %+v, want column 3 of input", s)
+	}
+	if len(p.Outputs) != 3 || p.Outputs[0].Count != p.Features[0].Count {
+		t.Errorf("outputs = %d (count %d), want label and two probabilities of every row", len(p.Outputs), p.Outputs[0].Count)
+	}
+
+	drifted, n, _ := driftedInputs(t, "--reference", model, "--current", cur)
+	if n != 30 || !slices.Equal(drifted, []string{"mean_radius"}) {
+		t.Errorf("with mean_radius ×1.5, drifted inputs = %v of %d, want [mean_radius]", drifted, n)
+	}
+	if drifted, _, _ := driftedInputs(t, "--reference", model, "--current", same); len(drifted) != 0 {
+		t.Errorf("the other half as it is: drifted inputs = %v, want none", drifted)
+	}
+}
+
+// TestDriftNoSignature profiles iris_logreg_tensor without its signature:
+// the input comes from ONNX Runtime. JSON Lines arrays name the columns
+// input[j]; the CSV header names them otherwise.
+func TestDriftNoSignature(t *testing.T) {
+	model := copyModel(t, "iris_logreg_tensor")
+	mlmodel := filepath.Join(model, "MLmodel")
+	data, err := os.ReadFile(mlmodel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(data, []byte("\nsignature:"))
+	j := bytes.Index(data, []byte("\nutc_time_created:"))
+	if i < 0 || j < i {
+		t.Fatalf("no signature block in %s", data)
+	}
+	if err := os.WriteFile(mlmodel, append(data[:i:i], data[j:]...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	arrays := filepath.Join(t.TempDir(), "iris.jsonl")
+	var buf bytes.Buffer
+	f, err := os.Open(irisCSV)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range recs[1:] {
+		buf.WriteString("[" + strings.Join(r[:4], ",") + "]\n")
+	}
+	if err := os.WriteFile(arrays, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	refPath := filepath.Join(t.TempDir(), "ref.json")
+	if out, err := runDriftCmd(t, "drift", "profile", model, "--data", arrays, "--out", refPath); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	p, err := readReference(refPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range p.Features {
+		names = append(names, f.Name)
+	}
+	if !slices.Equal(names, []string{"input[0]", "input[1]", "input[2]", "input[3]"}) || len(p.Outputs) != 4 {
+		t.Errorf("features = %v, %d outputs; want input[0..3] and 4 outputs", names, len(p.Outputs))
+	}
+	if drifted, _, status := driftedInputs(t, "--reference", refPath, "--current", arrays, "--model", model); len(drifted) != 0 || status != drift.StatusOK {
+		t.Errorf("the reference data: drifted = %v, status %s", drifted, status)
+	}
+
+	// From the CSV: named by its header; the shifted copy drifts on petal_length.
+	if out, err := runDriftCmd(t, "drift", "profile", model, "--data", irisCSV, "--target", "target"); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if drifted, n, _ := driftedInputs(t, "--reference", model, "--current", irisShifted); n != 4 || !slices.Equal(drifted, []string{"petal_length"}) {
+		t.Errorf("iris_shifted: drifted = %v of %d, want [petal_length]", drifted, n)
 	}
 }
