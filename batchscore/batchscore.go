@@ -15,6 +15,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -49,6 +50,7 @@ type Scorer struct {
 	tensor  bool            // one input tensor without named columns: CSV rows become its rows
 	keep    []string        // tensor: the columns sent, in order; nil: all but the dropped
 	input   string          // tensor: the input's name, which a JSON Lines object may key its row by
+	sample  []int64         // tensor of rank >= 3: a sample's shape, which flat JSON arrays are nested to
 	rows    int
 }
 
@@ -91,7 +93,11 @@ func New(l *flavors.Loaded, rows int) (*Scorer, error) {
 		// A tensor-based signature (or none) and one input: the CSV's
 		// columns, in file order, are the tensor's columns.
 		s.tensor = true
-		s.input = l.Predictor.Inputs()[0].Name
+		in := l.Predictor.Inputs()[0]
+		s.input = in.Name
+		if len(in.Shape) >= 3 && !slices.Contains(in.Shape[1:], -1) {
+			s.sample = in.Shape[1:]
+		}
 	}
 	return s, nil
 }
@@ -201,6 +207,50 @@ func (s *Scorer) keptColumns(header []string) ([]int, error) {
 		keep[j] = i
 	}
 	return keep, nil
+}
+
+// nest returns a flat JSON array of a sample of a rank >= 3 input nested
+// to the input's shape (as the request log writes samples flat); other
+// arrays as they are.
+func (s *Scorer) nest(arr []byte) ([]byte, error) {
+	if s.sample == nil || bytes.HasPrefix(bytes.TrimSpace(arr[1:]), []byte("[")) {
+		return arr, nil
+	}
+	vals, _, err := drift.ParseNested(arr, nil)
+	if err != nil {
+		return nil, err
+	}
+	size := 1
+	for _, d := range s.sample {
+		size *= int(d)
+	}
+	if len(vals) != size {
+		return nil, fmt.Errorf("a flat sample of %d values, want %d for shape %v", len(vals), size, s.sample)
+	}
+	out := make([]byte, 0, len(arr)+len(arr)/8)
+	var emit func(dims []int64, off int) int
+	emit = func(dims []int64, off int) int {
+		out = append(out, '[')
+		for i := range int(dims[0]) {
+			if i > 0 {
+				out = append(out, ',')
+			}
+			if len(dims) == 1 {
+				if v := vals[off]; v != v {
+					out = append(out, "null"...)
+				} else {
+					out = strconv.AppendFloat(out, v, 'g', -1, 64)
+				}
+				off++
+				continue
+			}
+			off = emit(dims[1:], off)
+		}
+		out = append(out, ']')
+		return off
+	}
+	emit(s.sample, 0)
+	return out, nil
 }
 
 // rowEncoder builds one batch's request body from CSV rows.
@@ -338,14 +388,14 @@ func (s *Scorer) JSONL(ctx context.Context, r io.Reader, fn func(Batch) error) e
 // row of a tensor model's input (the decoder checks its values).
 func (s *Scorer) tensorRow(text []byte) ([]byte, error) {
 	if text[0] == '[' {
-		return text, nil
+		return s.nest(text)
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(text, &obj); err != nil || obj == nil {
 		return nil, errors.New("not a JSON array or object")
 	}
 	if v := bytes.TrimSpace(obj[s.input]); len(v) > 0 && v[0] == '[' {
-		return v, nil
+		return s.nest(v)
 	}
 	if s.keep == nil {
 		return nil, fmt.Errorf("no array under the input's name %q, and no columns to read", s.input)

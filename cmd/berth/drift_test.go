@@ -6,6 +6,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -421,5 +422,97 @@ func TestDriftNoSignature(t *testing.T) {
 	}
 	if drifted, n, _ := driftedInputs(t, "--reference", model, "--current", irisShifted); n != 4 || !slices.Equal(drifted, []string{"petal_length"}) {
 		t.Errorf("iris_shifted: drifted = %v of %d, want [petal_length]", drifted, n)
+	}
+}
+
+// writeImages writes n synthetic 3×64×64 images as JSON Lines, one per
+// line, nested [3][64][64] (flat when flat is set): per channel a random
+// base colour, a random gradient and pixel noise, clipped to [0, 1], plus
+// bright. The same seed gives the same images.
+func writeImages(t *testing.T, path string, seed uint64, n int, bright float64, flat bool) {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(seed, 64))
+	var buf bytes.Buffer
+	for range n {
+		buf.WriteByte('[')
+		for c := range 3 {
+			if c > 0 {
+				buf.WriteByte(',')
+			}
+			if !flat {
+				buf.WriteByte('[')
+			}
+			base, gx, gy := 0.2+0.4*rng.Float64(), 0.3*rng.Float64()-0.15, 0.3*rng.Float64()-0.15
+			for y := range 64 {
+				if y > 0 {
+					buf.WriteByte(',')
+				}
+				if !flat {
+					buf.WriteByte('[')
+				}
+				for x := range 64 {
+					if x > 0 {
+						buf.WriteByte(',')
+					}
+					v := min(max(base+gx*float64(x)/63+gy*float64(y)/63+0.1*rng.NormFloat64(), 0), 1) + bright
+					buf.WriteString(strconv.FormatFloat(v, 'f', 4, 64))
+				}
+				if !flat {
+					buf.WriteByte(']')
+				}
+			}
+			if !flat {
+				buf.WriteByte(']')
+			}
+		}
+		buf.WriteString("]\n")
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestDriftImages profiles the CNN cnn64 (tensor float32 [-1, 3, 64, 64])
+// on 300 synthetic images by per-channel summaries; 300 fresh images of
+// the same distribution do not drift, the same images brightened by 0.3
+// do, on each channel's mean, min and max.
+func TestDriftImages(t *testing.T) {
+	model := copyModel(t, "cnn64")
+	dir := t.TempDir()
+	ref, fresh, bright := filepath.Join(dir, "ref.jsonl"), filepath.Join(dir, "fresh.jsonl"), filepath.Join(dir, "bright.jsonl")
+	writeImages(t, ref, 1, 300, 0, false)
+	writeImages(t, fresh, 2, 300, 0, false)
+	writeImages(t, bright, 2, 300, 0.3, true)
+
+	if out, err := runDriftCmd(t, "drift", "profile", model, "--data", ref); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	p, err := readReference(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Features) != 15 || p.Features[0].Name != "input.c0.mean" || p.Features[14].Name != "input.c2.zeros" {
+		t.Fatalf("%d features, %s … %s; want input.c0.mean … input.c2.zeros", len(p.Features), p.Features[0].Name, p.Features[len(p.Features)-1].Name)
+	}
+	if s := p.Features[5].Source; s == nil || s.Axis != 1 || s.Channels != 3 || s.Column != 1 || s.Stat != drift.StatMean {
+		t.Errorf("input.c1.mean's source = %+v", s)
+	}
+	if p.Features[0].Count != 300 || len(p.Outputs) != 10 || p.Outputs[0].Count != 300 {
+		t.Errorf("count %d, %d outputs; want 300 samples and the 10 logits", p.Features[0].Count, len(p.Outputs))
+	}
+
+	if drifted, _, status := driftedInputs(t, "--reference", model, "--current", fresh); len(drifted) != 0 || status == drift.StatusDrift {
+		t.Errorf("fresh images of the same distribution: drifted %v, status %s", drifted, status)
+	}
+	drifted, _, status := driftedInputs(t, "--reference", model, "--current", bright)
+	if status != drift.StatusDrift {
+		t.Errorf("brightened images: status %s, want drift", status)
+	}
+	for c := range 3 {
+		for _, s := range []drift.Stat{drift.StatMean, drift.StatMin, drift.StatMax} {
+			if name := drift.SummaryName("input", c, s); !slices.Contains(drifted, name) {
+				t.Errorf("brightened images: %s did not drift (drifted: %v)", name, drifted)
+			}
+		}
 	}
 }
