@@ -424,6 +424,14 @@ type lastWindow struct {
 	Start  time.Time `json:"start"`
 	End    time.Time `json:"end"`
 	Rows   int64     `json:"rows"`
+	// Status is the model's status after the window (drift.Persist), as
+	// the metrics, write-back and pages show it; it hides the report's
+	// own, which is Verdict. Summary says the rule in one line.
+	Status      drift.Status `json:"status"`
+	Verdict     drift.Status `json:"verdict"`
+	Consecutive int          `json:"consecutive"`
+	Persistence int          `json:"persistence"`
+	Summary     string       `json:"summary"`
 	*drift.Report
 }
 
@@ -453,7 +461,8 @@ func (s *Server) driftStatus(c *gin.Context) {
 		resp.Reference.Features = append(resp.Reference.Features, rf)
 	}
 	if last := mon.Last(); last != nil {
-		resp.Last = &lastWindow{Window: last.Window, Start: last.Start, End: last.End, Rows: last.Rows, Report: last.Report}
+		resp.Last = &lastWindow{Window: last.Window, Start: last.Start, End: last.End, Rows: last.Rows, Report: last.Report,
+			Status: last.Status, Verdict: last.Verdict, Consecutive: last.Consecutive, Persistence: last.Persistence, Summary: last.Summary()}
 	}
 	c.JSON(http.StatusOK, resp)
 }

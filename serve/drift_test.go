@@ -89,6 +89,8 @@ type driftAnswer struct {
 		Window   int64        `json:"window"`
 		Rows     int64        `json:"rows"`
 		Status   drift.Status `json:"status"`
+		Verdict  drift.Status `json:"verdict"`
+		Summary  string       `json:"summary"`
 		Features []struct {
 			Feature string   `json:"feature"`
 			PSI     *float64 `json:"psi"`
@@ -183,13 +185,36 @@ func TestDriftMonitoring(t *testing.T) {
 	if v, ok := gauge(t, ts.reg, "berth_drift_score", map[string]string{"model": "iris", "feature": "petal_length", "method": "psi"}); !ok || v <= 0.25 {
 		t.Errorf("berth_drift_score{petal_length,psi} = %v", v)
 	}
-	if _, ok := gauge(t, ts.reg, "berth_drift_model_detected", map[string]string{"model": "iris"}); !ok {
-		t.Error("no berth_drift_model_detected series")
+	// the first drifting window only warns (drift.DefaultPersistence is 2)
+	if a.Last.Status != drift.StatusWarning {
+		t.Errorf("status after one drifting window = %s, want warning", a.Last.Status)
+	}
+	if v, ok := gauge(t, ts.reg, "berth_drift_model_detected", map[string]string{"model": "iris"}); !ok || v != 0 {
+		t.Errorf("berth_drift_model_detected after one drifting window = %v (present %v), want 0", v, ok)
+	}
+	r = post(t, ts.URL+"/v2/models/iris/infer", fmt.Sprintf(`{"inputs": [{"name": "input", "shape": [%d, 4], "datatype": "FP32", "data": [%s]}]}`,
+		len(rows), strings.Join(data, ",")))
+	if r.status != 200 {
+		t.Fatalf("infer = %d: %s", r.status, r.body)
+	}
+	if a = getDrift(t, ts.URL+"/v2/models/iris/drift"); a.Last == nil || a.Last.Window != 3 || a.Last.Status != drift.StatusDrift {
+		t.Errorf("after the second drifting window, last = %+v, want window 3 drifting", a.Last)
+	} else if want := "drift: 1 of 4 features after Benjamini–Hochberg at q=0.01, 2 consecutive drifting windows (drift from 2)"; a.Last.Summary != want || a.Last.Verdict != drift.StatusDrift {
+		t.Errorf("last summary %q verdict %s, want %q drift", a.Last.Summary, a.Last.Verdict, want)
+	}
+	if v, _ := gauge(t, ts.reg, "berth_drift_model_detected", map[string]string{"model": "iris"}); v != 1 {
+		t.Errorf("berth_drift_model_detected after two drifting windows = %v, want 1", v)
+	}
+	if v, _ := gauge(t, ts.reg, "berth_drift_consecutive_windows", map[string]string{"model": "iris"}); v != 2 {
+		t.Errorf("berth_drift_consecutive_windows = %v, want 2", v)
+	}
+	if v, ok := gauge(t, ts.reg, "berth_drift_score", map[string]string{"model": "iris", "feature": "petal_length", "method": "ks_p_adjusted"}); !ok || v >= 0.01 {
+		t.Errorf("berth_drift_score{petal_length,ks_p_adjusted} = %v (present %v), want < 0.01", v, ok)
 	}
 
 	// The model without a reference: no series, 404.
 	post(t, ts.URL+"/models/plain/invocations", `{"dataframe_split": {"columns": `+irisColumns+`, "data": [[5.1, 3.5, 1.4, 0.2]]}}`)
-	for _, name := range []string{"berth_drift_score", "berth_drift_detected", "berth_drift_model_detected", "berth_drift_windows_total"} {
+	for _, name := range []string{"berth_drift_score", "berth_drift_detected", "berth_drift_model_detected", "berth_drift_consecutive_windows", "berth_drift_windows_total"} {
 		if _, ok := gauge(t, ts.reg, name, map[string]string{"model": "plain"}); ok {
 			t.Errorf("plain has a %s series", name)
 		}
