@@ -187,18 +187,23 @@ func TestWindowArtifact(t *testing.T) {
 	var want map[string]any
 	if err := json.Unmarshal([]byte(`{"model":"iris","version":"1","window":3,
 		"start":"2026-01-01T00:02:00Z","end":"2026-01-01T00:03:00Z","rows":300,"status":"drift",
-		"thresholds":{"psi_warning":0.1,"psi_drift":0.25,"ks_pvalue":0.05,"js_distance":0.1,"js_min_count":1000,
-		 "chi2_pvalue":0.05,"drift_share":0.5},
+		"verdict":"drift","consecutive":2,"persistence":2,
+		"summary":"drift: 1 of 3 features after Benjamini–Hochberg at q=0.01; 0 of 1 output columns, 2 consecutive drifting windows (drift from 2)",
+		"thresholds":{"psi_warning":0.1,"psi_drift":0.25,"ks_pvalue":0.01,"js_distance":0.1,"js_min_count":1000,
+		 "chi2_pvalue":0.01,"wasserstein":0.1,"drift_share":0},
 		"features":[
 		 {"feature":"petal_length","kind":"numeric","output":false,"status":"drift","drifted":true,
-		  "psi":0.9,"ks_pvalue":null,"js_distance":0.225,"chi2_pvalue":null,
-		  "labels":["(-inf, 2]","(2, inf)"],"reference":[12,30],"current":[0,10]},
+		  "psi":0.9,"ks_pvalue":null,"ks_pvalue_adjusted":0.7894736842105263,"js_distance":0.225,"chi2_pvalue":null,"chi2_pvalue_adjusted":null,
+		  "wasserstein":0.45,"labels":["(-inf, 2]","(2, inf)"],"reference":[12,30],"current":[0,10]},
 		 {"feature":"sepal_width","kind":"categorical","output":false,"status":"ok","drifted":false,
-		  "psi":0.01,"ks_pvalue":0.9,"js_distance":0.01,"chi2_pvalue":0.25,"labels":[],"reference":[],"current":[]},
+		  "psi":0.01,"ks_pvalue":0.9,"ks_pvalue_adjusted":null,"js_distance":0.01,"chi2_pvalue":0.25,"chi2_pvalue_adjusted":null,
+		  "wasserstein":null,"labels":[],"reference":[],"current":[]},
 		 {"feature":"petal width (cm)","kind":"","output":false,"status":"ok","drifted":false,
-		  "psi":0.03,"ks_pvalue":0.8,"js_distance":null,"chi2_pvalue":null,"labels":[],"reference":[],"current":[]},
+		  "psi":0.03,"ks_pvalue":0.8,"ks_pvalue_adjusted":null,"js_distance":null,"chi2_pvalue":null,"chi2_pvalue_adjusted":null,
+		  "wasserstein":null,"labels":[],"reference":[],"current":[]},
 		 {"feature":"probabilities.2","kind":"","output":true,"status":"ok","drifted":false,
-		  "psi":0.04,"ks_pvalue":0.7,"js_distance":null,"chi2_pvalue":null,"labels":[],"reference":[],"current":[]}]}`), &want); err != nil {
+		  "psi":0.04,"ks_pvalue":0.7,"ks_pvalue_adjusted":null,"js_distance":null,"chi2_pvalue":null,"chi2_pvalue_adjusted":null,
+		  "wasserstein":null,"labels":[],"reference":[],"current":[]}]}`), &want); err != nil {
 		t.Fatal(err)
 	}
 	gotJSON, _ := json.Marshal(got)

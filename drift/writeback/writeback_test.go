@@ -41,21 +41,25 @@ func window(n int64, status drift.Status, psi float64) drift.WindowResult {
 	end := time.Date(2026, 1, 1, 0, int(n), 0, 0, time.UTC)
 	drifted := status == drift.StatusDrift
 	feats := []drift.FeatureResult{
-		{Feature: "petal_length", PSI: f(psi), KSPValue: f(0.5 / (psi + 1)), JSDistance: f(psi / 4), Drifted: drifted, Status: status},
+		{Feature: "petal_length", PSI: f(psi), KSPValue: f(0.5 / (psi + 1)), KSPAdjusted: f(1.5 / (psi + 1)), JSDistance: f(psi / 4),
+			Wasserstein: f(psi / 2), Drifted: drifted, Status: status},
 		{Feature: "sepal_width", PSI: f(0.01), KSPValue: f(0.9), JSDistance: f(0.01), Status: drift.StatusOK},
 		// A name MLflow refuses in a metric key, and an output column.
 		{Feature: "petal width (cm)", PSI: f(0.03), KSPValue: f(0.8), Status: drift.StatusOK},
 		{Feature: "probabilities.2", PSI: f(0.04), KSPValue: f(0.7), Status: drift.StatusOK, Output: true},
 	}
-	share := 0.0
+	share, nd, run := 0.0, 0, 0
 	if drifted {
-		share = 0.5
+		share, nd, run = 1.0/3, 1, 2
 	}
+	th := drift.DefaultThresholds()
+	rule := drift.Rule{Correction: drift.Correction, KSQ: th.KSPValue, Chi2Q: th.Chi2PValue, Tests: 3, LargeSample: th.JSMinCount}
 	w := drift.WindowResult{Window: n, Start: end.Add(-time.Minute), End: end, Rows: 100 * n, Status: status,
-		Report: &drift.Report{Status: status, DriftShare: share, Features: feats}}
+		Verdict: status, Consecutive: run, Persistence: drift.DefaultPersistence,
+		Report: &drift.Report{Status: status, DriftedFeatures: nd, DriftShare: share, Rule: rule, Features: feats}}
 	for _, fr := range feats {
 		w.Features = append(w.Features, drift.FeatureScore{Feature: fr.Feature, PSI: fr.PSI, JS: fr.JSDistance,
-			Drifted: fr.Drifted, Status: fr.Status})
+			Wasserstein: fr.Wasserstein, KSPAdjusted: fr.KSPAdjusted, Drifted: fr.Drifted, Status: fr.Status, Output: fr.Output})
 	}
 	return w
 }
@@ -141,8 +145,10 @@ func TestWindow(t *testing.T) {
 	for _, m := range run.Data.Metrics {
 		latest[m.Key] = float64(m.Value)
 	}
-	for k, want := range map[string]float64{"drift.status": 2, "drift.share": 0.5, "drift.rows": 200,
-		"drift.petal_length.drifted": 1, "drift.sepal_width.drifted": 0, "drift.sepal_width.ks_pvalue": 0.9,
+	for k, want := range map[string]float64{"drift.status": 2, "drift.share": 1.0 / 3, "drift.rows": 200,
+		"drift.verdict": 2, "drift.consecutive": 2, "drift.petal_length.wasserstein": 0.3,
+		"drift.petal_length.ks_pvalue_adjusted": 1.5 / 1.6,
+		"drift.petal_length.drifted":            1, "drift.sepal_width.drifted": 0, "drift.sepal_width.ks_pvalue": 0.9,
 		"drift.petal width _cm_.psi": 0.03, "drift.probabilities.2.psi": 0.04} {
 		if got, ok := latest[k]; !ok || got != want {
 			t.Errorf("metric %s = %v (present %v), want %v", k, got, ok, want)
@@ -154,7 +160,8 @@ func TestWindow(t *testing.T) {
 
 	tags := versionTags(t, c)
 	for k, want := range map[string]string{"berth.drift.status": "drift", "berth.drift.worst_feature": "petal_length",
-		"berth.drift.last_window": "2026-01-01T00:02:00Z"} {
+		"berth.drift.last_window": "2026-01-01T00:02:00Z",
+		"berth.drift.rule":        "drift: 1 of 3 features after Benjamini–Hochberg at q=0.01; 0 of 1 output columns, 2 consecutive drifting windows (drift from 2)"} {
 		if tags[k] != want {
 			t.Errorf("version tag %s = %q, want %q", k, tags[k], want)
 		}
@@ -282,6 +289,9 @@ func TestWorstFeature(t *testing.T) {
 		{"inputs before outputs", []drift.FeatureScore{in("a", p(0.2)), out("label", p(5))}, "a"},
 		{"output first in the list", []drift.FeatureScore{out("label", p(5)), in("a", p(0.2)), in("b", p(0.1))}, "a"},
 		{"only outputs", []drift.FeatureScore{out("p.0", p(0.4)), out("p.1", p(0.9)), in("a", nil)}, "p.1"},
+		// PSI no longer decides: the drifted input comes first
+		{"drifted before higher PSI", []drift.FeatureScore{in("a", p(0.3)), {Feature: "b", PSI: p(0.1), Drifted: true}, in("c", p(0.2))}, "b"},
+		{"highest PSI among drifted", []drift.FeatureScore{{Feature: "a", PSI: p(0.2), Drifted: true}, {Feature: "b", PSI: p(0.4), Drifted: true}, in("c", p(0.9))}, "b"},
 	} {
 		if got := writeback.WorstFeature(drift.WindowResult{Features: tc.feats}); got != tc.want {
 			t.Errorf("%s: WorstFeature = %q, want %q", tc.name, got, tc.want)

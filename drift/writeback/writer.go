@@ -28,6 +28,11 @@ const (
 	TagStatus       = "berth.drift.status"
 	TagLastWindow   = "berth.drift.last_window"
 	TagWorstFeature = "berth.drift.worst_feature"
+	// TagRule says the last window's status and the rule behind it in
+	// one line (drift.WindowResult.Summary), such as "drift: 1 of 4
+	// features after Benjamini–Hochberg at q=0.01, 2 consecutive
+	// drifting windows (drift from 2)".
+	TagRule = "berth.drift.rule"
 )
 
 // maxBatch is the most metrics one runs/log-batch call carries (MLflow's
@@ -111,6 +116,7 @@ func (wr *Writer) Window(ctx context.Context, model, version string, w drift.Win
 	tags := []mlflowrest.SetModelVersionTagRequest{
 		{Key: TagStatus, Value: string(w.Status)},
 		{Key: TagLastWindow, Value: w.End.UTC().Format(time.RFC3339)},
+		{Key: TagRule, Value: w.Summary()},
 	}
 	if worst != "" {
 		tags = append(tags, mlflowrest.SetModelVersionTagRequest{Key: TagWorstFeature, Value: worst})
@@ -227,9 +233,12 @@ func quote(s string) string {
 
 // Metrics returns the metrics a window is logged as, at step w.Window and
 // time w.End: per feature and output column drift.<feature>.psi,
-// .ks_pvalue, .js_distance, .chi2_pvalue (those computed) and .drifted
-// (0 or 1); then drift.share (the share of drifted input features),
-// drift.rows and drift.status (0 ok, 1 warning, 2 drift). Characters
+// .ks_pvalue, .ks_pvalue_adjusted, .chi2_pvalue, .chi2_pvalue_adjusted,
+// .wasserstein, .js_distance (those computed) and .drifted (0 or 1); then
+// drift.share (the share of drifted input features), drift.rows,
+// drift.status (the model's status after persistence: 0 ok, 1 warning,
+// 2 drift), drift.verdict (the window's own, same scale) and
+// drift.consecutive (drifting windows in a row). Characters
 // MLflow does not allow in metric keys become underscores in <feature>
 // ("petal length (cm)" → "petal length _cm_").
 func Metrics(w drift.WindowResult) []mlflowrest.Metric {
@@ -247,8 +256,11 @@ func Metrics(w drift.WindowResult) []mlflowrest.Metric {
 			p := "drift." + metricName(f.Feature) + "."
 			add(p+"psi", f.PSI)
 			add(p+"ks_pvalue", f.KSPValue)
+			add(p+"ks_pvalue_adjusted", f.KSPAdjusted)
 			add(p+"js_distance", f.JSDistance)
 			add(p+"chi2_pvalue", f.Chi2PValue)
+			add(p+"chi2_pvalue_adjusted", f.Chi2PAdjusted)
+			add(p+"wasserstein", f.Wasserstein)
 			add(p+"drifted", num(b2f(f.Drifted)))
 		}
 		add("drift.share", num(w.Report.DriftShare))
@@ -272,6 +284,10 @@ func Metrics(w drift.WindowResult) []mlflowrest.Metric {
 	}
 	add("drift.rows", num(float64(w.Rows)))
 	add("drift.status", num(StatusValue(w.Status)))
+	if w.Verdict != "" {
+		add("drift.verdict", num(StatusValue(w.Verdict)))
+		add("drift.consecutive", num(float64(w.Consecutive)))
+	}
 	return ms
 }
 
@@ -296,17 +312,21 @@ func StatusValue(s drift.Status) float64 {
 	return -1
 }
 
-// WorstFeature returns the input feature of w with the highest PSI — an
-// output column only when no input has one (outputs drift because inputs
-// do) — or "" when no column has a PSI.
+// WorstFeature returns the input feature of w that drifted with the
+// highest PSI, else the input with the highest PSI — an output column
+// only when no input has one (outputs drift because inputs do) — or ""
+// when no column has a PSI.
 func WorstFeature(w drift.WindowResult) string {
-	worst, best, output := "", math.Inf(-1), true
+	worst, best, output, drifted := "", math.Inf(-1), true, false
 	for _, f := range w.Features {
 		if f.PSI == nil || math.IsNaN(*f.PSI) {
 			continue
 		}
-		if better := *f.PSI > best; (output && !f.Output) || (output == f.Output && better) {
-			worst, best, output = f.Feature, *f.PSI, f.Output
+		switch {
+		case output && !f.Output, // an input beats any output
+			output == f.Output && f.Drifted && !drifted, // a drifted column beats one that did not
+			output == f.Output && f.Drifted == drifted && *f.PSI > best:
+			worst, best, output, drifted = f.Feature, *f.PSI, f.Output, f.Drifted
 		}
 	}
 	return worst
