@@ -216,9 +216,11 @@ func TestUI(t *testing.T) {
 		p.WaitVisible("section.production svg.histogram")
 		p.WaitVisible("section.production .serving canvas")
 		got := p.Text("section.production")
-		for _, want := range []string{"Drift status\tdrift", "Worst feature\tpetal_length",
+		const rule = "drift: 1 of 2 features after Benjamini–Hochberg at q=0.01, 1 consecutive drifting window (drift from 1)"
+		for _, want := range []string{"Drift status\tdrift", "Rule\t" + rule, "Worst feature\tpetal_length",
 			"requests per second", "latency p95 (ms)", "errors per second", "PSI per feature, by window",
-			"KS p-value per feature, by window", "Window 2: reference against current", "PSI 0.9"} {
+			"KS p-value (Benjamini–Hochberg adjusted) per feature, by window", "Window 2: reference against current", rule + ".",
+			"PSI 0.9 · KS p 0.01 · adj. 0.005 · W/σ 0.65"} {
 			if !strings.Contains(got, want) {
 				t.Errorf("the production section lacks %q:\n%s", want, got)
 			}
@@ -253,8 +255,9 @@ func TestUI(t *testing.T) {
 				}
 			}
 		}
-		// Per feature, PSI and KS p-value by window: two windows each, with
-		// the thresholds (PSI 0.1 and 0.25, KS 0.05) as dashed lines.
+		// Per feature, PSI and adjusted KS p-value by window: two windows
+		// each, with the thresholds (PSI 0.1 and 0.25, q 0.01) as dashed
+		// lines.
 		if n := p.Count("svg.sparkline"); n != 4 {
 			t.Errorf("%d sparklines, want PSI and KS for both features", n)
 		}
@@ -366,16 +369,25 @@ func seedProduction(tb testing.TB, c *mlflowrest.Client) {
 			status, cur = drift.StatusDrift, []int64{0, 20, 80}
 		}
 		end := base.Add(time.Duration(i+1) * time.Minute)
+		drifted := status == drift.StatusDrift
 		feats := []drift.FeatureResult{
-			{Feature: "petal_length", Kind: drift.Numeric, PSI: &psi, KSPValue: ptr(0.5 - 0.49*float64(i)), Drifted: status == drift.StatusDrift,
+			{Feature: "petal_length", Kind: drift.Numeric, PSI: &psi, KSPValue: ptr(0.5 - 0.49*float64(i)), KSPAdjusted: ptr(0.6 - 0.595*float64(i)),
+				Wasserstein: ptr(0.05 + 0.6*float64(i)), Drifted: drifted, Significant: drifted,
 				Status: status, Labels: labels, Reference: []int64{30, 60, 10}, Current: cur},
-			{Feature: "sepal_width", Kind: drift.Numeric, PSI: ptr(0.01), KSPValue: ptr(0.8), Status: drift.StatusOK,
+			{Feature: "sepal_width", Kind: drift.Numeric, PSI: ptr(0.01), KSPValue: ptr(0.8), KSPAdjusted: ptr(0.8), Wasserstein: ptr(0.02), Status: drift.StatusOK,
 				Labels: labels, Reference: []int64{20, 50, 30}, Current: []int64{21, 49, 30}},
 		}
+		th := drift.DefaultThresholds()
+		rep := &drift.Report{Status: status, Features: feats, Thresholds: th,
+			Rule: drift.Rule{Correction: drift.Correction, KSQ: th.KSPValue, Chi2Q: th.Chi2PValue, Tests: 4, LargeSample: th.JSMinCount}}
 		w := drift.WindowResult{Window: int64(i + 1), Start: end.Add(-time.Minute), End: end, Rows: 100, Status: status,
-			Report: &drift.Report{Status: status, Features: feats, Thresholds: drift.DefaultThresholds()}}
+			Verdict: status, Persistence: 1, Report: rep}
+		if drifted {
+			rep.DriftedFeatures, rep.DriftShare, w.Consecutive = 1, 0.5, 1
+		}
 		for _, f := range feats {
-			w.Features = append(w.Features, drift.FeatureScore{Feature: f.Feature, PSI: f.PSI, Drifted: f.Drifted, Status: f.Status})
+			w.Features = append(w.Features, drift.FeatureScore{Feature: f.Feature, PSI: f.PSI, KSPAdjusted: f.KSPAdjusted,
+				Wasserstein: f.Wasserstein, Drifted: f.Drifted, Status: f.Status})
 		}
 		if err := wr.Window(ctx, "iris", "1", w); err != nil {
 			tb.Fatal(err)

@@ -123,7 +123,7 @@ export async function productionPage(el, stale) {
       ? table(['Model version', 'Aliases', 'Drift', 'Worst feature', 'Replicas', 'Requests/s', 'p95 latency', 'Errors', 'Last report'], rows.map((r) => [
         link(modelHref(r.name, r.version), `${r.name} v${r.version}`),
         h('span', { class: 'chips' }, ((r.mv && r.mv.aliases) || []).map((a) => h('span', { class: 'chip' }, '@' + a))),
-        statusChip(r.vtags['berth.drift.status']),
+        h('span', { title: r.vtags['berth.drift.rule'] || '' }, statusChip(r.vtags['berth.drift.status'])),
         r.vtags['berth.drift.worst_feature'] || '',
         h('span', { class: 'num', title: r.sum.live.map(instanceOf).filter(Boolean).join(', ') }, String(r.sum.live.length)),
         h('span', { class: 'num' }, sig(r.sum.rate, 4)),
@@ -207,6 +207,7 @@ export async function productionPanel(box, name, v) {
     status
       ? kv([
         ['Drift status', statusChip(status)],
+        ['Rule', tags['berth.drift.rule'] || ''],
         ['Worst feature', tags['berth.drift.worst_feature'] || ''],
         ['Last window', tags['berth.drift.last_window'] || ''],
       ])
@@ -241,16 +242,20 @@ export async function productionPanel(box, name, v) {
       const keys = new Set((run.data.metrics || []).map((m) => m.key));
       const features = [...keys].filter((k) => k.startsWith('drift.') && k.endsWith('.drifted')).map((k) => k.slice(6, -8)).sort();
       const per = (suffix) => features.filter((f) => keys.has(`drift.${f}.${suffix}`)).map((f) => [f, `drift.${f}.${suffix}`]);
-      const [file, psi, ks, rows] = await Promise.all([windowFile(id), histories(id, per('psi')), histories(id, per('ks_pvalue')),
-        histories(id, [['rows', 'drift.rows']])]);
+      // The KS p-values the rule judges are adjusted by Benjamini–Hochberg
+      // over the window's features; older berth serve logged raw ones only.
+      const adjusted = per('ks_pvalue_adjusted').length > 0;
+      const [file, psi, ks, rows] = await Promise.all([windowFile(id), histories(id, per('psi')),
+        histories(id, per(adjusted ? 'ks_pvalue_adjusted' : 'ks_pvalue')), histories(id, [['rows', 'drift.rows']])]);
+      const ksTitle = adjusted ? 'KS p-value (Benjamini–Hochberg adjusted)' : 'KS p-value';
       const series = (m) => [...m].map(([label, points]) => ({ label, start, points })).filter((x) => x.points.length);
       clear(driftBox,
         windowed.length > 1 ? h('p', { class: 'muted' }, `Each replica compares its own traffic; these are the windows of ${instanceOf(run)}, the last to close one.`) : null,
         h('div', { class: 'charts' },
           psi.size ? historyChart('PSI per feature, by window', series(psi), 'wall') : null,
-          ks.size ? historyChart('KS p-value per feature, by window', series(ks), 'wall') : null,
+          ks.size ? historyChart(ksTitle + ' per feature, by window', series(ks), 'wall') : null,
           rows.get('rows').length ? historyChart('rows per window', series(rows), 'wall') : null),
-        file ? windowHistograms(file, psi, ks) : null);
+        file ? windowHistograms(file, psi, ks, ksTitle) : null);
     }
   } catch (err) {
     box.append(errorBox(err));
@@ -279,8 +284,9 @@ const metricName = (f) => [...f.replace(/[^\p{L}\p{N}_\-. :]/gu, '_')].slice(0, 
 // windowHistograms draws, per feature and output column of the last
 // window, the reference's share of rows per bin against the window's,
 // and the column's PSI and KS p-value by window (psi and ks map metric
-// names to histories) against the thresholds the window was judged by.
-function windowHistograms(file, psi, ks) {
+// names to histories; ksTitle says which p-value) against the thresholds
+// the window was judged by, under the rule's one-line summary.
+function windowHistograms(file, psi, ks, ksTitle) {
   const feats = file.features || [];
   const th = file.thresholds || {};
   const stat = (label, v) => (v === null || v === undefined ? null : `${label} ${sig(v, 3)}`);
@@ -292,12 +298,14 @@ function windowHistograms(file, psi, ks) {
   return h('section', { class: 'window' },
     h('h4', null, `Window ${file.window}: reference against current`),
     h('p', { class: 'muted' }, `${fmtNum(file.rows)} rows from ${fmtTime(Date.parse(file.start))} to ${fmtTime(Date.parse(file.end))}; status `, statusChip(file.status), '.'),
+    file.summary ? h('p', { class: 'drift-rule' }, file.summary + '.') : null,
     h('div', { class: 'histograms' }, feats.map((f) => h('figure', { class: 'histogram-card' },
       h('figcaption', null, h('strong', null, f.feature), f.output ? h('span', { class: 'muted' }, ' (output)') : null, ' ', statusChip(f.status),
-        h('div', { class: 'muted' }, [stat('PSI', f.psi), stat('KS p', f.ks_pvalue), stat('JS', f.js_distance), stat('χ² p', f.chi2_pvalue)].filter(Boolean).join(' · '))),
+        h('div', { class: 'muted' }, [stat('PSI', f.psi), stat('KS p', f.ks_pvalue), stat('adj.', f.ks_pvalue_adjusted), stat('χ² p', f.chi2_pvalue),
+          stat('adj.', f.chi2_pvalue_adjusted), stat('W/σ', f.wasserstein), stat('JS', f.js_distance)].filter(Boolean).join(' · '))),
       histogram(f.feature, f.labels || [], f.reference || [], f.current || []),
       psi.has(metricName(f.feature)) ? sparkline('PSI by window', points(psi, f.feature),
         lines({ y: th.psi_warning, label: 'warning at ' + th.psi_warning }, { y: th.psi_drift, label: 'drift at ' + th.psi_drift, cls: 'drift' }), clock) : null,
-      ks.has(metricName(f.feature)) ? sparkline('KS p-value by window', points(ks, f.feature),
+      ks.has(metricName(f.feature)) ? sparkline(ksTitle + ' by window', points(ks, f.feature),
         lines({ y: th.ks_pvalue, label: 'drift below ' + th.ks_pvalue, cls: 'drift' }), clock) : null))));
 }
