@@ -84,7 +84,7 @@ func exportedNames(t *testing.T) map[string]bool {
 	// What the brief of each file promises, so that a gather that lost a
 	// series does not pass silently.
 	for _, n := range []string{"berth_requests_total", "berth_request_duration_seconds_bucket", "berth_drift_score",
-		"berth_drift_detected", "berth_drift_model_detected", "berth_registry_requests_total"} {
+		"berth_drift_detected", "berth_drift_model_detected", "berth_drift_consecutive_windows", "berth_registry_requests_total"} {
 		if !names[n] {
 			t.Fatalf("the servers export no %s; they export %v", n, names)
 		}

@@ -33,19 +33,16 @@ import (
 // drift reference, registered on a real berth tracking server (SQLite) and
 // served with drift write-back to it as berth serve does, while a real
 // Prometheus scrapes the server every second with the real alerts.yml.
-// The traffic is the reference data itself, then petal_length × 1.3:
-// berth_drift_detected and the drift alerts follow it, the monitoring run
-// holds each window's metrics, and the version's berth.drift.status tag
-// flips from ok to drift.
+// The traffic is the reference data itself, then petal_length × 1.3 in two
+// windows: berth_drift_detected follows the first, the model's status
+// (berth_drift_model_detected, the berth.drift.status tag) warns after it
+// and drifts after the second (drift.DefaultPersistence), the drift alerts
+// follow, and the monitoring run holds each window's metrics.
 func TestDriftAlertsEndToEnd(t *testing.T) {
 	promBin := tool(t, "prometheus")
 	ortest.Init(t)
 	rows := iristest.Rows(t)
 
-	// Drift of one feature in four drifts the model, so that
-	// BerthModelDrift has something to say.
-	th := drift.DefaultThresholds()
-	th.DriftShare = 0.25
 	dir := iristest.ModelWithReference(t)
 	tracking := &mlflowrest.Client{BaseURL: registrytest.New(t).URL}
 	mv, err := modeluri.Register(context.Background(), tracking, modeluri.Registration{Dir: dir, Name: "iris"})
@@ -55,7 +52,7 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	wr := writeback.New(tracking)
 	reg := prometheus.NewRegistry()
 	srv := serve.New(serve.WithRegistry(reg, reg), serve.WithShutdownTimeout(time.Second),
-		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0), drift.WithThresholds(th)),
+		serve.WithDriftOptions(drift.WithWindowRows(len(rows)), drift.WithWindowTime(0)),
 		serve.WithDriftListener(wr.Listen))
 	m, err := serve.LoadModel(context.Background(), "iris", mv.Version, dir, nil)
 	if err != nil {
@@ -111,6 +108,15 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	score(shifted)
 	prom.waitFor(t, detected, "1")
 	prom.waitFor(t, `berth_drift_detected{model="iris",feature="sepal_width"}`, "0")
+	prom.waitFor(t, `berth_drift_consecutive_windows{model="iris"}`, "1")
+	// one drifting window: the model warns, no model alert
+	prom.waitFor(t, `berth_drift_model_detected{model="iris"}`, "0")
+	waitForTag(t, tracking, "berth.drift.status", "warning")
+	if v := prom.values(t, `ALERTS{alertname="BerthModelDrift"}`); len(v) != 0 {
+		t.Errorf("BerthModelDrift after one drifting window: %v", v)
+	}
+	score(shifted)
+	prom.waitFor(t, `berth_drift_consecutive_windows{model="iris"}`, "2")
 	prom.waitFor(t, `berth_drift_model_detected{model="iris"}`, "1")
 	// The rules hold for minutes before they fire; pending is what a test
 	// can wait for.
@@ -126,6 +132,9 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	waitForTag(t, tracking, "berth.drift.status", "drift")
 	if got := versionTag(t, tracking, writeback.TagWorstFeature); got != "petal_length" {
 		t.Errorf("%s = %q, want petal_length", writeback.TagWorstFeature, got)
+	}
+	if got, want := versionTag(t, tracking, writeback.TagRule), "drift: 1 of 4 features after Benjamini–Hochberg at q=0.01, 2 consecutive drifting windows (drift from 2)"; got != want {
+		t.Errorf("%s = %q, want %q", writeback.TagRule, got, want)
 	}
 	var runs mlflowrest.SearchRunsResponse
 	var exp mlflowrest.GetExperimentResponse
@@ -148,8 +157,8 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	for _, m := range hist.Metrics {
 		byStep[int64(m.Step)] = float64(m.Value)
 	}
-	if len(byStep) != 2 || byStep[1] != 0 || byStep[2] != 1 {
-		t.Errorf("drift.petal_length.drifted by window = %v, want 1:0 2:1", byStep)
+	if len(byStep) != 3 || byStep[1] != 0 || byStep[2] != 1 || byStep[3] != 1 {
+		t.Errorf("drift.petal_length.drifted by window = %v, want 1:0 2:1 3:1", byStep)
 	}
 }
 
