@@ -14,6 +14,11 @@
 // confusion_matrix.png, roc_curve_plot.png and precision_recall_curve_plot.png
 // as they apply.
 //
+// Model runs a loaded model over labelled data (CSV or JSON Lines) in
+// batches, through the decoder berth serve uses, picks the outputs that
+// hold its labels, probabilities or values, and evaluates them against the
+// target column that ReadTarget reads.
+//
 // Every value in Result.Metrics is a number: where scikit-learn would raise or
 // answer NaN (a ROC AUC with one class present, an R² of one row), the metric
 // is left out and Result.Warnings says why.

@@ -11,10 +11,6 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 )
 
-func newClient(uri, token string) *mlflowrest.Client {
-	return &mlflowrest.Client{BaseURL: uri, Token: token}
-}
-
 // evalRun says where an evaluation is logged.
 type evalRun struct {
 	experiment, runID, runName string

@@ -29,19 +29,14 @@ var errValidation = errors.New("model validation failed")
 // modelSource are the flags that find a model given as a directory or a
 // models:/ URI, and load it.
 type modelSource struct {
-	registryURI, registryTok, cacheDir, ortLib string
-	allowLocal                                 bool
+	sourceOptions
+	runtimeOptions
 }
 
-func (o *modelSource) addFlags(f interface {
-	StringVar(*string, string, string, string)
-	BoolVar(*bool, string, bool, string)
-}) {
-	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against, and that evaluation runs are logged to")
-	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
-	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
-	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
-	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
+// AddFlags adds the flags of both groups to cmd.
+func (o *modelSource) AddFlags(cmd *cobra.Command) {
+	o.sourceOptions.AddFlags(cmd)
+	o.runtimeOptions.AddFlags(cmd)
 }
 
 // localModel is a model ready to run: its directory, the registry version
@@ -55,27 +50,20 @@ type localModel struct {
 
 func (m *localModel) Close() error { return m.loaded.Predictor.Close() }
 
+// evaluate scores the data with the model and evaluates its predictions.
+func (m *localModel) evaluate(ctx context.Context, d evaluate.Data) (*evaluate.Result, error) {
+	return evaluate.Model(ctx, m.arg, m.loaded, d)
+}
+
 // open resolves and downloads a models:/ URI, or takes a directory, and
 // loads the model.
 func (o *modelSource) open(ctx context.Context, arg string, log *slog.Logger) (*localModel, error) {
-	m := &localModel{arg: arg, dir: arg}
-	if modeluri.IsModelURI(arg) {
-		u, err := modeluri.Parse(arg)
-		if err != nil {
-			return nil, err
-		}
-		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log)
-		if err != nil {
-			return nil, err
-		}
-		if m.version, err = r.Resolve(ctx, u); err != nil {
-			return nil, fmt.Errorf("resolving %s: %w", arg, err)
-		}
-		if m.dir, err = r.Download(ctx, m.version); err != nil {
-			return nil, fmt.Errorf("downloading %s: %w", arg, err)
-		}
+	dir, _, v, err := o.fetch(ctx, arg, log)
+	if err != nil {
+		return nil, err
 	}
-	if err := initORT(o.ortLib); err != nil {
+	m := &localModel{arg: arg, dir: dir, version: v}
+	if err := o.init(); err != nil {
 		return nil, err
 	}
 	l, err := flavors.Load(ctx, m.dir, flavors.LoadOptions{Logger: log})
@@ -142,7 +130,7 @@ same data. Every failed check is reported and the exit status is 1.`,
 		},
 	}
 	f := cmd.Flags()
-	o.src.addFlags(f)
+	o.src.AddFlags(cmd)
 	evalDataFlags(cmd, &o.data, &o.target, &o.modelType, &o.posLabel)
 	f.StringVarP(&o.output, "output", "o", "table", "table or json")
 	f.StringVar(&o.artifacts, "artifacts-dir", "", "where to write the plots and per-class CSV (default: a temporary directory, removed after logging)")
@@ -201,7 +189,7 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	if o.baseline == "" && needsBaseline(th) {
 		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline")
 	}
-	if o.runID != "" && o.src.registryURI == "" {
+	if o.runID != "" && o.src.uri == "" {
 		return errors.New("--run-id needs --registry-uri")
 	}
 	cand, err := o.src.open(ctx, model, log)
@@ -209,7 +197,8 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 		return err
 	}
 	defer cand.Close()
-	res, err := evaluateOn(ctx, cand, o.data, o.target, mt, o.posLabel)
+	d := evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel}
+	res, err := cand.evaluate(ctx, d)
 	if err != nil {
 		return err
 	}
@@ -220,7 +209,7 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 			return err
 		}
 		defer bm.Close()
-		if base, err = evaluateOn(ctx, bm, o.data, o.target, mt, o.posLabel); err != nil {
+		if base, err = bm.evaluate(ctx, d); err != nil {
 			return fmt.Errorf("baseline: %w", err)
 		}
 	}
@@ -254,8 +243,8 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	}
 	rec := evalRecord{Model: model, Data: o.data, Target: o.target, ModelType: mt, Result: res, Baseline: base,
 		Validation: verr, Thresholds: th, ArtifactDir: o.artifacts, Artifacts: files}
-	if o.src.registryURI != "" {
-		c := newClient(o.src.registryURI, o.src.registryTok)
+	if o.src.uri != "" {
+		c := o.src.newClient()
 		run, err := logEvaluation(ctx, c, evalRun{experiment: o.experiment, runID: o.runID, runName: o.runName,
 			model: cand, rec: &rec, dir: dir})
 		if err != nil {

@@ -9,32 +9,29 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"time"
 
-	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
-	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/pack"
 	"github.com/berthml/berth/pack/modelpack"
 )
 
 type packOptions struct {
+	src                           sourceOptions
+	rt                            runtimeOptions
 	tag, layoutDir, tarball, name string
 	base, platform                string
 	insecure                      bool
-	binary, ortLib                string
+	binary                        string
 	modelName, modelVersion       string
 	sourceDateEpoch               string
-	registryURI, registryTok      string
-	cacheDir                      string
-	artifact, allowLocal          bool
+	artifact                      bool
 }
 
 func newPackCmd(g *globalOptions) *cobra.Command {
@@ -78,15 +75,13 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.StringVar(&o.platform, "platform", "linux/amd64", "image platform OS/ARCH[/VARIANT]")
 	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries")
 	f.StringVar(&o.binary, "binary", "", "berth binary to put in the image (default: this executable)")
-	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so to put in the image (default: the cache that \"make ort\" fills)")
 	f.StringVar(&o.modelName, "model-name", "", "model name in the labels (default: the directory's or registered model's name)")
 	f.StringVar(&o.modelVersion, "model-version", "", "model version in the labels (default: the registered version)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", "", "Unix time of the files and the image (default: $SOURCE_DATE_EPOCH, else the file times are 0 and the image time is the MLmodel's)")
-	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against")
-	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
-	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
-	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
 	f.BoolVar(&o.artifact, "artifact", false, "push the model alone as a CNCF ModelPack artifact instead of a runnable image (berth pull fetches it back)")
+	o.src.AddFlags(cmd)
+	o.rt.AddFlags(cmd)
+	f.Lookup("ort-lib").Usage = "path to libonnxruntime.so to put in the image (default: the cache that \"make ort\" fills)"
 	return cmd
 }
 
@@ -95,57 +90,22 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		return errors.New("say where the image goes: --tag, --oci-layout or --tarball")
 	}
 	if o.tag != "" { // fail before packing
-		var nameOpts []name.Option
-		if o.insecure {
-			nameOpts = append(nameOpts, name.Insecure)
-		}
-		if _, err := name.ParseReference(o.tag, nameOpts...); err != nil {
-			return fmt.Errorf("parsing image reference %q: %w", o.tag, err)
+		if err := pack.CheckReference(o.tag, o.insecure); err != nil {
+			return err
 		}
 	}
-	platform, err := v1.ParsePlatform(o.platform)
+	opts, err := o.buildOptions()
 	if err != nil {
-		return fmt.Errorf("--platform: %w", err)
+		return err
 	}
-	if o.ortLib == "" {
-		if o.ortLib, err = onnx.DefaultLibraryPath(); err != nil {
-			return err
-		}
+	dir, u, registered, err := o.src.fetch(ctx, model, log)
+	if err != nil {
+		return err
 	}
-	opts := []pack.Option{
-		pack.WithORTLibrary(o.ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
-		pack.WithPlatform(*platform), pack.WithInsecure(o.insecure),
-	}
-	if o.sourceDateEpoch != "" {
-		sec, err := strconv.ParseInt(o.sourceDateEpoch, 10, 64)
-		if err != nil {
-			return fmt.Errorf("SOURCE_DATE_EPOCH %q: want seconds since 1970", o.sourceDateEpoch)
-		}
-		opts = append(opts, pack.WithTime(time.Unix(sec, 0)))
-	}
-
-	dir := model
 	name, version := o.modelName, o.modelVersion
-	var registered *modeluri.Version
-	if modeluri.IsModelURI(model) {
-		u, err := modeluri.Parse(model)
-		if err != nil {
-			return err
-		}
-		r, err := newResolver(&serveOptions{registryURI: o.registryURI, registryTok: o.registryTok, cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log)
-		if err != nil {
-			return err
-		}
-		v, err := r.Resolve(ctx, u)
-		if err != nil {
-			return fmt.Errorf("resolving %s: %w", model, err)
-		}
-		if dir, err = r.Download(ctx, v); err != nil {
-			return fmt.Errorf("downloading %s: %w", model, err)
-		}
-		name, version = cmp.Or(name, v.Name), cmp.Or(version, v.Version)
+	if registered != nil {
+		name, version = cmp.Or(name, registered.Name), cmp.Or(version, registered.Version)
 		opts = append(opts, pack.WithSource(u.String()))
-		registered = v
 	}
 	if name == "" {
 		abs, err := filepath.Abs(dir)
@@ -160,27 +120,17 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 	}
 
 	bar := newBar(os.Stderr)
-	opts = append(opts, pack.WithProgress(bar.update))
 	start := time.Now()
-	img, err := pack.Build(ctx, dir, opts...)
+	img, err := pack.Build(ctx, dir, append(opts, pack.WithProgress(bar.update))...)
 	bar.done()
 	if err != nil {
 		return err
 	}
 	log.Debug("built", "model", dir, "elapsed", time.Since(start).Round(time.Millisecond))
 
-	imageName := o.name
-	if imageName == "" {
-		imageName = o.tag
-	}
-	if imageName == "" {
-		imageName = "berth/" + strings.ToLower(name) + ":" + cmp.Or(version, "latest")
-	}
+	imageName := cmp.Or(o.name, o.tag, pack.ImageName(name, version))
 	if o.layoutDir != "" {
-		tag := imageName
-		if t, err := nameTag(imageName); err == nil {
-			tag = t
-		}
+		tag := pack.LayoutTag(imageName)
 		if err := pack.WriteLayout(o.layoutDir, img, tag); err != nil {
 			return err
 		}
@@ -209,6 +159,30 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 	}
 	printSummary(out, s)
 	return nil
+}
+
+// buildOptions are the image's settings from the flags.
+func (o *packOptions) buildOptions() ([]pack.Option, error) {
+	platform, err := v1.ParsePlatform(o.platform)
+	if err != nil {
+		return nil, fmt.Errorf("--platform: %w", err)
+	}
+	ortLib, err := o.rt.libraryPath()
+	if err != nil {
+		return nil, err
+	}
+	opts := []pack.Option{
+		pack.WithORTLibrary(ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
+		pack.WithPlatform(*platform), pack.WithInsecure(o.insecure),
+	}
+	if o.sourceDateEpoch != "" {
+		t, err := pack.ParseSourceDateEpoch(o.sourceDateEpoch)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, pack.WithTime(t))
+	}
+	return opts, nil
 }
 
 // packArtifact pushes the model directory alone as a ModelPack artifact.
@@ -242,21 +216,12 @@ func recordPush(ctx context.Context, o *packOptions, v *modeluri.Version, key, r
 	if v == nil {
 		return nil
 	}
-	c := &mlflowrest.Client{BaseURL: o.registryURI, Token: o.registryTok}
+	c := o.src.newClient()
 	if err := c.Post(ctx, "model-versions/set-tag", mlflowrest.SetModelVersionTagRequest{
 		Name: v.Name, Version: v.Version, Key: key, Value: ref}, nil); err != nil {
 		return fmt.Errorf("recording %s on %s version %s: %w", ref, v.Name, v.Version, err)
 	}
 	return nil
-}
-
-// nameTag is the tag of an image name, for the layout's ref.name.
-func nameTag(s string) (string, error) {
-	t, err := name.NewTag(s)
-	if err != nil {
-		return "", err
-	}
-	return t.TagStr(), nil
 }
 
 func printSummary(w io.Writer, s *pack.Summary) {

@@ -69,7 +69,7 @@ promotion lists every failed check and exits with status 1.`,
 		},
 	}
 	f := cmd.Flags()
-	o.src.addFlags(f)
+	o.src.AddFlags(cmd)
 	evalDataFlags(cmd, &o.data, &o.target, &o.modelType, &o.posLabel)
 	thresholdCheckFlags(cmd, &o.require, &o.minRel, &o.minAbs)
 	f.StringVar(&o.alias, "alias", "", "the alias to move (e.g. champion)")
@@ -118,10 +118,10 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if len(th) == 0 {
 		return errors.New("give at least one check (--require, --min-relative-change or --min-absolute-change): promote moves an alias only on evidence")
 	}
-	if o.src.registryURI == "" {
+	if o.src.uri == "" {
 		return errors.New("promote needs the registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
 	}
-	c := newClient(o.src.registryURI, o.src.registryTok)
+	c := o.src.newClient()
 
 	cand, err := o.src.open(ctx, candidate, log)
 	if err != nil {
@@ -147,14 +147,15 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 		return printPromotion(stdout, o.output, p)
 	}
 
-	res, err := evaluateOn(ctx, cand, o.data, o.target, mt, o.posLabel)
+	d := evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel}
+	res, err := cand.evaluate(ctx, d)
 	if err != nil {
 		return fmt.Errorf("evaluating the candidate: %w", err)
 	}
 	p.Metrics = res.Metrics
 	var base *evaluate.Result
 	if holder != nil {
-		if base, err = evaluateOn(ctx, holder, o.data, o.target, mt, o.posLabel); err != nil {
+		if base, err = holder.evaluate(ctx, d); err != nil {
 			return fmt.Errorf("evaluating %s: %w", holderURI, err)
 		}
 		p.HolderMetrics = base.Metrics

@@ -1,12 +1,10 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"net/url"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -14,31 +12,27 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 )
 
-// clientOptions are the flags of commands that talk to a registry.
+// clientOptions are the flags of the commands that only talk to the
+// registry (models, runs): the registry's and -o.
 type clientOptions struct {
-	registryURI string
-	token       string
-	output      string
+	registryOptions
+	outputOptions
 }
 
 func (o *clientOptions) addFlags(cmd *cobra.Command) {
-	f := cmd.Flags()
-	f.StringVar(&o.registryURI, "registry-uri", "", "the registry (an MLflow-compatible tracking server)")
-	f.StringVar(&o.token, "registry-token", "", "bearer token for the registry")
-	f.StringVarP(&o.output, "output", "o", "table", "table or json")
+	o.registryOptions.AddFlags(cmd)
+	o.outputOptions.AddFlags(cmd)
 }
 
+// client checks -o and returns a client of the registry.
 func (o *clientOptions) client() (*mlflowrest.Client, error) {
-	if o.registryURI == "" {
+	if o.uri == "" {
 		return nil, fmt.Errorf("no registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
 	}
-	if o.output != "table" && o.output != "json" {
-		return nil, fmt.Errorf("--output must be table or json, not %q", o.output)
-	}
-	if err := checkRegistryURI(o.registryURI); err != nil {
+	if err := o.check(); err != nil {
 		return nil, err
 	}
-	return &mlflowrest.Client{BaseURL: o.registryURI, Token: o.token}, nil
+	return o.registryOptions.client()
 }
 
 // checkRegistryURI explains a registry URI that is not an http:// or
@@ -66,18 +60,6 @@ func checkRegistryFlag(flags *pflag.FlagSet) error {
 		return nil
 	}
 	return checkRegistryURI(f.Value.String())
-}
-
-// print writes v as indented JSON, or calls table to write a table.
-func (o *clientOptions) print(w io.Writer, v any, table func(*tabwriter.Writer)) error {
-	if o.output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(v)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	table(tw)
-	return tw.Flush()
 }
 
 func row(w io.Writer, cols ...any) {

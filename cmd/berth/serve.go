@@ -266,7 +266,8 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		var m *serve.Model
 		if modeluri.IsModelURI(ma.source) {
 			if resolver == nil {
-				if resolver, err = newResolver(o, log); err != nil {
+				if resolver, err = newResolver(&sourceOptions{registryOptions: registryOptions{uri: o.registryURI, token: o.registryTok},
+					cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log); err != nil {
 					cancel()
 					<-errc
 					return err
@@ -461,27 +462,6 @@ func servingWindow(d serve.Usage, step int64, start, end time.Time) writeback.Se
 }
 
 const allowLocalUsage = "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store"
-
-func newResolver(o *serveOptions, log *slog.Logger) (*modeluri.Resolver, error) {
-	if o.registryURI == "" {
-		return nil, fmt.Errorf("a models:/ URI needs a registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
-	}
-	if err := checkRegistryURI(o.registryURI); err != nil {
-		return nil, err
-	}
-	dir := o.cacheDir
-	if dir == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
-			return nil, fmt.Errorf("finding a cache directory (give --cache-dir): %w", err)
-		}
-		dir = filepath.Join(c, "berth", "models")
-	}
-	return modeluri.NewResolver(o.registryURI, dir,
-		modeluri.WithToken(o.registryTok),
-		modeluri.WithLocalSources(o.allowLocal),
-		modeluri.WithProgress(downloadProgress(log)))
-}
 
 // downloadProgress logs a model download as one line once its last file is
 // in (each file only at debug level: a model has eight or so, and a line

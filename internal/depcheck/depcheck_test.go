@@ -69,7 +69,7 @@ var rules = map[string]Rule{
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors"}, Modules: []string{ggcr, protobuf}},
-	"evaluate":        {Modules: []string{plot}},
+	"evaluate":        {Packages: []string{"batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
