@@ -339,8 +339,12 @@ data), the Jensen–Shannon distance (base 2) and, for categorical features,
 the chi-squared statistic and p-value. When the reference profiles the
 model's outputs too, they are compared as well: from the outputs a request
 log recorded, or by scoring the current data with the model (--model, or
-the --reference directory). The model drifts when at least --drift-share of
-its input features drift; drifting outputs alone make it a warning.
+the --reference directory). A feature drifts when its p-values, adjusted by
+Benjamini-Hochberg over all the input features, fall below q (--ks-pvalue,
+--chi2-pvalue) and, from --js-min-count values on, it also moved by a
+distance (--wasserstein, --js-distance, --psi-drift); the model drifts when
+any input feature does (at least --drift-share of them, when set); drifting
+outputs alone make it a warning. docs/drift.md has the rule.
 Finding drift is not an error: the exit status is 0 unless --fail-on-drift
 is given and the model drifts.`,
 		Args: cobra.NoArgs,
@@ -365,13 +369,14 @@ is given and the model drifts.`,
 // --drift-share on every command), that set th (whose values are the
 // defaults).
 func thresholdFlags(f *pflag.FlagSet, th *drift.Thresholds, prefix string) {
-	f.Float64Var(&th.PSIWarning, prefix+"psi-warning", th.PSIWarning, "PSI at or above this warns (0 disables)")
-	f.Float64Var(&th.PSIDrift, prefix+"psi-drift", th.PSIDrift, "PSI at or above this drifts (0 disables)")
-	f.Float64Var(&th.KSPValue, prefix+"ks-pvalue", th.KSPValue, "a KS p-value below this drifts (0 disables)")
-	f.Float64Var(&th.JSDistance, prefix+"js-distance", th.JSDistance, "a JS distance at or above this drifts (0 disables)")
-	f.Int64Var(&th.JSMinCount, prefix+"js-min-count", th.JSMinCount, "values both sides need before JS may call drift")
-	f.Float64Var(&th.Chi2PValue, prefix+"chi2-pvalue", th.Chi2PValue, "a chi-squared p-value below this drifts (0 disables)")
-	f.Float64Var(&th.DriftShare, "drift-share", th.DriftShare, "share of drifted input features at which the model drifts")
+	f.Float64Var(&th.PSIWarning, prefix+"psi-warning", th.PSIWarning, "PSI (on bins merged to the sample size) at or above this warns (0 disables)")
+	f.Float64Var(&th.PSIDrift, prefix+"psi-drift", th.PSIDrift, "from --"+prefix+"js-min-count values, PSI at or above this is a change large enough to drift (0 disables)")
+	f.Float64Var(&th.KSPValue, prefix+"ks-pvalue", th.KSPValue, "false discovery rate q: a KS p-value, Benjamini-Hochberg adjusted over the window's features, below this is significant (0 disables)")
+	f.Float64Var(&th.JSDistance, prefix+"js-distance", th.JSDistance, "from --"+prefix+"js-min-count values, a JS distance at or above this is a change large enough to drift (0 disables)")
+	f.Int64Var(&th.JSMinCount, prefix+"js-min-count", th.JSMinCount, "values both sides need before a significant feature must also move by a distance to drift")
+	f.Float64Var(&th.Chi2PValue, prefix+"chi2-pvalue", th.Chi2PValue, "false discovery rate q for chi-squared p-values, adjusted with the KS ones (0 disables)")
+	f.Float64Var(&th.Wasserstein, prefix+"wasserstein", th.Wasserstein, "from --"+prefix+"js-min-count values, a Wasserstein distance over the reference's std at or above this is a change large enough to drift (0 disables)")
+	f.Float64Var(&th.DriftShare, "drift-share", th.DriftShare, "share of drifted input features at which the model drifts (0: any one)")
 }
 
 func runDriftReport(stdout io.Writer, o *driftReportOptions) error {
@@ -478,14 +483,7 @@ func printDriftReport(w io.Writer, output string, rep *drift.Report) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	inputs := rep.Inputs()
-	_, err := fmt.Fprintf(w, "\n%s: %d of %d features drifted", rep.Status, rep.DriftedFeatures, inputs)
-	if n := len(rep.Features) - inputs; n > 0 && err == nil {
-		_, err = fmt.Fprintf(w, "; %d of %d output columns drifted", rep.DriftedOutputs, n)
-	}
-	if err == nil {
-		_, err = fmt.Fprintln(w)
-	}
+	_, err := fmt.Fprintf(w, "\n%s\n", rep.Summary()) // the decision rule's one line
 	return err
 }
 

@@ -70,9 +70,11 @@ func TestDriftProfileAndReport(t *testing.T) {
 	}{
 		{"iris vs iris", irisCSV, nil, drift.StatusOK},
 		{"iris vs iris jsonl", irisJSONL, nil, drift.StatusOK},
-		{"iris vs shifted", irisShifted, []string{"petal_length"}, drift.StatusWarning},
+		// one feature of four drifting drifts the model (--drift-share 0)
+		{"iris vs shifted", irisShifted, []string{"petal_length"}, drift.StatusDrift},
 	}
-	wantKeys := []string{"chi2", "chi2_pvalue", "drifted", "feature", "js_distance", "kind", "ks_pvalue", "ks_statistic", "psi", "status"}
+	wantKeys := []string{"chi2", "chi2_pvalue", "chi2_pvalue_adjusted", "drifted", "feature", "js_distance", "kind", "ks_pvalue",
+		"ks_pvalue_adjusted", "ks_statistic", "large_sample", "psi", "psi_bins", "significant", "status", "wasserstein"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", tt.current, "--output", "json")
@@ -150,7 +152,7 @@ func TestDriftProfileAndReport(t *testing.T) {
 				}
 			}
 		}
-		if !slices.Equal(outputs, []string{"label", "probabilities.0", "probabilities.1", "probabilities.2"}) || rep.DriftedOutputs == 0 || rep.Status != drift.StatusWarning {
+		if !slices.Equal(outputs, []string{"label", "probabilities.0", "probabilities.1", "probabilities.2"}) || rep.DriftedOutputs == 0 || rep.Status != drift.StatusDrift {
 			t.Errorf("outputs %q, %d drifted, status %s", outputs, rep.DriftedOutputs, rep.Status)
 		}
 		out, err = runDriftCmd(t, "drift", "report", "--reference", model, "--current", irisCSV, "-o", "json")
@@ -179,7 +181,7 @@ func TestDriftProfileAndReport(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{"FEATURE", "petal_length", "drift", "1 of 4 features drifted"} {
+		for _, want := range []string{"FEATURE", "petal_length", "drift", "\ndrift: 1 of 4 features after Benjamini–Hochberg at q=0.01; "} {
 			if !strings.Contains(out, want) {
 				t.Errorf("table %q lacks %q", out, want)
 			}
@@ -205,11 +207,11 @@ func TestDriftProfileAndReport(t *testing.T) {
 		}
 	})
 	t.Run("fail on drift", func(t *testing.T) {
-		_, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift")
+		_, err := runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift", "--drift-share", "0.5")
 		if err != nil {
-			t.Errorf("one of four features drifting failed the command: %v", err)
+			t.Errorf("one of four features drifting, with --drift-share 0.5, failed the command: %v", err)
 		}
-		_, err = runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift", "--drift-share", "0.25")
+		_, err = runDriftCmd(t, "drift", "report", "--reference", refPath, "--current", irisShifted, "--fail-on-drift")
 		if !errors.Is(err, errDrift) {
 			t.Errorf("err = %v, want errDrift", err)
 		}

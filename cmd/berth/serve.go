@@ -58,6 +58,7 @@ type serveOptions struct {
 	driftRows    int
 	driftEvery   time.Duration
 	driftTh      drift.Thresholds
+	driftPersist int
 	writeback    bool
 	webhook      string
 	report       time.Duration
@@ -123,6 +124,7 @@ model, or the one named by --default; every model also answers at
 	f.IntVar(&o.driftRows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
 	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
 	thresholdFlags(f, &o.driftTh, "drift-")
+	f.IntVar(&o.driftPersist, "drift-persistence", drift.DefaultPersistence, "a model's drift status is drift once this many consecutive windows drifted (a drifting window short of it warns)")
 	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
 	f.DurationVar(&o.report, "report-interval", time.Minute, "log request rate, latency and errors of models:/ models to their monitoring run every this long (0: off)")
 	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
@@ -213,7 +215,8 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 		serve.WithToken(o.token.value),
 		serve.WithDefaultModel(o.defaultModel),
 		serve.WithDrift(o.drift),
-		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh)),
+		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh),
+			drift.WithPersistence(o.driftPersist)),
 		serve.WithBatching(o.batch),
 		serve.WithMaxConcurrentRuns(o.maxRuns),
 	}

@@ -53,7 +53,7 @@ func TestDriftWriteback(t *testing.T) {
 
 	serving, stop := startBerthStoppable(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
-		"--drift-window-rows", "10", "--drift-webhook", hook.URL, "--report-interval", "1s")
+		"--drift-window-rows", "10", "--drift-persistence", "1", "--drift-webhook", hook.URL, "--report-interval", "1s")
 	// A bad request: a 400, counted as a client error, and no drift rows.
 	bad, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(`{"dataframe_split": {"columns": ["sepal_length"], "data": [[1]]}}`))
 	if err != nil {
@@ -63,7 +63,8 @@ func TestDriftWriteback(t *testing.T) {
 	if bad.StatusCode != 400 {
 		t.Fatalf("bad request: %s, want 400", bad.Status)
 	}
-	// Ten rows far outside the reference: one drifting window.
+	// Ten rows far outside the reference: one drifting window, which
+	// drifts the model at once (--drift-persistence 1).
 	rows := strings.TrimSuffix(strings.Repeat("[50.0, 30.0, 40.0, 20.0],", 10), ",")
 	body := `{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": [` + rows + `]}}`
 	resp, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(body))
@@ -99,7 +100,9 @@ func TestDriftWriteback(t *testing.T) {
 			}
 		}
 	}
-	if tags["berth.drift.status"] != "drift" || tags["berth.drift.worst_feature"] == "" || tags["berth.drift.last_window"] == "" {
+	if tags["berth.drift.status"] != "drift" || tags["berth.drift.worst_feature"] == "" || tags["berth.drift.last_window"] == "" ||
+		!strings.HasPrefix(tags["berth.drift.rule"], "drift: 4 of 4 features after Benjamini–Hochberg at q=0.01;") ||
+		!strings.HasSuffix(tags["berth.drift.rule"], ", 1 consecutive drifting window (drift from 1)") {
 		t.Errorf("version 1 tags: %v", tags)
 	}
 	if table := runBerth(t, bin, "models", "show", "iris", "--registry-uri", registry); !strings.Contains(table, "DRIFT") ||
