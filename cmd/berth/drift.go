@@ -143,10 +143,14 @@ func tensorColumns(dir string, sig *flavors.Schema, o *driftProfileOptions) ([]d
 	var runtime []flavors.TensorInfo
 	if !sig.IsTensor() || o.outputs {
 		ins, err := modelInputs(dir, o.ortLib)
-		if err != nil {
-			return nil, fmt.Errorf("the model has no signature: %w", err)
+		switch {
+		case err == nil:
+			runtime = ins
+		case !sig.IsTensor():
+			return nil, fmt.Errorf("the model has no signature, and ONNX Runtime must report its inputs: %w", err)
 		}
-		runtime = ins
+		// With a signature, a model that does not load is named by it; the
+		// outputs step says why it does not load.
 	}
 	ins, err := drift.TensorInputs(sig, runtime)
 	if err != nil {

@@ -518,3 +518,44 @@ func TestDriftImages(t *testing.T) {
 		}
 	}
 }
+
+// TestDriftTensorErrors: what a tensor model's profile refuses, and the
+// tensor-signature model MLflow logged from sklearn (a pickle berth cannot
+// run), whose inputs alone profile by its signature.
+func TestDriftTensorErrors(t *testing.T) {
+	pickled := filepath.Join(t.TempDir(), "f")
+	if err := os.CopyFS(pickled, os.DirFS("../../testdata/conformance/models/f_sklearn_tensor_logged")); err != nil {
+		t.Fatal(err)
+	}
+	iris := copyModel(t, "iris_logreg_tensor")
+	cnn := copyModel(t, "cnn64")
+	short := filepath.Join(t.TempDir(), "short.csv")
+	if err := os.WriteFile(short, []byte("a,b,c\n1,2,3\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		args []string
+		want string // "" for success
+	}{
+		{"pickled model, inputs only", []string{"drift", "profile", pickled, "--data", irisCSV, "--target", "target", "--outputs=false"}, ""},
+		{"pickled model with outputs", []string{"drift", "profile", pickled, "--data", irisCSV, "--target", "target"}, "--outputs=false profiles the inputs only"},
+		{"unknown target", []string{"drift", "profile", iris, "--data", irisCSV, "--target", "species"}, `no column "species"`},
+		{"too few columns", []string{"drift", "profile", iris, "--data", short, "--outputs=false"}, "input \"input\" takes 4"},
+		{"images in a CSV", []string{"drift", "profile", cnn, "--data", short, "--outputs=false"}, "give its samples as JSON Lines"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := runDriftCmd(t, tt.args...)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("%v\n%s", err, out)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want it to contain %q", err, tt.want)
+			}
+		})
+	}
+}
