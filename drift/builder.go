@@ -39,7 +39,7 @@ type Column struct {
 // [TensorInputs] describes their inputs.
 func ColumnsFromSchema(s *flavors.Schema) ([]Column, error) {
 	if s == nil || len(s.Columns) == 0 {
-		return nil, fmt.Errorf("the signature has no named input columns (tensor-based signatures cannot be profiled)")
+		return nil, fmt.Errorf("the signature has no named input columns (profile a tensor-based one by its inputs: TensorInputs)")
 	}
 	cols := make([]Column, 0, len(s.Columns))
 	for i, c := range s.Columns {
