@@ -324,7 +324,7 @@ func Summarize[T number](s *Summarizer, sample []T, out []float64) {
 			n, zeros := 0, 0
 			for _, x := range sample[base+c*s.Inner : base+(c+1)*s.Inner] {
 				v := float64(x)
-				if v != v || math.IsInf(v, 0) { // NaN or infinite: not summarised
+				if v-v != 0 { // NaN or infinite: not summarised
 					continue
 				}
 				n++
