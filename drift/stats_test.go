@@ -2,6 +2,7 @@ package drift_test
 
 import (
 	"math"
+	"math/rand/v2"
 	"slices"
 	"testing"
 
@@ -245,4 +246,38 @@ func val(p *float64) any {
 		return nil
 	}
 	return *p
+}
+
+// TestPSINullExpectation checks the formula the PSI bins are chosen by:
+// with k bins and samples of n and m values from one distribution,
+// E[PSI] ≈ (k−1)(1/n+1/m).
+func TestPSINullExpectation(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	probs := []float64{0.1, 0.2, 0.3, 0.25, 0.15}
+	draw := func(n int) []int64 {
+		c := make([]int64, len(probs))
+		for range n {
+			u := r.Float64()
+			for i, p := range probs {
+				if u < p || i == len(probs)-1 {
+					c[i]++
+					break
+				}
+				u -= p
+			}
+		}
+		return c
+	}
+	for _, nm := range [][2]int{{200, 200}, {1000, 300}} {
+		const reps = 2000
+		var sum float64
+		for range reps {
+			sum += drift.PSI(draw(nm[0]), draw(nm[1]))
+		}
+		got := sum / reps
+		want := float64(len(probs)-1) * (1/float64(nm[0]) + 1/float64(nm[1]))
+		if math.Abs(got-want) > 0.1*want {
+			t.Errorf("n=%d m=%d: mean PSI %.4f, want ≈ %.4f", nm[0], nm[1], got, want)
+		}
+	}
 }

@@ -77,8 +77,8 @@ func run(data, doc string, splits, shiftSplits int, seed uint64, persistence int
 		return err
 	}
 	misses := driftaccuracy.Misses(cells)
-	fmt.Fprintf(&tbl, "\nMeasured with %d same-distribution splits and %d splits per shift per cell, seed %d, in %s.\n",
-		splits, shiftSplits, seed, time.Since(start).Round(time.Second))
+	fmt.Fprintf(&tbl, "\nMeasured with %d same-distribution splits and %d splits per shift per cell, seed %d, in %s on %d CPUs.\n",
+		splits, shiftSplits, seed, time.Since(start).Round(time.Second), runtime.GOMAXPROCS(0))
 	if len(misses) == 0 {
 		tbl.WriteString("Every cell meets its goals.\n")
 	} else {
