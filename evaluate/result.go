@@ -1,6 +1,10 @@
 package evaluate
 
-import "fmt"
+import (
+	"fmt"
+	"math"
+	"strconv"
+)
 
 // ModelType is the kind of model evaluated, as MLflow's model_type names it.
 type ModelType string
@@ -84,4 +88,13 @@ func (r *Result) set(name string, v float64) {
 
 func (r *Result) warnf(format string, args ...any) {
 	r.Warnings = append(r.Warnings, fmt.Sprintf(format, args...))
+}
+
+// FormatMetric writes a metric for people: counts as integers, other
+// values with 6 significant digits.
+func FormatMetric(v float64) string {
+	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
+		return strconv.FormatFloat(v, 'f', -1, 64)
+	}
+	return strconv.FormatFloat(v, 'g', 6, 64)
 }

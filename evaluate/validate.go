@@ -278,3 +278,15 @@ func pyFloatRepr(v float64) string {
 	}
 	return s
 }
+
+// NeedsBaseline reports whether th holds a change check
+// (MinAbsoluteChange or MinRelativeChange), which compares with a
+// baseline's metrics.
+func NeedsBaseline(th map[string]MetricThreshold) bool {
+	for _, t := range th {
+		if t.MinAbsoluteChange != nil || t.MinRelativeChange != nil {
+			return true
+		}
+	}
+	return false
+}

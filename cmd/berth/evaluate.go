@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -8,10 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"maps"
-	"math"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -80,7 +79,7 @@ type evaluateOptions struct {
 	target     string
 	modelType  string
 	posLabel   string
-	output     string
+	out        outputOptions
 	artifacts  string
 	experiment string
 	runID      string
@@ -132,7 +131,7 @@ same data. Every failed check is reported and the exit status is 1.`,
 	f := cmd.Flags()
 	o.src.AddFlags(cmd)
 	evalDataFlags(cmd, &o.data, &o.target, &o.modelType, &o.posLabel)
-	f.StringVarP(&o.output, "output", "o", "table", "table or json")
+	o.out.AddFlags(cmd)
 	f.StringVar(&o.artifacts, "artifacts-dir", "", "where to write the plots and per-class CSV (default: a temporary directory, removed after logging)")
 	f.StringVar(&o.experiment, "experiment", "berth-evaluation", "experiment of the run the evaluation is logged to (with --registry-uri)")
 	f.StringVar(&o.runID, "run-id", "", "log to this existing run instead of a new one")
@@ -179,14 +178,14 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	if err != nil {
 		return err
 	}
-	if o.output != "table" && o.output != "json" {
-		return fmt.Errorf("--output must be table or json, not %q", o.output)
+	if err := o.out.check(); err != nil {
+		return err
 	}
 	th, err := evaluate.MergeThresholds(o.require, o.minAbs, o.minRel)
 	if err != nil {
 		return err
 	}
-	if o.baseline == "" && needsBaseline(th) {
+	if o.baseline == "" && evaluate.NeedsBaseline(th) {
 		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline")
 	}
 	if o.runID != "" && o.src.uri == "" {
@@ -244,30 +243,22 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	rec := evalRecord{Model: model, Data: o.data, Target: o.target, ModelType: mt, Result: res, Baseline: base,
 		Validation: verr, Thresholds: th, ArtifactDir: o.artifacts, Artifacts: files}
 	if o.src.uri != "" {
-		c := o.src.newClient()
-		run, err := logEvaluation(ctx, c, evalRun{experiment: o.experiment, runID: o.runID, runName: o.runName,
-			model: cand, rec: &rec, dir: dir})
+		run, err := evaluate.LogRun(ctx, o.src.newClient(), evaluate.Run{Experiment: o.experiment, RunID: o.runID,
+			RunName: cmp.Or(o.runName, "evaluate-"+modelLabel(cand)), Source: "berth evaluate",
+			Model: model, ModelName: cand.registeredName(), ModelVersion: cand.registeredVersion(), Data: d,
+			Result: res, Thresholds: th, Validation: verr, Dir: dir, Artifacts: files})
 		if err != nil {
 			return err
 		}
 		rec.RunID = run
 	}
-	if err := printEvaluation(stdout, o.output, &rec); err != nil {
+	if err := printEvaluation(stdout, o.out.format, &rec); err != nil {
 		return err
 	}
 	if verr != nil {
 		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(validationFailures(verr)))
 	}
 	return nil
-}
-
-func needsBaseline(th map[string]evaluate.MetricThreshold) bool {
-	for _, t := range th {
-		if t.MinAbsoluteChange != nil || t.MinRelativeChange != nil {
-			return true
-		}
-	}
-	return false
 }
 
 func validationFailures(err error) []evaluate.Failure {
@@ -333,11 +324,11 @@ func printEvaluation(w io.Writer, output string, r *evalRecord) error {
 			b, ok := r.Baseline.Metrics[k]
 			bs := "-"
 			if ok {
-				bs = metricText(b)
+				bs = evaluate.FormatMetric(b)
 			}
-			row(tw, k, metricText(r.Result.Metrics[k]), bs)
+			row(tw, k, evaluate.FormatMetric(r.Result.Metrics[k]), bs)
 		} else {
-			row(tw, k, metricText(r.Result.Metrics[k]))
+			row(tw, k, evaluate.FormatMetric(r.Result.Metrics[k]))
 		}
 	}
 	if err := tw.Flush(); err != nil {
@@ -363,13 +354,4 @@ func printEvaluation(w io.Writer, output string, r *evalRecord) error {
 		}
 	}
 	return nil
-}
-
-// metricText prints counts as integers and other values with 6
-// significant digits.
-func metricText(v float64) string {
-	if v == math.Trunc(v) && math.Abs(v) < 1e15 {
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	}
-	return strconv.FormatFloat(v, 'g', 6, 64)
 }

@@ -17,18 +17,11 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/evaluate"
 	"github.com/berthml/berth/modeluri"
+	"github.com/berthml/berth/promote"
 )
 
 // errRefused is returned when promote keeps the alias where it was.
 var errRefused = errors.New("promotion refused")
-
-// Tags promote writes on the candidate version.
-const (
-	tagPromotionPrefix  = "berth.promotion."        // + alias: promoted | refused
-	tagEvaluationRun    = "berth.evaluation.run_id" // the candidate's evaluation run
-	tagPromotionHolder  = "berth.promotion.baseline_version"
-	tagEvaluationPrefix = "berth.evaluation."
-)
 
 type promoteOptions struct {
 	src                               modelSource
@@ -36,7 +29,7 @@ type promoteOptions struct {
 	data, target, modelType, posLabel string
 	require, minRel, minAbs           []string
 	experiment                        string
-	output                            string
+	out                               outputOptions
 	dryRun                            bool
 }
 
@@ -74,26 +67,9 @@ promotion lists every failed check and exits with status 1.`,
 	thresholdCheckFlags(cmd, &o.require, &o.minRel, &o.minAbs)
 	f.StringVar(&o.alias, "alias", "", "the alias to move (e.g. champion)")
 	f.StringVar(&o.experiment, "experiment", "berth-evaluation", "experiment the evaluation runs are logged to")
-	f.StringVarP(&o.output, "output", "o", "table", "table or json")
+	o.out.AddFlags(cmd)
 	f.BoolVar(&o.dryRun, "dry-run", false, "evaluate and report, but move no alias and write no tag")
 	return cmd
-}
-
-// promotion is the outcome of promote, as printed.
-type promotion struct {
-	Model           string             `json:"model"`
-	Alias           string             `json:"alias"`
-	Candidate       string             `json:"candidate_version"`
-	Holder          string             `json:"previous_version,omitempty"`
-	Promoted        bool               `json:"promoted"`
-	DryRun          bool               `json:"dry_run,omitempty"`
-	Metrics         map[string]float64 `json:"metrics"`
-	HolderMetrics   map[string]float64 `json:"previous_metrics,omitempty"`
-	Failures        []evaluate.Failure `json:"failures"`
-	SkippedChecks   bool               `json:"change_checks_skipped,omitempty"`
-	CandidateRunID  string             `json:"candidate_run_id,omitempty"`
-	HolderRunID     string             `json:"previous_run_id,omitempty"`
-	AlreadyPromoted bool               `json:"already_promoted,omitempty"`
 }
 
 func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *promoteOptions, log *slog.Logger) error {
@@ -104,8 +80,8 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if o.alias == "" {
 		return errors.New("--alias is required")
 	}
-	if o.output != "table" && o.output != "json" {
-		return fmt.Errorf("--output must be table or json, not %q", o.output)
+	if err := o.out.check(); err != nil {
+		return err
 	}
 	u, err := modeluri.Parse(candidate)
 	if err != nil {
@@ -121,120 +97,38 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if o.src.uri == "" {
 		return errors.New("promote needs the registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
 	}
-	c := o.src.newClient()
-
 	cand, err := o.src.open(ctx, candidate, log)
 	if err != nil {
 		return err
 	}
 	defer cand.Close()
-	p := &promotion{Model: cand.version.Name, Alias: o.alias, Candidate: cand.version.Version, DryRun: o.dryRun}
-
-	// The alias's holder, if any.
 	holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
-	var holder *localModel
+	var holder *promote.Model
 	switch h, err := o.src.open(ctx, holderURI.String(), log); {
 	case err == nil:
-		holder = h
-		defer holder.Close()
-		p.Holder = h.version.Version
-	case isNotFound(err):
-	default:
+		defer h.Close()
+		holder = h.promoteModel()
+	case !isNotFound(err):
 		return err
 	}
-	if holder != nil && holder.version.Version == cand.version.Version {
-		p.AlreadyPromoted, p.Promoted = true, true
-		return printPromotion(stdout, o.output, p)
-	}
-
-	d := evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel}
-	res, err := cand.evaluate(ctx, d)
+	p, err := promote.Run(ctx, o.src.newClient(), cand.promoteModel(), holder, promote.Request{Alias: o.alias,
+		Data:       evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel},
+		Thresholds: th, Experiment: o.experiment, DryRun: o.dryRun})
 	if err != nil {
-		return fmt.Errorf("evaluating the candidate: %w", err)
-	}
-	p.Metrics = res.Metrics
-	var base *evaluate.Result
-	if holder != nil {
-		if base, err = holder.evaluate(ctx, d); err != nil {
-			return fmt.Errorf("evaluating %s: %w", holderURI, err)
-		}
-		p.HolderMetrics = base.Metrics
-	} else if needsBaseline(th) {
-		p.SkippedChecks = true
-		for name, t := range th {
-			t.MinAbsoluteChange, t.MinRelativeChange = nil, nil
-			if t.Threshold == nil {
-				delete(th, name)
-			} else {
-				th[name] = t
-			}
-		}
-	}
-	var baseMetrics map[string]float64
-	if base != nil {
-		baseMetrics = base.Metrics
-	}
-	verr := evaluate.ValidateResults(th, res.Metrics, baseMetrics)
-	p.Failures = validationFailures(verr)
-	p.Promoted = verr == nil && !o.dryRun
-
-	if !o.dryRun {
-		runTags := []mlflowrest.RunTag{{Key: "berth.promotion.alias", Value: o.alias}, {Key: "berth.promotion.role", Value: "candidate"}}
-		rec := &evalRecord{Model: candidate, Data: o.data, Target: o.target, ModelType: mt, Result: res, Thresholds: th, Validation: verr}
-		if p.CandidateRunID, err = logPromotionRun(ctx, c, o, cand, rec, runTags); err != nil {
-			return err
-		}
-		if holder != nil {
-			runTags[1].Value = "baseline"
-			brec := &evalRecord{Model: holderURI.String(), Data: o.data, Target: o.target, ModelType: mt, Result: base}
-			if p.HolderRunID, err = logPromotionRun(ctx, c, o, holder, brec, runTags); err != nil {
-				return err
-			}
-		}
-		outcome := "refused"
-		if verr == nil {
-			if err := c.Post(ctx, "registered-models/alias", mlflowrest.SetRegisteredModelAliasRequest{
-				Name: p.Model, Alias: o.alias, Version: p.Candidate}, nil); err != nil {
-				return fmt.Errorf("moving @%s to version %s: %w", o.alias, p.Candidate, err)
-			}
-			outcome = "promoted"
-		}
-		tags := map[string]string{tagPromotionPrefix + o.alias: outcome, tagEvaluationRun: p.CandidateRunID}
-		if p.Holder != "" {
-			tags[tagPromotionHolder] = p.Holder
-		}
-		for _, k := range []string{"accuracy_score", "f1_score", "roc_auc", "r2_score", "root_mean_squared_error"} {
-			if v, ok := p.Metrics[k]; ok {
-				tags[tagEvaluationPrefix+k] = metricText(v)
-			}
-		}
-		for _, k := range slices.Sorted(maps.Keys(tags)) {
-			if err := c.Post(ctx, "model-versions/set-tag", mlflowrest.SetModelVersionTagRequest{
-				Name: p.Model, Version: p.Candidate, Key: k, Value: tags[k]}, nil); err != nil {
-				return fmt.Errorf("recording the promotion on version %s: %w", p.Candidate, err)
-			}
-		}
-	}
-	if err := printPromotion(stdout, o.output, p); err != nil {
 		return err
 	}
-	if verr != nil {
+	if err := printPromotion(stdout, o.out.format, p); err != nil {
+		return err
+	}
+	if p.Refused() {
 		return fmt.Errorf("%w: %d check(s) failed; @%s stays on version %s", errRefused, len(p.Failures), o.alias, orNone(p.Holder))
 	}
 	return nil
 }
 
-func logPromotionRun(ctx context.Context, c *mlflowrest.Client, o *promoteOptions, m *localModel, rec *evalRecord, tags []mlflowrest.RunTag) (string, error) {
-	dir, err := os.MkdirTemp("", "berth-promote-")
-	if err != nil {
-		return "", err
-	}
-	defer os.RemoveAll(dir)
-	if rec.Artifacts, err = rec.Result.WriteArtifacts(dir); err != nil {
-		return "", fmt.Errorf("writing the artifacts: %w", err)
-	}
-	return logEvaluation(ctx, c, evalRun{experiment: o.experiment, model: m, rec: rec, dir: dir,
-		tags: slices.Clone(tags), runName: "promote-" + modelLabel(m) + "-to-" + o.alias})
+// promoteModel is m as promote takes it: a registered version.
+func (m *localModel) promoteModel() *promote.Model {
+	return &promote.Model{URI: m.arg, Name: m.version.Name, Version: m.version.Version, Loaded: m.loaded}
 }
 
 func isNotFound(err error) bool {
@@ -249,7 +143,7 @@ func orNone(v string) string {
 	return v
 }
 
-func printPromotion(w io.Writer, output string, p *promotion) error {
+func printPromotion(w io.Writer, output string, p *promote.Outcome) error {
 	if output == "json" {
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
@@ -268,9 +162,9 @@ func printPromotion(w io.Writer, output string, p *promotion) error {
 	for _, k := range slices.Sorted(maps.Keys(p.Metrics)) {
 		hv := "-"
 		if v, ok := p.HolderMetrics[k]; ok {
-			hv = metricText(v)
+			hv = evaluate.FormatMetric(v)
 		}
-		row(tw, k, metricText(p.Metrics[k]), hv)
+		row(tw, k, evaluate.FormatMetric(p.Metrics[k]), hv)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

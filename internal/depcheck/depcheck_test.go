@@ -37,7 +37,7 @@ var guarded = []string{gin, ort}
 //
 //	cmd/berth                        the command line: flags in, one call, result out
 //	serve, registry, ui              the HTTP layers (gin lives here and nowhere else)
-//	pack, evaluate, batchscore, drift/writeback, modeluri
+//	pack, promote → evaluate, batchscore, drift/writeback, modeluri
 //	drift                            statistics over model inputs and outputs
 //	api/scoring, api/oip, api/mlflowrest, tracking, tracking/...
 //	flavors, flavors/onnx            models (ONNX Runtime lives in flavors/onnx only)
@@ -49,7 +49,7 @@ var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
 			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
-			"pack", "pack/modelpack", "registry", "serve", "tracking/sqlstore", "ui"},
+			"pack", "pack/modelpack", "promote", "registry", "serve", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, isatty, prom, cobra, pflag},
 	},
 
@@ -69,7 +69,8 @@ var rules = map[string]Rule{
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors"}, Modules: []string{ggcr, protobuf}},
-	"evaluate":        {Packages: []string{"batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
+	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
+	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
