@@ -310,7 +310,9 @@ func (s *Summarizer) Size() int { return s.Outer * s.Channels * s.Inner }
 // Summarize writes the summaries of one sample (Size values of a numeric
 // slice type) into out, len(SummaryStats) per channel, in SummaryStats
 // order. NaN and infinite values are left out (the share of zeros is of
-// the finite values); a channel without a finite value has NaN summaries.
+// the finite values); a channel without a finite value has NaN summaries,
+// and a summary beyond [MaxAbsValue] (or whose sums overflowed) is NaN:
+// the profile and the monitor count NaN as a missing value.
 func Summarize[T number](s *Summarizer, sample []T, out []float64) {
 	for c := range s.acc {
 		s.acc[c] = chanAcc{lo: math.Inf(1), hi: math.Inf(-1)}
@@ -363,6 +365,11 @@ func Summarize[T number](s *Summarizer, sample []T, out []float64) {
 		o[1] = math.Sqrt(max(a.sumSq/n-mean*mean, 0))
 		o[2], o[3] = a.lo, a.hi
 		o[4] = float64(a.zeros) / n
+		for i, v := range o { // beyond MaxAbsValue, or sums that overflowed: missing
+			if v-v != 0 || math.Abs(v) > MaxAbsValue {
+				o[i] = math.NaN()
+			}
+		}
 	}
 }
 

@@ -446,3 +446,21 @@ func BenchmarkSummarizeCNN64(b *testing.B) {
 		drift.Summarize(s, img, out)
 	}
 }
+
+// TestSummarizeHuge: summaries that overflow are missing, not infinite.
+func TestSummarizeHuge(t *testing.T) {
+	s, err := drift.NewSummarizer([]int64{2}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := make([]float64, 5)
+	drift.Summarize(s, []float64{1e300, -1e300}, out)
+	if out[0] != 0 || out[4] != 0 {
+		t.Errorf("mean, zeros = %v, %v; want 0, 0", out[0], out[4])
+	}
+	for i, v := range out[1:4] { // std overflows; min and max are beyond MaxAbsValue
+		if !math.IsNaN(v) {
+			t.Errorf("summary %s = %v, want NaN", drift.SummaryStats[i+1], v)
+		}
+	}
+}
