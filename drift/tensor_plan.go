@@ -40,6 +40,13 @@ func TensorColumns(inputs []TensorInput, head DataHead, drop []string) ([]Column
 		}
 		first = rec.Inputs
 	}
+	if head.Header != nil && len(inputs) > 1 {
+		names := make([]string, len(inputs))
+		for i, in := range inputs {
+			names[i] = in.Name
+		}
+		return nil, nil, fmt.Errorf("a CSV file cannot feed the model's %d inputs (%s): give JSON Lines objects keyed by input name", len(inputs), strings.Join(quoteAll(names), ", "))
+	}
 	var cols []Column
 	var notes []string
 	for _, in := range inputs {

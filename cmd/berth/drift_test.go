@@ -533,12 +533,20 @@ func TestDriftTensorErrors(t *testing.T) {
 	if err := os.WriteFile(short, []byte("a,b,c\n1,2,3\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	multi := copyModel(t, "multi_input") // tensors sepal [-1, 2] and petal [-1, 2]
+	objects := filepath.Join(t.TempDir(), "multi.jsonl")
+	if err := os.WriteFile(objects, []byte(`{"sepal": [5.1, 3.5], "petal": [1.4, 0.2]}`+"\n"+`{"sepal": [7.0, 3.2], "petal": [4.7, 1.4]}`+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name string
 		args []string
 		want string // "" for success
 	}{
 		{"pickled model, inputs only", []string{"drift", "profile", pickled, "--data", irisCSV, "--target", "target", "--outputs=false"}, ""},
+		{"two inputs from JSON objects", []string{"drift", "profile", multi, "--data", objects}, ""},
+		{"two inputs from a CSV", []string{"drift", "profile", multi, "--data", irisCSV, "--outputs=false"}, "give JSON Lines objects keyed by input name"},
+		{"two inputs from arrays", []string{"drift", "profile", multi, "--data", irisJSONLArrays(t), "--outputs=false"}, "a JSON array is a row of a model with one input"},
 		{"pickled model with outputs", []string{"drift", "profile", pickled, "--data", irisCSV, "--target", "target"}, "--outputs=false profiles the inputs only"},
 		{"unknown target", []string{"drift", "profile", iris, "--data", irisCSV, "--target", "species"}, `no column "species"`},
 		{"too few columns", []string{"drift", "profile", iris, "--data", short, "--outputs=false"}, "input \"input\" takes 4"},
@@ -558,4 +566,14 @@ func TestDriftTensorErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// irisJSONLArrays writes two iris rows as JSON arrays.
+func irisJSONLArrays(t *testing.T) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "arrays.jsonl")
+	if err := os.WriteFile(path, []byte("[5.1, 3.5, 1.4, 0.2]\n[7.0, 3.2, 4.7, 1.4]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }
