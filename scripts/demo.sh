@@ -147,10 +147,13 @@ step "Drift, live: the iris data itself, then the same flowers with petal_length
 awk -F, 'BEGIN { OFS = "," } { print $1, $2, $3, $4 }' testdata/data/iris.csv >"$work/iris.csv"
 awk -F, 'BEGIN { OFS = "," } NR == 1 { print $1, $2, $3, $4; next } { print $1, $2, $3 * 1.3, $4 }' testdata/data/iris.csv >"$work/shifted.csv"
 curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/iris.csv" >/dev/null
+# twice: the model's status is drift once two windows in a row drifted (--drift-persistence 2)
 curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/shifted.csv" >/dev/null
-echo "scored 150 + 150 rows; each 150 closes a drift window"
-show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, drifted: [.features[] | select(.drifted) | .feature]}'"
-curl -sS "$URL/metrics" | grep -E '^berth_drift_(detected|model_detected)\{' | grep -E 'petal_length|model_detected' || true
+curl -fsS "$URL/invocations" -H 'Content-Type: text/csv' --data-binary "@$work/shifted.csv" >/dev/null
+echo "scored 150 + 2 × 150 rows; each 150 closes a drift window: ok, then warning (one drifting window), then drift"
+show "curl -sS $URL/v2/models/iris/drift | jq -c '.history[] | {window, status, verdict, drifted: [.features[] | select(.drifted) | .feature]}'"
+show "curl -sS $URL/v2/models/iris/drift | jq -r .last.summary"
+curl -sS "$URL/metrics" | grep -E '^berth_drift_(detected|model_detected|consecutive_windows)\{' | grep -E 'petal_length|model_detected|consecutive' || true
 sleep 1.5 # the write-back is asynchronous
 step "The registry knows: the version's drift tags, written back by berth serve"
 show "$BERTH models show iris --registry-uri $REGISTRY"
