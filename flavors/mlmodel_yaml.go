@@ -1,10 +1,13 @@
 package flavors
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io/fs"
+	"math"
 	"os"
+	"strings"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -179,12 +182,13 @@ func (r *nodeReader) flavors(v *yaml.Node) (map[string]map[string]any, error) {
 	return fl, nil
 }
 
-// Marshal writes m as MLflow writes an MLmodel file (PyYAML's safe_dump
-// with sorted keys, signature schemas as JSON text), so that parsing an
-// MLmodel written by MLflow and marshaling it gives the same bytes. Empty
-// string fields and nil fields are left out, except that the signature
-// always has inputs, outputs and params (null when absent), as in MLflow.
-// Extra entries named like a typed field are ignored.
+// Marshal writes m as an MLmodel file, with the YAML library: keys sorted
+// and signature schemas as JSON text, as MLflow writes them, and floats as
+// PyYAML reads them back as floats (1.0e-07, not 1e-07). Parsing the
+// output gives m again; the layout is YAML's, not byte for byte PyYAML's.
+// Empty string fields and nil fields are left out, except that the
+// signature always has inputs, outputs and params (null when absent), as
+// in MLflow. Extra entries named like a typed field are ignored.
 func (m *MLmodel) Marshal() ([]byte, error) {
 	doc := make(map[string]any, len(m.Extra)+len(mlmodelKeys))
 	for k, v := range m.Extra {
@@ -220,11 +224,90 @@ func (m *MLmodel) Marshal() ([]byte, error) {
 	if m.ModelSizeBytes != nil {
 		doc["model_size_bytes"] = *m.ModelSizeBytes
 	}
-	out, err := pyDump(doc)
-	if err != nil {
+	var buf bytes.Buffer
+	enc := yaml.NewEncoder(&buf)
+	enc.SetIndent(2)
+	if err := encodeYAML(enc, pyFloats(doc)); err != nil {
 		return nil, fmt.Errorf("writing MLmodel: %w", err)
 	}
-	return out, nil
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("writing MLmodel: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeYAML encodes v, turning the YAML library's panics on values it
+// cannot hold (channels, functions) into errors.
+func encodeYAML(enc *yaml.Encoder, v any) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("encoding YAML: %v", p)
+		}
+	}()
+	return enc.Encode(v)
+}
+
+// pyFloat is a float that encodes as PyYAML writes and reads floats.
+type pyFloat struct {
+	f    float64
+	bits int
+}
+
+// MarshalYAML implements yaml.Marshaler.
+func (p pyFloat) MarshalYAML() (any, error) {
+	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!float", Value: pyYAMLFloat(p.f, p.bits)}, nil
+}
+
+// pyFloats copies v with each float wrapped as a pyFloat.
+func pyFloats(v any) any {
+	switch t := v.(type) {
+	case float64:
+		return pyFloat{t, 64}
+	case float32:
+		return pyFloat{float64(t), 32}
+	case map[string]any:
+		if t == nil {
+			return nil // null, not {}
+		}
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = pyFloats(e)
+		}
+		return out
+	case map[string]map[string]any:
+		out := make(map[string]any, len(t))
+		for k, e := range t {
+			out[k] = pyFloats(e)
+		}
+		return out
+	case []any:
+		if t == nil {
+			return nil
+		}
+		out := make([]any, len(t))
+		for i, e := range t {
+			out[i] = pyFloats(e)
+		}
+		return out
+	}
+	return v
+}
+
+// pyYAMLFloat formats f as PyYAML's represent_float does.
+func pyYAMLFloat(f float64, bits int) string {
+	switch {
+	case math.IsNaN(f):
+		return ".nan"
+	case math.IsInf(f, 1):
+		return ".inf"
+	case math.IsInf(f, -1):
+		return "-.inf"
+	}
+	s := pyFloatRepr(f, bits)
+	if !strings.Contains(s, ".") && strings.Contains(s, "e") {
+		s = strings.Replace(s, "e", ".0e", 1)
+	}
+	return s
 }
 
 // WriteFile writes m to path as Marshal lays it out.

@@ -264,3 +264,19 @@ func plainJSON(v any) any {
 	}
 	return v
 }
+
+// pyFloatRepr formats a finite f as Python's repr(float) does: the shortest
+// digits that read back, in positional notation for exponents from -4 to 15
+// (with at least one decimal), else as 1.5e-07 or 1e+16.
+func pyFloatRepr(f float64, bits int) string {
+	e := strconv.FormatFloat(f, 'e', -1, bits)
+	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
+	if exp < -4 || exp >= 16 {
+		return e
+	}
+	s := strconv.FormatFloat(f, 'f', -1, bits)
+	if !strings.Contains(s, ".") {
+		s += ".0"
+	}
+	return s
+}

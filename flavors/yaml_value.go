@@ -148,3 +148,10 @@ func kindName(n *yaml.Node) string {
 	}
 	return "an alias"
 }
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
