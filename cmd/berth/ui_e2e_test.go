@@ -64,9 +64,9 @@ func TestUIWalk(t *testing.T) {
 	})
 	// Three serving reports, so that the charts have lines.
 	waitMetricSteps(t, c, "serving.request_rate", 3)
-	// The iris windows were ok, the shifted one drifts.
-	if got := metricValues(t, c, "drift.status"); !slices.Equal(got, []float64{0, 2}) {
-		t.Fatalf("drift.status by window: %v, want ok, drift", got)
+	// The iris window was ok; the first shifted one warns, the second drifts.
+	if got := metricValues(t, c, "drift.status"); !slices.Equal(got, []float64{0, 1, 2}) {
+		t.Fatalf("drift.status by window: %v, want ok, warning, drift", got)
 	}
 	// A second replica of the same alias: its own monitoring run.
 	replica := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
@@ -123,7 +123,9 @@ func TestUIWalk(t *testing.T) {
 		p.WaitVisible("section.production .serving canvas")
 		text := p.Text("section.production")
 		for _, want := range []string{"Replica", "Drift status\tdrift", "requests per second", "latency p95 (ms)",
-			"errors per second", "PSI per feature, by window", "KS p-value per feature, by window", "reference against current"} {
+			"errors per second", "PSI per feature, by window", "KS p-value (Benjamini–Hochberg adjusted) per feature, by window",
+			"reference against current", "Rule\tdrift: 2 of 4 features after Benjamini–Hochberg at q=0.01;",
+			"2 consecutive drifting windows (drift from 2)"} {
 			if !strings.Contains(text, want) {
 				t.Errorf("the production section lacks %q:\n%s", want, text)
 			}
@@ -226,10 +228,9 @@ func logSweep(t *testing.T, c *mlflowrest.Client, model string) []string {
 
 // sendTraffic scores iris as it is, 10 rows a request over about three
 // seconds (one window of 150 rows, the reference itself), sends two
-// malformed requests, then iris with the petals ×1.5: two features of
-// four drift, so the model does. (A window must be about as large as
-// iris's 150 reference rows for PSI on 20 bins to be quiet on the same
-// distribution.)
+// malformed requests, then iris with the petals ×1.5 twice: two features
+// of four drift in both windows, so the model warns after the first and
+// drifts after the second (--drift-persistence 2).
 func sendTraffic(t *testing.T, url string) {
 	t.Helper()
 	f, err := os.Open("../../testdata/data/iris.csv")
@@ -273,6 +274,7 @@ func sendTraffic(t *testing.T, url string) {
 	}
 	post(`{"dataframe_split": {"columns": ["sepal_length"], "data": [["x"]]}}`, http.StatusBadRequest)
 	post(`not json`, http.StatusBadRequest)
+	post(frame(rows, 1.5), http.StatusOK)
 	post(frame(rows, 1.5), http.StatusOK)
 }
 
