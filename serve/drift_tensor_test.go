@@ -210,20 +210,7 @@ func TestDriftImagesLive(t *testing.T) {
 	}
 	ts := serveDir(t, "cnn", dir, serve.WithDriftOptions(drift.WithWindowRows(300), drift.WithWindowTime(0)))
 
-	send := func(imgs [][]float32) {
-		for start := 0; start < len(imgs); start += 25 {
-			batch := imgs[start:min(start+25, len(imgs))]
-			var flat []float32
-			for _, img := range batch {
-				flat = append(flat, img...)
-			}
-			data, _ := json.Marshal(flat)
-			body := fmt.Sprintf(`{"inputs": [{"name": "input", "shape": [%d, 3, 64, 64], "datatype": "FP32", "data": %s}]}`, len(batch), data)
-			if r := post(t, ts.URL+"/v2/models/cnn/infer", body); r.status != 200 {
-				t.Fatalf("infer = %d: %s", r.status, r.body)
-			}
-		}
-	}
+	send := func(imgs [][]float32) { sendImages(t, ts, "cnn", imgs) }
 	send(images(2, 300, 0))
 	if drifted, status := lastWindow(t, ts, "cnn", 1); len(drifted) != 0 || status == drift.StatusDrift {
 		t.Errorf("fresh images: drifted %v, status %s; want none", drifted, status)
@@ -237,6 +224,96 @@ func TestDriftImagesLive(t *testing.T) {
 			if name := drift.SummaryName("input", c, s); !slices.Contains(drifted, name) {
 				t.Errorf("brightened images: %s did not drift (drifted: %v)", name, drifted)
 			}
+		}
+	}
+}
+
+// sendImages posts images to model over the Open Inference Protocol, 25
+// a request.
+func sendImages(t *testing.T, ts *testServer, model string, imgs [][]float32) {
+	t.Helper()
+	for start := 0; start < len(imgs); start += 25 {
+		batch := imgs[start:min(start+25, len(imgs))]
+		var flat []float32
+		for _, img := range batch {
+			flat = append(flat, img...)
+		}
+		data, _ := json.Marshal(flat)
+		body := fmt.Sprintf(`{"inputs": [{"name": "input", "shape": [%d, 3, 64, 64], "datatype": "FP32", "data": %s}]}`, len(batch), data)
+		if r := post(t, ts.URL+"/v2/models/"+model+"/infer", body); r.status != 200 {
+			t.Fatalf("infer = %d: %s", r.status, r.body)
+		}
+	}
+}
+
+// TestDriftImagesRequestLog serves cnn64 with a request log: the images
+// logged (one flat float32 sample per line, under the input's name) read
+// back, as berth drift report reads a log, to the summaries of the images
+// themselves, bin for bin.
+func TestDriftImagesRequestLog(t *testing.T) {
+	var ref bytes.Buffer
+	for _, img := range images(1, 100, 0) {
+		data, _ := json.Marshal(img)
+		ref.Write(data)
+		ref.WriteByte('\n')
+	}
+	dir := copyFixture(t, "cnn64")
+	p := writeTensorReference(t, dir, drift.DataHead{First: bytes.Clone(ref.Bytes()[:bytes.IndexByte(ref.Bytes(), '\n')])}, ref.Bytes())
+	logPath := filepath.Join(t.TempDir(), "requests.jsonl")
+	rl, err := serve.OpenRequestLog(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := serveDir(t, "cnn", dir, serve.WithRequestLog(rl))
+	sent := append(images(3, 25, 0), images(4, 25, 0.3)...)
+	sendImages(t, ts, "cnn", sent)
+	requestLogMatches(t, p, rl, logPath, sent)
+}
+
+// requestLogMatches checks that the request log of the images sent (one
+// flat float32 sample per line, under the input's name) reads back, as
+// berth drift report reads it, to the summaries of the images themselves,
+// bin for bin.
+func requestLogMatches(t *testing.T, ref *drift.Profile, rl *serve.RequestLog, logPath string, sent [][]float32) {
+	t.Helper()
+	if err := rl.Close(); err != nil {
+		t.Fatal(err)
+	}
+	cols := make([]drift.Column, len(ref.Features))
+	for i, f := range ref.Features {
+		cols[i] = drift.Column{Name: f.Name, Type: flavors.ColType(f.Type), Kind: f.Kind, Source: f.Source}
+	}
+	fromLog := drift.NewBuilder(cols, drift.WithReference(ref))
+	f, err := os.Open(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if err := drift.ReadLog(f, fromLog, nil); err != nil {
+		t.Fatal(err)
+	}
+	var data bytes.Buffer
+	for _, img := range sent {
+		b, _ := json.Marshal(img)
+		data.Write(b)
+		data.WriteByte('\n')
+	}
+	direct := drift.NewBuilder(cols, drift.WithReference(ref))
+	if err := drift.ReadJSONL(&data, direct); err != nil {
+		t.Fatal(err)
+	}
+	a, err := fromLog.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := direct.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range a.Features {
+		fa, fb := a.Features[i], b.Features[i]
+		if fa.Count != int64(len(sent)) || fa.Count != fb.Count || !slices.Equal(fa.Numeric.Counts, fb.Numeric.Counts) {
+			t.Errorf("%s: from the log %d values %v, from the images %d %v", fa.Name, fa.Count, fa.Numeric.Counts, fb.Count, fb.Numeric.Counts)
 		}
 	}
 }
