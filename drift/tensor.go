@@ -95,12 +95,10 @@ func (s *Source) validate() error {
 		}
 		size := int64(1)
 		for _, d := range s.Shape[1:] {
-			if d < 1 || d > 1<<31 {
-				return fmt.Errorf("source shape %v", s.Shape)
+			if d < 1 || d > maxSampleValues/size {
+				return fmt.Errorf("source shape %v is not a sample's shape of at most %d values", s.Shape, maxSampleValues)
 			}
-			if size *= d; size > 1<<31 {
-				return fmt.Errorf("source shape %v is too large", s.Shape)
-			}
+			size *= d
 		}
 	}
 	return nil
@@ -258,6 +256,9 @@ func MatrixColumns(in TensorInput, width int, names []string) []Column {
 	return cols
 }
 
+// maxSampleValues bounds the values of one sample.
+const maxSampleValues = 1 << 31
+
 // Summarizer computes the per-channel summaries of samples of one input
 // laid out as a Source describes: Outer × Channels × Inner values per
 // sample, channel c of slice o at o*Channels*Inner + c*Inner.
@@ -281,10 +282,10 @@ func NewSummarizer(sample []int64, axis int) (*Summarizer, error) {
 		if d < 1 {
 			return nil, fmt.Errorf("sample shape %v has an unresolved dimension", sample)
 		}
-		size *= int(d)
-		if size > 1<<31 {
+		if d > int64(maxSampleValues/size) {
 			return nil, fmt.Errorf("sample shape %v is too large", sample)
 		}
+		size *= int(d)
 	}
 	s := &Summarizer{Outer: 1, Channels: 1, Inner: size}
 	if axis > 0 {

@@ -464,3 +464,11 @@ func TestSummarizeHuge(t *testing.T) {
 		}
 	}
 }
+
+func TestNewSummarizerTooLarge(t *testing.T) {
+	for _, shape := range [][]int64{{1 << 40, 1 << 40}, {1 << 16, 1 << 16}, {3, 0}} {
+		if _, err := drift.NewSummarizer(shape, 0); err == nil {
+			t.Errorf("NewSummarizer(%v): no error", shape)
+		}
+	}
+}
