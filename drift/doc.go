@@ -9,7 +9,12 @@
 // plus an "other" bucket. A current window is profiled against the
 // reference ([WithReference]) so that both share the same bins, and
 // [Compare] computes per-feature PSI, two-sample Kolmogorov–Smirnov,
-// Jensen–Shannon distance and chi-squared statistics from them.
+// chi-squared, normed Wasserstein and Jensen–Shannon statistics from them
+// and decides by one rule: the p-values of all input features adjusted
+// together by Benjamini–Hochberg, a distance required from 1,000 values a
+// side, PSI on bins merged to the sample size. [Persist] carries the
+// decision across a [Monitor]'s windows; everything that shows a drift
+// status (reports, metrics, alerts, write-back, pages) shows theirs.
 //
 // All statistics work on the binned representation, so the KS statistic is
 // the largest CDF gap at the bin edges: a lower bound on the KS statistic
