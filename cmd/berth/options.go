@@ -135,6 +135,17 @@ func (o *runtimeOptions) libraryPath() (string, error) {
 	return onnx.DefaultLibraryPath()
 }
 
+// ociOptions are the flags of commands that talk to an OCI registry
+// (pack, pull): --insecure.
+type ociOptions struct {
+	insecure bool
+}
+
+// AddFlags adds --insecure to cmd.
+func (o *ociOptions) AddFlags(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow plain HTTP to the OCI registry (localhost always may)")
+}
+
 // outputOptions is -o: a table or JSON.
 type outputOptions struct {
 	format string

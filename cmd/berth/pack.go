@@ -27,7 +27,7 @@ type packOptions struct {
 	rt                            runtimeOptions
 	tag, layoutDir, tarball, name string
 	base, platform                string
-	insecure                      bool
+	oci                           ociOptions
 	binary                        string
 	modelName, modelVersion       string
 	sourceDateEpoch               string
@@ -73,7 +73,6 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.StringVar(&o.name, "name", "", "image name in the tarball, and its tag in the layout (default: --tag, else berth/MODEL:VERSION)")
 	f.StringVar(&o.base, "base", "", "base image (a registry reference or oci:DIR[:TAG]) that provides the C/C++ runtime libraries (default: copy them from this host)")
 	f.StringVar(&o.platform, "platform", "linux/amd64", "image platform OS/ARCH[/VARIANT]")
-	f.BoolVar(&o.insecure, "insecure", false, "allow plain-HTTP registries")
 	f.StringVar(&o.binary, "binary", "", "berth binary to put in the image (default: this executable)")
 	f.StringVar(&o.modelName, "model-name", "", "model name in the labels (default: the directory's or registered model's name)")
 	f.StringVar(&o.modelVersion, "model-version", "", "model version in the labels (default: the registered version)")
@@ -81,6 +80,7 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.BoolVar(&o.artifact, "artifact", false, "push the model alone as a CNCF ModelPack artifact instead of a runnable image (berth pull fetches it back)")
 	o.src.AddFlags(cmd)
 	o.rt.AddFlags(cmd)
+	o.oci.AddFlags(cmd)
 	f.Lookup("ort-lib").Usage = "path to libonnxruntime.so to put in the image (default: the cache that \"make ort\" fills)"
 	return cmd
 }
@@ -90,7 +90,7 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		return errors.New("say where the image goes: --tag, --oci-layout or --tarball")
 	}
 	if o.tag != "" { // fail before packing
-		if err := pack.CheckReference(o.tag, o.insecure); err != nil {
+		if err := pack.CheckReference(o.tag, o.oci.insecure); err != nil {
 			return err
 		}
 	}
@@ -173,7 +173,7 @@ func (o *packOptions) buildOptions() ([]pack.Option, error) {
 	}
 	opts := []pack.Option{
 		pack.WithORTLibrary(ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
-		pack.WithPlatform(*platform), pack.WithInsecure(o.insecure),
+		pack.WithPlatform(*platform), pack.WithInsecure(o.oci.insecure),
 	}
 	if o.sourceDateEpoch != "" {
 		t, err := pack.ParseSourceDateEpoch(o.sourceDateEpoch)
@@ -202,7 +202,7 @@ func packArtifact(ctx context.Context, o *packOptions, dir, name, version string
 	if err != nil {
 		return err
 	}
-	d, err := modelpack.Push(ctx, img, o.tag, modelpack.WithInsecure(o.insecure))
+	d, err := modelpack.Push(ctx, img, o.tag, modelpack.WithInsecure(o.oci.insecure))
 	if err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 type pullOptions struct {
-	insecure bool
+	oci ociOptions
 }
 
 func newPullCmd() *cobra.Command {
@@ -33,13 +33,13 @@ DIR is left as it was. Credentials come from ~/.docker/config.json.`,
 			return runPull(cmd.Context(), o, args[0], args[1], cmd.OutOrStdout(), os.Stderr)
 		},
 	}
-	cmd.Flags().BoolVar(&o.insecure, "insecure", false, "allow plain HTTP to the registry (localhost always may)")
+	o.oci.AddFlags(cmd)
 	return cmd
 }
 
 func runPull(ctx context.Context, o *pullOptions, ref, dir string, out io.Writer, tty *os.File) error {
 	p := newPullProgress(tty)
-	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.insecure), modelpack.WithProgress(p.update))
+	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.oci.insecure), modelpack.WithProgress(p.update))
 	p.done()
 	if err != nil {
 		return err

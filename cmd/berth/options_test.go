@@ -1,0 +1,68 @@
+package main
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/spf13/cobra"
+)
+
+// TestFlagGroups checks that the commands sharing a flag get it from its
+// group: present on each, with one usage text.
+func TestFlagGroups(t *testing.T) {
+	root := newRoot()
+	find := func(path string) *cobra.Command {
+		cmd, _, err := root.Find(strings.Fields(path))
+		if err != nil || cmd.Name() != strings.Fields(path)[len(strings.Fields(path))-1] {
+			t.Fatalf("no command %q: %v", path, err)
+		}
+		return cmd
+	}
+	groups := map[string][]string{
+		"registry-uri":        {"pack", "evaluate", "promote", "models list", "models show", "models register", "models alias", "models tag", "runs list", "runs show"},
+		"registry-token":      {"pack", "evaluate", "promote", "models list", "runs list"},
+		"cache-dir":           {"pack", "evaluate", "promote"},
+		"allow-local-sources": {"pack", "evaluate", "promote"},
+		"ort-lib":             {"evaluate", "promote"},
+		"output":              {"evaluate", "promote", "models list", "runs show"},
+		"insecure":            {"pack", "pull"},
+	}
+	for flag, cmds := range groups {
+		usage := ""
+		for _, path := range cmds {
+			f := find(path).Flags().Lookup(flag)
+			if f == nil {
+				t.Errorf("berth %s has no --%s", path, flag)
+				continue
+			}
+			if usage == "" {
+				usage = f.Usage
+			} else if f.Usage != usage {
+				t.Errorf("berth %s --%s: %q, want the group's %q", path, flag, f.Usage, usage)
+			}
+		}
+	}
+	if f := find("pack").Flags().Lookup("ort-lib"); f == nil || !strings.Contains(f.Usage, "to put in the image") {
+		t.Errorf("berth pack --ort-lib does not say the library goes into the image: %+v", f)
+	}
+}
+
+func TestNewResolver(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	for _, tt := range []struct {
+		o    sourceOptions
+		want string
+	}{
+		{sourceOptions{}, "a models:/ URI needs a registry: give --registry-uri"},
+		{sourceOptions{registryOptions: registryOptions{uri: "localhost:5000"}}, `registry URI "localhost:5000" has no scheme`},
+		{sourceOptions{registryOptions: registryOptions{uri: "ftp://x"}}, "must be an http:// or https:// URL"},
+	} {
+		if _, err := newResolver(&tt.o, log); err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("newResolver(%+v) = %v, want %q", tt.o, err, tt.want)
+		}
+	}
+	if _, err := newResolver(&sourceOptions{registryOptions: registryOptions{uri: "http://127.0.0.1:5000"}, cacheDir: t.TempDir()}, log); err != nil {
+		t.Errorf("newResolver with a registry: %v", err)
+	}
+}
