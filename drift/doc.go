@@ -16,6 +16,11 @@
 // decision across a [Monitor]'s windows; everything that shows a drift
 // status (reports, metrics, alerts, write-back, pages) shows theirs.
 //
+// Features of a model whose inputs are tensors carry a [Source] naming the
+// tensor column, or the per-sample channel summary of an image or
+// sequence, that feeds them (see [TensorInputs], [TensorColumns] and
+// [SummaryColumns]).
+//
 // All statistics work on the binned representation, so the KS statistic is
 // the largest CDF gap at the bin edges: a lower bound on the KS statistic
 // of the raw samples, and equal to it whenever the raw gap is largest at a
