@@ -6,6 +6,8 @@ import (
 	"os"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/berthml/berth/internal/protofields"
 )
 
 // This file reads just enough of an ONNX model file (a protobuf
@@ -35,11 +37,11 @@ func readDimNames(path string) (inputs, outputs dimNames, err error) {
 // parseDimNames reads the graph inputs and outputs of a ModelProto.
 func parseDimNames(b []byte) (inputs, outputs dimNames, err error) {
 	inputs, outputs = dimNames{}, dimNames{}
-	err = fields(b, func(num protowire.Number, v []byte) error {
+	err = protofields.Walk(b, func(num protowire.Number, v []byte) error {
 		if num != 7 { // ModelProto.graph
 			return nil
 		}
-		return fields(v, func(num protowire.Number, v []byte) error {
+		return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 			switch num {
 			case 11: // GraphProto.input
 				return valueInfo(v, inputs)
@@ -59,26 +61,26 @@ func parseDimNames(b []byte) (inputs, outputs dimNames, err error) {
 func valueInfo(b []byte, into dimNames) error {
 	var name string
 	var dims []string
-	err := fields(b, func(num protowire.Number, v []byte) error {
+	err := protofields.Walk(b, func(num protowire.Number, v []byte) error {
 		switch num {
 		case 1: // name
 			name = string(v)
 		case 2: // type: TypeProto
-			return fields(v, func(num protowire.Number, v []byte) error {
+			return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 				if num != 1 { // tensor_type
 					return nil
 				}
-				return fields(v, func(num protowire.Number, v []byte) error {
+				return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 					if num != 2 { // shape: TensorShapeProto
 						return nil
 					}
 					dims = []string{}
-					return fields(v, func(num protowire.Number, v []byte) error {
+					return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 						if num != 1 { // dim
 							return nil
 						}
 						param := ""
-						err := fields(v, func(num protowire.Number, v []byte) error {
+						err := protofields.Walk(v, func(num protowire.Number, v []byte) error {
 							if num == 2 { // dim_param
 								param = string(v)
 							}
@@ -133,36 +135,4 @@ func shapeRecipe(out []int64, outNames []string, inNames [][]string) ([]dimSourc
 		}
 	}
 	return recipe, nil
-}
-
-// errProto is returned for bytes that are not a protobuf message.
-var errProto = errors.New("malformed protobuf")
-
-// fields calls fn with the number and bytes of each length-delimited field
-// of the protobuf message b, skipping the other wire types (groups, which
-// ONNX never writes, are malformed), and stops at fn's first error.
-func fields(b []byte, fn func(num protowire.Number, v []byte) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
-			return errProto
-		}
-		b = b[n:]
-		if typ != protowire.BytesType {
-			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return errProto
-			}
-			b = b[n:]
-			continue
-		}
-		v, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			return errProto
-		}
-		b = b[n:]
-		if err := fn(num, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -1,12 +1,11 @@
 package onnx
 
 import (
-	"fmt"
 	"os"
 	"reflect"
 	"testing"
 
-	"google.golang.org/protobuf/encoding/protowire"
+	"github.com/berthml/berth/internal/protofields"
 )
 
 func TestReadDimNames(t *testing.T) {
@@ -56,42 +55,8 @@ func FuzzReadDimNames(f *testing.F) {
 	}
 	f.Add([]byte{0x3a, 0x05, 0x5a, 0x03, 0x0a, 0x01})
 	f.Fuzz(func(t *testing.T, b []byte) {
-		if _, _, err := parseDimNames(b); err != nil && err != errProto {
+		if _, _, err := parseDimNames(b); err != nil && err != protofields.ErrMalformed {
 			t.Errorf("unexpected error %v", err)
 		}
 	})
-}
-
-// TestFields walks the wire types the library decodes: length-delimited
-// fields reach fn, varint, fixed32 and fixed64 are skipped, and groups,
-// truncated values and field number 0 are malformed.
-func TestFields(t *testing.T) {
-	tests := []struct {
-		name string
-		b    []byte
-		want []string // "num:bytes" of each length-delimited field
-		err  error
-	}{
-		{"empty", nil, nil, nil},
-		{"bytes", []byte{0x0a, 0x02, 'h', 'i'}, []string{"1:hi"}, nil},
-		{"skips scalars", []byte{0x08, 0x96, 0x01, 0x15, 1, 2, 3, 4, 0x19, 1, 2, 3, 4, 5, 6, 7, 8, 0x22, 0x01, 'x'}, []string{"4:x"}, nil},
-		{"truncated varint", []byte{0x08, 0x96}, nil, errProto},
-		{"truncated length", []byte{0x0a, 0x05, 'a'}, nil, errProto},
-		{"truncated fixed64", []byte{0x09, 1, 2}, nil, errProto},
-		{"group", []byte{0x0b, 0x0c}, nil, errProto},
-		{"field zero", []byte{0x02, 0x00}, nil, errProto},
-		{"reserved wire type", []byte{0x0e}, nil, errProto},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			var got []string
-			err := fields(tt.b, func(num protowire.Number, v []byte) error {
-				got = append(got, fmt.Sprintf("%d:%s", num, v))
-				return nil
-			})
-			if err != tt.err || !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("fields = %q, %v; want %q, %v", got, err, tt.want, tt.err)
-			}
-		})
-	}
 }

@@ -68,7 +68,7 @@ var rules = map[string]Rule{
 
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
-	"pack/modelpack":  {Packages: []string{"flavors"}, Modules: []string{ggcr, protobuf}},
+	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
 	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
@@ -86,7 +86,7 @@ var rules = map[string]Rule{
 
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
-	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16"}, Modules: []string{ort, protobuf}},
+	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},
 	"flavors/builtin": {Packages: []string{"flavors/onnx"}},
 
 	// Helpers.
@@ -96,6 +96,7 @@ var rules = map[string]Rule{
 	"internal/httpserve":      {},
 	"internal/jsonl":          {},
 	"internal/jsonw":          {},
+	"internal/protofields":    {Modules: []string{protobuf}},
 	"internal/depcheck":       {},
 	"internal/cmd/testreport": {},
 

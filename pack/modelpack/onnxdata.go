@@ -8,6 +8,8 @@ import (
 	"sort"
 
 	"google.golang.org/protobuf/encoding/protowire"
+
+	"github.com/berthml/berth/internal/protofields"
 )
 
 // maxONNXParse bounds the model files read for external-data references:
@@ -32,7 +34,7 @@ func externalDataFiles(p string) ([]string, error) {
 		return nil, err
 	}
 	locs := map[string]bool{}
-	err = fields(b, func(num protowire.Number, v []byte) error {
+	err = protofields.Walk(b, func(num protowire.Number, v []byte) error {
 		if num == 7 { // ModelProto.graph
 			return graphExternal(v, locs)
 		}
@@ -52,23 +54,23 @@ func externalDataFiles(p string) ([]string, error) {
 // graphExternal adds the external-data locations of a GraphProto's
 // initializers and of the subgraphs and tensors of its nodes' attributes.
 func graphExternal(b []byte, locs map[string]bool) error {
-	return fields(b, func(num protowire.Number, v []byte) error {
+	return protofields.Walk(b, func(num protowire.Number, v []byte) error {
 		switch num {
 		case 5: // GraphProto.initializer
 			return tensorExternal(v, locs)
 		case 15: // GraphProto.sparse_initializer
-			return fields(v, func(num protowire.Number, v []byte) error {
+			return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 				if num == 1 || num == 2 { // SparseTensorProto.values, indices
 					return tensorExternal(v, locs)
 				}
 				return nil
 			})
 		case 1: // GraphProto.node
-			return fields(v, func(num protowire.Number, v []byte) error {
+			return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 				if num != 5 { // NodeProto.attribute
 					return nil
 				}
-				return fields(v, func(num protowire.Number, v []byte) error {
+				return protofields.Walk(v, func(num protowire.Number, v []byte) error {
 					switch num {
 					case 5, 10: // AttributeProto.t, tensors
 						return tensorExternal(v, locs)
@@ -85,12 +87,12 @@ func graphExternal(b []byte, locs map[string]bool) error {
 
 // tensorExternal adds the "location" entry of a TensorProto's external_data.
 func tensorExternal(b []byte, locs map[string]bool) error {
-	return fields(b, func(num protowire.Number, v []byte) error {
+	return protofields.Walk(b, func(num protowire.Number, v []byte) error {
 		if num != 13 { // TensorProto.external_data
 			return nil
 		}
 		var key, value string
-		err := fields(v, func(num protowire.Number, v []byte) error {
+		err := protofields.Walk(v, func(num protowire.Number, v []byte) error {
 			switch num {
 			case 1:
 				key = string(v)
@@ -104,36 +106,4 @@ func tensorExternal(b []byte, locs map[string]bool) error {
 		}
 		return err
 	})
-}
-
-// errProto is returned for bytes that are not a protobuf message.
-var errProto = errors.New("malformed protobuf")
-
-// fields calls fn with the number and bytes of each length-delimited field
-// of the protobuf message b, skipping the other wire types (groups, which
-// ONNX never writes, are malformed), and stops at fn's first error.
-func fields(b []byte, fn func(num protowire.Number, v []byte) error) error {
-	for len(b) > 0 {
-		num, typ, n := protowire.ConsumeTag(b)
-		if n < 0 || typ == protowire.StartGroupType || typ == protowire.EndGroupType {
-			return errProto
-		}
-		b = b[n:]
-		if typ != protowire.BytesType {
-			if n = protowire.ConsumeFieldValue(num, typ, b); n < 0 {
-				return errProto
-			}
-			b = b[n:]
-			continue
-		}
-		v, n := protowire.ConsumeBytes(b)
-		if n < 0 {
-			return errProto
-		}
-		b = b[n:]
-		if err := fn(num, v); err != nil {
-			return err
-		}
-	}
-	return nil
 }
