@@ -30,6 +30,11 @@ type listRunArtifactsRequest struct {
 	PageToken string `json:"page_token"`
 }
 
+// Validate reports a run given by neither run_id nor run_uuid.
+func (r listRunArtifactsRequest) Validate() error {
+	return mlflowrest.GetRunRequest{RunID: r.RunID, RunUUID: r.RunUUID}.Validate()
+}
+
 // proxiedPath returns the artifact path of a mlflow-artifacts route.
 func proxiedPath(c *gin.Context) (string, error) {
 	p, err := CleanPath(strings.TrimPrefix(c.Param("path"), "/"))
@@ -167,15 +172,11 @@ func (s *Server) listRunArtifacts(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
 	rel, err := CleanPath(req.Path)
 	if err != nil {
 		return nil, invalidParam("Invalid path")
 	}
-	root, uri, err := s.runArtifactRoot(c, id)
+	root, uri, err := s.runArtifactRoot(c, mlflowrest.RunIDOf(req.RunID, req.RunUUID))
 	if err != nil {
 		return nil, err
 	}
@@ -188,11 +189,12 @@ func (s *Server) listRunArtifacts(c *gin.Context) (any, error) {
 
 // getRunArtifact answers the UI route GET /get-artifact?path=&run_uuid=.
 func (s *Server) getRunArtifact(c *gin.Context) {
-	id, err := runID(c.Query("run_id"), c.Query("run_uuid"))
-	if err != nil {
+	req := mlflowrest.GetRunRequest{RunID: c.Query("run_id"), RunUUID: c.Query("run_uuid")}
+	if err := req.Validate(); err != nil {
 		s.writeError(c, err)
 		return
 	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	rel, err := CleanPath(c.Query("path"))
 	if err != nil || rel == "" {
 		s.writeError(c, invalidParam("Invalid path"))
@@ -209,8 +211,8 @@ func (s *Server) getRunArtifact(c *gin.Context) {
 // getModelVersionArtifact answers the UI route
 // GET /model-versions/get-artifact?path=&name=&version=.
 func (s *Server) getModelVersionArtifact(c *gin.Context) {
-	name, version := c.Query("name"), c.Query("version")
-	if err := required("name", name, "version", version); err != nil {
+	req := mlflowrest.ModelVersionRequest{Name: c.Query("name"), Version: c.Query("version")}
+	if err := req.Validate(); err != nil {
 		s.writeError(c, err)
 		return
 	}
@@ -219,7 +221,7 @@ func (s *Server) getModelVersionArtifact(c *gin.Context) {
 		s.writeError(c, invalidParam("Invalid path"))
 		return
 	}
-	uri, err := s.store.GetModelVersionDownloadURI(c.Request.Context(), name, version)
+	uri, err := s.store.GetModelVersionDownloadURI(c.Request.Context(), req.Name, req.Version)
 	if err != nil {
 		s.writeError(c, err)
 		return

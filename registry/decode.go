@@ -16,12 +16,31 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 )
 
+// validator is a request type that checks its required parameters
+// (mlflowrest's request types, each with MLflow's messages).
+type validator interface {
+	Validate() error
+}
+
 // bind fills req, a pointer to one of mlflowrest's request types, the way
 // MLflow's server reads it: from the query string for GET (repeated keys for
 // list fields), from the JSON body for POST, PATCH and DELETE. Unknown
 // fields are ignored; a value of the wrong type is INVALID_PARAMETER_VALUE
-// naming the field.
+// naming the field. A request that decodes is then validated, when its type
+// has a Validate method: bind is the one place where every handler's
+// request is read and checked.
 func (s *Server) bind(c *gin.Context, req any) error {
+	if err := s.decode(c, req); err != nil {
+		return err
+	}
+	if v, ok := req.(validator); ok {
+		return v.Validate()
+	}
+	return nil
+}
+
+// decode fills req from the query string or the JSON body.
+func (s *Server) decode(c *gin.Context, req any) error {
 	if c.Request.Method == http.MethodGet {
 		return bindQuery(c, req)
 	}

@@ -29,12 +29,6 @@ func invalidParam(format string, args ...any) error {
 	return &requestError{mlflowrest.CodeInvalidParameterValue, fmt.Sprintf(format, args...)}
 }
 
-// missing is MLflow's error for a required parameter that is absent or
-// empty.
-func missing(name string) error {
-	return invalidParam("Missing value for required parameter '%s'. See the API docs for more information about request parameters.", name)
-}
-
 // routeError is an unknown path or a wrong method.
 type routeError struct {
 	status int
@@ -63,6 +57,7 @@ var errPanic = errors.New("internal error: the request handler failed; see the s
 func httpStatus(err error) (int, string) {
 	var (
 		reqErr   *requestError
+		missing  *mlflowrest.MissingParamError
 		trackErr *tracking.Error
 		routeErr *routeError
 		valueErr *mlflowrest.ValueError
@@ -82,6 +77,8 @@ func httpStatus(err error) (int, string) {
 		return http.StatusForbidden, mlflowrest.CodePermissionDenied
 	case errors.As(err, &reqErr):
 		return http.StatusBadRequest, reqErr.code
+	case errors.As(err, &missing):
+		return http.StatusBadRequest, mlflowrest.CodeInvalidParameterValue
 	case errors.As(err, &notFound):
 		return http.StatusNotFound, mlflowrest.CodeResourceDoesNotExist
 	case errors.As(err, &routeErr):

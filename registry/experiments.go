@@ -8,17 +8,6 @@ import (
 	"github.com/berthml/berth/tracking/search"
 )
 
-// required returns MLflow's "Missing value for required parameter" error
-// for the first (name, value) pair whose value is empty.
-func required(pairs ...string) error {
-	for i := 0; i+1 < len(pairs); i += 2 {
-		if pairs[i+1] == "" {
-			return missing(pairs[i])
-		}
-	}
-	return nil
-}
-
 // maxResults applies a search's default page size and checks its limit.
 func maxResults(n mlflowrest.Int64, def, limit int) (int, error) {
 	if n == 0 {
@@ -35,9 +24,6 @@ func (s *Server) createExperiment(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name); err != nil {
-		return nil, err
-	}
 	id, err := s.store.CreateExperiment(c.Request.Context(), req.Name, req.ArtifactLocation, tagsOf(req.Tags))
 	if err != nil {
 		return nil, err
@@ -50,9 +36,6 @@ func (s *Server) getExperiment(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("experiment_id", req.ExperimentID); err != nil {
-		return nil, err
-	}
 	e, err := s.store.GetExperiment(c.Request.Context(), req.ExperimentID)
 	if err != nil {
 		return nil, err
@@ -63,9 +46,6 @@ func (s *Server) getExperiment(c *gin.Context) (any, error) {
 func (s *Server) getExperimentByName(c *gin.Context) (any, error) {
 	var req mlflowrest.GetExperimentByNameRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("experiment_name", req.ExperimentName); err != nil {
 		return nil, err
 	}
 	e, err := s.store.GetExperimentByName(c.Request.Context(), req.ExperimentName)
@@ -116,18 +96,12 @@ func (s *Server) updateExperiment(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("experiment_id", req.ExperimentID, "new_name", req.NewName); err != nil {
-		return nil, err
-	}
 	return nil, s.store.RenameExperiment(c.Request.Context(), req.ExperimentID, req.NewName)
 }
 
 func (s *Server) deleteExperiment(c *gin.Context) (any, error) {
 	var req mlflowrest.ExperimentIDRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("experiment_id", req.ExperimentID); err != nil {
 		return nil, err
 	}
 	return nil, s.store.DeleteExperiment(c.Request.Context(), req.ExperimentID)
@@ -138,9 +112,6 @@ func (s *Server) restoreExperiment(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("experiment_id", req.ExperimentID); err != nil {
-		return nil, err
-	}
 	return nil, s.store.RestoreExperiment(c.Request.Context(), req.ExperimentID)
 }
 
@@ -149,18 +120,12 @@ func (s *Server) setExperimentTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("experiment_id", req.ExperimentID, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.SetExperimentTag(c.Request.Context(), req.ExperimentID, tracking.Tag{Key: req.Key, Value: req.Value})
 }
 
 func (s *Server) deleteExperimentTag(c *gin.Context) (any, error) {
 	var req mlflowrest.DeleteExperimentTagRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("experiment_id", req.ExperimentID, "key", req.Key); err != nil {
 		return nil, err
 	}
 	return nil, s.store.DeleteExperimentTag(c.Request.Context(), req.ExperimentID, req.Key)

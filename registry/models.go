@@ -13,9 +13,6 @@ func (s *Server) createRegisteredModel(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name); err != nil {
-		return nil, err
-	}
 	m, err := s.store.CreateRegisteredModel(c.Request.Context(), req.Name, req.Description, tagsOf(req.Tags))
 	if err != nil {
 		return nil, err
@@ -26,9 +23,6 @@ func (s *Server) createRegisteredModel(c *gin.Context) (any, error) {
 func (s *Server) getRegisteredModel(c *gin.Context) (any, error) {
 	var req mlflowrest.RegisteredModelNameRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name); err != nil {
 		return nil, err
 	}
 	m, err := s.store.GetRegisteredModel(c.Request.Context(), req.Name)
@@ -43,9 +37,6 @@ func (s *Server) renameRegisteredModel(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "new_name", req.NewName); err != nil {
-		return nil, err
-	}
 	m, err := s.store.RenameRegisteredModel(c.Request.Context(), req.Name, req.NewName)
 	if err != nil {
 		return nil, err
@@ -58,9 +49,6 @@ func (s *Server) updateRegisteredModel(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name); err != nil {
-		return nil, err
-	}
 	m, err := s.store.UpdateRegisteredModel(c.Request.Context(), req.Name, req.Description)
 	if err != nil {
 		return nil, err
@@ -71,9 +59,6 @@ func (s *Server) updateRegisteredModel(c *gin.Context) (any, error) {
 func (s *Server) deleteRegisteredModel(c *gin.Context) (any, error) {
 	var req mlflowrest.RegisteredModelNameRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name); err != nil {
 		return nil, err
 	}
 	return nil, s.store.DeleteRegisteredModel(c.Request.Context(), req.Name)
@@ -115,9 +100,6 @@ func (s *Server) getLatestVersions(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name); err != nil {
-		return nil, err
-	}
 	vs, err := s.store.GetLatestVersions(c.Request.Context(), req.Name, req.Stages)
 	if err != nil {
 		return nil, err
@@ -130,9 +112,6 @@ func (s *Server) setRegisteredModelTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.SetRegisteredModelTag(c.Request.Context(), req.Name, tracking.Tag{Key: req.Key, Value: req.Value})
 }
 
@@ -141,18 +120,12 @@ func (s *Server) deleteRegisteredModelTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.DeleteRegisteredModelTag(c.Request.Context(), req.Name, req.Key)
 }
 
 func (s *Server) setAlias(c *gin.Context) (any, error) {
 	var req mlflowrest.SetRegisteredModelAliasRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name, "alias", req.Alias, "version", req.Version); err != nil {
 		return nil, err
 	}
 	return nil, s.store.SetRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias, req.Version)
@@ -164,18 +137,12 @@ func (s *Server) deleteAlias(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "alias", req.Alias); err != nil {
-		return nil, err
-	}
 	return nil, s.store.DeleteRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias)
 }
 
 func (s *Server) getModelVersionByAlias(c *gin.Context) (any, error) {
 	var req mlflowrest.RegisteredModelAliasRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name, "alias", req.Alias); err != nil {
 		return nil, err
 	}
 	v, err := s.store.GetModelVersionByAlias(c.Request.Context(), req.Name, req.Alias)
@@ -188,9 +155,6 @@ func (s *Server) getModelVersionByAlias(c *gin.Context) (any, error) {
 func (s *Server) createModelVersion(c *gin.Context) (any, error) {
 	var req mlflowrest.CreateModelVersionRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name, "source", req.Source); err != nil {
 		return nil, err
 	}
 	v, err := s.store.CreateModelVersion(c.Request.Context(), tracking.CreateModelVersion{
@@ -208,9 +172,6 @@ func (s *Server) getModelVersion(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "version", req.Version); err != nil {
-		return nil, err
-	}
 	v, err := s.store.GetModelVersion(c.Request.Context(), req.Name, req.Version)
 	if err != nil {
 		return nil, err
@@ -223,9 +184,6 @@ func (s *Server) updateModelVersion(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "version", req.Version); err != nil {
-		return nil, err
-	}
 	v, err := s.store.UpdateModelVersion(c.Request.Context(), req.Name, req.Version, req.Description)
 	if err != nil {
 		return nil, err
@@ -236,9 +194,6 @@ func (s *Server) updateModelVersion(c *gin.Context) (any, error) {
 func (s *Server) deleteModelVersion(c *gin.Context) (any, error) {
 	var req mlflowrest.ModelVersionRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name, "version", req.Version); err != nil {
 		return nil, err
 	}
 	return nil, s.store.DeleteModelVersion(c.Request.Context(), req.Name, req.Version)
@@ -277,9 +232,6 @@ func (s *Server) transitionStage(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "version", req.Version, "stage", req.Stage); err != nil {
-		return nil, err
-	}
 	v, err := s.store.TransitionModelVersionStage(c.Request.Context(), req.Name, req.Version, req.Stage, req.ArchiveExistingVersions)
 	if err != nil {
 		return nil, err
@@ -292,9 +244,6 @@ func (s *Server) setModelVersionTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "version", req.Version, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.SetModelVersionTag(c.Request.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value})
 }
 
@@ -303,18 +252,12 @@ func (s *Server) deleteModelVersionTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("name", req.Name, "version", req.Version, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.DeleteModelVersionTag(c.Request.Context(), req.Name, req.Version, req.Key)
 }
 
 func (s *Server) getDownloadURI(c *gin.Context) (any, error) {
 	var req mlflowrest.ModelVersionRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("name", req.Name, "version", req.Version); err != nil {
 		return nil, err
 	}
 	uri, err := s.store.GetModelVersionDownloadURI(c.Request.Context(), req.Name, req.Version)

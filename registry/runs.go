@@ -22,18 +22,6 @@ const (
 	defaultModelVersionResults    = 10000
 )
 
-// runID returns the run id of a request that may send run_id, the
-// deprecated run_uuid, or both.
-func runID(id, uuid string) (string, error) {
-	if id == "" {
-		id = uuid
-	}
-	if id == "" {
-		return "", missing("run_id")
-	}
-	return id, nil
-}
-
 func (s *Server) createRun(c *gin.Context) (any, error) {
 	var req mlflowrest.CreateRunRequest
 	if err := s.bind(c, &req); err != nil {
@@ -57,10 +45,7 @@ func (s *Server) getRun(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	run, err := s.store.GetRun(c.Request.Context(), id)
 	if err != nil {
 		return nil, err
@@ -74,10 +59,7 @@ func (s *Server) updateRun(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	u := tracking.RunUpdate{RunName: req.RunName}
 	if st, ok := tracking.ParseRunStatus(req.Status); ok {
 		u.Status = st
@@ -98,18 +80,12 @@ func (s *Server) deleteRun(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("run_id", req.RunID); err != nil {
-		return nil, err
-	}
 	return nil, s.store.DeleteRun(c.Request.Context(), req.RunID)
 }
 
 func (s *Server) restoreRun(c *gin.Context) (any, error) {
 	var req mlflowrest.RunIDRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("run_id", req.RunID); err != nil {
 		return nil, err
 	}
 	return nil, s.store.RestoreRun(c.Request.Context(), req.RunID)
@@ -120,18 +96,7 @@ func (s *Server) logMetric(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
-	switch {
-	case req.Key == "":
-		return nil, missing("key")
-	case req.Value == nil:
-		return nil, missing("value")
-	case req.Timestamp == nil:
-		return nil, missing("timestamp")
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	return nil, s.store.LogMetric(c.Request.Context(), id, tracking.Metric{
 		Key: req.Key, Value: float64(*req.Value), Timestamp: int64(*req.Timestamp), Step: int64(req.Step),
 	})
@@ -143,13 +108,7 @@ func (s *Server) logParam(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
-	if err := required("key", req.Key); err != nil {
-		return nil, err
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	return nil, s.store.LogParam(c.Request.Context(), id, tracking.Param{Key: req.Key, Value: req.Value})
 }
 
@@ -158,13 +117,7 @@ func (s *Server) setTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
-	if err := required("key", req.Key); err != nil {
-		return nil, err
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	return nil, s.store.SetTag(c.Request.Context(), id, tracking.Tag{Key: req.Key, Value: req.Value})
 }
 
@@ -173,18 +126,12 @@ func (s *Server) deleteTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	if err := required("run_id", req.RunID, "key", req.Key); err != nil {
-		return nil, err
-	}
 	return nil, s.store.DeleteTag(c.Request.Context(), req.RunID, req.Key)
 }
 
 func (s *Server) logBatch(c *gin.Context) (any, error) {
 	var req mlflowrest.LogBatchRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("run_id", req.RunID); err != nil {
 		return nil, err
 	}
 	metrics := make([]tracking.Metric, len(req.Metrics))
@@ -203,9 +150,6 @@ func (s *Server) logBatch(c *gin.Context) (any, error) {
 func (s *Server) logModel(c *gin.Context) (any, error) {
 	var req mlflowrest.LogModelRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("run_id", req.RunID, "model_json", req.ModelJSON); err != nil {
 		return nil, err
 	}
 	var model map[string]any
@@ -232,9 +176,6 @@ func (s *Server) logModel(c *gin.Context) (any, error) {
 func (s *Server) logInputs(c *gin.Context) (any, error) {
 	var req mlflowrest.LogInputsRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	if err := required("run_id", req.RunID); err != nil {
 		return nil, err
 	}
 	inputs := make([]tracking.DatasetInput, len(req.Datasets))
@@ -285,13 +226,7 @@ func (s *Server) getMetricHistory(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	id, err := runID(req.RunID, req.RunUUID)
-	if err != nil {
-		return nil, err
-	}
-	if err := required("metric_key", req.MetricKey); err != nil {
-		return nil, err
-	}
+	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	ms, err := s.store.GetMetricHistory(c.Request.Context(), id, req.MetricKey)
 	if err != nil {
 		return nil, err
