@@ -9,6 +9,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/berthml/berth/chart"
 	"github.com/berthml/berth/drift"
 )
 
@@ -28,9 +29,9 @@ func noMonitorError(m *Model) error {
 // links to the pages of those that have a drift monitor.
 func (s *Server) driftIndex(c *gin.Context) {
 	models := s.Models()
-	entries := make([]drift.IndexEntry, 0, len(models))
+	entries := make([]chart.IndexEntry, 0, len(models))
 	for _, m := range models {
-		e := drift.IndexEntry{Model: m.Name, Version: m.Version}
+		e := chart.IndexEntry{Model: m.Name, Version: m.Version}
 		switch mon := m.monitor; {
 		case mon != nil:
 			e.URL = "/drift/" + url.PathEscape(m.Name)
@@ -45,7 +46,7 @@ func (s *Server) driftIndex(c *gin.Context) {
 		}
 		entries = append(entries, e)
 	}
-	s.writeHTML(c, func(b *bytes.Buffer) error { return drift.WriteIndex(b, entries) })
+	s.writeHTML(c, func(b *bytes.Buffer) error { return chart.WriteIndex(b, entries) })
 }
 
 // driftPage answers GET /drift/{m}: the HTML page of a model's drift
@@ -62,9 +63,9 @@ func (s *Server) driftPage(c *gin.Context) {
 		s.writeError(c, protoV2, noMonitorError(m))
 		return
 	}
-	p := drift.PageData{Model: m.Name, Version: m.Version, Reference: mon.Reference(), Current: mon.Current(),
+	p := chart.PageData{Model: m.Name, Version: m.Version, Reference: mon.Reference(), Current: mon.Current(),
 		History: mon.History(), Refresh: driftPageRefresh, IndexURL: "/drift"}
-	s.writeHTML(c, func(b *bytes.Buffer) error { return drift.WritePage(b, p) })
+	s.writeHTML(c, func(b *bytes.Buffer) error { return chart.WritePage(b, p) })
 }
 
 // writeHTML renders a page into a buffer first, so that a failure is

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berthml/berth/chart"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/internal/browsertest"
 	"github.com/berthml/berth/internal/iristest"
@@ -72,8 +73,8 @@ func TestDriftPage(t *testing.T) {
 	}
 	page := string(r.body)
 	for _, f := range iristest.Features {
-		if !strings.Contains(page, `id="f-`+f+`"`) || !strings.Contains(page, `aria-label="histogram of `+f+`"`) ||
-			!strings.Contains(page, `aria-label="drift statistics of `+f+` per window"`) {
+		if !strings.Contains(page, `id="f-`+f+`"`) || !strings.Contains(page, `aria-label="histogram of `+f+`: `) ||
+			!strings.Contains(page, `aria-label="drift statistics of `+f+` for windows `) {
 			t.Errorf("the page has no section, histogram or timeline of %s", f)
 		}
 	}
@@ -137,7 +138,7 @@ func TestDriftPageOutputs(t *testing.T) {
 	t.Logf("columns: %+v", feats)
 	page := string(do(t, http.MethodGet, ts.URL+"/drift/iris", "", nil).body)
 	for _, f := range feats {
-		if !strings.Contains(page, `aria-label="histogram of `+f.Feature+`"`) || !strings.Contains(page, `aria-label="drift statistics of `+f.Feature+` per window"`) {
+		if !strings.Contains(page, `aria-label="histogram of `+f.Feature+`: `) || !strings.Contains(page, `aria-label="drift statistics of `+f.Feature+` for windows `) {
 			t.Errorf("the page has no histogram or timeline of %s (output %v)", f.Feature, f.Output)
 		}
 	}
@@ -166,12 +167,12 @@ func TestDriftPageNoWindowAndAuth(t *testing.T) {
 	}
 }
 
-// The colours the screenshot is searched for: the histograms' bars are
-// drawn at 55 % opacity over white.
+// The colours the screenshot is searched for: the palette's, drawn
+// opaque (package chart draws the bars side by side).
 var (
-	referenceBar = browsertest.Blend(drift.ColorReference, 0.55)
-	currentBar   = browsertest.Blend(drift.ColorCurrent, 0.55)
-	psiLine      = browsertest.Blend(drift.ColorPSI, 1)
+	referenceBar = browsertest.Hex(chart.ColorReference)
+	currentBar   = browsertest.Hex(chart.ColorCurrent)
+	psiLine      = browsertest.Hex(chart.ColorPSI)
 )
 
 // TestDriftPageChromium renders the live page in headless Chromium, at

@@ -38,6 +38,7 @@ var guarded = []string{gin, ort}
 //	cmd/berth                        the command line: flags in, one call, result out
 //	serve, registry, ui              the HTTP layers (gin lives here and nowhere else)
 //	pack, promote → evaluate, batchscore, drift/writeback, modeluri
+//	chart                            the charts and drift pages, as SVG and HTML
 //	drift                            statistics over model inputs and outputs
 //	api/scoring, api/oip, api/mlflowrest, tracking, tracking/...
 //	flavors, flavors/onnx            models (ONNX Runtime lives in flavors/onnx only)
@@ -55,7 +56,7 @@ var rules = map[string]Rule{
 
 	// The HTTP layers.
 	"serve": {
-		Packages: []string{"api/oip", "api/scoring", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
+		Packages: []string{"api/oip", "api/scoring", "chart", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
 			"internal/httpserve", "internal/jsonw"},
 		Modules: []string{gin, prom, promModel},
 	},
@@ -75,6 +76,7 @@ var rules = map[string]Rule{
 	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
 	"drift":           {Packages: []string{"flavors", "internal/jsonl"}},
+	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
 
 	// Wire contracts and the tracking domain.
 	"api/scoring":       {Packages: []string{"flavors", "internal/jsonw"}},
