@@ -8,7 +8,12 @@
 // Wire rules follow MLflow: GET parameters come from the query string
 // (repeated keys for lists), POST, PATCH and DELETE from a JSON body; success
 // bodies are pretty-printed JSON and errors are
-// {"error_code": ..., "message": ...}. Errors map to statuses in one place
-// (httpStatus): a client's mistake is always a 4xx and the server keeps
-// serving.
+// {"error_code": ..., "message": ...}. Every handler reads its request
+// through bind, which decodes it into an mlflowrest request type and calls
+// that type's Validate (required parameters, MLflow's messages). Errors map
+// to statuses in one place (httpStatus): a client's mistake is always a 4xx
+// and the server keeps serving.
+//
+// The package is the whole HTTP tracking server, not only the model
+// registry; it is to be renamed server (docs/architecture.md, "Layout").
 package registry
