@@ -2,6 +2,8 @@ package serve
 
 import (
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/berthml/berth/internal/servingusage"
 )
 
 // Metrics are the Prometheus series of a scoring server, namespace berth.
@@ -21,11 +23,12 @@ type Metrics struct {
 	queueDepth    *prometheus.GaugeVec
 	bodyTimeouts  prometheus.Counter
 	drift         *driftMetrics
+	usage         usageCounters // what Server.Usage reads, counted with requests and requestTime
 }
 
 // latencyBuckets span 100µs to 10s: small ONNX models answer in well under a
 // millisecond, large ones and big batches take seconds.
-var latencyBuckets = []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10}
+var latencyBuckets = servingusage.Buckets
 
 // NewMetrics creates the server's metrics and registers them with reg. A nil
 // reg leaves them unregistered (useful in tests that do not scrape).
@@ -106,6 +109,7 @@ type observers struct {
 	inference prometheus.Observer
 	inFlight  prometheus.Gauge
 	protocol  map[string]protocolObservers
+	usage     *servingusage.Counter
 }
 
 type protocolObservers struct {
@@ -118,6 +122,7 @@ func (m *Metrics) observersFor(model, version string) observers {
 		inference: m.inferenceTime.WithLabelValues(model, version),
 		inFlight:  m.inFlight.WithLabelValues(model, version),
 		protocol:  map[string]protocolObservers{},
+		usage:     m.usage.get(model, version),
 	}
 	for _, p := range []string{protoMLflow, protoV2, protoV1} {
 		o.protocol[p] = protocolObservers{

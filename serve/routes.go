@@ -113,12 +113,15 @@ func (s *Server) handle(proto string, h func(c *gin.Context) (*Model, error)) gi
 		}
 		c.Set("model", m.Name)
 		o := m.obs.protocol[proto]
-		if code := c.Writer.Status(); code == http.StatusOK {
+		code := c.Writer.Status()
+		if code == http.StatusOK {
 			o.ok.Inc()
 		} else {
 			s.metrics.requests.WithLabelValues(m.Name, m.Version, proto, strconv.Itoa(code)).Inc()
 		}
-		o.duration.Observe(time.Since(start).Seconds())
+		seconds := time.Since(start).Seconds()
+		o.duration.Observe(seconds)
+		m.obs.usage.Observe(code, seconds)
 	}
 }
 

@@ -50,14 +50,14 @@ var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
 			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
-			"pack", "pack/modelpack", "promote", "registry", "serve", "tracking/sqlstore", "ui"},
+			"pack", "pack/modelpack", "promote", "registry", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, isatty, prom, cobra, pflag},
 	},
 
 	// The HTTP layers.
 	"serve": {
 		Packages: []string{"api/oip", "api/scoring", "chart", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
-			"internal/httpserve", "internal/jsonw"},
+			"internal/httpserve", "internal/jsonw", "internal/servingusage"},
 		Modules: []string{gin, prom, promModel},
 	},
 	"registry": {
@@ -92,13 +92,18 @@ var rules = map[string]Rule{
 	"flavors/builtin": {Packages: []string{"flavors/onnx"}},
 
 	// Helpers.
-	"internal/buildinfo":      {},
-	"internal/float16":        {},
-	"internal/httpguard":      {},
-	"internal/httpserve":      {},
-	"internal/jsonl":          {},
-	"internal/jsonw":          {},
-	"internal/protofields":    {Modules: []string{protobuf}},
+	"internal/buildinfo":   {},
+	"internal/float16":     {},
+	"internal/httpguard":   {},
+	"internal/httpserve":   {},
+	"internal/jsonl":       {},
+	"internal/jsonw":       {},
+	"internal/protofields": {Modules: []string{protobuf}},
+
+	// serving reports: plain counts (never the metrics) to the registry
+	"internal/servingusage": {},
+	"serve/servingreport":   {Packages: []string{mlflowrest, "drift", "drift/writeback", "internal/servingusage"}},
+
 	"internal/depcheck":       {},
 	"internal/cmd/testreport": {},
 
