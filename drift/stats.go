@@ -4,6 +4,8 @@ import (
 	"cmp"
 	"math"
 	"slices"
+
+	"gonum.org/v1/gonum/mathext"
 )
 
 // PSIEpsilon replaces a zero bin proportion in [PSI], as Evidently does, so
@@ -168,68 +170,19 @@ func ChiSquared(reference, current []int64) (chi2, pvalue float64) {
 
 // GammaQ returns the regularized upper incomplete gamma function Q(a, x),
 // so that the chi-squared survival function with k degrees of freedom at
-// x is GammaQ(k/2, x/2).
+// x is GammaQ(k/2, x/2). It is gonum's [mathext.GammaIncRegComp] (Cephes
+// igamc, within 1e-14 of scipy.special.gammaincc on the tests' values and
+// as fast as the series/continued fraction it replaced), except that
+// arguments outside its domain (a ≤ 0, x < 0, NaN) give NaN instead of a
+// panic.
 func GammaQ(a, x float64) float64 {
 	switch {
-	case x < 0 || a <= 0 || math.IsNaN(x) || math.IsNaN(a):
+	case x < 0 || a <= 0 || math.IsNaN(x) || math.IsNaN(a) || math.IsInf(a, 0):
 		return math.NaN()
-	case x == 0:
-		return 1
 	case math.IsInf(x, 1):
 		return 0
-	case x < a+1:
-		return 1 - gammaPSeries(a, x)
 	}
-	return gammaQContinuedFraction(a, x)
-}
-
-func lgamma(a float64) float64 {
-	v, _ := math.Lgamma(a)
-	return v
-}
-
-// gammaPSeries is the series for P(a, x), good for x < a+1.
-func gammaPSeries(a, x float64) float64 {
-	ap, sum := a, 1/a
-	del := sum
-	for range 10000 {
-		ap++
-		del *= x / ap
-		sum += del
-		if math.Abs(del) < math.Abs(sum)*1e-16 {
-			break
-		}
-	}
-	return sum * math.Exp(-x+a*math.Log(x)-lgamma(a))
-}
-
-// gammaQContinuedFraction is Lentz's continued fraction for Q(a, x), good
-// for x ≥ a+1.
-func gammaQContinuedFraction(a, x float64) float64 {
-	const tiny = 1e-300
-	b := x + 1 - a
-	c := 1 / tiny
-	d := 1 / b
-	h := d
-	for i := 1; i < 10000; i++ {
-		an := -float64(i) * (float64(i) - a)
-		b += 2
-		d = an*d + b
-		if math.Abs(d) < tiny {
-			d = tiny
-		}
-		c = b + an/c
-		if math.Abs(c) < tiny {
-			c = tiny
-		}
-		d = 1 / d
-		del := d * c
-		h *= del
-		if math.Abs(del-1) < 1e-16 {
-			break
-		}
-	}
-	return math.Exp(-x+a*math.Log(x)-lgamma(a)) * h
+	return mathext.GammaIncRegComp(a, x)
 }
 
 // NormedWasserstein returns the first Wasserstein (earth mover's)

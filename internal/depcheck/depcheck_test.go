@@ -18,6 +18,7 @@ const (
 	yaml       = "go.yaml.in/yaml/v3"                     // MLmodel files
 	protobuf   = "google.golang.org/protobuf"             // ONNX model files, read field by field
 	plot       = "gonum.org/v1/plot"                      // evaluation plots
+	gonum      = "gonum.org/v1/gonum"                     // special functions (drift's p-values)
 	pgx        = "github.com/jackc/pgx/v5"                // PostgreSQL
 	sqlite     = "modernc.org/sqlite"                     // SQLite
 	cobra      = "github.com/spf13/cobra"                 // the command line
@@ -75,7 +76,7 @@ var rules = map[string]Rule{
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
-	"drift":           {Packages: []string{"flavors", "internal/jsonl"}},
+	"drift":           {Packages: []string{"flavors", "internal/jsonl"}, Modules: []string{gonum}},
 	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
 
 	// Wire contracts and the tracking domain.
