@@ -5,13 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
-	"unicode/utf16"
 	"unicode/utf8"
+
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // MaxDepth is the deepest nesting of JSON arrays and objects a request may
 // have, and the highest tensor rank it may declare.
-const MaxDepth = 64
+const MaxDepth = jsonscan.MaxDepth
 
 // lexer reads JSON from b, which the caller has checked is valid UTF-8.
 // Every error it returns is an *Error.
@@ -26,14 +27,7 @@ func (l *lexer) errf(format string, args ...any) *Error {
 
 // ws skips white space.
 func (l *lexer) ws() {
-	for l.i < len(l.b) {
-		switch l.b[l.i] {
-		case ' ', '\t', '\n', '\r':
-			l.i++
-		default:
-			return
-		}
-	}
+	l.i = jsonscan.SkipSpace(l.b, l.i)
 }
 
 // peek skips white space and returns the next byte, or 0 at the end.
@@ -111,46 +105,13 @@ func (l *lexer) boolean() (v, ok bool) {
 // leading zeros are not JSON numbers.
 func (l *lexer) number() ([]byte, bool) {
 	l.ws()
-	b, start := l.b, l.i
-	i := start
-	if i < len(b) && b[i] == '-' {
-		i++
-	}
-	switch {
-	case i < len(b) && b[i] == '0':
-		i++
-	case i < len(b) && b[i] >= '1' && b[i] <= '9':
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-	default:
+	start := l.i
+	end, p := jsonscan.Number(l.b, start)
+	if p != 0 {
 		return nil, false
 	}
-	if i < len(b) && b[i] == '.' {
-		i++
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return nil, false
-		}
-	}
-	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
-		i++
-		if i < len(b) && (b[i] == '+' || b[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		if i == d {
-			return nil, false
-		}
-	}
-	l.i = i
-	return b[start:i], true
+	l.i = end
+	return l.b[start:end], true
 }
 
 // str reads a JSON string.
@@ -158,109 +119,45 @@ func (l *lexer) str() (string, error) {
 	if l.peek() != '"' {
 		return "", l.errf("expected a string, found %s", l.what())
 	}
-	l.i++
-	start := l.i
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		switch {
-		case c == '"':
-			s := string(l.b[start:l.i])
-			l.i++
-			return s, nil
-		case c == '\\':
-			return l.strSlow(start)
-		case c < 0x20:
-			return "", l.errf("control character in string")
-		}
+	start := l.i + 1
+	end, escaped, p := jsonscan.String(l.b, start)
+	if p != 0 {
+		return "", l.scanErr(&jsonscan.Error{Off: end, Problem: p})
+	}
+	l.i = end + 1
+	if escaped {
+		return jsonscan.Unescape(l.b[start:end]), nil
+	}
+	return string(l.b[start:end]), nil
+}
+
+// scanErr words a scanner error as this package always has, with l.i at
+// the offset it has always reported.
+func (l *lexer) scanErr(e *jsonscan.Error) *Error {
+	l.i = e.Off
+	switch e.Problem {
+	case jsonscan.ControlChar:
+		return l.errf("control character in string")
+	case jsonscan.Unterminated:
+		return l.errf("unterminated string")
+	case jsonscan.BadEscape:
 		l.i++
+		return l.errf("bad escape \\%c", l.b[e.Off])
+	case jsonscan.BadUnicodeEscape:
+		l.i++
+		return l.errf("bad \\u escape")
+	case jsonscan.TooDeep:
+		return l.errf("nested deeper than %d", MaxDepth)
+	case jsonscan.ExpectedKey:
+		return l.errf("expected a string, found %s", l.what())
+	case jsonscan.ExpectedColon:
+		return l.errf("expected %q, found %s", ':', l.what())
+	case jsonscan.ExpectedArrayEnd:
+		return l.errf("expected ',' or ']', found %s", l.what())
+	case jsonscan.ExpectedObjectEnd:
+		return l.errf("expected ',' or '}', found %s", l.what())
 	}
-	return "", l.errf("unterminated string")
-}
-
-// strSlow finishes a string with escapes, from its content's start.
-func (l *lexer) strSlow(start int) (string, error) {
-	out := append([]byte(nil), l.b[start:l.i]...)
-	for l.i < len(l.b) {
-		c := l.b[l.i]
-		switch {
-		case c == '"':
-			l.i++
-			return string(out), nil
-		case c < 0x20:
-			return "", l.errf("control character in string")
-		case c != '\\':
-			out = append(out, c)
-			l.i++
-			continue
-		}
-		if l.i+1 >= len(l.b) {
-			break
-		}
-		e := l.b[l.i+1]
-		l.i += 2
-		switch e {
-		case '"', '\\', '/':
-			out = append(out, e)
-		case 'b':
-			out = append(out, '\b')
-		case 'f':
-			out = append(out, '\f')
-		case 'n':
-			out = append(out, '\n')
-		case 'r':
-			out = append(out, '\r')
-		case 't':
-			out = append(out, '\t')
-		case 'u':
-			r, ok := l.hex4()
-			if !ok {
-				return "", l.errf("bad \\u escape")
-			}
-			if utf16.IsSurrogate(r) {
-				r2 := utf8.RuneError
-				if l.i+1 < len(l.b) && l.b[l.i] == '\\' && l.b[l.i+1] == 'u' {
-					save := l.i
-					l.i += 2
-					if lo, ok := l.hex4(); ok {
-						if d := utf16.DecodeRune(r, lo); d != utf8.RuneError {
-							r2 = d
-						} else {
-							l.i = save
-						}
-					} else {
-						return "", l.errf("bad \\u escape")
-					}
-				}
-				r = r2
-			}
-			out = utf8.AppendRune(out, r)
-		default:
-			return "", l.errf("bad escape \\%c", e)
-		}
-	}
-	return "", l.errf("unterminated string")
-}
-
-func (l *lexer) hex4() (rune, bool) {
-	if len(l.b)-l.i < 4 {
-		return 0, false
-	}
-	var r rune
-	for _, c := range l.b[l.i : l.i+4] {
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c -= 'a' - 10
-		case c >= 'A' && c <= 'F':
-			c -= 'A' - 10
-		default:
-			return 0, false
-		}
-		r = r<<4 | rune(c)
-	}
-	l.i += 4
-	return r, true
+	return l.errf("expected a value, found %s", l.what())
 }
 
 // object reads an object, calling fn with each key and the lexer at its
@@ -330,67 +227,24 @@ func (l *lexer) array(depth int, fn func(i int) error) error {
 // value reads any JSON value: nil, bool, string, json.Number, []any or
 // map[string]any. depth is the depth of the value itself.
 func (l *lexer) value(depth int) (any, error) {
-	switch c := l.peek(); c {
-	case '{':
-		m := map[string]any{}
-		err := l.object(depth, func(k string) error {
-			v, err := l.value(depth + 1)
-			m[k] = v
-			return err
-		})
-		return m, err
-	case '[':
-		a := []any{}
-		err := l.array(depth, func(int) error {
-			v, err := l.value(depth + 1)
-			a = append(a, v)
-			return err
-		})
-		return a, err
-	case '"':
-		return l.str()
-	case 'n':
-		if l.null() {
-			return nil, nil
-		}
-	case 't', 'f':
-		if v, ok := l.boolean(); ok {
-			return v, nil
-		}
-	default:
-		if tok, ok := l.number(); ok {
-			return json.Number(tok), nil
-		}
+	v, end, err := jsonscan.Value(l.b, l.i, depth)
+	if err != nil {
+		return nil, l.scanErr(err)
 	}
-	return nil, l.errf("expected a value, found %s", l.what())
+	l.i = end
+	return v, nil
 }
 
 // skip reads and discards one value, returning its text.
 func (l *lexer) skip(depth int) ([]byte, error) {
 	l.ws()
 	start := l.i
-	var err error
-	switch l.peek() {
-	case '{':
-		err = l.object(depth, func(string) error { _, err := l.skip(depth + 1); return err })
-	case '[':
-		err = l.array(depth, func(int) error { _, err := l.skip(depth + 1); return err })
-	case '"':
-		err = l.skipString()
-	case 't', 'f':
-		if _, ok := l.boolean(); !ok {
-			err = l.errf("expected a value, found %s", l.what())
-		}
-	case 'n':
-		if !l.null() {
-			err = l.errf("expected a value, found %s", l.what())
-		}
-	default:
-		if _, ok := l.number(); !ok {
-			err = l.errf("expected a value, found %s", l.what())
-		}
+	end, err := jsonscan.Skip(l.b, l.i, depth)
+	if err != nil {
+		return l.b[start:l.i], l.scanErr(err)
 	}
-	return l.b[start:l.i], err
+	l.i = end
+	return l.b[start:end], nil
 }
 
 // skipData passes over tensor data, returning its text. An array is only
@@ -438,21 +292,12 @@ func (l *lexer) skipData(depth int) ([]byte, error) {
 
 // skipString passes over a string without decoding it.
 func (l *lexer) skipString() error {
-	l.i++
-	for l.i < len(l.b) {
-		switch c := l.b[l.i]; {
-		case c == '"':
-			l.i++
-			return nil
-		case c == '\\':
-			l.i += 2
-		case c < 0x20:
-			return l.errf("control character in string")
-		default:
-			l.i++
-		}
+	end, _, p := jsonscan.String(l.b, l.i+1)
+	if p != 0 {
+		return l.scanErr(&jsonscan.Error{Off: end, Problem: p})
 	}
-	return l.errf("unterminated string")
+	l.i = end + 1
+	return nil
 }
 
 // params reads a parameters object (or null). Values may be any JSON.

@@ -51,6 +51,11 @@ func TestDecodeInferRequestErrors(t *testing.T) {
 		{"nesting too deep in unknown key", `{"extra":` + deep + `}`, "", nil, "nested deeper than 64"},
 		{"control character in string", "{\"id\":\"a\x01\"}", "", nil, "control character"},
 		{"bad escape", `{"id":"\q"}`, "", nil, `bad escape`},
+		// Skipped values are checked as strictly as read ones (issue 15:
+		// the old skipper passed any escape in an unknown key's string).
+		{"bad escape in unknown key", `{"extra":"\q"}`, "", nil, `malformed JSON at byte 12: bad escape \q`},
+		{"bad \\u escape in unknown key", `{"extra":["\u12"]}`, "", nil, `malformed JSON at byte 13: bad \u escape`},
+		{"bad escape: offset after the letter", `{"id":"ab\q"}`, "", nil, `malformed JSON at byte 11: bad escape \q`},
 		{"id not a string", `{"id":42}`, "", nil, "expected a string"},
 		{"parameters not an object", `{"parameters":[1]}`, "", nil, "parameters must be an object"},
 		{"missing input", `{"inputs":[]}`, "", nil, `missing input "x"`},

@@ -3,13 +3,13 @@ package scoring
 import (
 	"math"
 	"strconv"
-	"unicode/utf16"
-	"unicode/utf8"
+
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // MaxDepth is the deepest nesting of JSON arrays and objects a request may
 // have; deeper bodies are refused before they can exhaust the stack.
-const MaxDepth = 64
+const MaxDepth = jsonscan.MaxDepth
 
 // kind is a JSON value's type.
 type kind uint8
@@ -109,14 +109,7 @@ func (p *parser) fail(msg string) int32 {
 }
 
 func (p *parser) skipSpace() {
-	for p.pos < len(p.s) {
-		switch p.s[p.pos] {
-		case ' ', '\t', '\n', '\r':
-			p.pos++
-		default:
-			return
-		}
-	}
+	p.pos = jsonscan.SkipSpace(p.s, p.pos)
 }
 
 func (p *parser) add(k kind, start int) int32 {
@@ -132,7 +125,7 @@ func (p *parser) value(depth int) int32 {
 	switch c := p.s[p.pos]; {
 	case c == '{' || c == '[':
 		if depth >= MaxDepth {
-			return p.fail("nesting deeper than " + strconv.Itoa(MaxDepth) + " levels")
+			return p.fail(jsonscan.TooDeep.String())
 		}
 		if c == '{' {
 			return p.object(depth + 1)
@@ -166,106 +159,34 @@ func (p *parser) literal(word string, k kind) int32 {
 
 func (p *parser) number() int32 {
 	start := p.pos
-	s := p.s
-	i := p.pos
-	if s[i] == '-' {
-		i++
-		if i < len(s) && s[i] == 'I' {
-			p.pos = start
-			return p.fail("NaN and Infinity are not valid JSON numbers; send finite numbers")
-		}
+	if p.s[start] == '-' && start+1 < len(p.s) && p.s[start+1] == 'I' {
+		return p.fail("NaN and Infinity are not valid JSON numbers; send finite numbers")
 	}
-	switch {
-	case i < len(s) && s[i] == '0':
-		i++
-	case i < len(s) && s[i] >= '1' && s[i] <= '9':
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-	default:
-		p.pos = i
-		return p.fail("invalid number")
-	}
-	if i < len(s) && s[i] == '.' {
-		i++
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			p.pos = i
-			return p.fail("invalid number: expecting a digit after '.'")
-		}
-	}
-	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
-		i++
-		if i < len(s) && (s[i] == '+' || s[i] == '-') {
-			i++
-		}
-		d := i
-		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
-			i++
-		}
-		if i == d {
-			p.pos = i
-			return p.fail("invalid number: expecting a digit in the exponent")
-		}
+	end, prob := jsonscan.Number(p.s, start)
+	if prob != 0 {
+		p.pos = end
+		return p.fail(prob.String())
 	}
 	n := p.add(kindNumber, start)
-	p.d.nodes[n].end = int32(i)
-	p.pos = i
+	p.d.nodes[n].end = int32(end)
+	p.pos = end
 	return n
 }
 
 func (p *parser) str() int32 {
-	p.pos++ // opening quote
-	start := p.pos
-	var flags uint8
-	s := p.s
-	for i := p.pos; i < len(s); i++ {
-		switch c := s[i]; {
-		case c == '"':
-			n := p.add(kindString, start)
-			p.d.nodes[n].end = int32(i)
-			p.d.nodes[n].flags = flags
-			p.pos = i + 1
-			return n
-		case c == '\\':
-			flags |= flagEscaped
-			if i+1 >= len(s) {
-				p.pos = i
-				return p.fail("unterminated string")
-			}
-			i++
-			switch s[i] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-			case 'u':
-				if i+4 >= len(s) || !isHex4(s[i+1:i+5]) {
-					p.pos = i
-					return p.fail("invalid \\u escape in string")
-				}
-				i += 4
-			default:
-				p.pos = i
-				return p.fail("invalid escape in string")
-			}
-		case c < 0x20:
-			p.pos = i
-			return p.fail("invalid control character in string")
-		}
+	start := p.pos + 1 // past the opening quote
+	end, escaped, prob := jsonscan.String(p.s, start)
+	if prob != 0 {
+		p.pos = end
+		return p.fail(prob.String())
 	}
-	p.pos = len(s)
-	return p.fail("unterminated string")
-}
-
-func isHex4(s string) bool {
-	for i := 0; i < 4; i++ {
-		c := s[i]
-		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F') {
-			return false
-		}
+	n := p.add(kindString, start)
+	p.d.nodes[n].end = int32(end)
+	if escaped {
+		p.d.nodes[n].flags = flagEscaped
 	}
-	return true
+	p.pos = end + 1
+	return n
 }
 
 func (p *parser) array(depth int) int32 {
@@ -386,68 +307,7 @@ func (d *doc) text(i int32) string {
 	if n.flags&flagEscaped == 0 {
 		return s
 	}
-	return unescape(s)
-}
-
-// unescape decodes a JSON string's escapes (already validated by the
-// parser). Lone surrogates become U+FFFD.
-func unescape(s string) string {
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' {
-			b = append(b, c)
-			continue
-		}
-		i++
-		switch s[i] {
-		case 'b':
-			b = append(b, '\b')
-		case 'f':
-			b = append(b, '\f')
-		case 'n':
-			b = append(b, '\n')
-		case 'r':
-			b = append(b, '\r')
-		case 't':
-			b = append(b, '\t')
-		case 'u':
-			r := rune(hex4(s[i+1 : i+5]))
-			i += 4
-			if utf16.IsSurrogate(r) {
-				if i+6 < len(s) && s[i+1] == '\\' && s[i+2] == 'u' {
-					r2 := rune(hex4(s[i+3 : i+7]))
-					if dec := utf16.DecodeRune(r, r2); dec != utf8.RuneError {
-						b = utf8.AppendRune(b, dec)
-						i += 6
-						continue
-					}
-				}
-				r = utf8.RuneError
-			}
-			b = utf8.AppendRune(b, r)
-		default: // '"', '\\', '/'
-			b = append(b, s[i])
-		}
-	}
-	return string(b)
-}
-
-func hex4(s string) int {
-	v := 0
-	for i := 0; i < 4; i++ {
-		c := s[i]
-		switch {
-		case c >= '0' && c <= '9':
-			c -= '0'
-		case c >= 'a' && c <= 'f':
-			c = c - 'a' + 10
-		default:
-			c = c - 'A' + 10
-		}
-		v = v<<4 | int(c)
-	}
-	return v
+	return jsonscan.Unescape(s)
 }
 
 // member returns the value of the last member of object o called key, or

@@ -80,8 +80,8 @@ var rules = map[string]Rule{
 	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
 
 	// Wire contracts and the tracking domain.
-	"api/scoring":       {Packages: []string{"flavors", "internal/jsonw"}},
-	"api/oip":           {Packages: []string{"flavors", "internal/float16", "internal/jsonw"}},
+	"api/scoring":       {Packages: []string{"flavors", "internal/jsonscan", "internal/jsonw"}},
+	"api/oip":           {Packages: []string{"flavors", "internal/float16", "internal/jsonscan", "internal/jsonw"}},
 	"api/mlflowrest":    {},
 	"tracking":          {},
 	"tracking/search":   {Packages: []string{"tracking"}},
@@ -98,6 +98,7 @@ var rules = map[string]Rule{
 	"internal/httpguard":   {},
 	"internal/httpserve":   {},
 	"internal/jsonl":       {},
+	"internal/jsonscan":    {},
 	"internal/jsonw":       {},
 	"internal/protofields": {Modules: []string{protobuf}},
 
