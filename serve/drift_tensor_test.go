@@ -260,7 +260,7 @@ func TestDriftImagesRequestLog(t *testing.T) {
 	dir := copyFixture(t, "cnn64")
 	p := writeTensorReference(t, dir, drift.DataHead{First: bytes.Clone(ref.Bytes()[:bytes.IndexByte(ref.Bytes(), '\n')])}, ref.Bytes())
 	logPath := filepath.Join(t.TempDir(), "requests.jsonl")
-	rl, err := serve.OpenRequestLog(logPath)
+	rl, err := serve.OpenRequestLog(logPath, serve.DefaultRequestLogOptions())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -92,12 +92,13 @@ func (m *Model) signatureKind() string {
 // one warm-up inference so the first request does not pay for lazy
 // initialisation inside the runtime.
 func LoadModel(ctx context.Context, name, version, dir string, log *slog.Logger) (*Model, error) {
-	return LoadModelWith(ctx, name, version, dir, log, flavors.LoadOptions{})
+	return LoadModelWith(ctx, name, version, dir, flavors.LoadOptions{Logger: log})
 }
 
-// LoadModelWith is LoadModel with flavor load options (thread settings);
-// lo.Logger is set from log.
-func LoadModelWith(ctx context.Context, name, version, dir string, log *slog.Logger, lo flavors.LoadOptions) (*Model, error) {
+// LoadModelWith is LoadModel with flavor load options (thread settings,
+// and lo.Logger, which logs the loading: nil discards).
+func LoadModelWith(ctx context.Context, name, version, dir string, lo flavors.LoadOptions) (*Model, error) {
+	log := lo.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

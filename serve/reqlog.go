@@ -53,22 +53,24 @@ type RequestLog struct {
 	rows, dropped prometheus.Counter
 }
 
-// RequestLogOption configures a [RequestLog].
-type RequestLogOption func(*RequestLog)
-
-// WithSampleRate logs each scored request with probability rate (0 to 1).
-// Default: 1, every request.
-func WithSampleRate(rate float64) RequestLogOption {
-	return func(l *RequestLog) { l.rate = min(max(rate, 0), 1) }
+// RequestLogOptions configure a [RequestLog]. They are a struct of their
+// own, not [Option]s (those configure the server), and are taken as
+// given: start from [DefaultRequestLogOptions].
+type RequestLogOptions struct {
+	// SampleRate logs each scored request with this probability (0 to 1;
+	// clamped).
+	SampleRate float64
+	// MaxBytes rotates the file to PATH.1 (replacing an older one) before
+	// it grows past this many bytes; zero never rotates.
+	MaxBytes int64
+	// Logger logs write errors; nil discards them.
+	Logger *slog.Logger
 }
 
-// WithMaxBytes rotates the file to PATH.1 (replacing an older one) before
-// it grows past n bytes; zero never rotates. Default: 100 MiB.
-func WithMaxBytes(n int64) RequestLogOption { return func(l *RequestLog) { l.maxBytes = max(n, 0) } }
-
-// WithRequestLogLogger logs write errors to log. Default: discard.
-func WithRequestLogLogger(log *slog.Logger) RequestLogOption {
-	return func(l *RequestLog) { l.log = log }
+// DefaultRequestLogOptions log every request, rotate at 100 MiB and
+// discard write errors.
+func DefaultRequestLogOptions() RequestLogOptions {
+	return RequestLogOptions{SampleRate: 1, MaxBytes: 100 << 20}
 }
 
 // requestLogQueue is how many requests' lines may wait to be written.
@@ -76,9 +78,12 @@ const requestLogQueue = 4096
 
 // OpenRequestLog opens (appending to) or creates the log file at path and
 // starts its writer; Close flushes and closes it.
-func OpenRequestLog(path string, opts ...RequestLogOption) (*RequestLog, error) {
+func OpenRequestLog(path string, o RequestLogOptions) (*RequestLog, error) {
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
 	l := &RequestLog{
-		path: path, rate: 1, maxBytes: 100 << 20, log: slog.New(slog.DiscardHandler),
+		path: path, rate: min(max(o.SampleRate, 0), 1), maxBytes: max(o.MaxBytes, 0), log: o.Logger,
 		queue: make(chan []byte, requestLogQueue), done: make(chan struct{}),
 		rows: prometheus.NewCounter(prometheus.CounterOpts{
 			Namespace: "berth", Name: "request_log_rows_total",
@@ -88,9 +93,6 @@ func OpenRequestLog(path string, opts ...RequestLogOption) (*RequestLog, error) 
 			Namespace: "berth", Name: "request_log_dropped_total",
 			Help: "Sampled requests not written to the request log because its queue was full or writing failed.",
 		}),
-	}
-	for _, o := range opts {
-		o(l)
 	}
 	if err := l.open(); err != nil {
 		return nil, err

@@ -60,7 +60,7 @@ func TestRequestLog(t *testing.T) {
 	dir := iristest.ModelWithReference(t)
 	iristest.WithOutputs(t, dir)
 	path := filepath.Join(t.TempDir(), "requests.jsonl")
-	rl, err := serve.OpenRequestLog(path)
+	rl, err := serve.OpenRequestLog(path, serve.DefaultRequestLogOptions())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -164,7 +164,7 @@ func TestRequestLogSampleAndRotate(t *testing.T) {
 	ortest.Init(t)
 	dir := t.TempDir()
 	path := filepath.Join(dir, "requests.jsonl")
-	rl, err := serve.OpenRequestLog(path, serve.WithSampleRate(0.5), serve.WithMaxBytes(4096))
+	rl, err := serve.OpenRequestLog(path, serve.RequestLogOptions{SampleRate: 0.5, MaxBytes: 4096})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -201,7 +201,7 @@ func TestRequestLogSampleAndRotate(t *testing.T) {
 	}
 
 	off := filepath.Join(dir, "off.jsonl")
-	rl0, err := serve.OpenRequestLog(off, serve.WithSampleRate(0))
+	rl0, err := serve.OpenRequestLog(off, serve.RequestLogOptions{SampleRate: 0, MaxBytes: 100 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

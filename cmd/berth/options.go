@@ -10,14 +10,17 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/modeluri"
 )
 
@@ -173,4 +176,53 @@ func (o *outputOptions) print(w io.Writer, v any, table func(*tabwriter.Writer))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	table(tw)
 	return tw.Flush()
+}
+
+// registryClient returns a client of the registry, or nil when none is
+// given.
+func (o *registryOptions) registryClient() *mlflowrest.Client {
+	if o.uri == "" {
+		return nil
+	}
+	return o.newClient()
+}
+
+// listenOptions are the flags of both servers (berth serve, berth
+// server) that say where they listen and how they guard it.
+type listenOptions struct {
+	host, port   string
+	bodyTimeout  time.Duration
+	allowedHosts []string
+	shutdown     time.Duration
+	accessLog    bool
+}
+
+// AddFlags adds --host, --port (default port), --body-timeout,
+// --allowed-hosts, --shutdown-timeout and --access-log to cmd.
+func (o *listenOptions) AddFlags(cmd *cobra.Command, port string) {
+	f := cmd.Flags()
+	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
+	f.StringVarP(&o.port, "port", "p", port, "port to listen on")
+	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body has not arrived after this (0 disables)")
+	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "Host header values answered, against DNS rebinding (comma list or repeated; * for any; default: the loopback names when --host is a loopback address, else any); health routes and /version answer any")
+	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
+	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
+}
+
+// hosts is --allowed-hosts, or by default the loopback names when the
+// server listens on a loopback address (nil, no check, otherwise).
+func (o *listenOptions) hosts() []string {
+	if len(o.allowedHosts) > 0 {
+		return o.allowedHosts
+	}
+	return httpguard.DefaultAllowedHosts(o.host)
+}
+
+// listen opens the listening socket.
+func (o *listenOptions) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+	if err != nil {
+		return nil, fmt.Errorf("%w (is another server on that port? give --port)", err)
+	}
+	return ln, nil
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"log/slog"
-	"math"
 	"net"
 	"os"
 	"path/filepath"
@@ -15,20 +14,17 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
-	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
-	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/internal/httpserve"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
+	"github.com/berthml/berth/serve/servingreport"
 )
 
 // servingGCPercent is berth serve's GOGC unless the environment sets one.
@@ -37,42 +33,148 @@ const servingGCPercent = 400
 // started is when the process began, for the start-to-ready figure.
 var started = time.Now()
 
+// serveOptions are berth serve's flags, in groups.
 type serveOptions struct {
-	host, port   string
+	listen   listenOptions
+	source   sourceOptions
+	runtime  runtimeOptions
+	scoring  scoringOptions
+	drift    driftServeOptions
+	reqlog   requestLogOptions
+	batching batchingOptions
+}
+
+// scoringOptions are berth serve's own server flags: which model
+// /invocations scores, the token, limits and the registry poll.
+type scoringOptions struct {
 	defaultModel string
-	ortLib       string
 	token        tokenValue
 	bodyLimit    byteSize
-	bodyTimeout  time.Duration
 	respLimit    sizeOrOff
-	allowedHosts []string
-	allowLocal   bool
 	timeout      time.Duration
-	shutdown     time.Duration
-	accessLog    bool
-	registryURI  string
-	registryTok  string
-	cacheDir     string
 	poll         time.Duration
-	drift        bool
-	driftRows    int
-	driftEvery   time.Duration
-	driftTh      drift.Thresholds
-	driftPersist int
-	writeback    bool
-	webhook      string
-	report       time.Duration
-	logRequests  string
-	logSample    float64
-	logMaxSize   byteSize
-	batch        serve.BatchConfig
-	modelBatch   []string
-	maxRuns      int
-	threads      flavors.LoadOptions
+}
+
+// AddFlags adds berth serve's scoring server flags to cmd.
+func (o *scoringOptions) AddFlags(cmd *cobra.Command) {
+	o.bodyLimit, o.respLimit = 100<<20, serve.DefaultResponseLimit
+	f := cmd.Flags()
+	f.StringVar(&o.defaultModel, "default", "", "model that /invocations scores (default: the first)")
+	f.Var(&o.token, "token", "require this bearer token on scoring, model and drift routes (not empty; health, /version, /v2 and /metrics stay open)")
+	f.Var(&o.bodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
+	f.Var(&o.respLimit, "response-limit", "largest scoring response sent; a larger one is answered 413 (0 disables)")
+	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
+	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
+}
+
+// check refuses a token that would leave the routes open or that a header
+// cannot carry.
+func (o *scoringOptions) check() error {
+	if o.token.set && o.token.value == "" {
+		return fmt.Errorf("--token (or BERTH_TOKEN) is empty, which would leave the scoring routes open: give a token, or leave it out to serve without one")
+	}
+	if strings.ContainsFunc(o.token.value, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
+		return fmt.Errorf("--token has blanks or control characters, which an Authorization header cannot carry")
+	}
+	return nil
+}
+
+// driftServeOptions are berth serve's drift monitoring and write-back
+// flags.
+type driftServeOptions struct {
+	on        bool
+	rows      int
+	every     time.Duration
+	th        drift.Thresholds
+	persist   int
+	writeback bool
+	webhook   string
+	report    time.Duration
+}
+
+// AddFlags adds the drift and write-back flags to cmd.
+func (o *driftServeOptions) AddFlags(cmd *cobra.Command) {
+	o.th = drift.DefaultThresholds()
+	f := cmd.Flags()
+	f.BoolVar(&o.on, "drift", true, "compare the inputs and outputs of models that have a "+drift.FileName+" with it, window by window")
+	f.IntVar(&o.rows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
+	f.DurationVar(&o.every, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
+	thresholdFlags(f, &o.th, "drift-")
+	f.IntVar(&o.persist, "drift-persistence", drift.DefaultPersistence, "a model's drift status is drift once this many consecutive windows drifted (a drifting window short of it warns)")
+	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
+	f.DurationVar(&o.report, "report-interval", time.Minute, "log request rate, latency and errors of models:/ models to their monitoring run every this long (0: off)")
+	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
+}
+
+// options returns the server's drift options.
+func (o *driftServeOptions) options() []serve.Option {
+	return []serve.Option{serve.WithDrift(o.on), serve.WithDriftOptions(drift.WithWindowRows(o.rows), drift.WithWindowTime(o.every),
+		drift.WithThresholds(o.th), drift.WithPersistence(o.persist))}
+}
+
+// requestLogOptions are the --log-requests flags.
+type requestLogOptions struct {
+	path    string
+	sample  float64
+	maxSize byteSize
+}
+
+// AddFlags adds the --log-requests flags to cmd.
+func (o *requestLogOptions) AddFlags(cmd *cobra.Command) {
+	o.maxSize = 100 << 20
+	f := cmd.Flags()
+	f.StringVar(&o.path, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
+	f.Float64Var(&o.sample, "log-requests-sample", 1, "share of requests --log-requests writes (0 to 1)")
+	f.Var(&o.maxSize, "log-requests-max-size", "rotate the --log-requests file to FILE.1 at this size (0: never)")
+}
+
+// open opens the request log, or returns nil when --log-requests is not
+// given.
+func (o *requestLogOptions) open(log *slog.Logger) (*serve.RequestLog, error) {
+	if o.path == "" {
+		return nil, nil
+	}
+	if o.sample < 0 || o.sample > 1 {
+		return nil, fmt.Errorf("--log-requests-sample %v is not between 0 and 1", o.sample)
+	}
+	return serve.OpenRequestLog(o.path, serve.RequestLogOptions{SampleRate: o.sample, MaxBytes: int64(o.maxSize), Logger: log})
+}
+
+// batchingOptions are the dynamic batching and model run flags.
+type batchingOptions struct {
+	batch      serve.BatchConfig
+	modelBatch []string
+	maxRuns    int
+	threads    flavors.LoadOptions
+}
+
+// AddFlags adds the batching and thread flags to cmd.
+func (o *batchingOptions) AddFlags(cmd *cobra.Command) {
+	f := cmd.Flags()
+	f.IntVar(&o.batch.MaxBatchSize, "max-batch-size", 0, "dynamic batching: the most rows one model run takes (0: off); requests arriving together are concatenated, run once and split back")
+	f.DurationVar(&o.batch.MaxQueueDelay, "max-queue-delay", 2*time.Millisecond, "dynamic batching: how long a request may wait for others to join its batch")
+	f.IntVar(&o.batch.MaxQueueSize, "max-queue-size", 0, "dynamic batching: requests that may wait before the next is answered 503 with Retry-After (0: 64 × --max-batch-size)")
+	f.StringArrayVar(&o.modelBatch, "batch", nil, "per-model batching, NAME=SIZE[/DELAY] or NAME=off (repeatable; overrides --max-batch-size and --max-queue-delay)")
+	f.IntVar(&o.maxRuns, "max-concurrent-runs", 0, "model runs in progress at once, per model (0: one per CPU with batching, no limit without)")
+	f.IntVar(&o.threads.IntraOpThreads, "intra-op-threads", 0, "ONNX Runtime threads within an operator, for every model (0: the model's onnx_session_options, else 1)")
+	f.IntVar(&o.threads.InterOpThreads, "inter-op-threads", 0, "ONNX Runtime threads across operators, for every model (0: the model's setting)")
+}
+
+// options returns the server's batching options for models.
+func (o *batchingOptions) options(models []modelArg) ([]serve.Option, error) {
+	perModel, err := parseModelBatch(o.modelBatch, o.batch, models)
+	if err != nil {
+		return nil, err
+	}
+	opts := []serve.Option{serve.WithBatching(o.batch), serve.WithMaxConcurrentRuns(o.maxRuns)}
+	for name, c := range perModel {
+		opts = append(opts, serve.WithModelBatching(name, c))
+	}
+	return opts, nil
 }
 
 func newServeCmd(g *globalOptions) *cobra.Command {
-	o := &serveOptions{bodyLimit: 100 << 20, respLimit: serve.DefaultResponseLimit, logMaxSize: 100 << 20, driftTh: drift.DefaultThresholds()}
+	o := &serveOptions{}
 	cmd := &cobra.Command{
 		Use:   "serve [NAME=]MODEL ...",
 		Short: "Serve models over MLflow's scoring protocol, Open Inference Protocol v2 and KServe V1",
@@ -103,42 +205,13 @@ model, or the one named by --default; every model also answers at
 			return runServe(cmd.Context(), o, args, log)
 		},
 	}
-	f := cmd.Flags()
-	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	f.StringVarP(&o.port, "port", "p", "8080", "port to listen on")
-	f.StringVar(&o.defaultModel, "default", "", "model that /invocations scores (default: the first)")
-	f.StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
-	f.Var(&o.token, "token", "require this bearer token on scoring, model and drift routes (not empty; health, /version, /v2 and /metrics stay open)")
-	f.Var(&o.bodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
-	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body has not arrived after this (0 disables)")
-	f.Var(&o.respLimit, "response-limit", "largest scoring response sent; a larger one is answered 413 (0 disables)")
-	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil, "Host header values accepted, against DNS rebinding (comma list or repeated; * for any; default: the loopback names when --host is a loopback address, else any)")
-	f.BoolVar(&o.allowLocal, "allow-local-sources", false, allowLocalUsage)
-	f.DurationVar(&o.timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
-	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
-	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
-	f.StringVar(&o.registryURI, "registry-uri", "", "registry that models:/ URIs are resolved against (an MLflow-compatible server)")
-	f.StringVar(&o.registryTok, "registry-token", "", "bearer token for the registry")
-	f.StringVar(&o.cacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
-	f.BoolVar(&o.drift, "drift", true, "compare the inputs and outputs of models that have a "+drift.FileName+" with it, window by window")
-	f.IntVar(&o.driftRows, "drift-window-rows", drift.DefaultWindowRows, "close a drift window after this many rows")
-	f.DurationVar(&o.driftEvery, "drift-window-time", drift.DefaultWindowTime, "close a drift window after this long (0: by rows only)")
-	thresholdFlags(f, &o.driftTh, "drift-")
-	f.IntVar(&o.driftPersist, "drift-persistence", drift.DefaultPersistence, "a model's drift status is drift once this many consecutive windows drifted (a drifting window short of it warns)")
-	f.BoolVar(&o.writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
-	f.DurationVar(&o.report, "report-interval", time.Minute, "log request rate, latency and errors of models:/ models to their monitoring run every this long (0: off)")
-	f.StringVar(&o.webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
-	f.StringVar(&o.logRequests, "log-requests", "", "append a sample of scored requests, one JSON line per row with its inputs and outputs, to this file (berth drift report --current reads it)")
-	f.Float64Var(&o.logSample, "log-requests-sample", 1, "share of requests --log-requests writes (0 to 1)")
-	f.Var(&o.logMaxSize, "log-requests-max-size", "rotate the --log-requests file to FILE.1 at this size (0: never)")
-	f.IntVar(&o.batch.MaxBatchSize, "max-batch-size", 0, "dynamic batching: the most rows one model run takes (0: off); requests arriving together are concatenated, run once and split back")
-	f.DurationVar(&o.batch.MaxQueueDelay, "max-queue-delay", 2*time.Millisecond, "dynamic batching: how long a request may wait for others to join its batch")
-	f.IntVar(&o.batch.MaxQueueSize, "max-queue-size", 0, "dynamic batching: requests that may wait before the next is answered 503 with Retry-After (0: 64 × --max-batch-size)")
-	f.StringArrayVar(&o.modelBatch, "batch", nil, "per-model batching, NAME=SIZE[/DELAY] or NAME=off (repeatable; overrides --max-batch-size and --max-queue-delay)")
-	f.IntVar(&o.maxRuns, "max-concurrent-runs", 0, "model runs in progress at once, per model (0: one per CPU with batching, no limit without)")
-	f.IntVar(&o.threads.IntraOpThreads, "intra-op-threads", 0, "ONNX Runtime threads within an operator, for every model (0: the model's onnx_session_options, else 1)")
-	f.IntVar(&o.threads.InterOpThreads, "inter-op-threads", 0, "ONNX Runtime threads across operators, for every model (0: the model's setting)")
-	f.DurationVar(&o.poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
+	o.listen.AddFlags(cmd, "8080")
+	o.scoring.AddFlags(cmd)
+	o.source.AddFlags(cmd)
+	o.runtime.AddFlags(cmd)
+	o.drift.AddFlags(cmd)
+	o.reqlog.AddFlags(cmd)
+	o.batching.AddFlags(cmd)
 	return cmd
 }
 
@@ -181,21 +254,18 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	if err != nil {
 		return err
 	}
-	if o.token.set && o.token.value == "" {
-		return fmt.Errorf("--token (or BERTH_TOKEN) is empty, which would leave the scoring routes open: give a token, or leave it out to serve without one")
-	}
-	if strings.ContainsFunc(o.token.value, func(r rune) bool { return r <= ' ' || r == 0x7f }) {
-		return fmt.Errorf("--token has blanks or control characters, which an Authorization header cannot carry")
+	if err := o.scoring.check(); err != nil {
+		return err
 	}
 	for _, ma := range models {
 		if err := checkModelDir(ma); err != nil {
 			return err
 		}
 	}
-	if o.defaultModel != "" && !slices.ContainsFunc(models, func(m modelArg) bool { return m.name == o.defaultModel }) {
-		return fmt.Errorf("--default %q names none of the models given", o.defaultModel)
+	if o.scoring.defaultModel != "" && !slices.ContainsFunc(models, func(m modelArg) bool { return m.name == o.scoring.defaultModel }) {
+		return fmt.Errorf("--default %q names none of the models given", o.scoring.defaultModel)
 	}
-	if err := initORT(o.ortLib); err != nil {
+	if err := o.runtime.init(); err != nil {
 		return err
 	}
 	if _, set := os.LookupEnv("GOGC"); !set {
@@ -206,84 +276,80 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	opts := []serve.Option{
 		serve.WithLogger(log),
-		serve.WithBodyLimit(int64(o.bodyLimit)),
-		serve.WithBodyTimeout(o.bodyTimeout),
-		serve.WithResponseLimit(int64(o.respLimit)),
-		serve.WithAllowedHosts(allowedHosts(o.allowedHosts, o.host)),
-		serve.WithTimeout(o.timeout),
-		serve.WithShutdownTimeout(o.shutdown),
-		serve.WithToken(o.token.value),
-		serve.WithDefaultModel(o.defaultModel),
-		serve.WithDrift(o.drift),
-		serve.WithDriftOptions(drift.WithWindowRows(o.driftRows), drift.WithWindowTime(o.driftEvery), drift.WithThresholds(o.driftTh),
-			drift.WithPersistence(o.driftPersist)),
-		serve.WithBatching(o.batch),
-		serve.WithMaxConcurrentRuns(o.maxRuns),
+		serve.WithBodyLimit(int64(o.scoring.bodyLimit)),
+		serve.WithBodyTimeout(o.listen.bodyTimeout),
+		serve.WithResponseLimit(int64(o.scoring.respLimit)),
+		serve.WithAllowedHosts(o.listen.hosts()),
+		serve.WithTimeout(o.scoring.timeout),
+		serve.WithShutdownTimeout(o.listen.shutdown),
+		serve.WithToken(o.scoring.token.value),
+		serve.WithDefaultModel(o.scoring.defaultModel),
 	}
-	perModel, err := parseModelBatch(o.modelBatch, o.batch, models)
+	opts = append(opts, o.drift.options()...)
+	batching, err := o.batching.options(models)
 	if err != nil {
 		return err
 	}
-	for name, c := range perModel {
-		opts = append(opts, serve.WithModelBatching(name, c))
-	}
-	if o.accessLog {
+	opts = append(opts, batching...)
+	if o.listen.accessLog {
 		opts = append(opts, serve.WithAccessLog(log))
 	}
-	if o.logRequests != "" {
-		if o.logSample < 0 || o.logSample > 1 {
-			return fmt.Errorf("--log-requests-sample %v is not between 0 and 1", o.logSample)
-		}
-		rl, err := serve.OpenRequestLog(o.logRequests, serve.WithSampleRate(o.logSample),
-			serve.WithMaxBytes(int64(o.logMaxSize)), serve.WithRequestLogLogger(log))
-		if err != nil {
-			return err
-		}
+	rl, err := o.reqlog.open(log)
+	if err != nil {
+		return err
+	}
+	if rl != nil {
 		defer rl.Close() // after the server has shut down
 		opts = append(opts, serve.WithRequestLog(rl))
 	}
-	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+	ln, err := o.listen.listen()
 	if err != nil {
-		return fmt.Errorf("%w (is another server on that port? give --port)", err)
+		return err
 	}
-	wb := newRegistryWriteback(o, models, instanceName(ln), log)
-	if wb.listen != nil {
-		opts = append(opts, serve.WithDriftListener(wb.listen))
+	wb := servingreport.New(servingreport.Config{Registry: o.source.registryClient(), Registered: registered(models),
+		Drift: o.drift.on && o.drift.writeback, Interval: o.drift.report, Webhook: o.drift.webhook,
+		Instance: instanceName(ln), Logger: log})
+	if l := wb.Listener(); l != nil {
+		opts = append(opts, serve.WithDriftListener(l))
 	}
 	s := serve.New(opts...)
 	defer s.Close()
+	defer wb.Start(s)() // stops after the server has stopped serving
+	return serveModels(ctx, s, ln, models, o, log)
+}
 
+// serveModels serves on ln while it loads models, then marks the server
+// ready; it returns when the server stops.
+func serveModels(ctx context.Context, s *serve.Server, ln net.Listener, models []modelArg, o *serveOptions, log *slog.Logger) error {
 	ctx, cancelCause := context.WithCancelCause(ctx)
 	defer cancelCause(nil)
-	// A model that fails to load ends the server before it was ready:
-	// no "shutting down: finishing requests in flight".
-	cancel := func() { cancelCause(httpserve.ErrStartFailed) }
-	if wb.writer != nil {
-		defer wb.start(s, o.report, log)() // stops after the server has stopped serving
-	}
 	errc := make(chan error, 1)
 	go func() { errc <- s.Serve(ctx, ln) }()
-
+	fail := func(err error) error {
+		// A model that fails to load ends the server before it was ready:
+		// no "shutting down: finishing requests in flight".
+		cancelCause(httpserve.ErrStartFailed)
+		<-errc
+		return err
+	}
 	var resolver *modeluri.Resolver
 	for _, ma := range models {
 		var m *serve.Model
+		var err error
 		if modeluri.IsModelURI(ma.source) {
 			if resolver == nil {
-				if resolver, err = newResolver(&sourceOptions{registryOptions: registryOptions{uri: o.registryURI, token: o.registryTok},
-					cacheDir: o.cacheDir, allowLocal: o.allowLocal}, log); err != nil {
-					cancel()
-					<-errc
-					return err
+				if resolver, err = newResolver(&o.source, log); err != nil {
+					return fail(err)
 				}
 			}
-			m, err = loadFromRegistry(ctx, s, resolver, ma, o.poll, o.threads, log)
+			m, err = loadFromRegistry(ctx, s, resolver, ma, o.scoring.poll, o.batching.threads, log)
 		} else {
-			m, err = serve.LoadModelWith(ctx, ma.name, "1", ma.source, log, o.threads)
+			lo := o.batching.threads
+			lo.Logger = log
+			m, err = serve.LoadModelWith(ctx, ma.name, "1", ma.source, lo)
 		}
 		if err != nil {
-			cancel()
-			<-errc
-			return err
+			return fail(err)
 		}
 		s.Add(m)
 	}
@@ -293,76 +359,16 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	return <-errc
 }
 
-// registryWriteback is what berth serve writes back to the registry for
-// the models it serves from there.
-type registryWriteback struct {
-	writer     *writeback.Writer // nil: nothing is written back
-	registered map[string]string // served name -> registered name
-	// listen queues the drift windows of registered models; nil when
-	// drift windows are not written back.
-	listen func(model, version string, w drift.WindowResult)
-}
-
-// newRegistryWriteback sets up the writer that records the drift windows
-// (--drift with --drift-writeback) and serving reports (--report-interval)
-// of models:/ models on the registry. Nothing is written back when no
-// model comes from the registry (a directory has no registered version to
-// tag) or both are off.
-func newRegistryWriteback(o *serveOptions, models []modelArg, instance string, log *slog.Logger) registryWriteback {
-	wb := registryWriteback{registered: map[string]string{}}
+// registered maps the served name of each models:/ model to its
+// registered name.
+func registered(models []modelArg) map[string]string {
+	out := map[string]string{}
 	for _, ma := range models {
 		if u, err := modeluri.Parse(ma.source); err == nil && modeluri.IsModelURI(ma.source) {
-			wb.registered[ma.name] = u.Name
+			out[ma.name] = u.Name
 		}
 	}
-	driftOn := o.drift && o.writeback
-	if o.registryURI == "" || len(wb.registered) == 0 || (!driftOn && o.report <= 0) {
-		return wb
-	}
-	wopts := []writeback.Option{writeback.WithLogger(log), writeback.WithInstance(instance)}
-	if o.webhook != "" {
-		wopts = append(wopts, writeback.WithWebhook(o.webhook))
-	}
-	wr := writeback.New(&mlflowrest.Client{BaseURL: o.registryURI, Token: o.registryTok}, wopts...)
-	wb.writer = wr
-	if driftOn {
-		wb.listen = func(model, version string, w drift.WindowResult) {
-			if name, ok := wb.registered[model]; ok {
-				wr.Enqueue(name, version, w)
-			}
-		}
-	}
-	return wb
-}
-
-// start runs the writer and, every interval (0: never), the serving
-// reports. The function it returns, called once the server has stopped
-// serving, reports the last partial interval, writes what is still queued
-// and marks this process's monitoring runs FINISHED, within 10 s.
-func (wb registryWriteback) start(s *serve.Server, interval time.Duration, log *slog.Logger) func() {
-	ctx, cancel := context.WithCancel(context.Background())
-	var wg sync.WaitGroup
-	wg.Go(func() { wb.writer.Run(ctx) })
-	var rep *servingReporter
-	if interval > 0 {
-		rep = newServingReporter(s, wb.writer.EnqueueServing, wb.registered, time.Now())
-		wg.Go(func() { rep.run(ctx, interval) })
-	}
-	return func() {
-		cancel()
-		wg.Wait()
-		if rep != nil {
-			rep.report(time.Now())
-		}
-		flush, stop := context.WithTimeout(context.Background(), 10*time.Second)
-		defer stop()
-		if n := wb.writer.Drain(flush); n > 0 {
-			log.Warn("write-back: left unwritten at shutdown", "queued", n)
-		}
-		if err := wb.writer.Finish(flush); err != nil {
-			log.Warn("write-back: finishing the monitoring runs", "error", err)
-		}
-	}
+	return out
 }
 
 // instanceName names this server in serving reports: host name and
@@ -377,91 +383,6 @@ func instanceName(ln net.Listener) string {
 		port = strconv.Itoa(a.Port)
 	}
 	return host + ":" + port
-}
-
-// servingReporter turns what the server served (its Usage) into serving
-// reports of registered versions, one per version per interval.
-type servingReporter struct {
-	s          *serve.Server
-	enqueue    func(model, version string, w writeback.ServingWindow) bool // Writer.EnqueueServing
-	registered map[string]string                                           // served name -> registered name
-	last       time.Time                                                   // the previous report's time
-	prev       map[versionKey]*reported
-}
-
-// versionKey is a registered model version.
-type versionKey struct{ name, version string }
-
-// reported is what was last reported of a registered version.
-type reported struct {
-	usage serve.Usage
-	step  int64
-}
-
-func newServingReporter(s *serve.Server, enqueue func(model, version string, w writeback.ServingWindow) bool,
-	registered map[string]string, start time.Time) *servingReporter {
-	return &servingReporter{s: s, enqueue: enqueue, registered: registered, last: start, prev: map[versionKey]*reported{}}
-}
-
-// run reports every interval until ctx is done.
-func (r *servingReporter) run(ctx context.Context, every time.Duration) {
-	t := time.NewTicker(every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case now := <-t.C:
-			r.report(now)
-		}
-	}
-}
-
-// report queues what each registered version served since the previous
-// report. A version is reported from its first request on, idle intervals
-// included; one no longer served only while it still answers. Versions
-// served under several names are summed.
-func (r *servingReporter) report(now time.Time) {
-	served := map[versionKey]bool{}
-	for _, m := range r.s.Models() {
-		if name, ok := r.registered[m.Name]; ok {
-			served[versionKey{name, m.Version}] = true
-		}
-	}
-	total := map[versionKey]serve.Usage{}
-	for _, u := range r.s.Usage() {
-		if name, ok := r.registered[u.Model]; ok {
-			k := versionKey{name, u.Version}
-			total[k] = total[k].Add(u)
-		}
-	}
-	for k, u := range total {
-		p := r.prev[k]
-		if p == nil {
-			p = &reported{}
-			r.prev[k] = p
-		}
-		d := u.Since(p.usage)
-		if u.Requests > 0 && (served[k] || d.Requests > 0) {
-			p.step++
-			r.enqueue(k.name, k.version, servingWindow(d, p.step, r.last, now))
-		}
-		p.usage = u
-	}
-	r.last = now
-}
-
-// servingWindow is the serving report of d, what a version served from
-// start to end.
-func servingWindow(d serve.Usage, step int64, start, end time.Time) writeback.ServingWindow {
-	w := writeback.ServingWindow{Step: step, Start: start, End: end, Requests: d.Requests,
-		ClientErrors: d.ClientErrors, ServerErrors: d.ServerErrors,
-		LatencyMean: math.NaN(), LatencyP50: math.NaN(), LatencyP95: math.NaN(), LatencyP99: math.NaN()}
-	if d.Count > 0 {
-		w.LatencyMean = d.Sum / float64(d.Count)
-		w.LatencyP50, w.LatencyP95, w.LatencyP99 = d.Quantile(0.5), d.Quantile(0.95), d.Quantile(0.99)
-	}
-	return w
 }
 
 const allowLocalUsage = "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store"
@@ -492,7 +413,8 @@ func loadFromRegistry(ctx context.Context, s *serve.Server, r *modeluri.Resolver
 		if err != nil {
 			return nil, err
 		}
-		m, err := serve.LoadModelWith(ctx, ma.name, v.Version, dir, log, lo)
+		lo.Logger = log
+		m, err := serve.LoadModelWith(ctx, ma.name, v.Version, dir, lo)
 		if err != nil {
 			return nil, err
 		}
@@ -589,15 +511,6 @@ type tokenValue struct {
 func (t *tokenValue) String() string     { return t.value }
 func (t *tokenValue) Type() string       { return "string" }
 func (t *tokenValue) Set(v string) error { t.value, t.set = v, true; return nil }
-
-// allowedHosts is --allowed-hosts, or by default the loopback names when
-// the server listens on a loopback address (nil, no check, otherwise).
-func allowedHosts(flag []string, bindHost string) []string {
-	if len(flag) > 0 {
-		return flag
-	}
-	return httpguard.DefaultAllowedHosts(bindHost)
-}
 
 // checkModelDir says plainly when a model argument that is not a models:/
 // URI names nothing on disk.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -16,7 +15,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
-	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/registry"
 	"github.com/berthml/berth/tracking/sqlstore"
 	"github.com/berthml/berth/ui"
@@ -30,18 +28,16 @@ const (
 	defaultMaxArtifactSize      = 5 << 30
 )
 
+// serverOptions are berth server's flags: where it listens (shared with
+// berth serve), its stores and its tokens.
 type serverOptions struct {
-	host, port           string
+	listen               listenOptions
 	backendStoreURI      string
 	artifactsDestination string
-	shutdown             time.Duration
-	accessLog            bool
 	sqliteSync           string
 	readTokens           []string
 	writeTokens          []string
 	ui                   bool
-	bodyTimeout          time.Duration
-	allowedHosts         []string
 	metricsOpen          bool
 	maxArtifactSize      byteSize
 }
@@ -92,25 +88,18 @@ names others.`,
 			return runServer(cmd.Context(), o, log)
 		},
 	}
+	o.listen.AddFlags(cmd, "5000")
 	f := cmd.Flags()
-	f.StringVar(&o.host, "host", "127.0.0.1", "address to listen on")
-	f.StringVarP(&o.port, "port", "p", "5000", "port to listen on")
 	f.StringVar(&o.backendStoreURI, "backend-store-uri", defaultBackendStoreURI,
 		"tracking database: sqlite:///relative.db, sqlite:////absolute.db, a file path, or postgresql://user:pass@host:port/db")
 	f.StringVar(&o.artifactsDestination, "artifacts-destination", defaultArtifactsDestination,
 		"directory (a path or file:///path) where artifacts logged through the server are stored; object stores (s3://...) are not supported yet")
-	f.DurationVar(&o.shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
-	f.BoolVar(&o.accessLog, "access-log", false, "log one line per request (in --log-format)")
 	f.StringVar(&o.sqliteSync, "sqlite-synchronous", "normal",
 		"SQLite durability: normal keeps every acknowledged write through a crash of the process (kill -9); full also through power loss, at a third of the write rate")
 	f.StringArrayVar(&o.readTokens, "read-token", nil,
 		"bearer token that may read (one per flag, repeatable, used whole: no comma splitting; with none and no --write-token, the server is open)")
 	f.StringArrayVar(&o.writeTokens, "write-token", nil, "bearer token that may read and write (one per flag, repeatable, used whole)")
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
-	f.DurationVar(&o.bodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout,
-		"how long a client may take to send a request body before it is answered 408 (0 disables)")
-	f.StringSliceVar(&o.allowedHosts, "allowed-hosts", nil,
-		"Host header values answered (comma list or repeated; * allows all; default: the loopback names when --host is loopback, any otherwise); /health and /version answer any")
 	f.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token even when tokens are set")
 	o.maxArtifactSize = defaultMaxArtifactSize
 	f.Var(&o.maxArtifactSize, "max-artifact-size", "largest artifact upload accepted, answered 413 beyond (e.g. 500MiB, 20GiB)")
@@ -205,18 +194,14 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	allowed := o.allowedHosts
-	if len(allowed) == 0 {
-		allowed = httpguard.DefaultAllowedHosts(o.host)
-	}
-	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.shutdown),
+	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.listen.shutdown),
 		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg),
-		registry.WithBodyTimeout(o.bodyTimeout), registry.WithAllowedHosts(allowed),
+		registry.WithBodyTimeout(o.listen.bodyTimeout), registry.WithAllowedHosts(o.listen.hosts()),
 		registry.WithArtifactLimit(int64(o.maxArtifactSize))}
 	if o.metricsOpen {
 		opts = append(opts, registry.WithOpenMetrics())
 	}
-	if o.accessLog {
+	if o.listen.accessLog {
 		opts = append(opts, registry.WithAccessLog(log))
 	}
 	if o.ui {
@@ -224,7 +209,7 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	}
 	s := registry.New(store, arts, opts...)
 
-	ln, err := net.Listen("tcp", net.JoinHostPort(o.host, o.port))
+	ln, err := o.listen.listen()
 	if err != nil {
 		return err
 	}
