@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berthml/berth/batchscore"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/internal/ortest"
 )
@@ -340,7 +341,7 @@ func TestDriftTensorSignature(t *testing.T) {
 	if !strings.Contains(out, `leaving out "target"`) {
 		t.Errorf("profile printed %q, want a note on the target column", out)
 	}
-	p, err := readReference(model)
+	p, err := batchscore.ReadReference(model)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -403,7 +404,7 @@ func TestDriftNoSignature(t *testing.T) {
 	if out, err := runDriftCmd(t, "drift", "profile", model, "--data", arrays, "--out", refPath); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	p, err := readReference(refPath)
+	p, err := batchscore.ReadReference(refPath)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -489,7 +490,7 @@ func TestDriftImages(t *testing.T) {
 	if out, err := runDriftCmd(t, "drift", "profile", model, "--data", ref); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	p, err := readReference(model)
+	p, err := batchscore.ReadReference(model)
 	if err != nil {
 		t.Fatal(err)
 	}

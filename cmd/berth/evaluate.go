@@ -227,8 +227,8 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 		return fmt.Errorf("writing the artifacts: %w", err)
 	}
 	if o.reference != "" {
-		if _, _, err := runDriftProfile(cand.dir, &driftProfileOptions{data: o.data, out: o.reference,
-			bins: drift.DefaultBins, topK: drift.DefaultTopK, outputs: true, ortLib: o.src.ortLib}); err != nil {
+		if _, _, err := runDriftProfile(ctx, cand.dir, &driftProfileOptions{data: o.data, out: o.reference,
+			bins: drift.DefaultBins, topK: drift.DefaultTopK, outputs: true, runtime: o.src.runtimeOptions}, nil); err != nil {
 			return fmt.Errorf("saving the drift reference: %w", err)
 		}
 	}
