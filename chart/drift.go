@@ -19,20 +19,38 @@ func FeatureHistogram(f drift.FeatureResult, currentName string) Histogram {
 // same order in every window) over windows, oldest first, against th's
 // PSI warning and drift thresholds.
 func FeatureTimeline(feature string, nth int, windows []drift.WindowResult, th drift.Thresholds) Timeline {
-	t := Timeline{Feature: feature, Windows: make([]int64, len(windows)), Status: make([]string, len(windows)),
-		Thresholds: []Threshold{{"PSI warning", "warning", th.PSIWarning}, {"PSI drift", "drift", th.PSIDrift}}}
-	js := Series{Name: "JS", Class: "js", Color: ColorJS, Dash: "5 3", Values: make([]float64, len(windows))}
-	ks := Series{Name: "KS D", Class: "ks", Color: ColorKS, Values: make([]float64, len(windows))}
-	psi := Series{Name: "PSI", Class: "psi", Color: ColorPSI, Values: make([]float64, len(windows))}
+	n := len(windows)
+	ws, status := make([]int64, n), make([]string, n)
+	psi, ks, js := make([]float64, n), make([]float64, n), make([]float64, n)
 	for i := range windows {
-		t.Windows[i] = windows[i].Window
-		js.Values[i], ks.Values[i], psi.Values[i] = Missing, Missing, Missing
+		ws[i] = windows[i].Window
+		js[i], ks[i], psi[i] = Missing, Missing, Missing
 		if f := scoreOf(&windows[i], feature, nth); f != nil {
-			t.Status[i] = string(f.Status)
-			js.Values[i], ks.Values[i], psi.Values[i] = value(f.JS), value(f.KS), value(f.PSI)
+			status[i] = string(f.Status)
+			js[i], ks[i], psi[i] = value(f.JS), value(f.KS), value(f.PSI)
 		}
 	}
-	t.Series = []Series{js, ks, psi} // PSI last, on top
+	return DriftTimeline(feature, ws, status, psi, ks, js, th.PSIWarning, th.PSIDrift)
+}
+
+// DriftTimeline is the timeline of a feature's PSI, KS statistic and JS
+// distance (one value per window, [Missing] where there is none; a nil
+// slice draws no series) against the PSI warning and drift thresholds
+// (zero draws none): the series, names and colours of every drift
+// timeline, the web UI's included.
+func DriftTimeline(feature string, windows []int64, status []string, psi, ks, js []float64, psiWarning, psiDrift float64) Timeline {
+	t := Timeline{Feature: feature, Windows: windows, Status: status,
+		Thresholds: []Threshold{{"PSI warning", "warning", psiWarning}, {"PSI drift", "drift", psiDrift}}}
+	// PSI last, on top.
+	for _, s := range []Series{
+		{Name: "JS", Class: "js", Color: ColorJS, Dash: "5 3", Values: js},
+		{Name: "KS D", Class: "ks", Color: ColorKS, Values: ks},
+		{Name: "PSI", Class: "psi", Color: ColorPSI, Values: psi},
+	} {
+		if s.Values != nil {
+			t.Series = append(t.Series, s)
+		}
+	}
 	return t
 }
 

@@ -16,3 +16,14 @@ func TestNiceStep(t *testing.T) {
 		}
 	}
 }
+
+// A window number near the largest int64 ends the tick loop instead of
+// overflowing into an endless one.
+func TestTimelineLastWindows(t *testing.T) {
+	for _, ws := range [][]int64{{math.MaxInt64}, {math.MaxInt64 - 1, math.MaxInt64}, {0, math.MaxInt64}} {
+		tl := Timeline{Feature: "f", Windows: ws, Series: []Series{{Name: "PSI", Class: "psi", Values: make([]float64, len(ws))}}}
+		if svg := string(tl.SVG()); len(svg) == 0 {
+			t.Errorf("windows %v: no SVG", ws)
+		}
+	}
+}

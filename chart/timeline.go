@@ -102,6 +102,9 @@ func (t Timeline) SVG() template.HTML {
 	for w := w0 + (xStep-w0%xStep)%xStep; w <= w1; w += xStep {
 		fmt.Fprintf(&b, `<line x1="%.2f" y1="%g" x2="%.2f" y2="%g" stroke="%s"/><text x="%.2f" y="%g" font-size="10" text-anchor="middle" fill="%s">%d</text>`,
 			x(w), tlTop+tlPlotH, x(w), tlTop+tlPlotH+4, ColorNone, x(w), tlTop+tlPlotH+15, ColorText, w)
+		if w > w1-xStep { // the next step would pass w1, or overflow
+			break
+		}
 	}
 	fmt.Fprintf(&b, `<text x="%g" y="%g" font-size="11" text-anchor="middle" fill="%s">window</text>`, tlLeft+tlPlotW/2, tlH-6, ColorText)
 	fmt.Fprintf(&b, `<text x="12" y="%g" font-size="11" text-anchor="middle" fill="%s" transform="rotate(-90 12 %[1]g)">statistic</text>`,
@@ -189,6 +192,9 @@ func (t Timeline) legend(b *strings.Builder, x, y float64) {
 		x += 24 + 7*float64(len([]rune(s.Name)))
 	}
 	for _, th := range t.Thresholds {
+		if !(th.Value > 0) {
+			continue
+		}
 		fmt.Fprintf(b, `<line x1="%g" y1="%g" x2="%g" y2="%g" stroke="%s" stroke-dasharray="6 4"/><text x="%g" y="%g" fill="%s">%s</text>`,
 			x, y, x+16, y, StatusColor(th.Status), x+20, y+3, ColorText, esc(th.Name))
 		x += 24 + 6*float64(len([]rune(th.Name)))

@@ -72,7 +72,8 @@ func loadFiles() map[string]file {
 	return files
 }
 
-// Handler serves the UI: its page at / and its files under /static/. The
+// Handler serves the UI: its page at / and its files under /static/, and
+// the charts package chart draws under /static/chart/ (see serveChart). The
 // page and the app's own files are revalidated on every load (ETag); the
 // third-party files under /static/vendor/, whose URLs carry their version,
 // are cached for a year. Anything else answers 404.
@@ -88,6 +89,10 @@ func Handler() http.Handler {
 		if !ok {
 			name, ok = strings.CutPrefix(r.URL.Path, StaticPrefix)
 			ok = ok && name != "index.html" && fs.ValidPath(name)
+		}
+		if chartName, isChart := strings.CutPrefix(name, chartPrefix); ok && isChart {
+			serveChart(w, r, chartName)
+			return
 		}
 		f, found := fsys[name]
 		if !ok || !found {

@@ -65,7 +65,7 @@ var rules = map[string]Rule{
 		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search"},
 		Modules:  []string{gin, prom},
 	},
-	"ui":     {},
+	"ui":     {Packages: []string{"chart"}},
 	"deploy": {},
 
 	// Domain packages under the command.
