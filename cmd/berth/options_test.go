@@ -20,11 +20,16 @@ func TestFlagGroups(t *testing.T) {
 		return cmd
 	}
 	groups := map[string][]string{
-		"registry-uri":        {"pack", "evaluate", "promote", "models list", "models show", "models register", "models alias", "models tag", "runs list", "runs show"},
-		"registry-token":      {"pack", "evaluate", "promote", "models list", "runs list"},
-		"cache-dir":           {"pack", "evaluate", "promote"},
-		"allow-local-sources": {"pack", "evaluate", "promote"},
-		"ort-lib":             {"evaluate", "promote"},
+		"registry-uri":        {"serve", "pack", "evaluate", "promote", "models list", "models show", "models register", "models alias", "models tag", "runs list", "runs show"},
+		"registry-token":      {"serve", "pack", "evaluate", "promote", "models list", "runs list"},
+		"cache-dir":           {"serve", "pack", "evaluate", "promote"},
+		"allow-local-sources": {"serve", "pack", "evaluate", "promote"},
+		"ort-lib":             {"serve", "evaluate", "promote", "drift profile", "drift report"},
+		"host":                {"serve", "server"},
+		"body-timeout":        {"serve", "server"},
+		"allowed-hosts":       {"serve", "server"},
+		"shutdown-timeout":    {"serve", "server"},
+		"access-log":          {"serve", "server"},
 		"output":              {"evaluate", "promote", "models list", "runs show"},
 		"insecure":            {"pack", "pull"},
 	}
@@ -41,6 +46,11 @@ func TestFlagGroups(t *testing.T) {
 			} else if f.Usage != usage {
 				t.Errorf("berth %s --%s: %q, want the group's %q", path, flag, f.Usage, usage)
 			}
+		}
+	}
+	for cmd, port := range map[string]string{"serve": "8080", "server": "5000"} {
+		if f := find(cmd).Flags().Lookup("port"); f == nil || f.DefValue != port || f.Shorthand != "p" {
+			t.Errorf("berth %s --port: %+v, want -p with default %s", cmd, f, port)
 		}
 	}
 	if f := find("pack").Flags().Lookup("ort-lib"); f == nil || !strings.Contains(f.Usage, "to put in the image") {
