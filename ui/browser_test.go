@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/chart"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/internal/browsertest"
@@ -191,10 +192,14 @@ func TestUI(t *testing.T) {
 				t.Errorf("the signature lacks %q:\n%s", want, sig)
 			}
 		}
+		// The page opens on the version serving behind @champion, not the newest.
+		if got := p.Text("table tr.chosen"); !strings.HasPrefix(got, "v1") {
+			t.Errorf("the chosen version's row is %q, want v1 (@champion)", got)
+		}
 		p.Screenshot("model")
 		setVersionTag(p, "reviewed", "yes")
 		if got := p.Text("table tr.chosen"); !strings.Contains(got, "reviewed=yes") {
-			t.Errorf("after setting a tag, v2's row is %q", got)
+			t.Errorf("after setting a tag, v1's row is %q", got)
 		}
 		p.Screenshot("model-tagged")
 		p.AssertNoConsoleErrors()
@@ -210,7 +215,7 @@ func TestUI(t *testing.T) {
 
 		seedProduction(t, c)
 		goTo(p, "#/models/iris?version=1")
-		if got := p.Text("table tr.chosen"); !strings.Contains(got, "drift drift · served") {
+		if got := p.Text("table tr.chosen"); !strings.Contains(got, "drifting · served") || strings.Contains(got, "drift drift") {
 			t.Errorf("v1's row in the versions table is %q, want its drift status and last report", got)
 		}
 		p.WaitVisible("section.production svg.histogram")
@@ -236,16 +241,18 @@ func TestUI(t *testing.T) {
 		if n := p.Count("section.production canvas"); n != 6 {
 			t.Errorf("%d charts in the production section, want 6", n)
 		}
-		// A histogram per feature: reference bars in one colour, the
-		// window's in the other, each bar as tall as its bin's share.
+		// A histogram per feature, drawn by package chart (the drift
+		// page's): reference bars in one colour, the window's in the
+		// other, each bar as tall as its bin's share.
+		p.WaitVisible("section.production svg.timeline")
 		if n := p.Count("svg.histogram"); n != 2 {
 			t.Errorf("%d histograms, want 2", n)
 		}
 		var heights []float64
-		p.Eval(`[...document.querySelector("svg.histogram").querySelectorAll("g rect")].map((r) => Number(r.getAttribute("height")))`, &heights)
-		// petal_length: reference 30/60/10 %, current 0/20/80 %, bin by
-		// bin; the tallest bar (80 %) sets the scale.
-		shares := []float64{.3, 0, .6, .2, .1, .8}
+		p.Eval(`[...document.querySelector("svg.histogram").querySelectorAll("rect.bar")].map((r) => Number(r.getAttribute("height")))`, &heights)
+		// petal_length: reference 30/60/10 %, then current 0/20/80 %; the
+		// tallest bar (80 %) sets the scale.
+		shares := []float64{.3, .6, .1, 0, .2, .8}
 		if len(heights) != len(shares) {
 			t.Errorf("petal_length's histogram has %d bars, want %d", len(heights), len(shares))
 		} else {
@@ -255,24 +262,26 @@ func TestUI(t *testing.T) {
 				}
 			}
 		}
-		// Per feature, PSI and adjusted KS p-value by window: two windows
-		// each, with the thresholds (PSI 0.1 and 0.25, q 0.01) as dashed
-		// lines.
-		if n := p.Count("svg.sparkline"); n != 4 {
-			t.Errorf("%d sparklines, want PSI and KS for both features", n)
+		// Per feature, a timeline of PSI by window (the drift page's):
+		// two windows each, with the PSI thresholds (0.1 and 0.25) as
+		// dashed lines, and a text alternative.
+		if n := p.Count("svg.timeline"); n != 2 {
+			t.Errorf("%d timelines, want one per feature", n)
 		}
 		var spark struct {
-			Points     int `json:"points"`
-			Thresholds int `json:"thresholds"`
+			Points     int    `json:"points"`
+			Thresholds int    `json:"thresholds"`
+			Label      string `json:"label"`
 		}
-		p.Eval(`(() => { const s = document.querySelector("svg.sparkline");
-			return {points: s.querySelectorAll("circle").length, thresholds: s.querySelectorAll("line.threshold").length}; })()`, &spark)
-		if spark.Points != 2 || spark.Thresholds != 2 {
-			t.Errorf("petal_length's PSI sparkline has %d points and %d threshold lines, want 2 and 2", spark.Points, spark.Thresholds)
+		p.Eval(`(() => { const s = document.querySelector("svg.timeline");
+			return {points: s.querySelectorAll("circle.point.psi").length, thresholds: s.querySelectorAll("line.threshold").length,
+				label: s.getAttribute("aria-label")}; })()`, &spark)
+		if spark.Points != 2 || spark.Thresholds != 2 || !strings.HasPrefix(spark.Label, "drift statistics of petal_length for windows 1 to 2") {
+			t.Errorf("petal_length's timeline has %d PSI points, %d threshold lines and label %q; want 2, 2, a summary", spark.Points, spark.Thresholds, spark.Label)
 		}
 		p.Settle()
 		shot := p.Screenshot("production")
-		for _, col := range []string{"#4c78a8", "#f58518"} {
+		for _, col := range []string{chart.ColorReference, chart.ColorCurrent, chart.ColorPSI} {
 			if n := browsertest.CountColor(t, shot, browsertest.Hex(col), 8); n < 400 {
 				t.Errorf("%d pixels of %s (histogram bars)", n, col)
 			}

@@ -75,17 +75,23 @@ export const runArtifact = (runId, path) => request('GET', '/get-artifact', { qu
 export const modelArtifact = (name, version, path) =>
   request('GET', '/model-versions/get-artifact', { query: { name, version, path }, raw: true });
 
-// metricHistory returns every value of a run's metric, in order of step.
-export async function metricHistory(runId, key) {
+// pages collects every item of a paged MLflow list: page(token) fetches
+// one page (token is undefined for the first) and key names its list. It
+// stops early once stale() says the page that asked is gone.
+export async function pages(page, key, stale = () => false) {
   const out = [];
-  let token = '';
+  let token;
   do {
-    const r = await get('metrics/get-history', { run_id: runId, metric_key: key, max_results: 25000, page_token: token });
-    out.push(...(r.metrics || []));
-    token = r.next_page_token || '';
-  } while (token);
+    const r = await page(token);
+    out.push(...(r[key] || []));
+    token = r.next_page_token || undefined;
+  } while (token && !stale());
   return out;
 }
+
+// metricHistory returns every value of a run's metric, in order of step.
+export const metricHistory = (runId, key) =>
+  pages((token) => get('metrics/get-history', { run_id: runId, metric_key: key, max_results: 25000, page_token: token }), 'metrics');
 
 // quote writes s as a single-quoted string of MLflow's filter language.
 export const quote = (s) => "'" + String(s).replace(/\\/g, '\\\\').replace(/'/g, "\\'") + "'";

@@ -1,6 +1,9 @@
 // Charts: metric histories drawn with uPlot (vendor/uPlot.iife.min.js, a
-// global), and a small SVG scatter for parameter sweeps.
-import { h, fmtNum } from './dom.js';
+// global), a small SVG scatter and parallel coordinates for parameter
+// sweeps, and the drift charts, which package chart draws on the server
+// (drawnChart) exactly as berth serve's drift page and the offline report
+// show them.
+import { h, fmtNum, fmtTime } from './dom.js';
 
 export const palette = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 export const color = (i) => palette[i % palette.length];
@@ -10,7 +13,21 @@ export const axes = {
   step: { label: 'step', time: false, x: (m) => Number(m.step) },
   relative: { label: 'seconds since the run started', time: false, x: (m, start) => (Number(m.timestamp) - start) / 1000 },
   wall: { label: 'time', time: true, x: (m) => Number(m.timestamp) / 1000 },
+  // berth serve logs a drift window's metrics at step = the window number.
+  window: { label: 'window', time: false, x: (m) => Number(m.step) },
 };
+
+// describe is a chart's text alternative: its title, the x range and each
+// series' last value.
+function describe(title, ax, xv, series, data) {
+  const x = (v) => (ax.time ? fmtTime(v * 1000) : fmtNum(v));
+  const last = series.map((s, i) => {
+    const ys = data[i + 1].filter((y) => y != null);
+    return ys.length ? `${s.label} ${fmtNum(ys[ys.length - 1])}` : null;
+  }).filter(Boolean);
+  return `${title}: ${series.length} series over ${ax.label} ${x(xv[0])} to ${x(xv[xv.length - 1])}` +
+    (last.length ? `; last values: ${last.join(', ')}` : '');
+}
 
 // historyChart draws one metric's history for several runs, overlaid:
 // series is [{label, start, points: [{step, timestamp, value}]}].
@@ -34,26 +51,45 @@ export function historyChart(title, series, axis) {
   const xv = [...xs].sort((a, b) => a - b);
   const data = [xv, ...maps.map((m) => xv.map((x) => (m.has(x) ? m.get(x) : null)))];
   const many = series.some((s) => s.points.length > 60);
+  const num = (u, v) => (v == null ? '' : fmtNum(v));
+  if (xv.length) {
+    box.setAttribute('role', 'img');
+    box.setAttribute('aria-label', describe(title, ax, xv, series, data));
+  }
   const opts = {
     title,
     width: 400,
     height: 220,
     scales: { x: { time: ax.time } },
-    series: [{ label: ax.label, value: ax.time ? undefined : (u, v) => (v == null ? '' : fmtNum(v)) },
+    // Legend values: blank until the pointer is over the chart (uPlot's
+    // default writes "--").
+    series: [{ label: ax.label, value: ax.time ? (u, v) => (v == null ? '' : fmtTime(v * 1000)) : num },
       ...series.map((s, i) => ({ label: s.label, stroke: color(i), width: 1.5, spanGaps: true,
-        points: { show: !many }, value: (u, v) => (v == null ? '' : fmtNum(v)) }))],
-    axes: [{ label: ax.time ? undefined : ax.label, size: 40 }, { size: 60, values: (u, vals) => vals.map(fmtNum) }],
-    legend: { live: true },
+        points: { show: !many }, value: num }))],
+    axes: [{ label: ax.time ? undefined : ax.label, size: 40,
+      // Whole numbers only on a step or window axis.
+      ...(ax.time ? {} : { values: (u, vals) => vals.map((v) => (axis === 'step' || axis === 'window') && !Number.isInteger(v) ? '' : fmtNum(v)) }) },
+    { size: 60, values: (u, vals) => vals.map(fmtNum) }],
+    // Series names only: uPlot's live legend writes "time: --" until hovered.
+    legend: { live: false },
   };
   // Draw at a first guess of the width now, then follow the box's width
   // once it is in the page and whenever it changes.
+  // Once the box has been in the page and leaves it (the page changed),
+  // the observer disconnects and the plot is destroyed.
   const plot = new uPlot(opts, data, box);
+  let shown = false;
   const ro = new ResizeObserver(() => requestAnimationFrame(() => {
-    if (!box.isConnected) return; // not in the page yet
+    if (!box.isConnected) {
+      if (shown) { ro.disconnect(); plot.destroy(); }
+      return; // not in the page yet, or gone
+    }
+    shown = true;
     const w = Math.max(240, Math.floor(box.clientWidth) - 8);
     if (plot.width !== w) plot.setSize({ width: w, height: opts.height });
   }));
   ro.observe(box);
+  box.observer = ro; // for tests
   return box;
 }
 
@@ -84,24 +120,30 @@ export function scatter(xLabel, yLabel, points, xCats) {
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'scatter', role: 'img', 'aria-label': `${yLabel} against ${xLabel}` });
   const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   if (!pts.length) return h('p', { class: 'muted' }, 'No run has both values.');
-  let [x0, x1] = xCats ? [-0.5, xCats.length - 0.5] : [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
+  // A parameter swept over decades (learning rates, regularisation) gets
+  // a log axis, as in the parallel coordinates.
+  const xMin = Math.min(...pts.map((p) => p.x)), xMax = Math.max(...pts.map((p) => p.x));
+  const log = !xCats && xMin > 0 && xMax / xMin >= 100;
+  const fx = log ? Math.log10 : (v) => v;
+  let [x0, x1] = xCats ? [-0.5, xCats.length - 0.5] : [fx(xMin), fx(xMax)];
   let [y0, y1] = [Math.min(...pts.map((p) => p.y)), Math.max(...pts.map((p) => p.y))];
   if (x0 === x1) { x0 -= 1; x1 += 1; }
   if (y0 === y1) { y0 -= 1; y1 += 1; }
   const padY = (y1 - y0) * 0.05, padX = xCats ? 0 : (x1 - x0) * 0.05;
   y0 -= padY; y1 += padY; x0 -= padX; x1 += padX;
-  const X = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
+  const X = (v) => L + ((fx(v) - x0) / (x1 - x0)) * (W - L - R);
   const Y = (v) => H - B - ((v - y0) / (y1 - y0)) * (H - T - B);
   svg.append(s('rect', { x: L, y: T, width: W - L - R, height: H - T - B, class: 'frame' }));
   for (const v of ticks(y0, y1, 4)) {
     svg.append(s('line', { x1: L, x2: W - R, y1: Y(v), y2: Y(v), class: 'grid' }));
     svg.append(s('text', { x: L - 6, y: Y(v) + 4, 'text-anchor': 'end' }, fmtNum(v)));
   }
-  const xt = xCats ? xCats.map((_, i) => i) : ticks(x0, x1, 5);
+  const xt = xCats ? xCats.map((_, i) => i)
+    : log ? ticks(Math.ceil(x0), Math.floor(x1), Math.max(1, Math.floor(x1) - Math.ceil(x0))).map((e) => 10 ** e) : ticks(x0, x1, 5);
   for (const v of xt) {
     svg.append(s('text', { x: X(v), y: H - B + 16, 'text-anchor': 'middle' }, xCats ? xCats[v] : fmtNum(v)));
   }
-  svg.append(s('text', { x: (L + W - R) / 2, y: H - 8, 'text-anchor': 'middle', class: 'axis-label' }, xLabel));
+  svg.append(s('text', { x: (L + W - R) / 2, y: H - 8, 'text-anchor': 'middle', class: 'axis-label' }, xLabel + (log ? ' (log)' : '')));
   svg.append(s('text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', class: 'axis-label',
     transform: `rotate(-90 12 ${(T + H - B) / 2})` }, yLabel));
   pts.forEach((p, i) => {
@@ -113,46 +155,27 @@ export function scatter(xLabel, yLabel, points, xCats) {
   return h('div', { class: 'scatter-box' }, svg);
 }
 
-// Reference and current colours of drift histograms.
-export const refColor = '#4c78a8';
-export const curColor = '#f58518';
-
-// histogram draws, bin by bin, the reference's share of rows (left bar)
-// against the current window's (right bar); labels name the bins.
-export function histogram(feature, labels, ref, cur) {
-  const n = Math.max(labels.length, ref.length, cur.length);
-  if (!n) return h('p', { class: 'muted' }, 'No bins.');
-  const total = (xs) => xs.reduce((a, b) => a + Number(b || 0), 0) || 1;
-  const rt = total(ref), ct = total(cur);
-  const rs = Array.from({ length: n }, (_, i) => Number(ref[i] || 0) / rt);
-  const cs = Array.from({ length: n }, (_, i) => Number(cur[i] || 0) / ct);
-  const top = Math.max(...rs, ...cs, 0.01);
-  const W = 360, H = 180, L = 40, R = 8, T = 20, B = 30;
-  const bw = (W - L - R) / n;
-  const Y = (v) => H - B - (v / top) * (H - T - B);
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'histogram', role: 'img',
-    'aria-label': `${feature}: reference against current, share of rows per bin` });
-  for (const v of ticks(0, top, 3)) {
-    svg.append(s('line', { x1: L, x2: W - R, y1: Y(v), y2: Y(v), class: 'grid' }));
-    svg.append(s('text', { x: L - 4, y: Y(v) + 3, 'text-anchor': 'end' }, Math.round(v * 100) + '%'));
+// drawnChart returns a box that fills with a chart package chart draws
+// (the UI handler's /static/chart/NAME.svg?params), inline so that its
+// text alternative and tooltips work: 'histogram' or 'timeline', with
+// params as chart's query (ui/chart.go). alt is said until it loads.
+export function drawnChart(name, params, alt) {
+  const box = h('div', { class: 'drawn-chart ' + name, role: 'img', 'aria-label': alt });
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) {
+    if (Array.isArray(v)) v.forEach((x) => q.append(k, x));
+    else if (v !== undefined && v !== null && v !== '') q.append(k, String(v));
   }
-  const every = Math.ceil(n / 6); // label at most about six bins
-  for (let i = 0; i < n; i++) {
-    const x = L + i * bw;
-    const tip = `${labels[i] ?? 'bin ' + (i + 1)}\nreference ${(rs[i] * 100).toFixed(1)}% (${ref[i] || 0})\ncurrent ${(cs[i] * 100).toFixed(1)}% (${cur[i] || 0})`;
-    const g = s('g', null, s('title', null, tip),
-      s('rect', { x: x + bw * 0.1, y: Y(rs[i]), width: bw * 0.4, height: H - B - Y(rs[i]), fill: refColor }),
-      s('rect', { x: x + bw * 0.5, y: Y(cs[i]), width: bw * 0.4, height: H - B - Y(cs[i]), fill: curColor }));
-    svg.append(g);
-    if (i % every === 0) {
-      const text = String(labels[i] ?? '');
-      svg.append(s('text', { x: x + bw / 2, y: H - B + 12, 'text-anchor': 'middle' }, text.length > 12 ? text.slice(0, 11) + '…' : text));
-    }
-  }
-  svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'frame' }));
-  svg.append(s('rect', { x: L, y: 4, width: 10, height: 10, fill: refColor }), s('text', { x: L + 14, y: 13 }, 'reference'),
-    s('rect', { x: L + 84, y: 4, width: 10, height: 10, fill: curColor }), s('text', { x: L + 98, y: 13 }, 'current'));
-  return svg;
+  fetch(`/static/chart/${name}.svg?${q}`).then(async (r) => {
+    if (!r.ok) throw new Error(await r.text());
+    const doc = new DOMParser().parseFromString(await r.text(), 'image/svg+xml');
+    const svg = doc.documentElement;
+    if (svg.nodeName !== 'svg') throw new Error('not an SVG');
+    box.removeAttribute('role');
+    box.removeAttribute('aria-label');
+    box.replaceChildren(document.importNode(svg, true));
+  }).catch((err) => box.replaceChildren(h('p', { class: 'muted' }, `The chart did not load: ${err.message}`)));
+  return box;
 }
 
 // parallel draws a parallel-coordinates view of a sweep: an axis per
@@ -203,32 +226,4 @@ export function parallel(dims, lines) {
     }
   });
   return h('div', { class: 'scatter-box parallel-box' }, svg);
-}
-
-// sparkline draws one statistic over time, small: points [{x, y}] joined
-// by a line, with dashed threshold lines [{y, label, cls}], y from 0, and
-// x written by fmtX.
-export function sparkline(label, points, lines, fmtX = fmtNum) {
-  const pts = points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
-  const W = 360, H = 84, L = 40, R = 8, T = 14, B = 16;
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'sparkline', role: 'img', 'aria-label': label });
-  svg.append(s('text', { x: L, y: 10, class: 'spark-label' }, label));
-  if (!pts.length) return svg;
-  const top = Math.max(...pts.map((p) => p.y), ...lines.map((l) => l.y * 1.25), 1e-9);
-  let [x0, x1] = [Math.min(...pts.map((p) => p.x)), Math.max(...pts.map((p) => p.x))];
-  if (x0 === x1) { x0 -= 1; x1 += 1; }
-  const X = (v) => L + ((v - x0) / (x1 - x0)) * (W - L - R);
-  const Y = (v) => H - B - (v / top) * (H - T - B);
-  svg.append(s('line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'frame' }));
-  svg.append(s('text', { x: L - 4, y: T + 4, 'text-anchor': 'end' }, fmtNum(Number(top.toPrecision(2)))));
-  svg.append(s('text', { x: L - 4, y: H - B + 3, 'text-anchor': 'end' }, '0'));
-  for (const l of lines) {
-    svg.append(s('line', { x1: L, x2: W - R, y1: Y(l.y), y2: Y(l.y), class: 'threshold ' + (l.cls || '') }, s('title', null, l.label)));
-  }
-  svg.append(s('polyline', { points: pts.map((p) => `${X(p.x).toFixed(1)},${Y(p.y).toFixed(1)}`).join(' '), class: 'spark' }));
-  for (const p of pts) {
-    svg.append(s('circle', { cx: X(p.x), cy: Y(p.y), r: 2.5, class: 'spark' }, s('title', null, `${fmtX(p.x)}: ${fmtNum(p.y)}`)));
-  }
-  svg.append(s('text', { x: L, y: H - 3 }, fmtX(x0)), s('text', { x: W - R, y: H - 3, 'text-anchor': 'end' }, fmtX(x1)));
-  return svg;
 }

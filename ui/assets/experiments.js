@@ -1,19 +1,13 @@
 // The experiment list and an experiment's runs table.
 import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
-import { get, post, ident } from './api.js';
+import { get, post, ident, pages } from './api.js';
 
 // Runs are fetched a page at a time, as MLflow's UI does: a first page of
 // 100 renders quickly however large the experiment; "Load more" adds the next.
 const RUNS_PAGE = 100;
 
 export async function experimentsPage(el, stale) {
-  const exps = [];
-  let token = '';
-  do {
-    const r = await get('experiments/search', { max_results: 1000, page_token: token });
-    exps.push(...(r.experiments || []));
-    token = r.next_page_token || '';
-  } while (token && !stale());
+  const exps = await pages((token) => get('experiments/search', { max_results: 1000, page_token: token }), 'experiments', stale);
   clear(el,
     h('h1', null, 'Experiments'),
     exps.length

@@ -1,19 +1,13 @@
 // The model registry: registered models, and a model's versions, aliases,
 // tags and signatures, with forms that set aliases and tags.
 import { h, clear, errorBox, table, kv, fmtTime, link, modelHref, toMap } from './dom.js';
-import { get, post, del, modelArtifact, quote } from './api.js';
+import { get, post, del, modelArtifact, quote, pages } from './api.js';
 import { productionPanel, productionSummary } from './production.js';
 
 const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
 
 export async function modelsPage(el, stale) {
-  const models = [];
-  let token = '';
-  do {
-    const r = await get('registered-models/search', { max_results: 1000, page_token: token });
-    models.push(...(r.registered_models || []));
-    token = r.next_page_token || '';
-  } while (token && !stale());
+  const models = await pages((token) => get('registered-models/search', { max_results: 1000, page_token: token }), 'registered_models', stale);
   clear(el,
     h('h1', null, 'Registered models'),
     models.length
@@ -23,7 +17,7 @@ export async function modelsPage(el, stale) {
           aliasChips(m.name, (m.aliases || []).map((a) => [a.alias, a.version])),
           fmtTime(m.last_updated_timestamp), m.description || ''];
       }), { class: 'list' })
-      : h('p', { class: 'muted' }, 'No registered models yet. Register one with `berth models register` or the MLflow client.'));
+      : h('p', { class: 'muted' }, 'No registered models yet. Register one with ', h('code', null, 'berth models register'), ' or the MLflow client.'));
 }
 
 function aliasChips(name, pairs) {
@@ -122,15 +116,12 @@ async function versionDetail(box, name, v, aliasesOf) {
 
 export async function modelPage(el, name, query, stale) {
   const model = (await get('registered-models/get', { name })).registered_model;
-  const versions = [];
-  let token = '';
-  do {
-    const r = await get('model-versions/search', { filter: 'name = ' + quote(name), max_results: 1000, page_token: token });
-    versions.push(...(r.model_versions || []));
-    token = r.next_page_token || '';
-  } while (token && !stale());
+  const versions = await pages((token) => get('model-versions/search',
+    { filter: 'name = ' + quote(name), max_results: 1000, page_token: token }), 'model_versions', stale);
   versions.sort((a, b) => Number(b.version) - Number(a.version));
-  const chosen = versions.find((v) => v.version === query.get('version')) || versions[0];
+  // The version asked for, else the one serving behind @champion, else the newest.
+  const champion = ((model.aliases || []).find((a) => a.alias === 'champion') || {}).version;
+  const chosen = versions.find((v) => v.version === query.get('version')) || versions.find((v) => v.version === champion) || versions[0];
 
   const aliasMsg = h('div');
   const aliasName = h('input', { name: 'alias', required: true, placeholder: 'alias, e.g. champion', 'aria-label': 'Alias' });

@@ -4,8 +4,8 @@
 // histograms) — read from the monitoring runs of the berth-monitoring
 // experiment and the versions' tags.
 import { h, clear, errorBox, table, kv, fmtNum, fmtTime, link, modelHref, toMap, latestMetrics } from './dom.js';
-import { get, post, metricHistory, runArtifact, quote, ident } from './api.js';
-import { historyChart, histogram, sparkline } from './charts.js';
+import { get, post, metricHistory, runArtifact, quote, ident, pages } from './api.js';
+import { historyChart, drawnChart } from './charts.js';
 
 const experiment = 'berth-monitoring';
 const windowArtifact = 'drift/window.json';
@@ -30,6 +30,10 @@ function ago(t) {
 }
 
 const statusChip = (s) => (s ? h('span', { class: 'drift-' + s }, s) : h('span', { class: 'muted' }, 'unknown'));
+// driftChip says a drift status in words that stand alone (a list of
+// versions has no "Drift status" label).
+const driftWords = { ok: 'no drift', warning: 'drift warning', drift: 'drifting' };
+const driftChip = (s) => h('span', { class: 'drift-' + s, title: 'drift status: ' + s }, driftWords[s] || 'drift ' + s);
 // sig writes v to n significant digits, '' when it is undefined.
 const sig = (v, n) => (v === undefined ? '' : fmtNum(Number(Number(v).toPrecision(n))));
 const ms = (v) => (v === undefined ? '' : sig(v, 3) + ' ms');
@@ -41,7 +45,7 @@ const metric = (latest, key) => (latest[key] ? Number(latest[key].value) : undef
 export function productionSummary(tags) {
   const status = tags['berth.drift.status'], last = tags['berth.serving.last_report'];
   if (!status && !last) return '';
-  return h('span', { class: 'production-summary' }, status ? ['drift ', statusChip(status)] : null,
+  return h('span', { class: 'production-summary' }, status ? driftChip(status) : null,
     last ? h('span', { class: 'muted', title: last }, (status ? ' · ' : '') + 'served ' + ago(last)) : null);
 }
 
@@ -92,13 +96,8 @@ export async function productionPage(el, stale) {
   const expID = await monitoringExperiment();
   const runs = [];
   if (expID) {
-    let token = '';
-    do {
-      const r = await post('runs/search', { experiment_ids: [expID], max_results: 1000, page_token: token || undefined,
-        filter: `tags.${ident('mlflow.source.name')} = 'berth serve'` });
-      runs.push(...(r.runs || []));
-      token = r.next_page_token || '';
-    } while (token && !stale());
+    runs.push(...await pages((token) => post('runs/search', { experiment_ids: [expID], max_results: 1000, page_token: token,
+      filter: `tags.${ident('mlflow.source.name')} = 'berth serve'` }), 'runs', stale));
   }
   const groups = new Map();
   for (const run of runs) {
@@ -131,7 +130,9 @@ export async function productionPage(el, stale) {
         pct(r.sum.errorRate),
         last(r) ? h('span', { title: new Date(last(r)).toISOString() }, ago(last(r))) : '',
       ]), { class: 'list production-list' })
-      : h('p', { class: 'muted' }, 'No served model version has reported yet. Serve a registered model with `berth serve models:/NAME@ALIAS --registry-uri URL`; it reports here every --report-interval, and each drift window when the model has a drift reference.'));
+      : h('p', { class: 'muted' }, 'No served model version has reported yet. Serve a registered model with ',
+        h('code', null, 'berth serve models:/NAME@ALIAS --registry-uri URL'), '; it reports here every ', h('code', null, '--report-interval'),
+        ', and each drift window when the model has a drift reference.'));
 }
 
 // monitoringRuns returns the monitoring runs of a model version, one per
@@ -245,17 +246,18 @@ export async function productionPanel(box, name, v) {
       // The KS p-values the rule judges are adjusted by Benjamini–Hochberg
       // over the window's features; older berth serve logged raw ones only.
       const adjusted = per('ks_pvalue_adjusted').length > 0;
-      const [file, psi, ks, rows] = await Promise.all([windowFile(id), histories(id, per('psi')),
-        histories(id, per(adjusted ? 'ks_pvalue_adjusted' : 'ks_pvalue')), histories(id, [['rows', 'drift.rows']])]);
+      const [file, psi, ks, rows, js, drifted] = await Promise.all([windowFile(id), histories(id, per('psi')),
+        histories(id, per(adjusted ? 'ks_pvalue_adjusted' : 'ks_pvalue')), histories(id, [['rows', 'drift.rows']]),
+        histories(id, per('js_distance')), histories(id, per('drifted'))]);
       const ksTitle = adjusted ? 'KS p-value (Benjamini–Hochberg adjusted)' : 'KS p-value';
       const series = (m) => [...m].map(([label, points]) => ({ label, start, points })).filter((x) => x.points.length);
       clear(driftBox,
         windowed.length > 1 ? h('p', { class: 'muted' }, `Each replica compares its own traffic; these are the windows of ${instanceOf(run)}, the last to close one.`) : null,
         h('div', { class: 'charts' },
-          psi.size ? historyChart('PSI per feature, by window', series(psi), 'wall') : null,
-          ks.size ? historyChart(ksTitle + ' per feature, by window', series(ks), 'wall') : null,
-          rows.get('rows').length ? historyChart('rows per window', series(rows), 'wall') : null),
-        file ? windowHistograms(file, psi, ks, ksTitle) : null);
+          psi.size ? historyChart('PSI per feature, by window', series(psi), 'window') : null,
+          ks.size ? historyChart(ksTitle + ' per feature, by window', series(ks), 'window') : null,
+          rows.get('rows').length ? historyChart('rows per window', series(rows), 'window') : null),
+        file ? windowHistograms(file, psi, js, drifted) : null);
     }
   } catch (err) {
     box.append(errorBox(err));
@@ -281,20 +283,30 @@ async function windowFile(runId) {
 // (drift/writeback's metricName): characters MLflow refuses become '_'.
 const metricName = (f) => [...f.replace(/[^\p{L}\p{N}_\-. :]/gu, '_')].slice(0, 200).join('');
 
-// windowHistograms draws, per feature and output column of the last
-// window, the reference's share of rows per bin against the window's,
-// and the column's PSI and KS p-value by window (psi and ks map metric
-// names to histories; ksTitle says which p-value) against the thresholds
-// the window was judged by, under the rule's one-line summary.
-function windowHistograms(file, psi, ks, ksTitle) {
+// timelineWindows is the most windows a drift timeline shows: the last ones.
+const timelineWindows = 200;
+
+// windowHistograms shows, per feature and output column of the last
+// window, the reference's share of rows per bin against the window's and
+// the column's PSI and JS distance by window against the PSI thresholds
+// the window was judged by (psi, js and drifted map metric names to
+// histories), as package chart draws them, under the rule's summary.
+function windowHistograms(file, psi, js, drifted) {
   const feats = file.features || [];
   const th = file.thresholds || {};
   const stat = (label, v) => (v === null || v === undefined ? null : `${label} ${sig(v, 3)}`);
-  // By the time each window closed: window numbers start again when a
-  // server does.
-  const points = (m, f) => (m.get(metricName(f)) || []).map((p) => ({ x: Number(p.timestamp), y: Number(p.value) }));
-  const clock = (t) => fmtTime(t).slice(11);
-  const lines = (...l) => l.filter((x) => Number.isFinite(x.y) && x.y > 0);
+  const timeline = (f) => {
+    const name = metricName(f.feature);
+    const byStep = (m) => new Map((m.get(name) || []).map((p) => [Number(p.step), Number(p.value)]));
+    const [p, j, d] = [byStep(psi), byStep(js), byStep(drifted)];
+    const windows = [...new Set([...p.keys(), ...j.keys()])].sort((a, b) => a - b).slice(-timelineWindows);
+    if (!windows.length) return null;
+    const at = (m) => windows.map((w) => (m.has(w) && Number.isFinite(m.get(w)) ? m.get(w) : '')).join(',');
+    return drawnChart('timeline', { feature: f.feature, window: windows.join(','),
+      status: windows.map((w) => (d.has(w) ? (d.get(w) ? 'drift' : 'ok') : '')).join(','),
+      psi: p.size ? at(p) : undefined, js: j.size ? at(j) : undefined,
+      psi_warning: th.psi_warning, psi_drift: th.psi_drift }, `drift statistics of ${f.feature} per window`);
+  };
   return h('section', { class: 'window' },
     h('h4', null, `Window ${file.window}: reference against current`),
     h('p', { class: 'muted' }, `${fmtNum(file.rows)} rows from ${fmtTime(Date.parse(file.start))} to ${fmtTime(Date.parse(file.end))}; status `, statusChip(file.status), '.'),
@@ -303,9 +315,7 @@ function windowHistograms(file, psi, ks, ksTitle) {
       h('figcaption', null, h('strong', null, f.feature), f.output ? h('span', { class: 'muted' }, ' (output)') : null, ' ', statusChip(f.status),
         h('div', { class: 'muted' }, [stat('PSI', f.psi), stat('KS p', f.ks_pvalue), stat('adj.', f.ks_pvalue_adjusted), stat('χ² p', f.chi2_pvalue),
           stat('adj.', f.chi2_pvalue_adjusted), stat('W/σ', f.wasserstein), stat('JS', f.js_distance)].filter(Boolean).join(' · '))),
-      histogram(f.feature, f.labels || [], f.reference || [], f.current || []),
-      psi.has(metricName(f.feature)) ? sparkline('PSI by window', points(psi, f.feature),
-        lines({ y: th.psi_warning, label: 'warning at ' + th.psi_warning }, { y: th.psi_drift, label: 'drift at ' + th.psi_drift, cls: 'drift' }), clock) : null,
-      ks.has(metricName(f.feature)) ? sparkline(ksTitle + ' by window', points(ks, f.feature),
-        lines({ y: th.ks_pvalue, label: 'drift below ' + th.ks_pvalue, cls: 'drift' }), clock) : null))));
+      drawnChart('histogram', { feature: f.feature, label: f.labels || [], reference: (f.reference || []).join(','),
+        current: (f.current || []).join(','), current_name: 'window ' + file.window }, `histogram of ${f.feature}`),
+      timeline(f)))));
 }
