@@ -114,7 +114,7 @@ func TestUIWalk(t *testing.T) {
 		p := b.For(t).Open(home + "#/runs/" + runIDs[bestRun])
 		waitUIReady(p)
 		p.WaitVisible(".registered a.chip")
-		if got := p.Text(".registered"); !strings.Contains(got, "iris v1") || !strings.Contains(got, "drift drift") {
+		if got := p.Text(".registered"); !strings.Contains(got, "iris v1") || !strings.Contains(got, "drifting") {
 			t.Errorf("the best run's page says it was registered as %q, want iris v1 drifting", got)
 		}
 		p.Screenshot("3-best-run")
@@ -140,15 +140,18 @@ func TestUIWalk(t *testing.T) {
 		if n := p.Count("section.production svg.histogram"); n != 8 {
 			t.Errorf("%d histograms, want 8", n)
 		}
-		// PSI by window for each, KS p-value for all but the categorical label.
-		if n := p.Count("section.production svg.sparkline"); n != 15 {
-			t.Errorf("%d sparklines, want 15", n)
+		// A timeline of PSI and JS by window for each (package chart's, as
+		// on berth serve's drift page).
+		p.WaitVisible("section.production svg.timeline")
+		if n := p.Count("section.production svg.timeline"); n != 8 {
+			t.Errorf("%d timelines, want 8", n)
 		}
 		p.Settle()
 		shot := p.Screenshot("4-version-production")
-		for _, col := range []string{"#4c78a8", "#f58518"} {
+		// chart.ColorReference, ColorCurrent and ColorPSI.
+		for _, col := range []string{"#4c78a8", "#f58518", "#6a3d9a"} {
 			if n := browsertest.CountColor(t, shot, browsertest.Hex(col), 8); n < 500 {
-				t.Errorf("%d pixels of %s (histogram bars) in the screenshot", n, col)
+				t.Errorf("%d pixels of %s (histogram bars, PSI lines) in the screenshot", n, col)
 			}
 		}
 		afterUIRender(p, func() { p.Click(`nav a[data-nav="production"]`) })

@@ -105,3 +105,7 @@ export function latestMetrics(run) {
 }
 
 export const toMap = (list) => Object.fromEntries((list || []).map((x) => [x.key, x.value]));
+
+// driftWords says a drift status in words that stand alone, where no
+// "Drift status" label precedes it ("drifting", not "drift drift").
+export const driftWords = (s) => ({ ok: 'no drift', warning: 'drift warning', drift: 'drifting' })[s] || 'drift ' + s;

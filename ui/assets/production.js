@@ -3,7 +3,7 @@
 // window (status, PSI and KS over time, reference against current
 // histograms) — read from the monitoring runs of the berth-monitoring
 // experiment and the versions' tags.
-import { h, clear, errorBox, table, kv, fmtNum, fmtTime, link, modelHref, toMap, latestMetrics } from './dom.js';
+import { h, clear, errorBox, table, kv, fmtNum, fmtTime, link, modelHref, toMap, latestMetrics, driftWords } from './dom.js';
 import { get, post, metricHistory, runArtifact, quote, ident, pages } from './api.js';
 import { historyChart, drawnChart } from './charts.js';
 
@@ -30,10 +30,7 @@ function ago(t) {
 }
 
 const statusChip = (s) => (s ? h('span', { class: 'drift-' + s }, s) : h('span', { class: 'muted' }, 'unknown'));
-// driftChip says a drift status in words that stand alone (a list of
-// versions has no "Drift status" label).
-const driftWords = { ok: 'no drift', warning: 'drift warning', drift: 'drifting' };
-const driftChip = (s) => h('span', { class: 'drift-' + s, title: 'drift status: ' + s }, driftWords[s] || 'drift ' + s);
+const driftChip = (s) => h('span', { class: 'drift-' + s, title: 'drift status: ' + s }, driftWords(s));
 // sig writes v to n significant digits, '' when it is undefined.
 const sig = (v, n) => (v === undefined ? '' : fmtNum(Number(Number(v).toPrecision(n))));
 const ms = (v) => (v === undefined ? '' : sig(v, 3) + ' ms');

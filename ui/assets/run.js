@@ -1,5 +1,5 @@
 // A run: its params, metrics with history charts, tags and artifacts.
-import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName } from './dom.js';
+import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName, driftWords } from './dom.js';
 import { get, metricHistory, runArtifact, quote } from './api.js';
 import { historyChart } from './charts.js';
 
@@ -82,7 +82,7 @@ async function registeredVersions(box, runId) {
     clear(box, vs.length ? vs.map((v) => {
       const drift = (v.tags || []).find((t) => t.key === 'berth.drift.status');
       return h('a', { class: 'chip', href: modelHref(v.name, v.version) }, `${v.name} v${v.version}`,
-        (v.aliases || []).map((a) => ' @' + a), drift ? ' · drift ' + drift.value : '');
+        (v.aliases || []).map((a) => ' @' + a), drift ? ' · ' + driftWords(drift.value) : '');
     }) : h('span', { class: 'muted' }, 'No model version.'));
   } catch (err) {
     clear(box, h('span', { class: 'muted' }, 'Unknown: ' + err.message));
