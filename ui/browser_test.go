@@ -139,6 +139,25 @@ func TestUI(t *testing.T) {
 				t.Errorf("%s's loss curve has %d pixels of %s, want at least 200", run.name, n, palette[i])
 			}
 		}
+		// The canvas chart has a text alternative; accuracy, logged once
+		// per run, is shown as values, not as a chart of one dot.
+		var label, role string
+		p.Eval(lossChart+`.getAttribute("aria-label")`, &label)
+		p.Eval(lossChart+`.getAttribute("role")`, &role)
+		if !strings.HasPrefix(label, "loss: 2 series over step 0 to 19; last values: ") || role != "img" {
+			t.Errorf("the loss chart's text alternative is %q", label)
+		}
+		if got := p.Text(".charts .single-value"); !strings.Contains(got, "accuracy") || p.Count(".charts .single-value canvas") != 0 {
+			t.Errorf("accuracy's single values show as %q", got)
+		}
+		// Leaving the page stops the charts' ResizeObservers and frees the plots.
+		p.Eval(`window.__chart = `+lossChart+`, true`, nil)
+		goTo(p, "#/models")
+		var freed bool
+		p.Eval(`new Promise((resolve) => setTimeout(() => resolve(!window.__chart.isConnected && !window.__chart.querySelector(".uplot")), 300))`, &freed)
+		if !freed {
+			t.Error("a chart that left the page still holds its plot (its ResizeObserver never disconnected)")
+		}
 		p.AssertNoConsoleErrors()
 	})
 

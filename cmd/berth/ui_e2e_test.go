@@ -101,6 +101,21 @@ func TestUIWalk(t *testing.T) {
 		if n := p.Count("svg.scatter circle"); n != len(sweepC) {
 			t.Errorf("%d points in the scatter, want %d", n, len(sweepC))
 		}
+		// C is swept over decades: the scatter's x axis is logarithmic, as
+		// the parallel coordinates' is, so the points spread evenly.
+		var xs []float64
+		p.Eval(`[...document.querySelectorAll("svg.scatter circle")].map((c) => Number(c.getAttribute("cx"))).sort((a, b) => a - b)`, &xs)
+		var got []string
+		p.Eval(`[...document.querySelectorAll("svg.scatter text.axis-label")].map((e) => e.textContent)`, &got)
+		if len(got) == 0 || got[0] != "C (log)" {
+			t.Errorf("the scatter's axis labels are %q, want C (log) first", got)
+		}
+		for i := 2; i < len(xs); i++ {
+			if d0, d1 := xs[i-1]-xs[i-2], xs[i]-xs[i-1]; math.Abs(d1-d0) > 1 {
+				t.Errorf("the scatter's points are at x %v: not evenly spread on a log axis", xs)
+				break
+			}
+		}
 		var darkest string
 		p.Eval(`[...document.querySelectorAll("svg.parallel polyline")].pop().querySelector("title").textContent.split("\n")[0]`, &darkest)
 		if darkest != "C="+sweepC[bestRun] {

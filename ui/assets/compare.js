@@ -1,6 +1,6 @@
 // Comparing runs: parameter diff, metrics side by side, overlaid metric
 // histories, and a scatter of one parameter against one metric.
-import { h, clear, errorBox, table, kv, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
+import { h, clear, errorBox, table, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
 import { get, post, metricHistory, quote } from './api.js';
 import { historyChart, scatter, parallel, color } from './charts.js';
 import { axisToggle } from './run.js';
@@ -119,8 +119,8 @@ export async function comparePage(el, ids, query, stale) {
     // A metric logged once per run is a value, not a curve: show the
     // values rather than a chart of one dot per run.
     clear(charts, metricKeys.map((k) => (histories[k].every((pts) => pts.length <= 1)
-      ? h('div', { class: 'chart single-value' }, h('strong', null, k),
-        kv(charted.map((r, i) => [runName(r), histories[k][i].length ? fmtNum(Number(histories[k][i][0].value)) : '–'])))
+      ? h('div', { class: 'chart single-value' }, table(['Run', k],
+        charted.map((r, i) => [runName(r), histories[k][i].length ? fmtNum(Number(histories[k][i][0].value)) : '–'])))
       : historyChart(k, charted.map((r, i) => ({ label: runName(r), start: r.info.start_time, points: histories[k][i] })), axis))));
   };
 
