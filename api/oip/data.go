@@ -7,6 +7,7 @@ import (
 	"strconv"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // maxExactInt is the largest integer a float64 holds exactly; integral
@@ -161,10 +162,13 @@ func (c *f32Col) read(l *lexer, i int) error {
 		c.d[i] = float32(math.NaN())
 		return nil
 	}
-	tok, ok := l.number()
-	if !ok {
+	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	if p != 0 {
+		l.i = start
 		return elemError(l, "a number")
 	}
+	tok := l.b[start:end]
+	l.i = end
 	if d, frac, neg, ok := fastDecimal(tok, 24); ok && frac < len(pow10f32) {
 		v := float32(d) / pow10f32[frac]
 		if float64(v) <= c.max {
@@ -193,10 +197,13 @@ func (c *f64Col) read(l *lexer, i int) error {
 		c.d[i] = math.NaN()
 		return nil
 	}
-	tok, ok := l.number()
-	if !ok {
+	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	if p != 0 {
+		l.i = start
 		return elemError(l, "a number")
 	}
+	tok := l.b[start:end]
+	l.i = end
 	if d, frac, neg, ok := fastDecimal(tok, 53); ok && frac < len(pow10) {
 		v := float64(d) / pow10[frac]
 		if neg {
@@ -219,10 +226,13 @@ type intCol[T int8 | int16 | int32 | int64] struct {
 }
 
 func (c *intCol[T]) read(l *lexer, i int) error {
-	tok, ok := l.number()
-	if !ok {
+	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	if p != 0 {
+		l.i = start
 		return elemError(l, "an integer")
 	}
+	tok := l.b[start:end]
+	l.i = end
 	v, err := parseInt(tok)
 	if err == nil && (v < c.min || v > c.max) {
 		err = errRange
@@ -240,10 +250,13 @@ type uintCol[T uint8 | uint16 | uint32 | uint64] struct {
 }
 
 func (c *uintCol[T]) read(l *lexer, i int) error {
-	tok, ok := l.number()
-	if !ok {
+	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	if p != 0 {
+		l.i = start
 		return elemError(l, "an integer")
 	}
+	tok := l.b[start:end]
+	l.i = end
 	v, err := parseUint(tok)
 	if err == nil && v > c.max {
 		err = errRange

@@ -104,10 +104,9 @@ func (l *lexer) boolean() (v, ok bool) {
 // number reads a JSON number and returns its text. NaN, Infinity, hex and
 // leading zeros are not JSON numbers.
 func (l *lexer) number() ([]byte, bool) {
-	l.ws()
-	start := l.i
-	end, p := jsonscan.Number(l.b, start)
+	start, end, p := jsonscan.Number(l.b, l.i)
 	if p != 0 {
+		l.i = start
 		return nil, false
 	}
 	l.i = end

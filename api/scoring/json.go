@@ -134,7 +134,12 @@ func (p *parser) value(depth int) int32 {
 	case c == '"':
 		return p.str()
 	case c == '-' || (c >= '0' && c <= '9'):
-		return p.number()
+		// scanned here, not in a method, to keep one call per number
+		_, end, prob := jsonscan.Number(p.s, p.pos)
+		if prob != 0 {
+			return p.badNumber(end, prob)
+		}
+		return p.span(kindNumber, p.pos, end)
 	case c == 't':
 		return p.literal("true", kindTrue)
 	case c == 'f':
@@ -157,36 +162,39 @@ func (p *parser) literal(word string, k kind) int32 {
 	return i
 }
 
-func (p *parser) number() int32 {
-	start := p.pos
-	if p.s[start] == '-' && start+1 < len(p.s) && p.s[start+1] == 'I' {
+// span adds a node of kind k for src[p.pos:end] and moves past it.
+func (p *parser) span(k kind, start, end int) int32 {
+	p.d.nodes = append(p.d.nodes, node{kind: k, start: int32(start), end: int32(end), first: -1, next: -1})
+	p.pos = end
+	return int32(len(p.d.nodes) - 1)
+}
+
+// badNumber fails on a number that went wrong at end.
+func (p *parser) badNumber(end int, prob jsonscan.Problem) int32 {
+	if prob == jsonscan.BadNumber && end == p.pos+1 && p.s[p.pos] == '-' && end < len(p.s) && p.s[end] == 'I' {
 		return p.fail("NaN and Infinity are not valid JSON numbers; send finite numbers")
 	}
-	end, prob := jsonscan.Number(p.s, start)
-	if prob != 0 {
-		p.pos = end
-		return p.fail(prob.String())
-	}
-	n := p.add(kindNumber, start)
-	p.d.nodes[n].end = int32(end)
 	p.pos = end
-	return n
+	return p.fail(prob.String())
 }
 
 func (p *parser) str() int32 {
-	start := p.pos + 1 // past the opening quote
-	end, escaped, prob := jsonscan.String(p.s, start)
+	end, escaped, prob := jsonscan.String(p.s, p.pos+1)
 	if prob != 0 {
-		p.pos = end
-		return p.fail(prob.String())
+		return p.badString(end, prob)
 	}
-	n := p.add(kindString, start)
-	p.d.nodes[n].end = int32(end)
+	var flags uint8
 	if escaped {
-		p.d.nodes[n].flags = flagEscaped
+		flags = flagEscaped
 	}
+	p.d.nodes = append(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), first: -1, next: -1})
 	p.pos = end + 1
-	return n
+	return int32(len(p.d.nodes) - 1)
+}
+
+func (p *parser) badString(end int, prob jsonscan.Problem) int32 {
+	p.pos = end
+	return p.fail(prob.String())
 }
 
 func (p *parser) array(depth int) int32 {

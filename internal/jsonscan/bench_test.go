@@ -123,7 +123,7 @@ func BenchmarkFloats(b *testing.B) {
 			for i := 0; i < len(body); {
 				c := body[i]
 				if c == '-' || c >= '0' && c <= '9' {
-					end, _ := jsonscan.Number(body, i)
+					_, end, _ := jsonscan.Number(body, i)
 					f, err := strconv.ParseFloat(string(body[i:end]), 64)
 					if err != nil {
 						b.Fatal(err)

@@ -87,10 +87,16 @@ func SkipSpace[T Text](b T, i int) int {
 	return i
 }
 
-// Number scans the JSON number starting at i and returns the offset just
-// past it. NaN, Infinity, hex, a '+' sign and leading zeros are not JSON
-// numbers. On a failure the offset is where the number went wrong.
-func Number[T Text](b T, i int) (int, Problem) {
+// Number skips white space from i, scans the JSON number that follows
+// and returns where it starts and the offset just past it. NaN, Infinity,
+// hex, a '+' sign and leading zeros are not JSON numbers. On a failure
+// end is where the number went wrong. (Space and number are one call
+// because streaming readers take a number per tensor element.)
+func Number[T Text](b T, i int) (start, end int, p Problem) {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	start = i
 	if i < len(b) && b[i] == '-' {
 		i++
 	}
@@ -103,7 +109,7 @@ func Number[T Text](b T, i int) (int, Problem) {
 			i++
 		}
 	default:
-		return i, BadNumber
+		return start, i, BadNumber
 	}
 	if i < len(b) && b[i] == '.' {
 		i++
@@ -112,7 +118,7 @@ func Number[T Text](b T, i int) (int, Problem) {
 			i++
 		}
 		if i == d {
-			return i, BadFraction
+			return start, i, BadFraction
 		}
 	}
 	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
@@ -125,10 +131,10 @@ func Number[T Text](b T, i int) (int, Problem) {
 			i++
 		}
 		if i == d {
-			return i, BadExponent
+			return start, i, BadExponent
 		}
 	}
-	return i, 0
+	return start, i, 0
 }
 
 // String scans a string's content from i, just past its opening quote,

@@ -33,11 +33,14 @@ func TestNumber(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
-			end, p := jsonscan.Number(tt.in, 0)
+			if start, end, _ := jsonscan.Number("  \t\n"+tt.in, 1); start != 4 || tt.prob == 0 && end != 4+tt.end {
+				t.Errorf("Number after space: start %d, end %d; want 4, %d", start, end, 4+tt.end)
+			}
+			_, end, p := jsonscan.Number(tt.in, 0)
 			if end != tt.end || p != tt.prob {
 				t.Errorf("Number(%q) = %d, %v; want %d, %v", tt.in, end, p, tt.end, tt.prob)
 			}
-			if end2, p2 := jsonscan.Number([]byte(tt.in), 0); end2 != end || p2 != p {
+			if _, end2, p2 := jsonscan.Number([]byte(tt.in), 0); end2 != end || p2 != p {
 				t.Errorf("Number([]byte(%q)) = %d, %v; the string form gave %d, %v", tt.in, end2, p2, end, p)
 			}
 		})

@@ -65,7 +65,7 @@ func Skip[T Text](b T, i, depth int) (int, *Error) {
 			}
 		}
 	case c == '-' || c >= '0' && c <= '9':
-		end, p := Number(b, i)
+		_, end, p := Number(b, i)
 		if p != 0 {
 			return i, &Error{i, p}
 		}
@@ -185,7 +185,7 @@ func Value(b []byte, i, depth int) (any, int, *Error) {
 			}
 		}
 	case c == '-' || c >= '0' && c <= '9':
-		end, p := Number(b, i)
+		_, end, p := Number(b, i)
 		if p != 0 {
 			return nil, i, &Error{i, p}
 		}
