@@ -114,6 +114,17 @@ async function versionDetail(box, name, v, aliasesOf) {
   }
 }
 
+// versionTags is a version's tags for the versions table: the user's, and
+// a count of berth serve's (berth.*), which the Production column sums up
+// and the version's own section lists; a row of a dozen long chips made
+// the table wider and taller than the page.
+function versionTags(v) {
+  const all = Object.entries(toMap(v.tags));
+  const berth = all.filter(([k]) => k.startsWith('berth.')).length;
+  return [all.filter(([k]) => !k.startsWith('berth.')).map(([k, x]) => h('span', { class: 'chip' }, k + '=' + x)),
+    berth ? h('span', { class: 'muted', title: 'berth serve\'s tags: see the version below' }, ` ${berth} berth tag${berth === 1 ? '' : 's'}`) : null];
+}
+
 export async function modelPage(el, name, query, stale) {
   const model = (await get('registered-models/get', { name })).registered_model;
   const versions = await pages((token) => get('model-versions/search',
@@ -154,7 +165,7 @@ export async function modelPage(el, name, query, stale) {
         h('td', { class: 'nowrap' }, productionSummary(toMap(v.tags))),
         h('td', { class: 'nowrap' }, fmtTime(v.creation_timestamp)),
         h('td', null, v.run_id ? link('#/runs/' + encodeURIComponent(v.run_id), v.run_id.slice(0, 8)) : ''),
-        h('td', null, Object.entries(toMap(v.tags)).map(([k, x]) => h('span', { class: 'chip' }, k + '=' + x)))))) : h('p', { class: 'muted' }, 'No versions.')),
+        h('td', null, versionTags(v))))) : h('p', { class: 'muted' }, 'No versions.')),
     chosen ? detail : null,
     h('section', null, h('h2', null, 'Model tags'),
       kv((model.tags || []).map((t) => [t.key, t.value]), 'No tags.'),
