@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# bench/decode.sh [BASE] [ROUNDS]: the JSON decode path, before and after.
+#
+# Builds the test binaries of api/scoring, api/oip and internal/jsonscan at
+# git revision BASE (default HEAD) and in the working tree, then runs their
+# decode benchmarks interleaved, ROUNDS times (default 8), so that both sides
+# see the same machine load. Prints benchstat's comparison when benchstat is
+# on PATH (go install golang.org/x/perf/cmd/benchstat@latest), the raw
+# results otherwise. internal/jsonscan's own benchmarks set the scanner
+# beside encoding/json and gjson: go test ./internal/jsonscan -bench .
+set -euo pipefail
+cd "$(dirname "$0")/.."
+base=${1:-HEAD}
+rounds=${2:-8}
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+mkdir "$tmp/base"
+git archive "$base" | tar -x -C "$tmp/base"
+pkgs=(api/scoring api/oip)
+for p in "${pkgs[@]}"; do
+	n=${p//\//_}
+	(cd "$tmp/base" && go test -c -o "$tmp/$n.before" "./$p")
+	go test -c -o "$tmp/$n.after" "./$p"
+done
+
+for _ in $(seq "$rounds"); do
+	for side in before after; do
+		for p in "${pkgs[@]}"; do
+			n=${p//\//_}
+			(cd "$p" && "$tmp/$n.$side" -test.run '^$' -test.bench 'Decode' -test.benchmem -test.benchtime 0.3s) |
+				grep '^Benchmark' >>"$tmp/$side.txt"
+		done
+	done
+done
+
+if command -v benchstat >/dev/null; then
+	benchstat "$tmp/before.txt" "$tmp/after.txt"
+else
+	echo "== before ($base)"
+	cat "$tmp/before.txt"
+	echo "== after (working tree)"
+	cat "$tmp/after.txt"
+fi
