@@ -127,12 +127,6 @@ func WriteReport(w io.Writer, r *drift.Report) error {
 	return reportTmpl.Execute(w, data)
 }
 
-func init() {
-	// drift.WriteHTML draws through WriteReport until its last caller
-	// moves here.
-	drift.SetHTMLWriter(WriteReport)
-}
-
 var pageFuncs = template.FuncMap{
 	"num": func(p *float64) string {
 		if p != nil && !math.IsNaN(*p) && !math.IsInf(*p, 0) {

@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/batchscore"
+	"github.com/berthml/berth/chart"
 	"github.com/berthml/berth/drift"
 )
 
@@ -204,7 +205,7 @@ func printDriftReport(w io.Writer, output string, rep *drift.Report) error {
 		enc.SetIndent("", "  ")
 		return enc.Encode(rep)
 	case "html":
-		return drift.WriteHTML(w, rep)
+		return chart.WriteReport(w, rep)
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	row(tw, "FEATURE", "ROLE", "KIND", "PSI", "KS", "KS P", "JS", "CHI2", "CHI2 P", "STATUS")

@@ -49,7 +49,7 @@ var guarded = []string{gin, ort}
 // sit beside the layers and may use what they measure or fake.
 var rules = map[string]Rule{
 	"cmd/berth": {
-		Packages: []string{mlflowrest, "batchscore", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
+		Packages: []string{mlflowrest, "batchscore", "chart", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
 			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
 			"pack", "pack/modelpack", "promote", "registry", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, isatty, prom, cobra, pflag},
