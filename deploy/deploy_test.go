@@ -18,8 +18,8 @@ import (
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
-	"github.com/berthml/berth/registry"
 	"github.com/berthml/berth/serve"
+	"github.com/berthml/berth/server"
 )
 
 func TestPromtoolCheckRules(t *testing.T) {
@@ -63,7 +63,7 @@ func exportedNames(t *testing.T) map[string]bool {
 	}
 
 	rreg := prometheus.NewRegistry()
-	rsrv := registry.New(nil, nil, registry.WithMetrics(rreg, rreg))
+	rsrv := server.New(nil, nil, server.WithMetrics(rreg, rreg))
 	rsrv.Handler().ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/health", nil))
 
 	names := map[string]bool{}

@@ -25,8 +25,8 @@ import (
 	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry/registrytest"
 	"github.com/berthml/berth/serve"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // TestDriftAlertsEndToEnd is the drift scenario end to end: iris with a
@@ -44,7 +44,7 @@ func TestDriftAlertsEndToEnd(t *testing.T) {
 	rows := iristest.Rows(t)
 
 	dir := iristest.ModelWithReference(t)
-	tracking := &mlflowrest.Client{BaseURL: registrytest.New(t).URL}
+	tracking := &mlflowrest.Client{BaseURL: servertest.New(t).URL}
 	mv, err := modeluri.Register(context.Background(), tracking, modeluri.Registration{Dir: dir, Name: "iris"})
 	if err != nil {
 		t.Fatal(err)

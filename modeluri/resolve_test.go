@@ -8,14 +8,14 @@ import (
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // newRegistry runs a real berth registry server (SQLite, local artifacts)
 // in-process.
 func newRegistry(t *testing.T) *mlflowrest.Client {
 	t.Helper()
-	ts := registrytest.New(t)
+	ts := servertest.New(t)
 	return &mlflowrest.Client{BaseURL: ts.URL}
 }
 

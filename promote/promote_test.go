@@ -12,7 +12,7 @@ import (
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/promote"
-	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // registry starts a registry holding iris version 1 (a decision tree,
@@ -21,7 +21,7 @@ import (
 func registry(t *testing.T) (*mlflowrest.Client, *promote.Model, *promote.Model) {
 	t.Helper()
 	ortest.Init(t)
-	c := &mlflowrest.Client{BaseURL: registrytest.New(t).URL}
+	c := &mlflowrest.Client{BaseURL: servertest.New(t).URL}
 	var models []*promote.Model
 	for i, dir := range []string{"../testdata/models/iris_tree", "../testdata/models/iris_logreg"} {
 		v, err := modeluri.Register(t.Context(), c, modeluri.Registration{Dir: dir, Name: "iris"})

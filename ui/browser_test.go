@@ -15,7 +15,7 @@ import (
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/internal/browsertest"
-	"github.com/berthml/berth/registry"
+	"github.com/berthml/berth/server"
 )
 
 // TestUI walks the pages of a server with a seeded sweep and model in one
@@ -431,7 +431,7 @@ func ptr(v float64) *float64 { return &v }
 // what to do without one and with a read token, and works with a write
 // token saved in Settings.
 func TestUITokens(t *testing.T) {
-	ts, c := startServer(t, registry.WithTokens([]string{"read-secret"}, []string{"write-secret"}))
+	ts, c := startServer(t, server.WithTokens([]string{"read-secret"}, []string{"write-secret"}))
 	c.Token = "write-secret"
 	seedModel(t, c)
 	p := browsertest.New(t).Open(ts.URL + "/#/models/iris")

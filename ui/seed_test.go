@@ -13,15 +13,15 @@ import (
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry"
-	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/server"
+	"github.com/berthml/berth/server/servertest"
 	"github.com/berthml/berth/ui"
 )
 
 // startServer runs a real tracking and registry server with the UI.
-func startServer(tb testing.TB, opts ...registry.Option) (*httptest.Server, *mlflowrest.Client) {
+func startServer(tb testing.TB, opts ...server.Option) (*httptest.Server, *mlflowrest.Client) {
 	tb.Helper()
-	ts := registrytest.New(tb, append([]registry.Option{registry.WithUI(ui.Handler())}, opts...)...)
+	ts := servertest.New(tb, append([]server.Option{server.WithUI(ui.Handler())}, opts...)...)
 	return ts, &mlflowrest.Client{BaseURL: ts.URL}
 }
 

@@ -14,7 +14,7 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/internal/ortest"
-	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // goldenFixture is a fixture case of testdata/evaluate/golden.json:
@@ -159,7 +159,7 @@ func TestEvaluateErrors(t *testing.T) {
 // tracking server, and saves the evaluation data as the drift reference.
 func TestEvaluateThresholdsAndLogging(t *testing.T) {
 	ortest.Init(t)
-	ts := registrytest.New(t)
+	ts := servertest.New(t)
 	ref := filepath.Join(t.TempDir(), "ref.json")
 	base := []string{"evaluate", "../../testdata/models/iris_logreg", "--data", "../../testdata/data/iris.csv", "--target", "target",
 		"--model-type", "classifier", "--baseline", "../../testdata/models/iris_tree"}

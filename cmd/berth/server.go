@@ -15,7 +15,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
-	"github.com/berthml/berth/registry"
+	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracking/sqlstore"
 	"github.com/berthml/berth/ui"
 )
@@ -188,26 +188,26 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 		return fmt.Errorf("opening --backend-store-uri %s: %w", redact(o.backendStoreURI), err)
 	}
 	defer store.Close()
-	arts, err := registry.NewLocalArtifacts(o.artifactsDestination)
+	arts, err := server.NewLocalArtifacts(o.artifactsDestination)
 	if err != nil {
 		return fmt.Errorf("--artifacts-destination: %w", err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opts := []registry.Option{registry.WithLogger(log), registry.WithShutdownTimeout(o.listen.shutdown),
-		registry.WithTokens(o.readTokens, o.writeTokens), registry.WithMetrics(reg, reg),
-		registry.WithBodyTimeout(o.listen.bodyTimeout), registry.WithAllowedHosts(o.listen.hosts()),
-		registry.WithArtifactLimit(int64(o.maxArtifactSize))}
+	opts := []server.Option{server.WithLogger(log), server.WithShutdownTimeout(o.listen.shutdown),
+		server.WithTokens(o.readTokens, o.writeTokens), server.WithMetrics(reg, reg),
+		server.WithBodyTimeout(o.listen.bodyTimeout), server.WithAllowedHosts(o.listen.hosts()),
+		server.WithArtifactLimit(int64(o.maxArtifactSize))}
 	if o.metricsOpen {
-		opts = append(opts, registry.WithOpenMetrics())
+		opts = append(opts, server.WithOpenMetrics())
 	}
 	if o.listen.accessLog {
-		opts = append(opts, registry.WithAccessLog(log))
+		opts = append(opts, server.WithAccessLog(log))
 	}
 	if o.ui {
-		opts = append(opts, registry.WithUI(ui.Handler()))
+		opts = append(opts, server.WithUI(ui.Handler()))
 	}
-	s := registry.New(store, arts, opts...)
+	s := server.New(store, arts, opts...)
 
 	ln, err := o.listen.listen()
 	if err != nil {

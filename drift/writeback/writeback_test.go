@@ -16,7 +16,7 @@ import (
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry/registrytest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // newRegistry runs a real berth tracking server (SQLite, local artifacts)
@@ -24,7 +24,7 @@ import (
 func newRegistry(t *testing.T) *mlflowrest.Client {
 	t.Helper()
 	ctx := context.Background()
-	ts := registrytest.New(t)
+	ts := servertest.New(t)
 	c := &mlflowrest.Client{BaseURL: ts.URL}
 	if _, err := modeluri.Register(ctx, c, modeluri.Registration{
 		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {

@@ -37,7 +37,7 @@ var guarded = []string{gin, ort}
 // import directly. Layers, from the top:
 //
 //	cmd/berth                        the command line: flags in, one call, result out
-//	serve, registry, ui              the HTTP layers (gin lives here and nowhere else)
+//	serve, server, ui              the HTTP layers (gin lives here and nowhere else)
 //	pack, promote → evaluate, batchscore, drift/writeback, modeluri
 //	chart                            the charts and drift pages, as SVG and HTML
 //	drift                            statistics over model inputs and outputs
@@ -45,13 +45,13 @@ var guarded = []string{gin, ort}
 //	flavors, flavors/onnx            models (ONNX Runtime lives in flavors/onnx only)
 //	internal/...                     small helpers
 //
-// bench/... and the test helpers (internal/*test, registry/registrytest)
+// bench/... and the test helpers (internal/*test, server/servertest)
 // sit beside the layers and may use what they measure or fake.
 var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "chart", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
 			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
-			"pack", "pack/modelpack", "promote", "registry", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
+			"pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, isatty, prom, cobra, pflag},
 	},
 
@@ -61,7 +61,7 @@ var rules = map[string]Rule{
 			"internal/httpserve", "internal/jsonw", "internal/servingusage"},
 		Modules: []string{gin, prom, promModel},
 	},
-	"registry": {
+	"server": {
 		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search"},
 		Modules:  []string{gin, prom},
 	},
@@ -115,7 +115,7 @@ var rules = map[string]Rule{
 	"internal/iristest":            {Packages: []string{"batchscore", "drift", "flavors"}},
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
 	"internal/testregistry":        {},
-	"registry/registrytest":        {Packages: []string{"registry", "tracking/sqlstore"}},
+	"server/servertest":            {Packages: []string{"server", "tracking/sqlstore"}},
 
 	// Benchmarks.
 	"bench":                   {},
@@ -150,8 +150,8 @@ func TestLayering(t *testing.T) {
 // TestRulesDirection keeps the allowlist itself pointing one way: what
 // only the top layers may import, and who may name gin and ONNX Runtime.
 func TestRulesDirection(t *testing.T) {
-	top := []string{"cmd/berth", "serve", "registry", "ui"}
-	mayImportTop := []string{"cmd/berth", "registry/registrytest"}
+	top := []string{"cmd/berth", "serve", "server", "ui"}
+	mayImportTop := []string{"cmd/berth", "server/servertest"}
 	for pkg, r := range rules {
 		for _, p := range r.Packages {
 			if slices.Contains(top, p) && !slices.Contains(mayImportTop, pkg) {
@@ -161,8 +161,8 @@ func TestRulesDirection(t *testing.T) {
 				t.Errorf("%s may import %s: benchmarks are leaves", pkg, p)
 			}
 		}
-		if slices.Contains(r.Modules, gin) && pkg != "serve" && pkg != "registry" {
-			t.Errorf("%s may import gin: only serve and registry do", pkg)
+		if slices.Contains(r.Modules, gin) && pkg != "serve" && pkg != "server" {
+			t.Errorf("%s may import gin: only serve and server do", pkg)
 		}
 		if slices.Contains(r.Modules, ort) && pkg != "flavors/onnx" {
 			t.Errorf("%s may import onnxruntime_go: only flavors/onnx does", pkg)

@@ -17,9 +17,9 @@ import (
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/modeluri"
-	"github.com/berthml/berth/registry/registrytest"
 	"github.com/berthml/berth/serve"
 	"github.com/berthml/berth/serve/servingreport"
+	"github.com/berthml/berth/server/servertest"
 )
 
 func TestWindow(t *testing.T) {
@@ -43,7 +43,7 @@ func TestReportServing(t *testing.T) {
 	ortest.Init(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	ts := registrytest.New(t)
+	ts := servertest.New(t)
 	c := &mlflowrest.Client{BaseURL: ts.URL}
 	if _, err := modeluri.Register(ctx, c, modeluri.Registration{
 		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {

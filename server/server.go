@@ -1,0 +1,167 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpserve"
+	"github.com/berthml/berth/tracking"
+)
+
+// Server is an MLflow tracking and model-registry server.
+type Server struct {
+	store     tracking.Store
+	artifacts ArtifactStore
+	opts      options
+	engine    *gin.Engine
+	handler   http.Handler      // engine behind the Host check and body deadline
+	table     []route           // every route, see routeTable
+	access    map[string]Access // "METHOD /path template" → access class
+	metrics   *metrics          // nil without WithMetrics
+}
+
+type options struct {
+	logger          *slog.Logger
+	accessLog       *slog.Logger
+	bodyLimit       int64
+	artifactLimit   int64
+	shutdownTimeout time.Duration
+	version         string
+	readTokens      []string
+	writeTokens     []string
+	registerer      prometheus.Registerer
+	gatherer        prometheus.Gatherer
+	ui              http.Handler
+	bodyTimeout     time.Duration
+	allowedHosts    []string
+	metricsOpen     bool
+}
+
+// Option configures a Server.
+type Option func(*options)
+
+// WithLogger sets the server's logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithAccessLog logs one line per request to l. Default: no access log.
+func WithAccessLog(l *slog.Logger) Option { return func(o *options) { o.accessLog = l } }
+
+// WithBodyLimit caps JSON request bodies at n bytes; larger ones get 413.
+// Default: 64 MiB.
+func WithBodyLimit(n int64) Option { return func(o *options) { o.bodyLimit = n } }
+
+// WithArtifactLimit caps artifact uploads at n bytes; larger ones get 413
+// REQUEST_LIMIT_EXCEEDED. Uploads are streamed to disk, never held in
+// memory. Zero means no limit. Default: no limit.
+func WithArtifactLimit(n int64) Option { return func(o *options) { o.artifactLimit = n } }
+
+// WithShutdownTimeout bounds how long a graceful shutdown waits for requests
+// in flight. Default: 30s.
+func WithShutdownTimeout(d time.Duration) Option { return func(o *options) { o.shutdownTimeout = d } }
+
+// WithTokens requires a bearer token on every route but the open ones
+// (/health, /version, the UI's files; see Routes): routes that only read,
+// whatever their method, take one of read or write, routes that change
+// something one of write. With neither (the default) the server is open,
+// like MLflow's.
+func WithTokens(read, write []string) Option {
+	return func(o *options) { o.readTokens, o.writeTokens = read, write }
+}
+
+// WithUI serves a web UI with h: GET / and GET /static/..., answered
+// without a token even when WithTokens is set (the UI's own API calls carry
+// one). Default: no UI; / answers 404.
+func WithUI(h http.Handler) Option { return func(o *options) { o.ui = h } }
+
+// WithBodyTimeout gives a client d to send a request body once its
+// headers have arrived; past it the request is answered 408 and counted in
+// berth_http_request_body_timeouts_total. Zero or less: no deadline.
+// Default: httpguard.DefaultBodyTimeout (60s).
+func WithBodyTimeout(d time.Duration) Option { return func(o *options) { o.bodyTimeout = d } }
+
+// WithAllowedHosts answers 403 to requests whose Host header matches none
+// of hosts (see httpguard.AllowHosts), except /health and /version, so that
+// a web page cannot reach the server through DNS rebinding. Empty: no
+// check. Default: no check.
+func WithAllowedHosts(hosts []string) Option { return func(o *options) { o.allowedHosts = hosts } }
+
+// WithOpenMetrics serves GET /metrics without a token even when WithTokens
+// is set. Default: /metrics needs a read token when tokens are set.
+func WithOpenMetrics() Option { return func(o *options) { o.metricsOpen = true } }
+
+// WithVersion sets what GET /version answers. Default: "2.17.2", the MLflow
+// version whose REST API the server speaks.
+func WithVersion(v string) Option { return func(o *options) { o.version = v } }
+
+// New returns a server on store that keeps artifacts in artifacts. Runs
+// created through it get artifact URIs under mlflow-artifacts:/, which the
+// server itself proxies, so store should have been opened with the artifact
+// root "mlflow-artifacts:/".
+func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server {
+	o := options{bodyLimit: 64 << 20, shutdownTimeout: 30 * time.Second, version: "2.17.2",
+		bodyTimeout: httpguard.DefaultBodyTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.logger == nil {
+		o.logger = slog.New(slog.DiscardHandler)
+	}
+	s := &Server{store: store, artifacts: artifacts, opts: o}
+	if o.registerer != nil {
+		s.metrics = newMetrics(o.registerer)
+	}
+	s.engine = s.routes()
+	s.handler = httpguard.AllowHosts(
+		httpguard.BodyDeadline(s.engine, o.bodyTimeout, s.bodyTimedOut),
+		o.allowedHosts, "/health", "/version")
+	return s
+}
+
+// Handler returns the server's HTTP handler.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// bodyTimedOut counts a request cut off by the body deadline.
+func (s *Server) bodyTimedOut(*http.Request) {
+	if s.metrics != nil {
+		s.metrics.bodyTimeouts.Inc()
+	}
+}
+
+// Serve answers requests on ln until ctx is cancelled, then shuts down
+// gracefully: it stops accepting connections and waits up to the shutdown
+// timeout for requests in flight to finish.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	return httpserve.Serve(ctx, ln, s.Handler(), s.opts.shutdownTimeout, s.opts.logger)
+}
+
+// handler is an API handler: it returns the response message, encoded as
+// MLflow's pretty-printed JSON, or an error for httpStatus.
+type handler func(c *gin.Context) (any, error)
+
+// api adapts a handler to gin.
+func (s *Server) api(h handler) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		resp, err := h(c)
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		if resp == nil {
+			resp = struct{}{}
+		}
+		body, err := json.MarshalIndent(resp, "", "  ")
+		if err != nil {
+			s.writeError(c, err)
+			return
+		}
+		c.Data(http.StatusOK, "application/json", body)
+	}
+}
