@@ -1,0 +1,204 @@
+package jsonscan
+
+import (
+	"math"
+	"math/big"
+	"math/bits"
+)
+
+// Float scans the JSON number at i (white space first is allowed), as
+// [Number] does, and converts it as it goes. When exact is true, f is
+// what strconv.ParseFloat(text, 64) returns for the number's text; when
+// it is false (more than 19 significant digits, an exponent outside
+// float64's range, or one of the rare inputs the fast algorithm cannot
+// decide) the caller converts b[start:end] with strconv.ParseFloat. On a
+// problem, start, end and p are those of [Number].
+//
+// One pass over the digits: the scan that checks the grammar also
+// accumulates the mantissa and the exponent, then Clinger's exact path
+// (a mantissa below 2^53 with a power of ten up to 10^22) or the
+// Eisel-Lemire algorithm (Go's strconv uses the same) turns them into the
+// correctly rounded float64. FuzzFloat checks every result bit for bit
+// against strconv.ParseFloat.
+func Float[T Text](b T, i int) (f float64, start, end int, exact bool, p Problem) {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	start = i
+	neg := false
+	if i < len(b) && b[i] == '-' {
+		neg = true
+		i++
+	}
+	var man uint64
+	nd := 0    // significant digits in man
+	exp10 := 0 // man × 10^exp10, before the exponent part
+	exact = true
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if nd < 19 {
+				man = man*10 + uint64(b[i]-'0')
+				nd++
+			} else {
+				exact = false
+			}
+			i++
+		}
+	default:
+		return 0, start, i, false, BadNumber
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		d := i
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			c := b[i] - '0'
+			if nd < 19 {
+				man = man*10 + uint64(c)
+				if man != 0 {
+					nd++
+				}
+				exp10--
+			} else {
+				exact = false
+			}
+			i++
+		}
+		if i == d {
+			return 0, start, i, false, BadFraction
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		eneg := false
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			eneg = b[i] == '-'
+			i++
+		}
+		d := i
+		e := 0
+		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+			if e < 100000 {
+				e = e*10 + int(b[i]-'0')
+			}
+			i++
+		}
+		if i == d {
+			return 0, start, i, false, BadExponent
+		}
+		if eneg {
+			e = -e
+		}
+		exp10 += e
+	}
+	if !exact {
+		return 0, start, i, false, 0
+	}
+	if man == 0 {
+		if neg {
+			return math.Copysign(0, -1), start, i, true, 0
+		}
+		return 0, start, i, true, 0
+	}
+	if man < 1<<53 && exp10 >= -22 && exp10 <= 22 {
+		f = float64(man)
+		if exp10 < 0 {
+			f /= pow10[-exp10]
+		} else {
+			f *= pow10[exp10]
+		}
+		if neg {
+			f = -f
+		}
+		return f, start, i, true, 0
+	}
+	f, exact = eiselLemire64(man, exp10, neg)
+	return f, start, i, exact, 0
+}
+
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+const (
+	minExp10 = -348
+	maxExp10 = 347
+)
+
+// powers holds, for each power of ten 10^q with q in [minExp10,
+// maxExp10], the top 128 bits of its binary expansion rounded down,
+// {low 64 bits, high 64 bits}: the table of Go's strconv, computed here
+// once instead of written out (TestPowers checks entries against it).
+var powers = func() (t [maxExp10 - minExp10 + 1][2]uint64) {
+	ten := big.NewInt(10)
+	mask := new(big.Int).SetUint64(math.MaxUint64)
+	for q := minExp10; q <= maxExp10; q++ {
+		v := new(big.Int).Exp(ten, big.NewInt(int64(abs(q))), nil)
+		l := v.BitLen()
+		if q >= 0 {
+			if l <= 128 {
+				v.Lsh(v, uint(128-l))
+			} else {
+				v.Rsh(v, uint(l-128))
+			}
+		} else {
+			v.Quo(new(big.Int).Lsh(big.NewInt(1), uint(127+l)), v)
+		}
+		t[q-minExp10][0] = new(big.Int).And(v, mask).Uint64()
+		t[q-minExp10][1] = new(big.Int).Rsh(v, 64).Uint64()
+	}
+	return t
+}()
+
+func abs(q int) int {
+	if q < 0 {
+		return -q
+	}
+	return q
+}
+
+// eiselLemire64 is strconv's: man × 10^exp10 correctly rounded, or false
+// where 128 bits of the power cannot decide.
+func eiselLemire64(man uint64, exp10 int, neg bool) (float64, bool) {
+	if exp10 < minExp10 || exp10 > maxExp10 {
+		return 0, false
+	}
+	clz := bits.LeadingZeros64(man)
+	man <<= uint(clz)
+	const bias = 1023
+	retExp2 := uint64(217706*exp10>>16+64+bias) - uint64(clz)
+	pow := &powers[exp10-minExp10]
+	xHi, xLo := bits.Mul64(man, pow[1])
+	if xHi&0x1FF == 0x1FF && xLo+man < man {
+		yHi, yLo := bits.Mul64(man, pow[0])
+		mergedHi, mergedLo := xHi, xLo+yHi
+		if mergedLo < xLo {
+			mergedHi++
+		}
+		if mergedHi&0x1FF == 0x1FF && mergedLo+1 == 0 && yLo+man < man {
+			return 0, false
+		}
+		xHi, xLo = mergedHi, mergedLo
+	}
+	msb := xHi >> 63
+	retMantissa := xHi >> (msb + 9)
+	retExp2 -= 1 ^ msb
+	if xLo == 0 && xHi&0x1FF == 0 && retMantissa&3 == 1 {
+		return 0, false
+	}
+	retMantissa += retMantissa & 1
+	retMantissa >>= 1
+	if retMantissa>>53 > 0 {
+		retMantissa >>= 1
+		retExp2++
+	}
+	if retExp2-1 >= 0x7FF-1 {
+		return 0, false
+	}
+	bits := retExp2<<52 | retMantissa&(1<<52-1)
+	if neg {
+		bits |= 1 << 63
+	}
+	return math.Float64frombits(bits), true
+}
