@@ -62,7 +62,7 @@ var rules = map[string]Rule{
 		Modules: []string{gin, prom, promModel},
 	},
 	"server": {
-		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search"},
+		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search", "webhook"},
 		Modules:  []string{gin, prom},
 	},
 	"ui":     {Packages: []string{"chart"}},
@@ -85,7 +85,8 @@ var rules = map[string]Rule{
 	"api/mlflowrest":    {},
 	"tracking":          {},
 	"tracking/search":   {Packages: []string{"tracking"}},
-	"tracking/sqlstore": {Packages: []string{"tracking"}, Modules: []string{pgx, sqlite}},
+	"tracking/sqlstore": {Packages: []string{"tracking", "webhook"}, Modules: []string{pgx, sqlite}},
+	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
