@@ -1,6 +1,7 @@
 package scoring_test
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -91,4 +92,27 @@ func rowsName(rows int) string {
 		return "1row"
 	}
 	return strconv.Itoa(rows) + "rows"
+}
+
+// ocrSpec is testdata/models/ocr_cls: a float32 [-1, 3, 48, 192] tensor
+// model (PaddleOCR's text-direction classifier).
+func ocrSpec() scoring.ModelSpec {
+	return scoring.ModelSpec{
+		Signature: &flavors.Signature{
+			Inputs:  &flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.Float32, Shape: []int64{-1, 3, 48, 192}}}},
+			Outputs: &flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.Float32, Shape: []int64{-1, 2}}}},
+		},
+		Inputs:  []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: []int64{-1, 3, -1, -1}}},
+		Outputs: []flavors.TensorInfo{{Name: "softmax_0.tmp_0", DType: flavors.Float32, Shape: []int64{-1, 2}}},
+	}
+}
+
+// BenchmarkDecodeOCR: the 850 kB serving_input_example.json that MLflow
+// writes for the OCR classifier (pretty-printed, full float64 repr).
+func BenchmarkDecodeOCR(b *testing.B) {
+	body, err := os.ReadFile("../../testdata/models/ocr_cls/serving_input_example.json")
+	if err != nil {
+		b.Fatal(err)
+	}
+	benchDecode(b, ocrSpec(), body)
 }

@@ -81,8 +81,7 @@ func readFloat(d *doc, i int32) (v float64, why string) {
 	n := &d.nodes[i]
 	switch n.kind {
 	case kindNumber:
-		f, _ := parseFloat(d.src[n.start:n.end])
-		return f, ""
+		return d.float(i), ""
 	case kindTrue:
 		return 1, ""
 	case kindFalse:
@@ -281,8 +280,12 @@ func fillFloat[T float32 | float64](d *doc, leaves []int32, src elemType, out []
 		}
 		n := &d.nodes[l]
 		if n.kind == kindNumber && src.kind == ekFloat { // the common case
-			f, _ := parseFloat(d.src[n.start:n.end])
-			out[k] = T(f)
+			if n.flags&flagFloat != 0 {
+				out[k] = T(n.f)
+			} else {
+				f, _ := parseFloat(d.src[n.start:n.end])
+				out[k] = T(f)
+			}
 			continue
 		}
 		if n.kind == kindNull {

@@ -45,6 +45,7 @@ func (k kind) String() string {
 const (
 	flagEscaped uint8 = 1 << iota // string holds backslash escapes
 	flagExt                       // string is doc.ext[start] (a CSV cell)
+	flagFloat                     // number whose float64 value is in f
 )
 
 // node is one JSON value in a doc's flat arena. Containers link their
@@ -56,6 +57,7 @@ type node struct {
 	n          int32 // elements of an array, members of an object
 	kind       kind
 	flags      uint8
+	f          float64 // a number's value, where flags has flagFloat
 }
 
 // doc is a parsed JSON body (or a CSV table dressed as one): values are
@@ -134,12 +136,20 @@ func (p *parser) value(depth int) int32 {
 	case c == '"':
 		return p.str()
 	case c == '-' || (c >= '0' && c <= '9'):
-		// scanned here, not in a method, to keep one call per number
-		_, end, prob := jsonscan.Number(p.s, p.pos)
+		// scanned and converted here, not in a method, to keep one call
+		// per number: the scan that checks the grammar also gives the
+		// value, so filling a tensor does not read the digits again.
+		f, _, end, exact, prob := jsonscan.Float(p.s, p.pos)
 		if prob != 0 {
 			return p.badNumber(end, prob)
 		}
-		return p.span(kindNumber, p.pos, end)
+		nd := node{kind: kindNumber, start: int32(p.pos), end: int32(end), first: -1, next: -1}
+		if exact {
+			nd.flags, nd.f = flagFloat, f
+		}
+		p.d.nodes = append(p.d.nodes, nd)
+		p.pos = end
+		return int32(len(p.d.nodes) - 1)
 	case c == 't':
 		return p.literal("true", kindTrue)
 	case c == 'f':
@@ -160,13 +170,6 @@ func (p *parser) literal(word string, k kind) int32 {
 	p.pos += len(word)
 	p.d.nodes[i].end = int32(p.pos)
 	return i
-}
-
-// span adds a node of kind k for src[p.pos:end] and moves past it.
-func (p *parser) span(k kind, start, end int) int32 {
-	p.d.nodes = append(p.d.nodes, node{kind: k, start: int32(start), end: int32(end), first: -1, next: -1})
-	p.pos = end
-	return int32(len(p.d.nodes) - 1)
 }
 
 // badNumber fails on a number that went wrong at end.
@@ -341,7 +344,16 @@ func (d *doc) keyIs(k int32, key string) bool {
 	return d.text(k) == key
 }
 
-// number parses a number node's text as a float64. Python's json turns
+// float returns number node i's value as a float64, as parseFloat gives it.
+func (d *doc) float(i int32) float64 {
+	if n := &d.nodes[i]; n.flags&flagFloat != 0 {
+		return n.f
+	}
+	f, _ := parseFloat(d.raw(i))
+	return f
+}
+
+// parseFloat parses a number's text as a float64. Python's json turns
 // numbers too large for a float64 into ±Inf; so does this.
 func parseFloat(s string) (float64, bool) {
 	f, err := strconv.ParseFloat(s, 64)

@@ -114,9 +114,34 @@ func Float[T Text](b T, i int) (f float64, start, end int, exact bool, p Problem
 		}
 		return f, start, i, true, 0
 	}
-	f, exact = eiselLemire64(man, exp10, neg)
-	return f, start, i, exact, 0
+	if f, exact = eiselLemire64(man, exp10, neg); exact {
+		return f, start, i, true, 0
+	}
+	// Eisel-Lemire cannot decide a value that is exactly a float64 with
+	// more than 53 bits of decimal mantissa, such as a float32 printed
+	// in full (0.49803924560546875 = 32643 × 2^-16): strconv then takes
+	// its slow big-decimal path. man × 10^-k is such a value when 5^k
+	// divides man and the quotient fits 53 bits; it is then exact.
+	if exp10 < 0 && exp10 >= -27 && man%pow5[-exp10] == 0 {
+		if q := man / pow5[-exp10]; q < 1<<53 {
+			f = math.Ldexp(float64(q), exp10)
+			if neg {
+				f = -f
+			}
+			return f, start, i, true, 0
+		}
+	}
+	return 0, start, i, false, 0
 }
+
+// pow5[k] is 5^k, for k up to 27 (the largest below 2^64).
+var pow5 = func() (t [28]uint64) {
+	t[0] = 1
+	for k := 1; k < len(t); k++ {
+		t[k] = t[k-1] * 5
+	}
+	return t
+}()
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}

@@ -48,7 +48,8 @@ func TestFloat(t *testing.T) {
 		}
 	}
 	// The common shapes take the fast path.
-	for _, s := range []string{"-0.4823529124259949", "5.1", "0.07450985908508301", "1e-7", "3"} {
+	for _, s := range []string{"-0.4823529124259949", "5.1", "0.07450985908508301", "1e-7", "3",
+		"0.49803924560546875", "-0.49803924560546875", "1.52587890625e-05"} {
 		if _, _, _, exact, _ := Float(s, 0); !exact {
 			t.Errorf("%s: not on the fast path", s)
 		}
@@ -59,7 +60,8 @@ func TestFloat(t *testing.T) {
 // where it says exact, returns strconv.ParseFloat's value bit for bit.
 func FuzzFloat(f *testing.F) {
 	for _, s := range []string{"0", "-0.4823529124259949", "1e23", "9007199254740993", "1.5e-320",
-		"123456789012345678901", "0.1e", "-", "01", "1.", "2.2250738585072011e-308", "7.038531e-26"} {
+		"123456789012345678901", "0.1e", "-", "01", "1.", "2.2250738585072011e-308", "7.038531e-26",
+		"0.49803924560546875", "1.52587890625e-05", "0.0000000000000000000000000037252902984619140625"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -80,6 +82,42 @@ func FuzzFloat(f *testing.F) {
 		}
 		if float32(v) != float32(want) {
 			t.Fatalf("%q: float32 differs", s)
+		}
+	})
+}
+
+// FuzzFloatBits: every float64 and float32, printed as Python's repr
+// and json.dumps print them (shortest round trip, float32 widened) and
+// with 17 and 20 significant digits, converts back bit for bit.
+func FuzzFloatBits(f *testing.F) {
+	for _, u := range []uint64{0, 1, 0x3FDFE00000000000, 0x7FEFFFFFFFFFFFFF, 0x0010000000000000, 0xBFEEEEEEEEEEEEEE} {
+		f.Add(u)
+	}
+	f.Fuzz(func(t *testing.T, u uint64) {
+		v := math.Float64frombits(u)
+		if math.IsNaN(v) || math.IsInf(v, 0) {
+			return
+		}
+		w := float64(math.Float32frombits(uint32(u)))
+		if math.IsNaN(w) || math.IsInf(w, 0) {
+			w = 0
+		}
+		for _, s := range []string{
+			strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(v, 'e', 16, 64),
+			strconv.FormatFloat(v, 'e', 19, 64), strconv.FormatFloat(w, 'g', -1, 64),
+			strconv.FormatFloat(w, 'f', -1, 64),
+		} {
+			got, _, end, exact, p := Float(s, 0)
+			if p != 0 || end != len(s) {
+				t.Fatalf("%s: end %d, problem %v", s, end, p)
+			}
+			if !exact {
+				continue
+			}
+			want, _ := strconv.ParseFloat(s, 64)
+			if math.Float64bits(got) != math.Float64bits(want) {
+				t.Fatalf("%s: got %#x, strconv %#x", s, math.Float64bits(got), math.Float64bits(want))
+			}
 		}
 	})
 }
