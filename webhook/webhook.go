@@ -83,3 +83,14 @@ func ValidateEvents(evs []Event) error {
 	}
 	return nil
 }
+
+// Update is a partial change of a webhook: nil fields stay as they are.
+// Secret, when set, is already sealed.
+type Update struct {
+	Name        *string
+	Description *string
+	URL         *string
+	Events      []Event // nil: unchanged
+	Status      *Status
+	Secret      *string
+}
