@@ -26,6 +26,7 @@ const (
 	isatty     = "github.com/mattn/go-isatty"             // progress bars on a terminal
 	chromedp   = "github.com/chromedp/chromedp"           // browser tests
 	cdproto    = "github.com/chromedp/cdproto"            // browser tests
+	pdata      = "go.opentelemetry.io/collector/pdata"    // OTLP trace export requests
 	mlflowrest = "api/mlflowrest"
 )
 
@@ -86,6 +87,8 @@ var rules = map[string]Rule{
 	"tracking":          {},
 	"tracking/search":   {Packages: []string{"tracking"}},
 	"tracking/sqlstore": {Packages: []string{"tracking", "webhook"}, Modules: []string{pgx, sqlite}},
+	"tracing":           {Packages: []string{"tracking"}},
+	"tracing/otlp":      {Packages: []string{"tracing"}, Modules: []string{pdata}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// Models.
