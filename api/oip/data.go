@@ -162,29 +162,32 @@ func (c *f32Col) read(l *lexer, i int) error {
 		c.d[i] = float32(math.NaN())
 		return nil
 	}
-	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	f, start, end, exact, p := jsonscan.Float(l.b, l.i) // one call per element
 	if p != 0 {
 		l.i = start
 		return elemError(l, "a number")
 	}
-	tok := l.b[start:end]
 	l.i = end
-	if d, frac, neg, ok := fastDecimal(tok, 24); ok && frac < len(pow10f32) {
-		v := float32(d) / pow10f32[frac]
-		if float64(v) <= c.max {
-			if neg {
-				v = -v
-			}
-			c.d[i] = v
-			return nil
+	if !exact {
+		var err error
+		if f, err = strconv.ParseFloat(string(l.b[start:end]), 64); err != nil && !isRange(err) {
+			return fmt.Errorf("%s is out of range for the datatype", l.b[start:end])
 		}
 	}
-	v, err := strconv.ParseFloat(string(tok), 32)
-	if err != nil || math.Abs(v) > c.max {
-		return fmt.Errorf("%s is out of range for the datatype", tok)
+	// float32 of the float64, as MLflow and KServe (numpy's astype) give
+	// it; a value that rounds to ±Inf is out of range.
+	v := float32(f)
+	if math.IsInf(float64(v), 0) || math.Abs(float64(v)) > c.max {
+		return fmt.Errorf("%s is out of range for the datatype", l.b[start:end])
 	}
-	c.d[i] = float32(v)
+	c.d[i] = v
 	return nil
+}
+
+// isRange reports whether err is strconv's out-of-range error.
+func isRange(err error) bool {
+	ne, ok := err.(*strconv.NumError)
+	return ok && ne.Err == strconv.ErrRange
 }
 
 type f64Col struct {
@@ -197,26 +200,19 @@ func (c *f64Col) read(l *lexer, i int) error {
 		c.d[i] = math.NaN()
 		return nil
 	}
-	start, end, p := jsonscan.Number(l.b, l.i) // not l.number(): one call per element
+	f, start, end, exact, p := jsonscan.Float(l.b, l.i) // one call per element
 	if p != 0 {
 		l.i = start
 		return elemError(l, "a number")
 	}
-	tok := l.b[start:end]
 	l.i = end
-	if d, frac, neg, ok := fastDecimal(tok, 53); ok && frac < len(pow10) {
-		v := float64(d) / pow10[frac]
-		if neg {
-			v = -v
+	if !exact {
+		var err error
+		if f, err = strconv.ParseFloat(string(l.b[start:end]), 64); err != nil {
+			return fmt.Errorf("%s is out of range for FP64", l.b[start:end])
 		}
-		c.d[i] = v
-		return nil
 	}
-	v, err := strconv.ParseFloat(string(tok), 64)
-	if err != nil {
-		return fmt.Errorf("%s is out of range for FP64", tok)
-	}
-	c.d[i] = v
+	c.d[i] = f
 	return nil
 }
 
@@ -458,38 +454,5 @@ func numElements(shape []int64, limit int64) (int64, bool) {
 	return n, true
 }
 
-var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
-	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
 var pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
 
-// fastDecimal splits the common short decimals such as -5.125 into digits
-// d, below 2^mantBits, and a count of fraction digits f: then d and 10^f
-// (for small f) are exact floats and d / 10^f is one correctly rounded
-// division (Clinger's fast path). ok is false for anything else (an
-// exponent, too many digits), which strconv then parses.
-func fastDecimal(tok []byte, mantBits uint) (d uint64, frac int, neg, ok bool) {
-	i := 0
-	if len(tok) > 0 && tok[0] == '-' {
-		neg, i = true, 1
-	}
-	dot := false
-	for ; i < len(tok); i++ {
-		c := tok[i]
-		switch {
-		case c >= '0' && c <= '9':
-			d = d*10 + uint64(c-'0')
-			if d >= 1<<mantBits {
-				return 0, 0, false, false
-			}
-			if dot {
-				frac++
-			}
-		case c == '.' && !dot:
-			dot = true
-		default:
-			return 0, 0, false, false
-		}
-	}
-	return d, frac, neg, true
-}

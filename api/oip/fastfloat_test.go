@@ -7,8 +7,9 @@ import (
 	"testing"
 )
 
-// The fast path must agree with strconv bit for bit.
-func TestFastDecimalMatchesStrconv(t *testing.T) {
+// The element readers must agree with strconv bit for bit: FP64 with
+// ParseFloat, FP32 with float32 of the float64 (MLflow's and numpy's rule).
+func TestFloatReadersMatchStrconv(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	toks := []string{"0", "-0", "1", "5.1", "0.1", "-3.25", "16777215", "16777216", "0.0000000001",
 		"9007199254740991", "9007199254740993", "1.00000000000000000000001", "123456.7", "0.3"}
@@ -31,7 +32,7 @@ func TestFastDecimalMatchesStrconv(t *testing.T) {
 		if err := c32.read(&lexer{b: []byte(s)}, 0); err != nil {
 			t.Fatal(s, err)
 		}
-		want32, _ := strconv.ParseFloat(s, 32)
+		want32, _ := strconv.ParseFloat(s, 64)
 		if math.Float32bits(c32.d[0]) != math.Float32bits(float32(want32)) {
 			t.Fatalf("FP32 %s: got %g, want %g", s, c32.d[0], want32)
 		}
