@@ -455,4 +455,3 @@ func numElements(shape []int64, limit int64) (int64, bool) {
 }
 
 var pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}
-
