@@ -3,17 +3,11 @@ package main
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
-	"path/filepath"
-	"slices"
-	"strings"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -241,11 +235,11 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 		}
 		verr = evaluate.ValidateResults(th, res.Metrics, baseMetrics)
 	}
-	rec := evalRecord{Model: model, Data: o.data, Target: o.target, ModelType: mt, Result: res, Baseline: base,
+	rec := evaluate.Record{Model: model, Data: o.data, Target: o.target, ModelType: mt, Result: res, Baseline: base,
 		Validation: verr, Thresholds: th, ArtifactDir: o.artifacts, Artifacts: files}
 	if o.src.uri != "" {
 		run, err := evaluate.LogRun(ctx, o.src.newClient(), evaluate.Run{Experiment: o.experiment, RunID: o.runID,
-			RunName: cmp.Or(o.runName, "evaluate-"+modelLabel(cand)), Source: "berth evaluate",
+			RunName: cmp.Or(o.runName, "evaluate-"+evaluate.ModelLabel(cand.dir, cand.registeredName(), cand.registeredVersion())), Source: "berth evaluate",
 			Model: model, ModelName: cand.registeredName(), ModelVersion: cand.registeredVersion(), Data: d,
 			Result: res, Thresholds: th, Validation: verr, Dir: dir, Artifacts: files})
 		if err != nil {
@@ -253,121 +247,13 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 		}
 		rec.RunID = run
 	}
-	if err := printEvaluation(stdout, o.out.format, &rec); err != nil {
+	if err := rec.Write(stdout, o.out.format); err != nil {
 		return err
 	}
 	if verr != nil {
-		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(validationFailures(verr)))
+		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(verr)))
 	}
 	return nil
-}
-
-func validationFailures(err error) []evaluate.Failure {
-	var ve *evaluate.ValidationError
-	if errors.As(err, &ve) {
-		return ve.Failures
-	}
-	return nil
-}
-
-// evalRecord is what an evaluation prints (-o json) and logs.
-type evalRecord struct {
-	Model       string                              `json:"model"`
-	Data        string                              `json:"data"`
-	Target      string                              `json:"target"`
-	ModelType   evaluate.ModelType                  `json:"model_type"`
-	Result      *evaluate.Result                    `json:"-"`
-	Baseline    *evaluate.Result                    `json:"-"`
-	Thresholds  map[string]evaluate.MetricThreshold `json:"-"`
-	Validation  error                               `json:"-"`
-	ArtifactDir string                              `json:"artifacts_dir,omitempty"`
-	Artifacts   []string                            `json:"artifacts"`
-	RunID       string                              `json:"run_id,omitempty"`
-}
-
-func (r *evalRecord) MarshalJSON() ([]byte, error) {
-	type plain evalRecord
-	out := struct {
-		*plain
-		Metrics         map[string]float64 `json:"metrics"`
-		BaselineMetrics map[string]float64 `json:"baseline_metrics,omitempty"`
-		Validation      *evalValidation    `json:"validation,omitempty"`
-		Warnings        []string           `json:"warnings,omitempty"`
-	}{plain: (*plain)(r), Metrics: r.Result.Metrics, Warnings: r.Result.Warnings}
-	if r.Baseline != nil {
-		out.BaselineMetrics = r.Baseline.Metrics
-	}
-	if len(r.Thresholds) > 0 {
-		out.Validation = &evalValidation{Passed: r.Validation == nil, Failures: validationFailures(r.Validation)}
-	}
-	return json.Marshal(out)
-}
-
-type evalValidation struct {
-	Passed   bool               `json:"passed"`
-	Failures []evaluate.Failure `json:"failures"`
-}
-
-func printEvaluation(w io.Writer, output string, r *evalRecord) error {
-	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(r)
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	if r.Baseline != nil {
-		row(tw, "METRIC", "CANDIDATE", "BASELINE")
-	} else {
-		row(tw, "METRIC", "VALUE")
-	}
-	for _, k := range slices.Sorted(maps.Keys(r.Result.Metrics)) {
-		if r.Baseline != nil {
-			b, ok := r.Baseline.Metrics[k]
-			bs := "-"
-			if ok {
-				bs = evaluate.FormatMetric(b)
-			}
-			row(tw, k, evaluate.FormatMetric(r.Result.Metrics[k]), bs)
-		} else {
-			row(tw, k, evaluate.FormatMetric(r.Result.Metrics[k]))
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, warn := range r.Result.Warnings {
-		fmt.Fprintf(w, "note: %s\n", warn)
-	}
-	if r.ArtifactDir != "" && len(r.Artifacts) > 0 {
-		fmt.Fprintf(w, "\nartifacts in %s: %s\n", r.ArtifactDir, strings.Join(r.Artifacts, ", "))
-	}
-	if r.RunID != "" {
-		fmt.Fprintf(w, "logged to run %s\n", r.RunID)
-	}
-	if len(r.Thresholds) > 0 {
-		if r.Validation == nil {
-			fmt.Fprintf(w, "\nvalidation passed: %d threshold(s)\n", len(r.Thresholds))
-		} else {
-			fmt.Fprintf(w, "\nvalidation failed:\n")
-			for _, f := range validationFailures(r.Validation) {
-				fmt.Fprintf(w, "  %s\n", f.Message)
-			}
-		}
-	}
-	return nil
-}
-
-// modelLabel names a model in run names: name-vN for a registry version,
-// else the directory's base name.
-func modelLabel(m *localModel) string {
-	if v := m.version; v != nil {
-		return v.Name + "-v" + v.Version
-	}
-	abs, err := filepath.Abs(m.dir)
-	if err != nil {
-		return filepath.Base(m.dir)
-	}
-	return filepath.Base(abs)
 }
 
 // registeredName and registeredVersion name the registry version m came

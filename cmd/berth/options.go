@@ -21,6 +21,7 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/modeluri"
 )
 
@@ -93,6 +94,21 @@ func newResolver(o *sourceOptions, log *slog.Logger) (*modeluri.Resolver, error)
 		modeluri.WithProgress(downloadProgress(log)))
 }
 
+const allowLocalUsage = "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store"
+
+// downloadProgress logs a model download as one line once its last file is
+// in (each file only at debug level: a model has eight or so, and a line
+// per file was most of what `make demo` printed).
+func downloadProgress(log *slog.Logger) func(modeluri.Progress) {
+	return func(p modeluri.Progress) {
+		log.Debug("downloaded file", "file", p.File, "files", fmt.Sprintf("%d/%d", p.Files, p.TotalFiles),
+			"bytes", fmt.Sprintf("%d/%d", p.Bytes, p.TotalBytes))
+		if p.Files == p.TotalFiles {
+			log.Info("downloaded model", "files", p.TotalFiles, "size", progress.Bytes(p.TotalBytes))
+		}
+	}
+}
+
 // fetch returns the directory of a model given as a directory, or resolves
 // a models:/ URI and downloads that version into the cache: then u is the
 // parsed URI and v the version (both nil for a directory).
@@ -127,8 +143,14 @@ func (o *runtimeOptions) AddFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&o.ortLib, "ort-lib", "", "path to libonnxruntime.so (default: the cache that \"make ort\" fills)")
 }
 
-// init loads the library.
-func (o *runtimeOptions) init() error { return initORT(o.ortLib) }
+// init loads the library from --ort-lib, else from the cache.
+func (o *runtimeOptions) init() error {
+	path, err := o.libraryPath()
+	if err != nil {
+		return err
+	}
+	return onnx.Init(path)
+}
 
 // libraryPath returns --ort-lib, else the library in the cache.
 func (o *runtimeOptions) libraryPath() (string, error) {

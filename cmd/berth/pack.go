@@ -9,14 +9,13 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/pack"
 	"github.com/berthml/berth/pack/modelpack"
@@ -119,10 +118,11 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		return packArtifact(ctx, o, dir, name, version, registered, out)
 	}
 
-	bar := newBar(os.Stderr)
+	bars := progress.NewBars(os.Stderr)
+	draw := pack.WithProgress(func(p pack.Progress) { drawPack(bars, p) })
 	start := time.Now()
-	img, err := pack.Build(ctx, dir, append(opts, pack.WithProgress(bar.update))...)
-	bar.done()
+	img, err := pack.Build(ctx, dir, append(opts, draw)...)
+	bars.Done()
 	if err != nil {
 		return err
 	}
@@ -143,8 +143,8 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		fmt.Fprintf(out, "wrote %s (%s)\n", o.tarball, imageName)
 	}
 	if o.tag != "" {
-		d, err := pack.Push(ctx, img, o.tag, append(opts, pack.WithProgress(bar.update))...)
-		bar.done()
+		d, err := pack.Push(ctx, img, o.tag, append(opts, draw)...)
+		bars.Done()
 		if err != nil {
 			return err
 		}
@@ -226,85 +226,23 @@ func recordPush(ctx context.Context, o *packOptions, v *modeluri.Version, key, r
 
 func printSummary(w io.Writer, s *pack.Summary) {
 	fmt.Fprintf(w, "digest %s\n", s.Digest)
-	fmt.Fprintf(w, "size   %s compressed, %s uncompressed\n", mb(s.Size), mb(s.Uncompressed))
+	fmt.Fprintf(w, "size   %s compressed, %s uncompressed\n", progress.Bytes(s.Size), progress.Bytes(s.Uncompressed))
 	for _, l := range s.Layers {
-		fmt.Fprintf(w, "  %s  %9s  %9s  %s\n", l.Digest.Hex[:12], mb(l.Size), mb(l.Uncompressed), l.CreatedBy)
+		fmt.Fprintf(w, "  %s  %9s  %9s  %s\n", l.Digest.Hex[:12], progress.Bytes(l.Size), progress.Bytes(l.Uncompressed), l.CreatedBy)
 	}
 }
 
-func mb(n int64) string {
-	switch {
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MiB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KiB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}
-
-// bar draws pack progress on a terminal, one line per layer being pushed
-// and one for the whole push, and nothing elsewhere.
-type bar struct {
-	w     io.Writer
-	tty   bool
-	lines int                      // lines drawn, to move back over
-	order []string                 // layers in the order first seen
-	state map[string]pack.Progress // by layer digest; "" is the whole push
-	drawn time.Time
-}
-
-func newBar(f *os.File) *bar {
-	return &bar{w: f, tty: isatty.IsTerminal(f.Fd()), state: map[string]pack.Progress{}}
-}
-
-func (b *bar) update(p pack.Progress) {
-	if !b.tty {
-		return
-	}
+// drawPack draws pack's progress: a line per layer packed, then a bar per
+// layer pushed and one for the whole push.
+func drawPack(b *progress.Bars, p pack.Progress) {
 	switch p.Phase {
 	case "layer":
-		b.clear()
-		fmt.Fprintf(b.w, "packed layer %d/%d: %s\n", p.Complete, p.Total, p.Layer)
-		b.lines = 1
+		b.Line(fmt.Sprintf("packed layer %d/%d: %s", p.Complete, p.Total, p.Layer))
 	case "push":
-		if _, ok := b.state[p.Layer]; !ok && p.Layer != "" {
-			b.order = append(b.order, p.Layer)
+		label := "total"
+		if p.Layer != "" {
+			label = p.Layer[len("sha256:"):][:12]
 		}
-		b.state[p.Layer] = p
-		if time.Since(b.drawn) < 100*time.Millisecond && p.Complete != p.Total {
-			return
-		}
-		b.drawn = time.Now()
-		b.clear()
-		for _, l := range b.order {
-			b.line(l[len("sha256:"):][:12], b.state[l])
-		}
-		if all, ok := b.state[""]; ok {
-			b.line("total", all)
-		}
+		b.Bar(p.Layer, label, p.Complete, p.Total)
 	}
-}
-
-func (b *bar) line(label string, p pack.Progress) {
-	const width = 30
-	n := 0
-	if p.Total > 0 {
-		n = int(min(p.Complete, p.Total) * width / p.Total)
-	}
-	fmt.Fprintf(b.w, "%-12s [%s%s] %s / %s\n", label, strings.Repeat("=", n), strings.Repeat(" ", width-n), mb(p.Complete), mb(p.Total))
-	b.lines++
-}
-
-// clear moves back over the lines drawn and erases them.
-func (b *bar) clear() {
-	for ; b.lines > 0; b.lines-- {
-		fmt.Fprint(b.w, "\033[1A\r\033[K")
-	}
-}
-
-// done leaves what was drawn and starts afresh.
-func (b *bar) done() {
-	b.lines = 0
-	b.order = nil
-	clear(b.state)
 }

@@ -7,9 +7,9 @@ import (
 	"os"
 	"strconv"
 
-	"github.com/mattn/go-isatty"
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/pack/modelpack"
 )
 
@@ -38,9 +38,10 @@ DIR is left as it was. Credentials come from ~/.docker/config.json.`,
 }
 
 func runPull(ctx context.Context, o *pullOptions, ref, dir string, out io.Writer, tty *os.File) error {
-	p := newPullProgress(tty)
-	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.oci.insecure), modelpack.WithProgress(p.update))
-	p.done()
+	p := progress.NewStatus(tty)
+	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.oci.insecure),
+		modelpack.WithProgress(func(u modelpack.Progress) { p.Update("pulling", u.Path, u.Complete, u.Total) }))
+	p.Done()
 	if err != nil {
 		return err
 	}
@@ -53,34 +54,4 @@ func runPull(ctx context.Context, o *pullOptions, ref, dir string, out io.Writer
 		fmt.Fprintf(out, "  %*d  %s\n", width, f.Size, f.Path)
 	}
 	return nil
-}
-
-// pullProgress draws one status line on a terminal; elsewhere it is quiet.
-type pullProgress struct {
-	w   io.Writer
-	tty bool
-	on  bool
-}
-
-func newPullProgress(f *os.File) *pullProgress {
-	return &pullProgress{w: f, tty: f != nil && isatty.IsTerminal(f.Fd())}
-}
-
-func (p *pullProgress) update(u modelpack.Progress) {
-	if !p.tty {
-		return
-	}
-	p.on = true
-	pct := 0
-	if u.Total > 0 {
-		pct = int(u.Complete * 100 / u.Total)
-	}
-	fmt.Fprintf(p.w, "\r\033[Kpulling %3d%% %s", pct, u.Path)
-}
-
-func (p *pullProgress) done() {
-	if p.on {
-		fmt.Fprint(p.w, "\r\033[K")
-		p.on = false
-	}
 }

@@ -21,76 +21,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/internal/ortest"
-	"github.com/berthml/berth/serve"
 )
-
-func TestParseModelArgs(t *testing.T) {
-	cases := []struct {
-		args    []string
-		want    []modelArg
-		wantErr string
-	}{
-		{args: []string{"models/iris"}, want: []modelArg{{"iris", "models/iris"}}},
-		{args: []string{"models/iris/"}, want: []modelArg{{"iris", "models/iris/"}}},
-		{args: []string{"a=models/iris", "b=models/iris"}, want: []modelArg{{"a", "models/iris"}, {"b", "models/iris"}}},
-		{args: []string{"x/iris", "y/iris"}, wantErr: "given twice"},
-		{args: []string{"iris="}, wantErr: "no model"},
-		{args: []string{"bad name=dir"}, wantErr: "must be letters"},
-		{args: []string{"=dir"}, wantErr: "must be letters"},
-	}
-	for _, c := range cases {
-		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
-			got, err := parseModelArgs(c.args)
-			if c.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), c.wantErr) {
-					t.Fatalf("err = %v, want %q", err, c.wantErr)
-				}
-				return
-			}
-			if err != nil || len(got) != len(c.want) {
-				t.Fatalf("got %v, %v", got, err)
-			}
-			for i := range got {
-				if got[i] != c.want[i] {
-					t.Errorf("arg %d = %v, want %v", i, got[i], c.want[i])
-				}
-			}
-		})
-	}
-}
-
-func TestByteSizeString(t *testing.T) {
-	for n, want := range map[int64]string{100 << 20: "100MiB", 1 << 30: "1GiB", 64 << 10: "64KiB", 1500: "1500B", 0: "0"} {
-		b := byteSize(n)
-		if got := b.String(); got != want {
-			t.Errorf("byteSize(%d).String() = %q, want %q", n, got, want)
-		}
-		var back byteSize
-		if n > 0 && (back.Set(b.String()) != nil || back != b) {
-			t.Errorf("Set(%q) = %d, want %d", b.String(), back, n)
-		}
-	}
-	var r sizeOrOff
-	if err := r.Set("0"); err != nil || r != 0 {
-		t.Errorf("--response-limit 0: %d, %v; want 0 (off)", r, err)
-	}
-}
-
-func TestByteSize(t *testing.T) {
-	good := map[string]int64{"100": 100, "1KiB": 1024, "100MiB": 100 << 20, "2GiB": 2 << 30, "5MB": 5e6, " 3 KiB ": 3072}
-	for in, want := range good {
-		var b byteSize
-		if err := b.Set(in); err != nil || int64(b) != want {
-			t.Errorf("Set(%q) = %d, %v; want %d", in, b, err, want)
-		}
-	}
-	for _, in := range []string{"", "x", "-1", "0", "1.5MiB", "10TiB"} {
-		var b byteSize
-		if err := b.Set(in); err == nil {
-			t.Errorf("Set(%q) accepted %d", in, b)
-		}
-	}
-}
 
 func TestEnvDefaultsFlagsWin(t *testing.T) {
 	fs := pflag.NewFlagSet("t", pflag.ContinueOnError)
@@ -288,19 +219,4 @@ func TestServeCommandErrors(t *testing.T) {
 		}
 		t.Fatal("berth serve --allow-local-sources never got ready")
 	})
-}
-
-func TestParseModelBatch(t *testing.T) {
-	models := []modelArg{{"iris", "a"}, {"cnn", "b"}}
-	def := serve.BatchConfig{MaxBatchSize: 16, MaxQueueDelay: 2 * time.Millisecond, MaxQueueSize: 100}
-	got, err := parseModelBatch([]string{"iris=off", "cnn=32/5ms"}, def, models)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got["iris"].Enabled() || got["cnn"] != (serve.BatchConfig{MaxBatchSize: 32, MaxQueueDelay: 5 * time.Millisecond, MaxQueueSize: 100}) {
-		t.Errorf("got %+v", got)
-	}
-	if _, err := parseModelBatch([]string{"iris=4", "iris=8"}, def, models); err == nil {
-		t.Error("a model given twice was accepted")
-	}
 }

@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/url"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"time"
@@ -15,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracking/sqlstore"
 	"github.com/berthml/berth/ui"
@@ -39,7 +39,7 @@ type serverOptions struct {
 	writeTokens          []string
 	ui                   bool
 	metricsOpen          bool
-	maxArtifactSize      byteSize
+	maxArtifactSize      cliflag.ByteSize
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -79,10 +79,10 @@ names others.`,
 				return err
 			}
 			f := cmd.Flags()
-			if o.readTokens, err = tokenList(o.readTokens, f.Changed("read-token"), "--read-token", "BERTH_READ_TOKENS"); err != nil {
+			if o.readTokens, err = cliflag.TokenList(o.readTokens, f.Changed("read-token"), "--read-token", "BERTH_READ_TOKENS"); err != nil {
 				return err
 			}
-			if o.writeTokens, err = tokenList(o.writeTokens, f.Changed("write-token"), "--write-token", "BERTH_WRITE_TOKENS"); err != nil {
+			if o.writeTokens, err = cliflag.TokenList(o.writeTokens, f.Changed("write-token"), "--write-token", "BERTH_WRITE_TOKENS"); err != nil {
 				return err
 			}
 			return runServer(cmd.Context(), o, log)
@@ -106,89 +106,54 @@ names others.`,
 	return cmd
 }
 
-// tokenList checks the tokens of --read-token or --write-token. Given on
-// the command line (fromFlags), each flag is one token; taken from the
-// environment variable, the one value is split on commas. Either way an
-// empty token is refused, so that a typo or an unset variable cannot start
-// a server open to all.
-func tokenList(tokens []string, fromFlags bool, flag, env string) ([]string, error) {
-	if !fromFlags {
-		var split []string
-		for _, t := range tokens {
-			split = append(split, strings.Split(t, ",")...)
-		}
-		tokens = split
-	}
-	for _, t := range tokens {
-		if strings.TrimSpace(t) == "" {
-			if fromFlags {
-				return nil, fmt.Errorf("%s: empty token: a server with an empty token would let anyone in; give a token, or leave the flag out to run the server open", flag)
-			}
-			return nil, fmt.Errorf("%s: empty token (the variable is empty or has an empty comma-separated entry): a server with an empty token would let anyone in; set tokens, or unset the variable to run the server open", env)
-		}
-		if t != strings.TrimSpace(t) {
-			return nil, fmt.Errorf("%s: token %q begins or ends with blanks, which a client's Authorization header cannot carry", flag, t)
-		}
-	}
-	return tokens, nil
-}
-
 // uriScheme matches the scheme of a URI (two letters or more, so that a
 // Windows drive is not one).
 var uriScheme = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
 
-// checkStoreURIs refuses, before anything is created, the URIs the server
-// cannot store to, naming those it can.
-func checkStoreURIs(o *serverOptions) error {
-	if m := uriScheme.FindStringSubmatch(o.backendStoreURI); m != nil {
-		switch strings.ToLower(m[1]) {
-		case "sqlite", "postgresql", "postgres":
-		default:
-			return fmt.Errorf("--backend-store-uri %s: berth server cannot store to %s: URIs; it supports sqlite:///relative.db, sqlite:////absolute.db, a file path, and postgresql://user:pass@host:port/db",
-				redact(o.backendStoreURI), m[1])
-		}
+// artifactsDir refuses, before anything is created, an
+// --artifacts-destination the server cannot store to, and returns the
+// directory a file:/// URI names.
+func artifactsDir(dest string) (string, error) {
+	m := uriScheme.FindStringSubmatch(dest)
+	if m == nil {
+		return dest, nil
 	}
-	if m := uriScheme.FindStringSubmatch(o.artifactsDestination); m != nil {
-		if !strings.EqualFold(m[1], "file") {
-			return fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs yet; it supports a local directory, as a path or file:///path",
-				o.artifactsDestination, m[1])
-		}
-		u, err := url.Parse(o.artifactsDestination)
-		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
-			return fmt.Errorf("--artifacts-destination %s: want file:///absolute/path", o.artifactsDestination)
-		}
-		o.artifactsDestination = u.Path
+	scheme := m[1]
+	if !strings.EqualFold(scheme, "file") {
+		return "", fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs yet; it supports a local directory, as a path or file:///path", dest, scheme)
 	}
-	return nil
+	u, err := url.Parse(dest)
+	if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+		return "", fmt.Errorf("--artifacts-destination %s: want file:///absolute/path", dest)
+	}
+	return u.Path, nil
 }
 
 // runServer opens the store and the artifact directory, then serves until
 // ctx is cancelled.
 func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
-	if err := checkStoreURIs(o); err != nil {
-		return err
+	if err := sqlstore.CheckURI(o.backendStoreURI); err != nil {
+		return fmt.Errorf("--backend-store-uri %s: berth server %w", sqlstore.Redact(o.backendStoreURI), err)
 	}
-	if o.backendStoreURI == defaultBackendStoreURI {
-		// Only the default's directory is made; any other must exist, so
-		// that a typo in a path is an error rather than a new tree.
-		path, err := sqlstore.SQLitePath(o.backendStoreURI)
-		if err != nil {
-			return fmt.Errorf("--backend-store-uri: %w", err)
-		}
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			return fmt.Errorf("creating the database directory: %w", err)
-		}
+	artifacts, err := artifactsDir(o.artifactsDestination)
+	if err != nil {
+		return err
 	}
 	sync := strings.ToUpper(o.sqliteSync)
 	if sync != "NORMAL" && sync != "FULL" {
 		return fmt.Errorf("--sqlite-synchronous must be normal or full, not %q", o.sqliteSync)
 	}
+	if o.backendStoreURI == defaultBackendStoreURI { // only the default's directory is made
+		if err := sqlstore.MakeDir(o.backendStoreURI); err != nil {
+			return err
+		}
+	}
 	store, err := sqlstore.Open(ctx, o.backendStoreURI, "mlflow-artifacts:/", sqlstore.WithLogger(log), sqlstore.WithSQLiteSynchronous(sync))
 	if err != nil {
-		return fmt.Errorf("opening --backend-store-uri %s: %w", redact(o.backendStoreURI), err)
+		return fmt.Errorf("opening --backend-store-uri %s: %w", sqlstore.Redact(o.backendStoreURI), err)
 	}
 	defer store.Close()
-	arts, err := server.NewLocalArtifacts(o.artifactsDestination)
+	arts, err := server.NewLocalArtifacts(artifacts)
 	if err != nil {
 		return fmt.Errorf("--artifacts-destination: %w", err)
 	}
@@ -213,19 +178,7 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	log.Info("ready", "addr", "http://"+ln.Addr().String(), "backend", redact(o.backendStoreURI),
+	log.Info("ready", "addr", "http://"+ln.Addr().String(), "backend", sqlstore.Redact(o.backendStoreURI),
 		"artifacts", arts.Root(), "start_to_ready", time.Since(started).Round(time.Microsecond))
 	return s.Serve(ctx, ln)
-}
-
-func isPostgres(uri string) bool {
-	return strings.HasPrefix(uri, "postgresql://") || strings.HasPrefix(uri, "postgres://")
-}
-
-// redact hides a database password for logs and errors.
-func redact(uri string) string {
-	if u, err := url.Parse(uri); err == nil && u.User != nil {
-		return u.Redacted()
-	}
-	return uri
 }

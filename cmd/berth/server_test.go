@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -169,40 +170,6 @@ func withoutEnv(env []string, names ...string) []string {
 	return out
 }
 
-func TestTokenList(t *testing.T) {
-	cases := []struct {
-		name      string
-		in        []string
-		fromFlags bool
-		want      []string
-		err       string
-	}{
-		{"flags are used whole", []string{"secret,abc", "other"}, true, []string{"secret,abc", "other"}, ""},
-		{"the variable is split on commas", []string{"a,b"}, false, []string{"a", "b"}, ""},
-		{"an empty flag", []string{""}, true, nil, "--write-token: empty token"},
-		{"a blank flag", []string{"ok", "  "}, true, nil, "--write-token: empty token"},
-		{"an empty variable", []string{""}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
-		{"an empty entry in the variable", []string{"a,,b"}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
-		{"a trailing comma", []string{"a,"}, false, nil, "BERTH_WRITE_TOKENS: empty token"},
-		{"blanks around a token", []string{" a"}, true, nil, "begins or ends with blanks"},
-		{"none", nil, true, nil, ""},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := tokenList(c.in, c.fromFlags, "--write-token", "BERTH_WRITE_TOKENS")
-			if c.err != "" {
-				if err == nil || !strings.Contains(err.Error(), c.err) {
-					t.Fatalf("tokenList(%q) = %v, %v, want an error with %q", c.in, got, err, c.err)
-				}
-				return
-			}
-			if err != nil || strings.Join(got, "|") != strings.Join(c.want, "|") {
-				t.Fatalf("tokenList(%q) = %q, %v, want %q", c.in, got, err, c.want)
-			}
-		})
-	}
-}
-
 func TestCheckStoreURIs(t *testing.T) {
 	cases := []struct {
 		backend, artifacts string
@@ -223,8 +190,9 @@ func TestCheckStoreURIs(t *testing.T) {
 		{"databricks://profile", "a", "cannot store to databricks: URIs", ""},
 	}
 	for _, c := range cases {
-		o := &serverOptions{backendStoreURI: c.backend, artifactsDestination: c.artifacts}
-		err := checkStoreURIs(o)
+		// The URIs are refused before anything is opened or created.
+		o := &serverOptions{backendStoreURI: c.backend, artifactsDestination: c.artifacts, sqliteSync: "bogus"}
+		err := runServer(context.Background(), o, slog.New(slog.DiscardHandler))
 		if c.err != "" {
 			if err == nil || !strings.Contains(err.Error(), c.err) {
 				t.Errorf("%s, %s: %v, want an error with %q", c.backend, c.artifacts, err, c.err)
@@ -234,8 +202,11 @@ func TestCheckStoreURIs(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || o.artifactsDestination != c.wantArtifacts {
-			t.Errorf("%s, %s: %v, artifacts %q, want %q", c.backend, c.artifacts, err, o.artifactsDestination, c.wantArtifacts)
+		if err == nil || !strings.Contains(err.Error(), "--sqlite-synchronous") {
+			t.Errorf("%s, %s: %v, want them accepted (and the bogus --sqlite-synchronous refused)", c.backend, c.artifacts, err)
+		}
+		if dir, err := artifactsDir(c.artifacts); err != nil || dir != c.wantArtifacts {
+			t.Errorf("%s: %q, %v, want %q", c.artifacts, dir, err, c.wantArtifacts)
 		}
 	}
 }

@@ -51,15 +51,15 @@ var guarded = []string{gin, ort}
 var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "chart", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
-			"flavors/onnx", "internal/buildinfo", "internal/httpguard", "internal/httpserve", "internal/jsonl", "modeluri",
-			"pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
-		Modules: []string{ggcr, isatty, prom, cobra, pflag},
+			"flavors/onnx", "internal/buildinfo", "internal/cliflag", "internal/httpguard", "internal/jsonl", "internal/progress",
+			"modeluri", "pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracking/sqlstore", "ui"},
+		Modules: []string{ggcr, prom, cobra, pflag},
 	},
 
 	// The HTTP layers.
 	"serve": {
 		Packages: []string{"api/oip", "api/scoring", "chart", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
-			"internal/httpserve", "internal/jsonw", "internal/servingusage"},
+			"internal/httpserve", "internal/jsonw", "internal/servingusage", "modeluri"}, // modeluri: models:/ arguments
 		Modules: []string{gin, prom, promModel},
 	},
 	"server": {
@@ -98,12 +98,14 @@ var rules = map[string]Rule{
 
 	// Helpers.
 	"internal/buildinfo":   {},
+	"internal/cliflag":     {}, // the command line's flag value types
 	"internal/float16":     {},
 	"internal/httpguard":   {},
 	"internal/httpserve":   {},
 	"internal/jsonl":       {},
 	"internal/jsonscan":    {},
 	"internal/jsonw":       {},
+	"internal/progress":    {Modules: []string{isatty}}, // the command line's progress bars
 	"internal/protofields": {Modules: []string{protobuf}},
 
 	// serving reports: plain counts (never the metrics) to the registry
