@@ -491,3 +491,24 @@ func TestNewDecoderRejects(t *testing.T) {
 		})
 	}
 }
+
+// TestDecodeDoesNotAliasBody: the body is parsed in place, but a Request's
+// strings (a string tensor, params) must not change when the caller reuses
+// the body's buffer, as berth serve does with its pooled buffers.
+func TestDecodeDoesNotAliasBody(t *testing.T) {
+	spec := scoring.ModelSpec{
+		Signature: &flavors.Signature{Inputs: &flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.String, Shape: []int64{-1}}}}},
+		Inputs:    []flavors.TensorInfo{{Name: "s", DType: flavors.String, Shape: []int64{-1}}},
+	}
+	body := []byte(`{"inputs": ["setosa", "virginica"]}`)
+	req, err := scoring.Decode(scoring.FormatJSON, body, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range body {
+		body[i] = 'x'
+	}
+	if got := req.Inputs[0].Data.([]string); got[0] != "setosa" || got[1] != "virginica" {
+		t.Fatalf("the request's strings changed with the body: %q", got)
+	}
+}

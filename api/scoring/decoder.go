@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/berthml/berth/flavors"
 )
@@ -333,7 +334,7 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 	}()
 	switch format {
 	case FormatJSON:
-		return dec.decodeJSON(d, string(body))
+		return dec.decodeJSON(d, body)
 	case FormatCSV:
 		return dec.decodeCSV(d, string(body))
 	}
@@ -359,12 +360,20 @@ func exactlyOneMessage(found []string) string {
 		"Received dictionary with input fields: " + pyList(found) + ". " + ProtocolChangeInfo
 }
 
-func (dec *Decoder) decodeJSON(d *doc, body string) (*Request, error) {
-	if jerr := parseJSON(d, body); jerr != nil {
+func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
+	// The body is parsed in place, not copied: nodes are offsets into it.
+	// Strings that a Request can keep (string tensors, column names,
+	// params, all beyond the top-level keys) are substrings of d.src, and
+	// the caller may reuse body once Decode returns: a body with such
+	// strings gets its own copy, to which the same offsets apply.
+	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body))); jerr != nil {
 		return nil, badRequest("Invalid input. Ensure that input is a valid JSON formatted string. "+
 			"Error: %s at offset %d", jerr.msg, jerr.off)
 	}
 	root := int32(0)
+	if d.nodes[root].kind != kindObject || d.strings > int(d.nodes[root].n) {
+		d.src = string(body)
+	}
 	switch k := d.nodes[root].kind; k {
 	case kindObject:
 	case kindArray:

@@ -1,10 +1,13 @@
 package scoring_test
 
 import (
+	"encoding/json"
 	"errors"
+	"math"
 	"testing"
 
 	"github.com/berthml/berth/api/scoring"
+	"github.com/berthml/berth/flavors"
 )
 
 // FuzzDecode checks that no body makes Decode panic, and that it returns
@@ -59,6 +62,68 @@ func FuzzDecode(f *testing.F) {
 			}
 			if err := in.Validate(); err != nil {
 				t.Fatal(err)
+			}
+		}
+	})
+}
+
+// FuzzNumbersMatchEncodingJSON is the differential test of the number
+// path: a body of numbers that encoding/json reads into []float64 decodes
+// into a float64 tensor with the same bits, and into a float32 tensor with
+// float32 of them (MLflow's rule); a body encoding/json refuses as JSON is
+// refused. (encoding/json refuses a number beyond float64's range, which
+// MLflow, like Python's json, reads as ±Inf: those are skipped.)
+func FuzzNumbersMatchEncodingJSON(f *testing.F) {
+	for _, s := range []string{"5.1, 3.5, 1.4, 0.2", "-0.4823529124259949,\n          0.49803924560546875",
+		"1e23, 9007199254740993, 0.30000000000000004, 2.2250738585072011e-308, 4.9e-324", "0, -0, 1E+2",
+		"123456789012345678901234567890, 0.000000000000000000000000000001", "01", "1.", "-", "1e"} {
+		f.Add(s)
+	}
+	spec := func(dt flavors.DType) scoring.ModelSpec {
+		return scoring.ModelSpec{
+			Signature: &flavors.Signature{Inputs: &flavors.Schema{Tensors: []flavors.TensorSpec{{DType: dt, Shape: []int64{-1}}}}},
+			Inputs:    []flavors.TensorInfo{{Name: "x", DType: dt, Shape: []int64{-1}}},
+		}
+	}
+	dec64, err := scoring.NewDecoder(spec(flavors.Float64))
+	if err != nil {
+		f.Fatal(err)
+	}
+	dec32, err := scoring.NewDecoder(spec(flavors.Float32))
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, numbers string) {
+		body := []byte(`{"inputs": [` + numbers + `]}`)
+		var ref struct {
+			Inputs []float64 `json:"inputs"`
+		}
+		refErr := json.Unmarshal(body, &ref)
+		var ute *json.UnmarshalTypeError
+		if errors.As(refErr, &ute) {
+			return // a number out of float64's range, or not a number
+		}
+		r64, err64 := dec64.Decode(scoring.FormatJSON, body)
+		r32, err32 := dec32.Decode(scoring.FormatJSON, body)
+		if refErr != nil {
+			if err64 == nil || err32 == nil {
+				t.Fatalf("%s: encoding/json refuses it (%v), berth does not", body, refErr)
+			}
+			return
+		}
+		if len(ref.Inputs) == 0 {
+			return // an empty input is refused by MLflow's rules, not a number problem
+		}
+		if err64 != nil || err32 != nil {
+			t.Fatalf("%s: encoding/json reads it, berth refuses it: %v / %v", body, err64, err32)
+		}
+		got64, got32 := r64.Inputs[0].Data.([]float64), r32.Inputs[0].Data.([]float32)
+		for i, want := range ref.Inputs {
+			if math.Float64bits(got64[i]) != math.Float64bits(want) {
+				t.Fatalf("%s: element %d: float64 %v, encoding/json %v", body, i, got64[i], want)
+			}
+			if math.Float32bits(got32[i]) != math.Float32bits(float32(want)) {
+				t.Fatalf("%s: element %d: float32 %v, want %v", body, i, got32[i], float32(want))
 			}
 		}
 	})

@@ -64,9 +64,10 @@ type node struct {
 // kept as spans of src and decoded only when a tensor is filled, so a
 // numeric array costs no allocation per element.
 type doc struct {
-	src   string
-	nodes []node
-	ext   []string // cells that are not spans of src
+	src     string
+	nodes   []node
+	ext     []string // cells that are not spans of src
+	strings int      // string nodes, object keys included
 }
 
 // jsonError is a syntax error at a byte offset.
@@ -87,6 +88,7 @@ func parseJSON(d *doc, src string) *jsonError {
 	d.src = src
 	d.nodes = d.nodes[:0]
 	d.ext = d.ext[:0]
+	d.strings = 0
 	p := parser{d: d, s: src}
 	p.skipSpace()
 	if p.pos >= len(p.s) {
@@ -191,6 +193,7 @@ func (p *parser) str() int32 {
 		flags = flagEscaped
 	}
 	p.d.nodes = append(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), first: -1, next: -1})
+	p.d.strings++
 	p.pos = end + 1
 	return int32(len(p.d.nodes) - 1)
 }

@@ -53,8 +53,30 @@ func Float[T Text](b T, i int) (f float64, start, end int, exact bool, p Problem
 	if i < len(b) && b[i] == '.' {
 		i++
 		d := i
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
+		if man == 0 { // 0.000123: leading zeros only move the point
+			for i < len(b) && b[i] == '0' {
+				exp10--
+				i++
+			}
+		}
+		// Eight digits at a time while they fit in man's 19.
+		for nd <= 19-8 && i+8 <= len(b) {
+			v := load8(b, i)
+			if !eightDigits(v) {
+				break
+			}
+			man = man*1e8 + parse8(v)
+			if man != 0 {
+				nd += 8
+			}
+			exp10 -= 8
+			i += 8
+		}
+		for i < len(b) {
 			c := b[i] - '0'
+			if c > 9 {
+				break
+			}
 			if nd < 19 {
 				man = man*10 + uint64(c)
 				if man != 0 {
@@ -142,6 +164,26 @@ var pow5 = func() (t [28]uint64) {
 	}
 	return t
 }()
+
+// load8 reads b[i:i+8] as a little-endian word.
+func load8[T Text](b T, i int) uint64 {
+	b = b[i : i+8]
+	return uint64(b[0]) | uint64(b[1])<<8 | uint64(b[2])<<16 | uint64(b[3])<<24 |
+		uint64(b[4])<<32 | uint64(b[5])<<40 | uint64(b[6])<<48 | uint64(b[7])<<56
+}
+
+// eightDigits reports whether the word's eight bytes are all '0'..'9'.
+func eightDigits(v uint64) bool {
+	return (v&0xF0F0F0F0F0F0F0F0)|(((v+0x0606060606060606)&0xF0F0F0F0F0F0F0F0)>>4) == 0x3333333333333333
+}
+
+// parse8 is the value of eight ASCII digits, the first in the low byte
+// (Lemire's SWAR conversion, as fast_float has it).
+func parse8(v uint64) uint64 {
+	const mask = 0x000000FF000000FF
+	v = (v & 0x0F0F0F0F0F0F0F0F) * 2561 >> 8
+	return ((v&mask)*(100+(1000000<<32)) + (v>>16&mask)*(1+(10000<<32))) >> 32
+}
 
 var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}

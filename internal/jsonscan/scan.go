@@ -77,6 +77,13 @@ func (e *Error) Error() string {
 // JSON white space.
 func SkipSpace[T Text](b T, i int) int {
 	for i < len(b) {
+		// Pretty-printed bodies indent every number: eight spaces at a time.
+		for i+8 <= len(b) && load8(b, i) == 0x2020202020202020 {
+			i += 8
+		}
+		if i >= len(b) {
+			return i
+		}
 		switch b[i] {
 		case ' ', '\t', '\n', '\r':
 			i++
