@@ -157,12 +157,27 @@ func (s *Server) createModelVersion(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	v, err := s.store.CreateModelVersion(c.Request.Context(), tracking.CreateModelVersion{
+	cv := tracking.CreateModelVersion{
 		Name: req.Name, Source: req.Source, RunID: req.RunID, Tags: tagsOf(req.Tags),
 		RunLink: req.RunLink, Description: req.Description,
-	})
+	}
+	// MLflow 3: a version of a logged model (model_id, or a source of
+	// models:/m-<id>) takes the model's run and is listed in its
+	// mlflow.modelVersions tag.
+	modelID := loggedModelSource(req.ModelID, req.Source)
+	if modelID != "" {
+		if err := s.registerLoggedModel(c, &cv, modelID); err != nil {
+			return nil, err
+		}
+	}
+	v, err := s.store.CreateModelVersion(c.Request.Context(), cv)
 	if err != nil {
 		return nil, err
+	}
+	if modelID != "" {
+		if err := s.recordModelVersion(c, modelID, v); err != nil {
+			return nil, err
+		}
 	}
 	return mlflowrest.ModelVersionResponse{ModelVersion: toModelVersion(v)}, nil
 }
@@ -262,6 +277,9 @@ func (s *Server) getDownloadURI(c *gin.Context) (any, error) {
 	}
 	uri, err := s.store.GetModelVersionDownloadURI(c.Request.Context(), req.Name, req.Version)
 	if err != nil {
+		return nil, err
+	}
+	if uri, err = s.loggedModelDownloadURI(c, uri); err != nil {
 		return nil, err
 	}
 	return mlflowrest.GetModelVersionDownloadURIResponse{ArtifactURI: uri}, nil

@@ -148,6 +148,16 @@ func (s *Server) routeTable() []route {
 		api("POST", "/model-versions/set-tag", Write, s.setModelVersionTag)
 		api("DELETE", "/model-versions/delete-tag", Write, s.deleteModelVersionTag)
 		api("GET", "/model-versions/get-download-uri", Read, s.getDownloadURI)
+		// MLflow 3's logged models (server/loggedmodels.go).
+		api("POST", "/logged-models", Write, s.createLoggedModel)
+		api("POST", "/logged-models/search", Read, s.searchLoggedModels)
+		api("GET", "/logged-models/:model_id", Read, s.getLoggedModel)
+		api("PATCH", "/logged-models/:model_id", Write, s.finalizeLoggedModel)
+		api("DELETE", "/logged-models/:model_id", Write, s.deleteLoggedModel)
+		api("PATCH", "/logged-models/:model_id/tags", Write, s.setLoggedModelTags)
+		api("DELETE", "/logged-models/:model_id/tags/:key", Write, s.deleteLoggedModelTag)
+		api("POST", "/logged-models/:model_id/params", Write, s.logLoggedModelParams)
+		api("POST", "/runs/outputs", Write, s.logOutputs)
 
 		// The artifact proxy.
 		a := p + "/mlflow-artifacts"

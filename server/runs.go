@@ -37,7 +37,8 @@ func (s *Server) createRun(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mlflowrest.RunResponse{Run: toRun(run, false)}, nil
+	// MLflow 3 answers runs/create with an empty "inputs" object too.
+	return mlflowrest.RunResponse{Run: toRun(run, true)}, nil
 }
 
 func (s *Server) getRun(c *gin.Context) (any, error) {
@@ -50,7 +51,11 @@ func (s *Server) getRun(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return mlflowrest.RunResponse{Run: toRun(run, true)}, nil
+	out := toRun(run, true)
+	if err := s.runModels(c, &out); err != nil {
+		return nil, err
+	}
+	return mlflowrest.RunResponse{Run: out}, nil
 }
 
 // updateRun ignores an unknown status name, as MLflow does.
@@ -97,9 +102,13 @@ func (s *Server) logMetric(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
-	return nil, s.store.LogMetric(c.Request.Context(), id, tracking.Metric{
-		Key: req.Key, Value: float64(*req.Value), Timestamp: int64(*req.Timestamp), Step: int64(req.Step),
-	})
+	m := tracking.Metric{Key: req.Key, Value: float64(*req.Value), Timestamp: int64(*req.Timestamp), Step: int64(req.Step)}
+	if err := s.store.LogMetric(c.Request.Context(), id, m); err != nil {
+		return nil, err
+	}
+	// MLflow 3: a model_id logs the value on that logged model too.
+	return nil, s.logModelMetrics(c, id, []mlflowrest.Metric{{Key: req.Key, Value: *req.Value, Timestamp: *req.Timestamp,
+		Step: req.Step, ModelID: req.ModelID, DatasetName: req.DatasetName, DatasetDigest: req.DatasetDigest}})
 }
 
 // logParam logs a param; a missing value is logged as "", as MLflow does.
@@ -142,7 +151,10 @@ func (s *Server) logBatch(c *gin.Context) (any, error) {
 	for i, p := range req.Params {
 		params[i] = tracking.Param{Key: p.Key, Value: p.Value}
 	}
-	return nil, s.store.LogBatch(c.Request.Context(), req.RunID, metrics, params, tagsOf(req.Tags))
+	if err := s.store.LogBatch(c.Request.Context(), req.RunID, metrics, params, tagsOf(req.Tags)); err != nil {
+		return nil, err
+	}
+	return nil, s.logModelMetrics(c, req.RunID, req.Metrics)
 }
 
 // logModel appends the model's MLmodel (as JSON) to the run's
@@ -182,7 +194,12 @@ func (s *Server) logInputs(c *gin.Context) (any, error) {
 	for i, d := range req.Datasets {
 		inputs[i] = fromDatasetInput(d)
 	}
-	return nil, s.store.LogInputs(c.Request.Context(), req.RunID, inputs)
+	if len(inputs) > 0 || len(req.Models) == 0 {
+		if err := s.store.LogInputs(c.Request.Context(), req.RunID, inputs); err != nil {
+			return nil, err
+		}
+	}
+	return nil, s.logModelInputs(c, req.RunID, req.Models)
 }
 
 func (s *Server) searchRuns(c *gin.Context) (any, error) {
@@ -214,7 +231,11 @@ func (s *Server) searchRuns(c *gin.Context) (any, error) {
 	}
 	resp := mlflowrest.SearchRunsResponse{NextPageToken: page.NextPageToken}
 	for i := range page.Runs {
-		resp.Runs = append(resp.Runs, toRun(&page.Runs[i], true))
+		run := toRun(&page.Runs[i], true)
+		if err := s.runModels(c, &run); err != nil {
+			return nil, err
+		}
+		resp.Runs = append(resp.Runs, run)
 	}
 	return resp, nil
 }

@@ -24,6 +24,9 @@ type Run struct {
 	Info   RunInfo    `json:"info"`
 	Data   RunData    `json:"data"`
 	Inputs *RunInputs `json:"inputs,omitempty"`
+	// Outputs is the logged models the run produced (MLflow 3); like
+	// Inputs, present in runs/get and runs/search answers.
+	Outputs *RunOutputs `json:"outputs,omitempty"`
 }
 
 // RunInfo is a run's metadata. MLflow sends the id twice, as run_id and the
@@ -52,6 +55,7 @@ type RunData struct {
 // RunInputs holds the datasets a run consumed.
 type RunInputs struct {
 	DatasetInputs []DatasetInput `json:"dataset_inputs,omitempty"`
+	ModelInputs   []ModelInput   `json:"model_inputs,omitempty"`
 }
 
 // Metric is one logged metric value.
@@ -60,6 +64,11 @@ type Metric struct {
 	Value     Float64 `json:"value"`
 	Timestamp Int64   `json:"timestamp"`
 	Step      Int64   `json:"step"`
+	// ModelID, DatasetName and DatasetDigest tie a value logged by an
+	// MLflow 3 client to a logged model (requests only).
+	ModelID       string `json:"model_id,omitempty"`
+	DatasetName   string `json:"dataset_name,omitempty"`
+	DatasetDigest string `json:"dataset_digest,omitempty"`
 }
 
 // Param is a run parameter. An absent value decodes as "".

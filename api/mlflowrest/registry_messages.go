@@ -92,6 +92,8 @@ type CreateModelVersionRequest struct {
 	Tags        []ModelVersionTag `json:"tags,omitempty"`
 	RunLink     string            `json:"run_link,omitempty"`
 	Description string            `json:"description,omitempty"`
+	// ModelID is the logged model the version registers (MLflow 3).
+	ModelID string `json:"model_id,omitempty"`
 }
 
 // ModelVersionResponse answers model-versions/create, get, update,

@@ -119,6 +119,10 @@ type LogMetricRequest struct {
 	Value     *Float64 `json:"value,omitempty"`
 	Timestamp *Int64   `json:"timestamp,omitempty"`
 	Step      Int64    `json:"step"`
+	// ModelID also logs the value on that logged model (MLflow 3).
+	ModelID       string `json:"model_id,omitempty"`
+	DatasetName   string `json:"dataset_name,omitempty"`
+	DatasetDigest string `json:"dataset_digest,omitempty"`
 }
 
 // LogParamRequest is the body of runs/log-parameter. A missing value is
@@ -163,6 +167,8 @@ type LogModelRequest struct {
 type LogInputsRequest struct {
 	RunID    string         `json:"run_id"`
 	Datasets []DatasetInput `json:"datasets,omitempty"`
+	// Models are logged models the run used (MLflow 3).
+	Models []ModelInput `json:"models,omitempty"`
 }
 
 // SearchRunsRequest is the body of POST runs/search. RunViewType is

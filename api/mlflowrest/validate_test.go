@@ -128,6 +128,10 @@ var noRequiredFields = []string{
 	"SearchRunsRequest",
 	"SearchRegisteredModelsRequest",
 	"SearchModelVersionsRequest",
+	// MLflow 3's logged models: the model id travels in the path.
+	"SearchLoggedModelsRequest",
+	"SetLoggedModelTagsRequest",
+	"LogLoggedModelParamsRequest",
 }
 
 // TestEveryRequestValidates keeps the rule for new request types: each
