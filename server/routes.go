@@ -159,6 +159,15 @@ func (s *Server) routeTable() []route {
 		api("POST", "/logged-models/:model_id/params", Write, s.logLoggedModelParams)
 		api("POST", "/runs/outputs", Write, s.logOutputs)
 
+		// MLflow 3's webhooks (server/webhooks.go). Testing one sends a
+		// request from the server, so it needs a write token.
+		api("POST", "/webhooks", Write, s.createWebhook)
+		api("GET", "/webhooks", Read, s.listWebhooks)
+		api("GET", "/webhooks/:webhook_id", Read, s.getWebhook)
+		api("PATCH", "/webhooks/:webhook_id", Write, s.updateWebhook)
+		api("DELETE", "/webhooks/:webhook_id", Write, s.deleteWebhook)
+		api("POST", "/webhooks/:webhook_id/test", Write, s.testWebhook)
+
 		// The artifact proxy.
 		a := p + "/mlflow-artifacts"
 		add("GET", a+"/artifacts", Read, s.api(s.listProxiedArtifacts))

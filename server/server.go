@@ -26,6 +26,7 @@ type Server struct {
 	table     []route           // every route, see routeTable
 	access    map[string]Access // "METHOD /path template" → access class
 	metrics   *metrics          // nil without WithMetrics
+	hooks     *hooks            // webhooks: nil when the store keeps none (webhooks.go)
 }
 
 type options struct {
@@ -43,6 +44,7 @@ type options struct {
 	bodyTimeout     time.Duration
 	allowedHosts    []string
 	metricsOpen     bool
+	webhooks        webhookConfig
 }
 
 // Option configures a Server.
@@ -115,6 +117,7 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 		o.logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{store: store, artifacts: artifacts, opts: o}
+	s.hooks = s.newHooks()
 	if o.registerer != nil {
 		s.metrics = newMetrics(o.registerer)
 	}
@@ -139,7 +142,14 @@ func (s *Server) bodyTimedOut(*http.Request) {
 // gracefully: it stops accepting connections and waits up to the shutdown
 // timeout for requests in flight to finish.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	return httpserve.Serve(ctx, ln, s.Handler(), s.opts.shutdownTimeout, s.opts.logger)
+	err := httpserve.Serve(ctx, ln, s.Handler(), s.opts.shutdownTimeout, s.opts.logger)
+	// Then the webhook deliveries still queued, within the same bound.
+	drain, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.opts.shutdownTimeout)
+	defer cancel()
+	if herr := s.hooks.close(drain); herr != nil {
+		s.opts.logger.Warn("webhook deliveries abandoned at shutdown", "error", herr)
+	}
+	return err
 }
 
 // handler is an API handler: it returns the response message, encoded as

@@ -158,8 +158,8 @@ func (c *Condition) check(v token) error {
 			allowed["IN"], allowed["NOT IN"] = true, true
 		}
 	case EntitySpan:
-		if c.Key != "name" && c.Key != "type" && c.Key != "status" && !strings.HasPrefix(c.Key, "attributes.") {
-			return invalid("Invalid span key '%s'. Valid keys are name, type, status and attributes.<key>.", c.Key)
+		if c.Key != "name" && c.Key != "type" && c.Key != "status" {
+			return invalid("Invalid span key '%s'. Valid keys are name, type and status.", c.Key)
 		}
 	case EntityFeedback, EntityExpectation:
 		allowed = map[string]bool{"=": true, "!=": true}

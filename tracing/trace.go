@@ -66,8 +66,10 @@ type Assessment struct {
 	ID             string // "a-" + 32 hex digits
 	TraceID        string
 	Name           string
-	CreateTime     int64 // milliseconds
-	LastUpdateTime int64 // milliseconds
+	CreateTime     int64  // milliseconds
+	LastUpdateTime int64  // milliseconds
+	Kind           string // "feedback" or "expectation"
+	Value          string // the JSON of its value, for search
 	Body           json.RawMessage
 }
 
@@ -95,6 +97,9 @@ type Store interface {
 	// with ids empty, those older than olderThanMs (at most maxTraces of
 	// them when maxTraces > 0); it returns how many went.
 	DeleteTraces(ctx context.Context, experimentID string, ids []string, olderThanMs int64, maxTraces int) (int, error)
+	// LinkTracesToRun records runID as the source run of traces that have
+	// none (metadata mlflow.sourceRun, which search's run_id reads).
+	LinkTracesToRun(ctx context.Context, traceIDs []string, runID string) error
 	SetTraceTag(ctx context.Context, traceID, key, value string) error
 	DeleteTraceTag(ctx context.Context, traceID, key string) error
 	// LogSpans stores spans; a trace that does not exist yet is created in

@@ -63,7 +63,7 @@ var rules = map[string]Rule{
 		Modules: []string{gin, prom, promModel},
 	},
 	"server": {
-		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracking", "tracking/search", "webhook"},
+		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook"},
 		Modules:  []string{gin, prom},
 	},
 	"ui":     {Packages: []string{"chart"}},
@@ -86,7 +86,7 @@ var rules = map[string]Rule{
 	"api/mlflowrest":    {},
 	"tracking":          {},
 	"tracking/search":   {Packages: []string{"tracking"}},
-	"tracking/sqlstore": {Packages: []string{"tracking", "webhook"}, Modules: []string{pgx, sqlite}},
+	"tracking/sqlstore": {Packages: []string{"tracing", "tracking", "webhook"}, Modules: []string{pgx, sqlite}},
 	"tracing":           {Packages: []string{"tracking"}},
 	"tracing/otlp":      {Packages: []string{"tracing"}, Modules: []string{pdata}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only

@@ -1,0 +1,408 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strconv"
+	"strings"
+
+	"github.com/berthml/berth/tracing"
+	"github.com/berthml/berth/tracking"
+)
+
+var _ tracing.Store = (*Store)(nil)
+
+const traceInfoColumns = `request_id, experiment_id, timestamp_ms, execution_time_ms, status, client_request_id, request_preview, response_preview`
+
+// traceNotFound is MLflow's answer for an unknown trace id.
+func traceNotFound(id string) error { return tracking.NotFound("Trace with ID '%s' not found.", id) }
+
+// traceArtifactLocation is where a client that keeps spans as an artifact
+// uploads traces.json: <experiment artifact location>/traces/<id>/artifacts.
+func (s *Store) traceArtifactLocation(ctx context.Context, q querier, expID int64, traceID string) (string, error) {
+	var loc string
+	if err := s.queryRow(ctx, q, `SELECT artifact_location FROM experiments WHERE experiment_id = ?`, expID).Scan(&loc); err != nil {
+		if noRows(err) {
+			return "", tracking.NotFound("No Experiment with id=%d exists", expID)
+		}
+		return "", err
+	}
+	return strings.TrimRight(loc, "/") + "/traces/" + traceID + "/artifacts", nil
+}
+
+// StartTrace implements tracing.Store.
+func (s *Store) StartTrace(ctx context.Context, info tracing.TraceInfo) (tracing.TraceInfo, error) {
+	exp, err := parseExperimentID(info.ExperimentID)
+	if err != nil {
+		return tracing.TraceInfo{}, err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		loc, err := s.traceArtifactLocation(ctx, tx, exp, info.TraceID)
+		if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (request_id) DO UPDATE SET experiment_id = excluded.experiment_id, timestamp_ms = excluded.timestamp_ms,
+			execution_time_ms = excluded.execution_time_ms, status = excluded.status, client_request_id = excluded.client_request_id,
+			request_preview = excluded.request_preview, response_preview = excluded.response_preview`,
+			info.TraceID, exp, info.RequestTime, info.Duration, info.State, nullString(info.ClientRequestID),
+			info.RequestPreview, info.ResponsePreview); err != nil {
+			return err
+		}
+		tags := map[string]string{tracing.TagArtifactLocation: loc}
+		for k, v := range info.Tags {
+			tags[k] = v
+		}
+		if err := s.upsertTraceKV(ctx, tx, "trace_tags", info.TraceID, tags); err != nil {
+			return err
+		}
+		return s.upsertTraceKV(ctx, tx, "trace_request_metadata", info.TraceID, info.Metadata)
+	})
+	if err != nil {
+		return tracing.TraceInfo{}, err
+	}
+	return s.GetTraceInfo(ctx, info.TraceID)
+}
+
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
+}
+
+// upsertTraceKV sets keys of a trace's tags or metadata (table is one of
+// this package's constants, never client input).
+func (s *Store) upsertTraceKV(ctx context.Context, q querier, table, traceID string, kv map[string]string) error {
+	for k, v := range kv {
+		if _, err := s.exec(ctx, q, `INSERT INTO `+table+` (request_id, key, value) VALUES (?, ?, ?)
+			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value`, traceID, k, v); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetTraceInfo implements tracing.Store.
+func (s *Store) GetTraceInfo(ctx context.Context, traceID string) (tracing.TraceInfo, error) {
+	infos, err := s.loadTraceInfos(ctx, s.read, []string{traceID})
+	if err != nil {
+		return tracing.TraceInfo{}, err
+	}
+	if len(infos) == 0 {
+		return tracing.TraceInfo{}, traceNotFound(traceID)
+	}
+	return infos[0], nil
+}
+
+// loadTraceInfos loads the traces among ids, in ids' order, with their
+// tags, metadata and assessments.
+func (s *Store) loadTraceInfos(ctx context.Context, q querier, ids []string) ([]tracing.TraceInfo, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := `(` + placeholders(len(ids)) + `)`
+	rows, err := s.query(ctx, q, `SELECT `+traceInfoColumns+` FROM trace_info WHERE request_id IN `+in, args...)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*tracing.TraceInfo{}
+	for rows.Next() {
+		var t tracing.TraceInfo
+		var exp int64
+		var client, req, resp sql.NullString
+		if err := rows.Scan(&t.TraceID, &exp, &t.RequestTime, &t.Duration, &t.State, &client, &req, &resp); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		t.ExperimentID = strconv.FormatInt(exp, 10)
+		t.ClientRequestID, t.RequestPreview, t.ResponsePreview = client.String, req.String, resp.String
+		t.Tags, t.Metadata = map[string]string{}, map[string]string{}
+		byID[t.TraceID] = &t
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	for table, pick := range map[string]func(*tracing.TraceInfo) map[string]string{
+		"trace_tags":             func(t *tracing.TraceInfo) map[string]string { return t.Tags },
+		"trace_request_metadata": func(t *tracing.TraceInfo) map[string]string { return t.Metadata },
+	} {
+		rows, err := s.query(ctx, q, `SELECT request_id, key, value FROM `+table+` WHERE request_id IN `+in, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, k, v string
+			if err := rows.Scan(&id, &k, &v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if t := byID[id]; t != nil {
+				pick(t)[k] = v
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	rows, err = s.query(ctx, q, `SELECT `+assessmentColumns+` FROM assessments WHERE trace_id IN `+in+` ORDER BY create_time, assessment_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		a, err := scanAssessment(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if t := byID[a.TraceID]; t != nil {
+			t.Assessments = append(t.Assessments, a)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]tracing.TraceInfo, 0, len(byID))
+	seen := map[string]bool{}
+	for _, id := range ids {
+		if t := byID[id]; t != nil && !seen[id] {
+			seen[id] = true
+			out = append(out, *t)
+		}
+	}
+	return out, nil
+}
+
+// GetTraces implements tracing.Store.
+func (s *Store) GetTraces(ctx context.Context, ids []string) ([]tracing.TraceInfo, map[string][]tracing.Span, error) {
+	infos, err := s.loadTraceInfos(ctx, s.read, ids)
+	if err != nil || len(infos) == 0 {
+		return nil, nil, err
+	}
+	args := make([]any, len(infos))
+	for i, t := range infos {
+		args[i] = t.TraceID
+	}
+	rows, err := s.query(ctx, s.read, `SELECT trace_id, span_id, parent_span_id, name, type, status, start_time_unix_nano,
+		end_time_unix_nano, content FROM spans WHERE trace_id IN (`+placeholders(len(args))+`) ORDER BY start_time_unix_nano, span_id`, args...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	spans := map[string][]tracing.Span{}
+	for rows.Next() {
+		var sp tracing.Span
+		var parent sql.NullString
+		var content string
+		if err := rows.Scan(&sp.TraceID, &sp.SpanID, &parent, &sp.Name, &sp.Type, &sp.Status, &sp.StartNanos, &sp.EndNanos, &content); err != nil {
+			return nil, nil, err
+		}
+		sp.ParentSpanID, sp.Content = parent.String, []byte(content)
+		spans[sp.TraceID] = append(spans[sp.TraceID], sp)
+	}
+	return infos, spans, rows.Err()
+}
+
+// LogSpans implements tracing.Store. A span's trace is created when it
+// does not exist yet, in experimentID, from the spans: its start is the
+// earliest span start, and a root span gives its duration and state.
+// Spans of a trace mark it with mlflow.trace.spansLocation = TRACKING_STORE,
+// which tells a client that reads it back to ask batchGet for them.
+func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []tracing.Span) error {
+	if len(spans) == 0 {
+		return nil
+	}
+	exp, err := parseExperimentID(experimentID)
+	if err != nil {
+		return err
+	}
+	byTrace := map[string][]tracing.Span{}
+	var order []string
+	for _, sp := range spans {
+		if _, ok := byTrace[sp.TraceID]; !ok {
+			order = append(order, sp.TraceID)
+		}
+		byTrace[sp.TraceID] = append(byTrace[sp.TraceID], sp)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range order {
+			if err := s.logTraceSpans(ctx, tx, exp, id, byTrace[id]); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) logTraceSpans(ctx context.Context, tx *sql.Tx, exp int64, traceID string, spans []tracing.Span) error {
+	var storedExp int64
+	err := s.queryRow(ctx, tx, `SELECT experiment_id FROM trace_info WHERE request_id = ?`, traceID).Scan(&storedExp)
+	switch {
+	case noRows(err):
+		loc, err := s.traceArtifactLocation(ctx, tx, exp, traceID)
+		if err != nil {
+			return err
+		}
+		start, end, state := spans[0].StartNanos, spans[0].EndNanos, tracing.StateInProgress
+		for _, sp := range spans {
+			start, end = min(start, sp.StartNanos), max(end, sp.EndNanos)
+			if sp.ParentSpanID == "" {
+				state = spanState(sp.Status)
+			}
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES (?, ?, ?, ?, ?, NULL, '', '')`,
+			traceID, exp, start/1e6, max(end-start, 0)/1e6, state); err != nil {
+			return err
+		}
+		if err := s.upsertTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{tracing.TagArtifactLocation: loc}); err != nil {
+			return err
+		}
+		storedExp = exp
+	case err != nil:
+		return err
+	}
+	if storedExp != exp {
+		return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", traceID, storedExp, exp)
+	}
+	const cols = 9
+	for i := 0; i < len(spans); i += 100 {
+		batch := spans[i:min(i+100, len(spans))]
+		args := make([]any, 0, len(batch)*cols)
+		for _, sp := range batch {
+			args = append(args, traceID, sp.SpanID, nullString(sp.ParentSpanID), sp.Name, sp.Type, sp.Status,
+				sp.StartNanos, sp.EndNanos, string(sp.Content))
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO spans (trace_id, span_id, parent_span_id, name, type, status,
+			start_time_unix_nano, end_time_unix_nano, content) VALUES `+rowPlaceholders(len(batch), cols)+`
+			ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
+			type = excluded.type, status = excluded.status, start_time_unix_nano = excluded.start_time_unix_nano,
+			end_time_unix_nano = excluded.end_time_unix_nano, content = excluded.content`, args...); err != nil {
+			return err
+		}
+	}
+	return s.upsertTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{tracing.TagSpansLocation: tracing.SpansInTrackingStore})
+}
+
+// spanState is the trace state a root span's status implies.
+func spanState(status string) string {
+	switch status {
+	case "STATUS_CODE_ERROR":
+		return tracing.StateError
+	case "STATUS_CODE_OK":
+		return tracing.StateOK
+	}
+	return tracing.StateUnspecified
+}
+
+// SetTraceTag implements tracing.Store.
+func (s *Store) SetTraceTag(ctx context.Context, traceID, key, value string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.traceExists(ctx, tx, traceID); err != nil {
+			return err
+		}
+		return s.upsertTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{key: value})
+	})
+}
+
+// DeleteTraceTag implements tracing.Store.
+func (s *Store) DeleteTraceTag(ctx context.Context, traceID, key string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		if err := s.traceExists(ctx, tx, traceID); err != nil {
+			return err
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM trace_tags WHERE request_id = ? AND key = ?`, traceID, key)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return tracking.NotFound("No trace tag with key '%s' for trace with ID '%s'", key, traceID)
+		}
+		return nil
+	})
+}
+
+func (s *Store) traceExists(ctx context.Context, q querier, traceID string) error {
+	var one int
+	err := s.queryRow(ctx, q, `SELECT 1 FROM trace_info WHERE request_id = ?`, traceID).Scan(&one)
+	if noRows(err) {
+		return traceNotFound(traceID)
+	}
+	return err
+}
+
+// DeleteTraces implements tracing.Store.
+func (s *Store) DeleteTraces(ctx context.Context, experimentID string, ids []string, olderThanMs int64, maxTraces int) (int, error) {
+	exp, err := parseExperimentID(experimentID)
+	if err != nil {
+		return 0, err
+	}
+	var n int64
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		var res sql.Result
+		if len(ids) > 0 {
+			args := []any{exp}
+			for _, id := range ids {
+				args = append(args, id)
+			}
+			res, err = s.exec(ctx, tx, `DELETE FROM trace_info WHERE experiment_id = ? AND request_id IN (`+placeholders(len(ids))+`)`, args...)
+		} else {
+			limit := ""
+			if maxTraces > 0 {
+				limit = " LIMIT " + strconv.Itoa(maxTraces)
+			}
+			res, err = s.exec(ctx, tx, `DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info
+				WHERE experiment_id = ? AND timestamp_ms < ? ORDER BY timestamp_ms`+limit+`)`, exp, olderThanMs)
+		}
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// PurgeTracesBefore implements tracing.Store: retention. It deletes in
+// batches so that a large purge never holds the write lock for long.
+func (s *Store) PurgeTracesBefore(ctx context.Context, cutoffMs int64) (int, error) {
+	total := 0
+	for {
+		var n int64
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
+			res, err := s.exec(ctx, tx, `DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info
+				WHERE timestamp_ms < ? ORDER BY timestamp_ms LIMIT 1000)`, cutoffMs)
+			if err != nil {
+				return err
+			}
+			n, err = res.RowsAffected()
+			return err
+		})
+		total += int(n)
+		if err != nil || n < 1000 {
+			return total, err
+		}
+	}
+}
+
+// LinkTracesToRun implements tracing.Store.
+func (s *Store) LinkTracesToRun(ctx context.Context, traceIDs []string, runID string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, id := range traceIDs {
+			if err := s.traceExists(ctx, tx, id); err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, tx, `INSERT INTO trace_request_metadata (request_id, key, value) VALUES (?, ?, ?)
+				ON CONFLICT (request_id, key) DO NOTHING`, id, tracing.MetaSourceRun, runID); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}

@@ -1,0 +1,141 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+
+	"github.com/berthml/berth/tracing"
+)
+
+// SearchTraces implements tracing.Store: the traces of the experiments that
+// match every condition, in the order asked, request_id breaking ties.
+func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]tracing.TraceInfo, bool, error) {
+	if len(req.ExperimentIDs) == 0 {
+		return nil, false, nil
+	}
+	var where []string
+	var args []any
+	exps := make([]any, 0, len(req.ExperimentIDs))
+	for _, id := range req.ExperimentIDs {
+		n, err := parseExperimentID(id)
+		if err != nil {
+			return nil, false, err
+		}
+		exps = append(exps, n)
+	}
+	where = append(where, `t.experiment_id IN (`+placeholders(len(exps))+`)`)
+	args = append(args, exps...)
+	for _, c := range req.Filter {
+		w, a := traceCondition(c)
+		where = append(where, w)
+		args = append(args, a...)
+	}
+	var order []string
+	for _, o := range req.OrderBy {
+		dir := " DESC"
+		if o.Ascending {
+			dir = " ASC"
+		}
+		switch o.Key {
+		case "name":
+			order = append(order, `(SELECT value FROM trace_tags n WHERE n.request_id = t.request_id AND n.key = 'mlflow.traceName')`+dir)
+		case "status":
+			order = append(order, "t.status"+dir)
+		default: // timestamp_ms, execution_time_ms, request_id, experiment_id: columns of trace_info
+			order = append(order, "t."+o.Key+dir)
+		}
+	}
+	order = append(order, "t.request_id ASC")
+	max := req.MaxResults
+	q := `SELECT t.request_id FROM trace_info t WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY ` + strings.Join(order, ", ") + ` LIMIT ? OFFSET ?`
+	args = append(args, max, req.Offset)
+	rows, err := s.query(ctx, s.read, q, args...)
+	if err != nil {
+		return nil, false, err
+	}
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, false, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	// As MLflow: a full page has a next page token, even when nothing
+	// follows it.
+	next := len(ids) >= max
+	if len(ids) > max {
+		ids = ids[:max]
+	}
+	infos, err := s.loadTraceInfos(ctx, s.read, ids)
+	return infos, next, err
+}
+
+// traceCondition is the SQL of one parsed condition; entity and key names
+// come from the parser's fixed sets, values are always arguments.
+func traceCondition(c tracing.Condition) (string, []any) {
+	switch c.Entity {
+	case tracing.EntityAttribute:
+		switch c.Key {
+		case "timestamp_ms", "execution_time_ms":
+			return "t." + c.Key + " " + c.Op + " ?", []any{c.Number}
+		case "end_time_ms":
+			return "(t.timestamp_ms + t.execution_time_ms) " + c.Op + " ?", []any{c.Number}
+		case "status", "request_id", "client_request_id":
+			return compare("t."+c.Key, c)
+		case "name":
+			return kvExists("trace_tags", tracing.TagTraceName, c)
+		case "run_id":
+			return kvExists("trace_request_metadata", tracing.MetaSourceRun, c)
+		}
+	case tracing.EntityTag:
+		return kvExists("trace_tags", c.Key, c)
+	case tracing.EntityMetadata:
+		return kvExists("trace_request_metadata", c.Key, c)
+	case tracing.EntitySpan:
+		w, a := compare("sp."+c.Key, c)
+		return `EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = t.request_id AND ` + w + `)`, a
+	case tracing.EntityFeedback, tracing.EntityExpectation:
+		v := c.Value
+		if b, err := json.Marshal(c.Value); err == nil && !isJSONLiteral(c.Value) {
+			v = string(b)
+		}
+		return `EXISTS (SELECT 1 FROM assessments a WHERE a.trace_id = t.request_id AND a.kind = ? AND a.name = ? AND a.value ` +
+			c.Op + ` ?)`, []any{c.Entity, c.Key, v}
+	}
+	return "1 = 0", nil // unreachable: the parser admits nothing else
+}
+
+// isJSONLiteral reports whether an unquoted operand is a JSON number or
+// literal (feedback.correct = true), compared as written.
+func isJSONLiteral(v string) bool {
+	var x any
+	return json.Unmarshal([]byte(v), &x) == nil && !strings.HasPrefix(strings.TrimSpace(v), `"`)
+}
+
+func kvExists(table, key string, c tracing.Condition) (string, []any) {
+	w, a := compare("kv.value", c)
+	return `EXISTS (SELECT 1 FROM ` + table + ` kv WHERE kv.request_id = t.request_id AND kv.key = ? AND ` + w + `)`,
+		append([]any{key}, a...)
+}
+
+func compare(col string, c tracing.Condition) (string, []any) {
+	switch c.Op {
+	case "IN", "NOT IN":
+		a := make([]any, len(c.Values))
+		for i, v := range c.Values {
+			a[i] = v
+		}
+		return col + " " + c.Op + " (" + placeholders(len(a)) + ")", a
+	case "ILIKE":
+		return "LOWER(" + col + ") LIKE LOWER(?)", []any{c.Value}
+	}
+	return col + " " + c.Op + " ?", []any{c.Value}
+}
