@@ -19,6 +19,17 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 		}
 		i = d.nodes[i].first
 	}
+	if leaves == nil { // one allocation of the size the first row implies
+		total := int64(1)
+		for _, n := range shape {
+			total *= max(n, 1)
+			if total > int64(len(d.nodes)) {
+				total = int64(len(d.nodes))
+				break
+			}
+		}
+		leaves = make([]int32, 0, total)
+	}
 	var idx []int64
 	var walk func(i int32, depth int) string
 	walk = func(i int32, depth int) string {
@@ -39,6 +50,17 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 				n.n, shape[depth])
 		}
 		idx = append(idx, 0)
+		if depth == len(shape)-1 { // the innermost lists: their values are the leaves
+			for c := n.first; c >= 0; c = d.nodes[c].next {
+				if d.nodes[c].kind == kindArray {
+					return fmt.Sprintf("the value at %s is a list where the first row has a single value", pyIndex(idx))
+				}
+				leaves = append(leaves, c)
+				idx[len(idx)-1]++
+			}
+			idx = idx[:len(idx)-1]
+			return ""
+		}
 		for c := n.first; c >= 0; c = d.nodes[c].next {
 			if why := walk(c, depth+1); why != "" {
 				return why

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"github.com/berthml/berth/flavors"
+)
+
+// body is one request body and what decodes it.
+type body struct {
+	name  string
+	shape string // the body's shape: inputs, instances, dataframe_split, oip
+	b     []byte
+	n     int // numbers in it
+	spec  []int64
+	// real is set for the body MLflow wrote (not one made here).
+	real bool
+}
+
+// ocrBodies are the OCR classifier's serving_input_example.json as MLflow
+// wrote it, and the same numbers in MLflow's other body shapes and in OIP
+// v2 JSON, each pretty-printed with indent 2 as Python's json.dumps does.
+func ocrBodies(root string) ([]body, error) {
+	raw, err := os.ReadFile(filepath.Join(root, "testdata/models/ocr_cls/serving_input_example.json"))
+	if err != nil {
+		return nil, fmt.Errorf("reading the OCR example (make fixtures writes it): %w", err)
+	}
+	var ex struct{ Inputs [][][][]json.Number }
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		return nil, err
+	}
+	var flat []json.Number
+	for _, c := range ex.Inputs[0] {
+		for _, r := range c {
+			flat = append(flat, r...)
+		}
+	}
+	shape := []int64{1, 3, 48, 192}
+	rows := make([][]json.Number, len(flat)/192)
+	for i := range rows {
+		rows[i] = flat[i*192 : (i+1)*192]
+	}
+	cols := make([]string, 192)
+	for i := range cols {
+		cols[i] = "c" + strconv.Itoa(i)
+	}
+	return []body{
+		{name: "ocr", shape: "inputs", b: raw, n: len(flat), spec: []int64{-1, 3, 48, 192}, real: true},
+		{name: "ocr", shape: "instances", b: pretty(map[string]any{"instances": ex.Inputs}), n: len(flat), spec: []int64{-1, 3, 48, 192}},
+		{name: "ocr", shape: "dataframe_split", b: pretty(map[string]any{"dataframe_split": map[string]any{"columns": cols, "data": rows}}),
+			n: len(flat), spec: []int64{-1, 192}},
+		{name: "ocr", shape: "oip", b: pretty(map[string]any{"inputs": []any{map[string]any{
+			"name": "x", "shape": shape, "datatype": "FP32", "data": ex.Inputs}}}), n: len(flat), spec: shape},
+	}, nil
+}
+
+// sizedBodies are "inputs" bodies of float32 values in full float64 repr
+// (as numpy float32 arrays print through json.dumps), rows of 32, from
+// about 1 kB to 10 MB.
+func sizedBodies() []body {
+	r := rand.New(rand.NewPCG(16, 16))
+	var out []body
+	for _, rows := range []int{1, 10, 100, 1000, 10000} {
+		data := make([][]float64, rows)
+		for i := range data {
+			data[i] = make([]float64, 32)
+			for j := range data[i] {
+				data[i][j] = float64(float32(r.Float64()*2 - 1))
+			}
+		}
+		b := pretty(map[string]any{"inputs": data})
+		out = append(out, body{name: sizeName(len(b)), shape: "inputs", b: b, n: rows * 32, spec: []int64{-1, 32}})
+	}
+	return out
+}
+
+func sizeName(n int) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.0fMB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0fkB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%dB", n)
+}
+
+// pretty is json.dumps(v, indent=2): ", " never appears, ": " after keys.
+func pretty(v any) []byte {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		panic(err)
+	}
+	return bytes.TrimRight(buf.Bytes(), "\n")
+}
+
+func tensorSpec(shape []int64) []flavors.TensorSpec {
+	return []flavors.TensorSpec{{DType: flavors.Float32, Shape: shape}}
+}
