@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/berthml/berth/tracing"
 )
 
 func init() { gin.SetMode(gin.ReleaseMode) }
@@ -177,6 +179,38 @@ func (s *Server) routeTable() []route {
 		for _, op := range []string{"create", "complete", "abort"} {
 			add("POST", a+"/mpu/"+op+"/*path", Write, s.api(s.multipartUpload))
 		}
+	}
+
+	// MLflow 3's traces (server/traces*.go, server/otlp.go), when the store
+	// keeps them: the v3 routes, the v2 routes MLflow 3's client still uses
+	// and those of MLflow 2 clients, and OTLP span ingestion.
+	if _, ok := s.store.(tracing.Store); ok {
+		for _, p := range []string{"/api/3.0/mlflow", "/ajax-api/3.0/mlflow"} {
+			api := func(method, path string, a Access, h handler) { add(method, p+path, a, s.api(h)) }
+			api("POST", "/traces", Write, s.startTraceV3)
+			api("GET", "/traces/batchGet", Read, s.batchGetTraces)
+			api("POST", "/traces/search", Read, s.searchTracesV3)
+			api("POST", "/traces/delete-traces", Write, s.deleteTraces)
+			api("POST", "/traces/link-to-run", Write, s.linkTracesToRun)
+			api("GET", "/traces/:trace_id", Read, s.getTraceInfoV3)
+			api("PATCH", "/traces/:trace_id/tags", Write, s.setTraceTag)
+			api("DELETE", "/traces/:trace_id/tags", Write, s.deleteTraceTag)
+			api("POST", "/traces/:trace_id/assessments", Write, s.createAssessment)
+			api("GET", "/traces/:trace_id/assessments/:assessment_id", Read, s.getAssessment)
+			api("PATCH", "/traces/:trace_id/assessments/:assessment_id", Write, s.updateAssessment)
+			api("DELETE", "/traces/:trace_id/assessments/:assessment_id", Write, s.deleteAssessment)
+		}
+		for _, p := range apiPrefixes {
+			api := func(method, path string, a Access, h handler) { add(method, p+"/mlflow"+path, a, s.api(h)) }
+			api("POST", "/traces", Write, s.startTraceV2)
+			api("GET", "/traces", Read, s.searchTracesV2)
+			api("POST", "/traces/delete-traces", Write, s.deleteTraces)
+			api("PATCH", "/traces/:request_id", Write, s.endTraceV2)
+			api("GET", "/traces/:request_id/info", Read, s.getTraceInfoV2)
+			api("PATCH", "/traces/:request_id/tags", Write, s.setTraceTag)
+			api("DELETE", "/traces/:request_id/tags", Write, s.deleteTraceTag)
+		}
+		add("POST", "/v1/traces", Write, s.ingestOTLP)
 	}
 	return t
 }
