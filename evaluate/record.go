@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -114,17 +113,4 @@ func (r *Record) Write(w io.Writer, format string) error {
 		}
 	}
 	return nil
-}
-
-// ModelLabel names a model in run names: NAME-vVERSION for a registry
-// version (name given), else the base name of its directory.
-func ModelLabel(dir, name, version string) string {
-	if name != "" {
-		return name + "-v" + version
-	}
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return filepath.Base(dir)
-	}
-	return filepath.Base(abs)
 }

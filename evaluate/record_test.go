@@ -49,11 +49,11 @@ func TestRecordWrite(t *testing.T) {
 	}
 }
 
-func TestModelLabel(t *testing.T) {
-	if got := ModelLabel("/tmp/x", "iris", "3"); got != "iris-v3" {
+func TestSubjectLabel(t *testing.T) {
+	if got := (&Subject{Dir: "/tmp/x", Name: "iris", Version: "3"}).Label(); got != "iris-v3" {
 		t.Errorf("registered: %q", got)
 	}
-	if got := ModelLabel("models/iris/", "", ""); got != "iris" {
+	if got := (&Subject{Dir: "models/iris/"}).Label(); got != "iris" {
 		t.Errorf("directory: %q", got)
 	}
 }

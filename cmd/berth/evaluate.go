@@ -1,7 +1,6 @@
 package main
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -11,62 +10,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/evaluate"
-	"github.com/berthml/berth/flavors"
-	"github.com/berthml/berth/modeluri"
 )
 
 // errValidation is returned when a validation threshold fails.
 var errValidation = errors.New("model validation failed")
-
-// modelSource are the flags that find a model given as a directory or a
-// models:/ URI, and load it.
-type modelSource struct {
-	sourceOptions
-	runtimeOptions
-}
-
-// AddFlags adds the flags of both groups to cmd.
-func (o *modelSource) AddFlags(cmd *cobra.Command) {
-	o.sourceOptions.AddFlags(cmd)
-	o.runtimeOptions.AddFlags(cmd)
-}
-
-// localModel is a model ready to run: its directory, the registry version
-// it came from (nil for a directory) and the loaded predictor.
-type localModel struct {
-	arg     string
-	dir     string
-	version *modeluri.Version
-	loaded  *flavors.Loaded
-}
-
-func (m *localModel) Close() error { return m.loaded.Predictor.Close() }
-
-// evaluate scores the data with the model and evaluates its predictions.
-func (m *localModel) evaluate(ctx context.Context, d evaluate.Data) (*evaluate.Result, error) {
-	return evaluate.Model(ctx, m.arg, m.loaded, d)
-}
-
-// open resolves and downloads a models:/ URI, or takes a directory, and
-// loads the model.
-func (o *modelSource) open(ctx context.Context, arg string, log *slog.Logger) (*localModel, error) {
-	dir, _, v, err := o.fetch(ctx, arg, log)
-	if err != nil {
-		return nil, err
-	}
-	m := &localModel{arg: arg, dir: dir, version: v}
-	if err := o.init(); err != nil {
-		return nil, err
-	}
-	l, err := flavors.Load(ctx, m.dir, flavors.LoadOptions{Logger: log})
-	if err != nil {
-		return nil, fmt.Errorf("loading %s: %w", arg, err)
-	}
-	m.loaded = l
-	return m, nil
-}
 
 type evaluateOptions struct {
 	src        modelSource
@@ -190,84 +138,28 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	if err != nil {
 		return err
 	}
-	defer cand.Close()
-	d := evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel}
-	res, err := cand.evaluate(ctx, d)
-	if err != nil {
-		return err
-	}
-	var base *evaluate.Result
+	defer cand.Loaded.Predictor.Close()
+	e := evaluate.Evaluation{Candidate: cand, Thresholds: th, ArtifactDir: o.artifacts, Reference: o.reference, Init: o.src.init,
+		Data: evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel},
+		Run:  evaluate.Run{Experiment: o.experiment, RunID: o.runID, RunName: o.runName, Source: "berth evaluate"}}
 	if o.baseline != "" {
-		bm, err := o.src.open(ctx, o.baseline, log)
-		if err != nil {
+		if e.Baseline, err = o.src.open(ctx, o.baseline, log); err != nil {
 			return err
 		}
-		defer bm.Close()
-		if base, err = bm.evaluate(ctx, d); err != nil {
-			return fmt.Errorf("baseline: %w", err)
-		}
+		defer e.Baseline.Loaded.Predictor.Close()
 	}
-	dir := o.artifacts
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	files, err := res.WriteArtifacts(dir)
-	if err != nil {
-		return fmt.Errorf("writing the artifacts: %w", err)
-	}
-	if o.reference != "" {
-		if _, _, err := runDriftProfile(ctx, cand.dir, &driftProfileOptions{data: o.data, out: o.reference,
-			bins: drift.DefaultBins, topK: drift.DefaultTopK, outputs: true, runtime: o.src.runtimeOptions}, nil); err != nil {
-			return fmt.Errorf("saving the drift reference: %w", err)
-		}
-	}
-
-	var verr error
-	if len(th) > 0 {
-		var baseMetrics map[string]float64
-		if base != nil {
-			baseMetrics = base.Metrics
-		}
-		verr = evaluate.ValidateResults(th, res.Metrics, baseMetrics)
-	}
-	rec := evaluate.Record{Model: model, Data: o.data, Target: o.target, ModelType: mt, Result: res, Baseline: base,
-		Validation: verr, Thresholds: th, ArtifactDir: o.artifacts, Artifacts: files}
 	if o.src.uri != "" {
-		run, err := evaluate.LogRun(ctx, o.src.newClient(), evaluate.Run{Experiment: o.experiment, RunID: o.runID,
-			RunName: cmp.Or(o.runName, "evaluate-"+evaluate.ModelLabel(cand.dir, cand.registeredName(), cand.registeredVersion())), Source: "berth evaluate",
-			Model: model, ModelName: cand.registeredName(), ModelVersion: cand.registeredVersion(), Data: d,
-			Result: res, Thresholds: th, Validation: verr, Dir: dir, Artifacts: files})
-		if err != nil {
-			return err
-		}
-		rec.RunID = run
+		e.Registry = o.src.newClient()
+	}
+	rec, err := evaluate.Evaluate(ctx, e)
+	if err != nil {
+		return err
 	}
 	if err := rec.Write(stdout, o.out.format); err != nil {
 		return err
 	}
-	if verr != nil {
-		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(verr)))
+	if rec.Validation != nil {
+		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
 	}
 	return nil
-}
-
-// registeredName and registeredVersion name the registry version m came
-// from, "" for a directory.
-func (m *localModel) registeredName() string {
-	if m.version == nil {
-		return ""
-	}
-	return m.version.Name
-}
-
-func (m *localModel) registeredVersion() string {
-	if m.version == nil {
-		return ""
-	}
-	return m.version.Version
 }

@@ -19,6 +19,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/evaluate"
+	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/internal/progress"
@@ -131,6 +133,39 @@ func (o *sourceOptions) fetch(ctx context.Context, arg string, log *slog.Logger)
 		return "", nil, nil, fmt.Errorf("downloading %s: %w", arg, err)
 	}
 	return dir, &parsed, v, nil
+}
+
+// modelSource are the flags that find a model given as a directory or a
+// models:/ URI, and load it.
+type modelSource struct {
+	sourceOptions
+	runtimeOptions
+}
+
+// AddFlags adds the flags of both groups to cmd.
+func (o *modelSource) AddFlags(cmd *cobra.Command) {
+	o.sourceOptions.AddFlags(cmd)
+	o.runtimeOptions.AddFlags(cmd)
+}
+
+// open resolves and downloads a models:/ URI, or takes a directory, and
+// loads the model.
+func (o *modelSource) open(ctx context.Context, arg string, log *slog.Logger) (*evaluate.Subject, error) {
+	dir, _, v, err := o.fetch(ctx, arg, log)
+	if err != nil {
+		return nil, err
+	}
+	m := &evaluate.Subject{URI: arg, Dir: dir}
+	if v != nil {
+		m.Name, m.Version = v.Name, v.Version
+	}
+	if err := o.init(); err != nil {
+		return nil, err
+	}
+	if m.Loaded, err = flavors.Load(ctx, dir, flavors.LoadOptions{Logger: log}); err != nil {
+		return nil, fmt.Errorf("loading %s: %w", arg, err)
+	}
+	return m, nil
 }
 
 // runtimeOptions is --ort-lib, the ONNX Runtime library.

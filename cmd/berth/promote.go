@@ -101,17 +101,17 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if err != nil {
 		return err
 	}
-	defer cand.Close()
+	defer cand.Loaded.Predictor.Close()
 	holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
 	var holder *promote.Model
 	switch h, err := o.src.open(ctx, holderURI.String(), log); {
 	case err == nil:
-		defer h.Close()
-		holder = h.promoteModel()
+		defer h.Loaded.Predictor.Close()
+		holder = promoteModel(h)
 	case !isNotFound(err):
 		return err
 	}
-	p, err := promote.Run(ctx, o.src.newClient(), cand.promoteModel(), holder, promote.Request{Alias: o.alias,
+	p, err := promote.Run(ctx, o.src.newClient(), promoteModel(cand), holder, promote.Request{Alias: o.alias,
 		Data:       evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel},
 		Thresholds: th, Experiment: o.experiment, DryRun: o.dryRun})
 	if err != nil {
@@ -127,8 +127,8 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 }
 
 // promoteModel is m as promote takes it: a registered version.
-func (m *localModel) promoteModel() *promote.Model {
-	return &promote.Model{URI: m.arg, Name: m.version.Name, Version: m.version.Version, Loaded: m.loaded}
+func promoteModel(m *evaluate.Subject) *promote.Model {
+	return &promote.Model{URI: m.URI, Name: m.Name, Version: m.Version, Loaded: m.Loaded}
 }
 
 func isNotFound(err error) bool {
