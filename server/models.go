@@ -1,6 +1,8 @@
 package server
 
 import (
+	"context"
+
 	"github.com/gin-gonic/gin"
 
 	"github.com/berthml/berth/api/mlflowrest"
@@ -17,6 +19,7 @@ func (s *Server) createRegisteredModel(c *gin.Context) (any, error) {
 	if err != nil {
 		return nil, err
 	}
+	s.emitModelCreated(m)
 	return mlflowrest.RegisteredModelResponse{RegisteredModel: toRegisteredModel(m)}, nil
 }
 
@@ -112,7 +115,11 @@ func (s *Server) setRegisteredModelTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.SetRegisteredModelTag(c.Request.Context(), req.Name, tracking.Tag{Key: req.Key, Value: req.Value})
+	if err := s.store.SetRegisteredModelTag(c.Request.Context(), req.Name, tracking.Tag{Key: req.Key, Value: req.Value}); err != nil {
+		return nil, err
+	}
+	s.emitModelTag(c, req.Name, req.Key, &req.Value)
+	return nil, nil
 }
 
 func (s *Server) deleteRegisteredModelTag(c *gin.Context) (any, error) {
@@ -120,7 +127,11 @@ func (s *Server) deleteRegisteredModelTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.DeleteRegisteredModelTag(c.Request.Context(), req.Name, req.Key)
+	if err := s.store.DeleteRegisteredModelTag(c.Request.Context(), req.Name, req.Key); err != nil {
+		return nil, err
+	}
+	s.emitModelTag(c, req.Name, req.Key, nil)
+	return nil, nil
 }
 
 func (s *Server) setAlias(c *gin.Context) (any, error) {
@@ -128,7 +139,11 @@ func (s *Server) setAlias(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.SetRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias, req.Version)
+	if err := s.store.SetRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias, req.Version); err != nil {
+		return nil, err
+	}
+	s.emitAlias(c, req.Name, req.Alias, req.Version, true)
+	return nil, nil
 }
 
 // deleteAlias succeeds for an alias that does not exist, as MLflow does.
@@ -137,7 +152,11 @@ func (s *Server) deleteAlias(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.DeleteRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias)
+	if err := s.store.DeleteRegisteredModelAlias(c.Request.Context(), req.Name, req.Alias); err != nil {
+		return nil, err
+	}
+	s.emitAlias(c, req.Name, req.Alias, "", false)
+	return nil, nil
 }
 
 func (s *Server) getModelVersionByAlias(c *gin.Context) (any, error) {
@@ -145,7 +164,14 @@ func (s *Server) getModelVersionByAlias(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	v, err := s.store.GetModelVersionByAlias(c.Request.Context(), req.Name, req.Alias)
+	get := s.store.GetModelVersionByAlias
+	if isLatestAlias(req.Alias) {
+		// MLflow 3 answers @latest with the newest version (prompts.go).
+		get = func(ctx context.Context, name, _ string) (*tracking.ModelVersion, error) {
+			return s.newestVersion(ctx, name)
+		}
+	}
+	v, err := get(c.Request.Context(), req.Name, req.Alias)
 	if err != nil {
 		return nil, err
 	}
@@ -170,7 +196,8 @@ func (s *Server) createModelVersion(c *gin.Context) (any, error) {
 			return nil, err
 		}
 	}
-	v, err := s.store.CreateModelVersion(c.Request.Context(), cv)
+	// A prompt version skips source validation (prompts.go).
+	v, err := s.createVersion(c.Request.Context(), cv)
 	if err != nil {
 		return nil, err
 	}
@@ -179,6 +206,7 @@ func (s *Server) createModelVersion(c *gin.Context) (any, error) {
 			return nil, err
 		}
 	}
+	s.emitVersionCreated(v)
 	return mlflowrest.ModelVersionResponse{ModelVersion: toModelVersion(v)}, nil
 }
 
@@ -259,7 +287,11 @@ func (s *Server) setModelVersionTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.SetModelVersionTag(c.Request.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value})
+	if err := s.store.SetModelVersionTag(c.Request.Context(), req.Name, req.Version, tracking.Tag{Key: req.Key, Value: req.Value}); err != nil {
+		return nil, err
+	}
+	s.emitVersionTag(c, req.Name, req.Version, req.Key, &req.Value)
+	return nil, nil
 }
 
 func (s *Server) deleteModelVersionTag(c *gin.Context) (any, error) {
@@ -267,7 +299,11 @@ func (s *Server) deleteModelVersionTag(c *gin.Context) (any, error) {
 	if err := s.bind(c, &req); err != nil {
 		return nil, err
 	}
-	return nil, s.store.DeleteModelVersionTag(c.Request.Context(), req.Name, req.Version, req.Key)
+	if err := s.store.DeleteModelVersionTag(c.Request.Context(), req.Name, req.Version, req.Key); err != nil {
+		return nil, err
+	}
+	s.emitVersionTag(c, req.Name, req.Version, req.Key, nil)
+	return nil, nil
 }
 
 func (s *Server) getDownloadURI(c *gin.Context) (any, error) {
