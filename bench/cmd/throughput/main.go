@@ -42,8 +42,8 @@ type config struct {
 	berth, floor, node, nodeServer, wrk string
 	ortLib                              string
 	models                              []string
-	irisDir, cnnDir                     string
-	irisLevels, cnnLevels               []int
+	irisDir, cnnDir, ocrDir             string
+	irisLevels, cnnLevels, ocrLevels    []int
 	turn, warmup                        time.Duration
 	turns                               int
 	batchSize                           int
@@ -53,17 +53,19 @@ type config struct {
 
 func main() {
 	var c config
-	var models, irisLevels, cnnLevels string
+	var models, irisLevels, cnnLevels, ocrLevels string
 	flag.StringVar(&c.berth, "berth", "bin/berth", "berth binary")
 	flag.StringVar(&c.floor, "floor", "bin/floor", "floor server binary (bench/cmd/floor)")
 	flag.StringVar(&c.node, "node", "node", `Node.js binary; "" leaves the Node.js peer out`)
 	flag.StringVar(&c.nodeServer, "node-server", "bench/node/server.js", "the Node.js peer server")
 	flag.StringVar(&c.wrk, "wrk", "wrk", "wrk binary")
 	flag.StringVar(&c.ortLib, "ort-lib", "", "libonnxruntime.so (default: the cache)")
-	flag.StringVar(&models, "models", "iris,cnn", "comma-separated models to measure: iris, cnn")
+	flag.StringVar(&models, "models", "iris,cnn,ocr", "comma-separated models to measure: iris, cnn, ocr")
 	flag.StringVar(&c.irisDir, "iris", "testdata/models/iris_logreg", "the iris model directory")
 	flag.StringVar(&c.cnnDir, "cnn", "testdata/models/cnn64", "the CNN model directory (input [N,3,64,64], output logits [N,10])")
 	flag.StringVar(&irisLevels, "iris-concurrency", "1,8,64", "comma-separated client concurrency levels for iris")
+	flag.StringVar(&c.ocrDir, "ocr", "testdata/models/ocr_cls", "the OCR classifier's model directory (input x [N,3,48,192])")
+	flag.StringVar(&ocrLevels, "ocr-concurrency", "1,2", "comma-separated client concurrency levels for the OCR classifier")
 	flag.StringVar(&cnnLevels, "cnn-concurrency", "1,8,32", "comma-separated client concurrency levels for the CNN")
 	flag.DurationVar(&c.turn, "turn", 2*time.Second, "how long one turn of one target runs (whole seconds: wrk's unit)")
 	flag.IntVar(&c.turns, "turns", 3, "turns per target and concurrency level")
@@ -76,6 +78,9 @@ func main() {
 	c.models = strings.Split(models, ",")
 	if c.irisLevels, err = loadgen.Levels(irisLevels); err == nil {
 		c.cnnLevels, err = loadgen.Levels(cnnLevels)
+	}
+	if err == nil {
+		c.ocrLevels, err = loadgen.Levels(ocrLevels)
 	}
 	if err != nil || c.turns < 1 || c.turn < time.Second || c.batchSize < 1 {
 		fmt.Fprintf(os.Stderr, "throughput: bad flags (%v; -turns and -max-batch-size ≥ 1, -turn ≥ 1s)\n", err)
@@ -131,8 +136,12 @@ func run(ctx context.Context, c config) error {
 			m = irisModel(c.irisDir, c.irisLevels)
 		case "cnn":
 			m = cnnModel(c.cnnDir, c.cnnLevels)
+		case "ocr":
+			if m, err = ocrModel(c.ocrDir, c.ocrLevels); err != nil {
+				return err
+			}
 		default:
-			return fmt.Errorf("unknown model %q in -models (iris, cnn)", name)
+			return fmt.Errorf("unknown model %q in -models (iris, cnn, ocr)", name)
 		}
 		if err := m.writeBody(tmp); err != nil {
 			return err
@@ -188,6 +197,11 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 			url: infer(berthOffPort), body: path, headerLen: hlen})
 	}
 
+	if m.mlflowBody != "" {
+		targets = append(targets, target{kind: kindBerthMLflow, label: "berth, batching off, /invocations with MLflow's serving_input_example.json",
+			url: "http://127.0.0.1:" + berthOffPort + "/invocations", body: m.mlflowBody})
+	}
+
 	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
 	on, err := startServer(ctx, "berth (batching on)", onArgv, ready(berthOnPort), 20*time.Second)
 	switch {
@@ -214,7 +228,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 
 	for _, t := range targets {
 		var ref []float64
-		if t.kind != kindFloor {
+		if t.kind != kindFloor && t.kind != kindBerthMLflow { // MLflow's answer is not OIP v2
 			ref = want
 		}
 		if err := m.check(ctx, t, ref); err != nil {

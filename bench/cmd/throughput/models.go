@@ -29,6 +29,9 @@ type model struct {
 	levels   []int // client concurrency levels
 	body     string
 	binary   bool // also measure berth with the binary tensor extension
+	// mlflowBody, when set, is the model's serving_input_example.json:
+	// berth's /invocations is also measured with it, as MLflow wrote it.
+	mlflowBody string
 }
 
 // irisModel is the iris fixture: one row of four features.
@@ -46,6 +49,32 @@ func cnnModel(dir string, levels []int) *model {
 	}
 	return &model{name: "cnn", dir: dir, input: "input", shape: []int64{1, 3, 64, 64},
 		data: data, output: "logits", outShape: []int64{1, 10}, levels: levels, binary: true}
+}
+
+// ocrModel is the real CNN (testdata/models/ocr_cls, PaddleOCR's
+// text-direction classifier): its request is the float32 [1, 3, 48, 192]
+// tensor of the serving_input_example.json MLflow wrote for it, which
+// berth's /invocations also gets as it is (850 kB, pretty-printed).
+func ocrModel(dir string, levels []int) (*model, error) {
+	path := filepath.Join(dir, "serving_input_example.json")
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	var ex struct{ Inputs [][][][]float64 }
+	if err := json.Unmarshal(raw, &ex); err != nil {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	var data []float32
+	for _, c := range ex.Inputs[0] {
+		for _, r := range c {
+			for _, v := range r {
+				data = append(data, float32(v)) // MLflow's rule: float32 of the float64
+			}
+		}
+	}
+	return &model{name: "ocr", dir: dir, input: "x", shape: []int64{1, 3, 48, 192}, data: data,
+		output: "softmax_0.tmp_0", outShape: []int64{1, 2}, levels: levels, binary: true, mlflowBody: path}, nil
 }
 
 // onnxFile is the model's ONNX file, for the Node.js peer.

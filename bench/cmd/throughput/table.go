@@ -146,5 +146,27 @@ func (r *results) checks() []string {
 		}
 		out = append(out, line+" — "+verdict(s >= bareShare))
 	}
+
+	// Issue 16: the real CNN at batch 1, over MLflow's own JSON body and
+	// over the binary tensor extension, against bare ONNX Runtime.
+	for _, n := range []int{1, 2} {
+		bare, okB := r.find("ocr", kindBare, n)
+		js, okJ := r.find("ocr", kindBerthMLflow, n)
+		bin, okBin := r.find("ocr", kindBerthBinary, n)
+		head := fmt.Sprintf("ocr, concurrency %d (batch 1): berth ≥ %.2f× bare ONNX Runtime with MLflow's JSON body, ≥ %.2f× with binary tensor data: ",
+			n, ocrJSONShare, ocrBinaryShare)
+		if !okB || !okJ || !okBin || bare.rps() == 0 {
+			out = append(out, head+"not measured")
+			continue
+		}
+		j, b := js.rps()/bare.rps(), bin.rps()/bare.rps()
+		out = append(out, head+fmt.Sprintf("JSON %.2f× — %s; binary %.2f× — %s", j, verdict(j >= ocrJSONShare), b, verdict(b >= ocrBinaryShare)))
+	}
 	return out
 }
+
+// Issue 16's targets for the OCR classifier.
+const (
+	ocrJSONShare   = 0.45
+	ocrBinaryShare = 0.9
+)

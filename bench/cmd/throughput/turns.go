@@ -28,6 +28,7 @@ const (
 	kindBare
 	kindBareBatch
 	kindBerthBinary
+	kindBerthMLflow // /invocations with the body MLflow wrote for the model
 )
 
 // load runs one turn of t at concurrency n for d; wrk POSTs body to the
