@@ -40,6 +40,7 @@ type serverOptions struct {
 	ui                   bool
 	metricsOpen          bool
 	maxArtifactSize      cliflag.ByteSize
+	webhooks             webhookOptions
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -103,6 +104,7 @@ names others.`,
 	f.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token even when tokens are set")
 	o.maxArtifactSize = defaultMaxArtifactSize
 	f.Var(&o.maxArtifactSize, "max-artifact-size", "largest artifact upload accepted, answered 413 beyond (e.g. 500MiB, 20GiB)")
+	o.webhooks.AddFlags(cmd)
 	return cmd
 }
 
@@ -166,6 +168,11 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if o.metricsOpen {
 		opts = append(opts, server.WithOpenMetrics())
 	}
+	hookOpts, err := o.webhooks.serverOptions()
+	if err != nil {
+		return err
+	}
+	opts = append(opts, hookOpts...)
 	if o.listen.accessLog {
 		opts = append(opts, server.WithAccessLog(log))
 	}
