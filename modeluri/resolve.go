@@ -73,12 +73,27 @@ type Version struct {
 	RunID       string
 	Source      string // the version's source, as registered
 	ArtifactURI string // where its files are: get-download-uri's answer
+	// LoggedModelID is set for an MLflow 3 logged model (models:/m-<id>):
+	// then Name is the model's name, Version its id, RunID its source
+	// run, and nothing is a registry version.
+	LoggedModelID string
 }
 
 // Resolve finds the version u names.
 func (r *Resolver) Resolve(ctx context.Context, u URI) (*Version, error) {
 	var mv mlflowrest.ModelVersion
 	switch u.Kind {
+	case KindLoggedModel:
+		var resp mlflowrest.LoggedModelResponse
+		if err := r.get(ctx, "logged-models/"+url.PathEscape(u.ModelID), nil, &resp); err != nil {
+			return nil, fmt.Errorf("resolving %s: %w", u, err)
+		}
+		info := resp.Model.Info
+		if info.ArtifactURI == "" {
+			return nil, fmt.Errorf("resolving %s: the registry gave logged model %s no artifact location", u, u.ModelID)
+		}
+		return &Version{Name: info.Name, Version: info.ModelID, RunID: info.SourceRunID, Source: u.String(),
+			ArtifactURI: info.ArtifactURI, LoggedModelID: info.ModelID}, nil
 	case KindVersion:
 		var resp mlflowrest.ModelVersionResponse
 		if err := r.get(ctx, "model-versions/get", url.Values{"name": {u.Name}, "version": {u.Version}}, &resp); err != nil {

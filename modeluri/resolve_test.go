@@ -1,9 +1,11 @@
 package modeluri_test
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/berthml/berth/api/mlflowrest"
@@ -91,5 +93,72 @@ func TestRegisterResolveDownload(t *testing.T) {
 		if _, err := r.Resolve(ctx, u); err == nil {
 			t.Errorf("Resolve(%s) succeeded", bad)
 		}
+	}
+}
+
+// TestResolveLoggedModel resolves models:/m-<id> (an MLflow 3 logged model)
+// to the model's artifacts, and a version registered from it by
+// models:/NAME@alias to the same files.
+func TestResolveLoggedModel(t *testing.T) {
+	ctx := context.Background()
+	c := newRegistry(t)
+	var created mlflowrest.LoggedModelResponse
+	if err := c.Post(ctx, "logged-models", mlflowrest.CreateLoggedModelRequest{ExperimentID: "0", Name: "iris_lm"}, &created); err != nil {
+		t.Fatal(err)
+	}
+	info := created.Model.Info
+	root := strings.TrimPrefix(info.ArtifactURI, "mlflow-artifacts:/")
+	src := filepath.Join("..", "testdata", "models", "iris_logreg")
+	for _, f := range []string{"MLmodel", "model.onnx"} {
+		if err := c.PutArtifactFile(ctx, root+"/"+f, filepath.Join(src, f)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.Do(ctx, "PATCH", mlflowrest.APIPrefix+"logged-models/"+info.ModelID, nil,
+		mlflowrest.FinalizeLoggedModelRequest{ModelID: info.ModelID, Status: "LOGGED_MODEL_READY"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Post(ctx, "registered-models/create", mlflowrest.CreateRegisteredModelRequest{Name: "iris"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Post(ctx, "model-versions/create", mlflowrest.CreateModelVersionRequest{
+		Name: "iris", Source: "models:/" + info.ModelID, ModelID: info.ModelID}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Post(ctx, "registered-models/alias", mlflowrest.SetRegisteredModelAliasRequest{
+		Name: "iris", Alias: "champion", Version: "1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := modeluri.NewResolver(c.BaseURL, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := os.ReadFile(filepath.Join(src, "model.onnx"))
+	for _, uri := range []string{"models:/" + info.ModelID, "models:/iris@champion"} {
+		u, err := modeluri.Parse(uri)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, err := r.Resolve(ctx, u)
+		if err != nil {
+			t.Fatalf("Resolve(%s): %v", uri, err)
+		}
+		if v.ArtifactURI != info.ArtifactURI {
+			t.Errorf("Resolve(%s).ArtifactURI = %q, want the logged model's %q", uri, v.ArtifactURI, info.ArtifactURI)
+		}
+		if u.Kind == modeluri.KindLoggedModel && (v.LoggedModelID != info.ModelID || v.Name != "iris_lm") {
+			t.Errorf("Resolve(%s) = %+v", uri, v)
+		}
+		dir, err := r.Download(ctx, v)
+		if err != nil {
+			t.Fatalf("Download(%s): %v", uri, err)
+		}
+		if got, _ := os.ReadFile(filepath.Join(dir, "model.onnx")); len(want) == 0 || !bytes.Equal(got, want) {
+			t.Errorf("%s: model.onnx differs from the file logged", uri)
+		}
+	}
+	u, _ := modeluri.Parse("models:/m-00000000000000000000000000000000")
+	if _, err := r.Resolve(ctx, u); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("Resolve of a missing logged model: %v, want not found", err)
 	}
 }

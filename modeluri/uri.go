@@ -18,11 +18,15 @@ type Kind int
 
 // The ways a models:/ URI names a version.
 const (
-	KindVersion Kind = iota // models:/name/3
-	KindAlias               // models:/name@alias
-	KindLatest              // models:/name/latest
-	KindStage               // models:/name/Production
+	KindVersion     Kind = iota // models:/name/3
+	KindAlias                   // models:/name@alias
+	KindLatest                  // models:/name/latest
+	KindStage                   // models:/name/Production
+	KindLoggedModel             // models:/m-<id>, an MLflow 3 logged model
 )
+
+// loggedModelPrefix starts the ids of MLflow 3's logged models.
+const loggedModelPrefix = "m-"
 
 // URI is a parsed models:/ URI.
 type URI struct {
@@ -31,6 +35,9 @@ type URI struct {
 	Version string // KindVersion: the number
 	Alias   string // KindAlias
 	Stage   string // KindStage, canonical case: None, Staging, Production or Archived
+	// ModelID is the logged model's id (KindLoggedModel), "m-" and hex
+	// digits; Name is the id too.
+	ModelID string
 }
 
 func (u URI) String() string {
@@ -41,6 +48,8 @@ func (u URI) String() string {
 		return Scheme + u.Name + "/latest"
 	case KindStage:
 		return Scheme + u.Name + "/" + u.Stage
+	case KindLoggedModel:
+		return Scheme + u.ModelID
 	}
 	return Scheme + u.Name + "/" + u.Version
 }
@@ -51,14 +60,21 @@ func IsModelURI(s string) bool { return strings.HasPrefix(s, Scheme) }
 var stages = map[string]string{"none": "None", "staging": "Staging", "production": "Production", "archived": "Archived"}
 
 // Parse reads a models:/ URI. Names may not contain '/' or '@'; versions
-// are positive integers; stages are MLflow's four, in any case.
+// are positive integers; stages are MLflow's four, in any case. A bare
+// models:/m-<hex id> names an MLflow 3 logged model.
 func Parse(s string) (URI, error) {
 	rest, ok := strings.CutPrefix(s, Scheme)
 	if !ok {
 		return URI{}, fmt.Errorf("model URI %q must start with %q", s, Scheme)
 	}
 	bad := func(why string) (URI, error) {
-		return URI{}, fmt.Errorf("model URI %q: %s (forms: models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME/STAGE)", s, why)
+		return URI{}, fmt.Errorf("model URI %q: %s (forms: models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest, models:/NAME/STAGE, models:/m-ID)", s, why)
+	}
+	if id, ok := strings.CutPrefix(rest, loggedModelPrefix); ok && !strings.ContainsAny(rest, "/@") {
+		if id == "" || strings.Trim(id, "0123456789abcdef") != "" {
+			return bad("a logged model id is 'm-' and lower-case hex digits")
+		}
+		return URI{Name: rest, Kind: KindLoggedModel, ModelID: rest}, nil
 	}
 	if name, alias, ok := strings.Cut(rest, "@"); ok {
 		switch {

@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"models:/iris/3", "models:/iris@champion", "models:/iris/latest", "models:/iris/Production", "models:/a/b/c", "models:/@"} {
+	for _, s := range []string{"models:/iris/3", "models:/iris@champion", "models:/iris/latest", "models:/iris/Production", "models:/a/b/c", "models:/@", "models:/m-0123abcd"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -65,4 +65,25 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("Parse(%q) = %+v, but its String %q parses to %+v, %v", s, u, u.String(), again, err)
 		}
 	})
+}
+
+func TestParseLoggedModel(t *testing.T) {
+	const id = "m-12ac26ef8cb442e7bc273e706f9cbc64"
+	got, err := Parse("models:/" + id)
+	want := URI{Name: id, Kind: KindLoggedModel, ModelID: id}
+	if err != nil || got != want {
+		t.Errorf("Parse(models:/%s) = %+v, %v; want %+v", id, got, err, want)
+	}
+	if got.String() != "models:/"+id {
+		t.Errorf("String() = %q", got.String())
+	}
+	// A registered model whose name starts with m- keeps its forms.
+	if u, err := Parse("models:/m-model/2"); err != nil || u.Kind != KindVersion || u.Name != "m-model" {
+		t.Errorf("Parse(models:/m-model/2) = %+v, %v", u, err)
+	}
+	for _, bad := range []string{"models:/m-", "models:/m-XYZ", "models:/m-12 34", "models:/m-g1"} {
+		if _, err := Parse(bad); err == nil || !strings.Contains(err.Error(), "logged model id") {
+			t.Errorf("Parse(%q) error = %v, want one about the logged model id", bad, err)
+		}
+	}
 }
