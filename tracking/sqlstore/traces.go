@@ -267,6 +267,21 @@ func (s *Store) logTraceSpans(ctx context.Context, tx *sql.Tx, exp int64, traceI
 		storedExp = exp
 	case err != nil:
 		return err
+	default:
+		// A trace made from its first spans is IN_PROGRESS until its root
+		// span arrives (exporters send children first); the root span
+		// then gives its start, duration and state. A trace its client
+		// has ended (StartTraceV3) keeps what the client said.
+		for _, sp := range spans {
+			if sp.ParentSpanID != "" {
+				continue
+			}
+			if _, err := s.exec(ctx, tx, `UPDATE trace_info SET timestamp_ms = ?, execution_time_ms = ?, status = ?
+				WHERE request_id = ? AND status = ?`, sp.StartNanos/1e6, max(sp.EndNanos-sp.StartNanos, 0)/1e6,
+				spanState(sp.Status), traceID, tracing.StateInProgress); err != nil {
+				return err
+			}
+		}
 	}
 	if storedExp != exp {
 		return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", traceID, storedExp, exp)

@@ -1,0 +1,161 @@
+package server_test
+
+import (
+	"context"
+	"encoding/hex"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+
+	"github.com/berthml/berth/server"
+)
+
+// createTraceExperiment creates an experiment through the REST API and
+// returns its id.
+func createTraceExperiment(t *testing.T, h http.Handler, name string) string {
+	t.Helper()
+	rec := doTrace(h, "POST", "/api/2.0/mlflow/experiments/create", `{"name": "`+name+`"}`)
+	var out struct {
+		ExperimentID string `json:"experiment_id"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &out); err != nil || out.ExperimentID == "" {
+		t.Fatalf("creating experiment: %d %s", rec.Code, rec.Body)
+	}
+	return out.ExperimentID
+}
+
+// TestOTLPFromGoSDK: a trace sent by the Go OpenTelemetry SDK's OTLP HTTP
+// exporter, a real OTLP client, shows up with its spans through the v3
+// routes: trace info, batchGet and search.
+func TestOTLPFromGoSDK(t *testing.T) {
+	for _, b := range backends(t) {
+		t.Run(b.name, func(t *testing.T) {
+			h := newServerOn(t, b.open(t)).Handler()
+			srv := httptest.NewServer(h)
+			defer srv.Close()
+			exp := createTraceExperiment(t, h, "otel-go")
+
+			ctx := context.Background()
+			exporter, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(srv.URL+"/v1/traces"),
+				otlptracehttp.WithHeaders(map[string]string{"X-Mlflow-Experiment-Id": exp}),
+				otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+			tracer := tp.Tracer("berth-test")
+			ctx, root := tracer.Start(ctx, "agent")
+			root.SetAttributes(attribute.String("mlflow.spanType", "AGENT"), attribute.Int("turns", 2))
+			_, child := tracer.Start(ctx, "llm")
+			child.SetAttributes(attribute.String("mlflow.spanType", "LLM"))
+			child.RecordError(errBoom{})
+			child.SetStatus(codes.Error, "boom")
+			child.End()
+			root.SetStatus(codes.Ok, "")
+			root.End()
+			if err := tp.Shutdown(context.Background()); err != nil {
+				t.Fatalf("the exporter failed against berth: %v", err)
+			}
+			otelID := root.SpanContext().TraceID()
+			id := "tr-" + hex.EncodeToString(otelID[:])
+
+			rec := doTrace(h, "GET", "/api/3.0/mlflow/traces/"+id, "")
+			if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"state": "OK"`) ||
+				!strings.Contains(rec.Body.String(), `"mlflow.trace.spansLocation": "TRACKING_STORE"`) {
+				t.Fatalf("GET trace info: %d %s", rec.Code, rec.Body)
+			}
+			rec = doTrace(h, "GET", "/api/3.0/mlflow/traces/batchGet?trace_ids="+id, "")
+			var got struct {
+				Traces []struct {
+					Spans []struct {
+						Name         string `json:"name"`
+						ParentSpanID string `json:"parent_span_id"`
+						Status       struct {
+							Code string `json:"code"`
+						} `json:"status"`
+						Events []struct {
+							Name string `json:"name"`
+						} `json:"events"`
+					} `json:"spans"`
+				} `json:"traces"`
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || len(got.Traces) != 1 || len(got.Traces[0].Spans) != 2 {
+				t.Fatalf("batchGet: %d %s", rec.Code, rec.Body)
+			}
+			spans := got.Traces[0].Spans
+			if spans[0].Name != "agent" || spans[0].ParentSpanID != "" || spans[1].Name != "llm" ||
+				spans[1].ParentSpanID == "" || spans[1].Status.Code != "STATUS_CODE_ERROR" ||
+				len(spans[1].Events) != 1 || spans[1].Events[0].Name != "exception" {
+				t.Fatalf("spans: %+v", spans)
+			}
+			for _, filter := range []string{"span.type = 'LLM'", "trace.status = 'OK'", "span.name LIKE 'ag%'"} {
+				rec = doTrace(h, "POST", "/api/3.0/mlflow/traces/search",
+					`{"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "`+exp+`"}}], "filter": "`+filter+`"}`)
+				if rec.Code != 200 || !strings.Contains(rec.Body.String(), id) {
+					t.Fatalf("search %q: %d %s", filter, rec.Code, rec.Body)
+				}
+			}
+		})
+	}
+}
+
+type errBoom struct{}
+
+func (errBoom) Error() string { return "boom" }
+
+// TestOTLPBadInput: OTLP mistakes are 4xx with MLflow's error codes, never
+// 5xx; an OTLP JSON body is read as well as protobuf.
+func TestOTLPBadInput(t *testing.T) {
+	h := newServer(t, server.WithBodyLimit(4096)).Handler()
+	exp := createTraceExperiment(t, h, "otlp-bad")
+	okJSON := `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"3fa1b4266e9c7f28a294e8d544ce44da","spanId":"312bc8478d90d192","name":"s","startTimeUnixNano":"1000000","endTimeUnixNano":"3000000","status":{"code":1}}]}]}]}`
+	tests := []struct {
+		name, ct, body string
+		headers        map[string]string
+		status         int
+		code           string
+	}{
+		{name: "json ok", ct: "application/json", body: okJSON, headers: map[string]string{"X-Mlflow-Experiment-Id": exp}, status: 200},
+		{name: "by experiment name", ct: "application/json", body: okJSON, headers: map[string]string{"X-Mlflow-Experiment-Name": "otlp-bad"}, status: 200},
+		{name: "malformed json", ct: "application/json", body: `{"resourceSpans":[`, headers: map[string]string{"X-Mlflow-Experiment-Id": exp}, status: 400, code: "INVALID_PARAMETER_VALUE"},
+		{name: "malformed protobuf", ct: "application/x-protobuf", body: "\x0a\xff\xff\xff", headers: map[string]string{"X-Mlflow-Experiment-Id": exp}, status: 400, code: "INVALID_PARAMETER_VALUE"},
+		{name: "no experiment header", ct: "application/json", body: okJSON, status: 400, code: "INVALID_PARAMETER_VALUE"},
+		{name: "unknown experiment", ct: "application/json", body: okJSON, headers: map[string]string{"X-Mlflow-Experiment-Id": "999"}, status: 404, code: "RESOURCE_DOES_NOT_EXIST"},
+		{name: "text body", ct: "text/plain", body: okJSON, headers: map[string]string{"X-Mlflow-Experiment-Id": exp}, status: 400, code: "INVALID_PARAMETER_VALUE"},
+		{name: "gzip", ct: "application/json", body: okJSON, headers: map[string]string{"X-Mlflow-Experiment-Id": exp, "Content-Encoding": "gzip"}, status: 400, code: "INVALID_PARAMETER_VALUE"},
+		{name: "oversize", ct: "application/json", body: okJSON + strings.Repeat(" ", 5000), headers: map[string]string{"X-Mlflow-Experiment-Id": exp}, status: 413, code: "REQUEST_LIMIT_EXCEEDED"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("POST", "http://berth.test/v1/traces", strings.NewReader(tt.body))
+			req.Header.Set("Content-Type", tt.ct)
+			for k, v := range tt.headers {
+				req.Header.Set(k, v)
+			}
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, req)
+			if rec.Code != tt.status || tt.code != "" && !strings.Contains(rec.Body.String(), `"`+tt.code+`"`) {
+				t.Fatalf("%d %s; want %d %s", rec.Code, rec.Body, tt.status, tt.code)
+			}
+		})
+	}
+	rec := doTrace(h, "GET", "/api/3.0/mlflow/traces/tr-3fa1b4266e9c7f28a294e8d544ce44da", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"execution_duration": "0.002s"`) {
+		t.Fatalf("the JSON-exported trace: %d %s", rec.Code, rec.Body)
+	}
+	for _, target := range []string{"/api/3.0/mlflow/traces/tr-00000000000000000000000000000000",
+		"/api/2.0/mlflow/traces/tr-00000000000000000000000000000000/info"} {
+		rec = doTrace(h, "GET", target, "")
+		if rec.Code != 404 || !strings.Contains(rec.Body.String(), `"RESOURCE_DOES_NOT_EXIST"`) ||
+			!strings.Contains(rec.Body.String(), "Trace with ID 'tr-00000000000000000000000000000000' not found.") {
+			t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
+		}
+	}
+}
