@@ -1,0 +1,499 @@
+package sqlstore
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"github.com/berthml/berth/tracking"
+)
+
+// Evaluation datasets (MLflow 3's mlflow.genai.datasets), kept as MLflow's
+// SQL store keeps them: one record per distinct inputs, so upserting a
+// record whose inputs are already there merges into it.
+
+const datasetColumns = `dataset_id, name, tags, dataset_schema, profile, digest, created_time, last_update_time, created_by, last_updated_by`
+
+const recordColumns = `dataset_record_id, dataset_id, inputs, outputs, expectations, tags, source, source_id, source_type,
+	created_time, last_update_time, created_by, last_updated_by`
+
+func datasetNotFound(id string) error {
+	return tracking.NotFound("Dataset '%s' not found", id)
+}
+
+// CreateDataset stores a new dataset linked to d.ExperimentIDs (each must
+// exist) and returns it with its id and times.
+func (s *Store) CreateDataset(ctx context.Context, d tracking.EvalDataset) (*tracking.EvalDataset, error) {
+	if d.Name == "" {
+		return nil, tracking.InvalidParameter("Dataset name cannot be empty.")
+	}
+	if len(d.Name) > 255 {
+		return nil, tracking.InvalidParameter("Dataset name exceeds the maximum length of 255 characters.")
+	}
+	d.ID = "d-" + newRunID()
+	now := s.now()
+	d.CreatedTime, d.LastUpdateTime = now, now
+	if d.CreatedBy == "" {
+		d.CreatedBy = d.Tags[tracking.DatasetUserTag]
+	}
+	d.LastUpdatedBy = d.CreatedBy
+	if d.Profile == "" {
+		d.Profile = `{"num_records": 0}`
+	}
+	d.Digest = recordsDigest(d.ID, nil)
+	tags, err := marshalTags(d.Tags)
+	if err != nil {
+		return nil, err
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.exec(ctx, tx, `INSERT INTO evaluation_datasets (`+datasetColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			d.ID, d.Name, tags, d.Schema, d.Profile, d.Digest, now, now, d.CreatedBy, d.LastUpdatedBy); err != nil {
+			return err
+		}
+		return s.linkDatasetExperiments(ctx, tx, d.ID, d.ExperimentIDs)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("creating dataset %q: %w", d.Name, err)
+	}
+	return s.GetDataset(ctx, d.ID)
+}
+
+func (s *Store) linkDatasetExperiments(ctx context.Context, tx *sql.Tx, id string, exps []string) error {
+	seen := map[int64]bool{}
+	for _, e := range exps {
+		n, err := parseExperimentID(e)
+		if err != nil {
+			return err
+		}
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		var one int
+		if err := s.queryRow(ctx, tx, `SELECT 1 FROM experiments WHERE experiment_id = ?`, n).Scan(&one); noRows(err) {
+			return tracking.NotFound("No Experiment with id=%s exists", e)
+		} else if err != nil {
+			return err
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO evaluation_dataset_experiments (dataset_id, experiment_id) VALUES (?, ?)`, id, n); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// GetDataset returns a dataset with its experiment ids.
+func (s *Store) GetDataset(ctx context.Context, id string) (*tracking.EvalDataset, error) {
+	ds, err := s.loadDatasets(ctx, `WHERE dataset_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	if len(ds) == 0 {
+		return nil, datasetNotFound(id)
+	}
+	return &ds[0], nil
+}
+
+// ListDatasets returns the datasets linked to any of experimentIDs (all
+// datasets when none), newest first.
+func (s *Store) ListDatasets(ctx context.Context, experimentIDs []string) ([]tracking.EvalDataset, error) {
+	if len(experimentIDs) == 0 {
+		return s.loadDatasets(ctx, `ORDER BY created_time DESC, dataset_id`)
+	}
+	args := make([]any, len(experimentIDs))
+	for i, e := range experimentIDs {
+		n, err := parseExperimentID(e)
+		if err != nil {
+			return nil, err
+		}
+		args[i] = n
+	}
+	return s.loadDatasets(ctx, `WHERE dataset_id IN (SELECT dataset_id FROM evaluation_dataset_experiments WHERE experiment_id IN (`+
+		placeholders(len(args))+`)) ORDER BY created_time DESC, dataset_id`, args...)
+}
+
+// DeleteDataset removes a dataset with its records and links.
+func (s *Store) DeleteDataset(ctx context.Context, id string) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		for _, q := range []string{`DELETE FROM evaluation_dataset_records WHERE dataset_id = ?`,
+			`DELETE FROM evaluation_dataset_experiments WHERE dataset_id = ?`} {
+			if _, err := s.exec(ctx, tx, q, id); err != nil {
+				return fmt.Errorf("deleting dataset %s: %w", id, err)
+			}
+		}
+		res, err := s.exec(ctx, tx, `DELETE FROM evaluation_datasets WHERE dataset_id = ?`, id)
+		if err != nil {
+			return fmt.Errorf("deleting dataset %s: %w", id, err)
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return datasetNotFound(id)
+		}
+		return nil
+	})
+}
+
+// SetDatasetTags merges tags into the dataset's.
+func (s *Store) SetDatasetTags(ctx context.Context, id string, tags map[string]string) error {
+	return s.updateDatasetTags(ctx, id, func(m map[string]string) {
+		for k, v := range tags {
+			m[k] = v
+		}
+	})
+}
+
+// DeleteDatasetTag removes one tag; a missing key is not an error.
+func (s *Store) DeleteDatasetTag(ctx context.Context, id, key string) error {
+	return s.updateDatasetTags(ctx, id, func(m map[string]string) { delete(m, key) })
+}
+
+func (s *Store) updateDatasetTags(ctx context.Context, id string, change func(map[string]string)) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		var raw string
+		err := s.queryRow(ctx, tx, `SELECT tags FROM evaluation_datasets WHERE dataset_id = ?`+s.d.forUpdate, id).Scan(&raw)
+		if noRows(err) {
+			return datasetNotFound(id)
+		}
+		if err != nil {
+			return fmt.Errorf("reading dataset %s: %w", id, err)
+		}
+		m := map[string]string{}
+		if raw != "" {
+			if err := json.Unmarshal([]byte(raw), &m); err != nil {
+				return fmt.Errorf("reading the tags of dataset %s: %w", id, err)
+			}
+		}
+		change(m)
+		out, err := marshalTags(m)
+		if err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, `UPDATE evaluation_datasets SET tags = ?, last_update_time = ? WHERE dataset_id = ?`, out, s.now(), id)
+		return err
+	})
+}
+
+// GetDatasetExperimentIDs returns the experiments a dataset is linked to.
+func (s *Store) GetDatasetExperimentIDs(ctx context.Context, id string) ([]string, error) {
+	d, err := s.GetDataset(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return d.ExperimentIDs, nil
+}
+
+// UpsertDatasetRecords adds records to a dataset; a record whose inputs the
+// dataset already has is merged into that one (expectations and tags
+// merged key by key, outputs and source replaced when given). It returns
+// how many were inserted and how many updated.
+func (s *Store) UpsertDatasetRecords(ctx context.Context, id string, recs []tracking.DatasetRecord) (inserted, updated int, err error) {
+	for i, r := range recs {
+		if !isJSONObject(r.Inputs) {
+			return 0, 0, tracking.InvalidParameter("Record %d: inputs must be a JSON object", i)
+		}
+	}
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
+		inserted, updated = 0, 0
+		var one int
+		if err := s.queryRow(ctx, tx, `SELECT 1 FROM evaluation_datasets WHERE dataset_id = ?`+s.d.forUpdate, id).Scan(&one); noRows(err) {
+			return datasetNotFound(id)
+		} else if err != nil {
+			return err
+		}
+		now := s.now()
+		for _, r := range recs {
+			hash, canon, err := inputHash(r.Inputs)
+			if err != nil {
+				return err
+			}
+			old, err := s.recordByHash(ctx, tx, id, hash)
+			if err != nil {
+				return err
+			}
+			if old == nil {
+				if err := s.insertRecord(ctx, tx, id, hash, canon, r, now); err != nil {
+					return err
+				}
+				inserted++
+				continue
+			}
+			if err := s.mergeRecord(ctx, tx, old, r, now); err != nil {
+				return err
+			}
+			updated++
+		}
+		return s.refreshDatasetSummary(ctx, tx, id, now)
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("upserting records of dataset %s: %w", id, err)
+	}
+	return inserted, updated, nil
+}
+
+func (s *Store) insertRecord(ctx context.Context, tx *sql.Tx, id, hash string, inputs []byte, r tracking.DatasetRecord, now int64) error {
+	tags, err := marshalTags(r.Tags)
+	if err != nil {
+		return err
+	}
+	by := r.Tags[tracking.DatasetUserTag]
+	_, err = s.exec(ctx, tx, `INSERT INTO evaluation_dataset_records (dataset_record_id, dataset_id, input_hash, inputs, outputs,
+		expectations, tags, source, source_id, source_type, created_time, last_update_time, created_by, last_updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		"dr-"+newRunID(), id, hash, string(inputs), nullJSON(r.Outputs), nullJSON(r.Expectations), tags, nullJSON(r.Source),
+		optString(r.SourceID), optString(r.SourceType), now, now, by, by)
+	return err
+}
+
+func (s *Store) mergeRecord(ctx context.Context, tx *sql.Tx, old *tracking.DatasetRecord, r tracking.DatasetRecord, now int64) error {
+	exp, err := mergeObjects(old.Expectations, r.Expectations)
+	if err != nil {
+		return err
+	}
+	tags := old.Tags
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	for k, v := range r.Tags {
+		tags[k] = v
+	}
+	t, err := marshalTags(tags)
+	if err != nil {
+		return err
+	}
+	outputs, source, sourceID, sourceType := old.Outputs, old.Source, old.SourceID, old.SourceType
+	if len(r.Outputs) > 0 {
+		outputs = r.Outputs
+	}
+	if len(r.Source) > 0 {
+		source, sourceID, sourceType = r.Source, r.SourceID, r.SourceType
+	}
+	_, err = s.exec(ctx, tx, `UPDATE evaluation_dataset_records SET outputs = ?, expectations = ?, tags = ?, source = ?, source_id = ?,
+		source_type = ?, last_update_time = ?, last_updated_by = ? WHERE dataset_record_id = ?`,
+		nullJSON(outputs), nullJSON(exp), t, nullJSON(source), optString(sourceID), optString(sourceType), now,
+		r.Tags[tracking.DatasetUserTag], old.ID)
+	return err
+}
+
+// refreshDatasetSummary recounts the records into the profile and
+// recomputes the digest over the records' input hashes.
+func (s *Store) refreshDatasetSummary(ctx context.Context, tx *sql.Tx, id string, now int64) error {
+	rows, err := s.query(ctx, tx, `SELECT input_hash FROM evaluation_dataset_records WHERE dataset_id = ?`, id)
+	if err != nil {
+		return err
+	}
+	var hashes []string
+	for rows.Next() {
+		var h string
+		if err := rows.Scan(&h); err != nil {
+			rows.Close()
+			return err
+		}
+		hashes = append(hashes, h)
+	}
+	if err := rows.Close(); err != nil {
+		return err
+	}
+	profile := `{"num_records": ` + strconv.Itoa(len(hashes)) + `}`
+	_, err = s.exec(ctx, tx, `UPDATE evaluation_datasets SET profile = ?, digest = ?, last_update_time = ? WHERE dataset_id = ?`,
+		profile, recordsDigest(id, hashes), now, id)
+	return err
+}
+
+func (s *Store) recordByHash(ctx context.Context, tx *sql.Tx, id, hash string) (*tracking.DatasetRecord, error) {
+	rs, err := s.loadRecords(ctx, tx, `WHERE dataset_id = ? AND input_hash = ?`, id, hash)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	return &rs[0], nil
+}
+
+// GetDatasetRecords returns a page of a dataset's records in the order
+// they were first added.
+func (s *Store) GetDatasetRecords(ctx context.Context, id string, maxResults int, pageToken string) ([]tracking.DatasetRecord, string, error) {
+	offset, err := tracking.DecodePageToken(pageToken)
+	if err != nil {
+		return nil, "", err
+	}
+	if _, err := s.GetDataset(ctx, id); err != nil {
+		return nil, "", err
+	}
+	rs, err := s.loadRecords(ctx, s.read, `WHERE dataset_id = ? ORDER BY seq LIMIT ? OFFSET ?`, id, maxResults+1, offset)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if len(rs) > maxResults {
+		rs = rs[:maxResults]
+		next = tracking.EncodePageToken(offset + maxResults)
+	}
+	return rs, next, nil
+}
+
+func (s *Store) loadDatasets(ctx context.Context, clause string, args ...any) ([]tracking.EvalDataset, error) {
+	rows, err := s.query(ctx, s.read, `SELECT `+datasetColumns+` FROM evaluation_datasets `+clause, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading datasets: %w", err)
+	}
+	var out []tracking.EvalDataset
+	idx := map[string]int{}
+	for rows.Next() {
+		var d tracking.EvalDataset
+		var tags string
+		if err := rows.Scan(&d.ID, &d.Name, &tags, &d.Schema, &d.Profile, &d.Digest, &d.CreatedTime, &d.LastUpdateTime,
+			&d.CreatedBy, &d.LastUpdatedBy); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading datasets: %w", err)
+		}
+		if err := json.Unmarshal([]byte(tags), &d.Tags); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("reading the tags of dataset %s: %w", d.ID, err)
+		}
+		idx[d.ID] = len(out)
+		out = append(out, d)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if len(out) == 0 {
+		return out, nil
+	}
+	ids := make([]any, 0, len(out))
+	for _, d := range out {
+		ids = append(ids, d.ID)
+	}
+	erows, err := s.query(ctx, s.read, `SELECT dataset_id, experiment_id FROM evaluation_dataset_experiments WHERE dataset_id IN (`+
+		placeholders(len(ids))+`) ORDER BY dataset_id, experiment_id`, ids...)
+	if err != nil {
+		return nil, fmt.Errorf("reading dataset experiments: %w", err)
+	}
+	defer erows.Close()
+	for erows.Next() {
+		var id string
+		var exp int64
+		if err := erows.Scan(&id, &exp); err != nil {
+			return nil, err
+		}
+		out[idx[id]].ExperimentIDs = append(out[idx[id]].ExperimentIDs, strconv.FormatInt(exp, 10))
+	}
+	return out, erows.Err()
+}
+
+func (s *Store) loadRecords(ctx context.Context, q querier, clause string, args ...any) ([]tracking.DatasetRecord, error) {
+	rows, err := s.query(ctx, q, `SELECT `+recordColumns+` FROM evaluation_dataset_records `+clause, args...)
+	if err != nil {
+		return nil, fmt.Errorf("reading dataset records: %w", err)
+	}
+	defer rows.Close()
+	var out []tracking.DatasetRecord
+	for rows.Next() {
+		var r tracking.DatasetRecord
+		var inputs string
+		var outputs, exp, tags, source, sourceID, sourceType sql.NullString
+		if err := rows.Scan(&r.ID, &r.DatasetID, &inputs, &outputs, &exp, &tags, &source, &sourceID, &sourceType,
+			&r.CreatedTime, &r.LastUpdateTime, &r.CreatedBy, &r.LastUpdatedBy); err != nil {
+			return nil, fmt.Errorf("reading dataset records: %w", err)
+		}
+		r.Inputs = json.RawMessage(inputs)
+		r.Outputs, r.Expectations, r.Source = rawOrNil(outputs), rawOrNil(exp), rawOrNil(source)
+		r.SourceID, r.SourceType = sourceID.String, sourceType.String
+		if tags.Valid && tags.String != "" {
+			if err := json.Unmarshal([]byte(tags.String), &r.Tags); err != nil {
+				return nil, fmt.Errorf("reading the tags of record %s: %w", r.ID, err)
+			}
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// inputHash returns the SHA-256 of the inputs' canonical JSON (keys
+// sorted, compact) and that JSON.
+func inputHash(inputs json.RawMessage) (string, []byte, error) {
+	var v any
+	if err := json.Unmarshal(inputs, &v); err != nil {
+		return "", nil, tracking.InvalidParameter("Record inputs are not JSON: %v", err)
+	}
+	canon, err := json.Marshal(v) // maps marshal with sorted keys
+	if err != nil {
+		return "", nil, tracking.InvalidParameter("Record inputs: %v", err)
+	}
+	sum := sha256.Sum256(canon)
+	return hex.EncodeToString(sum[:]), canon, nil
+}
+
+// recordsDigest is a dataset's digest: the first 8 bytes of the SHA-256 of
+// its id and its records' sorted input hashes, in hex.
+func recordsDigest(id string, hashes []string) string {
+	sort.Strings(hashes)
+	h := sha256.New()
+	h.Write([]byte(id))
+	for _, x := range hashes {
+		h.Write([]byte{0})
+		h.Write([]byte(x))
+	}
+	return hex.EncodeToString(h.Sum(nil)[:8])
+}
+
+// mergeObjects returns old's keys updated with new's (both JSON objects
+// or empty); a new value that is not an object replaces old.
+func mergeObjects(old, new json.RawMessage) (json.RawMessage, error) {
+	if len(new) == 0 {
+		return old, nil
+	}
+	if !isJSONObject(old) || !isJSONObject(new) {
+		return new, nil
+	}
+	var a, b map[string]json.RawMessage
+	if err := json.Unmarshal(old, &a); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(new, &b); err != nil {
+		return nil, tracking.InvalidParameter("Record expectations are not JSON: %v", err)
+	}
+	for k, v := range b {
+		a[k] = v
+	}
+	return json.Marshal(a)
+}
+
+func isJSONObject(b json.RawMessage) bool {
+	b = bytes.TrimSpace(b)
+	return len(b) > 0 && b[0] == '{' && json.Valid(b)
+}
+
+func marshalTags(tags map[string]string) (string, error) {
+	if tags == nil {
+		tags = map[string]string{}
+	}
+	b, err := json.Marshal(tags)
+	if err != nil {
+		return "", fmt.Errorf("encoding tags: %w", err)
+	}
+	return string(b), nil
+}
+
+func nullJSON(b json.RawMessage) any {
+	if len(bytes.TrimSpace(b)) == 0 || string(bytes.TrimSpace(b)) == "null" {
+		return nil
+	}
+	return string(b)
+}
+
+func optString(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+func rawOrNil(s sql.NullString) json.RawMessage {
+	if !s.Valid || s.String == "" {
+		return nil
+	}
+	return json.RawMessage(s.String)
+}
