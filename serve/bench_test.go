@@ -2,9 +2,20 @@ package serve_test
 
 import (
 	"bytes"
+	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
 	"testing"
+	"time"
+
+	"github.com/berthml/berth/api/oip"
+	"github.com/berthml/berth/flavors"
 )
 
 // BenchmarkInvocations scores one iris row per request over real HTTP from
@@ -40,4 +51,84 @@ func benchPost(b *testing.B, url string, body []byte) {
 			}
 		}
 	})
+}
+
+// BenchmarkOCRCost is berth's own cost per request around the inference
+// of a real CNN (testdata/models/ocr_cls, batch 1), measured in process so
+// that no load generator shares the CPUs: each iteration runs bare ONNX
+// Runtime once (the flavor's Predict, no HTTP), then the same tensor
+// through the server's handler over the binary tensor extension, then
+// MLflow's own serving_input_example.json through /invocations. It reports
+// the median of each (ms) and the handler's cost beyond the bare run as a
+// share of it (binary-own-%, json-own-%); issue 16 wants binary-own-% ≤ 5.
+func BenchmarkOCRCost(b *testing.B) {
+	ts := newTestServer(b, []namedModel{{"ocr", "ocr_cls"}})
+	h := ts.srv.Handler()
+	example, err := os.ReadFile(filepath.Join(fixture("ocr_cls"), "serving_input_example.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ex struct{ Inputs [][][][]float64 }
+	if err := json.Unmarshal(example, &ex); err != nil {
+		b.Fatal(err)
+	}
+	data := make([]float32, 0, 3*48*192)
+	for _, c := range ex.Inputs[0] {
+		for _, r := range c {
+			for _, v := range r {
+				data = append(data, float32(v))
+			}
+		}
+	}
+	x := &flavors.Tensor{Name: "x", DType: flavors.Float32, Shape: []int64{1, 3, 48, 192}, Data: data}
+	in, err := oip.NewBinaryInput(x)
+	if err != nil {
+		b.Fatal(err)
+	}
+	binBody, headerLen, err := oip.EncodeInferRequest(&oip.InferenceRequest{Inputs: []oip.RequestInput{in}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	loaded, err := flavors.Load(context.Background(), fixture("ocr_cls"), flavors.LoadOptions{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { loaded.Predictor.Close() })
+	post := func(url, contentType string, body []byte, header ...string) {
+		req := httptest.NewRequest(http.MethodPost, url, bytes.NewReader(body))
+		req.Header.Set("Content-Type", contentType)
+		for i := 0; i+1 < len(header); i += 2 {
+			req.Header.Set(header[i], header[i+1])
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+		if w.Code != 200 {
+			b.Fatalf("%s: %d %s", url, w.Code, w.Body.String())
+		}
+	}
+	var bare, bin, js []time.Duration
+	b.ReportAllocs()
+	for b.Loop() {
+		t0 := time.Now()
+		if _, err := loaded.Predictor.Predict(context.Background(), []*flavors.Tensor{x}, nil); err != nil {
+			b.Fatal(err)
+		}
+		t1 := time.Now()
+		post("/v2/models/ocr/infer", "application/octet-stream", binBody,
+			oip.HeaderInferenceContentLength, strconv.Itoa(headerLen))
+		t2 := time.Now()
+		post("/invocations", "application/json", example)
+		t3 := time.Now()
+		bare, bin, js = append(bare, t1.Sub(t0)), append(bin, t2.Sub(t1)), append(js, t3.Sub(t2))
+	}
+	med := func(d []time.Duration) float64 {
+		slices.Sort(d)
+		return float64(d[len(d)/2]) / 1e6
+	}
+	mb, mbin, mjs := med(bare), med(bin), med(js)
+	b.ReportMetric(mb, "bare-ms")
+	b.ReportMetric(mbin, "binary-ms")
+	b.ReportMetric(mjs, "json-ms")
+	b.ReportMetric(100*(mbin-mb)/mb, "binary-own-%")
+	b.ReportMetric(100*(mjs-mb)/mb, "json-own-%")
 }
