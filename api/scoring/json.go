@@ -214,6 +214,14 @@ func (p *parser) array(depth int) int32 {
 	}
 	last := int32(-1)
 	count := int32(0)
+	if c := p.s[p.pos]; c == '-' || c-'0' <= 9 {
+		var done bool
+		if last, count, done = p.numbers(n); p.err != nil {
+			return -1
+		} else if done {
+			return n
+		}
+	}
 	for {
 		p.skipSpace()
 		c := p.value(depth)
@@ -241,6 +249,60 @@ func (p *parser) array(depth int) int32 {
 			return n
 		default:
 			return p.fail("expecting ',' or ']'")
+		}
+	}
+}
+
+// numbers reads the run of numbers that starts array arr's elements at
+// p.pos: the whole content of a tensor's innermost lists, in one loop
+// instead of a call to value per element, with the same nodes, errors and
+// offsets. done says it read the closing ']'; otherwise p.pos is at the
+// next element, which is not a number, and array goes on from last.
+func (p *parser) numbers(arr int32) (last, count int32, done bool) {
+	s, pos, nodes := p.s, p.pos, p.d.nodes
+	last = -1
+	defer func() { p.d.nodes, p.pos = nodes, pos }()
+	for {
+		f, _, end, exact, prob := jsonscan.Float(s, pos)
+		if prob != 0 {
+			p.d.nodes, p.pos = nodes, pos
+			p.badNumber(end, prob)
+			nodes, pos = p.d.nodes, p.pos
+			return last, count, false
+		}
+		nd := node{kind: kindNumber, start: int32(pos), end: int32(end), first: -1, next: -1}
+		if exact {
+			nd.flags, nd.f = flagFloat, f
+		}
+		idx := int32(len(nodes))
+		if last >= 0 {
+			nodes[last].next = idx
+		} else {
+			nodes[arr].first = idx
+		}
+		nodes = append(nodes, nd)
+		last = idx
+		count++
+		if pos = jsonscan.SkipSpace(s, end); pos >= len(s) {
+			p.pos = pos
+			p.fail("expecting ',' or ']', found the end of the input")
+			return last, count, false
+		}
+		switch s[pos] {
+		case ',':
+			if pos = jsonscan.SkipSpace(s, pos+1); pos < len(s) && (s[pos] == '-' || s[pos]-'0' <= 9) {
+				continue
+			}
+			return last, count, false
+		case ']':
+			pos++
+			nodes[arr].n = count
+			nodes[arr].end = int32(pos)
+			return last, count, true
+		default:
+			p.pos = pos
+			p.fail("expecting ',' or ']'")
+			return last, count, false
 		}
 	}
 }
