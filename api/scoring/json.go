@@ -214,7 +214,7 @@ func (p *parser) array(depth int) int32 {
 	}
 	last := int32(-1)
 	count := int32(0)
-	if c := p.s[p.pos]; c == '-' || c-'0' <= 9 {
+	if p.pos < len(p.s) && (p.s[p.pos] == '-' || p.s[p.pos]-'0' <= 9) {
 		var done bool
 		if last, count, done = p.numbers(n); p.err != nil {
 			return -1
