@@ -212,6 +212,23 @@ func (s *Server) routeTable() []route {
 		}
 		add("POST", "/v1/traces", Write, s.ingestOTLP)
 	}
+
+	// MLflow 3's evaluation datasets (server/datasets.go), when the store
+	// keeps them.
+	if _, ok := s.store.(datasetStore); ok {
+		for _, p := range []string{"/api/3.0/mlflow", "/ajax-api/3.0/mlflow"} {
+			api := func(method, path string, a Access, h handler) { add(method, p+path, a, s.api(h)) }
+			api("POST", "/datasets/create", Write, s.createDataset)
+			api("POST", "/datasets/search", Read, s.searchDatasets)
+			api("GET", "/datasets/:dataset_id", Read, s.getDataset)
+			api("DELETE", "/datasets/:dataset_id", Write, s.deleteDataset)
+			api("POST", "/datasets/:dataset_id/records", Write, s.upsertDatasetRecords)
+			api("GET", "/datasets/:dataset_id/records", Read, s.getDatasetRecords)
+			api("PATCH", "/datasets/:dataset_id/tags", Write, s.setDatasetTags)
+			api("DELETE", "/datasets/:dataset_id/tags/:key", Write, s.deleteDatasetTag)
+			api("GET", "/datasets/:dataset_id/experiment-ids", Read, s.getDatasetExperimentIDs)
+		}
+	}
 	return t
 }
 
