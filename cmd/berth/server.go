@@ -16,6 +16,7 @@ import (
 
 	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
+	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracking/sqlstore"
 	"github.com/berthml/berth/ui"
 )
@@ -41,6 +42,7 @@ type serverOptions struct {
 	metricsOpen          bool
 	maxArtifactSize      cliflag.ByteSize
 	webhooks             webhookOptions
+	traceRetentionDays   int
 }
 
 func newServerCmd(g *globalOptions) *cobra.Command {
@@ -104,6 +106,8 @@ names others.`,
 	f.BoolVar(&o.metricsOpen, "metrics-open", false, "serve /metrics without a token even when tokens are set")
 	o.maxArtifactSize = defaultMaxArtifactSize
 	f.Var(&o.maxArtifactSize, "max-artifact-size", "largest artifact upload accepted, answered 413 beyond (e.g. 500MiB, 20GiB)")
+	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,
+		"delete traces (with their spans and assessments) older than this many days, checked hourly; 0 keeps them forever")
 	o.webhooks.AddFlags(cmd)
 	return cmd
 }
@@ -180,6 +184,12 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 		opts = append(opts, server.WithUI(ui.Handler()))
 	}
 	s := server.New(store, arts, opts...)
+	if o.traceRetentionDays < 0 {
+		return fmt.Errorf("--trace-retention-days %d: give 0 (keep traces forever) or a number of days", o.traceRetentionDays)
+	}
+	if o.traceRetentionDays > 0 {
+		go tracing.RunRetention(ctx, store, time.Duration(o.traceRetentionDays)*24*time.Hour, time.Hour, log)
+	}
 
 	ln, err := o.listen.listen()
 	if err != nil {

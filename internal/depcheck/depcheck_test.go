@@ -52,7 +52,7 @@ var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "chart", "drift", "drift/writeback", "evaluate", "flavors", "flavors/builtin",
 			"flavors/onnx", "internal/buildinfo", "internal/cliflag", "internal/httpguard", "internal/jsonl", "internal/progress",
-			"modeluri", "pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracking/sqlstore", "ui", "webhook"},
+			"modeluri", "pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui", "webhook"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
 
