@@ -84,19 +84,58 @@ func WithPolicy(p Policy) Option { return func(o *options) { o.policy = p } }
 // WithLogger logs failed deliveries and drops. Default: discard.
 func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
 
+// Sender POSTs deliveries with retries, now, in the caller's goroutine:
+// for a caller that is itself in the background (berth serve's drift
+// write-back). A Dispatcher queues instead.
+type Sender struct {
+	opts    options
+	client  *http.Client
+	retries atomic.Int64
+}
+
+// NewSender returns a Sender; the queue and worker options are ignored.
+func NewSender(opts ...Option) *Sender {
+	o := defaultOptions()
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return newSender(o)
+}
+
+func defaultOptions() options {
+	return options{workers: 4, queue: 1000, retries: 3, backoff: time.Second, maxBackoff: time.Minute,
+		timeout: 30 * time.Second, now: time.Now, logger: slog.New(slog.DiscardHandler)}
+}
+
+func newSender(o options) *Sender {
+	return &Sender{opts: o, client: &http.Client{
+		Transport: &http.Transport{
+			Proxy:                 nil, // a proxy would hide the address the policy checks
+			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, Control: o.policy.control}).DialContext,
+			TLSHandshakeTimeout:   10 * time.Second,
+			ResponseHeaderTimeout: o.timeout,
+			MaxIdleConnsPerHost:   2,
+			IdleConnTimeout:       90 * time.Second,
+		},
+		Timeout: o.timeout,
+		// A redirect could lead anywhere: the answer is the 3xx itself.
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}}
+}
+
 // Dispatcher delivers events to webhooks in the background: Emit never
 // blocks, a bounded queue holds what waits, and workers POST with retries.
 type Dispatcher struct {
 	lister Lister
 	opts   options
-	client *http.Client
+	sender *Sender
 	queue  chan job
 
 	mu     sync.RWMutex // guards closed against sends on queue
 	closed bool
 	wg     sync.WaitGroup
 
-	queued, delivered, failed, retries, dropped atomic.Int64
+	queued, delivered, failed, dropped atomic.Int64
 }
 
 // job is an event to fan out to its webhooks, or one delivery.
@@ -109,8 +148,7 @@ type job struct {
 // NewDispatcher starts a Dispatcher that finds webhooks through lister
 // (nil: only EmitTo delivers). Close stops it.
 func NewDispatcher(lister Lister, opts ...Option) *Dispatcher {
-	o := options{workers: 4, queue: 1000, retries: 3, backoff: time.Second, maxBackoff: time.Minute,
-		timeout: 30 * time.Second, now: time.Now}
+	o := defaultOptions()
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -119,20 +157,7 @@ func NewDispatcher(lister Lister, opts ...Option) *Dispatcher {
 	}
 	o.workers = max(o.workers, 1)
 	o.queue = max(o.queue, 1)
-	d := &Dispatcher{lister: lister, opts: o, queue: make(chan job, o.queue)}
-	d.client = &http.Client{
-		Transport: &http.Transport{
-			Proxy:                 nil, // a proxy would hide the address the policy checks
-			DialContext:           (&net.Dialer{Timeout: 10 * time.Second, Control: o.policy.control}).DialContext,
-			TLSHandshakeTimeout:   10 * time.Second,
-			ResponseHeaderTimeout: o.timeout,
-			MaxIdleConnsPerHost:   2,
-			IdleConnTimeout:       90 * time.Second,
-		},
-		Timeout: o.timeout,
-		// A redirect could lead anywhere: the answer is the 3xx itself.
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
+	d := &Dispatcher{lister: lister, opts: o, sender: newSender(o), queue: make(chan job, o.queue)}
 	for range o.workers {
 		d.wg.Add(1)
 		go d.work()
@@ -193,7 +218,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 // Stats returns the counts so far.
 func (d *Dispatcher) Stats() Stats {
 	return Stats{Queued: d.queued.Load(), Delivered: d.delivered.Load(), Failed: d.failed.Load(),
-		Retries: d.retries.Load(), Dropped: d.dropped.Load()}
+		Retries: d.sender.retries.Load(), Dropped: d.dropped.Load()}
 }
 
 func (d *Dispatcher) work() {
@@ -250,10 +275,15 @@ func (d *Dispatcher) fanOut(j job) {
 	}
 }
 
+// Deliver POSTs ev to h now, in the caller's goroutine (Sender.Deliver).
+func (d *Dispatcher) Deliver(ctx context.Context, h Webhook, ev Event, data any) Result {
+	return d.sender.Deliver(ctx, h, ev, data)
+}
+
 // Deliver POSTs ev to h now, retrying as configured, and returns the
 // outcome; the delivery id, timestamp and signature stay the same across
 // retries, so a receiver can drop duplicates.
-func (d *Dispatcher) Deliver(ctx context.Context, h Webhook, ev Event, data any) Result {
+func (d *Sender) Deliver(ctx context.Context, h Webhook, ev Event, data any) Result {
 	if err := d.opts.policy.ValidateURL(h.URL); err != nil {
 		return Result{Err: err}
 	}
@@ -294,7 +324,7 @@ func (d *Dispatcher) Deliver(ctx context.Context, h Webhook, ev Event, data any)
 	}
 }
 
-func (d *Dispatcher) attempt(ctx context.Context, url, id, ts, sig string, body []byte) (Result, time.Duration) {
+func (d *Sender) attempt(ctx context.Context, url, id, ts, sig string, body []byte) (Result, time.Duration) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, strings.NewReader(string(body)))
 	if err != nil {
 		return Result{Err: err}, 0

@@ -121,3 +121,10 @@ func (e *InvalidError) Error() string { return e.Msg }
 func invalid(format string, args ...any) error {
 	return &InvalidError{Msg: fmt.Sprintf(format, args...)}
 }
+
+// DriftStatusChanged is berth serve's own event: a registered model
+// version's drift status changed (berth serve --drift-webhook). It is not
+// one of MLflow's, so a tracking-server webhook cannot subscribe to it; it
+// hears the version's berth.drift.status tag being set instead, as
+// model_version_tag.set.
+var DriftStatusChanged = Event{Entity: "model_version_drift", Action: Updated}

@@ -119,9 +119,17 @@ type envelope struct {
 	Data      any    `json:"data"`
 }
 
+// RawBody is data sent as it is, without MLflow's envelope: berth
+// serve's drift events keep the body --drift-webhook receivers read.
+type RawBody []byte
+
 // Body returns the JSON body delivered for ev with data at now: MLflow's
-// {"entity", "action", "timestamp" (ISO 8601, UTC), "data"}.
+// {"entity", "action", "timestamp" (ISO 8601, UTC), "data"}, or data
+// itself when it is a RawBody.
 func Body(ev Event, data any, now time.Time) ([]byte, error) {
+	if raw, ok := data.(RawBody); ok {
+		return raw, nil
+	}
 	b, err := json.Marshal(envelope{ev.Entity, ev.Action, now.UTC().Format("2006-01-02T15:04:05.000000-07:00"), data})
 	if err != nil {
 		return nil, fmt.Errorf("encoding the %s payload: %w", ev, err)

@@ -2,8 +2,9 @@ package writeback
 
 import (
 	"log/slog"
-	"net/http"
 	"time"
+
+	"github.com/berthml/berth/webhook"
 )
 
 // Option configures a [Writer].
@@ -13,19 +14,26 @@ type options struct {
 	experiment string
 	instance   string
 	webhook    string
-	httpClient *http.Client
-	logger     *slog.Logger
-	queue      int
-	timeout    time.Duration
+	// webhookSecret signs deliveries; webhookPolicy and delivery
+	// configure package webhook's Sender.
+	webhookSecret string
+	webhookPolicy webhook.Policy
+	delivery      []webhook.Option
+	logger        *slog.Logger
+	queue         int
+	timeout       time.Duration
 }
 
 func defaults() options {
 	return options{
 		experiment: "berth-monitoring",
-		httpClient: &http.Client{Timeout: 10 * time.Second},
-		logger:     slog.New(slog.DiscardHandler),
-		queue:      256,
-		timeout:    30 * time.Second,
+		// The URL comes from the operator's command line, not from an API
+		// client, so http and private addresses are allowed unless
+		// WithWebhookPolicy says otherwise.
+		webhookPolicy: webhook.Policy{AllowHTTP: true, AllowPrivate: true},
+		logger:        slog.New(slog.DiscardHandler),
+		queue:         256,
+		timeout:       30 * time.Second,
 	}
 }
 
@@ -34,13 +42,25 @@ func defaults() options {
 func WithExperiment(name string) Option { return func(o *options) { o.experiment = name } }
 
 // WithWebhook has each change of a model version's drift status POSTed
-// as JSON ([Event]) to url. Failures are logged, never retried. Default:
-// none.
+// as JSON ([Event]) to url through package webhook: MLflow's delivery
+// headers, retries with backoff (honouring Retry-After) within the
+// writer's timeout; a delivery that still fails is logged. Default: none.
 func WithWebhook(url string) Option { return func(o *options) { o.webhook = url } }
 
-// WithHTTPClient sets the client that calls the webhook. Default: one
-// with a 10s timeout.
-func WithHTTPClient(c *http.Client) Option { return func(o *options) { o.httpClient = c } }
+// WithWebhookSecret signs the webhook's deliveries as MLflow signs its own
+// (X-MLflow-Signature: v1,<base64 HMAC-SHA256>). Default: unsigned.
+func WithWebhookSecret(secret string) Option { return func(o *options) { o.webhookSecret = secret } }
+
+// WithWebhookPolicy sets which webhook URLs and addresses are allowed.
+// Default: webhook.Policy{AllowHTTP: true, AllowPrivate: true}, since the
+// URL is the operator's own.
+func WithWebhookPolicy(p webhook.Policy) Option { return func(o *options) { o.webhookPolicy = p } }
+
+// WithWebhookDelivery passes options (retries, backoff, timeout) to the
+// webhook's Sender. Default: package webhook's.
+func WithWebhookDelivery(opts ...webhook.Option) Option {
+	return func(o *options) { o.delivery = append(o.delivery, opts...) }
+}
 
 // WithLogger sets where failures and dropped windows are logged.
 // Default: discard.

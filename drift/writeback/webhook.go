@@ -1,15 +1,13 @@
 package writeback
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"time"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/webhook"
 )
 
 // Event is the JSON body POSTed to the webhook when a model version's
@@ -24,24 +22,24 @@ type Event struct {
 	Time           time.Time    `json:"time"`
 }
 
+// notify delivers ev through package webhook: the body is ev's JSON, as
+// before, with MLflow's delivery headers (X-MLflow-Delivery-Id,
+// X-MLflow-Timestamp, and X-MLflow-Signature when a secret is set),
+// retried with backoff on a connection error or a 429/5xx answer (honouring
+// Retry-After) within ctx, the writer's per-window timeout. It runs in the
+// writer's own goroutine, never in a scoring request.
 func (wr *Writer) notify(ctx context.Context, ev Event) error {
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return fmt.Errorf("encoding the webhook event: %w", err)
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, wr.opts.webhook, bytes.NewReader(b))
-	if err != nil {
-		return fmt.Errorf("posting to the webhook: %w", err)
+	h := webhook.Webhook{ID: "drift-webhook", URL: wr.opts.webhook, Secret: wr.opts.webhookSecret, Status: webhook.Active}
+	r := wr.hooks.Deliver(ctx, h, webhook.DriftStatusChanged, webhook.RawBody(b))
+	if r.Err != nil {
+		return fmt.Errorf("posting to the webhook after %d attempts: %w", r.Attempts, r.Err)
 	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := wr.opts.httpClient.Do(req)
-	if err != nil {
-		return fmt.Errorf("posting to the webhook: %w", err)
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("posting to the webhook: %s", resp.Status)
+	if !r.Success || r.Status/100 != 2 {
+		return fmt.Errorf("posting to the webhook after %d attempts: HTTP %d", r.Attempts, r.Status)
 	}
 	return nil
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/webhook"
 )
 
 // Tags set on each monitoring run and on the registered model version.
@@ -68,7 +69,8 @@ type Writer struct {
 
 	queue   chan job
 	dropped atomic.Int64
-	process string // random; tells this process's runs from an earlier one's on the same instance
+	hooks   *webhook.Sender // nil without WithWebhook
+	process string          // random; tells this process's runs from an earlier one's on the same instance
 }
 
 // New returns a Writer that writes through client.
@@ -77,8 +79,13 @@ func New(client *mlflowrest.Client, opts ...Option) *Writer {
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Writer{c: client, opts: o, runs: map[key]monitoringRun{}, status: map[key]drift.Status{},
+	wr := &Writer{c: client, opts: o, runs: map[key]monitoringRun{}, status: map[key]drift.Status{},
 		queue: make(chan job, o.queue), process: rand.Text()}
+	if o.webhook != "" {
+		wr.hooks = webhook.NewSender(append([]webhook.Option{webhook.WithPolicy(o.webhookPolicy),
+			webhook.WithLogger(o.logger)}, o.delivery...)...)
+	}
+	return wr
 }
 
 // RunName is the name of the monitoring run of a model version.

@@ -75,7 +75,7 @@ var rules = map[string]Rule{
 	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
-	"drift/writeback": {Packages: []string{mlflowrest, "drift"}},
+	"drift/writeback": {Packages: []string{mlflowrest, "drift", "webhook"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
 	"drift":           {Packages: []string{"flavors", "internal/jsonl"}, Modules: []string{gonum}},
 	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
