@@ -436,31 +436,51 @@ var loggedModelAttributeColumns = map[string]struct {
 	"experiment_id":          {"m.experiment_id", intValue},
 }
 
-// latestModelMetric is the SQL of a model's latest value of a metric
-// (greatest step, then timestamp), on the query's datasets when it names
-// some; NaN reads as NULL.
-func latestModelMetric(datasets []tracking.DatasetRef, name, digest string) (string, []any) {
-	cond, args := "mm.model_id = m.model_id AND mm.key = ? AND mm.is_nan = 0", []any{}
-	var ds []tracking.DatasetRef
-	if name != "" {
-		ds = []tracking.DatasetRef{{Name: name, Digest: digest}}
-	} else {
-		ds = datasets
-	}
-	if len(ds) > 0 {
+// latestMetricJoin is a LEFT JOIN of each model's latest value of a
+// metric (greatest step, then timestamp), on the given datasets when there
+// are some, as alias; NaN values are left out. It is computed once per
+// query rather than once per model.
+func latestMetricJoin(alias, key string, datasets []tracking.DatasetRef) (string, []any) {
+	cond, args := "key = ? AND is_nan = 0", []any{key}
+	if len(datasets) > 0 {
 		var ors []string
-		for _, d := range ds {
+		for _, d := range datasets {
 			if d.Digest != "" {
-				ors = append(ors, "(mm.dataset_name = ? AND mm.dataset_digest = ?)")
+				ors = append(ors, "(dataset_name = ? AND dataset_digest = ?)")
 				args = append(args, d.Name, d.Digest)
 			} else {
-				ors = append(ors, "mm.dataset_name = ?")
+				ors = append(ors, "dataset_name = ?")
 				args = append(args, d.Name)
 			}
 		}
 		cond += " AND (" + strings.Join(ors, " OR ") + ")"
 	}
-	return "(SELECT mm.value FROM logged_model_metrics mm WHERE " + cond + " ORDER BY mm.step DESC, mm.timestamp DESC, mm.seq DESC LIMIT 1)", args
+	return ` LEFT JOIN (SELECT model_id, value FROM (SELECT model_id, value, ROW_NUMBER() OVER (PARTITION BY model_id
+		ORDER BY step DESC, timestamp DESC, seq DESC) AS rn FROM logged_model_metrics WHERE ` + cond + `) latest WHERE rn = 1) ` +
+		alias + ` ON ` + alias + `.model_id = m.model_id`, args
+}
+
+// metricJoins names one join per metric and dataset choice a search uses.
+type metricJoins struct {
+	aliases map[string]string
+	sql     strings.Builder
+	args    []any
+}
+
+func (j *metricJoins) alias(key string, datasets []tracking.DatasetRef) string {
+	id := key + "\x00" + fmt.Sprint(datasets)
+	if a, ok := j.aliases[id]; ok {
+		return a
+	}
+	if j.aliases == nil {
+		j.aliases = map[string]string{}
+	}
+	a := fmt.Sprintf("lm%d", len(j.aliases))
+	j.aliases[id] = a
+	q, args := latestMetricJoin(a, key, datasets)
+	j.sql.WriteString(q)
+	j.args = append(j.args, args...)
+	return a
 }
 
 // SearchLoggedModels implements tracking.LoggedModelStore.
@@ -473,6 +493,7 @@ func (s *Store) SearchLoggedModels(ctx context.Context, q tracking.LoggedModelQu
 		return nil, err
 	}
 	var p sqlParts
+	var joins metricJoins
 	p.add("m.lifecycle_stage = ?", tracking.LifecycleActive)
 	if len(q.ExperimentIDs) > 0 {
 		args := make([]any, len(q.ExperimentIDs))
@@ -498,12 +519,11 @@ func (s *Store) SearchLoggedModels(ctx context.Context, q tracking.LoggedModelQu
 			}
 			p.add(cond, args...)
 		case tracking.KindMetric:
-			expr, eargs := latestModelMetric(q.Datasets, "", "")
-			cond, args, err := comparison(expr, numberValue, c)
+			cond, args, err := comparison(joins.alias(c.Key, q.Datasets)+".value", numberValue, c)
 			if err != nil {
 				return nil, err
 			}
-			p.add(cond, append(append([]any{c.Key}, eargs...), args...)...)
+			p.add(cond, args...)
 		case tracking.KindParam, tracking.KindTag:
 			table := "logged_model_params"
 			if c.Kind == tracking.KindTag {
@@ -523,8 +543,11 @@ func (s *Store) SearchLoggedModels(ctx context.Context, q tracking.LoggedModelQu
 	for _, o := range q.OrderBy {
 		switch o.Kind {
 		case tracking.KindMetric:
-			expr, eargs := latestModelMetric(q.Datasets, o.DatasetName, o.DatasetDigest)
-			term, args := orderTerm(expr, append([]any{o.Key}, eargs...), o.Asc)
+			ds := q.Datasets
+			if o.DatasetName != "" {
+				ds = []tracking.DatasetRef{{Name: o.DatasetName, Digest: o.DatasetDigest}}
+			}
+			term, args := orderTerm(joins.alias(o.Key, ds)+".value", nil, o.Asc)
 			terms = append(terms, term)
 			orderArgs = append(orderArgs, args...)
 		default:
@@ -541,8 +564,8 @@ func (s *Store) SearchLoggedModels(ctx context.Context, q tracking.LoggedModelQu
 	}
 	terms = append(terms, "m.creation_timestamp_ms DESC", "m.model_id ASC")
 	lim, largs := limitOffset(q.MaxResults, offset)
-	query := `SELECT m.model_id FROM logged_models m` + p.where() + ` ORDER BY ` + strings.Join(terms, ", ") + lim
-	args := append(append(append([]any{}, p.args...), orderArgs...), largs...)
+	query := `SELECT m.model_id FROM logged_models m` + joins.sql.String() + p.where() + ` ORDER BY ` + strings.Join(terms, ", ") + lim
+	args := append(append(append(append([]any{}, joins.args...), p.args...), orderArgs...), largs...)
 	var ids []string
 	err = s.eachRow(ctx, s.read, query, args, func(rows *sql.Rows) error {
 		var id string

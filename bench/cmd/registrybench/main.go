@@ -24,7 +24,16 @@ import (
 func main() {
 	berth := flag.String("berth", "bin/berth", "berth binary")
 	d := flag.Duration("duration", 3*time.Second, "how long each cell runs")
+	loggedModels := flag.Int("logged-models", 0, "instead, measure logged-models/search over this many MLflow 3 logged models")
+	iters := flag.Int("iterations", 200, "with -logged-models: calls of each search")
 	flag.Parse()
+	if *loggedModels > 0 {
+		if err := benchLoggedModels(context.Background(), *berth, *loggedModels, *iters); err != nil {
+			fmt.Fprintln(os.Stderr, "registrybench:", err)
+			os.Exit(1)
+		}
+		return
+	}
 	if err := run(context.Background(), *berth, *d); err != nil {
 		fmt.Fprintln(os.Stderr, "registrybench:", err)
 		os.Exit(1)

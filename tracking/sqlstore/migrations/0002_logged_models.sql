@@ -43,7 +43,7 @@ CREATE TABLE logged_model_metrics (
     dataset_digest VARCHAR(36) NOT NULL,
     UNIQUE (model_id, key, step, timestamp, run_id, dataset_name, dataset_digest)
 );
-CREATE INDEX logged_model_metrics_key ON logged_model_metrics (model_id, key, step, timestamp);
+CREATE INDEX logged_model_metrics_key ON logged_model_metrics (key, model_id, step, timestamp, seq);
 
 CREATE TABLE run_models (
     seq {{ID}},
