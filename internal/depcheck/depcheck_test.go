@@ -133,6 +133,7 @@ var rules = map[string]Rule{
 	"bench/cmd/floor":         {},
 	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
 	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
+	"bench/cmd/tracebench":    {Modules: []string{pdata}},
 	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 }
 

@@ -1,0 +1,247 @@
+// Command tracebench measures berth server's traces on SQLite: OTLP span
+// ingest over POST /v1/traces (spans/s, with MLflow's client's one span per
+// request and with an SDK exporter's batches), then POST
+// /api/3.0/mlflow/traces/search over a large experiment (p50/p95 of the
+// default newest-first page, a tag filter and a status filter).
+//
+//	go build -o bin/berth ./cmd/berth && go run ./bench/cmd/tracebench -traces 100000
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+	"go.opentelemetry.io/collector/pdata/ptrace"
+	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+)
+
+func main() {
+	berth := flag.String("berth", "bin/berth", "berth binary")
+	d := flag.Duration("duration", 5*time.Second, "how long each ingest cell runs")
+	traces := flag.Int("traces", 100000, "traces in the experiment that search runs over")
+	iters := flag.Int("iterations", 200, "calls of each search")
+	flag.Parse()
+	if err := run(context.Background(), *berth, *d, *traces, *iters); err != nil {
+		fmt.Fprintln(os.Stderr, "tracebench:", err)
+		os.Exit(1)
+	}
+}
+
+var ready = regexp.MustCompile(`msg=ready addr=(http://\S+)`)
+
+// startServer runs berth server on a fresh SQLite database.
+func startServer(ctx context.Context, berth string) (string, func(), error) {
+	dir, err := os.MkdirTemp("", "tracebench-")
+	if err != nil {
+		return "", nil, err
+	}
+	cmd := exec.CommandContext(ctx, berth, "server", "--port", "0", "--ui=false",
+		"--backend-store-uri", "sqlite:///"+filepath.Join(dir, "berth.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"))
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", nil, err
+	}
+	stop := func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		_ = cmd.Wait()
+		os.RemoveAll(dir)
+	}
+	sc := bufio.NewScanner(stderr)
+	for sc.Scan() {
+		if m := ready.FindStringSubmatch(sc.Text()); m != nil {
+			go func() {
+				for sc.Scan() {
+				}
+			}()
+			return m[1], stop, nil
+		}
+	}
+	stop()
+	return "", nil, fmt.Errorf("berth server exited before it was ready")
+}
+
+var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+
+// exportBody is an OTLP request of n root spans of n new traces (one span
+// each, as MLflow's client's small traces) numbered from first, with
+// MLflow's attributes; tags alternate env=test/prod by trace number.
+func exportBody(first uint64, n int, at time.Time) []byte {
+	td := ptrace.NewTraces()
+	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
+	for i := 0; i < n; i++ {
+		k := first + uint64(i)
+		var tid [16]byte
+		var sid [8]byte
+		binary.BigEndian.PutUint64(tid[8:], k)
+		binary.BigEndian.PutUint64(sid[:], k)
+		sp := spans.AppendEmpty()
+		sp.SetTraceID(pcommon.TraceID(tid))
+		sp.SetSpanID(pcommon.SpanID(sid))
+		sp.SetName("predict")
+		start := at.Add(time.Duration(k) * time.Millisecond)
+		sp.SetStartTimestamp(pcommon.NewTimestampFromTime(start))
+		sp.SetEndTimestamp(pcommon.NewTimestampFromTime(start.Add(3 * time.Millisecond)))
+		sp.Attributes().PutStr("mlflow.spanType", "LLM")
+		sp.Attributes().PutStr("mlflow.spanInputs", `{"question": "which species?"}`)
+		sp.Attributes().PutStr("mlflow.spanOutputs", `"setosa"`)
+		if k%10 == 0 {
+			sp.Status().SetCode(ptrace.StatusCodeError)
+		} else {
+			sp.Status().SetCode(ptrace.StatusCodeOk)
+		}
+	}
+	b, err := ptraceotlp.NewExportRequestFromTraces(td).MarshalProto()
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func post(ctx context.Context, url, ct string, body []byte, hdr map[string]string) ([]byte, error) {
+	req, err := http.NewRequestWithContext(ctx, "POST", url, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Content-Type", ct)
+	for k, v := range hdr {
+		req.Header.Set(k, v)
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		return nil, fmt.Errorf("POST %s: %d %s", url, resp.StatusCode, out)
+	}
+	return out, nil
+}
+
+func createExperiment(ctx context.Context, base, name string) (string, error) {
+	out, err := post(ctx, base+"/api/2.0/mlflow/experiments/create", "application/json", []byte(`{"name": "`+name+`"}`), nil)
+	if err != nil {
+		return "", err
+	}
+	var r struct {
+		ExperimentID string `json:"experiment_id"`
+	}
+	return r.ExperimentID, json.Unmarshal(out, &r)
+}
+
+// ingest sends OTLP requests of batch spans from clients goroutines for d
+// and returns spans/s.
+func ingest(ctx context.Context, base, exp string, batch, clients int, d time.Duration, next *atomic.Uint64) (float64, error) {
+	hdr := map[string]string{"X-Mlflow-Experiment-Id": exp}
+	at := time.Now().Add(-time.Hour)
+	var spans atomic.Int64
+	var firstErr error
+	var once sync.Once
+	var wg sync.WaitGroup
+	start := time.Now()
+	for c := 0; c < clients; c++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Since(start) < d {
+				first := next.Add(uint64(batch)) - uint64(batch)
+				if _, err := post(ctx, base+"/v1/traces", "application/x-protobuf", exportBody(first, batch, at), hdr); err != nil {
+					once.Do(func() { firstErr = err })
+					return
+				}
+				spans.Add(int64(batch))
+			}
+		}()
+	}
+	wg.Wait()
+	return float64(spans.Load()) / time.Since(start).Seconds(), firstErr
+}
+
+func run(ctx context.Context, berth string, d time.Duration, traces, iters int) error {
+	base, stop, err := startServer(ctx, berth)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	var next atomic.Uint64
+	next.Store(1)
+
+	fmt.Printf("\nberth server on SQLite (synchronous=normal): OTLP ingest, %s per cell\n\n", d)
+	fmt.Println("| spans per request | clients | spans/s |")
+	fmt.Println("|---:|---:|---:|")
+	exp, err := createExperiment(ctx, base, "ingest")
+	if err != nil {
+		return err
+	}
+	for _, cell := range []struct{ batch, clients int }{{1, 4}, {100, 2}, {512, 2}} {
+		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d | %d | %.0f |\n", cell.batch, cell.clients, rate)
+	}
+
+	exp, err = createExperiment(ctx, base, "search")
+	if err != nil {
+		return err
+	}
+	seedStart := time.Now()
+	at := time.Now().Add(-24 * time.Hour)
+	hdr := map[string]string{"X-Mlflow-Experiment-Id": exp}
+	for done := 0; done < traces; done += 1000 {
+		n := min(1000, traces-done)
+		first := next.Add(uint64(n)) - uint64(n)
+		if _, err := post(ctx, base+"/v1/traces", "application/x-protobuf", exportBody(first, n, at), hdr); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("\n%d traces seeded over OTLP in %s\n\n", traces, time.Since(seedStart).Round(time.Millisecond))
+	fmt.Printf("traces/search over %d traces, %d calls each, one client\n\n", traces, iters)
+	fmt.Println("| search | p50 | p95 | results |")
+	fmt.Println("|---|---:|---:|---:|")
+	loc := `"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "` + exp + `"}}]`
+	for _, q := range []struct{ name, body string }{
+		{"newest 100 (default order)", `{` + loc + `, "max_results": 100}`},
+		{"trace.status = 'ERROR', newest 100", `{` + loc + `, "filter": "trace.status = 'ERROR'", "max_results": 100}`},
+		{"span.type = 'LLM', oldest 100", `{` + loc + `, "filter": "span.type = 'LLM'", "max_results": 100, "order_by": ["timestamp_ms ASC"]}`},
+		{"tags.`mlflow.trace.spansLocation` = 'TRACKING_STORE'", `{` + loc + `, "filter": "tags.` + "`mlflow.trace.spansLocation`" + ` = 'TRACKING_STORE'", "max_results": 100}`},
+		{"tags.env = 'none' (no match: scans every trace)", `{` + loc + `, "filter": "tags.env = 'none'", "max_results": 100}`},
+		{"span.name = 'nothing' (no match: scans every trace)", `{` + loc + `, "filter": "span.name = 'nothing'", "max_results": 100}`},
+		{"trace.execution_time_ms > 2, page 10", `{` + loc + `, "filter": "trace.execution_time_ms > 2", "max_results": 100, "page_token": "eyJvZmZzZXQiOiA5MDB9"}`},
+	} {
+		var lat []time.Duration
+		var results int
+		for i := 0; i < iters; i++ {
+			t0 := time.Now()
+			out, err := post(ctx, base+"/api/3.0/mlflow/traces/search", "application/json", []byte(q.body), nil)
+			if err != nil {
+				return err
+			}
+			lat = append(lat, time.Since(t0))
+			results = strings.Count(string(out), `"trace_id"`)
+		}
+		sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+		fmt.Printf("| %s | %s | %s | %d |\n", q.name, lat[len(lat)/2].Round(10*time.Microsecond), lat[len(lat)*95/100].Round(10*time.Microsecond), results)
+	}
+	return nil
+}
