@@ -1,0 +1,64 @@
+package server_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestModelVersionsTag checks the mlflow.modelVersions tag the server
+// keeps on a logged model as versions are registered from it: Python's
+// json.dumps form (", " and ": ", non-ASCII escaped), the version a
+// number, one entry per version, by model_id or by a models:/m-<id> source.
+func TestModelVersionsTag(t *testing.T) {
+	ts := httptest.NewServer(newServer(t).Handler())
+	defer ts.Close()
+	api := func(method, path, body string, want int) map[string]any {
+		t.Helper()
+		code, got := call(t, ts.URL, method, "/api/2.0/mlflow/"+path, "application/json", body)
+		if code != want {
+			t.Fatalf("%s %s: %d %s, want %d", method, path, code, got, want)
+		}
+		var v map[string]any
+		if err := json.Unmarshal([]byte(got), &v); err != nil {
+			t.Fatalf("%s %s: %s", method, path, got)
+		}
+		return v
+	}
+	runID, _ := createRun(t, ts.URL, "0")
+	m := api("POST", "logged-models", `{"experiment_id": "0", "name": "lr", "source_run_id": "`+runID+`"}`, http.StatusOK)
+	id := m["model"].(map[string]any)["info"].(map[string]any)["model_id"].(string)
+	for _, name := range []string{"modèle", "b"} {
+		api("POST", "registered-models/create", `{"name": "`+name+`"}`, http.StatusOK)
+	}
+	v := api("POST", "model-versions/create", `{"name": "modèle", "source": "models:/`+id+`", "model_id": "`+id+`"}`, http.StatusOK)
+	if mv := v["model_version"].(map[string]any); mv["run_id"] != runID || mv["model_id"] != nil {
+		t.Errorf("version %v: want the model's run and no model_id, as MLflow answers", mv)
+	}
+	api("POST", "model-versions/create", `{"name": "modèle", "source": "models:/`+id+`"}`, http.StatusOK)
+	api("POST", "model-versions/create", `{"name": "b", "source": "models:/`+id+`/sub", "model_id": "`+id+`"}`, http.StatusOK)
+	got := api("GET", "logged-models/"+id, "", http.StatusOK)
+	var tag string
+	for _, tg := range got["model"].(map[string]any)["info"].(map[string]any)["tags"].([]any) {
+		if kv := tg.(map[string]any); kv["key"] == "mlflow.modelVersions" {
+			tag = kv["value"].(string)
+		}
+	}
+	want := `[{"name": "mod\u00e8le", "version": 1}, {"name": "mod\u00e8le", "version": 2}, {"name": "b", "version": 1}]`
+	if tag != want {
+		t.Errorf("mlflow.modelVersions = %s, want %s", tag, want)
+	}
+	dl := api("GET", "model-versions/get-download-uri?name=b&version=1", "", http.StatusOK)
+	if want := "mlflow-artifacts:/0/models/" + id + "/artifacts/sub"; dl["artifact_uri"] != want {
+		t.Errorf("download URI %v, want %s", dl["artifact_uri"], want)
+	}
+	// A version of a logged model that does not exist is refused, and
+	// nothing is registered.
+	e := api("POST", "model-versions/create", `{"name": "b", "source": "models:/m-00000000000000000000000000000000"}`, http.StatusNotFound)
+	if e["error_code"] != "RESOURCE_DOES_NOT_EXIST" || !strings.Contains(e["message"].(string), "Logged model") {
+		t.Errorf("missing logged model: %v", e)
+	}
+	api("GET", "model-versions/get?name=b&version=2", "", http.StatusNotFound)
+}
