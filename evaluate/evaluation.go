@@ -2,7 +2,6 @@ package evaluate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -122,12 +121,5 @@ func saveReference(ctx context.Context, e Evaluation) error {
 	if err != nil {
 		return err
 	}
-	data, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return err
-	}
-	if err := os.WriteFile(e.Reference, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("writing profile: %w", err)
-	}
-	return nil
+	return batchscore.WriteProfile(e.Reference, p)
 }

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -90,14 +89,7 @@ func runDriftProfile(ctx context.Context, dir string, o *driftProfileOptions, no
 	if out == "" {
 		out = filepath.Join(dir, drift.FileName)
 	}
-	data, err := json.MarshalIndent(p, "", "  ")
-	if err != nil {
-		return "", nil, err
-	}
-	if err := os.WriteFile(out, append(data, '\n'), 0o644); err != nil {
-		return "", nil, fmt.Errorf("writing profile: %w", err)
-	}
-	return out, p, nil
+	return out, p, batchscore.WriteProfile(out, p)
 }
 
 type driftReportOptions struct {
@@ -207,25 +199,5 @@ func printDriftReport(w io.Writer, output string, rep *drift.Report) error {
 	case "html":
 		return chart.WriteReport(w, rep)
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	row(tw, "FEATURE", "ROLE", "KIND", "PSI", "KS", "KS P", "JS", "CHI2", "CHI2 P", "STATUS")
-	for _, f := range rep.Features {
-		role := "input"
-		if f.Output {
-			role = "output"
-		}
-		row(tw, f.Feature, role, f.Kind, fnum(f.PSI), fnum(f.KSStatistic), fnum(f.KSPValue), fnum(f.JSDistance), fnum(f.Chi2), fnum(f.Chi2PValue), f.Status)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	_, err := fmt.Fprintf(w, "\n%s\n", rep.Summary()) // the decision rule's one line
-	return err
-}
-
-func fnum(p *float64) string {
-	if p == nil {
-		return "-"
-	}
-	return fmt.Sprintf("%.4g", *p)
+	return rep.WriteTable(w)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"net/url"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
-	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/modeluri"
 )
@@ -41,17 +39,13 @@ func newModelsListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var resp mlflowrest.SearchRegisteredModelsResponse
-			q := url.Values{"max_results": {"1000"}}
-			if filter != "" {
-				q.Set("filter", filter)
-			}
-			if err := c.Get(cmd.Context(), "registered-models/search", q, &resp); err != nil {
+			ms, err := c.SearchRegisteredModels(cmd.Context(), filter)
+			if err != nil {
 				return err
 			}
-			return o.print(cmd.OutOrStdout(), resp.RegisteredModels, func(w *tabwriter.Writer) {
+			return o.print(cmd.OutOrStdout(), ms, func(w *tabwriter.Writer) {
 				row(w, "NAME", "LATEST", "ALIASES", "UPDATED")
-				for _, m := range resp.RegisteredModels {
+				for _, m := range ms {
 					latest := ""
 					for _, v := range m.LatestVersions {
 						latest = v.Version
@@ -77,24 +71,23 @@ func newModelsShowCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			var m mlflowrest.RegisteredModelResponse
-			if err := c.Get(cmd.Context(), "registered-models/get", url.Values{"name": {args[0]}}, &m); err != nil {
+			m, err := c.GetRegisteredModel(cmd.Context(), args[0])
+			if err != nil {
 				return err
 			}
-			var vs mlflowrest.SearchModelVersionsResponse
-			q := url.Values{"filter": {"name='" + strings.ReplaceAll(args[0], "'", `\'`) + "'"}, "max_results": {"1000"}}
-			if err := c.Get(cmd.Context(), "model-versions/search", q, &vs); err != nil {
+			vs, err := c.ModelVersions(cmd.Context(), args[0])
+			if err != nil {
 				return err
 			}
 			out := struct {
-				Model    mlflowrest.RegisteredModel `json:"registered_model"`
-				Versions []mlflowrest.ModelVersion  `json:"model_versions"`
-			}{m.RegisteredModel, vs.ModelVersions}
+				Model    *mlflowrest.RegisteredModel `json:"registered_model"`
+				Versions []mlflowrest.ModelVersion   `json:"model_versions"`
+			}{m, vs}
 			return o.print(cmd.OutOrStdout(), out, func(w *tabwriter.Writer) {
-				fmt.Fprintf(w, "%s\t%s\n", m.RegisteredModel.Name, m.RegisteredModel.Description)
+				fmt.Fprintf(w, "%s\t%s\n", m.Name, m.Description)
 				row(w, "VERSION", "STAGE", "ALIASES", "STATUS", "DRIFT", "RUN", "SOURCE", "CREATED")
-				for _, v := range vs.ModelVersions {
-					row(w, v.Version, v.CurrentStage, aliasesOf(m.RegisteredModel.Aliases, v.Version), v.Status, driftOf(v),
+				for _, v := range vs {
+					row(w, v.Version, v.CurrentStage, aliasesOf(m.Aliases, v.Version), v.Status, writeback.StatusOf(v.Tags),
 						v.RunID, v.Source, msTime(v.CreationTimestamp))
 				}
 			})
@@ -133,7 +126,7 @@ func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
 				return err
 			}
 			if alias != "" {
-				if err := setAlias(cmd, c, name, alias, v.Version); err != nil {
+				if err := c.SetAlias(cmd.Context(), name, alias, v.Version); err != nil {
 					return err
 				}
 			}
@@ -150,11 +143,6 @@ func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
 	return cmd
 }
 
-func setAlias(cmd *cobra.Command, c *mlflowrest.Client, name, alias, version string) error {
-	return c.Post(cmd.Context(), "registered-models/alias",
-		mlflowrest.SetRegisteredModelAliasRequest{Name: name, Alias: alias, Version: version}, nil)
-}
-
 func newModelsAliasCmd() *cobra.Command {
 	o := &clientOptions{}
 	var del bool
@@ -169,13 +157,12 @@ func newModelsAliasCmd() *cobra.Command {
 			}
 			name, alias := args[0], args[1]
 			if del {
-				return c.Do(cmd.Context(), "DELETE", mlflowrest.APIPrefix+"registered-models/alias", nil,
-					mlflowrest.RegisteredModelAliasRequest{Name: name, Alias: alias}, nil)
+				return c.DeleteAlias(cmd.Context(), name, alias)
 			}
 			if len(args) != 3 {
 				return fmt.Errorf("give the VERSION the alias should point at (or --delete)")
 			}
-			if err := setAlias(cmd, c, name, alias, args[2]); err != nil {
+			if err := c.SetAlias(cmd.Context(), name, alias, args[2]); err != nil {
 				return err
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "%s@%s -> version %s\n", name, alias, args[2])
@@ -218,25 +205,4 @@ func newModelsTagCmd() *cobra.Command {
 	}
 	o.addFlags(cmd)
 	return cmd
-}
-
-// driftOf summarises the drift status berth serve wrote back to a version:
-// "drift (petal_length)", "ok", or "-" when it was never monitored.
-func driftOf(v mlflowrest.ModelVersion) string {
-	var status, worst string
-	for _, t := range v.Tags {
-		switch t.Key {
-		case writeback.TagStatus:
-			status = t.Value
-		case writeback.TagWorstFeature:
-			worst = t.Value
-		}
-	}
-	switch {
-	case status == "":
-		return "-"
-	case worst != "" && status != string(drift.StatusOK):
-		return status + " (" + worst + ")"
-	}
-	return status
 }

@@ -1,16 +1,13 @@
 package main
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
-	"slices"
-	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
@@ -108,7 +105,7 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	case err == nil:
 		defer h.Loaded.Predictor.Close()
 		holder = promoteModel(h)
-	case !isNotFound(err):
+	case !mlflowrest.IsNotFound(err):
 		return err
 	}
 	p, err := promote.Run(ctx, o.src.newClient(), promoteModel(cand), holder, promote.Request{Alias: o.alias,
@@ -117,11 +114,11 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	if err != nil {
 		return err
 	}
-	if err := printPromotion(stdout, o.out.format, p); err != nil {
+	if err := p.Write(stdout, o.out.format); err != nil {
 		return err
 	}
 	if p.Refused() {
-		return fmt.Errorf("%w: %d check(s) failed; @%s stays on version %s", errRefused, len(p.Failures), o.alias, orNone(p.Holder))
+		return fmt.Errorf("%w: %d check(s) failed; @%s stays on version %s", errRefused, len(p.Failures), o.alias, cmp.Or(p.Holder, "none"))
 	}
 	return nil
 }
@@ -129,62 +126,4 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 // promoteModel is m as promote takes it: a registered version.
 func promoteModel(m *evaluate.Subject) *promote.Model {
 	return &promote.Model{URI: m.URI, Name: m.Name, Version: m.Version, Loaded: m.Loaded}
-}
-
-func isNotFound(err error) bool {
-	var apiErr *mlflowrest.ErrorResponse
-	return errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceDoesNotExist
-}
-
-func orNone(v string) string {
-	if v == "" {
-		return "none"
-	}
-	return v
-}
-
-func printPromotion(w io.Writer, output string, p *promote.Outcome) error {
-	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(p)
-	}
-	if p.AlreadyPromoted {
-		_, err := fmt.Fprintf(w, "@%s already points at %s version %s: nothing to do\n", p.Alias, p.Model, p.Candidate)
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	holder := "@" + p.Alias + " (v" + p.Holder + ")"
-	if p.Holder == "" {
-		holder = "@" + p.Alias + " (none)"
-	}
-	row(tw, "METRIC", "CANDIDATE (v"+p.Candidate+")", holder)
-	for _, k := range slices.Sorted(maps.Keys(p.Metrics)) {
-		hv := "-"
-		if v, ok := p.HolderMetrics[k]; ok {
-			hv = evaluate.FormatMetric(v)
-		}
-		row(tw, k, evaluate.FormatMetric(p.Metrics[k]), hv)
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	fmt.Fprintln(w)
-	if p.SkippedChecks {
-		fmt.Fprintf(w, "@%s points at no version yet: the change checks were skipped\n", p.Alias)
-	}
-	for _, f := range p.Failures {
-		fmt.Fprintf(w, "FAILED %s\n", f.Message)
-	}
-	switch {
-	case p.DryRun && len(p.Failures) == 0:
-		fmt.Fprintf(w, "dry run: every check passed; @%s would move to version %s\n", p.Alias, p.Candidate)
-	case p.DryRun:
-		fmt.Fprintf(w, "dry run: @%s would stay on version %s\n", p.Alias, orNone(p.Holder))
-	case p.Promoted:
-		fmt.Fprintf(w, "promoted: @%s now points at %s version %s (was %s); evaluation run %s\n", p.Alias, p.Model, p.Candidate, orNone(p.Holder), p.CandidateRunID)
-	default:
-		fmt.Fprintf(w, "refused: @%s stays on version %s; evaluation run %s\n", p.Alias, orNone(p.Holder), p.CandidateRunID)
-	}
-	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -36,18 +35,12 @@ func (o *clientOptions) client() (*mlflowrest.Client, error) {
 }
 
 // checkRegistryURI explains a registry URI that is not an http:// or
-// https:// URL, where Go's URL parser would say "first path segment in URL
-// cannot contain colon".
+// https:// URL, naming where it came from.
 func checkRegistryURI(uri string) error {
-	u, err := url.Parse(uri)
-	switch {
-	case err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "":
-		return nil
-	case !strings.Contains(uri, "://"):
-		return fmt.Errorf("registry URI %q has no scheme: give the registry's URL, e.g. http://%s (--registry-uri, BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)",
-			uri, strings.TrimLeft(uri, "/"))
+	if err := mlflowrest.CheckBaseURL(uri); err != nil {
+		return fmt.Errorf("%w (--registry-uri, BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)", err)
 	}
-	return fmt.Errorf("registry URI %q must be an http:// or https:// URL with a host, e.g. http://127.0.0.1:5000 (--registry-uri, BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)", uri)
+	return nil
 }
 
 // checkRegistryFlag checks --registry-uri when given on the command line,

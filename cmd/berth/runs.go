@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -32,7 +31,7 @@ func newRunsListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			id, err := experimentID(cmd, c, experiment)
+			id, err := c.ExperimentID(cmd.Context(), experiment)
 			if err != nil {
 				return err
 			}
@@ -60,23 +59,6 @@ func newRunsListCmd() *cobra.Command {
 	f.StringArrayVar(&orderBy, "order-by", nil, `order, e.g. "metrics.acc DESC" (repeatable)`)
 	f.IntVar(&max, "max-results", 100, "how many runs at most")
 	return cmd
-}
-
-// experimentID accepts an experiment's name or id.
-func experimentID(cmd *cobra.Command, c *mlflowrest.Client, nameOrID string) (string, error) {
-	var got mlflowrest.GetExperimentResponse
-	err := c.Get(cmd.Context(), "experiments/get-by-name", url.Values{"experiment_name": {nameOrID}}, &got)
-	if err == nil {
-		return got.Experiment.ExperimentID, nil
-	}
-	var apiErr *mlflowrest.ErrorResponse
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == "RESOURCE_DOES_NOT_EXIST" {
-		if err := c.Get(cmd.Context(), "experiments/get", url.Values{"experiment_id": {nameOrID}}, &got); err == nil {
-			return got.Experiment.ExperimentID, nil
-		}
-		return "", fmt.Errorf("no experiment named or numbered %q", nameOrID)
-	}
-	return "", err
 }
 
 func newRunsShowCmd() *cobra.Command {
