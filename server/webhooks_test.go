@@ -203,7 +203,9 @@ func TestWebhookDeliveries(t *testing.T) {
 	}
 	mustCall("POST", "/webhooks", `{"name": "h", "url": "`+hookSrv.URL+`/hook", "secret": "s3cret", "events": [
 		{"entity": "MODEL_VERSION", "action": "CREATED"}, {"entity": "MODEL_VERSION_ALIAS", "action": "CREATED"},
-		{"entity": "PROMPT_VERSION", "action": "CREATED"}, {"entity": "PROMPT_ALIAS", "action": "CREATED"}]}`)
+		{"entity": "PROMPT_VERSION", "action": "CREATED"}, {"entity": "PROMPT_ALIAS", "action": "CREATED"},
+		{"entity": "MODEL_VERSION_TAG", "action": "SET"}, {"entity": "MODEL_VERSION_TAG", "action": "DELETED"},
+		{"entity": "MODEL_VERSION_ALIAS", "action": "DELETED"}]}`)
 	mustCall("POST", "/registered-models/create", `{"name": "iris"}`)
 	mustCall("POST", "/model-versions/create", `{"name": "iris", "source": "s3://bucket/iris", "description": "first"}`)
 	ev := rec.next(t)
@@ -220,6 +222,20 @@ func TestWebhookDeliveries(t *testing.T) {
 		if ev.Entity != "model_version_alias" || ev.Action != "created" || ev.Data["alias"] != "champion" || ev.Data["version"] != want || ev.Attempts != 2 {
 			t.Errorf("alias moved to %s: %+v", want, ev)
 		}
+	}
+	// berth promote's outcome tag and berth serve's drift status are
+	// version tags: model_version_tag events.
+	mustCall("POST", "/model-versions/set-tag", `{"name": "iris", "version": "2", "key": "berth.promotion.champion", "value": "promoted"}`)
+	if ev = rec.next(t); ev.Entity != "model_version_tag" || ev.Action != "set" || ev.Data["key"] != "berth.promotion.champion" || ev.Data["value"] != "promoted" {
+		t.Errorf("tag set: %+v", ev)
+	}
+	mustCall("DELETE", "/model-versions/delete-tag", `{"name": "iris", "version": "2", "key": "berth.promotion.champion"}`)
+	if ev = rec.next(t); ev.Entity != "model_version_tag" || ev.Action != "deleted" || ev.Data["value"] != nil {
+		t.Errorf("tag deleted: %+v", ev)
+	}
+	mustCall("DELETE", "/registered-models/alias", `{"name": "iris", "alias": "champion"}`)
+	if ev = rec.next(t); ev.Entity != "model_version_alias" || ev.Action != "deleted" || ev.Data["alias"] != "champion" {
+		t.Errorf("alias deleted: %+v", ev)
 	}
 	// A prompt's events are prompt events.
 	mustCall("POST", "/registered-models/create", `{"name": "greeting", "tags": [{"key": "mlflow.prompt.is_prompt", "value": "true"}]}`)
