@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -158,4 +159,76 @@ func TestOTLPBadInput(t *testing.T) {
 			t.Fatalf("GET %s: %d %s", target, rec.Code, rec.Body)
 		}
 	}
+}
+
+// FuzzTraceRoutes sends any body to the trace routes, against a server that
+// holds a trace and an assessment, so that the parsers past the JSON
+// decoding (trace info times and durations, filters, page tokens,
+// assessment bodies and update masks, OTLP) see the input: the answer is
+// never a 5xx.
+func FuzzTraceRoutes(f *testing.F) {
+	h := newServer(f).Handler()
+	const id = "tr-3fa1b4266e9c7f28a294e8d544ce44da"
+	start := `{"trace": {"trace_info": {"trace_id": "` + id + `", "trace_location": {"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "0"}}, "request_time": "2026-12-06T21:35:32.499Z", "execution_duration": "0.189s", "state": "OK", "tags": {"a": "b"}}}}`
+	if rec := doTrace(h, "POST", "/api/3.0/mlflow/traces", start); rec.Code != 200 {
+		f.Fatalf("start: %d %s", rec.Code, rec.Body)
+	}
+	rec := doTrace(h, "POST", "/api/3.0/mlflow/traces/"+id+"/assessments", `{"assessment": {"assessment_name": "x", "feedback": {"value": 1}}}`)
+	var a struct {
+		Assessment struct {
+			ID string `json:"assessment_id"`
+		} `json:"assessment"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &a); err != nil || a.Assessment.ID == "" {
+		f.Fatalf("assessment: %d %s", rec.Code, rec.Body)
+	}
+	routes := []struct{ method, path, ct string }{
+		{"POST", "/api/3.0/mlflow/traces", "application/json"},
+		{"POST", "/api/3.0/mlflow/traces/search", "application/json"},
+		{"POST", "/api/3.0/mlflow/traces/" + id + "/assessments", "application/json"},
+		{"PATCH", "/api/3.0/mlflow/traces/" + id + "/assessments/" + a.Assessment.ID, "application/json"},
+		{"POST", "/api/2.0/mlflow/traces/delete-traces", "application/json"},
+		{"PATCH", "/api/2.0/mlflow/traces/" + id + "/tags", "application/json"},
+		{"POST", "/api/3.0/mlflow/traces/link-to-run", "application/json"},
+		{"GET", "/api/2.0/mlflow/traces", ""},
+		{"POST", "/api/2.0/mlflow/traces", "application/json"},
+		{"PATCH", "/api/2.0/mlflow/traces/" + id, "application/json"},
+		{"POST", "/v1/traces", "application/json"},
+		{"POST", "/v1/traces", "application/x-protobuf"},
+	}
+	for i, b := range []string{start,
+		`{"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "0"}}], "filter": "tags.a = 'b'", "order_by": ["timestamp_ms ASC"], "page_token": "eyJvZmZzZXQiOiAxfQ=="}`,
+		`{"assessment": {"assessment_name": "y", "expectation": {"value": "s"}, "create_time": "2026-01-01T00:00:00Z"}}`,
+		`{"assessment": {"assessment_name": "z", "feedback": {"value": false}}, "update_mask": "assessmentName,feedback"}`,
+		`{"experiment_id": "0", "max_timestamp_millis": 5, "max_traces": 1}`,
+		`{"key": "k", "value": "v"}`,
+		`{"trace_ids": ["` + id + `"], "run_id": "x"}`,
+		`experiment_ids=0&filter=trace.status%3D%27OK%27`,
+		`{"experiment_id": "0", "timestamp_ms": 5, "tags": [{"key": "a", "value": "b"}]}`,
+		`{"timestamp_ms": 9, "status": "OK"}`,
+		`{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"3fa1b4266e9c7f28a294e8d544ce44da","spanId":"312bc8478d90d192"}]}]}]}`,
+		"\x0a\x02\x12\x00",
+	} {
+		f.Add(uint8(i), b)
+	}
+	f.Fuzz(func(t *testing.T, route uint8, body string) {
+		r := routes[int(route)%len(routes)]
+		target := r.path
+		var req *http.Request
+		if r.method == "GET" {
+			req = httptest.NewRequest("GET", "http://berth.test"+target+"?"+url.PathEscape(body), nil)
+			if u, err := url.ParseQuery(body); err == nil {
+				req.URL.RawQuery = u.Encode()
+			}
+		} else {
+			req = httptest.NewRequest(r.method, "http://berth.test"+target, strings.NewReader(body))
+			req.Header.Set("Content-Type", r.ct)
+			req.Header.Set("X-Mlflow-Experiment-Id", "0")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 500 {
+			t.Fatalf("%s %s body %q = %d %s", r.method, target, body, rec.Code, rec.Body)
+		}
+	})
 }
