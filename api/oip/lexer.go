@@ -266,6 +266,12 @@ func (l *lexer) skipData(depth int) ([]byte, error) {
 	}
 	start, nest := l.i, 0
 	for l.i < len(l.b) {
+		for l.i < len(l.b) && !dataStop[l.b[l.i]] { // numbers, commas, space: most of the bytes
+			l.i++
+		}
+		if l.i >= len(l.b) {
+			break
+		}
 		switch l.b[l.i] {
 		case '"':
 			if err := l.skipString(); err != nil {
@@ -288,6 +294,9 @@ func (l *lexer) skipData(depth int) ([]byte, error) {
 	}
 	return nil, l.errf("unterminated array")
 }
+
+// dataStop marks the bytes skipData must look at.
+var dataStop = [256]bool{'"': true, '[': true, '{': true, ']': true, '}': true}
 
 // skipString passes over a string without decoding it.
 func (l *lexer) skipString() error {
