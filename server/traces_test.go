@@ -232,3 +232,74 @@ func FuzzTraceRoutes(f *testing.F) {
 		}
 	})
 }
+
+// TestTraceV2AndLink: MLflow 2's StartTrace, EndTrace, GetTraceInfo and
+// SearchTraces, which MLflow 2.x clients use (their spans then go to
+// traces.json under mlflow.artifactLocation), and link-to-run.
+func TestTraceV2AndLink(t *testing.T) {
+	h := newServer(t).Handler()
+	exp := createTraceExperiment(t, h, "v2")
+	rec := doTrace(h, "POST", "/api/2.0/mlflow/traces", `{"experiment_id": "`+exp+`", "timestamp_ms": 1700000000000,
+		"request_metadata": [{"key": "mlflow.traceInputs", "value": "{}"}], "tags": [{"key": "a", "value": "b"}]}`)
+	var started struct {
+		TraceInfo struct {
+			RequestID string `json:"request_id"`
+			Status    string `json:"status"`
+			Tags      []struct{ Key, Value string }
+		} `json:"trace_info"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &started); err != nil || rec.Code != 200 || started.TraceInfo.Status != "IN_PROGRESS" {
+		t.Fatalf("StartTrace: %d %s", rec.Code, rec.Body)
+	}
+	id := started.TraceInfo.RequestID
+	for _, tag := range started.TraceInfo.Tags {
+		if tag.Key == "mlflow.trace.spansLocation" {
+			t.Fatalf("a v2 trace without spans says its spans are in the tracking store: %s", rec.Body)
+		}
+	}
+	rec = doTrace(h, "PATCH", "/api/2.0/mlflow/traces/"+id, `{"timestamp_ms": 1700000000250, "status": "ERROR", "tags": [{"key": "c", "value": "d"}]}`)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"execution_time_ms": 250`) || !strings.Contains(rec.Body.String(), `"status": "ERROR"`) {
+		t.Fatalf("EndTrace: %d %s", rec.Code, rec.Body)
+	}
+	rec = doTrace(h, "GET", "/api/2.0/mlflow/traces/"+id+"/info", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"key": "c"`) || !strings.Contains(rec.Body.String(), `"key": "a"`) {
+		t.Fatalf("GetTraceInfo: %d %s", rec.Code, rec.Body)
+	}
+	rec = doTrace(h, "GET", "/api/2.0/mlflow/traces?experiment_ids="+exp+"&filter=tags.c%20%3D%20%27d%27", "")
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), id) {
+		t.Fatalf("SearchTraces: %d %s", rec.Code, rec.Body)
+	}
+	rec = doTrace(h, "PATCH", "/api/2.0/mlflow/traces/"+id, `{"timestamp_ms": 1, "status": "DONE"}`)
+	if rec.Code != 400 {
+		t.Fatalf("EndTrace with a bad status: %d %s", rec.Code, rec.Body)
+	}
+
+	rec = doTrace(h, "POST", "/api/2.0/mlflow/runs/create", `{"experiment_id": "`+exp+`"}`)
+	var run struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}
+	if err := json.Unmarshal(rec.Body.Bytes(), &run); err != nil || run.Run.Info.RunID == "" {
+		t.Fatalf("runs/create: %d %s", rec.Code, rec.Body)
+	}
+	if rec = doTrace(h, "POST", "/api/3.0/mlflow/traces/link-to-run", `{"trace_ids": ["`+id+`"], "run_id": "`+run.Run.Info.RunID+`"}`); rec.Code != 200 {
+		t.Fatalf("link-to-run: %d %s", rec.Code, rec.Body)
+	}
+	rec = doTrace(h, "POST", "/api/3.0/mlflow/traces/search", `{"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "`+exp+`"}}],
+		"filter": "attribute.run_id = '`+run.Run.Info.RunID+`'"}`)
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), id) {
+		t.Fatalf("search by run_id after link-to-run: %d %s", rec.Code, rec.Body)
+	}
+	for _, c := range []struct{ body, code string }{
+		{`{"trace_ids": ["tr-00000000000000000000000000000000"], "run_id": "` + run.Run.Info.RunID + `"}`, "RESOURCE_DOES_NOT_EXIST"},
+		{`{"trace_ids": ["` + id + `"], "run_id": "0123456789abcdef0123456789abcdef"}`, "RESOURCE_DOES_NOT_EXIST"},
+		{`{"trace_ids": ["` + id + `"]}`, "INVALID_PARAMETER_VALUE"},
+	} {
+		if rec = doTrace(h, "POST", "/api/3.0/mlflow/traces/link-to-run", c.body); !strings.Contains(rec.Body.String(), c.code) {
+			t.Fatalf("link-to-run %s: %d %s, want %s", c.body, rec.Code, rec.Body, c.code)
+		}
+	}
+}
