@@ -7,6 +7,7 @@ import (
 	"log/slog"
 
 	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/webhook"
@@ -79,7 +80,40 @@ func (s *Server) newHooks() *hooks {
 	}
 	opts := append([]webhook.Option{webhook.WithPolicy(h.policy), webhook.WithLogger(s.opts.logger)}, s.opts.webhooks.delivery...)
 	h.d = webhook.NewDispatcher(h, opts...)
+	if s.opts.registerer != nil {
+		s.opts.registerer.MustRegister(webhookCollector{h.d})
+	}
 	return h
+}
+
+// webhookCollector exposes the dispatcher's counts (webhook.Stats, the
+// plain struct the dispatcher keeps) as berth_webhook_* series.
+type webhookCollector struct{ d *webhook.Dispatcher }
+
+var (
+	webhookDeliveriesDesc = prometheus.NewDesc("berth_webhook_deliveries_total",
+		"Webhook deliveries finished, by outcome: delivered (answered below 400) or failed (after its retries).", []string{"outcome"}, nil)
+	webhookRetriesDesc = prometheus.NewDesc("berth_webhook_retries_total",
+		"Webhook delivery attempts after the first (connection errors, 429 and 5xx answers).", nil, nil)
+	webhookDroppedDesc = prometheus.NewDesc("berth_webhook_dropped_total",
+		"Webhook events and deliveries dropped because the delivery queue was full.", nil, nil)
+	webhookPendingDesc = prometheus.NewDesc("berth_webhook_queue_length",
+		"Webhook events and deliveries waiting in the delivery queue.", nil, nil)
+)
+
+func (webhookCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{webhookDeliveriesDesc, webhookRetriesDesc, webhookDroppedDesc, webhookPendingDesc} {
+		ch <- d
+	}
+}
+
+func (c webhookCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.d.Stats()
+	ch <- prometheus.MustNewConstMetric(webhookDeliveriesDesc, prometheus.CounterValue, float64(st.Delivered), "delivered")
+	ch <- prometheus.MustNewConstMetric(webhookDeliveriesDesc, prometheus.CounterValue, float64(st.Failed), "failed")
+	ch <- prometheus.MustNewConstMetric(webhookRetriesDesc, prometheus.CounterValue, float64(st.Retries))
+	ch <- prometheus.MustNewConstMetric(webhookDroppedDesc, prometheus.CounterValue, float64(st.Dropped))
+	ch <- prometheus.MustNewConstMetric(webhookPendingDesc, prometheus.GaugeValue, float64(st.Pending))
 }
 
 // ListWebhooksByEvent gives the dispatcher the webhooks of ev with their

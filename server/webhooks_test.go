@@ -11,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/webhook"
 )
@@ -217,11 +220,18 @@ func TestWebhookDeliveries(t *testing.T) {
 	_ = rec.next(t)
 	mustCall("POST", "/registered-models/alias", `{"name": "iris", "alias": "champion", "version": "1"}`)
 	mustCall("POST", "/registered-models/alias", `{"name": "iris", "alias": "champion", "version": "2"}`)
-	for _, want := range []string{"1", "2"} {
+	// Deliveries run on several workers, unordered (as MLflow's thread
+	// pool): both moves arrive, in either order.
+	moved := map[any]bool{}
+	for range 2 {
 		ev = rec.next(t)
-		if ev.Entity != "model_version_alias" || ev.Action != "created" || ev.Data["alias"] != "champion" || ev.Data["version"] != want || ev.Attempts != 2 {
-			t.Errorf("alias moved to %s: %+v", want, ev)
+		if ev.Entity != "model_version_alias" || ev.Action != "created" || ev.Data["alias"] != "champion" || ev.Attempts != 2 {
+			t.Errorf("alias moved: %+v", ev)
 		}
+		moved[ev.Data["version"]] = true
+	}
+	if !moved["1"] || !moved["2"] {
+		t.Errorf("alias moves to versions %v, want 1 and 2", moved)
 	}
 	// berth promote's outcome tag and berth serve's drift status are
 	// version tags: model_version_tag events.
@@ -263,5 +273,57 @@ func TestWebhookDeliveries(t *testing.T) {
 	}
 	if ev = rec.next(t); ev.Entity != "model_version" || ev.Data["name"] != "example_model" {
 		t.Errorf("test delivery: %+v", ev)
+	}
+}
+
+// TestWebhookMetrics: the dispatcher's counts are served as berth_webhook_*
+// series.
+func TestWebhookMetrics(t *testing.T) {
+	rec, hookSrv := newHookReceiver(t, "s3cret")
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(newServer(t, server.WithMetrics(reg, reg), server.WithWebhookKey([]byte(webhookKey)),
+		server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true}),
+		server.WithWebhookDelivery(webhook.WithBackoff(time.Millisecond, 10*time.Millisecond))).Handler())
+	defer srv.Close()
+	const js = "application/json"
+	for _, c := range []struct{ path, body string }{
+		{"/webhooks", `{"name": "h", "url": "` + hookSrv.URL + `", "secret": "s3cret", "events": [{"entity": "REGISTERED_MODEL", "action": "CREATED"}]}`},
+		{"/registered-models/create", `{"name": "iris"}`},
+	} {
+		if status, out := call(t, srv.URL, "POST", "/api/2.0/mlflow"+c.path, js, c.body); status != 200 {
+			t.Fatalf("%s: %d %s", c.path, status, out)
+		}
+	}
+	if ev := rec.next(t); ev.Entity != "registered_model" || ev.Attempts != 2 {
+		t.Fatalf("event %+v", ev)
+	}
+	want := `
+# HELP berth_webhook_deliveries_total Webhook deliveries finished, by outcome: delivered (answered below 400) or failed (after its retries).
+# TYPE berth_webhook_deliveries_total counter
+berth_webhook_deliveries_total{outcome="delivered"} 1
+berth_webhook_deliveries_total{outcome="failed"} 0
+# HELP berth_webhook_dropped_total Webhook events and deliveries dropped because the delivery queue was full.
+# TYPE berth_webhook_dropped_total counter
+berth_webhook_dropped_total 0
+# HELP berth_webhook_queue_length Webhook events and deliveries waiting in the delivery queue.
+# TYPE berth_webhook_queue_length gauge
+berth_webhook_queue_length 0
+# HELP berth_webhook_retries_total Webhook delivery attempts after the first (connection errors, 429 and 5xx answers).
+# TYPE berth_webhook_retries_total counter
+berth_webhook_retries_total 1
+`
+	names := []string{"berth_webhook_deliveries_total", "berth_webhook_dropped_total", "berth_webhook_queue_length", "berth_webhook_retries_total"}
+	var err error
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		// The receiver has the event before the dispatcher counts it.
+		if err = testutil.GatherAndCompare(reg, strings.NewReader(want), names...); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Error(err)
+	}
+	if problems, err := testutil.GatherAndLint(reg, names...); err != nil || len(problems) > 0 {
+		t.Errorf("lint: %v %v", problems, err)
 	}
 }

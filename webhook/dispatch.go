@@ -30,6 +30,7 @@ type Stats struct {
 	Failed    int64 // deliveries that failed after their retries
 	Retries   int64 // attempts after the first
 	Dropped   int64 // events or deliveries refused because the queue was full or closed
+	Pending   int64 // events and deliveries waiting in the queue now
 }
 
 // Result is the outcome of one delivery, after its retries.
@@ -218,7 +219,7 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 // Stats returns the counts so far.
 func (d *Dispatcher) Stats() Stats {
 	return Stats{Queued: d.queued.Load(), Delivered: d.delivered.Load(), Failed: d.failed.Load(),
-		Retries: d.sender.retries.Load(), Dropped: d.dropped.Load()}
+		Retries: d.sender.retries.Load(), Dropped: d.dropped.Load(), Pending: int64(len(d.queue))}
 }
 
 func (d *Dispatcher) work() {
