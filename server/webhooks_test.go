@@ -60,6 +60,13 @@ func TestWebhookRoutes(t *testing.T) {
 			if status, body = call(t, srv.URL, "GET", "/api/2.0/mlflow/webhooks", "", ""); status != 200 || !strings.Contains(body, id) {
 				t.Errorf("list: %d %s", status, body)
 			}
+			if status, body = call(t, srv.URL, "GET", "/api/2.0/mlflow/webhooks?max_results=1", "", ""); status != 200 ||
+				!strings.Contains(body, id) || strings.Contains(body, "next_page_token") {
+				t.Errorf("list of 1: %d %s", status, body)
+			}
+			if status, body = call(t, srv.URL, "GET", "/api/2.0/mlflow/webhooks?max_results=0x", "", ""); status != 400 {
+				t.Errorf("list, bad max_results: %d %s", status, body)
+			}
 			if status, body = call(t, srv.URL, "GET", "/api/2.0/mlflow/webhooks/"+id, "", ""); status != 200 || !strings.Contains(body, `"conformance hook"`) {
 				t.Errorf("get: %d %s", status, body)
 			}
