@@ -6,13 +6,17 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"io"
+	"log"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	ociregistry "github.com/google/go-containerregistry/pkg/registry"
 
 	"github.com/berthml/berth/internal/ortest"
 )
@@ -75,6 +79,33 @@ func TestLoggedModelEndToEnd(t *testing.T) {
 		if !(out.Predictions[0][0] > 0.5 && out.Predictions[1][2] > 0.5) {
 			t.Errorf("scoring %s: probabilities %v", uri, out.Predictions)
 		}
+	}
+
+	// berth pack takes the logged model too, and records the push on it.
+	oci := httptest.NewServer(ociregistry.New(ociregistry.Logger(log.New(io.Discard, "", 0))))
+	defer oci.Close()
+	host := strings.TrimPrefix(oci.URL, "http://")
+	out := runBerth(t, bin, "pack", "models:/"+modelID, "--artifact", "--tag", host+"/iris-onnx:1", "--insecure",
+		"--registry-uri", registry, "--cache-dir", filepath.Join(data, "cache"))
+	if !strings.Contains(out, "pushed ModelPack artifact "+host+"/iris-onnx:1@sha256:") {
+		t.Fatalf("pack models:/%s:\n%s", modelID, out)
+	}
+	var lm struct {
+		Model struct {
+			Info struct {
+				Tags []struct{ Key, Value string } `json:"tags"`
+			} `json:"info"`
+		} `json:"model"`
+	}
+	lmGetJSON(t, registry+"/api/2.0/mlflow/logged-models/"+modelID, &lm)
+	recorded := ""
+	for _, tg := range lm.Model.Info.Tags {
+		if tg.Key == "berth.artifact" {
+			recorded = tg.Value
+		}
+	}
+	if !strings.HasPrefix(recorded, host+"/iris-onnx:1@sha256:") {
+		t.Errorf("logged model tags %+v: want berth.artifact with the pushed digest", lm.Model.Info.Tags)
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"time"
@@ -210,13 +212,20 @@ func packArtifact(ctx context.Context, o *packOptions, dir, name, version string
 	return recordPush(ctx, o, registered, "berth.artifact", o.tag+"@"+d.String())
 }
 
-// recordPush tags the registered model version the image or artifact was
-// packed from with where it was pushed.
+// recordPush tags the registered model version (or the MLflow 3 logged
+// model) the image or artifact was packed from with where it was pushed.
 func recordPush(ctx context.Context, o *packOptions, v *modeluri.Version, key, ref string) error {
 	if v == nil {
 		return nil
 	}
 	c := o.src.newClient()
+	if v.LoggedModelID != "" {
+		if err := c.Do(ctx, http.MethodPatch, mlflowrest.APIPrefix+"logged-models/"+url.PathEscape(v.LoggedModelID)+"/tags", nil,
+			mlflowrest.SetLoggedModelTagsRequest{Tags: []mlflowrest.LoggedModelTag{{Key: key, Value: ref}}}, nil); err != nil {
+			return fmt.Errorf("recording %s on logged model %s: %w", ref, v.LoggedModelID, err)
+		}
+		return nil
+	}
 	if err := c.Post(ctx, "model-versions/set-tag", mlflowrest.SetModelVersionTagRequest{
 		Name: v.Name, Version: v.Version, Key: key, Value: ref}, nil); err != nil {
 		return fmt.Errorf("recording %s on %s version %s: %w", ref, v.Name, v.Version, err)
