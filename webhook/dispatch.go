@@ -339,7 +339,7 @@ func (d *Sender) attempt(ctx context.Context, url, id, ts, sig string, body []by
 	}
 	resp, err := d.client.Do(req)
 	if err != nil {
-		return Result{Err: fmt.Errorf("posting to %s: %w", url, err)}, 0
+		return Result{Err: err}, 0 // a *url.Error: it names the method and URL
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
