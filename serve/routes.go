@@ -111,7 +111,9 @@ func (s *Server) handle(proto string, h func(c *gin.Context) (*Model, error)) gi
 			s.metrics.requestTime.WithLabelValues("", "", proto).Observe(time.Since(start).Seconds())
 			return
 		}
-		c.Set("model", m.Name)
+		if s.opts.accessLog != nil { // only logRequests reads it: a map per request otherwise
+			c.Set("model", m.Name)
+		}
 		o := m.obs.protocol[proto]
 		code := c.Writer.Status()
 		if code == http.StatusOK {

@@ -97,3 +97,17 @@ func TestEncodeLimit(t *testing.T) {
 		t.Errorf("V1 exactly at the limit: %v", err)
 	}
 }
+
+// TestCheckInferContentTypeAllocs: the usual headers are accepted without
+// parsing; every request passes here.
+func TestCheckInferContentTypeAllocs(t *testing.T) {
+	for _, ct := range []string{oip.ContentTypeJSON, oip.ContentTypeBinary} {
+		if n := testing.AllocsPerRun(100, func() {
+			if err := oip.CheckInferContentType(ct, ""); err != nil {
+				t.Fatal(err)
+			}
+		}); n != 0 {
+			t.Errorf("%s: %.0f allocations per check, want 0", ct, n)
+		}
+	}
+}

@@ -62,20 +62,36 @@ func pickOutputs(outputs []*flavors.Tensor, sig *flavors.Signature) []*flavors.T
 	if sig == nil || sig.Outputs == nil || len(outputs) == 0 {
 		return outputs
 	}
-	names, unnamed := schemaNames(sig.Outputs)
-	if unnamed {
+	// schemaNames' rules, read in place: this runs on every response.
+	s := sig.Outputs
+	n := len(s.Columns) + len(s.Tensors)
+	name := func(i int) string {
+		if i < len(s.Columns) {
+			return s.Columns[i].Name
+		}
+		return s.Tensors[i-len(s.Columns)].Name
+	}
+	if n == 1 && name(0) == "" {
 		return outputs[:1]
 	}
-	if len(names) == 0 {
-		return outputs
-	}
-	picked := make([]*flavors.Tensor, 0, len(names))
-	for _, n := range names {
-		i := slices.IndexFunc(outputs, func(t *flavors.Tensor) bool { return t.Name == n })
-		if i < 0 {
+	for i := range n {
+		if name(i) == "" {
 			return outputs
 		}
-		picked = append(picked, outputs[i])
+	}
+	if n == 0 {
+		return outputs
+	}
+	var picked []*flavors.Tensor
+	for i := range n {
+		k := slices.IndexFunc(outputs, func(t *flavors.Tensor) bool { return t.Name == name(i) })
+		if k < 0 {
+			return outputs
+		}
+		if picked == nil {
+			picked = make([]*flavors.Tensor, 0, n)
+		}
+		picked = append(picked, outputs[k])
 	}
 	return picked
 }
