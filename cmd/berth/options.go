@@ -11,8 +11,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"os"
-	"path/filepath"
 	"text/tabwriter"
 	"time"
 
@@ -84,11 +82,10 @@ func newResolver(o *sourceOptions, log *slog.Logger) (*modeluri.Resolver, error)
 	}
 	dir := o.cacheDir
 	if dir == "" {
-		c, err := os.UserCacheDir()
-		if err != nil {
+		var err error
+		if dir, err = modeluri.DefaultCacheDir(); err != nil {
 			return nil, fmt.Errorf("finding a cache directory (give --cache-dir): %w", err)
 		}
-		dir = filepath.Join(c, "berth", "models")
 	}
 	return modeluri.NewResolver(o.uri, dir,
 		modeluri.WithToken(o.token),
@@ -111,28 +108,20 @@ func downloadProgress(log *slog.Logger) func(modeluri.Progress) {
 	}
 }
 
-// fetch returns the directory of a model given as a directory, or resolves
-// a models:/ URI and downloads that version into the cache: then u is the
-// parsed URI and v the version (both nil for a directory).
-func (o *sourceOptions) fetch(ctx context.Context, arg string, log *slog.Logger) (dir string, u *modeluri.URI, v *modeluri.Version, err error) {
+// fetch returns a model given as a directory (only Dir set), or resolves
+// a models:/ URI and downloads that version into the cache.
+func (o *sourceOptions) fetch(ctx context.Context, arg string, log *slog.Logger) (*modeluri.Fetched, error) {
 	if !modeluri.IsModelURI(arg) {
-		return arg, nil, nil, nil
+		return &modeluri.Fetched{Dir: arg}, nil
 	}
-	parsed, err := modeluri.Parse(arg)
-	if err != nil {
-		return "", nil, nil, err
+	if _, err := modeluri.Parse(arg); err != nil { // a malformed URI is told before a missing registry
+		return nil, err
 	}
 	r, err := newResolver(o, log)
 	if err != nil {
-		return "", nil, nil, err
+		return nil, err
 	}
-	if v, err = r.Resolve(ctx, parsed); err != nil {
-		return "", nil, nil, fmt.Errorf("resolving %s: %w", arg, err)
-	}
-	if dir, err = r.Download(ctx, v); err != nil {
-		return "", nil, nil, fmt.Errorf("downloading %s: %w", arg, err)
-	}
-	return dir, &parsed, v, nil
+	return modeluri.Fetch(ctx, r, arg)
 }
 
 // modelSource are the flags that find a model given as a directory or a
@@ -151,18 +140,18 @@ func (o *modelSource) AddFlags(cmd *cobra.Command) {
 // open resolves and downloads a models:/ URI, or takes a directory, and
 // loads the model.
 func (o *modelSource) open(ctx context.Context, arg string, log *slog.Logger) (*evaluate.Subject, error) {
-	dir, _, v, err := o.fetch(ctx, arg, log)
+	f, err := o.fetch(ctx, arg, log)
 	if err != nil {
 		return nil, err
 	}
-	m := &evaluate.Subject{URI: arg, Dir: dir}
-	if v != nil {
+	m := &evaluate.Subject{URI: arg, Dir: f.Dir}
+	if v := f.Version; v != nil {
 		m.Name, m.Version = v.Name, v.Version
 	}
 	if err := o.init(); err != nil {
 		return nil, err
 	}
-	if m.Loaded, err = flavors.Load(ctx, dir, flavors.LoadOptions{Logger: log}); err != nil {
+	if m.Loaded, err = flavors.Load(ctx, f.Dir, flavors.LoadOptions{Logger: log}); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", arg, err)
 	}
 	return m, nil

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -99,59 +98,37 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 	if err != nil {
 		return err
 	}
-	dir, u, registered, err := o.src.fetch(ctx, model, log)
+	f, err := o.src.fetch(ctx, model, log)
 	if err != nil {
 		return err
 	}
-	name, version := o.modelName, o.modelVersion
+	name, version, registered := o.modelName, o.modelVersion, f.Version
 	if registered != nil {
 		name, version = cmp.Or(name, registered.Name), cmp.Or(version, registered.Version)
-		opts = append(opts, pack.WithSource(u.String()))
+		opts = append(opts, pack.WithSource(f.URI.String()))
 	}
-	if name == "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return err
-		}
-		name = filepath.Base(abs)
+	if o.artifact {
+		return packArtifact(ctx, o, f.Dir, name, version, registered, out)
 	}
 	opts = append(opts, pack.WithModelName(name), pack.WithModelVersion(version))
-	if o.artifact {
-		return packArtifact(ctx, o, dir, name, version, registered, out)
-	}
 
 	bars := progress.NewBars(os.Stderr)
 	draw := pack.WithProgress(func(p pack.Progress) { drawPack(bars, p) })
 	start := time.Now()
-	img, err := pack.Build(ctx, dir, append(opts, draw)...)
+	img, err := pack.Build(ctx, f.Dir, append(opts, draw)...)
 	bars.Done()
 	if err != nil {
 		return err
 	}
-	log.Debug("built", "model", dir, "elapsed", time.Since(start).Round(time.Millisecond))
-
-	imageName := cmp.Or(o.name, o.tag, pack.ImageName(name, version))
-	if o.layoutDir != "" {
-		tag := pack.LayoutTag(imageName)
-		if err := pack.WriteLayout(o.layoutDir, img, tag); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "wrote %s (oci:%s:%s)\n", o.layoutDir, o.layoutDir, tag)
-	}
-	if o.tarball != "" {
-		if err := pack.WriteTarball(o.tarball, img, imageName); err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "wrote %s (%s)\n", o.tarball, imageName)
+	log.Debug("built", "model", f.Dir, "elapsed", time.Since(start).Round(time.Millisecond))
+	d, err := pack.Deliver(ctx, img, pack.Outputs{Tag: o.tag, Layout: o.layoutDir, Tarball: o.tarball, Name: o.name, Out: out},
+		append(opts, draw)...)
+	bars.Done()
+	if err != nil {
+		return err
 	}
 	if o.tag != "" {
-		d, err := pack.Push(ctx, img, o.tag, append(opts, draw)...)
-		bars.Done()
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(out, "pushed %s@%s\n", o.tag, d)
-		if err := recordPush(ctx, o, registered, "berth.image", o.tag+"@"+d.String()); err != nil {
+		if err := recordPush(ctx, o, registered, "berth.image", o.tag+"@"+d.Digest.String()); err != nil {
 			return err
 		}
 	}
