@@ -334,3 +334,50 @@ berth_webhook_retries_total 1
 		t.Errorf("lint: %v %v", problems, err)
 	}
 }
+
+// TestWebhookReceiverStuck: a receiver that never answers holds up no
+// request; what does not fit the bounded queue is dropped and counted.
+func TestWebhookReceiverStuck(t *testing.T) {
+	release := make(chan struct{})
+	stuck := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { <-release }))
+	defer stuck.Close()
+	defer close(release)
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(newServer(t, server.WithMetrics(reg, reg),
+		server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true}),
+		server.WithWebhookDelivery(webhook.WithWorkers(1), webhook.WithQueueSize(4))).Handler())
+	defer srv.Close()
+	const js = "application/json"
+	if status, out := call(t, srv.URL, "POST", "/api/2.0/mlflow/webhooks", js, `{"name": "h", "url": "`+stuck.URL+`",
+		"events": [{"entity": "MODEL_VERSION", "action": "CREATED"}]}`); status != 200 {
+		t.Fatalf("create webhook: %d %s", status, out)
+	}
+	call(t, srv.URL, "POST", "/api/2.0/mlflow/registered-models/create", js, `{"name": "iris"}`)
+	// Every request returns although no delivery does; were one to wait
+	// for the receiver, the test would hang here.
+	for i := range 30 {
+		if status, out := call(t, srv.URL, "POST", "/api/2.0/mlflow/model-versions/create", js, `{"name": "iris", "source": "s3://b/m"}`); status != 200 {
+			t.Fatalf("version %d: %d %s", i+1, status, out)
+		}
+	}
+	dropped := counterValue(t, reg, "berth_webhook_dropped_total")
+	if dropped < 20 {
+		t.Errorf("berth_webhook_dropped_total = %v, want most of 30 events dropped by a queue of 4", dropped)
+	}
+}
+
+// counterValue reads one unlabelled counter gathered from reg.
+func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() == name && len(mf.GetMetric()) == 1 {
+			return mf.GetMetric()[0].GetCounter().GetValue()
+		}
+	}
+	t.Fatalf("no series %s", name)
+	return 0
+}
