@@ -81,7 +81,7 @@ func TestReplayMLflow3LowVersionNoTraceLost(t *testing.T) {
 					}
 					e.ResponseBody, _ = json.Marshal(body)
 				}
-				msg := replayOne3(h, ids, e, "")
+				msg := replayOne3(h, ids, e, nil)
 				if msg != "" && area3(e) == "traces" {
 					t.Errorf("seq %d (%s %s): %s", e.Seq, e.Method, e.Route, msg)
 				}
@@ -181,7 +181,7 @@ func TestReplayMLflow3Traces(t *testing.T) {
 			ids := &idMap3{exps: map[string]string{}, ids: map[string]string{}}
 			traces, otlp := 0, 0
 			for _, e := range exchanges {
-				msg := replayOne3(h, ids, e, "")
+				msg := replayOne3(h, ids, e, nil)
 				if area3(e) != "traces" {
 					continue
 				}
