@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -380,4 +381,37 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	}
 	t.Fatalf("no series %s", name)
 	return 0
+}
+
+// TestWebhooksDrainedOnShutdown: Serve returns only once the queued
+// deliveries are done (here a retry after Retry-After: 1), within the
+// shutdown timeout.
+func TestWebhooksDrainedOnShutdown(t *testing.T) {
+	rec, hookSrv := newHookReceiver(t, "s3cret")
+	s := newServer(t, server.WithShutdownTimeout(10*time.Second), server.WithWebhookKey([]byte(webhookKey)),
+		server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.Serve(ctx, ln) }()
+	base := "http://" + ln.Addr().String()
+	const js = "application/json"
+	call(t, base, "POST", "/api/2.0/mlflow/webhooks", js, `{"name": "h", "url": "`+hookSrv.URL+`", "secret": "s3cret",
+		"events": [{"entity": "REGISTERED_MODEL", "action": "CREATED"}]}`)
+	call(t, base, "POST", "/api/2.0/mlflow/registered-models/create", js, `{"name": "iris"}`)
+	cancel() // the first attempt is answered 503; the retry waits 1–2 s (the default backoff)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-rec.got:
+		if ev.Entity != "registered_model" || ev.Attempts != 2 {
+			t.Errorf("event %+v", ev)
+		}
+	default:
+		t.Error("Serve returned before the queued delivery was retried")
+	}
 }
