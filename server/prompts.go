@@ -58,9 +58,10 @@ func (s *Server) createVersion(ctx context.Context, cv tracking.CreateModelVersi
 	return s.store.CreateModelVersion(ctx, cv)
 }
 
-// latestAlias is the alias MLflow 3 answers with a model's newest version
-// though no one set it ("prompts:/NAME@latest"); it cannot be set, since
-// ValidateAlias reserves it.
+// isLatestAlias reports whether alias is "latest" (any case), which MLflow
+// 3 answers with a model's newest version though no one set it
+// ("prompts:/NAME@latest"); it cannot be set, since ValidateAlias
+// reserves it.
 func isLatestAlias(alias string) bool { return strings.EqualFold(alias, "latest") }
 
 // newestVersion is the highest live version of a model: the highest of the

@@ -137,7 +137,7 @@ func (h *hooks) ListWebhooksByEvent(ctx context.Context, ev webhook.Event) ([]we
 	return out, nil
 }
 
-// Close stops the webhook dispatcher, waiting for queued deliveries until
+// close stops the webhook dispatcher, waiting for queued deliveries until
 // ctx ends.
 func (h *hooks) close(ctx context.Context) error {
 	if h == nil {
