@@ -3,6 +3,7 @@ package webhook
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hkdf"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
@@ -18,14 +19,17 @@ type Cipher struct{ aead cipher.AEAD }
 // sealedPrefix marks a sealed secret and its format version.
 const sealedPrefix = "gcm1:"
 
-// NewCipher derives an AES-256 key from key (SHA-256 of it, so any
-// passphrase of at least 16 bytes works) and returns its Cipher.
+// NewCipher derives an AES-256 key from key with HKDF-SHA-256 (so any
+// string of at least 16 bytes works) and returns its Cipher.
 func NewCipher(key []byte) (*Cipher, error) {
 	if len(key) < 16 {
 		return nil, errors.New("the webhook secret key must be at least 16 bytes")
 	}
-	k := sha256.Sum256(append([]byte("berth webhook secrets\x00"), key...))
-	block, err := aes.NewCipher(k[:])
+	k, err := hkdf.Key(sha256.New, key, nil, "berth webhook secrets", 32)
+	if err != nil {
+		return nil, fmt.Errorf("deriving the webhook key: %w", err)
+	}
+	block, err := aes.NewCipher(k)
 	if err != nil {
 		return nil, fmt.Errorf("creating the webhook cipher: %w", err)
 	}
