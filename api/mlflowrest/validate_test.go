@@ -132,6 +132,13 @@ var noRequiredFields = []string{
 	"SearchLoggedModelsRequest",
 	"SetLoggedModelTagsRequest",
 	"LogLoggedModelParamsRequest",
+	// MLflow 3's webhooks and evaluation datasets: the id travels in the
+	// path, the rest is optional.
+	"ListWebhooksRequest",
+	"UpdateWebhookRequest",
+	"TestWebhookRequest",
+	"SearchEvaluationDatasetsRequest",
+	"GetDatasetRecordsRequest",
 }
 
 // TestEveryRequestValidates keeps the rule for new request types: each
