@@ -266,25 +266,35 @@ func (s *Server) logModelMetrics(c *gin.Context, runID string, ms []mlflowrest.M
 	return lm.LogModelMetrics(c.Request.Context(), out)
 }
 
-// runModels fills a run answer's model inputs and outputs (MLflow 3).
-func (s *Server) runModels(c *gin.Context, run *mlflowrest.Run) error {
-	if run.Inputs == nil {
-		return nil
+// runModels fills the model inputs and outputs (MLflow 3) of run answers
+// that carry inputs, in one store call.
+func (s *Server) runModels(c *gin.Context, runs ...*mlflowrest.Run) error {
+	var ids []string
+	for _, run := range runs {
+		if run.Inputs != nil {
+			run.Outputs = &mlflowrest.RunOutputs{}
+			ids = append(ids, run.Info.RunID)
+		}
 	}
-	run.Outputs = &mlflowrest.RunOutputs{}
 	lm, ok := s.store.(tracking.LoggedModelStore)
-	if !ok {
+	if !ok || len(ids) == 0 {
 		return nil
 	}
-	rm, err := lm.GetRunModels(c.Request.Context(), run.Info.RunID)
+	byRun, err := lm.GetRunModels(c.Request.Context(), ids)
 	if err != nil {
 		return err
 	}
-	for _, id := range rm.Inputs {
-		run.Inputs.ModelInputs = append(run.Inputs.ModelInputs, mlflowrest.ModelInput{ModelID: id})
-	}
-	for _, o := range rm.Outputs {
-		run.Outputs.ModelOutputs = append(run.Outputs.ModelOutputs, mlflowrest.ModelOutput{ModelID: o.ModelID, Step: mlflowrest.Int64(o.Step)})
+	for _, run := range runs {
+		rm := byRun[run.Info.RunID]
+		if rm == nil || run.Inputs == nil {
+			continue
+		}
+		for _, id := range rm.Inputs {
+			run.Inputs.ModelInputs = append(run.Inputs.ModelInputs, mlflowrest.ModelInput{ModelID: id})
+		}
+		for _, o := range rm.Outputs {
+			run.Outputs.ModelOutputs = append(run.Outputs.ModelOutputs, mlflowrest.ModelOutput{ModelID: o.ModelID, Step: mlflowrest.Int64(o.Step)})
+		}
 	}
 	return nil
 }

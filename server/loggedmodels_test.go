@@ -62,3 +62,50 @@ func TestModelVersionsTag(t *testing.T) {
 	}
 	api("GET", "model-versions/get?name=b&version=2", "", http.StatusNotFound)
 }
+
+// TestRunsSearchModelOutputs checks that runs/search answers each run's
+// own logged-model inputs and outputs (MLflow 3), read for the whole page
+// at once.
+func TestRunsSearchModelOutputs(t *testing.T) {
+	ts := httptest.NewServer(newServer(t).Handler())
+	defer ts.Close()
+	post := func(path, body string) map[string]any {
+		t.Helper()
+		code, got := call(t, ts.URL, "POST", "/api/2.0/mlflow/"+path, "application/json", body)
+		var v map[string]any
+		if code != http.StatusOK || json.Unmarshal([]byte(got), &v) != nil {
+			t.Fatalf("POST %s: %d %s", path, code, got)
+		}
+		return v
+	}
+	want := map[string]string{}
+	for i := 0; i < 3; i++ {
+		runID, _ := createRun(t, ts.URL, "0")
+		m := post("logged-models", `{"experiment_id": "0", "name": "m", "source_run_id": "`+runID+`"}`)
+		id := m["model"].(map[string]any)["info"].(map[string]any)["model_id"].(string)
+		if i < 2 {
+			post("runs/outputs", `{"run_id": "`+runID+`", "models": [{"model_id": "`+id+`", "step": `+string(rune('0'+i))+`}]}`)
+			want[runID] = `{"model_outputs":[{"model_id":"` + id + `","step":` + string(rune('0'+i)) + `}]}`
+		} else {
+			post("runs/log-inputs", `{"run_id": "`+runID+`", "models": [{"model_id": "`+id+`"}]}`)
+			want[runID] = `{}`
+		}
+	}
+	got := post("runs/search", `{"experiment_ids": ["0"]}`)
+	runs := got["runs"].([]any)
+	if len(runs) != 3 {
+		t.Fatalf("%d runs", len(runs))
+	}
+	for _, r := range runs {
+		run := r.(map[string]any)
+		id := run["info"].(map[string]any)["run_id"].(string)
+		out, _ := json.Marshal(run["outputs"])
+		if string(out) != want[id] {
+			t.Errorf("run %s outputs %s, want %s", id, out, want[id])
+		}
+		in, _ := json.Marshal(run["inputs"])
+		if hasInput := strings.Contains(string(in), "model_inputs"); hasInput != (want[id] == "{}") {
+			t.Errorf("run %s inputs %s", id, in)
+		}
+	}
+}

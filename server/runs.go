@@ -230,12 +230,15 @@ func (s *Server) searchRuns(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	resp := mlflowrest.SearchRunsResponse{NextPageToken: page.NextPageToken}
+	ptrs := make([]*mlflowrest.Run, len(page.Runs))
 	for i := range page.Runs {
-		run := toRun(&page.Runs[i], true)
-		if err := s.runModels(c, &run); err != nil {
-			return nil, err
-		}
-		resp.Runs = append(resp.Runs, run)
+		resp.Runs = append(resp.Runs, toRun(&page.Runs[i], true))
+	}
+	for i := range resp.Runs {
+		ptrs[i] = &resp.Runs[i]
+	}
+	if err := s.runModels(c, ptrs...); err != nil {
+		return nil, err
 	}
 	return resp, nil
 }

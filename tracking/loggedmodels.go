@@ -140,7 +140,9 @@ type LoggedModelStore interface {
 	SearchLoggedModels(ctx context.Context, q LoggedModelQuery) (*LoggedModelPage, error)
 	// LogRunModels records logged models as inputs or outputs of a run.
 	LogRunModels(ctx context.Context, runID string, inputs []string, outputs []RunModelOutput) error
-	GetRunModels(ctx context.Context, runID string) (*RunModels, error)
+	// GetRunModels returns the logged models of each run, by run id (a
+	// run with none is absent).
+	GetRunModels(ctx context.Context, runIDs []string) (map[string]*RunModels, error)
 	// UpdateLoggedModelTag sets a tag to what update returns for its
 	// current value, atomically.
 	UpdateLoggedModelTag(ctx context.Context, id, key string, update func(old string, ok bool) (string, error)) error

@@ -395,24 +395,41 @@ func (s *Store) LogRunModels(ctx context.Context, runID string, inputs []string,
 	})
 }
 
-// GetRunModels implements tracking.LoggedModelStore.
-func (s *Store) GetRunModels(ctx context.Context, runID string) (*tracking.RunModels, error) {
-	out := &tracking.RunModels{}
-	err := s.eachRow(ctx, s.read, `SELECT model_id, direction, step FROM run_models WHERE run_uuid = ? ORDER BY seq`, []any{runID}, func(rows *sql.Rows) error {
-		var id, dir string
-		var step int64
-		if err := rows.Scan(&id, &dir, &step); err != nil {
-			return err
+// runModelsChunk is how many run ids one query of GetRunModels names.
+const runModelsChunk = 500
+
+// GetRunModels implements tracking.LoggedModelStore: one query per 500
+// runs, so that a page of runs/search costs a query, not one per run.
+func (s *Store) GetRunModels(ctx context.Context, runIDs []string) (map[string]*tracking.RunModels, error) {
+	out := map[string]*tracking.RunModels{}
+	for start := 0; start < len(runIDs); start += runModelsChunk {
+		chunk := runIDs[start:min(start+runModelsChunk, len(runIDs))]
+		args := make([]any, len(chunk))
+		for i, id := range chunk {
+			args[i] = id
 		}
-		if dir == "input" {
-			out.Inputs = append(out.Inputs, id)
-		} else {
-			out.Outputs = append(out.Outputs, tracking.RunModelOutput{ModelID: id, Step: step})
+		err := s.eachRow(ctx, s.read, `SELECT run_uuid, model_id, direction, step FROM run_models WHERE run_uuid IN (`+
+			placeholders(len(chunk))+`) ORDER BY seq`, args, func(rows *sql.Rows) error {
+			var run, id, dir string
+			var step int64
+			if err := rows.Scan(&run, &id, &dir, &step); err != nil {
+				return err
+			}
+			rm := out[run]
+			if rm == nil {
+				rm = &tracking.RunModels{}
+				out[run] = rm
+			}
+			if dir == "input" {
+				rm.Inputs = append(rm.Inputs, id)
+			} else {
+				rm.Outputs = append(rm.Outputs, tracking.RunModelOutput{ModelID: id, Step: step})
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("reading the logged models of runs: %w", err)
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("reading the logged models of run %s: %w", runID, err)
 	}
 	return out, nil
 }

@@ -109,8 +109,10 @@ func TestLoggedModels(t *testing.T) {
 		wantCode(t, s.LogRunModels(ctx, run.Info.RunID, []string{m.ModelID}, []tracking.RunModelOutput{{ModelID: m.ModelID, Step: 3}}), "")
 		wantCode(t, s.LogRunModels(ctx, run.Info.RunID, []string{m.ModelID}, nil), "")
 		wantCode(t, s.LogRunModels(ctx, run.Info.RunID, []string{"m-00000000000000000000000000000000"}, nil), tracking.CodeResourceDoesNotExist)
-		rm, err := s.GetRunModels(ctx, run.Info.RunID)
-		if err != nil || !reflect.DeepEqual(rm, &tracking.RunModels{Inputs: []string{m.ModelID}, Outputs: []tracking.RunModelOutput{{ModelID: m.ModelID, Step: 3}}}) {
+		other := mustRun(t, s, "0")
+		rm, err := s.GetRunModels(ctx, []string{run.Info.RunID, other.Info.RunID})
+		if err != nil || len(rm) != 1 ||
+			!reflect.DeepEqual(rm[run.Info.RunID], &tracking.RunModels{Inputs: []string{m.ModelID}, Outputs: []tracking.RunModelOutput{{ModelID: m.ModelID, Step: 3}}}) {
 			t.Errorf("run models %+v, %v", rm, err)
 		}
 
