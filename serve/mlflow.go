@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"io"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
@@ -57,6 +58,23 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
+	// Streamed in chunks when the response surely fits the limit (a large
+	// output then costs about a chunk of memory, not its size); else
+	// encoded whole, which stops at the limit and answers it.
+	if limit := s.responseLimit(); limit == 0 || m.decoder.SizeBound(outs, req) <= int64(limit) {
+		c.Header("Content-Type", "application/json")
+		w := &startedWriter{w: c.Writer}
+		if err := m.decoder.EncodeTo(w, outs, req); err != nil {
+			if !w.started {
+				return m, s.encodingError(err)
+			}
+			// The status line is out: the client sees a cut response.
+			s.opts.logger.Warn("writing a scoring response", "model", m.Name, "err", err)
+		}
+		m.observeDrift(req.Inputs, outs)
+		s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
+		return m, nil
+	}
 	out, err := m.decoder.EncodeLimit(outs, req, s.responseLimit())
 	if err != nil {
 		return m, s.encodingError(err)
@@ -65,4 +83,15 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
 	c.Data(http.StatusOK, "application/json", out)
 	return m, nil
+}
+
+// startedWriter records whether a response has begun.
+type startedWriter struct {
+	w       io.Writer
+	started bool
+}
+
+func (s *startedWriter) Write(p []byte) (int, error) {
+	s.started = true
+	return s.w.Write(p)
 }
