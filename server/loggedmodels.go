@@ -247,6 +247,26 @@ func (s *Server) logModelInputs(c *gin.Context, runID string, models []mlflowres
 	return lm.LogRunModels(c.Request.Context(), runID, ids, nil)
 }
 
+// checkMetricModels checks, before a run logs metrics, that the logged
+// models they name exist, so that a bad model_id changes nothing.
+func (s *Server) checkMetricModels(c *gin.Context, ms []mlflowrest.Metric) error {
+	seen := map[string]bool{}
+	for _, m := range ms {
+		if m.ModelID == "" || seen[m.ModelID] {
+			continue
+		}
+		seen[m.ModelID] = true
+		lm, err := s.loggedModels()
+		if err != nil {
+			return err
+		}
+		if _, err := lm.GetLoggedModel(c.Request.Context(), m.ModelID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // logModelMetrics copies the metrics that name a logged model onto it.
 func (s *Server) logModelMetrics(c *gin.Context, runID string, ms []mlflowrest.Metric) error {
 	var out []tracking.ModelMetric

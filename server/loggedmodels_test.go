@@ -109,3 +109,25 @@ func TestRunsSearchModelOutputs(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricOfMissingModel checks that a metric naming a logged model that
+// does not exist is refused before the run logs anything.
+func TestMetricOfMissingModel(t *testing.T) {
+	ts := httptest.NewServer(newServer(t).Handler())
+	defer ts.Close()
+	runID, _ := createRun(t, ts.URL, "0")
+	const missing = "m-00000000000000000000000000000000"
+	for path, body := range map[string]string{
+		"runs/log-metric": `{"run_id": "` + runID + `", "key": "acc", "value": 1, "timestamp": 1, "model_id": "` + missing + `"}`,
+		"runs/log-batch":  `{"run_id": "` + runID + `", "metrics": [{"key": "acc", "value": 1, "timestamp": 1, "step": 0, "model_id": "` + missing + `"}]}`,
+	} {
+		code, got := call(t, ts.URL, "POST", "/api/2.0/mlflow/"+path, "application/json", body)
+		if code != http.StatusNotFound || !strings.Contains(got, "RESOURCE_DOES_NOT_EXIST") {
+			t.Errorf("%s: %d %s, want 404 RESOURCE_DOES_NOT_EXIST", path, code, got)
+		}
+	}
+	code, got := call(t, ts.URL, "GET", "/api/2.0/mlflow/metrics/get-history?run_id="+runID+"&metric_key=acc", "", "")
+	if code != http.StatusOK || strings.Contains(got, `"acc"`) {
+		t.Errorf("the run logged the refused metric: %d %s", code, got)
+	}
+}

@@ -103,12 +103,16 @@ func (s *Server) logMetric(c *gin.Context) (any, error) {
 	}
 	id := mlflowrest.RunIDOf(req.RunID, req.RunUUID)
 	m := tracking.Metric{Key: req.Key, Value: float64(*req.Value), Timestamp: int64(*req.Timestamp), Step: int64(req.Step)}
+	// MLflow 3: a model_id logs the value on that logged model too.
+	onModel := []mlflowrest.Metric{{Key: req.Key, Value: *req.Value, Timestamp: *req.Timestamp,
+		Step: req.Step, ModelID: req.ModelID, DatasetName: req.DatasetName, DatasetDigest: req.DatasetDigest}}
+	if err := s.checkMetricModels(c, onModel); err != nil {
+		return nil, err
+	}
 	if err := s.store.LogMetric(c.Request.Context(), id, m); err != nil {
 		return nil, err
 	}
-	// MLflow 3: a model_id logs the value on that logged model too.
-	return nil, s.logModelMetrics(c, id, []mlflowrest.Metric{{Key: req.Key, Value: *req.Value, Timestamp: *req.Timestamp,
-		Step: req.Step, ModelID: req.ModelID, DatasetName: req.DatasetName, DatasetDigest: req.DatasetDigest}})
+	return nil, s.logModelMetrics(c, id, onModel)
 }
 
 // logParam logs a param; a missing value is logged as "", as MLflow does.
@@ -150,6 +154,9 @@ func (s *Server) logBatch(c *gin.Context) (any, error) {
 	params := make([]tracking.Param, len(req.Params))
 	for i, p := range req.Params {
 		params[i] = tracking.Param{Key: p.Key, Value: p.Value}
+	}
+	if err := s.checkMetricModels(c, req.Metrics); err != nil {
+		return nil, err
 	}
 	if err := s.store.LogBatch(c.Request.Context(), req.RunID, metrics, params, tagsOf(req.Tags)); err != nil {
 		return nil, err
