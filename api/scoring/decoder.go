@@ -330,7 +330,9 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 	defer func() {
 		d.src = ""
 		clear(d.ext)
-		dec.docs.Put(d)
+		if cap(d.nodes) <= maxPooledNodes {
+			dec.docs.Put(d)
+		}
 	}()
 	switch format {
 	case FormatJSON:

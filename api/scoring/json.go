@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"math"
+	"slices"
 	"strconv"
 
 	"github.com/berthml/berth/internal/jsonscan"
@@ -70,6 +71,20 @@ type doc struct {
 	strings int      // string nodes, object keys included
 }
 
+// appendNode appends n, doubling the arena when it is full: append's
+// growth of a quarter for large slices would allocate about five times a
+// large body's final arena on the way there, doubling about twice.
+func appendNode(nodes []node, n node) []node {
+	if len(nodes) == cap(nodes) {
+		nodes = slices.Grow(nodes, max(cap(nodes), 256))
+	}
+	return append(nodes, n)
+}
+
+// maxPooledNodes is the largest arena kept for the next request (4 MiB
+// of nodes): a huge body's arena goes to the garbage collector instead.
+const maxPooledNodes = 1 << 17
+
 // jsonError is a syntax error at a byte offset.
 type jsonError struct {
 	off int
@@ -117,7 +132,7 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) add(k kind, start int) int32 {
-	p.d.nodes = append(p.d.nodes, node{kind: k, start: int32(start), end: int32(start), first: -1, next: -1})
+	p.d.nodes = appendNode(p.d.nodes, node{kind: k, start: int32(start), end: int32(start), first: -1, next: -1})
 	return int32(len(p.d.nodes) - 1)
 }
 
@@ -149,7 +164,7 @@ func (p *parser) value(depth int) int32 {
 		if exact {
 			nd.flags, nd.f = flagFloat, f
 		}
-		p.d.nodes = append(p.d.nodes, nd)
+		p.d.nodes = appendNode(p.d.nodes, nd)
 		p.pos = end
 		return int32(len(p.d.nodes) - 1)
 	case c == 't':
@@ -192,7 +207,7 @@ func (p *parser) str() int32 {
 	if escaped {
 		flags = flagEscaped
 	}
-	p.d.nodes = append(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), first: -1, next: -1})
+	p.d.nodes = appendNode(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), first: -1, next: -1})
 	p.d.strings++
 	p.pos = end + 1
 	return int32(len(p.d.nodes) - 1)
@@ -280,7 +295,7 @@ func (p *parser) numbers(arr int32) (last, count int32, done bool) {
 		} else {
 			nodes[arr].first = idx
 		}
-		nodes = append(nodes, nd)
+		nodes = appendNode(nodes, nd)
 		last = idx
 		count++
 		if pos = jsonscan.SkipSpace(s, end); pos >= len(s) {
@@ -434,6 +449,6 @@ func parseFloat(s string) (float64, bool) {
 // addExt appends a string node holding s (a CSV cell) and returns it.
 func (d *doc) addExt(s string) int32 {
 	d.ext = append(d.ext, s)
-	d.nodes = append(d.nodes, node{kind: kindString, flags: flagExt, start: int32(len(d.ext) - 1), first: -1, next: -1})
+	d.nodes = appendNode(d.nodes, node{kind: kindString, flags: flagExt, start: int32(len(d.ext) - 1), first: -1, next: -1})
 	return int32(len(d.nodes) - 1)
 }
