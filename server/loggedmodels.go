@@ -247,8 +247,9 @@ func (s *Server) logModelInputs(c *gin.Context, runID string, models []mlflowres
 	return lm.LogRunModels(c.Request.Context(), runID, ids, nil)
 }
 
-// checkMetricModels checks, before a run logs metrics, that the logged
-// models they name exist, so that a bad model_id changes nothing.
+// checkMetricModels checks, before a run logs metrics (or model inputs),
+// that the logged models they name exist, so that a bad model_id changes
+// nothing.
 func (s *Server) checkMetricModels(c *gin.Context, ms []mlflowrest.Metric) error {
 	seen := map[string]bool{}
 	for _, m := range ms {

@@ -120,6 +120,7 @@ func TestMetricOfMissingModel(t *testing.T) {
 	for path, body := range map[string]string{
 		"runs/log-metric": `{"run_id": "` + runID + `", "key": "acc", "value": 1, "timestamp": 1, "model_id": "` + missing + `"}`,
 		"runs/log-batch":  `{"run_id": "` + runID + `", "metrics": [{"key": "acc", "value": 1, "timestamp": 1, "step": 0, "model_id": "` + missing + `"}]}`,
+		"runs/log-inputs": `{"run_id": "` + runID + `", "datasets": [{"dataset": {"name": "d", "digest": "x", "source_type": "local", "source": "s"}}], "models": [{"model_id": "` + missing + `"}]}`,
 	} {
 		code, got := call(t, ts.URL, "POST", "/api/2.0/mlflow/"+path, "application/json", body)
 		if code != http.StatusNotFound || !strings.Contains(got, "RESOURCE_DOES_NOT_EXIST") {
@@ -129,5 +130,9 @@ func TestMetricOfMissingModel(t *testing.T) {
 	code, got := call(t, ts.URL, "GET", "/api/2.0/mlflow/metrics/get-history?run_id="+runID+"&metric_key=acc", "", "")
 	if code != http.StatusOK || strings.Contains(got, `"acc"`) {
 		t.Errorf("the run logged the refused metric: %d %s", code, got)
+	}
+	code, got = call(t, ts.URL, "GET", "/api/2.0/mlflow/runs/get?run_id="+runID, "", "")
+	if code != http.StatusOK || strings.Contains(got, "dataset_inputs") {
+		t.Errorf("the run logged the refused inputs' dataset: %d %s", code, got)
 	}
 }

@@ -201,6 +201,13 @@ func (s *Server) logInputs(c *gin.Context) (any, error) {
 	for i, d := range req.Datasets {
 		inputs[i] = fromDatasetInput(d)
 	}
+	ms := make([]mlflowrest.Metric, len(req.Models))
+	for i, m := range req.Models {
+		ms[i].ModelID = m.ModelID
+	}
+	if err := s.checkMetricModels(c, ms); err != nil {
+		return nil, err
+	}
 	if len(inputs) > 0 || len(req.Models) == 0 {
 		if err := s.store.LogInputs(c.Request.Context(), req.RunID, inputs); err != nil {
 			return nil, err
