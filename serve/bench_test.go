@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -11,11 +12,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/serve"
 )
 
 // BenchmarkInvocations scores one iris row per request over real HTTP from
@@ -131,4 +134,37 @@ func BenchmarkOCRCost(b *testing.B) {
 	b.ReportMetric(mjs, "json-ms")
 	b.ReportMetric(100*(mbin-mb)/mb, "binary-own-%")
 	b.ReportMetric(100*(mjs-mb)/mb, "json-own-%")
+}
+
+// TestInvocationsStreamedMatchesWhole: a large /invocations response is
+// streamed (its size bound fits the limit) and is byte for byte the
+// response encoded whole (a limit under the bound but above the size).
+func TestInvocationsStreamedMatchesWhole(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(`{"dataframe_split": {"columns": ` + irisColumns + `, "data": [`)
+	for i := range 20000 {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "[%d.1, 3.5, %d.4, 0.2]", 4+i%4, 1+i%6)
+	}
+	b.WriteString("]}}")
+	body := []byte(b.String())
+	streamed := do(t, http.MethodPost, newTestServer(t, []namedModel{{"iris", "iris_logreg"}}).URL+"/invocations",
+		"application/json", body)
+	if streamed.status != 200 || len(streamed.body) < 1<<20 || streamed.header.Get("Content-Length") != "" {
+		t.Fatalf("streamed: %d, %d bytes, Content-Length %q (a streamed response has none)", streamed.status,
+			len(streamed.body), streamed.header.Get("Content-Length"))
+	}
+	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}}, serve.WithResponseLimit(int64(len(streamed.body))+1))
+	whole := do(t, http.MethodPost, ts.URL+"/invocations", "application/json", body)
+	if whole.status != 200 || whole.header.Get("Content-Length") == "" {
+		t.Fatalf("whole: %d, Content-Length %q", whole.status, whole.header.Get("Content-Length"))
+	}
+	if !bytes.Equal(streamed.body, whole.body) {
+		t.Fatalf("the streamed response (%d bytes) differs from the whole one (%d bytes)", len(streamed.body), len(whole.body))
+	}
+	if streamed.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("streamed Content-Type %q", streamed.header.Get("Content-Type"))
+	}
 }

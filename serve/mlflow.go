@@ -58,10 +58,12 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
-	// Streamed in chunks when the response surely fits the limit (a large
-	// output then costs about a chunk of memory, not its size); else
-	// encoded whole, which stops at the limit and answers it.
-	if limit := s.responseLimit(); limit == 0 || m.decoder.SizeBound(outs, req) <= int64(limit) {
+	// A large response is streamed in chunks when it surely fits the limit
+	// (it then costs about a chunk of memory, not its size); others are
+	// encoded whole: a small one is sent with its Content-Length, and one
+	// that may not fit stops at the limit and answers it.
+	limit := s.responseLimit()
+	if bound := m.decoder.SizeBound(outs, req); bound > streamAbove && (limit == 0 || bound <= int64(limit)) {
 		c.Header("Content-Type", "application/json")
 		w := &startedWriter{w: c.Writer}
 		if err := m.decoder.EncodeTo(w, outs, req); err != nil {
@@ -84,6 +86,10 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	c.Data(http.StatusOK, "application/json", out)
 	return m, nil
 }
+
+// streamAbove is the response size bound above which /invocations
+// streams: below it, the whole response is small.
+const streamAbove = 256 << 10
 
 // startedWriter records whether a response has begun.
 type startedWriter struct {
