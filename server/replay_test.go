@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/berthml/berth/server"
 )
 
 // transcriptPath is the REST transcript recorded from MLflow 2.17.2,
@@ -271,7 +273,9 @@ func TestReplayMLflowTranscript(t *testing.T) {
 	exchanges := loadTranscript(t)
 	for _, b := range backends(t) {
 		t.Run(b.name, func(t *testing.T) {
-			h := newServerOn(t, b.open(t)).Handler()
+			// The recorded server was MLflow 2.17.2; berth reports
+			// DefaultVersion unless told otherwise.
+			h := newServerOn(t, b.open(t), server.WithVersion("2.17.2")).Handler()
 			ids := &idMap{runs: map[string]string{}, exps: map[string]string{}}
 			matched, deliberate := 0, 0
 			var mismatches []string

@@ -99,8 +99,14 @@ func WithAllowedHosts(hosts []string) Option { return func(o *options) { o.allow
 // is set. Default: /metrics needs a read token when tokens are set.
 func WithOpenMetrics() Option { return func(o *options) { o.metricsOpen = true } }
 
-// WithVersion sets what GET /version answers. Default: "2.17.2", the MLflow
-// version whose REST API the server speaks.
+// DefaultVersion is the MLflow version berth's tracking server reports:
+// the newest whose client it was tested against (3.6; MLflow 2.17's client
+// ignores the answer).
+const DefaultVersion = "3.6.0"
+
+// WithVersion sets what GET /version answers. Default: [DefaultVersion].
+// MLflow 3 clients pick their trace path from it: from 3.4 on they export
+// spans over OTLP, which berth stores and searches (span.* filters).
 func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 
 // New returns a server on store that keeps artifacts in artifacts. Runs
@@ -108,7 +114,7 @@ func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 // server itself proxies, so store should have been opened with the artifact
 // root "mlflow-artifacts:/".
 func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server {
-	o := options{bodyLimit: 64 << 20, shutdownTimeout: 30 * time.Second, version: "2.17.2",
+	o := options{bodyLimit: 64 << 20, shutdownTimeout: 30 * time.Second, version: DefaultVersion,
 		bodyTimeout: httpguard.DefaultBodyTimeout}
 	for _, opt := range opts {
 		opt(&o)

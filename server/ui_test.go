@@ -62,7 +62,7 @@ func TestUIRoutes(t *testing.T) {
 				{"/static/missing.js", "", 404, "text/plain; charset=utf-8", "404"},
 				{"/static/../go.mod", "", 404, "text/plain; charset=utf-8", "404"},
 				{"/health", "", 200, "text/plain; charset=utf-8", "OK"},
-				{"/version", "", 200, "text/plain; charset=utf-8", "2.17.2"},
+				{"/version", "", 200, "text/plain; charset=utf-8", server.DefaultVersion},
 				{"/api/2.0/mlflow/experiments/search?max_results=10", tc.token, 200, "application/json", `"experiments"`},
 				{"/ajax-api/2.0/mlflow/registered-models/search", tc.token, 200, "application/json", "{"},
 				{"/api/2.0/mlflow/nope", tc.token, 404, "application/json", "ENDPOINT_NOT_FOUND"},

@@ -132,6 +132,13 @@ var noRequiredFields = []string{
 	"SearchLoggedModelsRequest",
 	"SetLoggedModelTagsRequest",
 	"LogLoggedModelParamsRequest",
+	// MLflow 3's traces: the id travels in the path (EndTraceV2), an
+	// empty batchGet answers no traces, and a search's locations are
+	// checked where the search is parsed (server's parseSearchTraces).
+	"BatchGetTracesRequest",
+	"EndTraceV2Request",
+	"SearchTracesV2Request",
+	"SearchTracesV3Request",
 	// MLflow 3's webhooks and evaluation datasets: the id travels in the
 	// path, the rest is optional.
 	"ListWebhooksRequest",
