@@ -102,22 +102,3 @@ func allocated(f func()) uint64 {
 	runtime.ReadMemStats(&b)
 	return b.TotalAlloc - a.TotalAlloc
 }
-
-// TestDecodeLargeBodyAllocations: a large body's arena grows by doubling,
-// so decoding it allocates about three times its final arena (8 MB here),
-// not five times (append's growth by a quarter).
-func TestDecodeLargeBodyAllocations(t *testing.T) {
-	body := irisBody(50000, false) // 250,000 values and lists: an 8 MB arena
-	dec, err := scoring.NewDecoder(tensorSpec())
-	if err != nil {
-		t.Fatal(err)
-	}
-	alloc := allocated(func() {
-		if _, err := dec.Decode(scoring.FormatJSON, body); err != nil {
-			t.Fatal(err)
-		}
-	})
-	if alloc > 32<<20 {
-		t.Fatalf("decoding a %d-byte body allocated %d MB, want under 32 (append's own growth: 41)", len(body), alloc>>20)
-	}
-}
