@@ -10,10 +10,10 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
-	"github.com/spf13/pflag"
 
 	"github.com/berthml/berth/batchscore"
 	"github.com/berthml/berth/chart"
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/drift"
 )
 
@@ -27,7 +27,7 @@ func newDriftCmd() *cobra.Command {
 }
 
 type driftProfileOptions struct {
-	runtime runtimeOptions
+	runtime options.Runtime
 	data    string
 	out     string
 	bins    int
@@ -81,7 +81,7 @@ min, max and the share of zeros, named like "input.c0.mean".`,
 // profile.
 func runDriftProfile(ctx context.Context, dir string, o *driftProfileOptions, notes io.Writer) (string, *drift.Profile, error) {
 	p, err := batchscore.ProfileModel(ctx, dir, batchscore.ProfileOptions{Data: o.data, Bins: o.bins, TopK: o.topK,
-		Outputs: o.outputs, Targets: o.targets, Notes: notes, Init: o.runtime.init})
+		Outputs: o.outputs, Targets: o.targets, Notes: notes, Init: o.runtime.Init})
 	if err != nil {
 		return "", nil, err
 	}
@@ -93,7 +93,7 @@ func runDriftProfile(ctx context.Context, dir string, o *driftProfileOptions, no
 }
 
 type driftReportOptions struct {
-	runtime     runtimeOptions
+	runtime     options.Runtime
 	reference   string
 	current     string
 	model       string
@@ -137,22 +137,8 @@ is given and the model drifts.`,
 	f.StringVarP(&o.output, "output", "o", "table", "table, json or html")
 	f.StringVar(&o.out, "out", "", "write the report to this file instead of stdout")
 	f.BoolVar(&o.failOnDrift, "fail-on-drift", false, "exit with an error when the model drifts")
-	thresholdFlags(f, &o.th, "")
+	options.AddThresholdFlags(cmd, &o.th, "")
 	return cmd
-}
-
-// thresholdFlags adds the drift threshold flags, named with prefix (but
-// --drift-share on every command), that set th (whose values are the
-// defaults).
-func thresholdFlags(f *pflag.FlagSet, th *drift.Thresholds, prefix string) {
-	f.Float64Var(&th.PSIWarning, prefix+"psi-warning", th.PSIWarning, "PSI (on bins merged to the sample size) at or above this warns (0 disables)")
-	f.Float64Var(&th.PSIDrift, prefix+"psi-drift", th.PSIDrift, "from --"+prefix+"js-min-count values, PSI at or above this is a change large enough to drift (0 disables)")
-	f.Float64Var(&th.KSPValue, prefix+"ks-pvalue", th.KSPValue, "false discovery rate q: a KS p-value, Benjamini-Hochberg adjusted over the window's features, below this is significant (0 disables)")
-	f.Float64Var(&th.JSDistance, prefix+"js-distance", th.JSDistance, "from --"+prefix+"js-min-count values, a JS distance at or above this is a change large enough to drift (0 disables)")
-	f.Int64Var(&th.JSMinCount, prefix+"js-min-count", th.JSMinCount, "values both sides need before a significant feature must also move by a distance to drift")
-	f.Float64Var(&th.Chi2PValue, prefix+"chi2-pvalue", th.Chi2PValue, "false discovery rate q for chi-squared p-values, adjusted with the KS ones (0 disables)")
-	f.Float64Var(&th.Wasserstein, prefix+"wasserstein", th.Wasserstein, "from --"+prefix+"js-min-count values, a Wasserstein distance over the reference's std at or above this is a change large enough to drift (0 disables)")
-	f.Float64Var(&th.DriftShare, "drift-share", th.DriftShare, "share of drifted input features at which the model drifts (0: any one)")
 }
 
 func runDriftReport(ctx context.Context, stdout io.Writer, o *driftReportOptions) error {
@@ -163,7 +149,7 @@ func runDriftReport(ctx context.Context, stdout io.Writer, o *driftReportOptions
 		return fmt.Errorf("--output must be table, json or html, not %q", o.output)
 	}
 	rep, err := batchscore.Report(ctx, batchscore.ReportOptions{Reference: o.reference, Current: o.current, Model: o.model,
-		Outputs: o.outputs, Thresholds: o.th, Init: o.runtime.init})
+		Outputs: o.outputs, Thresholds: o.th, Init: o.runtime.Init})
 	if err != nil {
 		return err
 	}

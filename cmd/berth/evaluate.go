@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/evaluate"
 )
 
@@ -17,24 +18,19 @@ import (
 var errValidation = errors.New("model validation failed")
 
 type evaluateOptions struct {
-	src        modelSource
-	data       string
-	target     string
-	modelType  string
-	posLabel   string
-	out        outputOptions
+	src        options.Model
+	data       options.EvalData
+	checks     options.Checks
+	out        options.Output
 	artifacts  string
 	experiment string
 	runID      string
 	runName    string
 	baseline   string
-	require    []string
-	minRel     []string
-	minAbs     []string
 	reference  string
 }
 
-func newEvaluateCmd(g *globalOptions) *cobra.Command {
+func newEvaluateCmd(g *options.Log) *cobra.Command {
 	o := &evaluateOptions{}
 	cmd := &cobra.Command{
 		Use:   "evaluate MODEL --data FILE --target COLUMN --model-type classifier|regressor",
@@ -64,7 +60,7 @@ same data. Every failed check is reported and the exit status is 1.`,
       --baseline models:/iris@champion --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(os.Stderr)
+			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -73,89 +69,57 @@ same data. Every failed check is reported and the exit status is 1.`,
 	}
 	f := cmd.Flags()
 	o.src.AddFlags(cmd)
-	evalDataFlags(cmd, &o.data, &o.target, &o.modelType, &o.posLabel)
+	o.data.AddFlags(cmd)
 	o.out.AddFlags(cmd)
 	f.StringVar(&o.artifacts, "artifacts-dir", "", "where to write the plots and per-class CSV (default: a temporary directory, removed after logging)")
 	f.StringVar(&o.experiment, "experiment", "berth-evaluation", "experiment of the run the evaluation is logged to (with --registry-uri)")
 	f.StringVar(&o.runID, "run-id", "", "log to this existing run instead of a new one")
 	f.StringVar(&o.runName, "run-name", "", "name of the new run (default: evaluate-MODEL)")
 	f.StringVar(&o.baseline, "baseline", "", "a baseline model (directory or models:/ URI) evaluated on the same data, for the change checks")
-	thresholdCheckFlags(cmd, &o.require, &o.minRel, &o.minAbs)
+	o.checks.AddFlags(cmd)
 	f.StringVar(&o.reference, "save-reference", "", "also write the data's drift reference profile (inputs and outputs, as berth drift profile does) to this file")
 	return cmd
 }
 
-// evalDataFlags are the flags that say what to evaluate on.
-func evalDataFlags(cmd *cobra.Command, data, target, modelType, posLabel *string) {
-	f := cmd.Flags()
-	f.StringVar(data, "data", "", "labelled data: CSV with a header, or JSON Lines (.jsonl)")
-	f.StringVar(target, "target", "", "the column holding the true label or value")
-	f.StringVar(modelType, "model-type", "", "classifier or regressor")
-	f.StringVar(posLabel, "pos-label", "", "the positive class of a binary classifier (default 1)")
-}
-
-// thresholdCheckFlags are MLflow's MetricThreshold checks as flags.
-func thresholdCheckFlags(cmd *cobra.Command, require, minRel, minAbs *[]string) {
-	f := cmd.Flags()
-	f.StringArrayVar(require, "require", nil, `a metric threshold, "accuracy_score>=0.9" or "log_loss<=0.3" (repeatable)`)
-	f.StringArrayVar(minRel, "min-relative-change", nil, `METRIC=R: beat the baseline by at least R relative, e.g. f1_score=0.01 (repeatable)`)
-	f.StringArrayVar(minAbs, "min-absolute-change", nil, `METRIC=D: beat the baseline by at least D, e.g. accuracy_score=0.02 (repeatable)`)
-}
-
-func checkEvalFlags(data, target, modelType string) (evaluate.ModelType, error) {
-	if data == "" || target == "" {
-		return "", errors.New("--data and --target are required")
-	}
-	switch mt := evaluate.ModelType(modelType); mt {
-	case evaluate.Classifier, evaluate.Regressor:
-		return mt, nil
-	case "":
-		return "", errors.New("--model-type is required: classifier or regressor")
-	default:
-		return "", fmt.Errorf("--model-type must be classifier or regressor, not %q", modelType)
-	}
-}
-
 func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluateOptions, log *slog.Logger) error {
-	mt, err := checkEvalFlags(o.data, o.target, o.modelType)
+	data, err := o.data.Check()
 	if err != nil {
 		return err
 	}
-	if err := o.out.check(); err != nil {
+	if err := o.out.Check(); err != nil {
 		return err
 	}
-	th, err := evaluate.MergeThresholds(o.require, o.minAbs, o.minRel)
+	th, err := o.checks.Thresholds()
 	if err != nil {
 		return err
 	}
 	if o.baseline == "" && evaluate.NeedsBaseline(th) {
 		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline")
 	}
-	if o.runID != "" && o.src.uri == "" {
+	if o.runID != "" && o.src.URI == "" {
 		return errors.New("--run-id needs --registry-uri")
 	}
-	cand, err := o.src.open(ctx, model, log)
+	cand, err := o.src.Open(ctx, model, log)
 	if err != nil {
 		return err
 	}
 	defer cand.Loaded.Predictor.Close()
-	e := evaluate.Evaluation{Candidate: cand, Thresholds: th, ArtifactDir: o.artifacts, Reference: o.reference, Init: o.src.init,
-		Data: evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel},
-		Run:  evaluate.Run{Experiment: o.experiment, RunID: o.runID, RunName: o.runName, Source: "berth evaluate"}}
+	e := evaluate.Evaluation{Candidate: cand, Thresholds: th, ArtifactDir: o.artifacts, Reference: o.reference, Init: o.src.Init,
+		Data: data, Run: evaluate.Run{Experiment: o.experiment, RunID: o.runID, RunName: o.runName, Source: "berth evaluate"}}
 	if o.baseline != "" {
-		if e.Baseline, err = o.src.open(ctx, o.baseline, log); err != nil {
+		if e.Baseline, err = o.src.Open(ctx, o.baseline, log); err != nil {
 			return err
 		}
 		defer e.Baseline.Loaded.Predictor.Close()
 	}
-	if o.src.uri != "" {
-		e.Registry = o.src.newClient()
+	if o.src.URI != "" {
+		e.Registry = o.src.NewClient()
 	}
 	rec, err := evaluate.Evaluate(ctx, e)
 	if err != nil {
 		return err
 	}
-	if err := rec.Write(stdout, o.out.format); err != nil {
+	if err := rec.Write(stdout, o.out.Format); err != nil {
 		return err
 	}
 	if rec.Validation != nil {

@@ -10,11 +10,12 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/modeluri"
 )
 
-func newModelsCmd(g *globalOptions) *cobra.Command {
+func newModelsCmd(g *options.Log) *cobra.Command {
 	cmd := &cobra.Command{Use: "models", Short: "List, show, register, alias and tag registered models"}
 	cmd.AddCommand(newModelsListCmd(), newModelsShowCmd(), newModelsRegisterCmd(g), newModelsAliasCmd(), newModelsTagCmd())
 	return cmd
@@ -28,14 +29,14 @@ func msTime(t int64) string {
 }
 
 func newModelsListCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	var filter string
 	cmd := &cobra.Command{
 		Use:   "list",
 		Short: "List registered models",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -43,7 +44,7 @@ func newModelsListCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return o.print(cmd.OutOrStdout(), ms, func(w *tabwriter.Writer) {
+			return o.Print(cmd.OutOrStdout(), ms, func(w *tabwriter.Writer) {
 				row(w, "NAME", "LATEST", "ALIASES", "UPDATED")
 				for _, m := range ms {
 					latest := ""
@@ -55,19 +56,19 @@ func newModelsListCmd() *cobra.Command {
 			})
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	cmd.Flags().StringVar(&filter, "filter", "", `MLflow search filter, e.g. "name LIKE 'iris%'"`)
 	return cmd
 }
 
 func newModelsShowCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	cmd := &cobra.Command{
 		Use:   "show NAME",
 		Short: "Show a registered model and its versions",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -83,7 +84,7 @@ func newModelsShowCmd() *cobra.Command {
 				Model    *mlflowrest.RegisteredModel `json:"registered_model"`
 				Versions []mlflowrest.ModelVersion   `json:"model_versions"`
 			}{m, vs}
-			return o.print(cmd.OutOrStdout(), out, func(w *tabwriter.Writer) {
+			return o.Print(cmd.OutOrStdout(), out, func(w *tabwriter.Writer) {
 				fmt.Fprintf(w, "%s\t%s\n", m.Name, m.Description)
 				row(w, "VERSION", "STAGE", "ALIASES", "STATUS", "DRIFT", "RUN", "SOURCE", "CREATED")
 				for _, v := range vs {
@@ -93,23 +94,23 @@ func newModelsShowCmd() *cobra.Command {
 			})
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }
 
-func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
-	o := &clientOptions{}
+func newModelsRegisterCmd(g *options.Log) *cobra.Command {
+	o := &options.Client{}
 	var name, experiment, alias string
 	cmd := &cobra.Command{
 		Use:   "register DIR --name NAME",
 		Short: "Upload an MLflow model directory and register it as a new version",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
-			log, err := g.logger(os.Stderr)
+			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -130,13 +131,13 @@ func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
 					return err
 				}
 			}
-			return o.print(cmd.OutOrStdout(), v, func(w *tabwriter.Writer) {
+			return o.Print(cmd.OutOrStdout(), v, func(w *tabwriter.Writer) {
 				row(w, "NAME", "VERSION", "ALIAS", "SOURCE")
 				row(w, v.Name, v.Version, alias, v.Source)
 			})
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	cmd.Flags().StringVar(&name, "name", "", "registered model name")
 	cmd.Flags().StringVar(&experiment, "experiment", "berth-models", "experiment of the run that holds the files")
 	cmd.Flags().StringVar(&alias, "alias", "", "also point this alias at the new version")
@@ -144,14 +145,14 @@ func newModelsRegisterCmd(g *globalOptions) *cobra.Command {
 }
 
 func newModelsAliasCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	var del bool
 	cmd := &cobra.Command{
 		Use:   "alias NAME ALIAS [VERSION]",
 		Short: "Point an alias at a version (or remove it with --delete)",
 		Args:  cobra.RangeArgs(2, 3),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -169,19 +170,19 @@ func newModelsAliasCmd() *cobra.Command {
 			return nil
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	cmd.Flags().BoolVar(&del, "delete", false, "remove the alias")
 	return cmd
 }
 
 func newModelsTagCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	cmd := &cobra.Command{
 		Use:   "tag NAME[/VERSION] KEY=VALUE ...",
 		Short: "Set tags on a registered model or one of its versions",
 		Args:  cobra.MinimumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -203,6 +204,6 @@ func newModelsTagCmd() *cobra.Command {
 			return nil
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }

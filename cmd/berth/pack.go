@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/pack"
@@ -23,18 +24,18 @@ import (
 )
 
 type packOptions struct {
-	src                           sourceOptions
-	rt                            runtimeOptions
+	src                           options.Source
+	rt                            options.Runtime
 	tag, layoutDir, tarball, name string
 	base, platform                string
-	oci                           ociOptions
+	oci                           options.OCI
 	binary                        string
 	modelName, modelVersion       string
 	sourceDateEpoch               string
 	artifact                      bool
 }
 
-func newPackCmd(g *globalOptions) *cobra.Command {
+func newPackCmd(g *options.Log) *cobra.Command {
 	o := &packOptions{}
 	cmd := &cobra.Command{
 		Use:   "pack MODEL (--tag REF | --oci-layout DIR | --tarball FILE)",
@@ -56,7 +57,7 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
   podman run --rm --network=host oci:./images:1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(os.Stderr)
+			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -90,7 +91,7 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		return errors.New("say where the image goes: --tag, --oci-layout or --tarball")
 	}
 	if o.tag != "" { // fail before packing
-		if err := pack.CheckReference(o.tag, o.oci.insecure); err != nil {
+		if err := pack.CheckReference(o.tag, o.oci.Insecure); err != nil {
 			return err
 		}
 	}
@@ -98,7 +99,7 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 	if err != nil {
 		return err
 	}
-	f, err := o.src.fetch(ctx, model, log)
+	f, err := o.src.Fetch(ctx, model, log)
 	if err != nil {
 		return err
 	}
@@ -146,13 +147,13 @@ func (o *packOptions) buildOptions() ([]pack.Option, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--platform: %w", err)
 	}
-	ortLib, err := o.rt.libraryPath()
+	ortLib, err := o.rt.LibraryPath()
 	if err != nil {
 		return nil, err
 	}
 	opts := []pack.Option{
 		pack.WithORTLibrary(ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
-		pack.WithPlatform(*platform), pack.WithInsecure(o.oci.insecure),
+		pack.WithPlatform(*platform), pack.WithInsecure(o.oci.Insecure),
 	}
 	if o.sourceDateEpoch != "" {
 		t, err := pack.ParseSourceDateEpoch(o.sourceDateEpoch)
@@ -181,7 +182,7 @@ func packArtifact(ctx context.Context, o *packOptions, dir, name, version string
 	if err != nil {
 		return err
 	}
-	d, err := modelpack.Push(ctx, img, o.tag, modelpack.WithInsecure(o.oci.insecure))
+	d, err := modelpack.Push(ctx, img, o.tag, modelpack.WithInsecure(o.oci.Insecure))
 	if err != nil {
 		return err
 	}
@@ -195,7 +196,7 @@ func recordPush(ctx context.Context, o *packOptions, v *modeluri.Version, key, r
 	if v == nil {
 		return nil
 	}
-	c := o.src.newClient()
+	c := o.src.NewClient()
 	if v.LoggedModelID != "" {
 		if err := c.Do(ctx, http.MethodPatch, mlflowrest.APIPrefix+"logged-models/"+url.PathEscape(v.LoggedModelID)+"/tags", nil,
 			mlflowrest.SetLoggedModelTagsRequest{Tags: []mlflowrest.LoggedModelTag{{Key: key, Value: ref}}}, nil); err != nil {

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/evaluate"
 	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/promote"
@@ -21,16 +22,16 @@ import (
 var errRefused = errors.New("promotion refused")
 
 type promoteOptions struct {
-	src                               modelSource
-	alias                             string
-	data, target, modelType, posLabel string
-	require, minRel, minAbs           []string
-	experiment                        string
-	out                               outputOptions
-	dryRun                            bool
+	src        options.Model
+	alias      string
+	data       options.EvalData
+	checks     options.Checks
+	experiment string
+	out        options.Output
+	dryRun     bool
 }
 
-func newPromoteCmd(g *globalOptions) *cobra.Command {
+func newPromoteCmd(g *options.Log) *cobra.Command {
 	o := &promoteOptions{}
 	cmd := &cobra.Command{
 		Use:   "promote models:/NAME/VERSION --alias ALIAS --data FILE --target COLUMN --model-type TYPE --require EXPR",
@@ -51,7 +52,7 @@ promotion lists every failed check and exits with status 1.`,
       --model-type classifier --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := g.logger(os.Stderr)
+			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -60,8 +61,8 @@ promotion lists every failed check and exits with status 1.`,
 	}
 	f := cmd.Flags()
 	o.src.AddFlags(cmd)
-	evalDataFlags(cmd, &o.data, &o.target, &o.modelType, &o.posLabel)
-	thresholdCheckFlags(cmd, &o.require, &o.minRel, &o.minAbs)
+	o.data.AddFlags(cmd)
+	o.checks.AddFlags(cmd)
 	f.StringVar(&o.alias, "alias", "", "the alias to move (e.g. champion)")
 	f.StringVar(&o.experiment, "experiment", "berth-evaluation", "experiment the evaluation runs are logged to")
 	o.out.AddFlags(cmd)
@@ -70,51 +71,50 @@ promotion lists every failed check and exits with status 1.`,
 }
 
 func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *promoteOptions, log *slog.Logger) error {
-	mt, err := checkEvalFlags(o.data, o.target, o.modelType)
+	data, err := o.data.Check()
 	if err != nil {
 		return err
 	}
 	if o.alias == "" {
 		return errors.New("--alias is required")
 	}
-	if err := o.out.check(); err != nil {
+	if err := o.out.Check(); err != nil {
 		return err
 	}
 	u, err := modeluri.Parse(candidate)
 	if err != nil {
 		return fmt.Errorf("the candidate must be a registered version: %w", err)
 	}
-	th, err := evaluate.MergeThresholds(o.require, o.minAbs, o.minRel)
+	th, err := o.checks.Thresholds()
 	if err != nil {
 		return err
 	}
 	if len(th) == 0 {
 		return errors.New("give at least one check (--require, --min-relative-change or --min-absolute-change): promote moves an alias only on evidence")
 	}
-	if o.src.uri == "" {
+	if o.src.URI == "" {
 		return errors.New("promote needs the registry: give --registry-uri (or set BERTH_REGISTRY_URI or MLFLOW_TRACKING_URI)")
 	}
-	cand, err := o.src.open(ctx, candidate, log)
+	cand, err := o.src.Open(ctx, candidate, log)
 	if err != nil {
 		return err
 	}
 	defer cand.Loaded.Predictor.Close()
 	holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
 	var holder *promote.Model
-	switch h, err := o.src.open(ctx, holderURI.String(), log); {
+	switch h, err := o.src.Open(ctx, holderURI.String(), log); {
 	case err == nil:
 		defer h.Loaded.Predictor.Close()
 		holder = promoteModel(h)
 	case !mlflowrest.IsNotFound(err):
 		return err
 	}
-	p, err := promote.Run(ctx, o.src.newClient(), promoteModel(cand), holder, promote.Request{Alias: o.alias,
-		Data:       evaluate.Data{Path: o.data, Target: o.target, ModelType: mt, PosLabel: o.posLabel},
-		Thresholds: th, Experiment: o.experiment, DryRun: o.dryRun})
+	p, err := promote.Run(ctx, o.src.NewClient(), promoteModel(cand), holder, promote.Request{Alias: o.alias,
+		Data: data, Thresholds: th, Experiment: o.experiment, DryRun: o.dryRun})
 	if err != nil {
 		return err
 	}
-	if err := p.Write(stdout, o.out.format); err != nil {
+	if err := p.Write(stdout, o.out.Format); err != nil {
 		return err
 	}
 	if p.Refused() {

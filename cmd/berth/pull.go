@@ -9,12 +9,13 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/pack/modelpack"
 )
 
 type pullOptions struct {
-	oci ociOptions
+	oci options.OCI
 }
 
 func newPullCmd() *cobra.Command {
@@ -39,7 +40,7 @@ DIR is left as it was. Credentials come from ~/.docker/config.json.`,
 
 func runPull(ctx context.Context, o *pullOptions, ref, dir string, out io.Writer, tty *os.File) error {
 	p := progress.NewStatus(tty)
-	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.oci.insecure),
+	res, err := modelpack.Pull(ctx, ref, dir, modelpack.WithInsecure(o.oci.Insecure),
 		modelpack.WithProgress(func(u modelpack.Progress) { p.Update("pulling", u.Path, u.Complete, u.Total) }))
 	p.Done()
 	if err != nil {

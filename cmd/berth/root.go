@@ -2,14 +2,13 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/internal/buildinfo"
 )
 
@@ -52,29 +51,8 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_WEBHOOK_SECRET_KEY", "webhook-secret-key", "berth server: key webhook secrets are stored encrypted with (16 bytes or more)"},
 }
 
-// globalOptions are the flags every command has.
-type globalOptions struct {
-	logFormat string
-	logLevel  string
-}
-
-func (g *globalOptions) logger(w io.Writer) (*slog.Logger, error) {
-	var level slog.Level
-	if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
-		return nil, fmt.Errorf("--log-level: %w", err)
-	}
-	ho := &slog.HandlerOptions{Level: level}
-	switch g.logFormat {
-	case "text":
-		return slog.New(slog.NewTextHandler(w, ho)), nil
-	case "json":
-		return slog.New(slog.NewJSONHandler(w, ho)), nil
-	}
-	return nil, fmt.Errorf("--log-format must be text or json, not %q", g.logFormat)
-}
-
 func newRoot() *cobra.Command {
-	g := &globalOptions{}
+	g := &options.Log{}
 	root := &cobra.Command{
 		Use:           "berth",
 		Short:         "Serve, pack and monitor MLflow models",
@@ -85,11 +63,10 @@ func newRoot() *cobra.Command {
 			if err := applyEnv(cmd.Flags(), os.LookupEnv); err != nil {
 				return err
 			}
-			return checkRegistryFlag(cmd.Flags())
+			return options.CheckRegistryFlag(cmd.Flags())
 		},
 	}
-	root.PersistentFlags().StringVar(&g.logFormat, "log-format", "text", "log format: text or json")
-	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	g.AddFlags(root)
 	root.SetUsageTemplate(root.UsageTemplate() + envHelp())
 	root.AddCommand(newServeCmd(g), newModelsCmd(g), newRunsCmd())
 	root.AddCommand(newServerCmd(g))

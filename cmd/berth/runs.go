@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/cmd/berth/internal/options"
 )
 
 func newRunsCmd() *cobra.Command {
@@ -18,7 +19,7 @@ func newRunsCmd() *cobra.Command {
 }
 
 func newRunsListCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	var experiment, filter string
 	var orderBy []string
 	var max int
@@ -27,7 +28,7 @@ func newRunsListCmd() *cobra.Command {
 		Short: "List the runs of an experiment, with MLflow's filter and order_by",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -40,7 +41,7 @@ func newRunsListCmd() *cobra.Command {
 			if err := c.Post(cmd.Context(), "runs/search", req, &resp); err != nil {
 				return err
 			}
-			return o.print(cmd.OutOrStdout(), resp.Runs, func(w *tabwriter.Writer) {
+			return o.Print(cmd.OutOrStdout(), resp.Runs, func(w *tabwriter.Writer) {
 				row(w, "RUN", "NAME", "STATUS", "STARTED", "METRICS")
 				for _, r := range resp.Runs {
 					var ms []string
@@ -52,7 +53,7 @@ func newRunsListCmd() *cobra.Command {
 			})
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	f := cmd.Flags()
 	f.StringVar(&experiment, "experiment", "Default", "experiment name or id")
 	f.StringVar(&filter, "filter", "", `MLflow search filter, e.g. "metrics.acc > 0.9 AND params.lr = '0.1'"`)
@@ -62,13 +63,13 @@ func newRunsListCmd() *cobra.Command {
 }
 
 func newRunsShowCmd() *cobra.Command {
-	o := &clientOptions{}
+	o := &options.Client{}
 	cmd := &cobra.Command{
 		Use:   "show RUN_ID",
 		Short: "Show a run's params, metrics and tags",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := o.client()
+			c, err := o.Client()
 			if err != nil {
 				return err
 			}
@@ -77,7 +78,7 @@ func newRunsShowCmd() *cobra.Command {
 				return err
 			}
 			r := resp.Run
-			return o.print(cmd.OutOrStdout(), r, func(w *tabwriter.Writer) {
+			return o.Print(cmd.OutOrStdout(), r, func(w *tabwriter.Writer) {
 				row(w, "run", r.Info.RunID)
 				row(w, "name", r.Info.RunName)
 				row(w, "status", r.Info.Status)
@@ -95,6 +96,6 @@ func newRunsShowCmd() *cobra.Command {
 			})
 		},
 	}
-	o.addFlags(cmd)
+	o.AddFlags(cmd)
 	return cmd
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracing"
@@ -32,7 +33,7 @@ const (
 // serverOptions are berth server's flags: where it listens (shared with
 // berth serve), its stores and its tokens.
 type serverOptions struct {
-	listen               listenOptions
+	listen               options.Listen
 	backendStoreURI      string
 	artifactsDestination string
 	sqliteSync           string
@@ -41,11 +42,11 @@ type serverOptions struct {
 	ui                   bool
 	metricsOpen          bool
 	maxArtifactSize      cliflag.ByteSize
-	webhooks             webhookOptions
+	webhooks             options.Webhook
 	traceRetentionDays   int
 }
 
-func newServerCmd(g *globalOptions) *cobra.Command {
+func newServerCmd(g *options.Log) *cobra.Command {
 	o := &serverOptions{}
 	cmd := &cobra.Command{
 		Use:   "server",
@@ -77,7 +78,7 @@ names others.`,
   berth server --backend-store-uri postgresql://berth:secret@db:5432/berth`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			log, err := g.logger(os.Stderr)
+			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
 			}
@@ -165,19 +166,19 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	opts := []server.Option{server.WithLogger(log), server.WithShutdownTimeout(o.listen.shutdown),
+	opts := []server.Option{server.WithLogger(log), server.WithShutdownTimeout(o.listen.Shutdown),
 		server.WithTokens(o.readTokens, o.writeTokens), server.WithMetrics(reg, reg),
-		server.WithBodyTimeout(o.listen.bodyTimeout), server.WithAllowedHosts(o.listen.hosts()),
+		server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()),
 		server.WithArtifactLimit(int64(o.maxArtifactSize))}
 	if o.metricsOpen {
 		opts = append(opts, server.WithOpenMetrics())
 	}
-	hookOpts, err := o.webhooks.serverOptions()
+	hookOpts, err := o.webhooks.ServerOptions()
 	if err != nil {
 		return err
 	}
 	opts = append(opts, hookOpts...)
-	if o.listen.accessLog {
+	if o.listen.AccessLog {
 		opts = append(opts, server.WithAccessLog(log))
 	}
 	if o.ui {
@@ -191,7 +192,7 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 		go tracing.RunRetention(ctx, store, time.Duration(o.traceRetentionDays)*24*time.Hour, time.Hour, log)
 	}
 
-	ln, err := o.listen.listen()
+	ln, err := o.listen.Listen()
 	if err != nil {
 		return err
 	}

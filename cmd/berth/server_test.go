@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/berthml/berth/cmd/berth/internal/options"
 )
 
 // TestServerCommand runs the real binary with no store flags in an empty
@@ -417,7 +419,7 @@ func TestServerCommandHardening(t *testing.T) {
 // TestServerEnv checks that berth server's variables set its flags: the
 // token variables as one comma-separated value, split later by tokenList.
 func TestServerEnv(t *testing.T) {
-	cmd := newServerCmd(&globalOptions{})
+	cmd := newServerCmd(&options.Log{})
 	env := map[string]string{"BERTH_MAX_ARTIFACT_SIZE": "2GiB", "BERTH_METRICS_OPEN": "true",
 		"BERTH_WRITE_TOKENS": "a,b", "BERTH_BODY_TIMEOUT": "5s", "BERTH_ALLOWED_HOSTS": "berth.example,localhost"}
 	if err := applyEnv(cmd.Flags(), func(k string) (string, bool) { v, ok := env[k]; return v, ok }); err != nil {

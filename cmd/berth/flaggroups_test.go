@@ -1,7 +1,6 @@
 package main
 
 import (
-	"log/slog"
 	"strings"
 	"testing"
 
@@ -55,24 +54,5 @@ func TestFlagGroups(t *testing.T) {
 	}
 	if f := find("pack").Flags().Lookup("ort-lib"); f == nil || !strings.Contains(f.Usage, "to put in the image") {
 		t.Errorf("berth pack --ort-lib does not say the library goes into the image: %+v", f)
-	}
-}
-
-func TestNewResolver(t *testing.T) {
-	log := slog.New(slog.DiscardHandler)
-	for _, tt := range []struct {
-		o    sourceOptions
-		want string
-	}{
-		{sourceOptions{}, "a models:/ URI needs a registry: give --registry-uri"},
-		{sourceOptions{registryOptions: registryOptions{uri: "localhost:5000"}}, `registry URI "localhost:5000" has no scheme`},
-		{sourceOptions{registryOptions: registryOptions{uri: "ftp://x"}}, "must be an http:// or https:// URL"},
-	} {
-		if _, err := newResolver(&tt.o, log); err == nil || !strings.Contains(err.Error(), tt.want) {
-			t.Errorf("newResolver(%+v) = %v, want %q", tt.o, err, tt.want)
-		}
-	}
-	if _, err := newResolver(&sourceOptions{registryOptions: registryOptions{uri: "http://127.0.0.1:5000"}, cacheDir: t.TempDir()}, log); err != nil {
-		t.Errorf("newResolver with a registry: %v", err)
 	}
 }
