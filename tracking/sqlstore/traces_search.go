@@ -27,7 +27,11 @@ func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]
 	where = append(where, `t.experiment_id IN (`+placeholders(len(exps))+`)`)
 	args = append(args, exps...)
 	for _, c := range req.Filter {
-		w, a := traceCondition(c)
+		rare, err := s.rareValue(ctx, c)
+		if err != nil {
+			return nil, false, err
+		}
+		w, a := traceCondition(c, rare)
 		where = append(where, w)
 		args = append(args, a...)
 	}
@@ -80,7 +84,11 @@ func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]
 
 // traceCondition is the SQL of one parsed condition; entity and key names
 // come from the parser's fixed sets, values are always arguments.
-func traceCondition(c tracing.Condition) (string, []any) {
+//
+// rare says that an indexed equality (see rareValue) matches few rows: the
+// matching trace ids are then read from the index, where a common value is
+// better checked per trace while the newest page fills.
+func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 	switch c.Entity {
 	case tracing.EntityAttribute:
 		switch c.Key {
@@ -96,10 +104,19 @@ func traceCondition(c tracing.Condition) (string, []any) {
 			return kvExists("trace_request_metadata", tracing.MetaSourceRun, c)
 		}
 	case tracing.EntityTag:
+		if rare {
+			w, a := prefixEqual("kv.value", c)
+			return `t.request_id IN (SELECT kv.request_id FROM trace_tags kv WHERE kv.key = ? AND ` + w + `)`,
+				append([]any{c.Key}, a...)
+		}
 		return kvExists("trace_tags", c.Key, c)
 	case tracing.EntityMetadata:
 		return kvExists("trace_request_metadata", c.Key, c)
 	case tracing.EntitySpan:
+		if rare {
+			w, a := prefixEqual("sp."+c.Key, c)
+			return `t.request_id IN (SELECT sp.trace_id FROM spans sp WHERE ` + w + `)`, a
+		}
 		w, a := compare("sp."+c.Key, c)
 		return `EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = t.request_id AND ` + w + `)`, a
 	case tracing.EntityFeedback, tracing.EntityExpectation:
@@ -118,6 +135,60 @@ func traceCondition(c tracing.Condition) (string, []any) {
 func isJSONLiteral(v string) bool {
 	var x any
 	return json.Unmarshal([]byte(v), &x) == nil && !strings.HasPrefix(strings.TrimSpace(v), `"`)
+}
+
+// rareLimit is the number of index rows under which an equality is rare.
+const rareLimit = 2000
+
+// rareValue reports whether c is an equality (= or IN) on a span name or
+// type or a tag value, answered by migration 0006's indexes on the value's
+// first 200 characters, that matches fewer than rareLimit rows in all: one
+// index-only count that stops at the limit.
+func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error) {
+	if c.Op != "=" && c.Op != "IN" {
+		return false, nil
+	}
+	var q string
+	var args []any
+	switch {
+	case c.Entity == tracing.EntitySpan && (c.Key == "name" || c.Key == "type"):
+		w, a := prefixEqual("sp."+c.Key, c)
+		q, args = `SELECT sp.trace_id FROM spans sp WHERE `+w, a
+	case c.Entity == tracing.EntityTag:
+		w, a := prefixEqual("kv.value", c)
+		q, args = `SELECT kv.request_id FROM trace_tags kv WHERE kv.key = ? AND `+w, append([]any{c.Key}, a...)
+	default:
+		return false, nil
+	}
+	var n int
+	err := s.queryRow(ctx, s.read, `SELECT COUNT(*) FROM (`+q+` LIMIT ?) r`, append(args, rareLimit)...).Scan(&n)
+	return n < rareLimit, err
+}
+
+// valuePrefix is the indexed expression of migration 0006, written exactly
+// as there so that SQLite and PostgreSQL match it to the index.
+func valuePrefix(col string) string { return "substr(" + col + ", 1, 200)" }
+
+// prefixEqual is col = v (or col IN (...)) with the indexed prefix compared
+// first: the index finds the candidates, the full value decides.
+func prefixEqual(col string, c tracing.Condition) (string, []any) {
+	vals := c.Values
+	if c.Op == "=" {
+		vals = []string{c.Value}
+	}
+	var prefixes, full []string
+	var args []any
+	for range vals {
+		prefixes = append(prefixes, valuePrefix("CAST(? AS TEXT)"))
+	}
+	for _, v := range vals {
+		args = append(args, v)
+	}
+	for _, v := range vals {
+		full = append(full, "?")
+		args = append(args, v)
+	}
+	return valuePrefix(col) + " IN (" + strings.Join(prefixes, ", ") + ") AND " + col + " IN (" + strings.Join(full, ", ") + ")", args
 }
 
 func kvExists(table, key string, c tracing.Condition) (string, []any) {
