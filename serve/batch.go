@@ -68,7 +68,7 @@ func (s *Server) startBatching(m *Model) {
 		cfg = c
 	}
 	if cfg.Enabled() {
-		if why := batchable(m.Predictor()); why != "" {
+		if why := m.batchWhy; why != "" {
 			s.opts.logger.Warn("dynamic batching is off for this model", "model", m.Name, "reason", why)
 		} else {
 			obs := batchObservers{
@@ -88,9 +88,10 @@ func (s *Server) startBatching(m *Model) {
 	}
 }
 
-// batchable reports why m's requests cannot be concatenated, or "".
-func batchable(p flavors.Predictor) string {
-	for _, ts := range [][]flavors.TensorInfo{p.Inputs(), p.Outputs()} {
+// batchable reports why a model with these inputs and outputs cannot have
+// its requests concatenated, or "". NewModel stores its answer on the Model.
+func batchable(inputs, outputs []flavors.TensorInfo) string {
+	for _, ts := range [][]flavors.TensorInfo{inputs, outputs} {
 		for _, t := range ts {
 			if len(t.Shape) == 0 || t.Shape[0] >= 0 {
 				return fmt.Sprintf("%q has no dynamic batch dimension (shape %v)", t.Name, t.Shape)

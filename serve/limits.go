@@ -59,9 +59,8 @@ func (s *Server) checkResponseBound(m *Model, inputs []*flavors.Tensor, outputs 
 	if limit <= 0 || len(inputs) == 0 {
 		return nil
 	}
-	p := m.Predictor()
 	rows := int64(-1)
-	if batchable(p) == "" {
+	if m.batchWhy == "" {
 		for _, t := range inputs {
 			if len(t.Shape) == 0 || (rows >= 0 && t.Shape[0] != rows) {
 				rows = -1
@@ -71,7 +70,7 @@ func (s *Server) checkResponseBound(m *Model, inputs []*flavors.Tensor, outputs 
 		}
 	}
 	var elems int64
-	for _, o := range p.Outputs() {
+	for _, o := range m.outputs {
 		if len(outputs) > 0 && !slices.Contains(outputs, o.Name) {
 			continue
 		}

@@ -22,8 +22,14 @@ type Model struct {
 	Source  string // the directory or URI it was loaded from
 	Flavor  string
 
-	Loaded   *flavors.Loaded
-	decoder  *scoring.Decoder
+	Loaded  *flavors.Loaded
+	decoder *scoring.Decoder
+	// inputs and outputs are the predictor's tensor infos, read once at
+	// load: requests use them without copying and must not change them.
+	inputs, outputs []flavors.TensorInfo
+	// batchWhy is why the model's requests cannot be concatenated, or ""
+	// (batchable's answer, computed once at load).
+	batchWhy string
 	obs      observers // set by Server.Add
 	LoadTime time.Duration
 
@@ -128,15 +134,17 @@ func LoadModelWith(ctx context.Context, name, version, dir string, lo flavors.Lo
 // version; source says where it came from.
 func NewModel(name, version, source string, l *flavors.Loaded) (*Model, error) {
 	p := l.Predictor
+	inputs, outputs := p.Inputs(), p.Outputs()
 	dec, err := scoring.NewDecoder(scoring.ModelSpec{
 		Signature: l.MLmodel.Signature,
-		Inputs:    p.Inputs(),
-		Outputs:   p.Outputs(),
+		Inputs:    inputs,
+		Outputs:   outputs,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("model %s: checking its signature against the model's inputs: %w", name, err)
 	}
-	return &Model{Name: name, Version: version, Source: source, Flavor: l.Flavor, Loaded: l, decoder: dec}, nil
+	return &Model{Name: name, Version: version, Source: source, Flavor: l.Flavor, Loaded: l, decoder: dec,
+		inputs: inputs, outputs: outputs, batchWhy: batchable(inputs, outputs)}, nil
 }
 
 // warmUp runs the model once: on its serving input example when it has one
@@ -148,7 +156,7 @@ func (m *Model) warmUp(ctx context.Context) error {
 			return err
 		}
 	}
-	inputs, err := zeroInputs(m.Predictor().Inputs())
+	inputs, err := zeroInputs(m.inputs)
 	if err != nil {
 		// A model whose inputs cannot be synthesised is served without a
 		// warm-up rather than refused.

@@ -39,12 +39,12 @@ func (s *Server) modelMetadata(c *gin.Context) {
 		return
 	}
 	defer m.release()
-	inputs, err := oip.MetadataTensors(m.Predictor().Inputs())
+	inputs, err := oip.MetadataTensors(m.inputs)
 	if err != nil {
 		s.writeError(c, protoV2, err)
 		return
 	}
-	outputs, err := oip.MetadataTensors(m.Predictor().Outputs())
+	outputs, err := oip.MetadataTensors(m.outputs)
 	if err != nil {
 		s.writeError(c, protoV2, err)
 		return
@@ -84,7 +84,7 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	req, err := oip.DecodeInferRequest(body, c.GetHeader(oip.HeaderInferenceContentLength), m.Predictor().Inputs())
+	req, err := oip.DecodeInferRequest(body, c.GetHeader(oip.HeaderInferenceContentLength), m.inputs)
 	release()
 	if err != nil {
 		return m, err
@@ -144,7 +144,7 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	inputs, err := oip.DecodeV1Predict(body, m.Predictor().Inputs())
+	inputs, err := oip.DecodeV1Predict(body, m.inputs)
 	release()
 	if err != nil {
 		return m, err
