@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -172,49 +171,6 @@ func withoutEnv(env []string, names ...string) []string {
 	return out
 }
 
-func TestCheckStoreURIs(t *testing.T) {
-	cases := []struct {
-		backend, artifacts string
-		err                string
-		wantArtifacts      string
-	}{
-		{defaultBackendStoreURI, defaultArtifactsDestination, "", defaultArtifactsDestination},
-		{"sqlite:////var/lib/berth.db", "/var/lib/berth/artifacts", "", "/var/lib/berth/artifacts"},
-		{"postgresql://u:p@db/berth", "file:///srv/artifacts", "", "/srv/artifacts"},
-		{"postgres://db/berth", "relative/dir", "", "relative/dir"},
-		{"berth.db", "file://localhost/srv/a", "", "/srv/a"},
-		{"sqlite:///b.db", "s3://bucket/prefix", "cannot store artifacts to s3: URIs yet; it supports a local directory", ""},
-		{"sqlite:///b.db", "gs://bucket/prefix", "cannot store artifacts to gs: URIs", ""},
-		{"sqlite:///b.db", "mlflow-artifacts:/x", "cannot store artifacts to mlflow-artifacts: URIs", ""},
-		{"sqlite:///b.db", "file://otherhost/x", "want file:///absolute/path", ""},
-		{"mysql://u:secret@db/berth", "a", "cannot store to mysql: URIs; it supports sqlite:///", ""},
-		{"file:///srv/mlruns", "a", "cannot store to file: URIs", ""},
-		{"databricks://profile", "a", "cannot store to databricks: URIs", ""},
-	}
-	for _, c := range cases {
-		// The URIs are refused before anything is opened or created.
-		o := &serverOptions{backendStoreURI: c.backend, artifactsDestination: c.artifacts, sqliteSync: "bogus"}
-		err := runServer(context.Background(), o, slog.New(slog.DiscardHandler))
-		if c.err != "" {
-			if err == nil || !strings.Contains(err.Error(), c.err) {
-				t.Errorf("%s, %s: %v, want an error with %q", c.backend, c.artifacts, err, c.err)
-			}
-			if err != nil && strings.Contains(err.Error(), "secret") {
-				t.Errorf("the error shows the password: %v", err)
-			}
-			continue
-		}
-		if err == nil || !strings.Contains(err.Error(), "--sqlite-synchronous") {
-			t.Errorf("%s, %s: %v, want them accepted (and the bogus --sqlite-synchronous refused)", c.backend, c.artifacts, err)
-		}
-		if dir, err := artifactsDir(c.artifacts); err != nil || dir != c.wantArtifacts {
-			t.Errorf("%s: %q, %v, want %q", c.artifacts, dir, err, c.wantArtifacts)
-		}
-	}
-}
-
-// startServer runs the real berth server binary in dir with args until the
-// test ends and returns its URL.
 func startServer(t *testing.T, bin, dir string, env []string, args ...string) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())

@@ -52,8 +52,8 @@ var guarded = []string{gin, ort}
 var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "chart", "cmd/berth/internal/options", "drift", "drift/writeback", "evaluate",
-			"flavors/builtin", "internal/buildinfo", "internal/cliflag", "internal/jsonl", "internal/progress",
-			"modeluri", "pack", "pack/modelpack", "promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
+			"flavors/builtin", "internal/buildinfo", "internal/jsonl", "internal/progress", "modeluri", "pack", "pack/modelpack",
+			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
 	// The command's flag groups (AddFlags) and the helpers that turn them
@@ -61,7 +61,7 @@ var rules = map[string]Rule{
 	// the HTTP layers' option types.
 	"cmd/berth/internal/options": {
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
-			"internal/progress", "modeluri", "serve", "server", "webhook"},
+			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook"},
 		Modules: []string{cobra, pflag},
 	},
 
