@@ -98,3 +98,17 @@ export const quote = (s) => "'" + String(s).replace(/\\/g, '\\\\').replace(/'/g,
 
 // ident writes a param, metric or tag key for filters and order_by.
 export const ident = (s) => '`' + String(s).replace(/`/g, '') + '`';
+
+// MLflow 3's routes under /api/3.0 (traces).
+const base3 = '/api/3.0/mlflow/';
+export const get3 = (path, query) => request('GET', base3 + path, { query });
+export const post3 = (path, body) => request('POST', base3 + path, { body });
+
+// Logged models' routes take the id in the path.
+export const loggedModel = (id) => get('logged-models/' + encodeURIComponent(id));
+
+// proxiedList lists a directory of the artifact proxy (mlflow-artifacts:/DIR);
+// proxiedArtifact fetches one file of it.
+export const proxiedList = (dir) => request('GET', '/api/2.0/mlflow-artifacts/artifacts', { query: { path: dir } });
+export const proxiedArtifact = (p) =>
+  request('GET', '/api/2.0/mlflow-artifacts/artifacts/' + p.split('/').map(encodeURIComponent).join('/'), { raw: true });

@@ -6,6 +6,9 @@ import { runPage } from './run.js';
 import { comparePage } from './compare.js';
 import { modelsPage, modelPage } from './models.js';
 import { productionPage } from './production.js';
+import { tracesPage, tracePage } from './traces.js';
+import { loggedModelPage } from './loggedmodels.js';
+import { promptsPage, promptPage } from './prompts.js';
 
 const app = document.getElementById('app');
 
@@ -54,7 +57,7 @@ async function render() {
   const { parts, query } = route();
   const top = parts[0] || '';
   document.querySelectorAll('nav a').forEach((a) => {
-    const on = a.dataset.nav === (['models', 'production', 'settings'].includes(top) ? top : 'experiments');
+    const on = a.dataset.nav === (['models', 'prompts', 'production', 'settings'].includes(top) ? top : 'experiments');
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
   document.querySelector('header.top').classList.remove('open');
@@ -66,7 +69,12 @@ async function render() {
   try {
     let p;
     if (top === '') p = experimentsPage(el, stale);
+    else if (top === 'experiments' && parts[1] && parts[2] === 'traces') p = tracesPage(el, parts[1], query, stale);
     else if (top === 'experiments' && parts[1]) p = runsPage(el, parts[1], query, stale);
+    else if (top === 'traces' && parts[1]) p = tracePage(el, parts[1], query, stale);
+    else if (top === 'logged-models' && parts[1]) p = loggedModelPage(el, parts[1], query, stale);
+    else if (top === 'prompts' && parts[1]) p = promptPage(el, parts[1], query, stale);
+    else if (top === 'prompts') p = promptsPage(el, stale);
     else if (top === 'runs' && parts[1]) p = runPage(el, parts[1], query, stale);
     else if (top === 'compare') p = comparePage(el, (query.get('runs') || '').split(',').filter(Boolean), query, stale);
     else if (top === 'models' && parts[1]) p = modelPage(el, parts[1], query, stale);

@@ -109,3 +109,20 @@ export const toMap = (list) => Object.fromEntries((list || []).map((x) => [x.key
 // driftWords says a drift status in words that stand alone, where no
 // "Drift status" label precedes it ("drifting", not "drift drift").
 export const driftWords = (s) => ({ ok: 'no drift', warning: 'drift warning', drift: 'drifting' })[s] || 'drift ' + s;
+
+// expTabs links an experiment's runs and its traces; current is 'runs' or 'traces'.
+export function expTabs(expId, current) {
+  const base = '#/experiments/' + encodeURIComponent(expId);
+  return h('nav', { class: 'tabs', 'aria-label': 'Experiment' },
+    [['runs', 'Runs', base], ['traces', 'Traces', base + '/traces']].map(([id, label, href]) =>
+      h('a', { href, 'aria-current': id === current ? 'page' : null }, label)));
+}
+
+// fmtMs writes a duration in milliseconds: 850 ms, 1.25 s, 2m5s.
+export function fmtMs(ms) {
+  if (ms === undefined || ms === null || !Number.isFinite(Number(ms))) return '';
+  ms = Number(ms);
+  if (ms < 1000) return (ms < 10 ? Number(ms.toFixed(2)) : Math.round(ms)) + ' ms';
+  if (ms < 60000) return Number((ms / 1000).toFixed(2)) + ' s';
+  return fmtDuration(0, ms);
+}

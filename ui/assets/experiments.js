@@ -1,5 +1,5 @@
 // The experiment list and an experiment's runs table.
-import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap } from './dom.js';
+import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap, expTabs } from './dom.js';
 import { get, post, ident, pages } from './api.js';
 
 // Runs are fetched a page at a time, as MLflow's UI does: a first page of
@@ -180,6 +180,7 @@ export async function runsPage(el, expId, query, stale) {
     h('p', { class: 'crumbs' }, link('#/', 'Experiments'), ' / '),
     h('h1', null, exp.name),
     h('p', { class: 'muted' }, 'ID ', h('code', null, exp.experiment_id), ' · artifacts ', h('code', null, exp.artifact_location)),
+    expTabs(expId, 'runs'),
     form,
     h('p', { class: 'muted hint' }, 'MLflow\'s filter language, e.g. ', h('code', null, "metrics.accuracy > 0.9 and params.optimizer = 'adam'"),
       ', ', h('code', null, "tags.team = 'vision'"), ', ', h('code', null, "attributes.status = 'FINISHED'"), '. Click a header to sort.'),

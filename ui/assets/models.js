@@ -3,11 +3,14 @@
 import { h, clear, errorBox, table, kv, fmtTime, link, modelHref, toMap } from './dom.js';
 import { get, post, del, modelArtifact, quote, pages } from './api.js';
 import { productionPanel, productionSummary } from './production.js';
+import { isPrompt } from './prompts.js';
 
 const rerender = () => window.dispatchEvent(new HashChangeEvent('hashchange'));
 
 export async function modelsPage(el, stale) {
-  const models = await pages((token) => get('registered-models/search', { max_results: 1000, page_token: token }), 'registered_models', stale);
+  // Prompts live in the registry too; they have their own page.
+  const models = (await pages((token) => get('registered-models/search', { max_results: 1000, page_token: token }), 'registered_models', stale))
+    .filter((m) => !isPrompt(m));
   clear(el,
     h('h1', null, 'Registered models'),
     models.length

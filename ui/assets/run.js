@@ -2,6 +2,7 @@
 import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName, driftWords } from './dom.js';
 import { get, metricHistory, runArtifact, quote } from './api.js';
 import { historyChart } from './charts.js';
+import { runModels } from './loggedmodels.js';
 
 export function axisToggle(axis, onChange) {
   const sel = h('select', { 'aria-label': 'X axis', onchange: (e) => onChange(e.target.value) },
@@ -35,6 +36,7 @@ export async function runPage(el, runId, query, stale) {
   };
 
   const registered = h('span', { class: 'chips registered' }, h('span', { class: 'muted' }, '…'));
+  const loggedModels = h('div', { class: 'run-models' }, h('p', { class: 'muted' }, 'Loading…'));
   const artifacts = h('div', { class: 'artifacts' });
   const preview = h('div', { class: 'preview' }, h('p', { class: 'muted' }, 'Select a file to preview it.'));
 
@@ -51,6 +53,7 @@ export async function runPage(el, runId, query, stale) {
       ['Artifact URI', h('code', null, info.artifact_uri)],
       ['Registered as', registered],
     ]),
+    h('section', null, h('h2', null, 'Logged models'), loggedModels),
     h('section', null, h('h2', null, 'Parameters'), kv(params.map((p) => [p.key, p.value]), 'No parameters.')),
     h('section', null, h('h2', null, 'Metrics'),
       metrics.length ? table(['Key', 'Latest value', 'Step', 'Logged'], metrics.map((m) => h('tr', null, h('td', null, h('code', null, m.key)),
@@ -62,6 +65,7 @@ export async function runPage(el, runId, query, stale) {
 
   if (metrics.length) drawCharts();
   registeredVersions(registered, runId);
+  runModels(loggedModels, run).catch((err) => clear(loggedModels, errorBox(err)));
   // The file previewed is kept in the address (?artifact=PATH), so it can be linked to.
   const open = (f) => {
     const q = new URLSearchParams(query);

@@ -1,0 +1,121 @@
+// MLflow 3's logged models: those a run produced or used, and one model's
+// page (metrics, params, tags, artifacts, the versions it was registered as).
+import { h, clear, errorBox, table, kv, fmtTime, fmtNum, fmtBytes, link, modelHref } from './dom.js';
+import { get, loggedModel, proxiedList, proxiedArtifact } from './api.js';
+import { showPreview } from './run.js';
+
+export const loggedModelHref = (id) => '#/logged-models/' + encodeURIComponent(id);
+
+const statusWord = (s) => String(s || '').replace(/^LOGGED_MODEL_/, '');
+const statusClass = (s) => 'status s-' + ({ READY: 'finished', PENDING: 'running', UPLOAD_FAILED: 'failed' }[statusWord(s)] || 'other');
+
+// registeredAs reads the mlflow.modelVersions tag: [{name, version}].
+function registeredAs(info) {
+  const t = (info.tags || []).find((x) => x.key === 'mlflow.modelVersions');
+  if (!t) return [];
+  try {
+    const v = JSON.parse(t.value);
+    return Array.isArray(v) ? v.filter((x) => x && x.name) : [];
+  } catch { return []; }
+}
+
+// runModels fills box with the logged models a run produced (outputs) and
+// used (inputs).
+export async function runModels(box, run) {
+  const refs = [
+    ...((run.outputs && run.outputs.model_outputs) || []).map((m) => ({ id: m.model_id, step: m.step, dir: 'output' })),
+    ...((run.inputs && run.inputs.model_inputs) || []).map((m) => ({ id: m.model_id, dir: 'input' })),
+  ];
+  if (!refs.length) {
+    clear(box, h('p', { class: 'muted' }, 'No logged models.'));
+    return;
+  }
+  const rows = await Promise.all(refs.map(async (r) => {
+    try {
+      const m = (await loggedModel(r.id)).model;
+      return h('tr', null, h('td', null, link(loggedModelHref(r.id), m.info.name || r.id)), h('td', null, h('code', null, r.id)),
+        h('td', null, h('span', { class: statusClass(m.info.status) }, statusWord(m.info.status))),
+        h('td', null, r.dir), h('td', { class: 'num' }, r.step === undefined ? '' : String(r.step)),
+        h('td', null, h('span', { class: 'chips' }, registeredAs(m.info).map((v) => h('a', { class: 'chip', href: modelHref(v.name, v.version) }, `${v.name} v${v.version}`)))));
+    } catch (err) {
+      return h('tr', null, h('td', null, h('code', null, r.id)), h('td', { colspan: 5 }, errorBox(err)));
+    }
+  }));
+  clear(box, table(['Model', 'ID', 'Status', 'Run\'s', 'Step', 'Registered as'], rows, { class: 'logged-models' }));
+}
+
+export async function loggedModelPage(el, id, query) {
+  const m = (await loggedModel(id)).model;
+  const info = m.info;
+  let exp = null;
+  try { exp = (await get('experiments/get', { experiment_id: info.experiment_id })).experiment; } catch { /* shown by id */ }
+  const params = [...((m.data && m.data.params) || [])].sort((a, b) => a.key.localeCompare(b.key));
+  const metrics = [...((m.data && m.data.metrics) || [])].sort((a, b) => a.key.localeCompare(b.key) || Number(a.step) - Number(b.step));
+  const tags = (info.tags || []).filter((t) => t.key !== 'mlflow.modelVersions');
+  const versions = registeredAs(info);
+  const artifacts = h('div', { class: 'artifacts' });
+  const preview = h('div', { class: 'preview' }, h('p', { class: 'muted' }, 'Select a file to preview it.'));
+  const root = String(info.artifact_uri || '').replace(/^mlflow-artifacts:\/*/, '');
+  clear(el,
+    h('p', { class: 'crumbs' }, link('#/', 'Experiments'), ' / ',
+      link('#/experiments/' + encodeURIComponent(info.experiment_id), exp ? exp.name : info.experiment_id), ' / ',
+      info.source_run_id ? [link('#/runs/' + encodeURIComponent(info.source_run_id), 'run ' + info.source_run_id.slice(0, 8)), ' / '] : null),
+    h('h1', null, info.name || info.model_id),
+    kv([
+      ['Model ID', h('code', null, info.model_id)],
+      ['Status', h('span', { class: statusClass(info.status) }, statusWord(info.status))],
+      ['Created', fmtTime(info.creation_timestamp_ms)],
+      ['Model type', info.model_type || ''],
+      ['Source run', info.source_run_id ? link('#/runs/' + encodeURIComponent(info.source_run_id), info.source_run_id) : ''],
+      ['Artifact URI', h('code', null, info.artifact_uri || '')],
+      ['Registered as', versions.length ? h('span', { class: 'chips registered' }, versions.map((v) =>
+        h('a', { class: 'chip', href: modelHref(v.name, v.version) }, `${v.name} v${v.version}`))) : h('span', { class: 'muted' }, 'No model version.')],
+    ]),
+    h('section', null, h('h2', null, 'Metrics'), metrics.length
+      ? table(['Key', 'Value', 'Step', 'Dataset', 'Run', 'Logged'], metrics.map((x) => h('tr', null, h('td', null, h('code', null, x.key)),
+        h('td', { class: 'num' }, fmtNum(x.value)), h('td', { class: 'num' }, String(x.step ?? '')),
+        h('td', null, x.dataset_name || ''), h('td', null, x.run_id ? link('#/runs/' + encodeURIComponent(x.run_id), x.run_id.slice(0, 8)) : ''),
+        h('td', null, fmtTime(x.timestamp)))), { class: 'model-metrics' })
+      : h('p', { class: 'muted' }, 'No metrics.')),
+    h('section', null, h('h2', null, 'Parameters'), kv(params.map((p) => [p.key, p.value]), 'No parameters.')),
+    h('section', null, h('h2', null, 'Tags'), kv(tags.map((t) => [t.key, t.value]), 'No tags.')),
+    h('section', null, h('h2', null, 'Artifacts'), h('div', { class: 'split' }, artifacts, preview)));
+  const open = (f) => {
+    const q = new URLSearchParams(query);
+    q.set('artifact', f.path);
+    history.replaceState(null, '', loggedModelHref(id) + '?' + q);
+    showPreview(preview, null, f, () => proxiedArtifact(root + '/' + f.path));
+  };
+  if (!root || root === info.artifact_uri) clear(artifacts, h('p', { class: 'muted' }, 'The artifacts are not behind this server\'s artifact proxy.'));
+  else proxiedTree(artifacts, root, '', open).catch((err) => clear(artifacts, errorBox(err)));
+  if (query.get('artifact') && root) open({ path: query.get('artifact') });
+}
+
+// proxiedTree lists root/dir of the artifact proxy into box; paths given to
+// onFile are relative to root.
+async function proxiedTree(box, root, dir, onFile) {
+  const r = await proxiedList(dir ? root + '/' + dir : root);
+  const files = (r.files || []).map((f) => ({ ...f, path: (dir ? dir + '/' : '') + f.path.split('/').pop() }))
+    .sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path));
+  if (!files.length) {
+    clear(box, h('p', { class: 'muted' }, dir ? 'Empty.' : 'No artifacts.'));
+    return;
+  }
+  clear(box, h('ul', { class: 'tree' }, files.map((f) => {
+    const base = f.path.split('/').pop();
+    if (f.is_dir) {
+      const sub = h('div');
+      const d = h('details', null, h('summary', null, base + '/'), sub);
+      let loaded = false;
+      d.addEventListener('toggle', () => {
+        if (d.open && !loaded) {
+          loaded = true;
+          proxiedTree(sub, root, f.path, onFile).catch((err) => clear(sub, errorBox(err)));
+        }
+      });
+      return h('li', null, d);
+    }
+    return h('li', null, h('button', { type: 'button', class: 'link', onclick: () => onFile(f) }, base),
+      ' ', h('span', { class: 'muted' }, fmtBytes(f.file_size)));
+  })));
+}
