@@ -222,6 +222,9 @@ func (s *Server) getModelVersionArtifact(c *gin.Context) {
 		return
 	}
 	uri, err := s.store.GetModelVersionDownloadURI(c.Request.Context(), req.Name, req.Version)
+	if err == nil { // a version of a logged model (models:/m-<id>) reads the model's files
+		uri, err = s.loggedModelDownloadURI(c, uri)
+	}
 	if err != nil {
 		s.writeError(c, err)
 		return
