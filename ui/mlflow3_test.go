@@ -1,6 +1,9 @@
 package ui_test
 
 import (
+	"context"
+	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -119,6 +122,10 @@ func TestUIMLflow3(t *testing.T) {
 		if bar.Left != "37.5%" || bar.Width != "60%" {
 			t.Errorf("llm's bar is at %s, %s wide; want 37.5%% and 60%%", bar.Left, bar.Width)
 		}
+		// Spans exported by an OTLP SDK carry no preview: the root span's inputs stand in.
+		if got := texts(p, "table.kv pre.short"); !slices.Equal(got, []string{`{"question": "which species?"}`, `"setosa"`}) {
+			t.Errorf("the trace's request and response show as %q", got)
+		}
 		if got := p.Text(".span-detail pre.inputs"); !strings.Contains(got, "which species?") {
 			t.Errorf("the root span's inputs show %q", got)
 		}
@@ -151,6 +158,45 @@ func TestUIMLflow3(t *testing.T) {
 			}
 		}
 		p.Screenshot("trace-failed")
+		p.AssertNoConsoleErrors()
+	})
+
+	t.Run("trace with artifact spans", func(t *testing.T) {
+		// A client below MLflow 3.4 sends no spans over OTLP: it starts the
+		// trace, then uploads its spans as traces.json (Span.to_dict).
+		id := "tr-" + strings.Repeat("ab", 16)
+		var started struct {
+			Trace struct {
+				TraceInfo struct {
+					Tags map[string]string `json:"tags"`
+				} `json:"trace_info"`
+			} `json:"trace"`
+		}
+		must(t, c.Do(context.Background(), http.MethodPost, "/api/3.0/mlflow/traces", nil, map[string]any{"trace": map[string]any{"trace_info": map[string]any{
+			"trace_id": id, "trace_location": map[string]any{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": map[string]string{"experiment_id": g.expID}},
+			"request_time": "2025-06-15T16:00:00Z", "execution_duration": "0.2s", "state": "OK",
+			"request_preview": `{"x": 1}`, "tags": map[string]string{"mlflow.traceName": "legacy"}}}}, &started))
+		dir, ok := strings.CutPrefix(started.Trace.TraceInfo.Tags["mlflow.artifactLocation"], "mlflow-artifacts:/")
+		if !ok {
+			t.Fatalf("the started trace's tags: %v", started.Trace.TraceInfo.Tags)
+		}
+		const ns = int64(1_750_000_000_000_000_000)
+		spans := fmt.Sprintf(`{"spans": [
+			{"trace_id": "q6urq6urq6urq6urq6urqw==", "span_id": "AAAAAAAAAAE=", "parent_span_id": null, "name": "legacy", "start_time_unix_nano": %d, "end_time_unix_nano": %d,
+			 "attributes": {"mlflow.spanType": "\"CHAIN\"", "mlflow.spanInputs": "{\"x\": 1}"}, "status": {"code": "STATUS_CODE_OK", "message": ""}, "events": []},
+			{"trace_id": "q6urq6urq6urq6urq6urqw==", "span_id": "AAAAAAAAAAI=", "parent_span_id": "AAAAAAAAAAE=", "name": "step", "start_time_unix_nano": %d, "end_time_unix_nano": %d,
+			 "attributes": {"mlflow.spanType": "\"TOOL\""}, "status": {"code": "STATUS_CODE_OK", "message": ""}, "events": []}]}`, ns, ns+200_000_000, ns+50_000_000, ns+100_000_000)
+		must(t, c.PutArtifact(context.Background(), strings.TrimLeft(dir, "/")+"/traces.json", strings.NewReader(spans)))
+		p := b.For(t).Open(ts.URL + "/#/traces/" + id)
+		waitReady(p)
+		if got := texts(p, ".span-row .span-name"); !slices.Equal(got, []string{"legacyCHAIN", "stepTOOL"}) {
+			t.Errorf("spans %q, want legacy and step from traces.json", got)
+		}
+		if got := p.Text(".span-detail pre.inputs"); got != `{
+  "x": 1
+}` {
+			t.Errorf("the root span's inputs show %q", got)
+		}
 		p.AssertNoConsoleErrors()
 	})
 

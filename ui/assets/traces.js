@@ -119,8 +119,8 @@ export function normSpan(s) {
     id: s.span_id || ctx.span_id || '',
     parent: s.parent_span_id || s.parent_id || '',
     name: s.name || '',
-    start: Number(s.start_time_unix_nano ?? s.start_time_ns ?? 0) / 1e6,
-    end: Number(s.end_time_unix_nano ?? s.end_time_ns ?? 0) / 1e6,
+    start: Number(s.start_time_unix_nano ?? s.start_time_ns ?? s.start_time ?? 0) / 1e6,
+    end: Number(s.end_time_unix_nano ?? s.end_time_ns ?? s.end_time ?? 0) / 1e6,
     attributes: attrMap(s.attributes),
     error: /ERROR|^2$/.test(code),
     statusMessage: (s.status && (s.status.message || s.status.description)) || '',
@@ -149,6 +149,13 @@ export function spanTree(spans) {
 }
 
 const show = (v) => (typeof v === 'string' ? v : JSON.stringify(v, null, 2));
+
+// preview shows a trace's request or response: the client's preview, else
+// (a trace exported over OTLP by another SDK) the root span's attribute.
+function preview(text, root, attr) {
+  if (!text && root && attr in root.attributes) text = typeof root.attributes[attr] === 'string' ? root.attributes[attr] : JSON.stringify(root.attributes[attr]);
+  return text ? h('pre', { class: 'code short' }, text) : h('span', { class: 'muted' }, 'None.');
+}
 
 // spansOf returns a trace's spans: from the server's store (batchGet), or
 // from the traces.json artifact an MLflow client below 3.4 uploads.
@@ -201,6 +208,7 @@ export async function tracePage(el, traceId, query, stale) {
     h('span', { class: 'span-dur num' }, fmtMs(s.end - s.start))));
   });
 
+  const root = rows.length ? rows[0].span : null;
   const tags = Object.entries(info.tags || {}).sort(([a], [b]) => a.localeCompare(b));
   const meta = Object.entries(info.trace_metadata || {}).sort(([a], [b]) => a.localeCompare(b));
   const runId = (info.trace_metadata || {})['mlflow.sourceRun'] || (info.tags || {})['mlflow.sourceRun'];
@@ -214,8 +222,8 @@ export async function tracePage(el, traceId, query, stale) {
       ['Request time', fmtTime(Date.parse(info.request_time))],
       ['Duration', fmtMs(durationMs(info.execution_duration))],
       ['Run', runId ? link('#/runs/' + encodeURIComponent(runId), runId) : h('span', { class: 'muted' }, 'None.')],
-      ['Request', h('pre', { class: 'code short' }, info.request_preview || '')],
-      ['Response', h('pre', { class: 'code short' }, info.response_preview || '')],
+      ['Request', preview(info.request_preview, root, 'mlflow.spanInputs')],
+      ['Response', preview(info.response_preview, root, 'mlflow.spanOutputs')],
     ]),
     h('section', null, h('h2', null, 'Spans'),
       spans.length ? h('div', { class: 'split spans' }, h('div', { class: 'timeline-box' },
