@@ -2,11 +2,18 @@ package ui_test
 
 import (
 	"context"
+	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
 	"strings"
 	"testing"
+
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/berthml/berth/internal/browsertest"
 )
@@ -197,6 +204,40 @@ func TestUIMLflow3(t *testing.T) {
 }` {
 			t.Errorf("the root span's inputs show %q", got)
 		}
+		p.AssertNoConsoleErrors()
+	})
+
+	t.Run("trace from Go's OpenTelemetry SDK", func(t *testing.T) {
+		ctx := context.Background()
+		exporter, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(ts.URL+"/v1/traces"),
+			otlptracehttp.WithHeaders(map[string]string{"X-Mlflow-Experiment-Id": g.expID}),
+			otlptracehttp.WithRetry(otlptracehttp.RetryConfig{Enabled: false}))
+		must(t, err)
+		tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exporter))
+		tracer := tp.Tracer("berth-ui-test")
+		ctx, root := tracer.Start(ctx, "agent")
+		root.SetAttributes(attribute.String("mlflow.spanType", "AGENT"), attribute.Int("turns", 2))
+		_, child := tracer.Start(ctx, "tool-call")
+		child.RecordError(errors.New("tool timed out"))
+		child.SetStatus(codes.Error, "tool timed out")
+		child.End()
+		root.End()
+		must(t, tp.Shutdown(context.Background()))
+		otelID := root.SpanContext().TraceID()
+
+		p := b.For(t).Open(ts.URL + "/#/traces/tr-" + hex.EncodeToString(otelID[:]))
+		waitReady(p)
+		if got := texts(p, ".span-row .span-name"); !slices.Equal(got, []string{"agentAGENT", "tool-call"}) {
+			t.Errorf("spans %q, want agent (AGENT) and tool-call", got)
+		}
+		if got := p.Text(".span-detail"); !strings.Contains(got, "turns\t2") {
+			t.Errorf("agent's details show %q, want its attribute turns", got)
+		}
+		p.Click(".span-row.error-span")
+		if got := p.Text(".span-detail"); !strings.Contains(got, "Error: tool timed out") || !strings.Contains(got, "Exception: *errors.errorString") {
+			t.Errorf("tool-call's details show %q, want its error and exception", got)
+		}
+		p.Screenshot("trace-otel-go")
 		p.AssertNoConsoleErrors()
 	})
 
