@@ -5,9 +5,11 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"sync"
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracing/otlp"
 )
 
@@ -75,5 +77,18 @@ func (s *Server) ingestOTLPBody(c *gin.Context) error {
 	if err != nil {
 		return otlpError(err)
 	}
-	return ts.LogSpans(ctx, exp, spans)
+	return spanBatcher(ts).LogSpans(ctx, exp, spans)
+}
+
+// batchers holds one tracing.Batcher per trace store, so that concurrent
+// OTLP requests share transactions (a Batcher runs no goroutine: an idle
+// one is a few words).
+var batchers sync.Map // tracing.Store → *tracing.Batcher
+
+func spanBatcher(ts tracing.Store) *tracing.Batcher {
+	if b, ok := batchers.Load(ts); ok {
+		return b.(*tracing.Batcher)
+	}
+	b, _ := batchers.LoadOrStore(ts, tracing.NewBatcher(ts))
+	return b.(*tracing.Batcher)
 }

@@ -1,0 +1,202 @@
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"github.com/berthml/berth/tracing"
+	"github.com/berthml/berth/tracking"
+)
+
+// ingestChunk is the most rows one multi-row statement of LogSpans writes
+// (9 columns × 100 rows stays far under either database's parameter limit).
+const ingestChunk = 100
+
+// LogSpans implements tracing.Store. A span's trace is created when it
+// does not exist yet, in experimentID, from the spans: its start is the
+// earliest span start, and a root span gives its duration and state.
+// Spans of a trace mark it with mlflow.trace.spansLocation = TRACKING_STORE,
+// which tells a client that reads it back to ask batchGet for them.
+//
+// The statements are as many for a thousand one-span traces as for one
+// (the traces' rows are read and written a hundred at a time), so that a
+// tracing.Batcher's gathered requests cost one short transaction; only a
+// root span of an existing trace takes a statement of its own.
+func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []tracing.Span) error {
+	if len(spans) == 0 {
+		return nil
+	}
+	exp, err := parseExperimentID(experimentID)
+	if err != nil {
+		return err
+	}
+	// The last copy of a span sent twice wins, as it would one request
+	// later (and PostgreSQL refuses one row upserted twice in a statement).
+	type key struct{ trace, span string }
+	at := map[key]int{}
+	byTrace := map[string][]tracing.Span{}
+	var order []string
+	var uniq []tracing.Span
+	for _, sp := range spans {
+		k := key{sp.TraceID, sp.SpanID}
+		if i, ok := at[k]; ok {
+			uniq[i] = sp
+			continue
+		}
+		at[k] = len(uniq)
+		uniq = append(uniq, sp)
+	}
+	for _, sp := range uniq {
+		if _, ok := byTrace[sp.TraceID]; !ok {
+			order = append(order, sp.TraceID)
+		}
+		byTrace[sp.TraceID] = append(byTrace[sp.TraceID], sp)
+	}
+	return s.inTx(ctx, func(tx *sql.Tx) error {
+		stored, err := s.traceExperiments(ctx, tx, order)
+		if err != nil {
+			return err
+		}
+		var fresh []string
+		for _, id := range order {
+			storedExp, ok := stored[id]
+			if !ok {
+				fresh = append(fresh, id)
+				continue
+			}
+			if storedExp != exp {
+				return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, storedExp, exp)
+			}
+			if err := s.updateFromRoot(ctx, tx, id, byTrace[id]); err != nil {
+				return err
+			}
+		}
+		if err := s.insertTraces(ctx, tx, exp, fresh, byTrace); err != nil {
+			return err
+		}
+		const cols = 9
+		for i := 0; i < len(uniq); i += ingestChunk {
+			batch := uniq[i:min(i+ingestChunk, len(uniq))]
+			args := make([]any, 0, len(batch)*cols)
+			for _, sp := range batch {
+				args = append(args, sp.TraceID, sp.SpanID, nullString(sp.ParentSpanID), sp.Name, sp.Type, sp.Status,
+					sp.StartNanos, sp.EndNanos, string(sp.Content))
+			}
+			if _, err := s.exec(ctx, tx, `INSERT INTO spans (trace_id, span_id, parent_span_id, name, type, status,
+				start_time_unix_nano, end_time_unix_nano, content) VALUES `+rowPlaceholders(len(batch), cols)+`
+				ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
+				type = excluded.type, status = excluded.status, start_time_unix_nano = excluded.start_time_unix_nano,
+				end_time_unix_nano = excluded.end_time_unix_nano, content = excluded.content`, args...); err != nil {
+				return err
+			}
+		}
+		tags := make([][3]string, 0, len(order))
+		for _, id := range order {
+			tags = append(tags, [3]string{id, tracing.TagSpansLocation, tracing.SpansInTrackingStore})
+		}
+		return s.upsertTraceTags(ctx, tx, tags)
+	})
+}
+
+// traceExperiments is the experiment of each stored trace among ids.
+func (s *Store) traceExperiments(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, error) {
+	stored := map[string]int64{}
+	for i := 0; i < len(ids); i += ingestChunk {
+		chunk := ids[i:min(i+ingestChunk, len(ids))]
+		args := make([]any, len(chunk))
+		for j, id := range chunk {
+			args[j] = id
+		}
+		rows, err := s.query(ctx, tx, `SELECT request_id, experiment_id FROM trace_info WHERE request_id IN (`+placeholders(len(chunk))+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id string
+			var exp int64
+			if err := rows.Scan(&id, &exp); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			stored[id] = exp
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return stored, nil
+}
+
+// insertTraces creates the traces ids, new in experiment exp, from their
+// spans, each with its artifact location tag.
+func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, ids []string, byTrace map[string][]tracing.Span) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	base, err := s.traceArtifactLocation(ctx, tx, exp, "")
+	if err != nil {
+		return err
+	}
+	base = strings.TrimSuffix(base, "/artifacts")
+	const cols = 5
+	var tags [][3]string
+	for i := 0; i < len(ids); i += ingestChunk {
+		chunk := ids[i:min(i+ingestChunk, len(ids))]
+		args := make([]any, 0, len(chunk)*cols)
+		for _, id := range chunk {
+			spans := byTrace[id]
+			start, end, state := spans[0].StartNanos, spans[0].EndNanos, tracing.StateInProgress
+			for _, sp := range spans {
+				start, end = min(start, sp.StartNanos), max(end, sp.EndNanos)
+				if sp.ParentSpanID == "" {
+					state = spanState(sp.Status)
+				}
+			}
+			args = append(args, id, exp, start/1e6, max(end-start, 0)/1e6, state)
+			tags = append(tags, [3]string{id, tracing.TagArtifactLocation, base + id + "/artifacts"})
+		}
+		rows := strings.Repeat("(?, ?, ?, ?, ?, NULL, '', ''), ", len(chunk))
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES `+strings.TrimSuffix(rows, ", "), args...); err != nil {
+			return err
+		}
+	}
+	return s.upsertTraceTags(ctx, tx, tags)
+}
+
+// updateFromRoot completes a stored trace from its root span. A trace made
+// from its first spans is IN_PROGRESS until its root span arrives
+// (exporters send children first); the root span then gives its start,
+// duration and state. A trace its client has ended (StartTraceV3) keeps
+// what the client said.
+func (s *Store) updateFromRoot(ctx context.Context, tx *sql.Tx, traceID string, spans []tracing.Span) error {
+	for _, sp := range spans {
+		if sp.ParentSpanID != "" {
+			continue
+		}
+		if _, err := s.exec(ctx, tx, `UPDATE trace_info SET timestamp_ms = ?, execution_time_ms = ?, status = ?
+			WHERE request_id = ? AND status = ?`, sp.StartNanos/1e6, max(sp.EndNanos-sp.StartNanos, 0)/1e6,
+			spanState(sp.Status), traceID, tracing.StateInProgress); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// upsertTraceTags sets (trace, key, value) tags, a hundred per statement;
+// each (trace, key) appears once.
+func (s *Store) upsertTraceTags(ctx context.Context, tx *sql.Tx, tags [][3]string) error {
+	for i := 0; i < len(tags); i += ingestChunk {
+		chunk := tags[i:min(i+ingestChunk, len(tags))]
+		args := make([]any, 0, len(chunk)*3)
+		for _, t := range chunk {
+			args = append(args, t[0], t[1], t[2])
+		}
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_tags (request_id, key, value) VALUES `+rowPlaceholders(len(chunk), 3)+`
+			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value`, args...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
