@@ -288,6 +288,13 @@ func TestUIMLflow3Phone(t *testing.T) {
 	} {
 		goTo(p, page.hash)
 		p.Settle()
+		if p.Count("nav.tabs") > 0 {
+			var tabs struct{ Top0, Top1 float64 }
+			p.Eval(`(() => { const a = document.querySelectorAll("nav.tabs a"); return {Top0: a[0].getBoundingClientRect().top, Top1: a[1].getBoundingClientRect().top}; })()`, &tabs)
+			if tabs.Top0 != tabs.Top1 {
+				t.Errorf("%s: the Runs and Traces tabs are not side by side (tops %v, %v)", page.what, tabs.Top0, tabs.Top1)
+			}
+		}
 		assertFits(t, p, page.what)
 		p.Screenshot(page.shot)
 	}
