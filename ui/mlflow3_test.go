@@ -262,6 +262,20 @@ func TestUIMLflow3(t *testing.T) {
 			t.Errorf("the diff of v1 and v2 is %q, want %q first", got, want)
 		}
 		p.Screenshot("prompt")
+		// lineDiff's edge cases: an empty side, a line added at the end, a
+		// line changed between two kept ones.
+		for _, tc := range []struct{ a, b, want string }{
+			{"", "x", "- |+ x"},
+			{"a\nb", "a\nb\nc", "  a|  b|+ c"},
+			{"a\nb\nc", "a\nB\nc", "  a|- b|+ B|  c"},
+			{"same", "same", "  same"},
+		} {
+			var got string
+			p.Eval(fmt.Sprintf(`import("/static/prompts.js").then((m) => m.lineDiff(%q, %q).map(([op, l]) => op + " " + l).join("|"))`, tc.a, tc.b), &got)
+			if got != tc.want {
+				t.Errorf("lineDiff(%q, %q) = %q, want %q", tc.a, tc.b, got, tc.want)
+			}
+		}
 		afterRender(p, func() { p.Click(`a.chip[href="#/prompts/summarize?version=1"]`) })
 		if got := p.Text("pre.template-text"); strings.Contains(got, "{{ n }}") {
 			t.Errorf("the alias production leads to a template %q, want v1's", got)
