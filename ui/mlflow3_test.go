@@ -241,6 +241,21 @@ func TestUIMLflow3(t *testing.T) {
 		p.AssertNoConsoleErrors()
 	})
 
+	t.Run("trace without spans", func(t *testing.T) {
+		// Started by a client below 3.4 that has not uploaded traces.json
+		// (yet): the page says so, and asks for no missing file.
+		id := "tr-" + strings.Repeat("cd", 16)
+		must(t, c.Do(context.Background(), http.MethodPost, "/api/3.0/mlflow/traces", nil, map[string]any{"trace": map[string]any{"trace_info": map[string]any{
+			"trace_id": id, "trace_location": map[string]any{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": map[string]string{"experiment_id": g.expID}},
+			"request_time": "2025-06-15T16:00:00Z", "execution_duration": "0.1s", "state": "IN_PROGRESS"}}}, nil))
+		p := b.For(t).Open(ts.URL + "/#/traces/" + id)
+		waitReady(p)
+		if got := p.Text("#app"); !strings.Contains(got, "The server holds no spans of this trace.") {
+			t.Errorf("a trace without spans shows %q", got)
+		}
+		p.AssertNoConsoleErrors()
+	})
+
 	t.Run("prompts", func(t *testing.T) {
 		p := b.For(t).Open(ts.URL + "/#/prompts")
 		waitReady(p)

@@ -2,7 +2,7 @@
 // tags) and one trace: its span tree on a timeline, each span's inputs,
 // outputs, attributes and exceptions, and the trace's assessments.
 import { h, clear, errorBox, table, kv, fmtTime, fmtMs, link, expTabs } from './dom.js';
-import { get, get3, post3, proxiedArtifact } from './api.js';
+import { get, get3, post3, proxiedList, proxiedArtifact } from './api.js';
 
 const TRACES_PAGE = 100;
 
@@ -166,13 +166,11 @@ async function spansOf(info) {
   const loc = (info.tags || {})['mlflow.artifactLocation'] || '';
   const dir = loc.replace(/^mlflow-artifacts:\/*/, '');
   if (!dir || dir === loc) return [];
-  try {
-    const data = await (await proxiedArtifact(dir + '/traces.json')).json();
-    return data.spans || [];
-  } catch (err) {
-    if (err.status === 404) return [];
-    throw err;
-  }
+  // Listed first, so that a trace whose spans never came asks for no missing file.
+  const files = (await proxiedList(dir)).files || [];
+  if (!files.some((f) => f.path.split('/').pop() === 'traces.json' && !f.is_dir)) return [];
+  const data = await (await proxiedArtifact(dir + '/traces.json')).json();
+  return data.spans || [];
 }
 
 export async function tracePage(el, traceId, query, stale) {
