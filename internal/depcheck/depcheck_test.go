@@ -140,6 +140,8 @@ var rules = map[string]Rule{
 	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},
+	"bench/cmd/jsonspeed": {Packages: []string{"api/oip", "api/scoring", "flavors"},
+		Modules: []string{"github.com/go-json-experiment/json", "github.com/tidwall/gjson"}}, // decoders compared
 	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
 	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
 	"bench/cmd/tracebench":    {Modules: []string{pdata}},
