@@ -193,7 +193,7 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 	if err != nil {
 		return err
 	}
-	for _, cell := range []struct{ batch, clients int }{{1, 4}, {100, 2}, {512, 2}} {
+	for _, cell := range []struct{ batch, clients int }{{1, 4}, {1, 16}, {100, 2}, {512, 2}} {
 		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
 		if err != nil {
 			return err
