@@ -171,6 +171,13 @@ const maxPresize = 64 << 10
 // readBody reads the request body up to the server's limit. The returned
 // release func gives the buffer back; the body must not be used after it.
 func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
+	return s.readBodyAt(c, 0)
+}
+
+// readBodyAt is readBody with the body placed at offset lead of the pooled
+// buffer (whose start is 8-aligned), so that a binary section at a known
+// offset in it can be aligned for reading in place.
+func (s *Server) readBodyAt(c *gin.Context, lead int) ([]byte, func(), error) {
 	if c.Request.ContentLength > s.opts.bodyLimit {
 		return nil, func() {}, s.tooLarge(&http.MaxBytesError{Limit: s.opts.bodyLimit})
 	}
@@ -182,8 +189,12 @@ func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
 		}
 	}
 	if n := min(c.Request.ContentLength, maxPresize); n > 0 {
+		// Not lead+n: the buffer's doubling from exactly maxPresize keeps a
+		// 1 MiB one within the pool's limit.
 		buf.Grow(int(n))
 	}
+	var zeros [8]byte
+	buf.Write(zeros[:lead])
 	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
 	if err != nil {
 		release()
@@ -196,7 +207,7 @@ func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
 		}
 		return nil, func() {}, &scoring.Error{Code: scoring.CodeBadRequest, Message: "reading the request body: " + err.Error()}
 	}
-	return buf.Bytes(), release, nil
+	return buf.Bytes()[lead:], release, nil
 }
 
 // tooLarge says what the limit is and how to raise it.

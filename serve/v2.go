@@ -80,22 +80,37 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err := oip.CheckInferContentType(c.GetHeader("Content-Type"), c.GetHeader(oip.HeaderInferenceContentLength)); err != nil {
 		return m, err
 	}
-	body, release, err := s.readBody(c)
+	hl := c.GetHeader(oip.HeaderInferenceContentLength)
+	// The binary section starts hl bytes into the body: placing the body so
+	// that it is 8-aligned lets its tensors be read in place.
+	lead := 0
+	if n, err := strconv.ParseInt(hl, 10, 64); err == nil && n >= 0 {
+		lead = int((8 - n%8) % 8)
+	}
+	body, release, err := s.readBodyAt(c, lead)
 	if err != nil {
 		return m, err
 	}
-	req, err := oip.DecodeInferRequest(body, c.GetHeader(oip.HeaderInferenceContentLength), m.inputs)
-	release()
+	// req's binary tensors may point into body (DecodeInferRequestInPlace),
+	// so the buffer goes back to the pool only once nothing reads them: after
+	// the response is written. The drift taps and the request log read the
+	// tensors while the request runs and keep copies of what they record. A
+	// run that failed (a timeout may leave it running on the tensors) keeps
+	// its buffer out of the pool.
+	req, err := oip.DecodeInferRequestInPlace(body, hl, m.inputs)
 	if err != nil {
+		release()
 		return m, err
 	}
 	if err := s.checkResponseBound(m, req.Inputs, req.OutputNames()); err != nil {
+		release()
 		return m, err
 	}
 	outs, err := s.predict(c.Request.Context(), m, req.Inputs, req.OutputNames())
 	if err != nil {
 		return m, err
 	}
+	defer release()
 	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}

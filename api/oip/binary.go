@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"math"
+	"unsafe"
 
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/float16"
@@ -15,9 +16,28 @@ const maxHalf = 65504
 
 var le = binary.LittleEndian
 
+// hostLittleEndian says whether this machine's numbers have the wire's
+// byte order, so that binary data can be read in place.
+var hostLittleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// inPlace returns raw's n elements of type T as a slice that shares raw's
+// memory, when the host is little-endian and raw is aligned for T.
+func inPlace[T uint16 | int16 | uint32 | int32 | float32 | uint64 | int64 | float64 | int8](raw []byte, n int) ([]T, bool) {
+	var zero T
+	if !hostLittleEndian || n == 0 || len(raw) != n*int(unsafe.Sizeof(zero)) {
+		return nil, false
+	}
+	p := unsafe.Pointer(unsafe.SliceData(raw))
+	if uintptr(p)%unsafe.Alignof(zero) != 0 {
+		return nil, false
+	}
+	return unsafe.Slice((*T)(p), n), true
+}
+
 // decodeBinary reads n elements of datatype dt from raw, which must hold
-// exactly them, into a Tensor's Data slice.
-func decodeBinary(raw []byte, dt Datatype, n int) (any, error) {
+// exactly them, into a Tensor's Data slice. With alias, fixed-size numbers
+// may share raw's memory instead (see DecodeInferRequestInPlace).
+func decodeBinary(raw []byte, dt Datatype, n int, alias bool) (any, error) {
 	if dt == Bytes {
 		return decodeBinaryBytes(raw, n)
 	}
@@ -27,6 +47,11 @@ func decodeBinary(raw []byte, dt Datatype, n int) (any, error) {
 	}
 	if len(raw)/size != n || len(raw)%size != 0 {
 		return nil, fmt.Errorf("binary_data_size is %d bytes, but %d %s elements take %d", len(raw), n, dt, int64(n)*int64(size))
+	}
+	if alias {
+		if d, ok := decodeInPlace(raw, dt, n); ok {
+			return d, nil
+		}
 	}
 	switch dt {
 	case Bool:
@@ -108,6 +133,34 @@ func decodeBinary(raw []byte, dt Datatype, n int) (any, error) {
 		return d, nil
 	}
 	return nil, fmt.Errorf("datatype %q has no binary form", dt)
+}
+
+// decodeInPlace is decodeBinary's data for dt as a slice sharing raw's
+// memory, when raw allows it.
+func decodeInPlace(raw []byte, dt Datatype, n int) (any, bool) {
+	switch dt {
+	case Uint8:
+		return raw[:n:n], len(raw) == n
+	case Int8:
+		return inPlace[int8](raw, n)
+	case Uint16:
+		return inPlace[uint16](raw, n)
+	case Int16:
+		return inPlace[int16](raw, n)
+	case Uint32:
+		return inPlace[uint32](raw, n)
+	case Int32:
+		return inPlace[int32](raw, n)
+	case FP32:
+		return inPlace[float32](raw, n)
+	case Uint64:
+		return inPlace[uint64](raw, n)
+	case Int64:
+		return inPlace[int64](raw, n)
+	case FP64:
+		return inPlace[float64](raw, n)
+	}
+	return nil, false
 }
 
 // decodeBinaryBytes reads n length-prefixed BYTES elements that must fill

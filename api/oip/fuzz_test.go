@@ -2,6 +2,7 @@ package oip_test
 
 import (
 	"errors"
+	"reflect"
 	"strconv"
 	"testing"
 
@@ -48,6 +49,14 @@ func FuzzDecodeInferRequest(f *testing.F) {
 			}
 		}
 		checkDecoded(t, ts, err)
+		// Reading binary data in place changes nothing but where it lives.
+		inPlace, perr := oip.DecodeInferRequestInPlace(body, header, fuzzModel)
+		if (err == nil) != (perr == nil) || (err != nil && err.Error() != perr.Error()) {
+			t.Fatalf("in place: error %v, copying: %v", perr, err)
+		}
+		if err == nil && !reflect.DeepEqual(inPlace, req) {
+			t.Fatalf("in place decoded %+v, copying %+v", inPlace, req)
+		}
 	})
 }
 

@@ -88,6 +88,22 @@ type rawInput struct {
 // body is JSON. model describes the model's inputs: every one must be given,
 // with its datatype, rank and fixed dimensions. Every error is an *Error.
 func DecodeInferRequest(body []byte, headerLen string, model []flavors.TensorInfo) (*Request, error) {
+	return decodeInferRequest(body, headerLen, model, false)
+}
+
+// DecodeInferRequestInPlace is DecodeInferRequest without copying binary
+// tensor data where it can be read in place: a binary input of fixed-size
+// numbers (UINT8..UINT64, INT8..INT64, FP32, FP64) whose bytes are aligned
+// for its element type, on a little-endian host, gets a Data slice that
+// points into body. The caller must keep body unchanged for as long as the
+// request's tensors are read; a server that reuses its body buffers returns
+// one only after the response is written. Other inputs are copied as
+// DecodeInferRequest copies them.
+func DecodeInferRequestInPlace(body []byte, headerLen string, model []flavors.TensorInfo) (*Request, error) {
+	return decodeInferRequest(body, headerLen, model, true)
+}
+
+func decodeInferRequest(body []byte, headerLen string, model []flavors.TensorInfo, inPlace bool) (*Request, error) {
 	header, bin := body, []byte(nil)
 	if headerLen != "" {
 		n, err := strconv.ParseInt(headerLen, 10, 64)
@@ -143,7 +159,7 @@ func DecodeInferRequest(body []byte, headerLen string, model []flavors.TensorInf
 		}
 		o.Binary = b || (!set && req.BinaryOutput)
 	}
-	req.Inputs, err = decodeInputs(inputs, bin, headerLen != "", model)
+	req.Inputs, err = decodeInputs(inputs, bin, headerLen != "", model, inPlace)
 	if err != nil {
 		return nil, err
 	}
@@ -248,8 +264,8 @@ func readOutputs(l *lexer) ([]RequestedOutput, error) {
 
 // decodeInputs checks the inputs against the model and decodes their data.
 // bin is the body after the JSON header; framed says the header length was
-// given.
-func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.TensorInfo) ([]*flavors.Tensor, error) {
+// given; inPlace lets binary data be read in place (DecodeInferRequestInPlace).
+func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.TensorInfo, inPlace bool) ([]*flavors.Tensor, error) {
 	byName := make(map[string]int, len(inputs))
 	for i := range inputs {
 		in := &inputs[i]
@@ -271,7 +287,7 @@ func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.Te
 	for i := range inputs {
 		in := &inputs[i]
 		mi := slices.IndexFunc(model, func(t flavors.TensorInfo) bool { return t.Name == in.name })
-		t, err := decodeInput(in, model[mi], bin, &off, framed)
+		t, err := decodeInput(in, model[mi], bin, &off, framed, inPlace)
 		if err != nil {
 			return nil, err
 		}
@@ -283,7 +299,7 @@ func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.Te
 	return out, nil
 }
 
-func decodeInput(in *rawInput, m flavors.TensorInfo, bin []byte, off *int, framed bool) (*flavors.Tensor, error) {
+func decodeInput(in *rawInput, m flavors.TensorInfo, bin []byte, off *int, framed, inPlace bool) (*flavors.Tensor, error) {
 	if in.datatype == "" {
 		return nil, Invalidf("input %q has no datatype", in.name)
 	}
@@ -326,7 +342,7 @@ func decodeInput(in *rawInput, m flavors.TensorInfo, bin []byte, off *int, frame
 		if !ok {
 			return nil, Invalidf("input %q: shape %v holds more elements than %s %d allows", in.name, in.shape, ParamBinaryDataSize, binSize)
 		}
-		t.Data, err = decodeBinary(raw, in.datatype, int(n))
+		t.Data, err = decodeBinary(raw, in.datatype, int(n), inPlace)
 		if err != nil {
 			return nil, Invalidf("input %q: %s", in.name, err)
 		}

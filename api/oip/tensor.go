@@ -94,7 +94,7 @@ func readTensor(name string, dt Datatype, shape []int64, data json.RawMessage, b
 		if !ok {
 			return nil, fmt.Errorf("tensor %q: shape %v does not fit %d bytes of binary data", name, shape, len(bin))
 		}
-		d, err := decodeBinary(bin, dt, int(n))
+		d, err := decodeBinary(bin, dt, int(n), false)
 		if err != nil {
 			return nil, fmt.Errorf("tensor %q: %w", name, err)
 		}
