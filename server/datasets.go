@@ -24,6 +24,8 @@ type datasetStore interface {
 	SetDatasetTags(ctx context.Context, id string, tags map[string]string) error
 	DeleteDatasetTag(ctx context.Context, id, key string) error
 	GetDatasetExperimentIDs(ctx context.Context, id string) ([]string, error)
+	AddDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error)
+	RemoveDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error)
 	UpsertDatasetRecords(ctx context.Context, id string, recs []tracking.DatasetRecord) (inserted, updated int, err error)
 	GetDatasetRecords(ctx context.Context, id string, maxResults int, pageToken string) ([]tracking.DatasetRecord, string, error)
 }
@@ -296,4 +298,31 @@ func (s *Server) getDatasetExperimentIDs(c *gin.Context) (any, error) {
 		return nil, err
 	}
 	return mlflowrest.GetDatasetExperimentIDsResponse{ExperimentIDs: ids}, nil
+}
+
+// addDatasetExperiments links the path's dataset to more experiments.
+func (s *Server) addDatasetExperiments(c *gin.Context) (any, error) {
+	return s.changeDatasetExperiments(c, s.datasetStore().AddDatasetExperiments)
+}
+
+// removeDatasetExperiments unlinks the path's dataset from experiments.
+func (s *Server) removeDatasetExperiments(c *gin.Context) (any, error) {
+	return s.changeDatasetExperiments(c, s.datasetStore().RemoveDatasetExperiments)
+}
+
+func (s *Server) changeDatasetExperiments(c *gin.Context,
+	change func(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error)) (any, error) {
+	var req mlflowrest.DatasetExperimentsRequest
+	if err := s.bind(c, &req); err != nil {
+		return nil, err
+	}
+	id := c.Param("dataset_id")
+	if req.DatasetID != "" && req.DatasetID != id {
+		return nil, invalidParam("Invalid value '%s' for parameter 'dataset_id': the path names dataset '%s'.", req.DatasetID, id)
+	}
+	d, err := change(c.Request.Context(), id, req.ExperimentIDs)
+	if err != nil {
+		return nil, err
+	}
+	return mlflowrest.DatasetResponse{Dataset: toDataset(d)}, nil
 }

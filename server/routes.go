@@ -227,6 +227,8 @@ func (s *Server) routeTable() []route {
 			api("PATCH", "/datasets/:dataset_id/tags", Write, s.setDatasetTags)
 			api("DELETE", "/datasets/:dataset_id/tags/:key", Write, s.deleteDatasetTag)
 			api("GET", "/datasets/:dataset_id/experiment-ids", Read, s.getDatasetExperimentIDs)
+			api("POST", "/datasets/:dataset_id/add-experiments", Write, s.addDatasetExperiments)
+			api("POST", "/datasets/:dataset_id/remove-experiments", Write, s.removeDatasetExperiments)
 		}
 	}
 	return t

@@ -109,6 +109,24 @@ func (r SetDatasetTagsRequest) Validate() error {
 	return nil
 }
 
+// DatasetExperimentsRequest is the body of POST
+// /datasets/{id}/add-experiments and /datasets/{id}/remove-experiments
+// (MLflow's AddDatasetToExperiments and RemoveDatasetFromExperiments): the
+// experiments to link the dataset to, or to unlink it from. The path names
+// the dataset; DatasetID, when sent, must agree with it.
+type DatasetExperimentsRequest struct {
+	DatasetID     string   `json:"dataset_id,omitempty"`
+	ExperimentIDs []string `json:"experiment_ids"`
+}
+
+// Validate reports a missing experiment_ids.
+func (r DatasetExperimentsRequest) Validate() error {
+	if len(r.ExperimentIDs) == 0 {
+		return missing("experiment_ids")
+	}
+	return nil
+}
+
 // GetDatasetExperimentIDsResponse answers GET /datasets/{id}/experiment-ids.
 type GetDatasetExperimentIDsResponse struct {
 	ExperimentIDs []string `json:"experiment_ids,omitempty"`

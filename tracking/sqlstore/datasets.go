@@ -178,6 +178,89 @@ func (s *Store) updateDatasetTags(ctx context.Context, id string, change func(ma
 	})
 }
 
+// AddDatasetExperiments links a dataset to more experiments (each must
+// exist; a link it already has is kept) and returns the dataset.
+func (s *Store) AddDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		linked, err := s.lockDatasetLinks(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		var add []string
+		for _, e := range exps {
+			n, err := parseExperimentID(e)
+			if err != nil {
+				return err
+			}
+			if !linked[n] {
+				linked[n] = true
+				add = append(add, e)
+			}
+		}
+		if err := s.linkDatasetExperiments(ctx, tx, id, add); err != nil {
+			return err
+		}
+		_, err = s.exec(ctx, tx, `UPDATE evaluation_datasets SET last_update_time = ? WHERE dataset_id = ?`, s.now(), id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetDataset(ctx, id)
+}
+
+// RemoveDatasetExperiments unlinks a dataset from experiments (one it is not
+// linked to is no error) and returns the dataset.
+func (s *Store) RemoveDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error) {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		if _, err := s.lockDatasetLinks(ctx, tx, id); err != nil {
+			return err
+		}
+		for _, e := range exps {
+			n, err := parseExperimentID(e)
+			if err != nil {
+				return err
+			}
+			if _, err := s.exec(ctx, tx, `DELETE FROM evaluation_dataset_experiments WHERE dataset_id = ? AND experiment_id = ?`, id, n); err != nil {
+				return err
+			}
+		}
+		_, err := s.exec(ctx, tx, `UPDATE evaluation_datasets SET last_update_time = ? WHERE dataset_id = ?`, s.now(), id)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return s.GetDataset(ctx, id)
+}
+
+// lockDatasetLinks locks a dataset's row for the transaction and returns
+// the experiments it is linked to.
+func (s *Store) lockDatasetLinks(ctx context.Context, tx *sql.Tx, id string) (map[int64]bool, error) {
+	var one int
+	err := s.queryRow(ctx, tx, `SELECT 1 FROM evaluation_datasets WHERE dataset_id = ?`+s.d.forUpdate, id).Scan(&one)
+	if noRows(err) {
+		return nil, datasetNotFound(id)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading dataset %s: %w", id, err)
+	}
+	rows, err := s.query(ctx, tx, `SELECT experiment_id FROM evaluation_dataset_experiments WHERE dataset_id = ?`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	linked := map[int64]bool{}
+	for rows.Next() {
+		var n int64
+		if err := rows.Scan(&n); err != nil {
+			return nil, err
+		}
+		linked[n] = true
+	}
+	return linked, rows.Err()
+}
+
 // GetDatasetExperimentIDs returns the experiments a dataset is linked to.
 func (s *Store) GetDatasetExperimentIDs(ctx context.Context, id string) ([]string, error) {
 	d, err := s.GetDataset(ctx, id)
