@@ -24,6 +24,7 @@ type datasetStore interface {
 	SetDatasetTags(ctx context.Context, id string, tags map[string]string) error
 	DeleteDatasetTag(ctx context.Context, id, key string) error
 	GetDatasetExperimentIDs(ctx context.Context, id string) ([]string, error)
+	DeleteDatasetRecords(ctx context.Context, id string, recordIDs []string) (int, error)
 	AddDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error)
 	RemoveDatasetExperiments(ctx context.Context, id string, exps []string) (*tracking.EvalDataset, error)
 	UpsertDatasetRecords(ctx context.Context, id string, recs []tracking.DatasetRecord) (inserted, updated int, err error)
@@ -325,4 +326,21 @@ func (s *Server) changeDatasetExperiments(c *gin.Context,
 		return nil, err
 	}
 	return mlflowrest.DatasetResponse{Dataset: toDataset(d)}, nil
+}
+
+// deleteDatasetRecords deletes records of the path's dataset.
+func (s *Server) deleteDatasetRecords(c *gin.Context) (any, error) {
+	var req mlflowrest.DeleteDatasetRecordsRequest
+	if err := s.bind(c, &req); err != nil {
+		return nil, err
+	}
+	id := c.Param("dataset_id")
+	if req.DatasetID != "" && req.DatasetID != id {
+		return nil, invalidParam("Invalid value '%s' for parameter 'dataset_id': the path names dataset '%s'.", req.DatasetID, id)
+	}
+	n, err := s.datasetStore().DeleteDatasetRecords(c.Request.Context(), id, req.DatasetRecordIDs)
+	if err != nil {
+		return nil, err
+	}
+	return mlflowrest.DeleteDatasetRecordsResponse{DeletedCount: n}, nil
 }

@@ -229,6 +229,7 @@ func (s *Server) routeTable() []route {
 			api("GET", "/datasets/:dataset_id/experiment-ids", Read, s.getDatasetExperimentIDs)
 			api("POST", "/datasets/:dataset_id/add-experiments", Write, s.addDatasetExperiments)
 			api("POST", "/datasets/:dataset_id/remove-experiments", Write, s.removeDatasetExperiments)
+			api("DELETE", "/datasets/:dataset_id/records", Write, s.deleteDatasetRecords)
 		}
 	}
 	return t

@@ -127,6 +127,28 @@ func (r DatasetExperimentsRequest) Validate() error {
 	return nil
 }
 
+// DeleteDatasetRecordsRequest is the body of DELETE /datasets/{id}/records
+// (MLflow's DeleteDatasetRecords): the records to delete. The path names
+// the dataset; DatasetID, when sent, must agree with it.
+type DeleteDatasetRecordsRequest struct {
+	DatasetID        string   `json:"dataset_id,omitempty"`
+	DatasetRecordIDs []string `json:"dataset_record_ids"`
+}
+
+// Validate reports a missing dataset_record_ids.
+func (r DeleteDatasetRecordsRequest) Validate() error {
+	if len(r.DatasetRecordIDs) == 0 {
+		return missing("dataset_record_ids")
+	}
+	return nil
+}
+
+// DeleteDatasetRecordsResponse answers DELETE /datasets/{id}/records: how
+// many of the named records the dataset had.
+type DeleteDatasetRecordsResponse struct {
+	DeletedCount int `json:"deleted_count"`
+}
+
 // GetDatasetExperimentIDsResponse answers GET /datasets/{id}/experiment-ids.
 type GetDatasetExperimentIDsResponse struct {
 	ExperimentIDs []string `json:"experiment_ids,omitempty"`

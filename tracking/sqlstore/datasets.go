@@ -234,6 +234,41 @@ func (s *Store) RemoveDatasetExperiments(ctx context.Context, id string, exps []
 	return s.GetDataset(ctx, id)
 }
 
+// DeleteDatasetRecords deletes the named records of a dataset (an id it
+// does not have is skipped) and returns how many it deleted; the
+// dataset's profile and digest follow.
+func (s *Store) DeleteDatasetRecords(ctx context.Context, id string, recordIDs []string) (int, error) {
+	deleted := 0
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		deleted = 0
+		if _, err := s.lockDatasetLinks(ctx, tx, id); err != nil {
+			return err
+		}
+		for i := 0; i < len(recordIDs); i += 100 {
+			chunk := recordIDs[i:min(i+100, len(recordIDs))]
+			args := []any{id}
+			for _, r := range chunk {
+				args = append(args, r)
+			}
+			res, err := s.exec(ctx, tx, `DELETE FROM evaluation_dataset_records WHERE dataset_id = ? AND dataset_record_id IN (`+
+				placeholders(len(chunk))+`)`, args...)
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			deleted += int(n)
+		}
+		return s.refreshDatasetSummary(ctx, tx, id, s.now())
+	})
+	if err != nil {
+		return 0, err
+	}
+	return deleted, nil
+}
+
 // lockDatasetLinks locks a dataset's row for the transaction and returns
 // the experiments it is linked to.
 func (s *Store) lockDatasetLinks(ctx context.Context, tx *sql.Tx, id string) (map[int64]bool, error) {
