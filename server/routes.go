@@ -189,6 +189,7 @@ func (s *Server) routeTable() []route {
 			api := func(method, path string, a Access, h handler) { add(method, p+path, a, s.api(h)) }
 			api("POST", "/traces", Write, s.startTraceV3)
 			api("GET", "/traces/batchGet", Read, s.batchGetTraces)
+			api("GET", "/traces/get", Read, s.getTraceV3)
 			api("POST", "/traces/search", Read, s.searchTracesV3)
 			api("POST", "/traces/delete-traces", Write, s.deleteTraces)
 			api("POST", "/traces/link-to-run", Write, s.linkTracesToRun)

@@ -214,6 +214,32 @@ func (s *Server) batchGetTraces(c *gin.Context) (any, error) {
 	return out, nil
 }
 
+// getTraceV3 answers GET traces/get: a trace's info with the spans the
+// server holds (none for a trace whose client keeps its spans in a
+// traces.json artifact); an unknown trace is 404.
+func (s *Server) getTraceV3(c *gin.Context) (any, error) {
+	ts, err := s.traceStore()
+	if err != nil {
+		return nil, err
+	}
+	var req mlflowrest.GetTraceRequest
+	if err := s.bind(c, &req); err != nil {
+		return nil, err
+	}
+	infos, spans, err := ts.GetTraces(c.Request.Context(), []string{req.TraceID})
+	if err != nil {
+		return nil, err
+	}
+	if len(infos) == 0 {
+		return nil, tracking.NotFound("Trace with ID '%s' not found.", req.TraceID)
+	}
+	tr := mlflowrest.TraceV3{TraceInfo: traceInfoV3(infos[0])}
+	for _, sp := range spans[req.TraceID] {
+		tr.Spans = append(tr.Spans, sp.Content)
+	}
+	return mlflowrest.GetTraceResponse{Trace: tr}, nil
+}
+
 // tracePageToken is MLflow's traces/search page token: base64 of
 // {"offset": N}.
 func tracePageToken(offset int) string {

@@ -61,6 +61,26 @@ type BatchGetTracesRequest struct {
 	TraceIDs []string `json:"trace_ids"`
 }
 
+// GetTraceRequest is the query of GET /api/3.0/mlflow/traces/get (MLflow's
+// GetTrace): one trace with its spans. MLflow's allow_partial is not read:
+// the answer holds every span the server has.
+type GetTraceRequest struct {
+	TraceID string `json:"trace_id"`
+}
+
+// Validate reports a missing trace_id.
+func (r GetTraceRequest) Validate() error {
+	if r.TraceID == "" {
+		return missing("trace_id")
+	}
+	return nil
+}
+
+// GetTraceResponse answers traces/get.
+type GetTraceResponse struct {
+	Trace TraceV3 `json:"trace"`
+}
+
 // BatchGetTracesResponse answers batchGet.
 type BatchGetTracesResponse struct {
 	Traces []TraceV3 `json:"traces,omitempty"`
