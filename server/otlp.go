@@ -5,11 +5,9 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"sync"
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracing/otlp"
 )
 
@@ -43,8 +41,7 @@ func (s *Server) ingestOTLP(c *gin.Context) {
 }
 
 func (s *Server) ingestOTLPBody(c *gin.Context) error {
-	ts, err := s.traceStore()
-	if err != nil {
+	if _, err := s.traceStore(); err != nil {
 		return err
 	}
 	ct := c.GetHeader("Content-Type")
@@ -77,18 +74,7 @@ func (s *Server) ingestOTLPBody(c *gin.Context) error {
 	if err != nil {
 		return otlpError(err)
 	}
-	return spanBatcher(ts).LogSpans(ctx, exp, spans)
-}
-
-// batchers holds one tracing.Batcher per trace store, so that concurrent
-// OTLP requests share transactions (a Batcher runs no goroutine: an idle
-// one is a few words).
-var batchers sync.Map // tracing.Store → *tracing.Batcher
-
-func spanBatcher(ts tracing.Store) *tracing.Batcher {
-	if b, ok := batchers.Load(ts); ok {
-		return b.(*tracing.Batcher)
-	}
-	b, _ := batchers.LoadOrStore(ts, tracing.NewBatcher(ts))
-	return b.(*tracing.Batcher)
+	// Concurrent requests' spans share a transaction (s.spans exists
+	// whenever traceStore does).
+	return s.spans.LogSpans(ctx, exp, spans)
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/internal/httpserve"
+	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracking"
 )
 
@@ -27,6 +28,7 @@ type Server struct {
 	access    map[string]Access // "METHOD /path template" → access class
 	metrics   *metrics          // nil without WithMetrics
 	hooks     *hooks            // webhooks: nil when the store keeps none (webhooks.go)
+	spans     *tracing.Batcher  // OTLP span writes gathered per transaction: nil when the store keeps no traces
 }
 
 type options struct {
@@ -124,6 +126,9 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 	}
 	s := &Server{store: store, artifacts: artifacts, opts: o}
 	s.hooks = s.newHooks()
+	if ts, ok := store.(tracing.Store); ok {
+		s.spans = tracing.NewBatcher(ts)
+	}
 	if o.registerer != nil {
 		s.metrics = newMetrics(o.registerer)
 	}
