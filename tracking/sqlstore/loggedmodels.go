@@ -44,18 +44,14 @@ func (s *Store) CreateLoggedModel(ctx context.Context, m tracking.CreateLoggedMo
 			return nil, err
 		}
 	}
-	for i, p := range m.Params {
-		if m.Params[i], err = tracking.ValidateParam(p); err != nil {
-			return nil, err
-		}
+	if m.Params, err = validateAll(m.Params, tracking.ValidateParam); err != nil {
+		return nil, err
 	}
 	if err := tracking.ValidateParamKeysUnique(m.Params); err != nil {
 		return nil, err
 	}
-	for i, t := range m.Tags {
-		if m.Tags[i], err = tracking.ValidateTag(t); err != nil {
-			return nil, err
-		}
+	if m.Tags, err = validateAll(m.Tags, tracking.ValidateTag); err != nil {
+		return nil, err
 	}
 	id := newLoggedModelID()
 	loc := joinURI(joinURI(joinURI(exp.ArtifactLocation, "models"), id), "artifacts")
@@ -233,13 +229,9 @@ func (s *Store) DeleteLoggedModel(ctx context.Context, id string) error {
 
 // SetLoggedModelTags implements tracking.LoggedModelStore.
 func (s *Store) SetLoggedModelTags(ctx context.Context, id string, tags []tracking.Tag) error {
-	ts := make([]tracking.Tag, len(tags))
-	for i, t := range tags {
-		vt, err := tracking.ValidateTag(t)
-		if err != nil {
-			return err
-		}
-		ts[i] = vt
+	ts, err := validateAll(tags, tracking.ValidateTag)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.activeLoggedModel(ctx, tx, id); err != nil {
@@ -302,13 +294,9 @@ func (s *Store) DeleteLoggedModelTag(ctx context.Context, id, key string) error 
 // LogLoggedModelParams implements tracking.LoggedModelStore. A key the
 // model already has is BAD_REQUEST, as MLflow's unique constraint gives.
 func (s *Store) LogLoggedModelParams(ctx context.Context, id string, params []tracking.Param) error {
-	ps := make([]tracking.Param, len(params))
-	for i, p := range params {
-		vp, err := tracking.ValidateParam(p)
-		if err != nil {
-			return err
-		}
-		ps[i] = vp
+	ps, err := validateAll(params, tracking.ValidateParam)
+	if err != nil {
+		return err
 	}
 	if err := tracking.ValidateParamKeysUnique(ps); err != nil {
 		return err

@@ -217,6 +217,23 @@ func (s *Store) DeleteTag(ctx context.Context, runID, key string) error {
 	})
 }
 
+// validateAll returns xs with each element passed through validate, or the
+// first error; xs itself is left as it was.
+func validateAll[T any](xs []T, validate func(T) (T, error)) ([]T, error) {
+	if xs == nil {
+		return nil, nil
+	}
+	out := make([]T, len(xs))
+	for i, x := range xs {
+		v, err := validate(x)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = v
+	}
+	return out, nil
+}
+
 // LogBatch implements tracking.RunStore.
 func (s *Store) LogBatch(ctx context.Context, runID string, metrics []tracking.Metric, params []tracking.Param, tags []tracking.Tag) error {
 	if err := tracking.ValidateBatchLimits(len(metrics), len(params), len(tags)); err != nil {
@@ -225,29 +242,17 @@ func (s *Store) LogBatch(ctx context.Context, runID string, metrics []tracking.M
 	if err := tracking.ValidateParamKeysUnique(params); err != nil {
 		return err
 	}
-	ms := make([]tracking.Metric, len(metrics))
-	for i, m := range metrics {
-		vm, err := tracking.ValidateMetric(m)
-		if err != nil {
-			return err
-		}
-		ms[i] = vm
+	ms, err := validateAll(metrics, tracking.ValidateMetric)
+	if err != nil {
+		return err
 	}
-	ps := make([]tracking.Param, len(params))
-	for i, p := range params {
-		vp, err := tracking.ValidateParam(p)
-		if err != nil {
-			return err
-		}
-		ps[i] = vp
+	ps, err := validateAll(params, tracking.ValidateParam)
+	if err != nil {
+		return err
 	}
-	ts := make([]tracking.Tag, len(tags))
-	for i, t := range tags {
-		vt, err := tracking.ValidateTag(t)
-		if err != nil {
-			return err
-		}
-		ts[i] = vt
+	ts, err := validateAll(tags, tracking.ValidateTag)
+	if err != nil {
+		return err
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if err := s.activeRun(ctx, tx, runID); err != nil {

@@ -40,11 +40,19 @@ func (s *Store) getVersion(ctx context.Context, q querier, name string, n int64)
 // CreateModelVersion implements tracking.RegistryStore. The new version is
 // one more than the highest ever created for the model, and READY at once.
 func (s *Store) CreateModelVersion(ctx context.Context, v tracking.CreateModelVersion) (*tracking.ModelVersion, error) {
+	return s.createVersion(ctx, v, true)
+}
+
+// createVersion is CreateModelVersion's transaction; CreatePromptVersion
+// calls it with checkSource false, and its errors then name a prompt.
+func (s *Store) createVersion(ctx context.Context, v tracking.CreateModelVersion, checkSource bool) (*tracking.ModelVersion, error) {
 	if err := tracking.ValidateModelName(v.Name); err != nil {
 		return nil, err
 	}
-	if err := tracking.ValidateModelVersionSource(v.Source); err != nil {
-		return nil, err
+	if checkSource {
+		if err := tracking.ValidateModelVersionSource(v.Source); err != nil {
+			return nil, err
+		}
 	}
 	if err := tracking.ValidateModelVersionRunID(v.RunID); err != nil {
 		return nil, err
@@ -92,7 +100,11 @@ func (s *Store) CreateModelVersion(ctx context.Context, v tracking.CreateModelVe
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("creating a version of %q: %w", v.Name, err)
+		what := "a version of"
+		if !checkSource {
+			what = "a version of prompt"
+		}
+		return nil, fmt.Errorf("creating %s %q: %w", what, v.Name, err)
 	}
 	return mv, nil
 }
