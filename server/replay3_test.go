@@ -11,7 +11,6 @@ import (
 	"os"
 	"regexp"
 	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -218,16 +217,7 @@ func (m *idMap3) translate(s string) string {
 			}
 		}
 	}
-	for old, b := range m.exps {
-		if old == b {
-			continue
-		}
-		for _, pre := range []string{"mlflow-artifacts:/", "/artifacts/", "path="} {
-			s = strings.ReplaceAll(s, pre+old+"/", pre+b+"/")
-			s = strings.ReplaceAll(s, pre+old+"%2F", pre+b+"%2F")
-		}
-	}
-	return s
+	return translateExpPaths(s, m.exps)
 }
 
 // urlEscapeToken is how a page token stands in a query string.
@@ -262,46 +252,22 @@ func (m *idMap3) translateValue(key string, v any) any {
 }
 
 func (m *idMap3) translateQuery(q string) string {
-	vals := strings.Split(q, "&")
-	for i, kv := range vals {
-		if k, v, ok := strings.Cut(kv, "="); ok && (k == "experiment_id" || k == "experiment_ids") && m.exps[v] != "" {
-			vals[i] = k + "=" + m.exps[v]
-		}
-	}
-	return m.translate(strings.Join(vals, "&"))
+	return translateExpQuery(q, m.exps, m.translate)
 }
 
 // learn records the ids berth gave where MLflow's answer had others.
 func (m *idMap3) learn(want, got any) {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return
+	learnIDs(want, got, func(k, ws, gs string) bool {
+		switch {
+		case k == "experiment_id":
+			learnOnce(m.exps, ws, gs)
+		case idKeys[k] && isMappableID(k, ws):
+			learnOnce(m.ids, ws, gs)
+		default:
+			return false
 		}
-		for k, wv := range w {
-			ws, wok := wv.(string)
-			gs, gok := g[k].(string)
-			switch {
-			case wok && gok && k == "experiment_id":
-				if _, known := m.exps[ws]; !known {
-					m.exps[ws] = gs
-				}
-			case wok && gok && idKeys[k] && isMappableID(k, ws):
-				if _, known := m.ids[ws]; !known {
-					m.ids[ws] = gs
-				}
-			default:
-				m.learn(wv, g[k])
-			}
-		}
-	case []any:
-		if g, ok := got.([]any); ok && len(g) == len(w) {
-			for i := range w {
-				m.learn(w[i], g[i])
-			}
-		}
-	}
+		return true
+	})
 }
 
 // compare reports how got differs from want: field names, JSON types and
@@ -309,69 +275,7 @@ func (m *idMap3) learn(want, got any) {
 // fields, whose types only are compared. Strings holding JSON (such as the
 // mlflow.modelVersions tag) are compared as JSON.
 func (m *idMap3) compare(path string, want, got any) string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return fmt.Sprintf("%s: want an object, got %s", path, clip(jsonOf(got)))
-		}
-		keys := make([]string, 0, len(w)+len(g))
-		for k := range w {
-			keys = append(keys, k)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			wv, wok := w[k]
-			gv, gok := g[k]
-			switch {
-			case !gok:
-				return fmt.Sprintf("%s.%s: missing", path, k)
-			case !wok:
-				return fmt.Sprintf("%s.%s: not in MLflow's answer (%s)", path, k, clip(jsonOf(gv)))
-			case mlflow3VolatileFields[k]:
-				if fmt.Sprintf("%T", wv) != fmt.Sprintf("%T", gv) {
-					return fmt.Sprintf("%s.%s: type %T, want %T", path, k, gv, wv)
-				}
-			default:
-				if msg := m.compare(path+"."+k, wv, gv); msg != "" {
-					return msg
-				}
-			}
-		}
-		return ""
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return fmt.Sprintf("%s: got %s, want %d elements like %s", path, clip(jsonOf(got)), len(w), clip(jsonOf(want)))
-		}
-		for i := range w {
-			if msg := m.compare(path+"["+strconv.Itoa(i)+"]", w[i], g[i]); msg != "" {
-				return msg
-			}
-		}
-		return ""
-	case string:
-		g, ok := got.(string)
-		tw := m.translate(w)
-		if ok && g == tw {
-			return ""
-		}
-		var wj, gj any
-		if ok && strings.HasPrefix(strings.TrimSpace(tw), "[") && json.Unmarshal([]byte(tw), &wj) == nil && json.Unmarshal([]byte(g), &gj) == nil &&
-			jsonOf(wj) == jsonOf(gj) {
-			return ""
-		}
-		return fmt.Sprintf("%s: got %s, want %s", path, clip(jsonOf(got)), clip(jsonOf(tw)))
-	}
-	if jsonOf(want) != jsonOf(got) {
-		return fmt.Sprintf("%s: got %s, want %s", path, clip(jsonOf(got)), clip(jsonOf(want)))
-	}
-	return ""
+	return jsonDiff{translate: m.translate, typeOnly: mlflow3VolatileFields, jsonStrings: true}.compare(path, want, got)
 }
 
 // body3 decodes a recorded body by its kind.

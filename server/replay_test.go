@@ -10,8 +10,6 @@ import (
 	"net/http/httptest"
 	"os"
 	"regexp"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -113,16 +111,7 @@ func (m *idMap) translate(s string) string {
 	for old, b := range m.runs {
 		s = strings.ReplaceAll(s, old, b)
 	}
-	for old, b := range m.exps {
-		if old == b {
-			continue
-		}
-		for _, pre := range []string{"mlflow-artifacts:/", "/artifacts/", "path="} {
-			s = strings.ReplaceAll(s, pre+old+"/", pre+b+"/")
-			s = strings.ReplaceAll(s, pre+old+"%2F", pre+b+"%2F")
-		}
-	}
-	return s
+	return translateExpPaths(s, m.exps)
 }
 
 // translateJSON rewrites experiment ids in a JSON request body.
@@ -150,119 +139,33 @@ func (m *idMap) translateJSON(body string) string {
 }
 
 func (m *idMap) translateQuery(q string) string {
-	vals := strings.Split(q, "&")
-	for i, kv := range vals {
-		if k, v, ok := strings.Cut(kv, "="); ok && (k == "experiment_id" || k == "experiment_ids") && m.exps[v] != "" {
-			vals[i] = k + "=" + m.exps[v]
-		}
-	}
-	return m.translate(strings.Join(vals, "&"))
+	return translateExpQuery(q, m.exps, m.translate)
 }
 
 // learn records the ids berth gave where MLflow's response had others.
 func (m *idMap) learn(want, got any) {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return
+	learnIDs(want, got, func(k, ws, gs string) bool {
+		switch {
+		case (k == "run_id" || k == "run_uuid") && hexID.MatchString(ws):
+			m.runs[ws] = gs
+		case k == "experiment_id":
+			learnOnce(m.exps, ws, gs)
+		default:
+			return false
 		}
-		for k, wv := range w {
-			ws, wok := wv.(string)
-			gs, gok := g[k].(string)
-			switch {
-			case wok && gok && (k == "run_id" || k == "run_uuid") && hexID.MatchString(ws):
-				m.runs[ws] = gs
-			case wok && gok && k == "experiment_id":
-				if _, known := m.exps[ws]; !known {
-					m.exps[ws] = gs
-				}
-			default:
-				m.learn(wv, g[k])
-			}
-		}
-	case []any:
-		if g, ok := got.([]any); ok && len(g) == len(w) {
-			for i := range w {
-				m.learn(w[i], g[i])
-			}
-		}
-	}
+		return true
+	})
 }
 
 // compare reports how got differs from want: field names, JSON types and
 // values, except the values of ignoredValues. Recorded run ids in strings
 // are translated first.
 func (m *idMap) compare(path string, want, got any) string {
-	switch w := want.(type) {
-	case map[string]any:
-		g, ok := got.(map[string]any)
-		if !ok {
-			return fmt.Sprintf("%s: want an object, got %s", path, jsonOf(got))
-		}
-		keys := make([]string, 0, len(w)+len(g))
-		for k := range w {
-			keys = append(keys, k)
-		}
-		for k := range g {
-			if _, ok := w[k]; !ok {
-				keys = append(keys, k)
-			}
-		}
-		sort.Strings(keys)
-		for _, k := range keys {
-			wv, wok := w[k]
-			gv, gok := g[k]
-			switch {
-			case !gok:
-				return fmt.Sprintf("%s.%s: missing", path, k)
-			case !wok && mlflow3Additions[k] && jsonOf(gv) == "{}":
-			case !wok:
-				return fmt.Sprintf("%s.%s: not in MLflow's answer (%s)", path, k, jsonOf(gv))
-			case ignoredValues[k]:
-				if fmt.Sprintf("%T", wv) != fmt.Sprintf("%T", gv) {
-					return fmt.Sprintf("%s.%s: type %T, want %T", path, k, gv, wv)
-				}
-			default:
-				if msg := m.compare(path+"."+k, wv, gv); msg != "" {
-					return msg
-				}
-			}
-		}
-		return ""
-	case []any:
-		g, ok := got.([]any)
-		if !ok || len(g) != len(w) {
-			return fmt.Sprintf("%s: got %s, want %d elements like %s", path, clip(jsonOf(got)), len(w), clip(jsonOf(want)))
-		}
-		for i := range w {
-			if msg := m.compare(path+"["+strconv.Itoa(i)+"]", w[i], g[i]); msg != "" {
-				return msg
-			}
-		}
-		return ""
-	case string:
-		if g, ok := got.(string); !ok || g != m.translate(w) {
-			return fmt.Sprintf("%s: got %s, want %s", path, clip(jsonOf(got)), clip(jsonOf(m.translate(w))))
-		}
-		return ""
-	}
-	if jsonOf(want) != jsonOf(got) {
-		return fmt.Sprintf("%s: got %s, want %s", path, clip(jsonOf(got)), clip(jsonOf(want)))
-	}
-	return ""
-}
-
-func jsonOf(v any) string {
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func clip(s string) string {
-	if len(s) > 200 {
-		return s[:200] + "..."
-	}
-	return s
+	return jsonDiff{
+		translate: m.translate,
+		typeOnly:  ignoredValues,
+		extraOK:   func(k string, gv any) bool { return mlflow3Additions[k] && jsonOf(gv) == "{}" },
+	}.compare(path, want, got)
 }
 
 // TestReplayMLflowTranscript replays every exchange the real MLflow client

@@ -83,16 +83,26 @@ func compactJSON(raw json.RawMessage) string {
 
 func jsonString(v string) json.RawMessage { b, _ := json.Marshal(v); return b }
 
-func (s *Server) createAssessment(c *gin.Context) (any, error) {
+// assessmentRequest is the trace store, the request and the fields of the
+// assessment that a create or update request carries.
+func (s *Server) assessmentRequest(c *gin.Context) (tracing.Store, *mlflowrest.AssessmentRequest, map[string]json.RawMessage, error) {
 	ts, err := s.traceStore()
 	if err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	var req mlflowrest.AssessmentRequest
 	if err := s.bind(c, &req); err != nil {
-		return nil, err
+		return nil, nil, nil, err
 	}
 	m, err := assessmentFields(req.Assessment)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	return ts, &req, m, nil
+}
+
+func (s *Server) createAssessment(c *gin.Context) (any, error) {
+	ts, _, m, err := s.assessmentRequest(c)
 	if err != nil {
 		return nil, err
 	}
@@ -149,15 +159,7 @@ var updatable = map[string]bool{"assessment_name": true, "feedback": true, "expe
 	"metadata": true, "valid": true, "source": true, "span_id": true}
 
 func (s *Server) updateAssessment(c *gin.Context) (any, error) {
-	ts, err := s.traceStore()
-	if err != nil {
-		return nil, err
-	}
-	var req mlflowrest.AssessmentRequest
-	if err := s.bind(c, &req); err != nil {
-		return nil, err
-	}
-	patch, err := assessmentFields(req.Assessment)
+	ts, req, patch, err := s.assessmentRequest(c)
 	if err != nil {
 		return nil, err
 	}
