@@ -368,27 +368,7 @@ func replayOne3(h http.Handler, ids *idMap3, e exchange3, dev *deviation3) strin
 		}
 		return ""
 	}
-	var w, g any
-	if err := json.Unmarshal(want, &w); err != nil {
-		return "recorded body is not JSON: " + err.Error()
-	}
-	if err := json.Unmarshal(got, &g); err != nil {
-		return fmt.Sprintf("berth's body is not JSON: %s", clip(string(got)))
-	}
-	if e.Status != http.StatusOK {
-		wc, _ := w.(map[string]any)["error_code"].(string)
-		gm, _ := g.(map[string]any)
-		gc, _ := gm["error_code"].(string)
-		if wc != gc {
-			return fmt.Sprintf("error_code %q, want %q (%s)", gc, wc, clip(string(got)))
-		}
-		if _, ok := gm["message"].(string); !ok || len(gm) != 2 {
-			return fmt.Sprintf("error body %s: want exactly error_code and message", clip(string(got)))
-		}
-		return ""
-	}
-	ids.learn(w, g)
-	return ids.compare("$", w, g)
+	return compareAnswer(e.Status, want, got, ids)
 }
 
 // replayReport3 is the outcome of one replay: mismatches by area, and the

@@ -3,6 +3,7 @@ package server_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"sort"
 	"strconv"
 	"strings"
@@ -71,6 +72,39 @@ func translateExpQuery(q string, exps map[string]string, translate func(string) 
 		}
 	}
 	return translate(strings.Join(vals, "&"))
+}
+
+// answerIDs is a replay's id map: what compareAnswer needs of it.
+type answerIDs interface {
+	learn(want, got any)
+	compare(path string, want, got any) string
+}
+
+// compareAnswer compares berth's JSON answer got with the recorded one
+// want: for an error status, the error_code and a body of exactly
+// error_code and message; else, after learning ids, the whole answer.
+func compareAnswer(status int, want, got []byte, ids answerIDs) string {
+	var w, g any
+	if err := json.Unmarshal(want, &w); err != nil {
+		return "recorded body is not JSON: " + err.Error()
+	}
+	if err := json.Unmarshal(got, &g); err != nil {
+		return fmt.Sprintf("berth's body is not JSON: %s", clip(string(got)))
+	}
+	if status != http.StatusOK {
+		wc, _ := w.(map[string]any)["error_code"].(string)
+		gm, _ := g.(map[string]any)
+		gc, _ := gm["error_code"].(string)
+		if wc != gc {
+			return fmt.Sprintf("error_code %q, want %q (%s)", gc, wc, clip(string(got)))
+		}
+		if _, ok := gm["message"].(string); !ok || len(gm) != 2 {
+			return fmt.Sprintf("error body %s: want exactly error_code and message", clip(string(got)))
+		}
+		return ""
+	}
+	ids.learn(w, g)
+	return ids.compare("$", w, g)
 }
 
 // jsonDiff compares a recorded JSON answer with berth's: field names, JSON

@@ -253,25 +253,5 @@ func replayOne(h http.Handler, ids *idMap, e exchange) string {
 		}
 		return ""
 	}
-	var w, g any
-	if err := json.Unmarshal([]byte(e.ResponseBody), &w); err != nil {
-		return "recorded body is not JSON: " + err.Error()
-	}
-	if err := json.Unmarshal(got, &g); err != nil {
-		return fmt.Sprintf("berth's body is not JSON: %s", clip(string(got)))
-	}
-	if e.Status != http.StatusOK {
-		wc, _ := w.(map[string]any)["error_code"].(string)
-		gm, _ := g.(map[string]any)
-		gc, _ := gm["error_code"].(string)
-		if wc != gc {
-			return fmt.Sprintf("error_code %q, want %q (%s)", gc, wc, clip(string(got)))
-		}
-		if _, ok := gm["message"].(string); !ok || len(gm) != 2 {
-			return fmt.Sprintf("error body %s: want exactly error_code and message", clip(string(got)))
-		}
-		return ""
-	}
-	ids.learn(w, g)
-	return ids.compare("$", w, g)
+	return compareAnswer(e.Status, []byte(e.ResponseBody), got, ids)
 }
