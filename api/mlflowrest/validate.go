@@ -17,6 +17,19 @@ func (e *MissingParamError) Error() string {
 
 func missing(param string) error { return &MissingParamError{Param: param} }
 
+// field is a required string parameter: its name on the wire and its value.
+type field struct{ name, value string }
+
+// firstMissing reports the first of fields whose value is empty.
+func firstMissing(fields ...field) error {
+	for _, f := range fields {
+		if f.value == "" {
+			return missing(f.name)
+		}
+	}
+	return nil
+}
+
 // A request type whose proto marks fields as required has a Validate method
 // that reports the first one missing, in the order MLflow checks them. The
 // request types without one (CreateRunRequest and the searches) have no
@@ -24,67 +37,37 @@ func missing(param string) error { return &MissingParamError{Param: param} }
 
 // Validate reports a missing name.
 func (r CreateExperimentRequest) Validate() error {
-	if r.Name == "" {
-		return missing("name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name})
 }
 
 // Validate reports a missing experiment_id.
 func (r GetExperimentRequest) Validate() error {
-	if r.ExperimentID == "" {
-		return missing("experiment_id")
-	}
-	return nil
+	return firstMissing(field{"experiment_id", r.ExperimentID})
 }
 
 // Validate reports a missing experiment_name.
 func (r GetExperimentByNameRequest) Validate() error {
-	if r.ExperimentName == "" {
-		return missing("experiment_name")
-	}
-	return nil
+	return firstMissing(field{"experiment_name", r.ExperimentName})
 }
 
 // Validate reports a missing experiment_id.
 func (r ExperimentIDRequest) Validate() error {
-	if r.ExperimentID == "" {
-		return missing("experiment_id")
-	}
-	return nil
+	return firstMissing(field{"experiment_id", r.ExperimentID})
 }
 
 // Validate reports a missing experiment_id or new_name.
 func (r UpdateExperimentRequest) Validate() error {
-	switch {
-	case r.ExperimentID == "":
-		return missing("experiment_id")
-	case r.NewName == "":
-		return missing("new_name")
-	}
-	return nil
+	return firstMissing(field{"experiment_id", r.ExperimentID}, field{"new_name", r.NewName})
 }
 
 // Validate reports a missing experiment_id or key.
 func (r SetExperimentTagRequest) Validate() error {
-	switch {
-	case r.ExperimentID == "":
-		return missing("experiment_id")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"experiment_id", r.ExperimentID}, field{"key", r.Key})
 }
 
 // Validate reports a missing experiment_id or key.
 func (r DeleteExperimentTagRequest) Validate() error {
-	switch {
-	case r.ExperimentID == "":
-		return missing("experiment_id")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"experiment_id", r.ExperimentID}, field{"key", r.Key})
 }
 
 // RunIDOf returns a request's run id: run_id, or the deprecated run_uuid
@@ -98,26 +81,17 @@ func RunIDOf(runID, runUUID string) string {
 
 // Validate reports a run given by neither run_id nor run_uuid.
 func (r GetRunRequest) Validate() error {
-	if RunIDOf(r.RunID, r.RunUUID) == "" {
-		return missing("run_id")
-	}
-	return nil
+	return firstMissing(field{"run_id", RunIDOf(r.RunID, r.RunUUID)})
 }
 
 // Validate reports a run given by neither run_id nor run_uuid.
 func (r UpdateRunRequest) Validate() error {
-	if RunIDOf(r.RunID, r.RunUUID) == "" {
-		return missing("run_id")
-	}
-	return nil
+	return firstMissing(field{"run_id", RunIDOf(r.RunID, r.RunUUID)})
 }
 
 // Validate reports a missing run_id.
 func (r RunIDRequest) Validate() error {
-	if r.RunID == "" {
-		return missing("run_id")
-	}
-	return nil
+	return firstMissing(field{"run_id", r.RunID})
 }
 
 // Validate reports a missing run (run_id or run_uuid), key, value or
@@ -139,232 +113,110 @@ func (r LogMetricRequest) Validate() error {
 // Validate reports a missing run (run_id or run_uuid) or key. A missing
 // value is logged as "".
 func (r LogParamRequest) Validate() error {
-	switch {
-	case RunIDOf(r.RunID, r.RunUUID) == "":
-		return missing("run_id")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"run_id", RunIDOf(r.RunID, r.RunUUID)}, field{"key", r.Key})
 }
 
 // Validate reports a missing run (run_id or run_uuid) or key.
 func (r SetTagRequest) Validate() error {
-	switch {
-	case RunIDOf(r.RunID, r.RunUUID) == "":
-		return missing("run_id")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"run_id", RunIDOf(r.RunID, r.RunUUID)}, field{"key", r.Key})
 }
 
 // Validate reports a missing run_id or key.
 func (r DeleteTagRequest) Validate() error {
-	switch {
-	case r.RunID == "":
-		return missing("run_id")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"run_id", r.RunID}, field{"key", r.Key})
 }
 
 // Validate reports a missing run_id.
 func (r LogBatchRequest) Validate() error {
-	if r.RunID == "" {
-		return missing("run_id")
-	}
-	return nil
+	return firstMissing(field{"run_id", r.RunID})
 }
 
 // Validate reports a missing run_id or model_json.
 func (r LogModelRequest) Validate() error {
-	switch {
-	case r.RunID == "":
-		return missing("run_id")
-	case r.ModelJSON == "":
-		return missing("model_json")
-	}
-	return nil
+	return firstMissing(field{"run_id", r.RunID}, field{"model_json", r.ModelJSON})
 }
 
 // Validate reports a missing run_id.
 func (r LogInputsRequest) Validate() error {
-	if r.RunID == "" {
-		return missing("run_id")
-	}
-	return nil
+	return firstMissing(field{"run_id", r.RunID})
 }
 
 // Validate reports a missing run (run_id or run_uuid) or metric_key.
 func (r GetMetricHistoryRequest) Validate() error {
-	switch {
-	case RunIDOf(r.RunID, r.RunUUID) == "":
-		return missing("run_id")
-	case r.MetricKey == "":
-		return missing("metric_key")
-	}
-	return nil
+	return firstMissing(field{"run_id", RunIDOf(r.RunID, r.RunUUID)}, field{"metric_key", r.MetricKey})
 }
 
 // Validate reports a missing name.
 func (r CreateRegisteredModelRequest) Validate() error {
-	if r.Name == "" {
-		return missing("name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name})
 }
 
 // Validate reports a missing name or new_name.
 func (r RenameRegisteredModelRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.NewName == "":
-		return missing("new_name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"new_name", r.NewName})
 }
 
 // Validate reports a missing name.
 func (r UpdateRegisteredModelRequest) Validate() error {
-	if r.Name == "" {
-		return missing("name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name})
 }
 
 // Validate reports a missing name.
 func (r RegisteredModelNameRequest) Validate() error {
-	if r.Name == "" {
-		return missing("name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name})
 }
 
 // Validate reports a missing name.
 func (r GetLatestVersionsRequest) Validate() error {
-	if r.Name == "" {
-		return missing("name")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name})
 }
 
 // Validate reports a missing name or key.
 func (r SetRegisteredModelTagRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"key", r.Key})
 }
 
 // Validate reports a missing name or key.
 func (r DeleteRegisteredModelTagRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"key", r.Key})
 }
 
 // Validate reports a missing name, alias or version.
 func (r SetRegisteredModelAliasRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Alias == "":
-		return missing("alias")
-	case r.Version == "":
-		return missing("version")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"alias", r.Alias}, field{"version", r.Version})
 }
 
 // Validate reports a missing name or alias.
 func (r RegisteredModelAliasRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Alias == "":
-		return missing("alias")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"alias", r.Alias})
 }
 
 // Validate reports a missing name or source.
 func (r CreateModelVersionRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Source == "":
-		return missing("source")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"source", r.Source})
 }
 
 // Validate reports a missing name or version.
 func (r ModelVersionRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Version == "":
-		return missing("version")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"version", r.Version})
 }
 
 // Validate reports a missing name or version.
 func (r UpdateModelVersionRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Version == "":
-		return missing("version")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"version", r.Version})
 }
 
 // Validate reports a missing name, version or stage.
 func (r TransitionModelVersionStageRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Version == "":
-		return missing("version")
-	case r.Stage == "":
-		return missing("stage")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"version", r.Version}, field{"stage", r.Stage})
 }
 
 // Validate reports a missing name, version or key.
 func (r SetModelVersionTagRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Version == "":
-		return missing("version")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"version", r.Version}, field{"key", r.Key})
 }
 
 // Validate reports a missing name, version or key.
 func (r DeleteModelVersionTagRequest) Validate() error {
-	switch {
-	case r.Name == "":
-		return missing("name")
-	case r.Version == "":
-		return missing("version")
-	case r.Key == "":
-		return missing("key")
-	}
-	return nil
+	return firstMissing(field{"name", r.Name}, field{"version", r.Version}, field{"key", r.Key})
 }
