@@ -62,14 +62,8 @@ func TestTensorInputs(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			ins, err := drift.TensorInputs(tt.sig, tt.runtime)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			if checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			var got []string
 			for _, in := range ins {
@@ -125,14 +119,8 @@ func TestTensorColumns(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			cols, notes, err := drift.TensorColumns([]drift.TensorInput{tt.in}, tt.head, tt.drop)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			if checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if got := names(cols); !slices.Equal(got, tt.want) {
 				t.Errorf("columns = %v, want %v", got, tt.want)
@@ -215,14 +203,8 @@ func TestParseNested(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {
 			vals, shape, err := drift.ParseNested([]byte(tt.in), nil)
-			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tt.wantErr)
-				}
+			if checkErr(t, err, tt.wantErr) {
 				return
-			}
-			if err != nil {
-				t.Fatal(err)
 			}
 			if !slices.EqualFunc(vals, tt.want, func(a, b float64) bool { return a == b || (math.IsNaN(a) && math.IsNaN(b)) }) || !slices.Equal(shape, tt.wantShape) {
 				t.Errorf("= %v %v, want %v %v", vals, shape, tt.want, tt.wantShape)
@@ -471,4 +453,20 @@ func TestNewSummarizerTooLarge(t *testing.T) {
 			t.Errorf("NewSummarizer(%v): no error", shape)
 		}
 	}
+}
+
+// checkErr fails t unless err contains want, or is nil where want is
+// empty; it reports whether an error was wanted, so the case ends there.
+func checkErr(t *testing.T, err error, want string) bool {
+	t.Helper()
+	if want != "" {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Fatalf("err = %v, want %q", err, want)
+		}
+		return true
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return false
 }

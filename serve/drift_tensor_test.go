@@ -2,12 +2,10 @@ package serve_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,32 +13,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
-
 	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/flavors"
-	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/serve"
 )
 
 // serveDir serves the model in dir as name.
 func serveDir(t *testing.T, name, dir string, opts ...serve.Option) *testServer {
 	t.Helper()
-	ortest.Init(t)
-	reg := prometheus.NewRegistry()
-	s := serve.New(append([]serve.Option{serve.WithRegistry(reg, reg)}, opts...)...)
-	m, err := serve.LoadModel(context.Background(), name, "1", dir, nil)
-	if err != nil {
-		t.Fatalf("loading %s: %v", dir, err)
-	}
-	s.Add(m)
-	s.MarkReady()
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		s.Close()
-	})
-	return &testServer{Server: ts, srv: s, reg: reg}
+	return serveDirs(t, []namedModel{{name, dir}}, opts...)
 }
 
 // copyFixture copies a committed model directory into a temporary one.

@@ -2,11 +2,9 @@ package serve_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
@@ -27,24 +25,7 @@ import (
 // fixture, without one).
 func newDriftServer(t testing.TB, irisDir string, opts ...serve.Option) *testServer {
 	t.Helper()
-	ortest.Init(t)
-	reg := prometheus.NewRegistry()
-	s := serve.New(append([]serve.Option{serve.WithRegistry(reg, reg)}, opts...)...)
-	for _, nm := range []namedModel{{"iris", irisDir}, {"plain", fixture("iris_logreg")}} {
-		name, dir := nm.name, nm.fixture
-		m, err := serve.LoadModel(context.Background(), name, "1", dir, nil)
-		if err != nil {
-			t.Fatalf("loading %s: %v", dir, err)
-		}
-		s.Add(m)
-	}
-	s.MarkReady()
-	ts := httptest.NewServer(s.Handler())
-	t.Cleanup(func() {
-		ts.Close()
-		s.Close()
-	})
-	return &testServer{Server: ts, srv: s, reg: reg}
+	return serveDirs(t, []namedModel{{"iris", irisDir}, {"plain", fixture("iris_logreg")}}, opts...)
 }
 
 // gauge returns the value of the series of name with the given labels,

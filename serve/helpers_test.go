@@ -31,14 +31,24 @@ type testServer struct {
 	reg *prometheus.Registry
 }
 
+// newTestServer serves models, each a fixture under testdata/models.
 func newTestServer(t testing.TB, models []namedModel, opts ...serve.Option) *testServer {
+	t.Helper()
+	dirs := make([]namedModel, len(models))
+	for i, nm := range models {
+		dirs[i] = namedModel{nm.name, fixture(nm.fixture)}
+	}
+	return serveDirs(t, dirs, opts...)
+}
+
+// serveDirs serves models whose fixture is the path of a model directory.
+func serveDirs(t testing.TB, models []namedModel, opts ...serve.Option) *testServer {
 	t.Helper()
 	ortest.Init(t)
 	reg := prometheus.NewRegistry()
-	opts = append([]serve.Option{serve.WithRegistry(reg, reg)}, opts...)
-	s := serve.New(opts...)
+	s := serve.New(append([]serve.Option{serve.WithRegistry(reg, reg)}, opts...)...)
 	for _, nm := range models {
-		m, err := serve.LoadModel(context.Background(), nm.name, "1", fixture(nm.fixture), nil)
+		m, err := serve.LoadModel(context.Background(), nm.name, "1", nm.fixture, nil)
 		if err != nil {
 			t.Fatalf("loading %s: %v", nm.fixture, err)
 		}

@@ -261,15 +261,7 @@ func copyModel(t *testing.T, name string) string {
 // files, the odd ones with column col multiplied by scale.
 func splitCSV(t *testing.T, path, col string, scale float64) (even, odd string) {
 	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, path)
 	j := slices.Index(recs[0], col)
 	if j < 0 {
 		t.Fatalf("%s has no column %q", path, col)
@@ -385,15 +377,7 @@ func TestDriftNoSignature(t *testing.T) {
 
 	arrays := filepath.Join(t.TempDir(), "iris.jsonl")
 	var buf bytes.Buffer
-	f, err := os.Open(irisCSV)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, irisCSV)
 	for _, r := range recs[1:] {
 		buf.WriteString("[" + strings.Join(r[:4], ",") + "]\n")
 	}

@@ -36,9 +36,7 @@ func TestLoggedModelEndToEnd(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
 	data := t.TempDir()
-	registry := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	registry := startSQLiteServer(t, bin, data)
 
 	ids := replayLogModel(t, registry)
 	const onnxModel, recordedID = "conf3-iris-onnx-213508", "m-5cd539548d294969ba7c308a70c70cb2"

@@ -24,9 +24,7 @@ func TestPackFromRegistry(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
 	data := t.TempDir()
-	tracking := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	tracking := startSQLiteServer(t, bin, data)
 	runBerth(t, bin, "models", "register", "../../testdata/models/iris_logreg", "--name", "iris", "--registry-uri", tracking)
 
 	oci := httptest.NewServer(registry.New(registry.Logger(log.New(io.Discard, "", 0))))

@@ -23,9 +23,7 @@ func TestPromoteEndToEnd(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
 	data := t.TempDir()
-	registry := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	registry := startSQLiteServer(t, bin, data)
 	reg := []string{"--registry-uri", registry, "--cache-dir", filepath.Join(data, "cache"), "--ort-lib", lib}
 	runBerth(t, bin, "models", "register", "../../testdata/models/iris_tree", "--name", "iris", "--alias", "champion", "--registry-uri", registry)
 	runBerth(t, bin, "models", "register", "../../testdata/models/iris_logreg", "--name", "iris", "--registry-uri", registry)

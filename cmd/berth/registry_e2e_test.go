@@ -3,9 +3,11 @@ package main
 import (
 	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -17,6 +19,30 @@ import (
 
 	"github.com/berthml/berth/internal/ortest"
 )
+
+// startSQLiteServer runs `berth server` until the test ends, its SQLite store
+// and artifacts under data, and returns its address.
+func startSQLiteServer(t *testing.T, bin, data string) string {
+	t.Helper()
+	return startBerth(t, bin, "server", "--port", "0",
+		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
+		"--artifacts-destination", filepath.Join(data, "artifacts"))
+}
+
+// readCSV reads the whole CSV file at path, its header the first record.
+func readCSV(t *testing.T, path string) [][]string {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	recs, err := csv.NewReader(f).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return recs
+}
 
 // startBerth runs the berth binary with args until the test ends and
 // returns the address its "ready" log line names.
@@ -111,9 +137,7 @@ func TestRegistryToServing(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
 	data := t.TempDir()
-	registry := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	registry := startSQLiteServer(t, bin, data)
 
 	out := runBerth(t, bin, "models", "register", "../../testdata/models/iris_logreg", "--name", "iris",
 		"--alias", "champion", "--registry-uri", registry, "-o", "json")

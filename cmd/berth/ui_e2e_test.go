@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"fmt"
 	"io/fs"
 	"math"
@@ -42,9 +41,7 @@ func TestUIWalk(t *testing.T) {
 	b := browsertest.New(t) // skips early when there is no Chromium
 	bin := buildBerth(t)
 	data := t.TempDir()
-	registry := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	registry := startSQLiteServer(t, bin, data)
 	c := &mlflowrest.Client{BaseURL: registry}
 
 	model := filepath.Join(data, "iris")
@@ -251,15 +248,7 @@ func logSweep(t *testing.T, c *mlflowrest.Client, model string) []string {
 // drifts after the second (--drift-persistence 2).
 func sendTraffic(t *testing.T, url string) {
 	t.Helper()
-	f, err := os.Open("../../testdata/data/iris.csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	recs, err := csv.NewReader(f).ReadAll()
-	if err != nil {
-		t.Fatal(err)
-	}
+	recs := readCSV(t, "../../testdata/data/iris.csv")
 	rows := recs[1:]
 	post := func(body string, want int) {
 		t.Helper()

@@ -27,9 +27,7 @@ func TestDriftWriteback(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
 	data := t.TempDir()
-	registry := startBerth(t, bin, "server", "--port", "0",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(data, "berth.db"),
-		"--artifacts-destination", filepath.Join(data, "artifacts"))
+	registry := startSQLiteServer(t, bin, data)
 
 	model := filepath.Join(data, "iris")
 	if err := os.CopyFS(model, os.DirFS("../../testdata/models/iris_logreg")); err != nil {

@@ -126,3 +126,56 @@ export function fmtMs(ms) {
   if (ms < 60000) return Number((ms / 1000).toFixed(2)) + ' s';
   return fmtDuration(0, ms);
 }
+
+// fileTree lists dir into box from list(dir), a promise of files whose paths
+// are relative to the tree's root; directories load when first opened, and
+// onFile gets the file clicked.
+export async function fileTree(box, list, dir, onFile) {
+  const files = (await list(dir)).sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path));
+  if (!files.length) {
+    clear(box, h('p', { class: 'muted' }, dir ? 'Empty.' : 'No artifacts.'));
+    return;
+  }
+  clear(box, h('ul', { class: 'tree' }, files.map((f) => {
+    const base = f.path.split('/').pop();
+    if (f.is_dir) {
+      const sub = h('div');
+      const d = h('details', null, h('summary', null, base + '/'), sub);
+      let loaded = false;
+      d.addEventListener('toggle', () => {
+        if (d.open && !loaded) {
+          loaded = true;
+          fileTree(sub, list, f.path, onFile).catch((err) => clear(sub, errorBox(err)));
+        }
+      });
+      return h('li', null, d);
+    }
+    return h('li', null, h('button', { type: 'button', class: 'link', onclick: () => onFile(f) }, base),
+      ' ', h('span', { class: 'muted' }, fmtBytes(f.file_size)));
+  })));
+}
+
+// pageMore shows how many of a paged list are loaded in count ("3 runs (more
+// available)") and, while nextToken is set, a "Load more" button in more that
+// calls load.
+export function pageMore(count, more, n, noun, nextToken, load) {
+  count.textContent = `${n} ${noun}${n === 1 ? '' : 's'}${nextToken ? ' (more available)' : ''}`;
+  clear(more, nextToken ? h('button', { type: 'button', onclick: async (e) => {
+    e.target.disabled = true;
+    try { await load(); } catch (err) { clear(more, errorBox(err)); }
+  } }, 'Load more') : null);
+}
+
+// filterForm is a list's filter box: Search sends the query with filter set
+// (or without it, when blank) to go, and Clear, shown while a filter is in
+// force, drops it.
+export function filterForm(query, filter, go, label, placeholder) {
+  const input = h('input', { type: 'search', name: 'filter', value: filter, class: 'grow', 'aria-label': label, placeholder });
+  return h('form', { class: 'row filter', onsubmit: (e) => {
+    e.preventDefault();
+    const q = new URLSearchParams(query);
+    if (input.value.trim()) q.set('filter', input.value.trim()); else q.delete('filter');
+    go(q);
+  } }, input, h('button', { type: 'submit' }, 'Search'),
+  filter ? h('button', { type: 'button', onclick: () => { const q = new URLSearchParams(query); q.delete('filter'); go(q); } }, 'Clear') : null);
+}

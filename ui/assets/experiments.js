@@ -1,5 +1,5 @@
 // The experiment list and an experiment's runs table.
-import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap, expTabs } from './dom.js';
+import { h, clear, errorBox, table, fmtTime, fmtDuration, fmtNum, link, runName, latestMetrics, toMap, expTabs, pageMore, filterForm } from './dom.js';
 import { get, post, ident, pages } from './api.js';
 
 // Runs are fetched a page at a time, as MLflow's UI does: a first page of
@@ -57,15 +57,7 @@ export async function runsPage(el, expId, query, stale) {
   let columns = loadColumns(expId);
 
   const go = (q) => { location.hash = '#/experiments/' + encodeURIComponent(expId) + (q.toString() ? '?' + q : ''); };
-  const input = h('input', { type: 'search', name: 'filter', value: filter, class: 'grow', 'aria-label': 'Filter runs',
-    placeholder: "metrics.accuracy > 0.9 and params.lr = '0.01'" });
-  const form = h('form', { class: 'row filter', onsubmit: (e) => {
-    e.preventDefault();
-    const q = new URLSearchParams(query);
-    if (input.value.trim()) q.set('filter', input.value.trim()); else q.delete('filter');
-    go(q);
-  } }, input, h('button', { type: 'submit' }, 'Search'),
-  filter ? h('button', { type: 'button', onclick: () => { const q = new URLSearchParams(query); q.delete('filter'); go(q); } }, 'Clear') : null);
+  const form = filterForm(query, filter, go, 'Filter runs', "metrics.accuracy > 0.9 and params.lr = '0.01'");
   const compare = h('button', { type: 'button', disabled: true, onclick: () => {
     location.hash = '#/compare?runs=' + [...selected].map(encodeURIComponent).join(',');
   } }, 'Compare');
@@ -169,11 +161,7 @@ export async function runsPage(el, expId, query, stale) {
     if (!columns) columns = defaultColumns(keys);
     renderPicker(keys);
     renderTable();
-    count.textContent = `${runs.length} run${runs.length === 1 ? '' : 's'}${nextToken ? ' (more available)' : ''}`;
-    clear(more, nextToken ? h('button', { type: 'button', onclick: async (e) => {
-      e.target.disabled = true;
-      try { await load(); } catch (err) { clear(more, errorBox(err)); }
-    } }, 'Load more') : null);
+    pageMore(count, more, runs.length, 'run', nextToken, load);
   };
 
   clear(el,

@@ -1,6 +1,6 @@
 // MLflow 3's logged models: those a run produced or used, and one model's
 // page (metrics, params, tags, artifacts, the versions it was registered as).
-import { h, clear, errorBox, table, kv, fmtTime, fmtNum, fmtBytes, link, modelHref } from './dom.js';
+import { h, clear, errorBox, table, kv, fmtTime, fmtNum, link, modelHref, fileTree } from './dom.js';
 import { get, loggedModel, proxiedList, proxiedArtifact } from './api.js';
 import { showPreview } from './run.js';
 
@@ -93,29 +93,7 @@ export async function loggedModelPage(el, id, query) {
 
 // proxiedTree lists root/dir of the artifact proxy into box; paths given to
 // onFile are relative to root.
-async function proxiedTree(box, root, dir, onFile) {
-  const r = await proxiedList(dir ? root + '/' + dir : root);
-  const files = (r.files || []).map((f) => ({ ...f, path: (dir ? dir + '/' : '') + f.path.split('/').pop() }))
-    .sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path));
-  if (!files.length) {
-    clear(box, h('p', { class: 'muted' }, dir ? 'Empty.' : 'No artifacts.'));
-    return;
-  }
-  clear(box, h('ul', { class: 'tree' }, files.map((f) => {
-    const base = f.path.split('/').pop();
-    if (f.is_dir) {
-      const sub = h('div');
-      const d = h('details', null, h('summary', null, base + '/'), sub);
-      let loaded = false;
-      d.addEventListener('toggle', () => {
-        if (d.open && !loaded) {
-          loaded = true;
-          proxiedTree(sub, root, f.path, onFile).catch((err) => clear(sub, errorBox(err)));
-        }
-      });
-      return h('li', null, d);
-    }
-    return h('li', null, h('button', { type: 'button', class: 'link', onclick: () => onFile(f) }, base),
-      ' ', h('span', { class: 'muted' }, fmtBytes(f.file_size)));
-  })));
+function proxiedTree(box, root, dir, onFile) {
+  return fileTree(box, async (d) => ((await proxiedList(d ? root + '/' + d : root)).files || [])
+    .map((f) => ({ ...f, path: (d ? d + '/' : '') + f.path.split('/').pop() })), dir, onFile);
 }

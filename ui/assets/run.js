@@ -1,5 +1,5 @@
 // A run: its params, metrics with history charts, tags and artifacts.
-import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName, driftWords } from './dom.js';
+import { h, clear, errorBox, kv, table, fmtTime, fmtDuration, fmtNum, fmtBytes, link, modelHref, runName, driftWords, fileTree } from './dom.js';
 import { get, metricHistory, runArtifact, quote } from './api.js';
 import { historyChart } from './charts.js';
 import { runModels } from './loggedmodels.js';
@@ -93,31 +93,9 @@ async function registeredVersions(box, runId) {
   }
 }
 
-// artifactTree lists dir into box; directories open on click.
-async function artifactTree(box, runId, dir, onFile) {
-  const r = await get('artifacts/list', { run_id: runId, path: dir });
-  const files = (r.files || []).sort((a, b) => (b.is_dir - a.is_dir) || a.path.localeCompare(b.path));
-  if (!files.length) {
-    clear(box, h('p', { class: 'muted' }, dir ? 'Empty.' : 'No artifacts.'));
-    return;
-  }
-  clear(box, h('ul', { class: 'tree' }, files.map((f) => {
-    const base = f.path.split('/').pop();
-    if (f.is_dir) {
-      const sub = h('div');
-      const d = h('details', null, h('summary', null, base + '/'), sub);
-      let loaded = false;
-      d.addEventListener('toggle', () => {
-        if (d.open && !loaded) {
-          loaded = true;
-          artifactTree(sub, runId, f.path, onFile).catch((err) => clear(sub, errorBox(err)));
-        }
-      });
-      return h('li', null, d);
-    }
-    return h('li', null, h('button', { type: 'button', class: 'link', onclick: () => onFile(f) }, base),
-      ' ', h('span', { class: 'muted' }, fmtBytes(f.file_size)));
-  })));
+// artifactTree lists the run's dir into box; directories open on click.
+function artifactTree(box, runId, dir, onFile) {
+  return fileTree(box, async (d) => (await get('artifacts/list', { run_id: runId, path: d })).files || [], dir, onFile);
 }
 
 const imageTypes = { '.png': 'image/png', '.jpg': 'image/jpeg', '.jpeg': 'image/jpeg', '.gif': 'image/gif', '.svg': 'image/svg+xml', '.webp': 'image/webp' };

@@ -1,7 +1,7 @@
 // MLflow 3's traces: an experiment's traces tab (search, status, duration,
 // tags) and one trace: its span tree on a timeline, each span's inputs,
 // outputs, attributes and exceptions, and the trace's assessments.
-import { h, clear, errorBox, table, kv, fmtTime, fmtMs, link, expTabs } from './dom.js';
+import { h, clear, errorBox, table, kv, fmtTime, fmtMs, link, expTabs, pageMore, filterForm } from './dom.js';
 import { get, get3, post3, proxiedList, proxiedArtifact } from './api.js';
 
 const TRACES_PAGE = 100;
@@ -25,15 +25,7 @@ export async function tracesPage(el, expId, query, stale) {
   const traces = [];
   let nextToken = '';
   const go = (q) => { location.hash = '#/experiments/' + encodeURIComponent(expId) + '/traces' + (q.toString() ? '?' + q : ''); };
-  const input = h('input', { type: 'search', name: 'filter', value: filter, class: 'grow', 'aria-label': 'Filter traces',
-    placeholder: "trace.status = 'ERROR' and tags.env = 'prod'" });
-  const form = h('form', { class: 'row filter', onsubmit: (e) => {
-    e.preventDefault();
-    const q = new URLSearchParams(query);
-    if (input.value.trim()) q.set('filter', input.value.trim()); else q.delete('filter');
-    go(q);
-  } }, input, h('button', { type: 'submit' }, 'Search'),
-  filter ? h('button', { type: 'button', onclick: () => { const q = new URLSearchParams(query); q.delete('filter'); go(q); } }, 'Clear') : null);
+  const form = filterForm(query, filter, go, 'Filter traces', "trace.status = 'ERROR' and tags.env = 'prod'");
   const count = h('span', { class: 'muted' });
   const results = h('div', { class: 'results' });
   const more = h('div', { class: 'more' });
@@ -62,11 +54,7 @@ export async function tracesPage(el, expId, query, stale) {
     // MLflow sends a token after every full page, even the last.
     nextToken = (r.traces || []).length === TRACES_PAGE ? r.next_page_token || '' : '';
     render();
-    count.textContent = `${traces.length} trace${traces.length === 1 ? '' : 's'}${nextToken ? ' (more available)' : ''}`;
-    clear(more, nextToken ? h('button', { type: 'button', onclick: async (e) => {
-      e.target.disabled = true;
-      try { await load(); } catch (err) { clear(more, errorBox(err)); }
-    } }, 'Load more') : null);
+    pageMore(count, more, traces.length, 'trace', nextToken, load);
   };
 
   clear(el,
