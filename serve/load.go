@@ -191,14 +191,13 @@ func (s *Server) ServeModels(ctx context.Context, ln net.Listener, models []Mode
 					return fail(err)
 				}
 			}
-			m, err = s.loadFromRegistry(ctx, resolver, ma, l)
-		} else {
-			m, err = LoadModelWith(ctx, ma.Name, "1", ma.Source, l.Load)
+			err = s.loadFromRegistry(ctx, resolver, ma, l)
+		} else if m, err = LoadModelWith(ctx, ma.Name, "1", ma.Source, l.Load); err == nil {
+			s.Add(m)
 		}
 		if err != nil {
 			return fail(err)
 		}
-		s.Add(m)
 	}
 	s.MarkReady()
 	s.opts.logger.Info("ready", "addr", "http://"+ln.Addr().String(), "models", len(models),
@@ -206,13 +205,14 @@ func (s *Server) ServeModels(ctx context.Context, ln net.Listener, models []Mode
 	return <-errc
 }
 
-// loadFromRegistry resolves a models:/ argument, downloads and loads that
-// version, and, for aliases, stages and latest, watches for a new version
-// to swap in.
-func (s *Server) loadFromRegistry(ctx context.Context, r Resolver, ma ModelArg, l Loading) (*Model, error) {
+// loadFromRegistry resolves a models:/ argument, downloads, loads and adds
+// that version, and, for aliases, stages and latest, then watches for a
+// new version to swap in. The version is added before the watch starts, so
+// a new version the watch finds at once is never replaced by the first.
+func (s *Server) loadFromRegistry(ctx context.Context, r Resolver, ma ModelArg, l Loading) error {
 	u, err := modeluri.Parse(ma.Source)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	load := func(ctx context.Context, v *modeluri.Version) (*Model, error) {
 		dir, err := r.Download(ctx, v)
@@ -228,12 +228,13 @@ func (s *Server) loadFromRegistry(ctx context.Context, r Resolver, ma ModelArg, 
 	}
 	v, err := r.Resolve(ctx, u)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	m, err := load(ctx, v)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	s.Add(m)
 	if u.Kind != modeluri.KindVersion && l.Poll > 0 {
 		go r.Watch(ctx, u, l.Poll, v.Version, func(ctx context.Context, v *modeluri.Version) error {
 			next, err := load(ctx, v)
@@ -246,5 +247,5 @@ func (s *Server) loadFromRegistry(ctx context.Context, r Resolver, ma ModelArg, 
 			s.opts.logger.Warn("watching the registry", "model", ma.Name, "uri", u.String(), "error", err)
 		})
 	}
-	return m, nil
+	return nil
 }
