@@ -17,6 +17,7 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/internal/browsertest"
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // sweepC and sweepAcc are the seeded sweep: a logistic regression trained
@@ -291,7 +292,7 @@ func waitReportingRuns(t *testing.T, c *mlflowrest.Client, n int) {
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		got := 0
-		for _, r := range monitoringRuns(t, c) {
+		for _, r := range servertest.MonitoringRuns(t, c) {
 			if slices.ContainsFunc(r.Data.Metrics, func(m mlflowrest.Metric) bool { return m.Key == "serving.requests" }) {
 				got++
 			}
@@ -333,11 +334,11 @@ func waitVersionTags(t *testing.T, c *mlflowrest.Client, ok func(map[string]stri
 // step; nil when there is no such run yet.
 func metricValues(t *testing.T, c *mlflowrest.Client, key string) []float64 {
 	t.Helper()
-	runs := monitoringRuns(t, c)
+	runs := servertest.MonitoringRuns(t, c)
 	if len(runs) != 1 {
 		return nil
 	}
-	return metricHistory(t, c, runs[0].Info.RunID, key)
+	return servertest.MetricHistory(t, c, runs[0].Info.RunID, key)
 }
 
 // waitMetricSteps waits until the monitoring run has n values of key.

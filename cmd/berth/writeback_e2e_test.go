@@ -16,6 +16,7 @@ import (
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/server/servertest"
 )
 
 // TestDriftWriteback serves models:/iris@champion with a drift reference
@@ -107,7 +108,7 @@ func TestDriftWriteback(t *testing.T) {
 		!strings.Contains(table, "drift ("+tags["berth.drift.worst_feature"]+")") {
 		t.Errorf("models show does not show the drift status:\n%s", table)
 	}
-	if runs := monitoringRuns(t, &mlflowrest.Client{BaseURL: registry}); len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
+	if runs := servertest.MonitoringRuns(t, &mlflowrest.Client{BaseURL: registry}); len(runs) != 1 || runs[0].Info.RunName != "iris-v1-monitoring" {
 		t.Errorf("monitoring runs: %+v", runs)
 	}
 	deadline = time.Now().Add(5 * time.Second)
@@ -136,12 +137,12 @@ func checkServingWriteback(t *testing.T, registry string) {
 	t.Helper()
 	ctx := context.Background()
 	c := &mlflowrest.Client{BaseURL: registry}
-	runs := monitoringRuns(t, c)
+	runs := servertest.MonitoringRuns(t, c)
 	if len(runs) != 1 {
 		t.Fatalf("found %d monitoring runs, want 1", len(runs))
 	}
 	run := runs[0]
-	history := func(key string) []float64 { return metricHistory(t, c, run.Info.RunID, key) }
+	history := func(key string) []float64 { return servertest.MetricHistory(t, c, run.Info.RunID, key) }
 	// Both requests were answered before the first report.
 	deadline := time.Now().Add(15 * time.Second)
 	for sum(history("serving.requests")) < 2 {
@@ -235,13 +236,13 @@ func checkShutdownFlush(t *testing.T, registry, serving string, stop func()) {
 	t.Helper()
 	c := &mlflowrest.Client{BaseURL: registry}
 	runOf := func() mlflowrest.Run {
-		runs := monitoringRuns(t, c)
+		runs := servertest.MonitoringRuns(t, c)
 		if len(runs) != 1 {
 			t.Fatalf("%d monitoring runs, want 1", len(runs))
 		}
 		return runs[0]
 	}
-	requests := func(runID string) float64 { return sum(metricHistory(t, c, runID, "serving.requests")) }
+	requests := func(runID string) float64 { return sum(servertest.MetricHistory(t, c, runID, "serving.requests")) }
 	run := runOf()
 	before := requests(run.Info.RunID)
 	const more = 3

@@ -130,7 +130,7 @@ var rules = map[string]Rule{
 	"internal/iristest":            {Packages: []string{"batchscore", "drift", "flavors"}},
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
 	"internal/testregistry":        {},
-	"server/servertest":            {Packages: []string{"server", "tracking/sqlstore"}},
+	"server/servertest":            {Packages: []string{mlflowrest, "server", "tracking/sqlstore"}},
 
 	// Benchmarks.
 	"bench":                   {},

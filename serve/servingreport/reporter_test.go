@@ -2,13 +2,10 @@ package servingreport_test
 
 import (
 	"context"
-	"errors"
 	"math"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -73,8 +70,8 @@ func TestReportServing(t *testing.T) {
 			t.Fatalf("serving reports not written: serving.requests %v", requests)
 		}
 		time.Sleep(50 * time.Millisecond)
-		if runs = monitoringRuns(t, c); len(runs) > 0 {
-			requests = metricHistory(t, c, runs[0].Info.RunID, "serving.requests")
+		if runs = servertest.MonitoringRuns(t, c); len(runs) > 0 {
+			requests = servertest.MetricHistory(t, c, runs[0].Info.RunID, "serving.requests")
 		}
 	}
 	cancel()
@@ -155,42 +152,6 @@ func serveModels(t *testing.T, models map[string]string) (*serve.Server, *httpte
 	hs := httptest.NewServer(s.Handler())
 	t.Cleanup(hs.Close)
 	return s, hs
-}
-
-// monitoringRuns returns the runs of the berth-monitoring experiment;
-// none before it exists.
-func monitoringRuns(t *testing.T, c *mlflowrest.Client) []mlflowrest.Run {
-	t.Helper()
-	ctx := context.Background()
-	var exp mlflowrest.GetExperimentResponse
-	err := c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {"berth-monitoring"}}, &exp)
-	var apiErr *mlflowrest.ErrorResponse
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceDoesNotExist {
-		return nil
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	var found mlflowrest.SearchRunsResponse
-	if err := c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{exp.Experiment.ExperimentID}}, &found); err != nil {
-		t.Fatal(err)
-	}
-	return found.Runs
-}
-
-// metricHistory returns a run's values of key, in order of step.
-func metricHistory(t *testing.T, c *mlflowrest.Client, runID, key string) []float64 {
-	t.Helper()
-	var hist mlflowrest.GetMetricHistoryResponse
-	if err := c.Get(context.Background(), "metrics/get-history", url.Values{"run_id": {runID}, "metric_key": {key}}, &hist); err != nil {
-		t.Fatal(err)
-	}
-	slices.SortStableFunc(hist.Metrics, func(a, b mlflowrest.Metric) int { return int(a.Step - b.Step) })
-	out := make([]float64, 0, len(hist.Metrics))
-	for _, m := range hist.Metrics {
-		out = append(out, float64(m.Value))
-	}
-	return out
 }
 
 // scoreIris scores one iris row at url's /invocations.
