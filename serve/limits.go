@@ -4,11 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 
 	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/cliflag"
 )
 
 // DefaultResponseLimit is the largest scoring response a server sends
@@ -25,21 +25,7 @@ type ResponseTooLargeError struct {
 
 func (e *ResponseTooLargeError) Error() string {
 	return fmt.Sprintf("the response would be larger than the server's limit of %s (berth serve --response-limit): "+
-		"send fewer rows per request, or ask the operator to raise --response-limit", FormatBytes(e.Limit))
-}
-
-// FormatBytes writes n as berth's size flags read it: 100MiB, 64KiB, 1GiB
-// when n is a whole number of them, else the bytes (1500B).
-func FormatBytes(n int64) string {
-	for _, u := range []struct {
-		suffix string
-		size   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
-		if n != 0 && n%u.size == 0 {
-			return strconv.FormatInt(n/u.size, 10) + u.suffix
-		}
-	}
-	return strconv.FormatInt(n, 10) + "B"
+		"send fewer rows per request, or ask the operator to raise --response-limit", cliflag.FormatSize(e.Limit))
 }
 
 // responseLimit is the limit the encoders are given: 0 for none.

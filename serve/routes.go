@@ -18,6 +18,7 @@ import (
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/internal/httpguard"
 )
 
@@ -213,7 +214,7 @@ func (s *Server) readBodyAt(c *gin.Context, lead int) ([]byte, func(), error) {
 // tooLarge says what the limit is and how to raise it.
 func (s *Server) tooLarge(err error) error {
 	return fmt.Errorf("the request body is larger than the server's limit of %s (berth serve --body-limit): %w",
-		FormatBytes(s.opts.bodyLimit), err)
+		cliflag.FormatSize(s.opts.bodyLimit), err)
 }
 
 // authorize checks the bearer token when the server has one.

@@ -19,10 +19,14 @@ import (
 // KB/MB/GB) suffix; it must be positive.
 type ByteSize int64
 
-// String writes the size as Set reads it, in the largest binary unit that
-// divides it (100MiB), for --help's defaults.
-func (b *ByteSize) String() string {
-	n := int64(*b)
+// String writes the size as Set reads it, for --help's defaults (see
+// [FormatSize]).
+func (b *ByteSize) String() string { return FormatSize(int64(*b)) }
+
+// FormatSize writes n bytes as the size flags read them, in the largest
+// binary unit that divides it (100MiB, 64KiB), else in bytes (1500B); 0 is
+// "0". Messages that name a size flag's value use it too.
+func FormatSize(n int64) string {
 	if n == 0 {
 		return "0"
 	}

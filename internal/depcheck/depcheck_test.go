@@ -67,7 +67,7 @@ var rules = map[string]Rule{
 
 	// The HTTP layers.
 	"serve": {
-		Packages: []string{"api/oip", "api/scoring", "chart", "drift", "flavors", "internal/buildinfo", "internal/httpguard",
+		Packages: []string{"api/oip", "api/scoring", "chart", "drift", "flavors", "internal/buildinfo", "internal/cliflag", "internal/httpguard",
 			"internal/httpserve", "internal/jsonw", "internal/servingusage", "modeluri"}, // modeluri: models:/ arguments
 		Modules: []string{gin, prom, promModel},
 	},
@@ -107,7 +107,7 @@ var rules = map[string]Rule{
 
 	// Helpers.
 	"internal/buildinfo":   {},
-	"internal/cliflag":     {}, // the command line's flag value types
+	"internal/cliflag":     {}, // the command line's flag value types and how sizes are written
 	"internal/float16":     {},
 	"internal/httpguard":   {},
 	"internal/httpserve":   {},
