@@ -100,6 +100,13 @@ var rules = map[string]Rule{
 	"tracing/otlp":      {Packages: []string{"tracing"}, Modules: []string{pdata}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
+	// The LLM gateway: wire types, the provider seam and its adapters.
+	"api/deployments":          {},
+	"gateway":                  {Packages: []string{"api/deployments", "gateway/provider"}},
+	"gateway/provider":         {Packages: []string{"api/deployments"}},
+	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai"}},
+	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
+
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},

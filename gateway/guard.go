@@ -1,0 +1,65 @@
+package gateway
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// Guard admits or refuses a query before the gateway calls the upstream.
+// See the package documentation for the contract.
+type Guard interface {
+	Admit(ctx context.Context, r *http.Request, endpoint string) (Ticket, error)
+}
+
+// Ticket is an admitted query. Done is called once when the query ends.
+type Ticket interface {
+	Done(u Usage)
+}
+
+// Usage is what one query used, reported to Ticket.Done.
+type Usage struct {
+	Endpoint     string        // the endpoint's name
+	Provider     string        // the provider that answered ("" when none did)
+	Model        string        // the upstream model that answered
+	InputTokens  int           // prompt tokens (0 when unknown or failed)
+	OutputTokens int           // completion tokens (0 when unknown or failed)
+	Duration     time.Duration // from admission to the end of the answer
+	Err          error         // nil when the query succeeded
+}
+
+// DenyReason says why a Guard refused a query.
+type DenyReason int
+
+// The reasons a guard refuses a query, and the answer each gets.
+const (
+	// DenyUnauthenticated: no key, or an unknown, revoked or expired one (401).
+	DenyUnauthenticated DenyReason = iota
+	// DenyForbidden: the key may not use this endpoint (403).
+	DenyForbidden
+	// DenyRateLimited: a requests- or tokens-per-minute limit (429).
+	DenyRateLimited
+	// DenyBudgetExceeded: the key's token or spend budget is spent (429).
+	DenyBudgetExceeded
+)
+
+// Denied is a Guard's refusal. Message is shown to the client; it never
+// holds a key. RetryAfter, when set, is sent as Retry-After (whole seconds,
+// rounded up).
+type Denied struct {
+	Reason     DenyReason
+	Message    string
+	RetryAfter time.Duration
+}
+
+func (d *Denied) Error() string { return fmt.Sprintf("query refused: %s", d.Message) }
+
+// noGuard admits everything.
+type noGuard struct{}
+
+func (noGuard) Admit(context.Context, *http.Request, string) (Ticket, error) { return noTicket{}, nil }
+
+type noTicket struct{}
+
+func (noTicket) Done(Usage) {}

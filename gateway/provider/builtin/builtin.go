@@ -1,0 +1,9 @@
+// Package builtin registers berth's built-in gateway providers: import it
+// for its side effects (import _ ".../gateway/provider/builtin"). Each
+// adapter package registers itself in its init; add one line here per
+// adapter.
+package builtin
+
+import (
+	_ "github.com/berthml/berth/gateway/provider/openai" // openai, azure, azuread, OpenAI-compatible servers
+)

@@ -1,0 +1,119 @@
+package openai
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/berthml/berth/api/deployments"
+	"github.com/berthml/berth/gateway/provider"
+)
+
+// maxAnswer bounds a non-streamed upstream answer (32 MiB).
+const maxAnswer = 32 << 20
+
+// post sends body to url and returns the 2xx answer, or an *provider.Error.
+func (p *Provider) post(ctx context.Context, url string, body any) (*http.Response, error) {
+	b, err := json.Marshal(body)
+	if err != nil {
+		return nil, &provider.Error{Provider: p.name, Kind: provider.KindInvalidRequest, Message: "encoding the request", Err: err}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(b))
+	if err != nil {
+		return nil, &provider.Error{Provider: p.name, Kind: provider.KindUnreachable, Message: "building the request", Err: err}
+	}
+	p.header(req.Header)
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return nil, p.transportError(ctx, err)
+	}
+	if resp.StatusCode/100 != 2 {
+		defer resp.Body.Close()
+		return nil, p.statusError(resp)
+	}
+	return resp, nil
+}
+
+// transportError classifies a failed call. The URL (which holds no key)
+// is kept out of the message anyway: *url.Error's text names it.
+func (p *Provider) transportError(ctx context.Context, err error) error {
+	kind, msg := provider.KindUnreachable, "the upstream could not be reached"
+	if errors.Is(err, context.DeadlineExceeded) {
+		kind, msg = provider.KindTimeout, "the upstream did not answer in time"
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return ctx.Err()
+	}
+	return &provider.Error{Provider: p.name, Kind: kind, Message: msg, Err: errors.Unwrap(err)}
+}
+
+// statusError reads an upstream error answer: OpenAI's
+// {"error": {"message": ...}} or any text.
+func (p *Provider) statusError(resp *http.Response) error {
+	b, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	msg := deployments.ErrorDetail(b)
+	if msg == "" {
+		msg = http.StatusText(resp.StatusCode)
+	}
+	now := time.Now
+	if p.cfg.Now != nil {
+		now = p.cfg.Now
+	}
+	return &provider.Error{Provider: p.name, Kind: provider.KindUpstream, Status: resp.StatusCode, Message: msg,
+		RetryAfter: provider.ParseRetryAfter(resp.Header.Get("Retry-After"), now())}
+}
+
+// decode reads a 2xx JSON answer into out.
+func (p *Provider) decode(resp *http.Response, out any) error {
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, maxAnswer+1))
+	if err != nil {
+		return &provider.Error{Provider: p.name, Kind: provider.KindUnreachable, Message: "reading the answer", Err: err}
+	}
+	if len(b) > maxAnswer {
+		return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "the answer is larger than 32 MiB"}
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "the answer is not the expected JSON", Err: err}
+	}
+	return nil
+}
+
+// stream reads an upstream event stream, decoding each event into a fresh
+// T and passing it to fn. "[DONE]" ends it.
+func stream[T any](p *Provider, ctx context.Context, resp *http.Response, fn func(*T) error) error {
+	defer resp.Body.Close()
+	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
+	defer stop()
+	errDone := errors.New("done")
+	err := deployments.ReadEvents(resp.Body, func(data []byte) error {
+		if bytes.Equal(data, deployments.Done) {
+			return errDone
+		}
+		var v T
+		if err := json.Unmarshal(data, &v); err != nil {
+			return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "a stream event is not the expected JSON", Err: err}
+		}
+		return fn(&v)
+	})
+	switch {
+	case errors.Is(err, errDone):
+		return nil
+	case ctx.Err() != nil:
+		return ctx.Err()
+	case err == nil:
+		return nil
+	}
+	if _, ok := provider.AsError(err); ok {
+		return err
+	}
+	if errors.Is(err, deployments.ErrEventTooLarge) {
+		return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "a stream event is larger than 1 MiB"}
+	}
+	return fmt.Errorf("reading the %s stream: %w", p.name, err)
+}
