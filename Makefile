@@ -24,6 +24,7 @@ ort:
 # Install the Debian packages the tests run against, when missing.
 tools:
 	@scripts/install-tools.sh
+	@scripts/fetch-llama.sh >/dev/null
 
 # make test runs every test with nothing skipped: a missing file, tool or
 # library fails the test that needs it. internal/cmd/testreport prints go

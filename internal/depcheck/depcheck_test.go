@@ -135,6 +135,7 @@ var rules = map[string]Rule{
 	"internal/browsertest":         {Modules: []string{chromedp, cdproto}},
 	"internal/httpguard/guardtest": {},
 	"internal/iristest":            {Packages: []string{"batchscore", "drift", "flavors"}},
+	"internal/llmtest":             {}, // llama.cpp (node-llama-cpp) behind testdata/llm/server.mjs, a generated GGUF model
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
 	"internal/testregistry":        {},
 	"server/servertest":            {Packages: []string{mlflowrest, "server", "tracking/sqlstore"}},
