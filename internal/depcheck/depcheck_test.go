@@ -107,6 +107,9 @@ var rules = map[string]Rule{
 	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai"}},
 	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
 
+	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
+	"gateway/keys": {Packages: []string{"tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},
+
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},

@@ -1,0 +1,102 @@
+package keys
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Kind is what a refusal means to the client. The gateway's HTTP layer maps
+// it to a status: KindUnauthenticated 401, KindForbidden 403,
+// KindRateLimited and KindQuotaExceeded 429 with Retry-After.
+type Kind int
+
+// The kinds of refusal.
+const (
+	// KindUnauthenticated: no key, an unknown, malformed, revoked or
+	// expired one.
+	KindUnauthenticated Kind = iota + 1
+	// KindForbidden: the key may not call this endpoint.
+	KindForbidden
+	// KindRateLimited: the key's requests or tokens per minute are spent;
+	// RetryAfter says when the window has room again.
+	KindRateLimited
+	// KindQuotaExceeded: the key's daily or monthly token or spend budget
+	// is spent; RetryAfter runs to the start of the next day or month (UTC).
+	KindQuotaExceeded
+)
+
+// Sentinels that an *Error matches with errors.Is, by Kind.
+var (
+	ErrUnauthenticated = errors.New("gateway key missing or not valid")
+	ErrForbidden       = errors.New("gateway key may not call this endpoint")
+	ErrRateLimited     = errors.New("gateway key rate limit reached")
+	ErrQuotaExceeded   = errors.New("gateway key budget spent")
+)
+
+// Error is a refused admission. Message is written for the client and never
+// holds the key itself. Type and Code are OpenAI's error fields for it
+// (the body {"error":{"message","type","code"}} the OpenAI SDKs read):
+//
+//	401 invalid_request_error / invalid_api_key
+//	403 permission_error      / endpoint_not_allowed
+//	429 requests or tokens    / rate_limit_exceeded
+//	429 insufficient_quota    / insufficient_quota
+type Error struct {
+	Kind       Kind
+	Message    string
+	Type, Code string
+	// RetryAfter is how long until the request could be admitted; zero
+	// unless Kind is KindRateLimited or KindQuotaExceeded, and then at
+	// least a second (Retry-After is in whole seconds).
+	RetryAfter time.Duration
+}
+
+func (e *Error) Error() string { return e.Message }
+
+// Is matches the sentinel of e's Kind.
+func (e *Error) Is(target error) bool {
+	switch e.Kind {
+	case KindUnauthenticated:
+		return target == ErrUnauthenticated
+	case KindForbidden:
+		return target == ErrForbidden
+	case KindRateLimited:
+		return target == ErrRateLimited
+	case KindQuotaExceeded:
+		return target == ErrQuotaExceeded
+	}
+	return false
+}
+
+// RetryAfterSeconds is RetryAfter rounded up to whole seconds, for the
+// Retry-After header; 0 when there is none.
+func (e *Error) RetryAfterSeconds() int64 {
+	if e.RetryAfter <= 0 {
+		return 0
+	}
+	return int64((e.RetryAfter + time.Second - 1) / time.Second)
+}
+
+func unauthenticated(format string, args ...any) *Error {
+	return &Error{Kind: KindUnauthenticated, Message: fmt.Sprintf(format, args...),
+		Type: "invalid_request_error", Code: "invalid_api_key"}
+}
+
+func forbidden(name, endpoint string) *Error {
+	return &Error{Kind: KindForbidden, Type: "permission_error", Code: "endpoint_not_allowed",
+		Message: fmt.Sprintf("gateway key %q may not call endpoint %q", name, endpoint)}
+}
+
+func rateLimited(what, unit string, limit int64, wait time.Duration) *Error {
+	return &Error{Kind: KindRateLimited, Type: unit, Code: "rate_limit_exceeded", RetryAfter: atLeastSecond(wait),
+		Message: fmt.Sprintf("rate limit reached for gateway key %q on %s per minute: limit %d; try again in %ds",
+			what, unit, limit, int64((atLeastSecond(wait)+time.Second-1)/time.Second))}
+}
+
+func quotaExceeded(name, what string, wait time.Duration) *Error {
+	return &Error{Kind: KindQuotaExceeded, Type: "insufficient_quota", Code: "insufficient_quota", RetryAfter: atLeastSecond(wait),
+		Message: fmt.Sprintf("gateway key %q has spent its %s budget", name, what)}
+}
+
+func atLeastSecond(d time.Duration) time.Duration { return max(d, time.Second) }
