@@ -102,7 +102,8 @@ var rules = map[string]Rule{
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":          {},
-	"gateway":                  {Packages: []string{"api/deployments", "gateway/provider"}},
+	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}},
+	"gateway/config":           {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":         {Packages: []string{"api/deployments"}},
 	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai"}},
 	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
