@@ -74,6 +74,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newPullCmd())
 	root.AddCommand(newDriftCmd())
 	root.AddCommand(newEvaluateCmd(g), newPromoteCmd(g))
+	root.AddCommand(newRunCmd(g))
 	return root
 }
 

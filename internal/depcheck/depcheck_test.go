@@ -28,6 +28,7 @@ const (
 	cdproto    = "github.com/chromedp/cdproto"            // browser tests
 	pdata      = "go.opentelemetry.io/collector/pdata"    // OTLP trace export requests
 	mlflowrest = "api/mlflowrest"
+	gogit      = "github.com/go-git/go-git/v5" // berth run's git projects
 )
 
 // guarded are the modules that only the packages whose rule names them may
@@ -53,6 +54,7 @@ var rules = map[string]Rule{
 	"cmd/berth": {
 		Packages: []string{mlflowrest, "batchscore", "chart", "cmd/berth/internal/options", "drift", "drift/writeback", "evaluate",
 			"flavors/builtin", "internal/buildinfo", "internal/jsonl", "internal/progress", "modeluri", "pack", "pack/modelpack",
+			"project", // berth run
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
@@ -61,6 +63,7 @@ var rules = map[string]Rule{
 	// the HTTP layers' option types.
 	"cmd/berth/internal/options": {
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
+			"project", // berth run's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook"},
 		Modules: []string{cobra, pflag},
 	},
@@ -83,6 +86,7 @@ var rules = map[string]Rule{
 	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
 	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
+	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift", "webhook"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
