@@ -3,6 +3,7 @@ package serve
 import (
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -28,7 +29,7 @@ func (s *Server) version(c *gin.Context) {
 }
 
 // invocations scores a request in MLflow's protocol.
-func (s *Server) invocations(c *gin.Context) (*Model, error) {
+func (s *Server) invocations(c *gin.Context, start time.Time) (*Model, error) {
 	m, err := s.model(c.Param("model"), "")
 	if err != nil {
 		return nil, err
@@ -51,7 +52,7 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	if err := s.checkResponseBound(m, req.Inputs, m.decoder.OutputNames()); err != nil {
 		return m, err
 	}
-	outs, err := s.predict(c.Request.Context(), m, req.Inputs, m.decoder.OutputNames())
+	outs, err := s.predict(c.Request.Context(), start, m, req.Inputs, m.decoder.OutputNames())
 	if err != nil {
 		return m, err
 	}
@@ -64,7 +65,7 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	// that may not fit stops at the limit and answers it.
 	limit := s.responseLimit()
 	if bound := m.decoder.SizeBound(outs, req); bound > streamAbove && (limit == 0 || bound <= int64(limit)) {
-		c.Header("Content-Type", "application/json")
+		c.Writer.Header()["Content-Type"] = jsonContentType
 		w := &startedWriter{w: c.Writer}
 		if err := m.decoder.EncodeTo(w, outs, req); err != nil {
 			if !w.started {
@@ -83,7 +84,7 @@ func (s *Server) invocations(c *gin.Context) (*Model, error) {
 	}
 	m.observeDrift(req.Inputs, outs)
 	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
-	c.Data(http.StatusOK, "application/json", out)
+	writeOK(c, jsonContentType, out)
 	return m, nil
 }
 

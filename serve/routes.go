@@ -16,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/cliflag"
@@ -95,15 +96,14 @@ func protocolOf(path string) string {
 
 // handle wraps a scoring handler: it writes the handler's error in the
 // protocol's format and records the request's metrics.
-func (s *Server) handle(proto string, h func(c *gin.Context) (*Model, error)) gin.HandlerFunc {
+//
+// The handler gets the request's start, from which predict counts
+// --timeout: the deadline's context is made only around the run, and the
+// request is not copied to carry it (Request.WithContext).
+func (s *Server) handle(proto string, h func(c *gin.Context, start time.Time) (*Model, error)) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := time.Now()
-		if s.opts.timeout > 0 {
-			ctx, cancel := context.WithTimeout(c.Request.Context(), s.opts.timeout)
-			defer cancel()
-			c.Request = c.Request.WithContext(ctx)
-		}
-		m, err := h(c)
+		m, err := h(c, start)
 		if err != nil {
 			s.writeError(c, proto, err)
 		}
@@ -134,10 +134,16 @@ func (s *Server) track(m *Model) func() {
 	return m.obs.inFlight.Dec
 }
 
-// predict runs m within the request's deadline. Predictors stop when their
-// ctx is done (ONNX Runtime through its terminate flag), so a run past the
-// deadline ends at the deadline and the client gets 504.
-func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
+// predict runs m within the request's deadline: --timeout after the
+// request's start. Predictors stop when their ctx is done (ONNX Runtime
+// through its terminate flag), so a run past the deadline ends at the
+// deadline and the client gets 504.
+func (s *Server) predict(ctx context.Context, reqStart time.Time, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
+	if s.opts.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, reqStart.Add(s.opts.timeout))
+		defer cancel()
+	}
 	start := time.Now()
 	var outs []*flavors.Tensor
 	var err error
@@ -161,6 +167,31 @@ func (s *Server) predict(ctx context.Context, m *Model, inputs []*flavors.Tensor
 	}
 	return outs, err
 }
+
+// The Content-Type values of scoring responses, one shared slice each:
+// gin's c.Data makes a new one, and boxes its renderer, per response.
+var (
+	jsonContentType   = []string{"application/json"}
+	binaryContentType = []string{oip.ContentTypeBinary}
+)
+
+// writeOK answers 200 with body, with its Content-Length as gin's c.Data
+// does. contentType is one of the shared values above; nothing appends to
+// a header value in place.
+func writeOK(c *gin.Context, contentType []string, body []byte) {
+	h := c.Writer.Header()
+	h["Content-Type"] = contentType
+	if len(body) >= autoContentLength {
+		h["Content-Length"] = []string{strconv.Itoa(len(body))}
+	}
+	c.Writer.WriteHeader(http.StatusOK)
+	c.Writer.Write(body)
+}
+
+// autoContentLength is the size under which net/http sends a response's
+// Content-Length by itself (its buffer before chunking, 2048 bytes): a
+// smaller body costs no header value of its own.
+const autoContentLength = 2048
 
 var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 

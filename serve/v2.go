@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/berthml/berth/api/oip"
+	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/buildinfo"
 )
 
@@ -70,17 +72,17 @@ func (s *Server) modelReady(c *gin.Context) {
 
 // infer scores a request in the Open Inference Protocol, with JSON tensors
 // or the binary tensor data extension.
-func (s *Server) infer(c *gin.Context) (*Model, error) {
+func (s *Server) infer(c *gin.Context, start time.Time) (*Model, error) {
 	m, err := s.model(c.Param("model"), c.Param("version"))
 	if err != nil {
 		return nil, err
 	}
 	defer m.release()
 	defer s.track(m)()
-	if err := oip.CheckInferContentType(c.GetHeader("Content-Type"), c.GetHeader(oip.HeaderInferenceContentLength)); err != nil {
+	hl := c.GetHeader(oip.HeaderInferenceContentLength)
+	if err := oip.CheckInferContentType(c.GetHeader("Content-Type"), hl); err != nil {
 		return m, err
 	}
-	hl := c.GetHeader(oip.HeaderInferenceContentLength)
 	// The binary section starts hl bytes into the body: placing the body so
 	// that it is 8-aligned lets its tensors be read in place.
 	lead := 0
@@ -106,7 +108,7 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 		release()
 		return m, err
 	}
-	outs, err := s.predict(c.Request.Context(), m, req.Inputs, req.OutputNames())
+	outs, err := s.predict(c.Request.Context(), start, m, req.Inputs, req.OutputNames())
 	if err != nil {
 		return m, err
 	}
@@ -114,19 +116,48 @@ func (s *Server) infer(c *gin.Context) (*Model, error) {
 	if err := s.checkOutputsBound(outs); err != nil {
 		return m, err
 	}
-	out, headerLen, err := oip.EncodeInferResponseLimit(m.Name, m.Version, req.ID, outs, req, s.responseLimit())
+	// A large JSON response is streamed as /invocations streams its own
+	// (see there); binary outputs are encoded whole.
+	limit := s.responseLimit()
+	if !anyBinary(req, outs) {
+		if bound := oip.ResponseSizeBound(m.Name, m.Version, req.ID, outs); bound > streamAbove && (limit == 0 || bound <= int64(limit)) {
+			c.Writer.Header()["Content-Type"] = jsonContentType
+			w := &startedWriter{w: c.Writer}
+			if err := oip.EncodeInferResponseTo(w, m.Name, m.Version, req.ID, outs, req); err != nil {
+				if !w.started {
+					return m, s.encodingError(err)
+				}
+				// The status line is out: the client sees a cut response.
+				s.opts.logger.Warn("writing an inference response", "model", m.Name, "err", err)
+			}
+			m.observeDrift(req.Inputs, outs)
+			s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
+			return m, nil
+		}
+	}
+	out, headerLen, err := oip.EncodeInferResponseLimit(m.Name, m.Version, req.ID, outs, req, limit)
 	if err != nil {
 		return m, s.encodingError(err)
 	}
 	m.observeDrift(req.Inputs, outs)
 	s.logRequest(c.GetHeader("X-Request-ID"), m, req.Inputs, outs)
-	contentType := "application/json"
+	contentType := jsonContentType
 	if headerLen >= 0 {
 		c.Header(oip.HeaderInferenceContentLength, strconv.Itoa(headerLen))
-		contentType = oip.ContentTypeBinary
+		contentType = binaryContentType
 	}
-	c.Data(http.StatusOK, contentType, out)
+	writeOK(c, contentType, out)
 	return m, nil
+}
+
+// anyBinary reports whether req wants one of outs as binary data.
+func anyBinary(req *oip.Request, outs []*flavors.Tensor) bool {
+	for _, t := range outs {
+		if req.WantsBinary(t.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // modelStatusV1 answers KServe V1's GET /v1/models/{m}.
@@ -141,7 +172,7 @@ func (s *Server) modelStatusV1(c *gin.Context) {
 }
 
 // predictV1 answers KServe V1's POST /v1/models/{m}:predict.
-func (s *Server) predictV1(c *gin.Context) (*Model, error) {
+func (s *Server) predictV1(c *gin.Context, start time.Time) (*Model, error) {
 	name, ok := strings.CutSuffix(c.Param("model"), ":predict")
 	if !ok {
 		return nil, &routeError{http.StatusNotFound, "no route for POST " + c.Request.URL.Path + " (did you mean :predict?)"}
@@ -167,7 +198,7 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	if err := s.checkResponseBound(m, inputs, nil); err != nil {
 		return m, err
 	}
-	outs, err := s.predict(c.Request.Context(), m, inputs, nil)
+	outs, err := s.predict(c.Request.Context(), start, m, inputs, nil)
 	if err != nil {
 		return m, err
 	}
@@ -180,6 +211,6 @@ func (s *Server) predictV1(c *gin.Context) (*Model, error) {
 	}
 	m.observeDrift(inputs, outs)
 	s.logRequest(c.GetHeader("X-Request-ID"), m, inputs, outs)
-	c.Data(http.StatusOK, "application/json", out)
+	writeOK(c, jsonContentType, out)
 	return m, nil
 }

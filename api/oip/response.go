@@ -127,14 +127,88 @@ func appendOutputHeader(b []byte, t *flavors.Tensor) ([]byte, error) {
 func appendData(b []byte, t *flavors.Tensor, asStrings bool, limit int) []byte {
 	b = append(b, '[')
 	n := t.Len()
-	for i := range n {
-		if i > 0 {
-			b = append(b, ',')
-			if limit > 0 && len(b) > limit {
-				return b
-			}
+	block := elemBlock(t.Data)
+	for i := 0; i < n; i += block {
+		b = appendElems(b, t.Data, i, min(i+block, n), asStrings)
+		if limit > 0 && len(b) > limit {
+			return b
 		}
-		b = jsonw.AppendElem(b, t.Data, i, asStrings)
 	}
 	return append(b, ']')
+}
+
+// elemBlock is how many elements of data appendData writes between two
+// checks of its limit, and EncodeInferResponseTo between two flushes:
+// about 16 kB of numbers, or a few strings (which may be long).
+func elemBlock(data any) int {
+	switch data.(type) {
+	case []string, []map[string]float32:
+		return 16
+	}
+	return 1024
+}
+
+// appendElems writes elements from to to of data, each after a comma but
+// the first of all (index 0), with one loop per element type.
+func appendElems(b []byte, data any, from, to int, asStrings bool) []byte {
+	switch d := data.(type) {
+	case []float32:
+		for i := from; i < to; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendFloat(b, float64(d[i]), 32)
+		}
+	case []float64:
+		for i := from; i < to; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendFloat(b, d[i], 64)
+		}
+	case []int64:
+		b = appendInts(b, d, from, to)
+	case []int32:
+		b = appendInts(b, d, from, to)
+	case []int16:
+		b = appendInts(b, d, from, to)
+	case []int8:
+		b = appendInts(b, d, from, to)
+	case []uint8:
+		b = appendUints(b, d, from, to)
+	case []uint16:
+		b = appendUints(b, d, from, to)
+	case []uint32:
+		b = appendUints(b, d, from, to)
+	case []uint64:
+		b = appendUints(b, d, from, to)
+	default:
+		for i := from; i < to; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = jsonw.AppendElem(b, data, i, asStrings)
+		}
+	}
+	return b
+}
+
+func appendInts[T int8 | int16 | int32 | int64](b []byte, d []T, from, to int) []byte {
+	for i := from; i < to; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, int64(d[i]), 10)
+	}
+	return b
+}
+
+func appendUints[T uint8 | uint16 | uint32 | uint64](b []byte, d []T, from, to int) []byte {
+	for i := from; i < to; i++ {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendUint(b, uint64(d[i]), 10)
+	}
+	return b
 }

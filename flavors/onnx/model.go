@@ -30,10 +30,10 @@ type Model struct {
 	recipes [][]dimSource // for outShaped outputs: where each dimension comes from
 	inDims  [][]string    // each input's dimension names (dim_param), when the file was read
 
-	mu      sync.RWMutex // held for reading by Predict, for writing by Close
-	session *ort.DynamicAdvancedSession
-	runOpts chan *ort.RunOptions // idle run options, reused across runs
-	noGuess atomic.Bool          // set once a guessed output shape proved wrong
+	mu       sync.RWMutex // held for reading by Predict, for writing by Close
+	session  *ort.DynamicAdvancedSession
+	runSlots chan *runSlot // idle run options, reused across runs
+	noGuess  atomic.Bool   // set once a guessed output shape proved wrong
 }
 
 // runOptionsKept is how many idle run options a model keeps for reuse.
@@ -152,7 +152,7 @@ func open(path string, sc SessionConfig, log *slog.Logger) (*Model, error) {
 		return nil, fmt.Errorf("creating session: %w", err)
 	}
 	m.session = s
-	m.runOpts = make(chan *ort.RunOptions, runOptionsKept)
+	m.runSlots = make(chan *runSlot, runOptionsKept)
 	return m, nil
 }
 
@@ -304,8 +304,8 @@ func (m *Model) Close() error {
 	m.session = nil
 	for {
 		select {
-		case ro := <-m.runOpts:
-			ro.Destroy()
+		case rs := <-m.runSlots:
+			rs.ro.Destroy()
 			continue
 		default:
 		}

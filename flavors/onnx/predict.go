@@ -34,22 +34,30 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 	if m.session == nil {
 		return nil, ErrClosed
 	}
-	in := make([]ort.Value, len(ordered))
+	// The values and shapes of a model with a few inputs and outputs live
+	// on the stack (the binding keeps neither slice).
+	var inBuf, outBuf [smallIO]ort.Value
+	var shapeBuf [smallIO][]int64
+	in, out, shapes := inBuf[:0], outBuf[:0], shapeBuf[:0]
+	if len(ordered) > smallIO || len(m.outputs) > smallIO {
+		in, out, shapes = nil, nil, nil
+	}
+	in = append(in, make([]ort.Value, len(ordered))...)
+	out = append(out, make([]ort.Value, len(m.outputs))...)
+	shapes = append(shapes, make([][]int64, len(m.outputs))...)
 	defer destroyAll(in)
 	for i, t := range ordered {
 		if in[i], err = newInputValue(t); err != nil {
 			return nil, fmt.Errorf("creating input %q: %w", t.Name, err)
 		}
 	}
-	out := make([]ort.Value, len(m.outputs))
 	defer destroyAll(out)
-	guessed, err := m.run(ctx, ordered, in, out)
+	guessed, err := m.runWith(ctx, ordered, in, out, shapes, !m.noGuess.Load())
 	if err != nil && guessed && ctx.Err() == nil {
 		// A guessed output shape may be what failed: run again with the
 		// runtime allocating every output, and stop guessing if that works.
 		destroyAll(out)
-		clear(out)
-		if _, err = m.runWith(ctx, ordered, in, out, false); err == nil {
+		if _, err = m.runWith(ctx, ordered, in, out, shapes, false); err == nil {
 			m.noGuess.Store(true)
 		}
 	}
@@ -59,58 +67,87 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 		}
 		return nil, err
 	}
+	tensors := make([]flavors.Tensor, len(want))
 	result := make([]*flavors.Tensor, len(want))
 	for i, j := range want {
-		if result[i], err = toTensor(m.outputs[j], out[j]); err != nil {
+		if err = fillTensor(&tensors[i], m.outputs[j], out[j], shapes[j]); err != nil {
 			return nil, err
 		}
+		result[i] = &tensors[i]
 	}
 	return result, nil
 }
 
-// run fills out (one nil entry per output) by running the session on in,
-// made from the tensors ordered, and says whether it guessed output shapes.
-func (m *Model) run(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value) (bool, error) {
-	return m.runWith(ctx, ordered, in, out, !m.noGuess.Load())
-}
+// smallIO is how many inputs and outputs Predict keeps on the stack.
+const smallIO = 4
 
-func (m *Model) runWith(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value, guess bool) (bool, error) {
+// runWith fills out (one nil entry per output) by running the session on
+// in, made from the tensors ordered, and says whether it guessed output
+// shapes. It sets shapes[j] to the shape of each output it allocates (nil
+// for those the runtime allocates).
+func (m *Model) runWith(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value, shapes [][]int64, guess bool) (bool, error) {
+	clear(shapes)
+	var dims []int64 // the shapes worked out, in one allocation
 	guessed := false
 	for j, p := range m.plans {
-		info := m.outputs[j]
-		shape := info.Shape
 		switch p {
 		case outRuntime:
+			continue
+		case outPrealloc:
+			// The model's own shape: the caller gets a copy (shapes[j]
+			// stays nil).
+			if err := m.newOutput(out, j, m.outputs[j].Shape); err != nil {
+				return guessed, err
+			}
 			continue
 		case outGuess:
 			if !guess {
 				continue
 			}
-			shape = m.shapeFor(j, ordered)
-			if flavors.NumElements(shape) == 0 {
+			dims = m.shapeFor(j, ordered, dims)
+			if flavors.NumElements(dims[len(dims)-len(m.recipes[j]):]) == 0 {
 				continue
 			}
 			guessed = true
 		case outShaped:
-			shape = m.shapeFor(j, ordered)
+			dims = m.shapeFor(j, ordered, dims)
 		}
-		var err error
-		if out[j], err = newOutputValue(info.DType, shape); err != nil {
-			return guessed, fmt.Errorf("creating output %q of shape %v: %w", info.Name, shape, err)
+		shapes[j] = dims[len(dims)-len(m.recipes[j]) : len(dims) : len(dims)]
+		if err := m.newOutput(out, j, shapes[j]); err != nil {
+			return guessed, err
 		}
 	}
 	return guessed, m.runOnce(ctx, in, out)
 }
 
-// shapeFor works out output j's shape from its recipe and the inputs.
-func (m *Model) shapeFor(j int, ordered []*flavors.Tensor) []int64 {
-	shape := make([]int64, len(m.recipes[j]))
-	for i, d := range m.recipes[j] {
-		if shape[i] = d.fixed; d.input >= 0 {
-			shape[i] = ordered[d.input].Shape[d.dim]
-		}
+// newOutput preallocates output j with shape.
+func (m *Model) newOutput(out []ort.Value, j int, shape []int64) error {
+	var err error
+	if out[j], err = newOutputValue(m.outputs[j].DType, shape); err != nil {
+		return fmt.Errorf("creating output %q of shape %v: %w", m.outputs[j].Name, shape, err)
 	}
-	return shape
+	return nil
+}
+
+// shapeFor appends output j's shape, worked out from its recipe and the
+// inputs, to dims. The first call sizes dims for every output with a
+// recipe, so the shapes share one array that is never reallocated.
+func (m *Model) shapeFor(j int, ordered []*flavors.Tensor, dims []int64) []int64 {
+	if dims == nil {
+		n := 0
+		for _, r := range m.recipes {
+			n += len(r)
+		}
+		dims = make([]int64, 0, n)
+	}
+	for _, d := range m.recipes[j] {
+		n := d.fixed
+		if d.input >= 0 {
+			n = ordered[d.input].Shape[d.dim]
+		}
+		dims = append(dims, n)
+	}
+	return dims
 }
 
 // runOnce runs the session once, stopping it through ONNX Runtime's
@@ -122,21 +159,17 @@ func (m *Model) runOnce(ctx context.Context, in, out []ort.Value) error {
 		}
 		return nil
 	}
-	ro, err := m.getRunOptions()
+	rs, err := m.getRunSlot()
 	if err != nil {
 		return fmt.Errorf("creating run options: %w", err)
 	}
-	terminated := make(chan struct{})
-	stop := context.AfterFunc(ctx, func() {
-		defer close(terminated)
-		ro.Terminate()
-	})
-	err = m.session.RunWithOptions(in, out, ro)
+	stop := context.AfterFunc(ctx, rs.terminate)
+	err = m.session.RunWithOptions(in, out, rs.ro)
 	cancelled := !stop()
 	if cancelled { // Terminate ran or is running
-		<-terminated
+		<-rs.terminated
 	}
-	m.putRunOptions(ro, cancelled)
+	m.putRunSlot(rs, cancelled)
 	if cancelled && err != nil {
 		return fmt.Errorf("running onnx model: %w", context.Cause(ctx))
 	}
@@ -146,28 +179,49 @@ func (m *Model) runOnce(ctx context.Context, in, out []ort.Value) error {
 	return nil
 }
 
-// getRunOptions takes idle run options, or makes new ones: creating them
-// costs two calls into the runtime on every request otherwise.
-func (m *Model) getRunOptions() (*ort.RunOptions, error) {
+// runSlot is a run's options and what stops the run through them, kept
+// for reuse: making them costs two calls into the runtime and three
+// allocations on every request otherwise.
+type runSlot struct {
+	ro         *ort.RunOptions
+	terminated chan struct{} // receives once terminate has run
+	terminate  func()        // sets ro's terminate flag
+}
+
+func newRunSlot() (*runSlot, error) {
+	ro, err := ort.NewRunOptions()
+	if err != nil {
+		return nil, err
+	}
+	rs := &runSlot{ro: ro, terminated: make(chan struct{}, 1)}
+	rs.terminate = func() {
+		rs.ro.Terminate()
+		rs.terminated <- struct{}{}
+	}
+	return rs, nil
+}
+
+// getRunSlot takes an idle run slot, or makes a new one.
+func (m *Model) getRunSlot() (*runSlot, error) {
 	select {
-	case ro := <-m.runOpts:
-		return ro, nil
+	case rs := <-m.runSlots:
+		return rs, nil
 	default:
-		return ort.NewRunOptions()
+		return newRunSlot()
 	}
 }
 
-// putRunOptions keeps ro for reuse, clearing its terminate flag if it was
+// putRunSlot keeps rs for reuse, clearing its terminate flag if it was
 // set, or destroys it when enough are kept.
-func (m *Model) putRunOptions(ro *ort.RunOptions, terminated bool) {
-	if terminated && ro.UnsetTerminate() != nil {
-		ro.Destroy()
+func (m *Model) putRunSlot(rs *runSlot, terminated bool) {
+	if terminated && rs.ro.UnsetTerminate() != nil {
+		rs.ro.Destroy()
 		return
 	}
 	select {
-	case m.runOpts <- ro:
+	case m.runSlots <- rs:
 	default:
-		ro.Destroy()
+		rs.ro.Destroy()
 	}
 }
 

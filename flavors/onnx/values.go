@@ -169,12 +169,17 @@ func newOutputValue(dt flavors.DType, shape []int64) (ort.Value, error) {
 	return value(ort.NewCustomDataTensor(ort.Shape(shape), make([]byte, 2*n), elem))
 }
 
-// toTensor copies an ONNX Runtime value out into a berth tensor named
-// name; info is the model's description of it. The value stays the
-// caller's to destroy. Numeric tensors the runtime allocated are already
-// Go memory (the binding copies them once), so their data is taken as is.
-func toTensor(info flavors.TensorInfo, v ort.Value) (*flavors.Tensor, error) {
-	out := &flavors.Tensor{Name: info.Name, DType: info.DType, Shape: []int64(v.GetShape())}
+// fillTensor copies an ONNX Runtime value out into out, a berth tensor;
+// info is the model's description of it. The value stays the caller's to
+// destroy. Numeric tensors the runtime allocated are already Go memory (the
+// binding copies them once), so their data is taken as is. shape, when not
+// nil, is v's shape, the caller's to give away (the binding's GetShape
+// copies it).
+func fillTensor(out *flavors.Tensor, info flavors.TensorInfo, v ort.Value, shape []int64) error {
+	if shape == nil {
+		shape = v.GetShape()
+	}
+	*out = flavors.Tensor{Name: info.Name, DType: info.DType, Shape: shape}
 	switch v := v.(type) {
 	case *ort.Tensor[float32]:
 		out.Data = v.GetData()
@@ -223,36 +228,36 @@ func toTensor(info flavors.TensorInfo, v ort.Value) (*flavors.Tensor, error) {
 	case *ort.CustomDataTensor:
 		elem := ort.TensorElementDataType(v.DataType())
 		if elem != ort.TensorElementDataTypeFloat16 && elem != ort.TensorElementDataTypeBFloat16 {
-			return nil, fmt.Errorf("output %q: unsupported element type %s", info.Name, elem)
+			return fmt.Errorf("output %q: unsupported element type %s", info.Name, elem)
 		}
 		out.Data = decode16(v.GetData(), elem == ort.TensorElementDataTypeBFloat16)
 	case *ort.StringTensor:
 		s, err := stringContents(v)
 		if err != nil {
-			return nil, fmt.Errorf("reading string output %q: %w", info.Name, err)
+			return fmt.Errorf("reading string output %q: %w", info.Name, err)
 		}
 		out.Data = s
 	case *ort.Sequence:
 		rows, err := sequenceOfMaps(v)
 		if err != nil {
-			return nil, fmt.Errorf("reading output %q: %w", info.Name, err)
+			return fmt.Errorf("reading output %q: %w", info.Name, err)
 		}
 		out.DType, out.Shape, out.Data = flavors.Map, []int64{int64(len(rows))}, rows
 	case *ort.Map:
 		row, err := mapRow(v)
 		if err != nil {
-			return nil, fmt.Errorf("reading output %q: %w", info.Name, err)
+			return fmt.Errorf("reading output %q: %w", info.Name, err)
 		}
 		out.DType, out.Shape, out.Data = flavors.Map, []int64{1}, []map[string]float32{row}
 	default:
-		return nil, fmt.Errorf("output %q: unsupported ONNX value %s", info.Name, v.GetONNXType())
+		return fmt.Errorf("output %q: unsupported ONNX value %s", info.Name, v.GetONNXType())
 	}
 	if out.DType != flavors.Map {
 		if dt, ok := elemDTypes[ort.TensorElementDataType(v.DataType())]; ok {
 			out.DType = dt
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // stringContents reads a string tensor; GetContents does not handle 0-d
