@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"errors"
 	"io"
 	"mime"
@@ -40,6 +41,21 @@ func (s *Server) ingestOTLP(c *gin.Context) {
 	c.Data(http.StatusOK, otlp.ContentProtobuf, nil)
 }
 
+// experimentChecker is a store that tells whether an experiment exists
+// without loading it (sqlstore), for a check made on every OTLP request.
+type experimentChecker interface {
+	CheckExperiment(ctx context.Context, id string) error
+}
+
+// checkExperiment returns GetExperiment's error for id, nil if it exists.
+func (s *Server) checkExperiment(ctx context.Context, id string) error {
+	if ec, ok := s.store.(experimentChecker); ok {
+		return ec.CheckExperiment(ctx, id)
+	}
+	_, err := s.store.GetExperiment(ctx, id)
+	return err
+}
+
 func (s *Server) ingestOTLPBody(c *gin.Context) error {
 	if _, err := s.traceStore(); err != nil {
 		return err
@@ -63,7 +79,7 @@ func (s *Server) ingestOTLPBody(c *gin.Context) error {
 			return err
 		}
 		exp = e.ID
-	} else if _, err := s.store.GetExperiment(ctx, exp); err != nil {
+	} else if err := s.checkExperiment(ctx, exp); err != nil {
 		return err
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))

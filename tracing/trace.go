@@ -58,6 +58,10 @@ type Span struct {
 	StartNanos   int64
 	EndNanos     int64
 	Content      json.RawMessage
+	// Inputs and Outputs are a root span's AttrSpanInputs and
+	// AttrSpanOutputs, which give a trace made from its spans its previews;
+	// decoders set them on root spans only, and stores do not read them back.
+	Inputs, Outputs string
 }
 
 // Assessment is a feedback or an expectation logged on a trace. Feedback,

@@ -107,6 +107,13 @@ func convert(sp ptrace.Span) (tracing.Span, error) {
 	}
 	if p := sp.ParentSpanID(); !p.IsEmpty() {
 		s.ParentSpanID = hex.EncodeToString(p[:])
+	} else {
+		if v, ok := sp.Attributes().Get(tracing.AttrSpanInputs); ok {
+			s.Inputs = pyJSON(v)
+		}
+		if v, ok := sp.Attributes().Get(tracing.AttrSpanOutputs); ok {
+			s.Outputs = pyJSON(v)
+		}
 	}
 	content, err := json.Marshal(render(sp))
 	if err != nil {

@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracing/otlp"
 )
 
@@ -177,4 +178,68 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestPreviewsMatchMLflow: for each root span the MLflow 3.6 client
+// exported, the previews computed from its inputs and outputs are the ones
+// the client itself sent in StartTraceV3, so a trace known only from its
+// spans reads as it would had its client ended it.
+func TestPreviewsMatchMLflow(t *testing.T) {
+	bodies, _ := recorded(t)
+	f, err := os.Open(transcript)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<24)
+	type previews struct{ req, resp string }
+	sent := map[string]previews{}
+	for sc.Scan() {
+		var x struct {
+			Method, Path string
+			RequestBody  struct {
+				Trace struct {
+					TraceInfo struct {
+						TraceID         string `json:"trace_id"`
+						RequestPreview  string `json:"request_preview"`
+						ResponsePreview string `json:"response_preview"`
+					} `json:"trace_info"`
+				} `json:"trace"`
+			} `json:"request_body"`
+		}
+		if json.Unmarshal(sc.Bytes(), &x) != nil || x.Method != "POST" || x.Path != "/api/3.0/mlflow/traces" {
+			continue
+		}
+		ti := x.RequestBody.Trace.TraceInfo
+		sent[ti.TraceID] = previews{ti.RequestPreview, ti.ResponsePreview}
+	}
+	n := 0
+	for _, body := range bodies {
+		spans, err := otlp.Decode(body, "application/x-protobuf")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range spans {
+			if s.ParentSpanID != "" {
+				if s.Inputs != "" || s.Outputs != "" {
+					t.Errorf("child span %s carries inputs %q, outputs %q: only a root's are kept", s.Name, s.Inputs, s.Outputs)
+				}
+				continue
+			}
+			want, ok := sent[s.TraceID]
+			if !ok {
+				t.Errorf("root span %s of trace %s: no StartTraceV3 in the transcript", s.Name, s.TraceID)
+				continue
+			}
+			got := previews{tracing.RequestPreview(s.Inputs), tracing.ResponsePreview(s.Outputs)}
+			if got != want {
+				t.Errorf("trace %s: previews %+v, the MLflow client sent %+v", s.TraceID, got, want)
+			}
+			n++
+		}
+	}
+	if n < 4 {
+		t.Fatalf("compared %d root spans, want the transcript's 4", n)
+	}
 }

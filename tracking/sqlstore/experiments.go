@@ -89,6 +89,29 @@ func (s *Store) GetExperiment(ctx context.Context, id string) (*tracking.Experim
 	return &exps[0], nil
 }
 
+// CheckExperiment returns nil when the experiment id exists (active or
+// deleted, as GetExperiment finds it), else GetExperiment's error. It is
+// GetExperiment without loading the experiment, through a statement kept
+// prepared: OTLP ingest calls it on every request.
+func (s *Store) CheckExperiment(ctx context.Context, id string) error {
+	n, err := parseExperimentID(id)
+	if err != nil {
+		return err
+	}
+	st, err := s.expExists.stmt(ctx, s.read)
+	if err != nil {
+		return fmt.Errorf("preparing the experiment check: %w", err)
+	}
+	var one int
+	if err := st.QueryRowContext(ctx, n).Scan(&one); err != nil {
+		if noRows(err) {
+			return tracking.NotFound("No Experiment with id=%s exists", id)
+		}
+		return clientError(err)
+	}
+	return nil
+}
+
 // GetExperimentByName implements tracking.ExperimentStore.
 func (s *Store) GetExperimentByName(ctx context.Context, name string) (*tracking.Experiment, error) {
 	exps, err := s.loadExperiments(ctx, s.read, `WHERE name = ?`, name)

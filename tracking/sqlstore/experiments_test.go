@@ -187,3 +187,34 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestCheckExperiment: CheckExperiment finds what GetExperiment finds (a
+// deleted experiment too), and answers GetExperiment's errors otherwise,
+// run twice so that the kept statement is used again.
+func TestCheckExperiment(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		live := mustExperiment(t, s, "live")
+		gone := mustExperiment(t, s, "gone")
+		if err := s.DeleteExperiment(ctx, gone); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			for _, c := range []struct {
+				id   string
+				code tracking.ErrorCode
+			}{
+				{live, ""}, {gone, ""}, {"0", ""},
+				{"987654", tracking.CodeResourceDoesNotExist},
+				{"abc", tracking.CodeResourceDoesNotExist},
+			} {
+				err := s.CheckExperiment(ctx, c.id)
+				wantCode(t, err, c.code)
+				_, gerr := s.GetExperiment(ctx, c.id)
+				if (err == nil) != (gerr == nil) {
+					t.Errorf("experiment %q: CheckExperiment %v, GetExperiment %v", c.id, err, gerr)
+				}
+			}
+		}
+	})
+}

@@ -24,6 +24,8 @@ type Store struct {
 	d            dialect
 	write        *sql.DB // SQLite: one connection, BEGIN IMMEDIATE; PostgreSQL: same as read
 	read         *sql.DB
+	stmts        *stmtCache // SQLite: statements kept prepared on write; nil on PostgreSQL
+	expExists    keptRead   // CheckExperiment's query
 	artifactRoot string
 	now          func() int64
 	log          *slog.Logger
@@ -98,6 +100,7 @@ func Open(ctx context.Context, uri, artifactRoot string, opts ...Option) (*Store
 			return nil, fmt.Errorf("opening sqlite database %s: %w", path, err)
 		}
 		s.write.SetMaxOpenConns(1)
+		s.stmts = newStmtCache(s.write, stmtCacheSize)
 		if s.read, err = sql.Open("sqlite", base); err != nil {
 			s.write.Close()
 			return nil, fmt.Errorf("opening sqlite database %s: %w", path, err)
@@ -105,6 +108,7 @@ func Open(ctx context.Context, uri, artifactRoot string, opts ...Option) (*Store
 		s.read.SetMaxOpenConns(o.readConns)
 	}
 	s.read.SetMaxIdleConns(o.maxIdleConns)
+	s.expExists.query = s.d.rebind(`SELECT 1 FROM experiments WHERE experiment_id = ?`)
 	if err := s.write.PingContext(ctx); err != nil {
 		s.Close()
 		return nil, fmt.Errorf("connecting to tracking database: %w", err)
@@ -203,6 +207,10 @@ func isBusy(err error) bool {
 // Close closes the store's connections.
 func (s *Store) Close() error {
 	var errs []error
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	s.expExists.close()
 	if s.write != nil {
 		errs = append(errs, s.write.Close())
 	}

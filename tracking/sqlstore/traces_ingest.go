@@ -72,7 +72,10 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 				return err
 			}
 		}
-		if err := s.insertTraces(ctx, tx, exp, fresh, byTrace); err != nil {
+		// The new traces' artifact locations and every trace's spans
+		// location go in one statement.
+		tags, err := s.insertTraces(ctx, tx, exp, fresh, byTrace)
+		if err != nil {
 			return err
 		}
 		const cols = 9
@@ -91,7 +94,6 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 				return err
 			}
 		}
-		tags := make([][3]string, 0, len(order))
 		for _, id := range order {
 			tags = append(tags, [3]string{id, tracing.TagSpansLocation, tracing.SpansInTrackingStore})
 		}
@@ -130,17 +132,17 @@ func (s *Store) traceExperiments(ctx context.Context, tx *sql.Tx, ids []string) 
 }
 
 // insertTraces creates the traces ids, new in experiment exp, from their
-// spans, each with its artifact location tag.
-func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, ids []string, byTrace map[string][]tracing.Span) error {
+// spans, and returns their artifact location tags for the caller to write.
+func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, ids []string, byTrace map[string][]tracing.Span) ([][3]string, error) {
 	if len(ids) == 0 {
-		return nil
+		return nil, nil
 	}
 	base, err := s.traceArtifactLocation(ctx, tx, exp, "")
 	if err != nil {
-		return err
+		return nil, err
 	}
 	base = strings.TrimSuffix(base, "/artifacts")
-	const cols = 5
+	const cols = 7
 	var tags [][3]string
 	for i := 0; i < len(ids); i += ingestChunk {
 		chunk := ids[i:min(i+ingestChunk, len(ids))]
@@ -148,36 +150,39 @@ func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, ids []s
 		for _, id := range chunk {
 			spans := byTrace[id]
 			start, end, state := spans[0].StartNanos, spans[0].EndNanos, tracing.StateInProgress
+			var reqPreview, respPreview string
 			for _, sp := range spans {
 				start, end = min(start, sp.StartNanos), max(end, sp.EndNanos)
 				if sp.ParentSpanID == "" {
 					state = spanState(sp.Status)
+					reqPreview, respPreview = tracing.RequestPreview(sp.Inputs), tracing.ResponsePreview(sp.Outputs)
 				}
 			}
-			args = append(args, id, exp, start/1e6, max(end-start, 0)/1e6, state)
+			args = append(args, id, exp, start/1e6, max(end-start, 0)/1e6, state, reqPreview, respPreview)
 			tags = append(tags, [3]string{id, tracing.TagArtifactLocation, base + id + "/artifacts"})
 		}
-		rows := strings.Repeat("(?, ?, ?, ?, ?, NULL, '', ''), ", len(chunk))
+		rows := strings.Repeat("(?, ?, ?, ?, ?, NULL, ?, ?), ", len(chunk))
 		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES `+strings.TrimSuffix(rows, ", "), args...); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	return s.upsertTraceTags(ctx, tx, tags)
+	return tags, nil
 }
 
 // updateFromRoot completes a stored trace from its root span. A trace made
 // from its first spans is IN_PROGRESS until its root span arrives
 // (exporters send children first); the root span then gives its start,
-// duration and state. A trace its client has ended (StartTraceV3) keeps
-// what the client said.
+// duration, state and previews. A trace its client has ended (StartTraceV3)
+// keeps what the client said.
 func (s *Store) updateFromRoot(ctx context.Context, tx *sql.Tx, traceID string, spans []tracing.Span) error {
 	for _, sp := range spans {
 		if sp.ParentSpanID != "" {
 			continue
 		}
-		if _, err := s.exec(ctx, tx, `UPDATE trace_info SET timestamp_ms = ?, execution_time_ms = ?, status = ?
-			WHERE request_id = ? AND status = ?`, sp.StartNanos/1e6, max(sp.EndNanos-sp.StartNanos, 0)/1e6,
-			spanState(sp.Status), traceID, tracing.StateInProgress); err != nil {
+		if _, err := s.exec(ctx, tx, `UPDATE trace_info SET timestamp_ms = ?, execution_time_ms = ?, status = ?,
+			request_preview = ?, response_preview = ? WHERE request_id = ? AND status = ?`,
+			sp.StartNanos/1e6, max(sp.EndNanos-sp.StartNanos, 0)/1e6, spanState(sp.Status),
+			tracing.RequestPreview(sp.Inputs), tracing.ResponsePreview(sp.Outputs), traceID, tracing.StateInProgress); err != nil {
 			return err
 		}
 	}

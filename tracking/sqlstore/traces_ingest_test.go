@@ -73,3 +73,52 @@ func TestLogSpansGathered(t *testing.T) {
 		}
 	})
 }
+
+// TestLogSpansPreviews: a trace made from its spans takes its previews from
+// its root span's inputs and outputs, whether the root comes with the first
+// spans or after its children; a trace its client ended keeps the client's.
+func TestLogSpansPreviews(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *sqlstore.Store) {
+		ctx := context.Background()
+		exp, err := s.CreateExperiment(ctx, "previews", "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		base := time.UnixMilli(1_700_000_000_000).UnixNano()
+		span := func(trace, id int, parent, in, out string) tracing.Span {
+			return tracing.Span{TraceID: fmt.Sprintf("tr-%032x", trace), SpanID: fmt.Sprintf("%016x", id), ParentSpanID: parent,
+				Name: "s", Status: "STATUS_CODE_OK", StartNanos: base, EndNanos: base + 5e6, Content: []byte(`{}`), Inputs: in, Outputs: out}
+		}
+		chat := `{"messages": [{"role": "system", "content": "brief"}, {"role": "user", "content": "which species?"}]}`
+		if err := s.LogSpans(ctx, exp, []tracing.Span{
+			span(1, 1, "", chat, `"setosa"`),
+			span(2, 21, "0000000000000016", "", ""), // trace 2: a child first
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LogSpans(ctx, exp, []tracing.Span{span(2, 22, "", `{"x": 1}`, `{"choices": [{"message": {"role": "assistant", "content": "two"}}]}`)}); err != nil {
+			t.Fatal(err)
+		}
+		// Trace 3 ended by its client first: its previews stay the client's.
+		if _, err := s.StartTrace(ctx, tracing.TraceInfo{TraceID: fmt.Sprintf("tr-%032x", 3), ExperimentID: exp, RequestTime: 1_700_000_000_000,
+			State: tracing.StateOK, RequestPreview: "client req", ResponsePreview: "client resp"}); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.LogSpans(ctx, exp, []tracing.Span{span(3, 3, "", `{"y": 2}`, `"z"`)}); err != nil {
+			t.Fatal(err)
+		}
+		for trace, want := range map[int][2]string{
+			1: {"which species?", `"setosa"`},
+			2: {`{"x": 1}`, "two"},
+			3: {"client req", "client resp"},
+		} {
+			info, err := s.GetTraceInfo(ctx, fmt.Sprintf("tr-%032x", trace))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := [2]string{info.RequestPreview, info.ResponsePreview}; got != want {
+				t.Errorf("trace %d: previews %q, want %q", trace, got, want)
+			}
+		}
+	})
+}

@@ -17,6 +17,11 @@ type querier interface {
 // inTx runs fn in a write transaction and commits it; fn's error rolls back
 // and is returned unchanged, so domain errors keep their type.
 func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if s.stmts != nil {
+		// Statements first seen in this transaction are prepared once it
+		// has given the write connection back.
+		defer s.stmts.prepareWanted(context.WithoutCancel(ctx))
+	}
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("beginning transaction: %w", err)
@@ -37,20 +42,47 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error)
 }
 
 // exec runs a statement written with ? placeholders.
+// In a write transaction on SQLite it runs the statement kept prepared.
 func (s *Store) exec(ctx context.Context, q querier, query string, args ...any) (sql.Result, error) {
-	res, err := q.ExecContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.prepared(ctx, q, query); st != nil {
+		res, err := st.ExecContext(ctx, args...)
+		return res, clientError(err)
+	}
+	res, err := q.ExecContext(ctx, query, args...)
 	return res, clientError(err)
 }
 
 // query runs a query written with ? placeholders.
+// In a write transaction on SQLite it runs the statement kept prepared.
 func (s *Store) query(ctx context.Context, q querier, query string, args ...any) (*sql.Rows, error) {
-	rows, err := q.QueryContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.prepared(ctx, q, query); st != nil {
+		rows, err := st.QueryContext(ctx, args...)
+		return rows, clientError(err)
+	}
+	rows, err := q.QueryContext(ctx, query, args...)
 	return rows, clientError(err)
 }
 
 // queryRow runs a single-row query written with ? placeholders.
+// In a write transaction on SQLite it runs the statement kept prepared.
 func (s *Store) queryRow(ctx context.Context, q querier, query string, args ...any) *sql.Row {
-	return q.QueryRowContext(ctx, s.d.rebind(query), args...)
+	query = s.d.rebind(query)
+	if st := s.prepared(ctx, q, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return q.QueryRowContext(ctx, query, args...)
+}
+
+// prepared is query's kept statement for q when q is a write transaction
+// on SQLite and one is kept; nil otherwise.
+func (s *Store) prepared(ctx context.Context, q querier, query string) *sql.Stmt {
+	tx, ok := q.(*sql.Tx)
+	if !ok || s.stmts == nil {
+		return nil
+	}
+	return s.stmts.forTx(ctx, tx, query)
 }
 
 // noRows reports whether err says a single-row query found nothing.

@@ -1,0 +1,47 @@
+package otlp
+
+import (
+	"math"
+	"testing"
+
+	"go.opentelemetry.io/collector/pdata/pcommon"
+)
+
+// TestPyJSON: values written as Python's json.dumps(ensure_ascii=False)
+// writes them (the expectations are Python 3.11's output).
+func TestPyJSON(t *testing.T) {
+	for _, c := range []struct {
+		f    float64
+		want string
+	}{
+		{0, "0.0"}, {math.Copysign(0, -1), "-0.0"}, {1, "1.0"}, {1.5, "1.5"}, {100, "100.0"},
+		{1e16, "1e+16"}, {1e15, "1000000000000000.0"}, {123456789012345678, "1.2345678901234568e+17"},
+		{1e-4, "0.0001"}, {1e-5, "1e-05"}, {0.1, "0.1"}, {-2.5e-7, "-2.5e-07"}, {3.14159, "3.14159"},
+		{1e22, "1e+22"}, {5e-324, "5e-324"}, {1.7976931348623157e308, "1.7976931348623157e+308"},
+		{12345.678, "12345.678"}, {math.NaN(), "NaN"}, {math.Inf(1), "Infinity"}, {math.Inf(-1), "-Infinity"},
+	} {
+		if got := pyFloat(c.f); got != c.want {
+			t.Errorf("pyFloat(%v) = %s, want %s", c.f, got, c.want)
+		}
+	}
+	v := pcommon.NewValueMap()
+	v.Map().PutStr("a", "é\n\"\\\x01\u2028<&>")
+	s := v.Map().PutEmptySlice("b")
+	s.AppendEmpty().SetInt(1)
+	s.AppendEmpty().SetDouble(2)
+	s.AppendEmpty().SetBool(true)
+	s.AppendEmpty() // empty: None
+	if got, want := pyJSON(v), "{\"a\": \"é\\n\\\"\\\\\\u0001\u2028<&>\", \"b\": [1, 2.0, true, null]}"; got != want {
+		t.Errorf("pyJSON = %s\nwant     %s", got, want)
+	}
+	// Nesting past the bound is written as null, not followed.
+	deep := pcommon.NewValueSlice()
+	cur := deep
+	for range maxPyJSONDepth + 10 {
+		cur = cur.Slice().AppendEmpty()
+		cur.SetEmptySlice()
+	}
+	if got := pyJSON(deep); len(got) > 4*maxPyJSONDepth {
+		t.Errorf("a value nested %d deep wrote %d bytes", maxPyJSONDepth+10, len(got))
+	}
+}
