@@ -59,9 +59,16 @@ func WithClock(now func() time.Time) Option { return func(g *Guard) { g.now = no
 // replicas grows with it (see the package documentation).
 func WithReconcileInterval(d time.Duration) Option { return func(g *Guard) { g.interval = d } }
 
-// WithLogger sets the logger for reconcile failures. Default: discard.
+// WithLogger sets the logger for reconcile failures. Default (and for
+// nil): discard.
 // Keys never appear in its messages; key names and ids do.
-func WithLogger(l *slog.Logger) Option { return func(g *Guard) { g.log = l } }
+func WithLogger(l *slog.Logger) Option {
+	return func(g *Guard) {
+		if l != nil {
+			g.log = l
+		}
+	}
+}
 
 // WithPrices sets the price table spend is counted with. Default: the
 // empty table (every call costs nothing).

@@ -340,8 +340,9 @@ func (s *Store) keyByDigest(ctx context.Context, digest string) (Key, bool, erro
 
 // Usage is what one key used in one period.
 type Usage struct {
-	Requests, Tokens int64
-	Cost             Spend
+	Requests int64 `json:"requests"`
+	Tokens   int64 `json:"tokens"`
+	Cost     Spend `json:"cost_nano_usd"` // billionths of a dollar
 }
 
 func (u *Usage) add(v Usage) { u.Requests += v.Requests; u.Tokens += v.Tokens; u.Cost += v.Cost }

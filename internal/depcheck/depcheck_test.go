@@ -55,6 +55,7 @@ var rules = map[string]Rule{
 		Packages: []string{mlflowrest, "batchscore", "chart", "cmd/berth/internal/options", "drift", "drift/writeback", "evaluate",
 			"flavors/builtin", "internal/buildinfo", "internal/jsonl", "internal/progress", "modeluri", "pack", "pack/modelpack",
 			"project", // berth run
+			"gateway/keys",
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
@@ -64,6 +65,7 @@ var rules = map[string]Rule{
 	"cmd/berth/internal/options": {
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
 			"project", // berth run's flags
+			"gateway", "gateway/keys",
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook"},
 		Modules: []string{cobra, pflag},
 	},
