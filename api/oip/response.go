@@ -128,8 +128,9 @@ func appendData(b []byte, t *flavors.Tensor, asStrings bool, limit int) []byte {
 	b = append(b, '[')
 	n := t.Len()
 	block := elemBlock(t.Data)
+	var rows mapRows
 	for i := 0; i < n; i += block {
-		b = appendElems(b, t.Data, i, min(i+block, n), asStrings)
+		b = appendElems(b, t.Data, i, min(i+block, n), asStrings, &rows)
 		if limit > 0 && len(b) > limit {
 			return b
 		}
@@ -149,9 +150,17 @@ func elemBlock(data any) int {
 }
 
 // appendElems writes elements from to to of data, each after a comma but
-// the first of all (index 0), with one loop per element type.
-func appendElems(b []byte, data any, from, to int, asStrings bool) []byte {
+// the first of all (index 0), with one loop per element type. rows keeps
+// the keys of a sequence of maps from one call to the next.
+func appendElems(b []byte, data any, from, to int, asStrings bool, rows *mapRows) []byte {
 	switch d := data.(type) {
+	case []map[string]float32:
+		for i := from; i < to; i++ {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = rows.append(b, d[i], asStrings)
+		}
 	case []float32:
 		for i := from; i < to; i++ {
 			if i > 0 {
@@ -211,4 +220,68 @@ func appendUints[T uint8 | uint16 | uint32 | uint64](b []byte, d []T, from, to i
 		b = strconv.AppendUint(b, uint64(d[i]), 10)
 	}
 	return b
+}
+
+// mapRows writes the rows of a sequence-of-maps output as
+// jsonw.AppendMapRow does (keys sorted), or as the JSON string of that
+// text. It keeps the last row's sorted keys, each written out in both
+// forms: a classifier's rows (ZipMap) all have the same keys, so a row
+// costs no sort and no allocation.
+type mapRows struct {
+	keys   []string
+	object [][]byte // each key as a JSON string, then ':'
+	string [][]byte // the same, escaped as the inside of a JSON string
+}
+
+func (r *mapRows) append(b []byte, m map[string]float32, asString bool) []byte {
+	if !r.same(m) {
+		r.learn(m)
+	}
+	prefixes := r.object
+	if asString {
+		b = append(b, '"')
+		prefixes = r.string
+	}
+	b = append(b, '{')
+	for i, k := range r.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, prefixes[i]...)
+		// A number or null: nothing in it needs escaping in a string.
+		b = jsonw.AppendFloat(b, float64(m[k]), 32)
+	}
+	b = append(b, '}')
+	if asString {
+		b = append(b, '"')
+	}
+	return b
+}
+
+// same reports whether m has exactly the keys kept.
+func (r *mapRows) same(m map[string]float32) bool {
+	if len(m) != len(r.keys) {
+		return false
+	}
+	for _, k := range r.keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *mapRows) learn(m map[string]float32) {
+	r.keys = r.keys[:0]
+	for k := range m {
+		r.keys = append(r.keys, k)
+	}
+	slices.Sort(r.keys)
+	r.object, r.string = r.object[:0], r.string[:0]
+	for _, k := range r.keys {
+		obj := append(jsonw.AppendString(nil, k), ':')
+		str := jsonw.AppendString(nil, string(obj))
+		r.object = append(r.object, obj)
+		r.string = append(r.string, str[1:len(str)-1])
+	}
 }

@@ -98,8 +98,9 @@ func EncodeInferResponseTo(w io.Writer, modelName, version, id string, outputs [
 		s.b = append(s.b, `,"data":[`...)
 		n := t.Len()
 		block := elemBlock(t.Data)
+		var rows mapRows
 		for j := 0; j < n && s.err == nil; j += block {
-			s.b = appendElems(s.b, t.Data, j, min(j+block, n), true)
+			s.b = appendElems(s.b, t.Data, j, min(j+block, n), true, &rows)
 			s.flush(false)
 		}
 		s.b = append(s.b, "]}"...)

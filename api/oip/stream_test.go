@@ -6,7 +6,9 @@ import (
 	"io"
 	"math"
 	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/flavors"
@@ -174,20 +176,24 @@ func BenchmarkEncodeOutputs(b *testing.B) {
 		b.Run(c.name+"/whole", func(b *testing.B) {
 			b.SetBytes(int64(len(whole)))
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				if _, _, err := oip.EncodeInferResponse("m", "1", "", outs, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, len(whole), cpu)
 		})
 		b.Run(c.name+"/streamed", func(b *testing.B) {
 			b.SetBytes(int64(len(whole)))
 			b.ReportAllocs()
+			cpu := cpuTime()
 			for b.Loop() {
 				if err := oip.EncodeInferResponseTo(io.Discard, "m", "1", "", outs, nil); err != nil {
 					b.Fatal(err)
 				}
 			}
+			reportCPU(b, len(whole), cpu)
 		})
 	}
 }
@@ -220,4 +226,22 @@ func allocated(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&b)
 	return b.TotalAlloc - a.TotalAlloc
+}
+
+// cpuTime is the process's CPU time so far, user and system: on a machine
+// shared with other work, MB/s of CPU time is steadier than of wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports cpu-MB/s: size bytes per iteration over the CPU time
+// since start.
+func reportCPU(b *testing.B, size int, start time.Duration) {
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
+	}
 }

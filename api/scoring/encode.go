@@ -302,7 +302,8 @@ func newElemWriter(t *flavors.Tensor) elemWriter {
 	case []string:
 		return func(b []byte, i int) []byte { return jsonw.AppendString(b, d[i]) }
 	case []map[string]float32:
-		return func(b []byte, i int) []byte { return appendMap(b, d[i]) }
+		var rows mapRows
+		return func(b []byte, i int) []byte { return rows.append(b, d[i]) }
 	}
 	return func(b []byte, i int) []byte { return append(b, "null"...) }
 }
@@ -336,9 +337,45 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	return append(b, '.', '0')
 }
 
-// appendMap writes a row of a sequence-of-maps output, keys in order
-// (numerically when every key is an integer, as class labels are).
-func appendMap(b []byte, m map[string]float32) []byte {
+// mapRows writes rows of a sequence-of-maps output, keys in order
+// (numerically when every key is an integer, as class labels are). It
+// keeps the last row's keys in order, each written out as a JSON string
+// and a colon: a classifier's rows (ZipMap) all have the same keys, so a
+// row costs no sort and no allocation.
+type mapRows struct {
+	keys   []string
+	quoted [][]byte
+}
+
+func (r *mapRows) append(b []byte, m map[string]float32) []byte {
+	if !r.same(m) {
+		r.learn(m)
+	}
+	b = append(b, '{')
+	for i, k := range r.keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, r.quoted[i]...)
+		b = appendFloat(b, float64(m[k]), 32)
+	}
+	return append(b, '}')
+}
+
+// same reports whether m has exactly the keys kept.
+func (r *mapRows) same(m map[string]float32) bool {
+	if r.keys == nil || len(m) != len(r.keys) {
+		return false
+	}
+	for _, k := range r.keys {
+		if _, ok := m[k]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func (r *mapRows) learn(m map[string]float32) {
 	keys := make([]string, 0, len(m))
 	numeric := true
 	for k := range m {
@@ -356,16 +393,10 @@ func appendMap(b []byte, m map[string]float32) []byte {
 	} else {
 		slices.Sort(keys)
 	}
-	b = append(b, '{')
+	r.keys, r.quoted = keys, make([][]byte, len(keys))
 	for i, k := range keys {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = jsonw.AppendString(b, k)
-		b = append(b, ':')
-		b = appendFloat(b, float64(m[k]), 32)
+		r.quoted[i] = append(jsonw.AppendString(nil, k), ':')
 	}
-	return append(b, '}')
 }
 
 func sign(x int64) int64 {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"io"
 	"runtime"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
@@ -101,4 +103,77 @@ func allocated(f func()) uint64 {
 	f()
 	runtime.ReadMemStats(&b)
 	return b.TotalAlloc - a.TotalAlloc
+}
+
+// BenchmarkEncodeLarge encodes large outputs, whole (Encode) and streamed
+// (EncodeTo): an [N, 1000] float32 score output and a sequence of maps.
+// MB/s is of the JSON written.
+func BenchmarkEncodeLarge(b *testing.B) {
+	scores := make([]float32, 2000*1000)
+	for i := range scores {
+		scores[i] = float32(i%1000) / 1001 * float32(1+i%7)
+	}
+	maps := make([]map[string]float32, 100000)
+	for i := range maps {
+		maps[i] = map[string]float32{"setosa": float32(i%10) / 10, "versicolor": 0.25, "virginica": float32(i%3) / 3}
+	}
+	dec, err := scoring.NewDecoder(scoring.ModelSpec{Inputs: []flavors.TensorInfo{{Name: "input", DType: flavors.Float32, Shape: []int64{-1, 4}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		out  *flavors.Tensor
+		rows int
+	}{
+		{"float32/2000x1000", &flavors.Tensor{Name: "scores", DType: flavors.Float32, Shape: []int64{2000, 1000}, Data: scores}, 2000},
+		{"maps/100000", &flavors.Tensor{Name: "output_probability", DType: flavors.Map, Shape: []int64{100000}, Data: maps}, 100000},
+	} {
+		outs := []*flavors.Tensor{c.out}
+		req := &scoring.Request{Rows: c.rows}
+		whole, err := dec.Encode(outs, req)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Run(c.name+"/whole", func(b *testing.B) {
+			b.SetBytes(int64(len(whole)))
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := dec.Encode(outs, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, len(whole), cpu)
+		})
+		b.Run(c.name+"/streamed", func(b *testing.B) {
+			b.SetBytes(int64(len(whole)))
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if err := dec.EncodeTo(io.Discard, outs, req); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, len(whole), cpu)
+		})
+	}
+}
+
+// cpuTime is the process's CPU time so far, user and system: on a machine
+// shared with other work, MB/s of CPU time is steadier than of wall time.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		panic(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// reportCPU reports cpu-MB/s: size bytes per iteration over the CPU time
+// since start.
+func reportCPU(b *testing.B, size int, start time.Duration) {
+	if d := cpuTime() - start; d > 0 {
+		b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
+	}
 }
