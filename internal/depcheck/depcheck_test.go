@@ -111,11 +111,16 @@ var rules = map[string]Rule{
 	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}},
 	"gateway/config":           {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":         {Packages: []string{"api/deployments"}},
-	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai"}},
+	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai", "gateway/provider/anthropic"}},
 	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
 
 	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
 	"gateway/keys": {Packages: []string{"tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},
+
+	// The SaaS adapters (their builtin imports are listed with builtin's rule).
+	"gateway/provider/internal/upstream":     {Packages: []string{"api/deployments", "gateway/provider"}}, // what the SaaS adapters share
+	"gateway/provider/internal/upstreamtest": {Packages: []string{"gateway/provider"}},                    // their tests' fake upstream
+	"gateway/provider/anthropic":             {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 
 	// Models.
 	"flavors":         {Modules: []string{yaml}},

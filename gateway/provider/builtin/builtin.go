@@ -6,4 +6,7 @@ package builtin
 
 import (
 	_ "github.com/berthml/berth/gateway/provider/openai" // openai, azure, azuread, OpenAI-compatible servers
+
+	// The SaaS adapters.
+	_ "github.com/berthml/berth/gateway/provider/anthropic" // anthropic (Messages API)
 )
