@@ -8,5 +8,7 @@ import (
 	_ "github.com/berthml/berth/gateway/provider/openai" // openai, azure, azuread, OpenAI-compatible servers
 
 	// The SaaS adapters.
-	_ "github.com/berthml/berth/gateway/provider/anthropic" // anthropic (Messages API)
+	_ "github.com/berthml/berth/gateway/provider/anthropic"  // anthropic (Messages API)
+	_ "github.com/berthml/berth/gateway/provider/mistral"    // mistral
+	_ "github.com/berthml/berth/gateway/provider/togetherai" // togetherai
 )
