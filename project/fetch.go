@@ -138,8 +138,9 @@ func Fetch(ctx context.Context, uri, version string, opts ...FetchOption) (*Sour
 				return nil, err
 			}
 			root = src.tmp
-			src.RepoURL = firstRemote(p)
 		}
+		// The user's repository's remote, not the temporary clone's.
+		src.RepoURL = firstRemote(p)
 	} else {
 		src.Name = uri
 		if err := src.clone(ctx, base, version, c.tmpDir); err != nil {
@@ -155,7 +156,7 @@ func Fetch(ctx context.Context, uri, version string, opts ...FetchOption) (*Sour
 	if src.Commit == "" {
 		src.Commit = headCommit(src.Dir)
 	}
-	if src.RepoURL == "" {
+	if !isLocalURI(base) {
 		src.RepoURL = firstRemote(src.Dir)
 	}
 	return src, nil

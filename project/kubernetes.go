@@ -104,7 +104,7 @@ func RenderJob(template []byte, j Job) ([]byte, error) {
 	if !ok {
 		return nil, fmt.Errorf("the job template's first container is not a mapping")
 	}
-	words, err := splitWords(j.Command)
+	words, err := SplitWords(j.Command)
 	if err != nil {
 		return nil, fmt.Errorf("splitting the command %q: %w", j.Command, err)
 	}
@@ -125,9 +125,9 @@ func RenderJob(template []byte, j Job) ([]byte, error) {
 	return yaml.Marshal(doc)
 }
 
-// splitWords is Python's shlex.split (POSIX mode): words separated by
+// SplitWords is Python's shlex.split (POSIX mode): words separated by
 // blanks, with '...', "..." and backslash escapes.
-func splitWords(s string) ([]string, error) {
+func SplitWords(s string) ([]string, error) {
 	var words []string
 	var cur strings.Builder
 	inWord := false
