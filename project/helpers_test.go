@@ -46,7 +46,7 @@ func pythonEnv(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "PYTHONPATH=" + lib, "HOME=" + t.TempDir(), "LANG=C.UTF-8"}
+	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "PYTHONPATH=" + lib, "PYTHONDONTWRITEBYTECODE=1", "HOME=" + t.TempDir(), "LANG=C.UTF-8"}
 	return env
 }
 
