@@ -368,3 +368,94 @@ func (t elemType) rangeOf(m elemType) elemType {
 	m.dtype = t.dtype
 	return m
 }
+
+// denseConvertible reports whether the dense path may convert values of
+// the signature type src for a model input of dtype dst: numbers into
+// numbers.
+func denseConvertible(src elemType, dst flavors.DType) bool {
+	if src.kind != ekFloat && src.kind != ekInt {
+		return false
+	}
+	d, ok := elemTypeOf(dst)
+	return ok && (d.kind == ekFloat || d.kind == ekInt)
+}
+
+// convertDense stores vals, the float64 values of a tensor's numbers, in
+// a new slice of dtype dst, as convert would from their nodes: float32 of
+// the float64 for a float32 input (MLflow's rule), and for an integer
+// type (of the signature or the input) only integral values in range. It
+// returns false where convert would fail or read a number's text rather
+// than its float64 (an integer beyond 2^53): the general path then does.
+func convertDense(vals []float64, src elemType, dst flavors.DType) (any, bool) {
+	switch dst {
+	case flavors.Float32, flavors.Float16, flavors.BFloat16:
+		out := make([]float32, len(vals))
+		return out, fillDense(out, vals, src)
+	case flavors.Float64:
+		out := make([]float64, len(vals))
+		return out, fillDense(out, vals, src)
+	case flavors.Int8:
+		return fillDenseInt[int8](vals, src, dst)
+	case flavors.Int16:
+		return fillDenseInt[int16](vals, src, dst)
+	case flavors.Int32:
+		return fillDenseInt[int32](vals, src, dst)
+	case flavors.Int64:
+		return fillDenseInt[int64](vals, src, dst)
+	case flavors.Uint8:
+		return fillDenseInt[uint8](vals, src, dst)
+	case flavors.Uint16:
+		return fillDenseInt[uint16](vals, src, dst)
+	case flavors.Uint32:
+		return fillDenseInt[uint32](vals, src, dst)
+	case flavors.Uint64:
+		return fillDenseInt[uint64](vals, src, dst)
+	}
+	return nil, false
+}
+
+func fillDense[T float32 | float64](out []T, vals []float64, src elemType) bool {
+	switch src.kind {
+	case ekFloat:
+		out = out[:len(vals)]
+		for k, v := range vals {
+			out[k] = T(v)
+		}
+		return true
+	case ekInt:
+		lo, hi := float64(src.min), float64(src.max)
+		for k, v := range vals {
+			if !denseInt(v, lo, hi) {
+				return false
+			}
+			out[k] = T(v)
+		}
+		return true
+	}
+	return false
+}
+
+// denseInt reports whether v is an integer in [lo, hi] that readInt reads
+// to the same value from the number's text: below 2^53 in magnitude, a
+// float64 is an integer exactly when the text's value rounds to it.
+func denseInt(v, lo, hi float64) bool {
+	return v == math.Trunc(v) && v > -(1<<53) && v < 1<<53 && v >= lo && v <= hi
+}
+
+func fillDenseInt[T integer](vals []float64, src elemType, dst flavors.DType) (any, bool) {
+	t, _ := elemTypeOf(dst)
+	lo, hi := float64(t.min), float64(t.max)
+	if src.kind == ekInt {
+		lo, hi = max(lo, float64(src.min)), min(hi, float64(src.max))
+	} else if src.kind != ekFloat {
+		return nil, false
+	}
+	out := make([]T, len(vals))
+	for k, v := range vals {
+		if !denseInt(v, lo, hi) {
+			return nil, false
+		}
+		out[k] = T(int64(v))
+	}
+	return out, true
+}

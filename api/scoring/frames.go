@@ -90,7 +90,7 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 	}
 	var keys []string
 	bad := false
-	for k := d.nodes[v].first; k >= 0; k = d.nodes[d.nodes[k].next].next {
+	for k := d.first(v); k >= 0; k = d.nodes[d.nodes[k].next].next {
 		name := d.text(k)
 		keys = append(keys, "'"+name+"'")
 		if name != "data" && name != "columns" && name != "index" {
@@ -130,7 +130,7 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 	colOf := []int{}
 	present := make([]bool, len(dec.fields))
 	if cols >= 0 {
-		for c := d.nodes[cols].first; c >= 0; c = d.nodes[c].next {
+		for c := d.first(cols); c >= 0; c = d.nodes[c].next {
 			fi := dec.fieldOf(d, c)
 			if fi >= 0 && present[fi] {
 				fi = -1 // a repeated column: the first one counts
@@ -149,7 +149,7 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 	}
 	g := newGrid(int(d.nodes[data].n), len(dec.fields))
 	r := 0
-	for row := d.nodes[data].first; row >= 0; row = d.nodes[row].next {
+	for row := d.first(data); row >= 0; row = d.nodes[row].next {
 		switch {
 		case d.nodes[row].kind == kindArray:
 			if int(d.nodes[row].n) != len(colOf) {
@@ -157,7 +157,7 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 					r, d.nodes[row].n, len(colOf))
 			}
 			j := 0
-			for c := d.nodes[row].first; c >= 0; c = d.nodes[c].next {
+			for c := d.first(row); c >= 0; c = d.nodes[c].next {
 				if fi := colOf[j]; fi >= 0 {
 					g.cells[r*g.cols+fi] = c
 				}
@@ -178,7 +178,7 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 
 func checkRowWidths(d *doc, data int32, ncols int) error {
 	r := 0
-	for row := d.nodes[data].first; row >= 0; row = d.nodes[row].next {
+	for row := d.first(data); row >= 0; row = d.nodes[row].next {
 		n := 1
 		if d.nodes[row].kind == kindArray {
 			n = int(d.nodes[row].n)
@@ -220,11 +220,11 @@ func (dec *Decoder) recordGrid(d *doc, v int32, what string) (*grid, error) {
 	g := newGrid(int(d.nodes[v].n), len(dec.fields))
 	count := make([]int, len(dec.fields))
 	r := 0
-	for rec := d.nodes[v].first; rec >= 0; rec = d.nodes[rec].next {
+	for rec := d.first(v); rec >= 0; rec = d.nodes[rec].next {
 		if d.nodes[rec].kind != kindObject {
 			return nil, badRequest("Invalid input. %s[%d] must be an object (a record); got %s", what, r, kindName(d, rec))
 		}
-		for k := d.nodes[rec].first; k >= 0; {
+		for k := d.first(rec); k >= 0; {
 			val := d.nodes[k].next
 			if fi := dec.fieldOf(d, k); fi >= 0 {
 				if g.cells[r*g.cols+fi] < 0 {
@@ -255,13 +255,13 @@ func (dec *Decoder) recordGrid(d *doc, v int32, what string) (*grid, error) {
 // positionalRecords feeds the single model input the records' values, the
 // columns in the first record's key order.
 func (dec *Decoder) positionalRecords(d *doc, v int32, req *Request) error {
-	first := d.nodes[v].first
+	first := d.first(v)
 	if d.nodes[first].kind != kindObject {
 		return badRequest("Invalid input. dataframe_records[0] must be an object (a record); got %s", kindName(d, first))
 	}
 	col := map[string]int{}
 	var names []string
-	for k := d.nodes[first].first; k >= 0; k = d.nodes[d.nodes[k].next].next {
+	for k := d.first(first); k >= 0; k = d.nodes[d.nodes[k].next].next {
 		name := d.text(k)
 		if _, dup := col[name]; !dup {
 			col[name] = len(names)
@@ -271,7 +271,7 @@ func (dec *Decoder) positionalRecords(d *doc, v int32, req *Request) error {
 	// Check every record's size first, so the grid is no larger than the
 	// body's values.
 	r := 0
-	for rec := d.nodes[v].first; rec >= 0; rec = d.nodes[rec].next {
+	for rec := d.first(v); rec >= 0; rec = d.nodes[rec].next {
 		if d.nodes[rec].kind != kindObject {
 			return badRequest("Invalid input. dataframe_records[%d] must be an object (a record); got %s", r, kindName(d, rec))
 		}
@@ -283,8 +283,8 @@ func (dec *Decoder) positionalRecords(d *doc, v int32, req *Request) error {
 	}
 	g := newGrid(int(d.nodes[v].n), len(names))
 	r = 0
-	for rec := d.nodes[v].first; rec >= 0; rec = d.nodes[rec].next {
-		for k := d.nodes[rec].first; k >= 0; {
+	for rec := d.first(v); rec >= 0; rec = d.nodes[rec].next {
+		for k := d.first(rec); k >= 0; {
 			val := d.nodes[k].next
 			c, ok := col[d.text(k)]
 			if !ok {
@@ -323,7 +323,7 @@ func (dec *Decoder) fromTFServing(d *doc, key string, v int32, req *Request) err
 		switch {
 		case n.kind == kindObject:
 			return dec.fromColumnDict(d, v, req)
-		case n.kind == kindArray && n.n > 0 && d.nodes[n.first].kind == kindObject:
+		case n.kind == kindArray && n.n > 0 && d.firstKind(v) == kindObject:
 			g, err := dec.recordGrid(d, v, key)
 			if err != nil {
 				return err
@@ -342,7 +342,7 @@ func (dec *Decoder) fromTFServing(d *doc, key string, v int32, req *Request) err
 		case n.kind == kindArray && n.n == 0:
 			return invalidParam("Failed to enforce schema of data with schema %s. Error: %s is empty.",
 				dec.schemaString(), key)
-		case n.kind == kindArray && d.nodes[n.first].kind == kindObject:
+		case n.kind == kindArray && d.firstKind(v) == kindObject:
 			return invalidParam("Failed to enforce schema of data with schema %s. Error: This model contains a "+
 				"tensor-based model signature with no input names, which suggests a numpy array input, but a list "+
 				"of objects was found in %s.", dec.schemaString(), key)
@@ -355,7 +355,7 @@ func (dec *Decoder) fromTFServing(d *doc, key string, v int32, req *Request) err
 	case n.kind == kindArray && n.n == 0:
 		return invalidParam("Failed to enforce schema of data with schema %s. Error: %s is empty.",
 			dec.schemaString(), key)
-	case n.kind == kindArray && d.nodes[n.first].kind == kindObject:
+	case n.kind == kindArray && d.firstKind(v) == kindObject:
 		// TF Serving's row format: one object per instance, stacked.
 		g, err := dec.recordGrid(d, v, key)
 		if err != nil {
@@ -383,7 +383,7 @@ func (dec *Decoder) fromColumnDict(d *doc, v int32, req *Request) error {
 			continue
 		}
 		n := &d.nodes[c]
-		lists[fi] = n.kind == kindArray && (!f.array || n.n == 0 || d.nodes[n.first].kind == kindArray)
+		lists[fi] = n.kind == kindArray && (!f.array || n.n == 0 || d.firstKind(c) == kindArray)
 		if !lists[fi] {
 			continue
 		}
@@ -409,7 +409,7 @@ func (dec *Decoder) fromColumnDict(d *doc, v int32, req *Request) error {
 		case c < 0:
 		case lists[fi]:
 			r := 0
-			for e := d.nodes[c].first; e >= 0; e = d.nodes[e].next {
+			for e := d.first(c); e >= 0; e = d.nodes[e].next {
 				g.cells[r*g.cols+fi] = e
 				r++
 			}

@@ -47,13 +47,17 @@ const (
 	flagEscaped uint8 = 1 << iota // string holds backslash escapes
 	flagExt                       // string is doc.ext[start] (a CSV cell)
 	flagFloat                     // number whose float64 value is in f
+	flagDense                     // array of numbers whose values are doc.nums[head:head+n]
 )
 
 // node is one JSON value in a doc's flat arena. Containers link their
-// children through first/next; an object's children alternate key, value.
+// children through head/next; an object's children alternate key, value.
+// A dense array (flagDense: a list of numbers only, such as a tensor's
+// innermost list) has no child nodes: its values are doc.nums[head :
+// head+n], and [doc.first] gives it child nodes when a reader needs them.
 type node struct {
 	start, end int32 // raw span in src: a string's content, a number's text
-	first      int32 // first child, or -1
+	head       int32 // first child, or -1; for a dense array, its first value in doc.nums
 	next       int32 // next sibling, or -1
 	n          int32 // elements of an array, members of an object
 	kind       kind
@@ -67,8 +71,9 @@ type node struct {
 type doc struct {
 	src     string
 	nodes   []node
-	ext     []string // cells that are not spans of src
-	strings int      // string nodes, object keys included
+	nums    []float64 // the values of dense arrays, in document order
+	ext     []string  // cells that are not spans of src
+	strings int       // string nodes, object keys included
 }
 
 // appendNode appends n, doubling the arena when it is full: append's
@@ -83,7 +88,20 @@ func appendNode(nodes []node, n node) []node {
 
 // maxPooledNodes is the largest arena kept for the next request (4 MiB
 // of nodes): a huge body's arena goes to the garbage collector instead.
-const maxPooledNodes = 1 << 17
+// maxPooledNums is the same for the values of dense arrays (4 MiB).
+const (
+	maxPooledNodes = 1 << 17
+	maxPooledNums  = 1 << 19
+)
+
+// minDense is the shortest list of numbers kept dense: shorter ones (an
+// iris row, a record's few values) get a node per number, which the
+// readers of dataframes walk.
+const minDense = 8
+
+// denseRuns turns dense arrays on; tests turn them off to check that both
+// ways decode every body alike.
+var denseRuns = true
 
 // jsonError is a syntax error at a byte offset.
 type jsonError struct {
@@ -102,6 +120,7 @@ type parser struct {
 func parseJSON(d *doc, src string) *jsonError {
 	d.src = src
 	d.nodes = d.nodes[:0]
+	d.nums = d.nums[:0]
 	d.ext = d.ext[:0]
 	d.strings = 0
 	p := parser{d: d, s: src}
@@ -132,7 +151,7 @@ func (p *parser) skipSpace() {
 }
 
 func (p *parser) add(k kind, start int) int32 {
-	p.d.nodes = appendNode(p.d.nodes, node{kind: k, start: int32(start), end: int32(start), first: -1, next: -1})
+	p.d.nodes = appendNode(p.d.nodes, node{kind: k, start: int32(start), end: int32(start), head: -1, next: -1})
 	return int32(len(p.d.nodes) - 1)
 }
 
@@ -160,7 +179,7 @@ func (p *parser) value(depth int) int32 {
 		if prob != 0 {
 			return p.badNumber(end, prob)
 		}
-		nd := node{kind: kindNumber, start: int32(p.pos), end: int32(end), first: -1, next: -1}
+		nd := node{kind: kindNumber, start: int32(p.pos), end: int32(end), head: -1, next: -1}
 		if exact {
 			nd.flags, nd.f = flagFloat, f
 		}
@@ -207,7 +226,7 @@ func (p *parser) str() int32 {
 	if escaped {
 		flags = flagEscaped
 	}
-	p.d.nodes = appendNode(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), first: -1, next: -1})
+	p.d.nodes = appendNode(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), head: -1, next: -1})
 	p.d.strings++
 	p.pos = end + 1
 	return int32(len(p.d.nodes) - 1)
@@ -231,9 +250,7 @@ func (p *parser) array(depth int) int32 {
 	count := int32(0)
 	if p.pos < len(p.s) && (p.s[p.pos] == '-' || p.s[p.pos]-'0' <= 9) {
 		var done bool
-		if last, count, done = p.numbers(n); p.err != nil {
-			return -1
-		} else if done {
+		if last, count, done = p.numbers(n); done {
 			return n
 		}
 	}
@@ -244,7 +261,7 @@ func (p *parser) array(depth int) int32 {
 			return -1
 		}
 		if last < 0 {
-			p.d.nodes[n].first = c
+			p.d.nodes[n].head = c
 		} else {
 			p.d.nodes[last].next = c
 		}
@@ -270,54 +287,139 @@ func (p *parser) array(depth int) int32 {
 
 // numbers reads the run of numbers that starts array arr's elements at
 // p.pos: the whole content of a tensor's innermost lists, in one loop
-// instead of a call to value per element, with the same nodes, errors and
-// offsets. done says it read the closing ']'; otherwise p.pos is at the
-// next element, which is not a number, and array goes on from last.
+// (jsonscan.Floats) into d.nums instead of a node per element. done says
+// it read the closing ']': the array is then dense (or, when shorter than
+// minDense, has its number nodes). Otherwise the run is given its nodes,
+// p.pos is at the element that ended it and array goes on from last: the
+// general path reads that element and reports any problem with the same
+// message and offset as before.
 func (p *parser) numbers(arr int32) (last, count int32, done bool) {
-	s, pos, nodes := p.s, p.pos, p.d.nodes
-	last = -1
-	defer func() { p.d.nodes, p.pos = nodes, pos }()
+	d, s := p.d, p.s
+	base := len(d.nums)
+	pos := p.pos
+	runStart := pos
+	closed := false
 	for {
+		if len(d.nums) == cap(d.nums) {
+			d.nums = slices.Grow(d.nums, max(cap(d.nums), 1024))
+		}
+		var k int
+		k, pos, closed = jsonscan.Floats(s, pos, d.nums[len(d.nums):cap(d.nums)], math.Inf(1))
+		d.nums = d.nums[:len(d.nums)+k]
+		if closed {
+			break
+		}
+		if len(d.nums) == cap(d.nums) {
+			continue // full: grow and go on
+		}
+		// An element Floats leaves to others: a number it does not convert
+		// exactly (more than 19 digits, a huge exponent) is read here and
+		// the run goes on; anything else ends the run.
 		f, _, end, exact, prob := jsonscan.Float(s, pos)
 		if prob != 0 {
-			p.d.nodes, p.pos = nodes, pos
-			p.badNumber(end, prob)
-			nodes, pos = p.d.nodes, p.pos
-			return last, count, false
+			break
 		}
-		nd := node{kind: kindNumber, start: int32(pos), end: int32(end), first: -1, next: -1}
-		if exact {
-			nd.flags, nd.f = flagFloat, f
+		if !exact {
+			f, _ = parseFloat(s[pos:end])
 		}
-		idx := int32(len(nodes))
+		j := jsonscan.SkipSpace(s, end)
+		if j >= len(s) || (s[j] != ',' && s[j] != ']') {
+			break // the general path reports it
+		}
+		d.nums = append(d.nums, f)
+		if s[j] == ']' {
+			pos, closed = j+1, true
+			break
+		}
+		if pos = jsonscan.SkipSpace(s, j+1); pos >= len(s) || (s[pos] != '-' && s[pos]-'0' > 9) {
+			break // not a number next: the general path goes on from here
+		}
+	}
+	count = int32(len(d.nums) - base)
+	if closed && count >= minDense && denseRuns {
+		n := &d.nodes[arr]
+		n.flags |= flagDense
+		n.head, n.n, n.end = int32(base), count, int32(pos)
+		p.pos = pos
+		return -1, count, true
+	}
+	// Short, or followed by something that is not a number: a node per
+	// number, as the readers of mixed lists expect.
+	vals := d.nums[base:]
+	d.nums = d.nums[:base]
+	last = d.numberNodes(arr, runStart, vals)
+	if closed {
+		d.nodes[arr].n = count
+		d.nodes[arr].end = int32(pos)
+		p.pos = pos
+		return last, count, true
+	}
+	p.pos = pos
+	return last, count, false
+}
+
+// numberNodes appends a node for each of the numbers vals whose text
+// starts at pos, the first child of array arr, and links them; it returns
+// the last one. The numbers were scanned before: only their spans are
+// found again.
+func (d *doc) numberNodes(arr int32, pos int, vals []float64) (last int32) {
+	last = -1
+	for _, f := range vals {
+		start, end, _ := jsonscan.Number(d.src, pos)
+		idx := int32(len(d.nodes))
+		d.nodes = appendNode(d.nodes, node{kind: kindNumber, flags: flagFloat, f: f,
+			start: int32(start), end: int32(end), head: -1, next: -1})
 		if last >= 0 {
-			nodes[last].next = idx
+			d.nodes[last].next = idx
 		} else {
-			nodes[arr].first = idx
+			d.nodes[arr].head = idx
 		}
-		nodes = appendNode(nodes, nd)
 		last = idx
-		count++
-		if pos = jsonscan.SkipSpace(s, end); pos >= len(s) {
-			p.pos = pos
-			p.fail("expecting ',' or ']', found the end of the input")
-			return last, count, false
+		pos = jsonscan.SkipSpace(d.src, end) + 1 // past the ','
+	}
+	return last
+}
+
+// first returns node i's first child, or -1. A dense array gets its
+// number nodes first (appended to the arena: a pointer into d.nodes taken
+// before the call is stale after it).
+func (d *doc) first(i int32) int32 {
+	if d.nodes[i].flags&flagDense != 0 {
+		d.expand(i)
+	}
+	return d.nodes[i].head
+}
+
+// firstKind returns the kind of container i's first child, without giving
+// a dense array its nodes. i must have a child.
+func (d *doc) firstKind(i int32) kind {
+	if d.nodes[i].flags&flagDense != 0 {
+		return kindNumber
+	}
+	return d.nodes[d.nodes[i].head].kind
+}
+
+// expand gives dense array a its number nodes.
+func (d *doc) expand(a int32) {
+	n := d.nodes[a]
+	d.nodes[a].flags &^= flagDense
+	d.nodes[a].head = -1
+	d.numberNodes(a, int(n.start)+1, d.nums[n.head:n.head+n.n])
+}
+
+// expandTree gives every dense array within value v its number nodes.
+func (d *doc) expandTree(v int32) {
+	n := &d.nodes[v]
+	switch {
+	case n.flags&flagDense != 0:
+		d.expand(v)
+	case n.kind == kindArray:
+		for c := n.head; c >= 0; c = d.nodes[c].next {
+			d.expandTree(c)
 		}
-		switch s[pos] {
-		case ',':
-			if pos = jsonscan.SkipSpace(s, pos+1); pos < len(s) && (s[pos] == '-' || s[pos]-'0' <= 9) {
-				continue
-			}
-			return last, count, false
-		case ']':
-			pos++
-			nodes[arr].n = count
-			nodes[arr].end = int32(pos)
-			return last, count, true
-		default:
-			p.pos = pos
-			p.fail("expecting ',' or ']'")
-			return last, count, false
+	case n.kind == kindObject:
+		for k := n.head; k >= 0; k = d.nodes[d.nodes[k].next].next {
+			d.expandTree(d.nodes[k].next)
 		}
 	}
 }
@@ -353,7 +455,7 @@ func (p *parser) object(depth int) int32 {
 			return -1
 		}
 		if last < 0 {
-			p.d.nodes[n].first = k
+			p.d.nodes[n].head = k
 		} else {
 			p.d.nodes[last].next = k
 		}
@@ -405,7 +507,7 @@ func (d *doc) text(i int32) string {
 // -1. The last one wins, as with Python's json.
 func (d *doc) member(o int32, key string) int32 {
 	found := int32(-1)
-	for k := d.nodes[o].first; k >= 0; {
+	for k := d.nodes[o].head; k >= 0; {
 		v := d.nodes[k].next
 		if d.keyIs(k, key) {
 			found = v
@@ -449,6 +551,6 @@ func parseFloat(s string) (float64, bool) {
 // addExt appends a string node holding s (a CSV cell) and returns it.
 func (d *doc) addExt(s string) int32 {
 	d.ext = append(d.ext, s)
-	d.nodes = appendNode(d.nodes, node{kind: kindString, flags: flagExt, start: int32(len(d.ext) - 1), first: -1, next: -1})
+	d.nodes = appendNode(d.nodes, node{kind: kindString, flags: flagExt, start: int32(len(d.ext) - 1), head: -1, next: -1})
 	return int32(len(d.nodes) - 1)
 }

@@ -2,6 +2,7 @@ package scoring
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -9,8 +10,10 @@ import (
 )
 
 // value is node i of d as encoding/json with UseNumber would decode it.
-func (d *doc) value(i int32) any {
-	n := &d.nodes[i]
+// It gives dense arrays their nodes, and fails t where a number's float64
+// (the dense path's or the parser's) is not strconv's for its text.
+func (d *doc) value(t *testing.T, i int32) any {
+	n := d.nodes[i]
 	switch n.kind {
 	case kindNull:
 		return nil
@@ -19,20 +22,27 @@ func (d *doc) value(i int32) any {
 	case kindTrue:
 		return true
 	case kindNumber:
+		if n.flags&flagFloat != 0 {
+			want, _ := parseFloat(d.raw(i))
+			if math.Float64bits(n.f) != math.Float64bits(want) {
+				t.Fatalf("number %s: parsed as %v (%#x), strconv gives %v (%#x)", d.raw(i), n.f,
+					math.Float64bits(n.f), want, math.Float64bits(want))
+			}
+		}
 		return json.Number(d.raw(i))
 	case kindString:
 		return d.text(i)
 	case kindArray:
 		a := []any{}
-		for c := n.first; c >= 0; c = d.nodes[c].next {
-			a = append(a, d.value(c))
+		for c := d.first(i); c >= 0; c = d.nodes[c].next {
+			a = append(a, d.value(t, c))
 		}
 		return a
 	}
 	m := map[string]any{}
-	for k := n.first; k >= 0; {
+	for k := d.first(i); k >= 0; {
 		v := d.nodes[k].next
-		m[d.text(k)] = d.value(v)
+		m[d.text(k)] = d.value(t, v)
 		k = d.nodes[v].next
 	}
 	return m
@@ -47,6 +57,15 @@ func FuzzParseJSON(f *testing.F) {
 		splitBody, `{"inputs": [[5.1, 3.5], [6.9, 3.2]], "params": {"k": [true, false, null]}}`,
 		`{"a": "\ud83d\ude00\u00e9\n", "a": -0.5e-3}`, `"\ud800\u0041"`, `[1,]`, `-Infinity`, `01`,
 		strings.Repeat("[", 65) + strings.Repeat("]", 65),
+		// Runs of numbers long enough to be dense arrays: 17 to 19 and more
+		// significant digits, exponents, halfway cases, subnormals, -0,
+		// huge exponents; and runs ended by something else.
+		`[[-0.4823529124259949, 0.49803924560546875, 1e23, 9007199254740993, -0, 4.9406564584124654e-324, 1e-400, 1e400],
+		  [123456789012345678901234567890, 0.30000000000000004, 2.2250738585072014e-308, 1.7976931348623157e308, 5e-324, 2.5e-5, 7E+2, 0.1]]`,
+		`[1, 2, 3, 4, 5, 6, 7, 8, 9, "x"]`, `[1, 2, 3, 4, 5, 6, 7, 8, 9 10]`, `[1, 2, 3, 4, 5, 6, 7, 8, 9,]`,
+		`[1,2,3,4,5,6,7,8,9,1e999999999999,-1e-99999999,18446744073709551615,1.00000000000000011102230246251565404236316680908203125]`,
+		`{"inputs": [[1.5, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8]], "params": [0, 1, 2, 3, 4, 5, 6, 7, null]}`,
+		`[0,1,2,3,4,5,6,-7,-Infinity]`, `[0,1,2,3,4,5,6,7,8`, `[0, 1, 2, 3, 4, 5, 6, 7, 8.]`,
 	} {
 		f.Add(s)
 	}
@@ -68,7 +87,7 @@ func FuzzParseJSON(f *testing.F) {
 				t.Fatal(err)
 			}
 			root := int32(0)
-			if got := d.value(root); !reflect.DeepEqual(got, want) {
+			if got := d.value(t, root); !reflect.DeepEqual(got, want) {
 				t.Fatalf("parseJSON(%q) = %#v, encoding/json gives %#v", s, got, want)
 			}
 			return

@@ -60,7 +60,7 @@ func (dec *Decoder) decodeParams(d *doc, v int32) (map[string]any, error) {
 	if d.nodes[v].kind != kindObject {
 		return nil, invalidParam("params must be a JSON object of parameter names to values; got %s", kindName(d, v))
 	}
-	for k := d.nodes[v].first; k >= 0; {
+	for k := d.first(v); k >= 0; {
 		val := d.nodes[k].next
 		name := d.text(k)
 		for i := range dec.params {
@@ -95,7 +95,7 @@ func (p *paramSpec) convert(d *doc, v int32) (any, string) {
 		return nil, "got " + kindName(d, v)
 	}
 	var out []any
-	for e := d.nodes[v].first; e >= 0; e = d.nodes[e].next {
+	for e := d.first(v); e >= 0; e = d.nodes[e].next {
 		x, why := p.scalar(d, e)
 		if why != "" {
 			return nil, why + fmt.Sprintf(" (item %d)", len(out))

@@ -1,6 +1,7 @@
 package scoring
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -10,14 +11,17 @@ import (
 // nestedShape infers the shape of the nested lists at root and appends
 // their leaves to leaves in row-major order. Lists of unequal lengths (or a
 // list where a value should be, or the reverse) are ragged: why says where.
+// It gives the dense arrays under root their nodes: it is the general
+// path, which [denseShape] spares a well-formed tensor of numbers.
 func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32, why string) {
+	d.expandTree(root)
 	for i := root; d.nodes[i].kind == kindArray; {
 		n := d.nodes[i].n
 		shape = append(shape, int64(n))
 		if n == 0 {
 			break
 		}
-		i = d.nodes[i].first
+		i = d.nodes[i].head
 	}
 	if leaves == nil { // one allocation of the size the first row implies
 		total := int64(1)
@@ -51,7 +55,7 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 		}
 		idx = append(idx, 0)
 		if depth == len(shape)-1 { // the innermost lists: their values are the leaves
-			for c := n.first; c >= 0; c = d.nodes[c].next {
+			for c := n.head; c >= 0; c = d.nodes[c].next {
 				if d.nodes[c].kind == kindArray {
 					return fmt.Sprintf("the value at %s is a list where the first row has a single value", pyIndex(idx))
 				}
@@ -61,7 +65,7 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 			idx = idx[:len(idx)-1]
 			return ""
 		}
-		for c := n.first; c >= 0; c = d.nodes[c].next {
+		for c := n.head; c >= 0; c = d.nodes[c].next {
 			if why := walk(c, depth+1); why != "" {
 				return why
 			}
@@ -72,6 +76,62 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 	}
 	why = walk(root, 0)
 	return shape, leaves, why
+}
+
+// denseShape is nestedShape's fast path: when the nested lists at root
+// are regular and every innermost list is a dense array, their values are
+// one span of d.nums, nums[lo:hi], in row-major order (dense arrays are
+// numbered in document order). ok is false for anything else, which
+// nestedShape then reads (and words any problem of).
+func denseShape(d *doc, root int32) (shape []int64, lo, hi int32, ok bool) {
+	for i := root; ; {
+		n := &d.nodes[i]
+		if n.kind != kindArray || n.n == 0 {
+			return nil, 0, 0, false
+		}
+		shape = append(shape, int64(n.n))
+		if n.flags&flagDense != 0 {
+			break
+		}
+		i = n.head
+	}
+	w := denseWalk{d: d, shape: shape, lo: -1}
+	if !w.walk(root, 0) {
+		return nil, 0, 0, false
+	}
+	return shape, w.lo, w.hi, true
+}
+
+type denseWalk struct {
+	d      *doc
+	shape  []int64
+	lo, hi int32
+}
+
+func (w *denseWalk) walk(i int32, depth int) bool {
+	n := &w.d.nodes[i]
+	if n.kind != kindArray || int64(n.n) != w.shape[depth] {
+		return false
+	}
+	if depth == len(w.shape)-1 {
+		if n.flags&flagDense == 0 || (w.lo >= 0 && n.head != w.hi) {
+			return false
+		}
+		if w.lo < 0 {
+			w.lo = n.head
+		}
+		w.hi = n.head + n.n
+		return true
+	}
+	if n.flags&flagDense != 0 {
+		return false
+	}
+	for c := n.head; c >= 0; c = w.d.nodes[c].next {
+		if !w.walk(c, depth+1) {
+			return false
+		}
+	}
+	return true
 }
 
 func pyIndex(idx []int64) string {
@@ -114,6 +174,11 @@ func fitShape(got, want []int64, frame bool) ([]int64, bool) {
 // fromNested feeds the single field (or the only one) the nested lists at v.
 func (dec *Decoder) fromNested(d *doc, v int32, req *Request, frame bool) error {
 	f := &dec.fields[0]
+	if shape, lo, hi, ok := denseShape(d, v); ok {
+		if err := dec.finishDense(d, f, shape, d.nums[lo:hi], frame, req); err != errNotDense {
+			return err
+		}
+	}
 	shape, leaves, why := nestedShape(d, v, nil)
 	if why != "" {
 		return badRequest("Invalid input for %s: %s", f.label(), why)
@@ -136,6 +201,16 @@ func (dec *Decoder) fromTensorDict(d *doc, v int32, req *Request) error {
 	}
 	for fi := range dec.fields {
 		f := &dec.fields[fi]
+		if shape, lo, hi, ok := denseShape(d, vals[fi]); ok {
+			err := dec.finishDense(d, f, shape, d.nums[lo:hi], false, req)
+			if err == errNotDense {
+				err = nil
+			} else if err != nil {
+				return err
+			} else {
+				continue
+			}
+		}
 		shape, leaves, why := nestedShape(d, vals[fi], nil)
 		if why != "" {
 			return badRequest("Invalid input for %s: %s", f.label(), why)
@@ -147,19 +222,39 @@ func (dec *Decoder) fromTensorDict(d *doc, v int32, req *Request) error {
 	return nil
 }
 
+// errNotDense says the dense path cannot convert a tensor's values
+// without a problem (or at all): the general path then reads it again
+// from its nodes, and words the problem.
+var errNotDense = errors.New("not on the dense path")
+
+// finishDense is finishTensor for values already converted to float64
+// (vals, from the dense arrays of a well-formed tensor): the same shape
+// checks, then the values straight into the input's dtype. It returns
+// errNotDense when a value needs the general path (a fraction or an
+// out-of-range value for an integer input, a boolean or string input).
+func (dec *Decoder) finishDense(d *doc, f *field, shape []int64, vals []float64, frame bool, req *Request) error {
+	in := &dec.inputs[f.input].info
+	if !denseConvertible(f.typ, in.DType) {
+		return errNotDense
+	}
+	shape, err := dec.checkShape(f, in, shape, frame)
+	if err != nil {
+		return err
+	}
+	data, ok := convertDense(vals, f.typ, in.DType)
+	if !ok {
+		return errNotDense
+	}
+	dec.addInput(req, in, shape, data)
+	return nil
+}
+
 // finishTensor checks a field's shape against its spec and its model
 // input, converts its leaves to the input's dtype and adds the tensor to
 // req.
 func (dec *Decoder) finishTensor(d *doc, f *field, shape []int64, leaves []int32, frame bool, req *Request) error {
 	in := &dec.inputs[f.input].info
-	if f.shape != nil {
-		var ok bool
-		if shape, ok = fitShape(shape, f.shape, frame); !ok {
-			return invalidParam("Failed to enforce schema of data with schema %s. Error: Shape of input %s%s "+
-				"does not match expected shape %s.", dec.schemaString(), namePrefix(f.name), pyShape(shape), pyShape(f.shape))
-		}
-	}
-	shape, err := dec.fitModel(in, shape, frame)
+	shape, err := dec.checkShape(f, in, shape, frame)
 	if err != nil {
 		return err
 	}
@@ -174,6 +269,19 @@ func (dec *Decoder) finishTensor(d *doc, f *field, shape []int64, leaves []int32
 	}
 	dec.addInput(req, in, shape, data)
 	return nil
+}
+
+// checkShape fits a tensor's shape to its field's spec and its model
+// input.
+func (dec *Decoder) checkShape(f *field, in *flavors.TensorInfo, shape []int64, frame bool) ([]int64, error) {
+	if f.shape != nil {
+		var ok bool
+		if shape, ok = fitShape(shape, f.shape, frame); !ok {
+			return nil, invalidParam("Failed to enforce schema of data with schema %s. Error: Shape of input %s%s "+
+				"does not match expected shape %s.", dec.schemaString(), namePrefix(f.name), pyShape(shape), pyShape(f.shape))
+		}
+	}
+	return dec.fitModel(in, shape, frame)
 }
 
 func (dec *Decoder) fitModel(in *flavors.TensorInfo, shape []int64, frame bool) ([]int64, error) {
@@ -294,7 +402,7 @@ func (dec *Decoder) stackColumns(d *doc, g *grid, ii int, req *Request) error {
 				return badRequest("Invalid input. Column %s holds lists of %d values; row %d has %s",
 					dec.fields[fi].name, widths[k], r, kindName(d, c))
 			}
-			for e := d.nodes[c].first; e >= 0; e = d.nodes[e].next {
+			for e := d.first(c); e >= 0; e = d.nodes[e].next {
 				leaves = append(leaves, e)
 			}
 		}
@@ -422,6 +530,11 @@ func columnError(f *field, why string, row int) error {
 // leading batch dimension.
 func (dec *Decoder) tensorColumn(d *doc, g *grid, fi int, req *Request) error {
 	f := &dec.fields[fi]
+	if shape, vals, ok := dec.denseColumn(d, g, fi); ok {
+		if err := dec.finishDense(d, f, shape, vals, true, req); err != errNotDense {
+			return err
+		}
+	}
 	var cell []int64
 	var leaves []int32
 	for r := 0; r < g.rows; r++ {
@@ -440,6 +553,29 @@ func (dec *Decoder) tensorColumn(d *doc, g *grid, fi int, req *Request) error {
 	}
 	shape := append([]int64{int64(g.rows)}, cell...)
 	return dec.finishTensor(d, f, shape, leaves, true, req)
+}
+
+// denseColumn is tensorColumn's fast path: every row's cell is nested
+// lists of one shape over dense arrays, and together they are one span of
+// d.nums.
+func (dec *Decoder) denseColumn(d *doc, g *grid, fi int) (shape []int64, vals []float64, ok bool) {
+	var cell []int64
+	var lo, hi int32
+	for r := 0; r < g.rows; r++ {
+		c := g.cells[r*g.cols+fi]
+		if c < 0 {
+			return nil, nil, false
+		}
+		s, l, h, ok := denseShape(d, c)
+		if !ok || (r > 0 && (l != hi || !equalShape(s, cell))) {
+			return nil, nil, false
+		}
+		if r == 0 {
+			cell, lo = s, l
+		}
+		hi = h
+	}
+	return append([]int64{int64(g.rows)}, cell...), d.nums[lo:hi], true
 }
 
 func equalShape(a, b []int64) bool {

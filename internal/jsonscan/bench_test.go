@@ -2,6 +2,8 @@ package jsonscan_test
 
 import (
 	"encoding/json"
+	"math"
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -167,6 +169,59 @@ func BenchmarkFloats(b *testing.B) {
 			})
 			if len(out) != 40000 {
 				b.Fatal(len(out))
+			}
+		}
+	})
+}
+
+// BenchmarkRuns reads the innermost lists of the OCR classifier's
+// serving_input_example.json (MLflow's pretty-printed, full float64
+// repr) with Floats, beside a floor that touches every byte of the body
+// once with a table look-up: the ratio of the two is the one
+// docs/speed.md tracks for the whole decode.
+func BenchmarkRuns(b *testing.B) {
+	body, err := os.ReadFile("../../testdata/models/ocr_cls/serving_input_example.json")
+	if err != nil {
+		b.Fatalf("the OCR fixture (testdata/models/ocr_cls): %v", err)
+	}
+	var starts []int // just past each '[' that opens a list of numbers
+	for i, c := range body {
+		if c == '[' {
+			if j := jsonscan.SkipSpace(body, i+1); j < len(body) && (body[j] == '-' || body[j] >= '0' && body[j] <= '9') {
+				starts = append(starts, i+1)
+			}
+		}
+	}
+	dst := make([]float32, 27648)
+	b.Run("floats", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			k := 0
+			for _, s := range starts {
+				n, _, closed := jsonscan.Floats(body, s, dst[k:], math.MaxFloat32)
+				if !closed {
+					b.Fatal("run not closed")
+				}
+				k += n
+			}
+			if k != len(dst) {
+				b.Fatal(k)
+			}
+		}
+	})
+	var class [256]uint8
+	for _, c := range []byte("[]{},:\"") {
+		class[c] = 1
+	}
+	b.Run("floor", func(b *testing.B) {
+		b.SetBytes(int64(len(body)))
+		for b.Loop() {
+			n := 0
+			for _, c := range body {
+				n += int(class[c])
+			}
+			if n == 0 {
+				b.Fatal("no structure")
 			}
 		}
 	})

@@ -19,6 +19,10 @@
 // at a time, then Clinger's exact path or Eisel-Lemire over strconv's
 // power table, bit for bit what strconv.ParseFloat gives (FuzzFloat,
 // FuzzFloatBits), falling back to strconv only where it cannot decide.
+// [Floats] reads a whole run of numbers (a tensor's innermost list) into
+// a float32 or float64 slice: the common number and the white space
+// between elements a word at a time, anything else through [Float]
+// (FuzzFloats checks it against one Float per element).
 // The figures below predate it; docs/speed.md has the current ones (about
 // 600 MB/s of CPU time into a float32 tensor for MLflow's pretty-printed
 // examples, 4-6× encoding/json).

@@ -61,10 +61,20 @@ func TestFloat(t *testing.T) {
 func FuzzFloat(f *testing.F) {
 	for _, s := range []string{"0", "-0.4823529124259949", "1e23", "9007199254740993", "1.5e-320",
 		"123456789012345678901", "0.1e", "-", "01", "1.", "2.2250738585072011e-308", "7.038531e-26",
-		"0.49803924560546875", "1.52587890625e-05", "0.0000000000000000000000000037252902984619140625"} {
+		"0.49803924560546875", "1.52587890625e-05", "0.0000000000000000000000000037252902984619140625",
+		// The fast path's shapes and its edges: 16 to 19 significant digits,
+		// digits across word boundaries, halfway cases, -0, subnormals.
+		"-0.07450985908508301", "1234567890123456789", "12345678901234567890", "0.1234567890123456789",
+		"0.12345678901234567891", "9007199254740992.5", "9007199254740993.0", "4503599627370495.5",
+		"0.000000000000000000000000000000001", "-0.0", "0.", "1.0000000000000002", "-0.000000000000000000000000000000", "0.00000000000000000000000", "1.00000000000000011102230246251565404236316680908203125",
+		"2.2250738585072014e-308", "0.00000000000000000000000000000000000000000000000000000000000000000001",
+		"123.456\u0080", "12345678.9", "1234567\xff"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
+		checkFast(t, s)
+		checkFast(t, s+",        ")
+		checkFast(t, s+"]}\n      \n")
 		start, end, p := Number(s, 0)
 		v, fs, fe, exact, fp := Float(s, 0)
 		if fs != start || fe != end || fp != p {
@@ -86,6 +96,21 @@ func FuzzFloat(f *testing.F) {
 	})
 }
 
+// checkFast fails t where fastFloat, on the number at the start of s,
+// says ok with a value or an end other than Float's exact ones.
+func checkFast(t *testing.T, s string) {
+	t.Helper()
+	got, end, ok := fastFloat(s, 0)
+	if !ok {
+		return
+	}
+	want, _, wantEnd, exact, p := Float(s, 0)
+	if p != 0 || !exact || end != wantEnd || math.Float64bits(got) != math.Float64bits(want) {
+		t.Fatalf("%q: fastFloat (%v %#x, end %d), Float (%v %#x, end %d, exact %v, problem %v)", s, got,
+			math.Float64bits(got), end, want, math.Float64bits(want), wantEnd, exact, p)
+	}
+}
+
 // FuzzFloatBits: every float64 and float32, printed as Python's repr
 // and json.dumps print them (shortest round trip, float32 widened) and
 // with 17 and 20 significant digits, converts back bit for bit.
@@ -105,8 +130,10 @@ func FuzzFloatBits(f *testing.F) {
 		for _, s := range []string{
 			strconv.FormatFloat(v, 'g', -1, 64), strconv.FormatFloat(v, 'e', 16, 64),
 			strconv.FormatFloat(v, 'e', 19, 64), strconv.FormatFloat(w, 'g', -1, 64),
-			strconv.FormatFloat(w, 'f', -1, 64),
+			strconv.FormatFloat(w, 'f', -1, 64), strconv.FormatFloat(v, 'f', 17, 64),
+			strconv.FormatFloat(v, 'f', -1, 64), strconv.FormatFloat(float64(float32(w)), 'f', 17, 64),
 		} {
+			checkFast(t, s+",\n          ")
 			got, _, end, exact, p := Float(s, 0)
 			if p != 0 || end != len(s) {
 				t.Fatalf("%s: end %d, problem %v", s, end, p)
@@ -117,6 +144,118 @@ func FuzzFloatBits(f *testing.F) {
 			want, _ := strconv.ParseFloat(s, 64)
 			if math.Float64bits(got) != math.Float64bits(want) {
 				t.Fatalf("%s: got %#x, strconv %#x", s, math.Float64bits(got), math.Float64bits(want))
+			}
+		}
+	})
+}
+
+// floatsRef is Floats as the general path reads a run: one Float per
+// element.
+func floatsRef[F float32 | float64](b string, i int, dst []F, limit float64) (n, next int, closed bool) {
+	for n < len(dst) {
+		f, start, end, exact, p := Float(b, i)
+		if p != 0 || !exact {
+			return n, start, false
+		}
+		v := F(f)
+		if a := float64(v); a > limit || -a > limit {
+			return n, start, false
+		}
+		j := SkipSpace(b, end)
+		if j >= len(b) {
+			return n, start, false
+		}
+		switch b[j] {
+		case ',':
+			dst[n] = v
+			n++
+			i = j + 1
+		case ']':
+			dst[n] = v
+			return n + 1, j + 1, true
+		default:
+			return n, start, false
+		}
+	}
+	return n, SkipSpace(b, i), false
+}
+
+func TestFloats(t *testing.T) {
+	for _, c := range []struct {
+		in     string
+		n      int
+		next   int
+		closed bool
+	}{
+		{"1, 2, 3]", 3, 8, true},
+		{"\n    -0.4823529124259949,\n    0.49803924560546875\n  ]", 2, 53, true},
+		{"1, 2, \"x\"]", 2, 6, false},
+		{"1, 2 3]", 1, 3, false},
+		{"1, 2,]", 2, 5, false},
+		{"1, 2, 1e400]", 2, 6, false},
+		{"1, 2, 123456789012345678901234]", 2, 6, false},
+		{"1, 2", 1, 3, false},
+		{"", 0, 0, false},
+	} {
+		dst := make([]float64, 8)
+		n, next, closed := Floats(c.in, 0, dst, math.Inf(1))
+		if n != c.n || next != c.next || closed != c.closed {
+			t.Errorf("%q: got (%d, %d, %v), want (%d, %d, %v)", c.in, n, next, closed, c.n, c.next, c.closed)
+		}
+	}
+	// A full dst stops before the next element.
+	if n, next, closed := Floats("1, 2, 3]", 0, make([]float32, 2), math.MaxFloat32); n != 2 || next != 6 || closed {
+		t.Errorf("full dst: got (%d, %d, %v)", n, next, closed)
+	}
+	// float32 beyond its range stops.
+	if n, next, _ := Floats("1, 3.5e38]", 0, make([]float32, 4), math.MaxFloat32); n != 1 || next != 3 {
+		t.Errorf("float32 out of range: got (%d, %d)", n, next)
+	}
+}
+
+// FuzzFloats: Floats, with its word-at-a-time fast path, reads a run
+// exactly as one Float per element does (floatsRef): the same count,
+// stop, end and values bit for bit, for float64 and float32 destinations
+// of any size.
+func FuzzFloats(f *testing.F) {
+	for _, s := range []string{
+		"\n            -0.4823529124259949,\n            0.49803924560546875,\n            1.52587890625e-05\n          ]",
+		"1,2,3]", "0.1, 0.2, 0.30000000000000004]", "-0, 0, -0.0, 0.0]", "1e23, 9007199254740993, 5e-324]",
+		"4.9406564584124654e-324, 2.2250738585072011e-308, 1.7976931348623157e308, 1e400, -1e400]",
+		"12345678901234567890, 1234567890123456789, 0.1234567890123456789, 0.12345678901234567891]",
+		"9007199254740992.5, 4503599627370495.5, 1.00000000000000011102230246251565404236316680908203125]",
+		"3.4028235677973366e38, 3.4028235677973362e38, 3.5e38, -3.4028234663852886e+38]",
+		"0.000000000000000000000000000000000000000000001401298464324817, 1.401298464324817e-45]",
+		"1 , 2\t,\r3\n]", "1, 2, \"x\"]", "1, 2,]", "1, 2 3]", "01, 2]", "1., 2]", "-, 1]", "1, -Infinity]",
+		"0.07450985908508301,0.07450985908508301,-0.9686274528503418]   ",
+	} {
+		f.Add(s, uint8(8), false)
+		f.Add(s, uint8(2), true)
+	}
+	f.Fuzz(func(t *testing.T, s string, size uint8, f32 bool) {
+		if f32 {
+			got, want := make([]float32, size), make([]float32, size)
+			n, next, closed := Floats(s, 0, got, math.MaxFloat32)
+			wn, wnext, wclosed := floatsRef(s, 0, want, math.MaxFloat32)
+			if n != wn || next != wnext || closed != wclosed {
+				t.Fatalf("%q: Floats (%d, %d, %v), reference (%d, %d, %v)", s, n, next, closed, wn, wnext, wclosed)
+			}
+			for k := range n {
+				if math.Float32bits(got[k]) != math.Float32bits(want[k]) {
+					t.Fatalf("%q: element %d: %v, reference %v", s, k, got[k], want[k])
+				}
+			}
+			return
+		}
+		got, want := make([]float64, size), make([]float64, size)
+		n, next, closed := Floats(s, 0, got, math.Inf(1))
+		wn, wnext, wclosed := floatsRef(s, 0, want, math.Inf(1))
+		if n != wn || next != wnext || closed != wclosed {
+			t.Fatalf("%q: Floats (%d, %d, %v), reference (%d, %d, %v)", s, n, next, closed, wn, wnext, wclosed)
+		}
+		for k := range n {
+			if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+				t.Fatalf("%q: element %d: %v, reference %v", s, k, got[k], want[k])
 			}
 		}
 	})
