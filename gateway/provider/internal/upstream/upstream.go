@@ -105,12 +105,7 @@ func (c *Caller) StatusError(resp *http.Response) error {
 		msg = deployments.ErrorDetail(b)
 	}
 	if msg == "" {
-		var m struct {
-			Message string `json:"message"`
-		}
-		if json.Unmarshal(b, &m) == nil {
-			msg = m.Message
-		}
+		msg = messageOf(b)
 	}
 	if msg == "" {
 		msg = http.StatusText(resp.StatusCode)
@@ -213,4 +208,32 @@ func (c *Caller) Created() int64 {
 		return c.Now().Unix()
 	}
 	return time.Now().Unix()
+}
+
+// messageOf reads the message of the common error shapes that
+// deployments.ErrorDetail does not: {"error": {"message": ...}} with
+// members of other types beside it (Google's numeric code), and
+// {"message": ...} (Mistral's, Cohere's).
+func messageOf(b []byte) string {
+	var m struct {
+		Message string `json:"message"`
+		Error   struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	var o map[string]json.RawMessage
+	if json.Unmarshal(b, &o) != nil {
+		return ""
+	}
+	_ = json.Unmarshal(o["message"], &m.Message)
+	if raw, ok := o["error"]; ok {
+		var e map[string]json.RawMessage
+		if json.Unmarshal(raw, &e) == nil {
+			_ = json.Unmarshal(e["message"], &m.Error.Message)
+		}
+	}
+	if m.Error.Message != "" {
+		return m.Error.Message
+	}
+	return m.Message
 }
