@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sort"
 	"sync"
+	"time"
 )
 
 // Predictor runs a loaded model. Implementations are safe for concurrent
@@ -22,6 +23,16 @@ type Predictor interface {
 	Predict(ctx context.Context, inputs []*Tensor, outputs []string) ([]*Tensor, error)
 	// Close releases the runtime's resources.
 	Close() error
+}
+
+// DeadlinePredictor is a Predictor that also takes a deadline apart from
+// its ctx, sparing a server that times out every request a derived
+// context per request (a timer and half a dozen allocations, most of a
+// small model's serving cost beyond the run). PredictBefore is Predict
+// whose run stops at deadline (none when zero) as it stops when ctx is
+// done, returning an error that wraps [context.DeadlineExceeded].
+type DeadlinePredictor interface {
+	PredictBefore(ctx context.Context, deadline time.Time, inputs []*Tensor, outputs []string) ([]*Tensor, error)
 }
 
 // Flavor turns a model directory of one MLflow flavor into a Predictor.

@@ -137,11 +137,20 @@ func (s *Server) track(m *Model) func() {
 // predict runs m within the request's deadline: --timeout after the
 // request's start. Predictors stop when their ctx is done (ONNX Runtime
 // through its terminate flag), so a run past the deadline ends at the
-// deadline and the client gets 504.
+// deadline and the client gets 504. A predictor that takes the deadline
+// apart (flavors.DeadlinePredictor, as the ONNX flavor does) gets it so
+// when nothing else waits on it: no context is derived for the request.
 func (s *Server) predict(ctx context.Context, reqStart time.Time, m *Model, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
+	var deadline time.Time
 	if s.opts.timeout > 0 {
+		deadline = reqStart.Add(s.opts.timeout)
+	}
+	p := m.Predictor()
+	dp, direct := p.(flavors.DeadlinePredictor)
+	direct = direct && m.batcher == nil && m.runs == nil
+	if !deadline.IsZero() && !direct {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithDeadline(ctx, reqStart.Add(s.opts.timeout))
+		ctx, cancel = context.WithDeadline(ctx, deadline)
 		defer cancel()
 	}
 	start := time.Now()
@@ -153,17 +162,24 @@ func (s *Server) predict(ctx context.Context, reqStart time.Time, m *Model, inpu
 	case m.runs != nil:
 		select {
 		case m.runs <- struct{}{}:
-			outs, err = m.Predictor().Predict(ctx, inputs, outputs)
+			outs, err = p.Predict(ctx, inputs, outputs)
 			<-m.runs
 		case <-ctx.Done():
 			err = ctx.Err()
 		}
+	case direct:
+		outs, err = dp.PredictBefore(ctx, deadline, inputs, outputs)
 	default:
-		outs, err = m.Predictor().Predict(ctx, inputs, outputs)
+		outs, err = p.Predict(ctx, inputs, outputs)
 	}
 	m.obs.inference.Observe(time.Since(start).Seconds())
-	if err != nil && ctx.Err() != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTimeout, ctx.Err())
+	if err != nil {
+		if cerr := ctx.Err(); cerr != nil {
+			return nil, fmt.Errorf("%w: %w", ErrTimeout, cerr)
+		}
+		if direct && !deadline.IsZero() && (errors.Is(err, context.DeadlineExceeded) || !time.Now().Before(deadline)) {
+			return nil, fmt.Errorf("%w: %w", ErrTimeout, context.DeadlineExceeded)
+		}
 	}
 	return outs, err
 }

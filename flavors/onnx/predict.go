@@ -2,8 +2,10 @@ package onnx
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"reflect"
+	"time"
 
 	"github.com/berthml/berth/flavors"
 	ort "github.com/yalue/onnxruntime_go"
@@ -17,8 +19,21 @@ import (
 // data is handed to the runtime without copying and must not change until
 // Predict returns. Cancelling ctx stops a running inference.
 func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
+	return m.PredictBefore(ctx, time.Time{}, inputs, outputs)
+}
+
+var _ flavors.DeadlinePredictor = (*Model)(nil)
+
+// PredictBefore is [Model.Predict] whose run stops at deadline (none when
+// zero), through ONNX Runtime's terminate flag set by a timer that each
+// set of run options keeps for reuse, with an error that wraps
+// [context.DeadlineExceeded].
+func (m *Model) PredictBefore(ctx context.Context, deadline time.Time, inputs []*flavors.Tensor, outputs []string) ([]*flavors.Tensor, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		return nil, context.DeadlineExceeded
 	}
 	want, err := m.selectOutputs(outputs)
 	if err != nil {
@@ -52,17 +67,17 @@ func (m *Model) Predict(ctx context.Context, inputs []*flavors.Tensor, outputs [
 		}
 	}
 	defer destroyAll(out)
-	guessed, err := m.runWith(ctx, ordered, in, out, shapes, !m.noGuess.Load())
-	if err != nil && guessed && ctx.Err() == nil {
+	guessed, err := m.runWith(ctx, deadline, ordered, in, out, shapes, !m.noGuess.Load())
+	if err != nil && guessed && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
 		// A guessed output shape may be what failed: run again with the
 		// runtime allocating every output, and stop guessing if that works.
 		destroyAll(out)
-		if _, err = m.runWith(ctx, ordered, in, out, shapes, false); err == nil {
+		if _, err = m.runWith(ctx, deadline, ordered, in, out, shapes, false); err == nil {
 			m.noGuess.Store(true)
 		}
 	}
 	if err != nil {
-		if ierr := m.rowsDiffer(ordered); ierr != nil && ctx.Err() == nil {
+		if ierr := m.rowsDiffer(ordered); ierr != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
 			return nil, ierr
 		}
 		return nil, err
@@ -85,7 +100,7 @@ const smallIO = 4
 // in, made from the tensors ordered, and says whether it guessed output
 // shapes. It sets shapes[j] to the shape of each output it allocates (nil
 // for those the runtime allocates).
-func (m *Model) runWith(ctx context.Context, ordered []*flavors.Tensor, in, out []ort.Value, shapes [][]int64, guess bool) (bool, error) {
+func (m *Model) runWith(ctx context.Context, deadline time.Time, ordered []*flavors.Tensor, in, out []ort.Value, shapes [][]int64, guess bool) (bool, error) {
 	clear(shapes)
 	var dims []int64 // the shapes worked out, in one allocation
 	guessed := false
@@ -117,7 +132,7 @@ func (m *Model) runWith(ctx context.Context, ordered []*flavors.Tensor, in, out 
 			return guessed, err
 		}
 	}
-	return guessed, m.runOnce(ctx, in, out)
+	return guessed, m.runOnce(ctx, deadline, in, out)
 }
 
 // newOutput preallocates output j with shape.
@@ -151,9 +166,9 @@ func (m *Model) shapeFor(j int, ordered []*flavors.Tensor, dims []int64) []int64
 }
 
 // runOnce runs the session once, stopping it through ONNX Runtime's
-// terminate flag when ctx is cancelled.
-func (m *Model) runOnce(ctx context.Context, in, out []ort.Value) error {
-	if ctx.Done() == nil {
+// terminate flag when ctx is cancelled or at deadline (none when zero).
+func (m *Model) runOnce(ctx context.Context, deadline time.Time, in, out []ort.Value) error {
+	if ctx.Done() == nil && deadline.IsZero() {
 		if err := m.session.Run(in, out); err != nil {
 			return fmt.Errorf("running onnx model: %w", err)
 		}
@@ -163,29 +178,43 @@ func (m *Model) runOnce(ctx context.Context, in, out []ort.Value) error {
 	if err != nil {
 		return fmt.Errorf("creating run options: %w", err)
 	}
-	stop := context.AfterFunc(ctx, rs.terminate)
+	stop := func() bool { return true }
+	if ctx.Done() != nil {
+		stop = context.AfterFunc(ctx, rs.terminate)
+	}
+	if !deadline.IsZero() {
+		rs.timer.Reset(time.Until(deadline))
+	}
 	err = m.session.RunWithOptions(in, out, rs.ro)
 	cancelled := !stop()
-	if cancelled { // Terminate ran or is running
+	timedOut := !deadline.IsZero() && !rs.timer.Stop()
+	// Terminate ran or is running once for each of them.
+	if cancelled {
 		<-rs.terminated
 	}
-	m.putRunSlot(rs, cancelled)
-	if cancelled && err != nil {
+	if timedOut {
+		<-rs.terminated
+	}
+	m.putRunSlot(rs, cancelled || timedOut)
+	switch {
+	case err == nil:
+		return nil
+	case cancelled:
 		return fmt.Errorf("running onnx model: %w", context.Cause(ctx))
+	case timedOut:
+		return fmt.Errorf("running onnx model: %w", context.DeadlineExceeded)
 	}
-	if err != nil {
-		return fmt.Errorf("running onnx model: %w", err)
-	}
-	return nil
+	return fmt.Errorf("running onnx model: %w", err)
 }
 
 // runSlot is a run's options and what stops the run through them, kept
 // for reuse: making them costs two calls into the runtime and three
-// allocations on every request otherwise.
+// allocations on every request otherwise, and a timer for a deadline.
 type runSlot struct {
 	ro         *ort.RunOptions
-	terminated chan struct{} // receives once terminate has run
+	terminated chan struct{} // receives each time terminate has run
 	terminate  func()        // sets ro's terminate flag
+	timer      *time.Timer   // runs terminate at a run's deadline; stopped between runs
 }
 
 func newRunSlot() (*runSlot, error) {
@@ -193,11 +222,14 @@ func newRunSlot() (*runSlot, error) {
 	if err != nil {
 		return nil, err
 	}
-	rs := &runSlot{ro: ro, terminated: make(chan struct{}, 1)}
+	// Both the context's AfterFunc and the timer may run terminate.
+	rs := &runSlot{ro: ro, terminated: make(chan struct{}, 2)}
 	rs.terminate = func() {
 		rs.ro.Terminate()
 		rs.terminated <- struct{}{}
 	}
+	rs.timer = time.AfterFunc(time.Hour, rs.terminate)
+	rs.timer.Stop()
 	return rs, nil
 }
 

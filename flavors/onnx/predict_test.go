@@ -11,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/flavors/onnx"
+	"github.com/berthml/berth/internal/ortest"
 )
 
 func tensor(name string, dt flavors.DType, shape []int64, data any) *flavors.Tensor {
@@ -470,4 +472,41 @@ func str(ts []*flavors.Tensor) string {
 		fmt.Fprintf(&b, "%s %s %v %v; ", t.Name, t.DType, t.Shape, t.Data)
 	}
 	return b.String()
+}
+
+// TestPredictBefore: a deadline stops a running inference through the
+// terminate flag, with an error that wraps context.DeadlineExceeded; a
+// deadline already past does not run; run options and their timer are
+// reused after a stopped run; a far deadline runs normally. (The whole
+// run of the 256 images takes seconds here.)
+func TestPredictBefore(t *testing.T) {
+	ortest.Init(t)
+	loaded, err := flavors.Load(context.Background(), filepath.Join("..", "..", "testdata", "models", "cnn64"), flavors.LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { loaded.Predictor.Close() })
+	m := loaded.Predictor.(*onnx.Model)
+	// 256 images of 3x64x64: far longer than a millisecond.
+	big := []*flavors.Tensor{tensor("input", flavors.Float32, []int64{256, 3, 64, 64}, make([]float32, 256*3*64*64))}
+	small := []*flavors.Tensor{tensor("input", flavors.Float32, []int64{1, 3, 64, 64}, make([]float32, 3*64*64))}
+	if name := m.Inputs()[0].Name; name != "input" {
+		big[0].Name, small[0].Name = name, name
+	}
+	for _, ctx := range []context.Context{context.Background(), t.Context()} {
+		start := time.Now()
+		if _, err := m.PredictBefore(ctx, time.Now().Add(time.Millisecond), big, nil); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a run past its deadline: %v, want context.DeadlineExceeded", err)
+		}
+		stopped := time.Since(start)
+		if _, err := m.PredictBefore(ctx, time.Now().Add(-time.Second), small, nil); !errors.Is(err, context.DeadlineExceeded) {
+			t.Fatalf("a deadline already past: %v", err)
+		}
+		for range 3 {
+			if _, err := m.PredictBefore(ctx, time.Now().Add(time.Minute), small, nil); err != nil {
+				t.Fatalf("a run after a stopped one: %v", err)
+			}
+		}
+		t.Logf("stopped after %v", stopped)
+	}
 }
