@@ -89,72 +89,24 @@ type f32Col struct {
 // that both ways agree.
 var fastPaths = true
 
-// readFlat reads the elements of a flat array that are plain decimals
-// (-?(0|[1-9][0-9]*)(.[0-9]+)? with at most 24 bits of digits) in one tight
-// loop, stopping before the first element that is anything else and
-// before the last element; it returns how many it stored, leaving l at the
-// next element. The general path reads the rest, and reports every error,
-// so both paths accept exactly the same documents.
-func (c *f32Col) readFlat(l *lexer, n int) int {
-	b, i := l.b, l.i
-	k := 0
-	for k < n-1 {
-		for i < len(b) && (b[i] == ' ' || b[i] == '\n' || b[i] == '\t' || b[i] == '\r') {
-			i++
-		}
-		j := i
-		neg := j < len(b) && b[j] == '-'
-		if neg {
-			j++
-		}
-		var d uint64
-		frac := 0
-		switch {
-		case j < len(b) && b[j] == '0':
-			j++
-		case j < len(b) && b[j] >= '1' && b[j] <= '9':
-			for j < len(b) && b[j] >= '0' && b[j] <= '9' && d < 1<<24 {
-				d = d*10 + uint64(b[j]-'0')
-				j++
-			}
-		default:
-			l.i = i
-			return k
-		}
-		if j < len(b) && b[j] == '.' {
-			j++
-			start := j
-			for j < len(b) && b[j] >= '0' && b[j] <= '9' && d < 1<<24 {
-				d = d*10 + uint64(b[j]-'0')
-				j++
-			}
-			frac = j - start
-			if frac == 0 {
-				l.i = i
-				return k
-			}
-		}
-		for j < len(b) && (b[j] == ' ' || b[j] == '\n' || b[j] == '\t' || b[j] == '\r') {
-			j++
-		}
-		if d >= 1<<24 || frac >= len(pow10f32) || j >= len(b) || b[j] != ',' {
-			l.i = i // too many digits, an exponent, or not followed by ','
-			return k
-		}
-		v := float32(d) / pow10f32[frac]
-		if float64(v) > c.max {
-			l.i = i
-			return k
-		}
-		if neg {
-			v = -v
-		}
-		c.d[k] = v
-		k++
-		i = j + 1
+// readRun reads the elements from idx on that are a run of numbers (a
+// tensor's innermost list, or a flat one) with jsonscan.Floats, at most n
+// of them, into a float column; it returns how many it stored and whether
+// it read the list's ']'. Otherwise l is at the element that ended the
+// run, for the general path, which reads it and reports every error, so
+// both paths accept exactly the same documents (FuzzFastPathsAgree).
+// Other columns read no run.
+func readRun(l *lexer, col column, idx, n int) (k int, closed bool) {
+	if !fastPaths {
+		return 0, false
 	}
-	l.i = i
-	return k
+	switch c := col.(type) {
+	case *f32Col:
+		k, l.i, closed = jsonscan.Floats(l.b, l.i, c.d[idx:idx+n], c.max)
+	case *f64Col:
+		k, l.i, closed = jsonscan.Floats(l.b, l.i, c.d[idx:idx+n], math.Inf(1))
+	}
+	return k, closed
 }
 
 func (c *f32Col) read(l *lexer, i int) error {
@@ -358,9 +310,12 @@ func readData(l *lexer, shape []int64, n int, col column, nestedOnly bool) error
 		}
 		return nil
 	}
-	k0 := 0
-	if f, ok := col.(*f32Col); ok && fastPaths {
-		k0 = f.readFlat(l, n)
+	k0, closed := readRun(l, col, 0, n)
+	if closed {
+		if k0 != n {
+			return fmt.Errorf("has %d elements, shape %v needs %d", k0, shape, n)
+		}
+		return nil
 	}
 	for k := k0; ; k++ {
 		if k >= n {
@@ -403,7 +358,17 @@ func readNested(l *lexer, shape []int64, strides []int, level, base int, col col
 		return nil
 	}
 	last := level == len(shape)-1
-	for k := 0; ; k++ {
+	k0 := 0
+	if last {
+		var closed bool
+		if k0, closed = readRun(l, col, base, dim); closed {
+			if k0 != dim {
+				return count(k0)
+			}
+			return nil
+		}
+	}
+	for k := k0; ; k++ {
 		if k >= dim {
 			return fmt.Errorf("dimension %d has more than %d entries at element %d (shape %v)", level, dim, base, shape)
 		}
@@ -453,5 +418,3 @@ func numElements(shape []int64, limit int64) (int64, bool) {
 	}
 	return n, true
 }
-
-var pow10f32 = [...]float32{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10}

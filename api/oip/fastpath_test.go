@@ -38,14 +38,23 @@ func TestFastPathsAgree(t *testing.T) {
 }
 
 // FuzzFastPathsAgree checks that the shortcuts change no answer: the same
-// tensors, or the same error.
+// tensors, or the same error, for flat and nested data of FP32, FP64 and
+// FP16 models (the runs of numbers jsonscan.Floats reads, and the limits
+// of each type).
 func FuzzFastPathsAgree(f *testing.F) {
-	for _, s := range []string{`[1,2,3]`, `[0.25,-1.5,3e2]`, `[1,2,3}`, `[01,1,1]`, `[1.5, 2 ,null]`} {
-		f.Add("[1,3]", s)
+	for _, s := range []string{`[1,2,3]`, `[0.25,-1.5,3e2]`, `[1,2,3}`, `[01,1,1]`, `[1.5, 2 ,null]`,
+		`[[1,2,3]]`, "[[\n  -0.4823529124259949,\n  0.49803924560546875,\n  1.52587890625e-05\n]]",
+		`[[1,2,3],[4,5]]`, `[[1,2,3,4]]`, `[[1,2,3e40]]`, `[[65504,65520,1]]`, `[[1,2,3] ]`, `[[1,2,]]`,
+		`[[12345678901234567890123,0.1234567890123456789,-0]]`, `[[1e400,1,2]]`, `[[1 2 3]]`} {
+		f.Add("[1,3]", s, uint8(0))
+		f.Add("[1,3]", s, uint8(1))
+		f.Add("[1,3]", s, uint8(2))
 	}
-	f.Fuzz(func(t *testing.T, shape, data string) {
-		body := flatBody(shape, data)
-		fast, slow, fe, se := decodeBoth(body, flatModel)
+	f.Fuzz(func(t *testing.T, shape, data string, model uint8) {
+		dt := []flavors.DType{flavors.Float32, flavors.Float64, flavors.Float16}[model%3]
+		datatype, _ := DatatypeOf(dt)
+		body := []byte(fmt.Sprintf(`{"inputs":[{"name":"x","shape":%s,"datatype":"%s","data":%s}]}`, shape, datatype, data))
+		fast, slow, fe, se := decodeBoth(body, []flavors.TensorInfo{{Name: "x", DType: dt, Shape: []int64{-1, 3}}})
 		if fmt.Sprint(fe) != fmt.Sprint(se) {
 			t.Fatalf("%s: errors differ: fast %v, slow %v", body, fe, se)
 		}
