@@ -113,7 +113,7 @@ func RenderJob(template []byte, j Job) ([]byte, error) {
 		cmd[i] = Quote(w)
 	}
 	// MLflow's timestamp: %Y-%m-%d-%H-%M-%S-%f.
-	meta["name"] = j.ProjectName + "-" + j.Now.Format("2006-01-02-15-04-05-000000")
+	meta["name"] = fmt.Sprintf("%s-%s-%06d", j.ProjectName, j.Now.Format("2006-01-02-15-04-05"), j.Now.Nanosecond()/1000)
 	c0["name"] = j.ProjectName
 	c0["image"] = j.Image
 	c0["command"] = cmd
