@@ -1,15 +1,29 @@
 #!/usr/bin/env bash
-# bench/decode.sh [BASE] [ROUNDS]: the JSON decode path, before and after.
+# bench/decode.sh: the JSON decode's share of `make bench` (docs/speed.md,
+# "JSON numbers into the tensor"). bench/speed.sh prints the decode table
+# (bench/cmd/jsonspeed: MB/s beside encoding/json, json/v2, gjson and the
+# scan floor); this prints what MLflow's JSON body costs a request of the
+# OCR classifier in process, beside bare ONNX Runtime (bench/cmd/ocrcost:
+# decode + predict + encode against predict alone, CPU and wall time). Needs
+# ONNX Runtime (make ort). Flags go to bench/cmd/ocrcost.
 #
-# Builds the test binaries of api/scoring, api/oip and internal/jsonscan at
-# git revision BASE (default HEAD) and in the working tree, then runs their
-# decode benchmarks interleaved, ROUNDS times (default 8), so that both sides
-# see the same machine load. Prints benchstat's comparison when benchstat is
-# on PATH (go install golang.org/x/perf/cmd/benchstat@latest), the raw
-# results otherwise. internal/jsonscan's own benchmarks set the scanner
-# beside encoding/json and gjson: go test ./internal/jsonscan -bench .
+# bench/decode.sh --compare [BASE] [ROUNDS]: the decode benchmarks before
+# and after. Builds the test binaries of api/scoring and api/oip at git
+# revision BASE (default HEAD) and in the working tree, then runs their
+# decode benchmarks interleaved, ROUNDS times (default 8), so that both
+# sides see the same machine load. Prints benchstat's comparison when
+# benchstat is on PATH (go install golang.org/x/perf/cmd/benchstat@latest),
+# the raw results otherwise. internal/jsonscan's own benchmarks set the
+# scanner beside encoding/json and gjson (go test ./internal/jsonscan
+# -bench .; BenchmarkRuns: jsonscan.Floats on the OCR example's lists).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+if [ "${1:-}" != --compare ]; then
+	echo "== what MLflow's JSON body costs an OCR request, in process (bench/cmd/ocrcost)"
+	go run ./bench/cmd/ocrcost "$@"
+	exit
+fi
+shift
 base=${1:-HEAD}
 rounds=${2:-8}
 tmp=$(mktemp -d)

@@ -84,7 +84,10 @@ type Decoder struct {
 	params     []paramSpec
 	outputs    []string // outputs to return, nil for all
 	firstOnly  bool     // the signature has one unnamed output: return the first
-	docs       sync.Pool
+	// keepsStrings says a Request can hold strings of the body: a string
+	// input or a string param.
+	keepsStrings bool
+	docs         sync.Pool
 }
 
 // NewDecoder checks spec and prepares a decoder for it. It fails when the
@@ -141,6 +144,15 @@ func NewDecoder(spec ModelSpec) (*Decoder, error) {
 			return nil, err
 		}
 		dec.selectOutputs(spec.Signature.Outputs)
+	}
+	for _, f := range dec.fields {
+		dec.keepsStrings = dec.keepsStrings || f.typ.kind == ekString
+	}
+	for _, p := range dec.params {
+		switch p.typ {
+		case "string", "datetime", "binary", "bytes":
+			dec.keepsStrings = true
+		}
 	}
 	return dec, nil
 }
@@ -364,16 +376,18 @@ func exactlyOneMessage(found []string) string {
 
 func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
 	// The body is parsed in place, not copied: nodes are offsets into it.
-	// Strings that a Request can keep (string tensors, column names,
-	// params, all beyond the top-level keys) are substrings of d.src, and
-	// the caller may reuse body once Decode returns: a body with such
-	// strings gets its own copy, to which the same offsets apply.
+	// Strings that a Request can keep (a string tensor's values, string
+	// params) are substrings of d.src, and the caller may reuse body once
+	// Decode returns: for a model that can keep any, a body with strings
+	// beyond the top-level keys gets its own copy, to which the same
+	// offsets apply. A numeric model keeps none (a dataframe's column
+	// names are only looked up), so its bodies are never copied.
 	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body))); jerr != nil {
 		return nil, badRequest("Invalid input. Ensure that input is a valid JSON formatted string. "+
 			"Error: %s at offset %d", jerr.msg, jerr.off)
 	}
 	root := int32(0)
-	if d.nodes[root].kind != kindObject || d.strings > int(d.nodes[root].n) {
+	if dec.keepsStrings && (d.nodes[root].kind != kindObject || d.strings > int(d.nodes[root].n)) {
 		d.src = string(body)
 	}
 	switch k := d.nodes[root].kind; k {

@@ -72,7 +72,7 @@ func (dec *Decoder) decodeParams(d *doc, v int32) (map[string]any, error) {
 			if why != "" {
 				return nil, invalidParam("Invalid value for param '%s': expected %s, %s", name, p.describe(), why)
 			}
-			out[name] = x
+			out[p.name] = x // the spec's name: the body's may be reused
 		}
 		k = d.nodes[val].next
 	}

@@ -169,6 +169,7 @@ var rules = map[string]Rule{
 	"bench/cmd/floor":         {},
 	"bench/cmd/jsonspeed": {Packages: []string{"api/oip", "api/scoring", "flavors"},
 		Modules: []string{"github.com/go-json-experiment/json", "github.com/tidwall/gjson"}}, // decoders compared
+	"bench/cmd/ocrcost":       {Packages: []string{"api/scoring", "flavors", "flavors/onnx"}},
 	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
 	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
 	"bench/cmd/tracebench":    {Modules: []string{pdata}},
