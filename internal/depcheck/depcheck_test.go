@@ -111,7 +111,7 @@ var rules = map[string]Rule{
 	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}},
 	"gateway/config":           {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":         {Packages: []string{"api/deployments"}},
-	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai", "gateway/provider/anthropic", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},
+	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},
 	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
 
 	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
@@ -121,10 +121,12 @@ var rules = map[string]Rule{
 	"gateway/provider/internal/upstream":     {Packages: []string{"api/deployments", "gateway/provider"}}, // what the SaaS adapters share
 	"gateway/provider/internal/upstreamtest": {Packages: []string{"gateway/provider"}},                    // their tests' fake upstream
 	"gateway/provider/anthropic":             {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
-	"gateway/provider/cohere":                {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
-	"gateway/provider/gemini":                {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
-	"gateway/provider/mistral":               {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
-	"gateway/provider/togetherai":            {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
+	"gateway/provider/bedrock": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"},
+		Modules: []string{"github.com/aws/aws-sdk-go-v2", "github.com/aws/aws-sdk-go-v2/aws/protocol/eventstream"}}, // SigV4, the event stream
+	"gateway/provider/cohere":     {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
+	"gateway/provider/gemini":     {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
+	"gateway/provider/mistral":    {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
+	"gateway/provider/togetherai": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 
 	// Models.
 	"flavors":         {Modules: []string{yaml}},

@@ -9,6 +9,7 @@ import (
 
 	// The SaaS adapters.
 	_ "github.com/berthml/berth/gateway/provider/anthropic"  // anthropic (Messages API)
+	_ "github.com/berthml/berth/gateway/provider/bedrock"    // bedrock, amazon-bedrock
 	_ "github.com/berthml/berth/gateway/provider/cohere"     // cohere (v1 API)
 	_ "github.com/berthml/berth/gateway/provider/gemini"     // gemini
 	_ "github.com/berthml/berth/gateway/provider/mistral"    // mistral

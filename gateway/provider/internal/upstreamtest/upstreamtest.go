@@ -20,6 +20,7 @@ import (
 // Request is one request the server got.
 type Request struct {
 	Method, Path, Query string
+	RequestURI          string // as sent: the escaped path and the query
 	Header              http.Header
 	Body                []byte
 }
@@ -47,7 +48,7 @@ func New(t testing.TB, a Answer) *Server {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
 		s.mu.Lock()
-		s.reqs = append(s.reqs, Request{r.Method, r.URL.Path, r.URL.RawQuery, r.Header.Clone(), b})
+		s.reqs = append(s.reqs, Request{r.Method, r.URL.Path, r.URL.RawQuery, r.RequestURI, r.Header.Clone(), b})
 		a := s.answer
 		s.mu.Unlock()
 		ct := a.ContentType
