@@ -2,6 +2,8 @@ package keys
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 	"log/slog"
@@ -25,16 +27,16 @@ type Guard struct {
 	lookups  chan struct{} // bounds concurrent database look-ups of unknown keys
 
 	mu       sync.RWMutex
-	byDigest map[string]*keyState
+	byDigest map[[sha256.Size]byte]*keyState
 	byID     map[string]*keyState
-	unknown  map[string]struct{} // digests the database did not have at the last look-up
+	unknown  map[[sha256.Size]byte]struct{} // digests the database did not have at the last look-up
 }
 
 // keyState is one key's counts in this process.
 type keyState struct {
 	mu    sync.Mutex
 	key   Key
-	cells map[cellID]*cell
+	cells map[slot]*cell
 }
 
 // cell is one key's count in one period: seen is the database's total at
@@ -82,7 +84,7 @@ func NewGuard(ctx context.Context, store *Store, opts ...Option) (*Guard, error)
 	g := &Guard{store: store, now: time.Now, interval: time.Second,
 		log:      slog.New(slog.NewTextHandler(io.Discard, nil)),
 		lookups:  make(chan struct{}, 4),
-		byDigest: map[string]*keyState{}, byID: map[string]*keyState{}, unknown: map[string]struct{}{}}
+		byDigest: map[[sha256.Size]byte]*keyState{}, byID: map[string]*keyState{}, unknown: map[[sha256.Size]byte]struct{}{}}
 	g.prices.Store(&PriceTable{})
 	for _, o := range opts {
 		o(g)
@@ -148,7 +150,7 @@ func (g *Guard) AdmitSecret(ctx context.Context, secret, endpoint string) (*Tick
 	if secret == "" {
 		return nil, unauthenticated("missing gateway key: send it as the header Authorization: Bearer bk-...")
 	}
-	digest, err := ParseSecret(secret)
+	digest, err := parseSecret(secret)
 	if err != nil {
 		return nil, unauthenticated("%v", err)
 	}
@@ -209,21 +211,57 @@ func (ks *keyState) check(now time.Time, endpoint string) error {
 	return nil
 }
 
+// slot names one period of one key's counts.
+type slot struct {
+	period Period
+	start  int64 // Unix seconds
+}
+
 // cell returns (making) the key's cell for the period holding now.
 func (ks *keyState) cell(p Period, now time.Time) *cell {
-	id := cellID{key: ks.key.ID, period: p, start: p.start(now)}
-	c := ks.cells[id]
+	sl := slot{p, p.start(now)}
+	c := ks.cells[sl]
 	if c == nil {
 		c = &cell{}
-		ks.cells[id] = c
+		ks.cells[sl] = c
 	}
 	return c
+}
+
+// apply takes a reconcile's outcome: written is what was written of
+// pending, read the database's totals; periods that ended before from
+// are dropped once nothing of theirs is pending. ks.mu is held.
+func (ks *keyState) apply(written, read map[slot]Usage, from map[Period]int64) {
+	for sl, c := range ks.cells {
+		c.pending.sub(written[sl])
+		c.seen = read[sl]
+		if sl.start < from[sl.period] && c.pending == (Usage{}) {
+			delete(ks.cells, sl)
+		}
+	}
+	for sl, u := range read {
+		if ks.cells[sl] == nil {
+			ks.cells[sl] = &cell{seen: u}
+		}
+	}
+}
+
+// bySlot groups counts by key.
+func bySlot(m map[cellID]Usage) map[string]map[slot]Usage {
+	out := map[string]map[slot]Usage{}
+	for id, u := range m {
+		if out[id.key] == nil {
+			out[id.key] = map[slot]Usage{}
+		}
+		out[id.key][slot{id.period, id.start}] = u
+	}
+	return out
 }
 
 func (ks *keyState) usage(p Period, now time.Time) Usage { return ks.usageAt(p, p.start(now)) }
 
 func (ks *keyState) usageAt(p Period, start int64) Usage {
-	if c := ks.cells[cellID{key: ks.key.ID, period: p, start: start}]; c != nil {
+	if c := ks.cells[slot{p, start}]; c != nil {
 		return c.total()
 	}
 	return Usage{}
@@ -231,7 +269,7 @@ func (ks *keyState) usageAt(p Period, start int64) Usage {
 
 // lookup finds the key with digest: in memory, else (a key created since
 // the last reconcile) in the database, at most a few look-ups at a time.
-func (g *Guard) lookup(ctx context.Context, digest string) (*keyState, error) {
+func (g *Guard) lookup(ctx context.Context, digest [sha256.Size]byte) (*keyState, error) {
 	g.mu.RLock()
 	ks := g.byDigest[digest]
 	_, unknown := g.unknown[digest]
@@ -245,7 +283,7 @@ func (g *Guard) lookup(ctx context.Context, digest string) (*keyState, error) {
 	case <-ctx.Done():
 		return nil, fmt.Errorf("looking up gateway key: %w", ctx.Err())
 	}
-	k, ok, err := g.store.keyByDigest(ctx, digest)
+	k, ok, err := g.store.keyByDigest(ctx, hex.EncodeToString(digest[:]))
 	if err != nil {
 		return nil, err
 	}
@@ -262,11 +300,11 @@ func (g *Guard) lookup(ctx context.Context, digest string) (*keyState, error) {
 }
 
 // addLocked returns the state of key k, making it. g.mu is held.
-func (g *Guard) addLocked(digest string, k Key) *keyState {
+func (g *Guard) addLocked(digest [sha256.Size]byte, k Key) *keyState {
 	if ks := g.byDigest[digest]; ks != nil {
 		return ks
 	}
-	ks := &keyState{key: k, cells: map[cellID]*cell{}}
+	ks := &keyState{key: k, cells: map[slot]*cell{}}
 	g.byDigest[digest] = ks
 	g.byID[k.ID] = ks
 	return ks
@@ -310,9 +348,9 @@ func (g *Guard) Reconcile(ctx context.Context) error {
 	deltas := map[cellID]Usage{}
 	for _, ks := range states {
 		ks.mu.Lock()
-		for id, c := range ks.cells {
+		for sl, c := range ks.cells {
 			if c.pending != (Usage{}) {
-				deltas[id] = c.pending
+				deltas[cellID{key: ks.key.ID, period: sl.period, start: sl.start}] = c.pending
 			}
 		}
 		ks.mu.Unlock()
@@ -322,12 +360,14 @@ func (g *Guard) Reconcile(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// The deltas are written: from here on they are in the totals.
+	written := bySlot(deltas)
+	read := bySlot(totals)
+	// The deltas are written, so they are in the totals: each key drops
+	// them from pending and takes the totals in one step, so that its
+	// count never misses them in between.
 	for _, ks := range states {
 		ks.mu.Lock()
-		for id, c := range ks.cells {
-			c.pending.sub(deltas[id])
-		}
+		ks.apply(written[ks.key.ID], read[ks.key.ID], from)
 		ks.mu.Unlock()
 	}
 	keys, err := g.store.keysByDigest(ctx)
@@ -336,7 +376,11 @@ func (g *Guard) Reconcile(ctx context.Context) error {
 	}
 
 	g.mu.Lock()
-	for digest, k := range keys {
+	for hexDigest, k := range keys {
+		var digest [sha256.Size]byte
+		if n, err := hex.Decode(digest[:], []byte(hexDigest)); err != nil || n != len(digest) {
+			continue // not written by Create
+		}
 		if ks := g.byDigest[digest]; ks != nil {
 			ks.mu.Lock()
 			ks.key = k
@@ -346,33 +390,20 @@ func (g *Guard) Reconcile(ctx context.Context) error {
 		}
 	}
 	clear(g.unknown)
-	byID := make(map[string]*keyState, len(g.byID))
-	for id, ks := range g.byID {
-		byID[id] = ks
+	snapshot := make(map[*keyState]bool, len(states))
+	for _, ks := range states {
+		snapshot[ks] = true
+	}
+	var added []*keyState // since the snapshot: new here, or found by lookup meanwhile
+	for _, ks := range g.byID {
+		if !snapshot[ks] {
+			added = append(added, ks)
+		}
 	}
 	g.mu.Unlock()
-
-	for id, u := range totals {
-		if ks := byID[id.key]; ks != nil {
-			ks.mu.Lock()
-			if c := ks.cells[id]; c != nil {
-				c.seen = u
-			} else {
-				ks.cells[id] = &cell{seen: u}
-			}
-			ks.mu.Unlock()
-		}
-	}
-	for _, ks := range byID {
+	for _, ks := range added {
 		ks.mu.Lock()
-		for id, c := range ks.cells {
-			if _, ok := totals[id]; !ok {
-				c.seen = Usage{}
-			}
-			if id.start < from[id.period] && c.pending == (Usage{}) {
-				delete(ks.cells, id)
-			}
-		}
+		ks.apply(nil, read[ks.key.ID], from)
 		ks.mu.Unlock()
 	}
 	return nil
