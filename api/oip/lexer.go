@@ -266,9 +266,7 @@ func (l *lexer) skipData(depth int) ([]byte, error) {
 	}
 	start, nest := l.i, 0
 	for l.i < len(l.b) {
-		for l.i < len(l.b) && !dataStop[l.b[l.i]] { // numbers, commas, space: most of the bytes
-			l.i++
-		}
+		l.i = nextStop(l.b, l.i) // numbers, commas, space: most of the bytes
 		if l.i >= len(l.b) {
 			break
 		}
@@ -297,6 +295,35 @@ func (l *lexer) skipData(depth int) ([]byte, error) {
 
 // dataStop marks the bytes skipData must look at.
 var dataStop = [256]bool{'"': true, '[': true, '{': true, ']': true, '}': true}
+
+// nextStop returns the offset of the first byte at or after i that
+// skipData must look at, or len(b). A stop within 32 bytes is found a byte
+// at a time; past that (a list of numbers runs for kilobytes between its
+// brackets) each of the five bytes is searched for with bytes.IndexByte,
+// which reads many bytes per step, within the span left by the ones
+// found before it.
+func nextStop(b []byte, i int) int {
+	n := len(b)
+	if fastPaths {
+		n = min(n, i+32)
+	}
+	for ; i < n; i++ {
+		if dataStop[b[i]] {
+			return i
+		}
+	}
+	if i >= len(b) {
+		return len(b)
+	}
+	seg := b[i:]
+	end := len(seg)
+	for _, c := range [...]byte{']', '[', '"', '{', '}'} {
+		if k := bytes.IndexByte(seg[:end], c); k >= 0 {
+			end = k
+		}
+	}
+	return i + end
+}
 
 // skipString passes over a string without decoding it.
 func (l *lexer) skipString() error {
