@@ -49,6 +49,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_MAX_ARTIFACT_SIZE", "max-artifact-size", "berth server: largest artifact upload, e.g. 5GiB"},
 	{"BERTH_METRICS_OPEN", "metrics-open", "berth server: serve /metrics without a token (true/false)"},
 	{"BERTH_WEBHOOK_SECRET_KEY", "webhook-secret-key", "berth server: key webhook secrets are stored encrypted with (16 bytes or more)"},
+	{"BERTH_GATEWAY_KEYS", "gateway-keys", "berth gateway, berth server: require a gateway key on every gateway query (true/false)"},
 }
 
 func newRoot() *cobra.Command {

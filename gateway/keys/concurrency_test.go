@@ -95,3 +95,31 @@ func TestConcurrentCounting(t *testing.T) {
 		})
 	}
 }
+
+// TestApplyKeepsCounts checks a reconcile's bookkeeping for one key: what
+// was written leaves pending as it arrives in the totals, and what was
+// counted after the snapshot stays pending.
+func TestApplyKeepsCounts(t *testing.T) {
+	now := slot{PerMinute, t0.Unix()}
+	old := slot{PerMinute, t0.Unix() - 120}
+	ks := &keyState{cells: map[slot]*cell{
+		now: {seen: Usage{Requests: 10}, pending: Usage{Requests: 7, Tokens: 4}}, // 5 and 4 snapshotted, 2 since
+		old: {seen: Usage{Requests: 3}},
+	}}
+	from := map[Period]int64{PerMinute: t0.Unix() - 60}
+	// The database had 10 + 5 from here + 6 from another replica.
+	ks.apply(map[slot]Usage{now: {Requests: 5, Tokens: 4}}, map[slot]Usage{now: {Requests: 21, Tokens: 4},
+		{PerDay, PerDay.start(t0)}: {Requests: 40}}, from)
+	if got := ks.usageAt(PerMinute, now.start); got != (Usage{Requests: 23, Tokens: 4}) {
+		t.Fatalf("minute = %+v, want 21 in the database + 2 pending", got)
+	}
+	if c := ks.cells[now]; c.pending != (Usage{Requests: 2}) {
+		t.Fatalf("pending = %+v", c.pending)
+	}
+	if _, ok := ks.cells[old]; ok {
+		t.Fatal("a minute long over is still kept")
+	}
+	if got := ks.usage(PerDay, t0); got.Requests != 40 {
+		t.Fatalf("day = %+v, want the database's 40", got)
+	}
+}

@@ -158,8 +158,15 @@ func (o *GatewayKeys) AddFlags(cmd *cobra.Command) {
 
 // Guard returns the gateway's Guard over the gateway keys in the database
 // at uri, with spend priced by the prices: table of the gateway config
-// file's contents; nil when keys are not required. Run it (KeyGuard.Run)
-// for as long as the gateway serves, and Close it after.
+// file's contents; nil when keys are not required. Start it for as long
+// as the gateway serves:
+//
+//	kg, err := keyFlags.Guard(ctx, uri, makeDir, configBytes, log)
+//	if kg != nil {
+//		stop := kg.Start(ctx)
+//		defer stop()
+//		opts = append(opts, gateway.WithGuard(kg)) // and kg.Reload(bytes) on a config reload
+//	}
 func (o *GatewayKeys) Guard(ctx context.Context, uri string, makeDir bool, config []byte, log *slog.Logger) (*KeyGuard, error) {
 	if !o.Require {
 		return nil, nil
@@ -231,3 +238,17 @@ func (k *KeyGuard) Run(ctx context.Context) { k.g.Run(ctx) }
 
 // Close closes the key database; call it after Run has returned.
 func (k *KeyGuard) Close() error { return k.store.Close() }
+
+// Start runs the reconcile loop in the background until ctx ends or stop
+// is called; stop waits for the last counts to be written and closes the
+// key database. Call stop once the gateway has stopped serving.
+func (k *KeyGuard) Start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { defer close(done); k.g.Run(ctx) }()
+	return func() {
+		cancel()
+		<-done
+		_ = k.store.Close()
+	}
+}

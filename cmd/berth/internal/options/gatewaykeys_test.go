@@ -82,7 +82,6 @@ func TestKeyGuard(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer g.Close()
 	var _ gateway.Guard = g
 
 	r := httptest.NewRequest("POST", "/v1/chat/completions", nil)
@@ -111,9 +110,8 @@ func TestKeyGuard(t *testing.T) {
 	if !errors.As(err, &d) || d.Reason != gateway.DenyBudgetExceeded || d.RetryAfter <= 0 {
 		t.Fatalf("after 10 of 10 tokens: %v, want a budget refusal with Retry-After", err)
 	}
-	runCtx, cancel := context.WithCancel(ctx)
-	cancel()
-	g.Run(runCtx) // writes the counts
+	stop := g.Start(ctx)
+	stop() // writes the counts and closes the guard's database
 	u, err := store.UsageOf(ctx, k.ID, keys.PerDay, time.Now())
 	if err != nil || u.Tokens != 10 || u.Requests != 1 || u.Cost != 7_000 {
 		t.Fatalf("usage = %+v, %v; want 1 request, 10 tokens, 7 input tokens at $1 per million", u, err)
