@@ -6,6 +6,11 @@
 #    every body shape) and on 1 kB - 10 MB bodies, in CPU time, in turns.
 # 2. serve's BenchmarkOCRCost: berth's own cost per request around the
 #    OCR classifier's inference, in process (no load generator on the CPUs).
+# 3. serve's BenchmarkIrisOwnCost: berth's own cost per iris request beside
+#    bench/cmd/barebones's handler, in process, with allocations per request.
+# 4. The response encoders' MB/s (CPU time) on an [N, 1000] float32 output
+#    and a sequence of maps, whole and streamed (api/scoring
+#    BenchmarkEncodeLarge, api/oip BenchmarkEncodeOutputs).
 # The wrk figures for the OCR classifier (ratios to bare ONNX Runtime at
 # c=1 and c=2) are in bench/throughput.sh's table (model "ocr").
 # Needs ONNX Runtime (make ort). Flags go to bench/cmd/jsonspeed.
@@ -16,3 +21,10 @@ go run ./bench/cmd/jsonspeed "$@"
 echo
 echo "== berth's own cost around the OCR classifier's inference, in process (serve BenchmarkOCRCost)"
 BERTH_REQUIRE_ORT=1 go test ./serve -run '^$' -bench '^BenchmarkOCRCost$' -benchtime 300x -count 3 | grep -E '^Benchmark'
+echo
+echo "== berth's own cost per iris request beside the bare-bones handler, in process (serve BenchmarkIrisOwnCost)"
+BERTH_REQUIRE_ORT=1 go test ./serve -run '^$' -bench '^BenchmarkIrisOwnCost$' -benchtime 3000x -count 3 | grep -E '^Benchmark'
+echo
+echo "== response encoders, MB/s of CPU time (api/scoring BenchmarkEncodeLarge, api/oip BenchmarkEncodeOutputs)"
+go test ./api/scoring -run '^$' -bench '^BenchmarkEncodeLarge$' -benchtime 5x | grep -E '^Benchmark'
+go test ./api/oip -run '^$' -bench '^BenchmarkEncodeOutputs$' -benchtime 5x | grep -E '^Benchmark'
