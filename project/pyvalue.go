@@ -209,8 +209,7 @@ func pyList(items []string) string {
 // Quote is Python's shlex.quote, which MLflow applies to every parameter
 // value it puts into a command (and logs): a string of only
 // [A-Za-z0-9_@%+=:,./-] stays as it is, the empty string becomes a pair of
-// single quotes, anything
-// else is single-quoted with each ' written '"'"'.
+// single quotes, anything else is single-quoted with each ' written '"'"'.
 func Quote(s string) string {
 	if s == "" {
 		return "''"

@@ -302,12 +302,16 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	if err != nil {
 		return res, r.abort(ctx, res, fmt.Errorf("starting the command: %w", err))
 	}
-	if err := r.setTag(ctx, TagBackend, BackendLocal); err != nil {
+	// Tagged even when Ctrl-C comes right after the start: the wait below
+	// handles the stop.
+	tagCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	if err := r.setTag(tagCtx, TagBackend, BackendLocal); err != nil {
 		r.stop(cmd)
 		return res, r.abort(ctx, res, err)
 	}
 	if r.req.RunName != "" {
-		if err := r.setTag(ctx, TagRunName, r.req.RunName); err != nil {
+		if err := r.setTag(tagCtx, TagRunName, r.req.RunName); err != nil {
 			r.stop(cmd)
 			return res, r.abort(ctx, res, err)
 		}
