@@ -28,7 +28,8 @@ const (
 	cdproto    = "github.com/chromedp/cdproto"            // browser tests
 	pdata      = "go.opentelemetry.io/collector/pdata"    // OTLP trace export requests
 	mlflowrest = "api/mlflowrest"
-	gogit      = "github.com/go-git/go-git/v5" // berth run's git projects
+	gogit      = "github.com/go-git/go-git/v5"  // berth run's git projects
+	fsnotify   = "github.com/fsnotify/fsnotify" // the gateway's config hot reload
 )
 
 // guarded are the modules that only the packages whose rule names them may
@@ -108,7 +109,8 @@ var rules = map[string]Rule{
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":          {},
-	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}},
+	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
+	"gateway/gatewaytest":      {}, // an OpenAI-shaped echo upstream for tests and benchmarks
 	"gateway/config":           {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":         {Packages: []string{"api/deployments"}},
 	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},

@@ -1,0 +1,225 @@
+package gateway
+
+import (
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/berthml/berth/api/deployments"
+	"github.com/berthml/berth/gateway/config"
+	"github.com/berthml/berth/gateway/provider"
+)
+
+// Gateway serves MLflow's Deployments API and the OpenAI-compatible routes
+// over the endpoints of a config. Its config can be swapped while it
+// serves (Reload, Watch); a query in flight finishes on the config it
+// started with.
+type Gateway struct {
+	state   atomic.Pointer[state]
+	opts    options
+	client  *http.Client
+	metrics *Metrics
+}
+
+type options struct {
+	guard          Guard
+	logger         *slog.Logger
+	maxBody        int64
+	defaultTimeout time.Duration
+	transport      http.RoundTripper
+	now            func() time.Time
+	metrics        *Metrics
+	breaker        BreakerSettings
+	backoff        time.Duration
+}
+
+// Option configures New.
+type Option func(*options)
+
+// WithGuard sets the Guard that admits queries (gateway keys, limits,
+// budgets). Default: none, every query is admitted.
+func WithGuard(g Guard) Option { return func(o *options) { o.guard = g } }
+
+// WithLogger sets the logger. Default: discard.
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// WithMaxBody bounds a request body. Default: 8 MiB; a larger body gets 413.
+func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithDefaultTimeout sets the deadline of an endpoint's call (retries
+// included) when its config gives no timeout. Default: 60 seconds.
+func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.defaultTimeout = d } }
+
+// WithTransport sets the transport for upstream calls. Default: a
+// transport with up to 256 idle connections per host, 10 s dial and TLS
+// timeouts, HTTP/2 where the upstream offers it.
+func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
+
+// WithClock sets the clock. Default: time.Now.
+func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+
+// WithMetrics sets where the gateway's metrics go. Default: none kept.
+func WithMetrics(m *Metrics) Option { return func(o *options) { o.metrics = m } }
+
+// WithBreaker sets the circuit breaker applied per endpoint's provider.
+// Default: DefaultBreaker.
+func WithBreaker(b BreakerSettings) Option { return func(o *options) { o.breaker = b } }
+
+// WithRetryBackoff sets the first retry's wait (doubled on each retry,
+// with jitter; a Retry-After from the upstream wins when longer). Default:
+// 200 ms.
+func WithRetryBackoff(d time.Duration) Option { return func(o *options) { o.backoff = d } }
+
+// DefaultTransport is the upstream transport New uses unless told.
+func DefaultTransport() *http.Transport {
+	return &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,
+		ForceAttemptHTTP2:     true,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   10 * time.Second,
+		ExpectContinueTimeout: time.Second,
+	}
+}
+
+// New builds a gateway over cfg (which may be nil: no endpoints).
+func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
+	o := options{
+		guard: noGuard{}, logger: slog.New(slog.DiscardHandler), maxBody: 8 << 20,
+		defaultTimeout: 60 * time.Second, now: time.Now, breaker: DefaultBreaker, backoff: 200 * time.Millisecond,
+	}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	if o.transport == nil {
+		o.transport = DefaultTransport()
+	}
+	g := &Gateway{opts: o, client: &http.Client{Transport: o.transport}, metrics: o.metrics}
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	if err := g.Reload(cfg); err != nil {
+		return nil, err
+	}
+	return g, nil
+}
+
+// Reload swaps in a new config. On an error the old config stays.
+// Endpoints whose name, provider config and limit are unchanged keep their
+// call counters and circuit breakers.
+func (g *Gateway) Reload(cfg *config.Config) error {
+	s, err := g.build(cfg, g.state.Load())
+	if err != nil {
+		return err
+	}
+	g.state.Store(s)
+	return nil
+}
+
+// state is one config, built.
+type state struct {
+	endpoints []*endpoint
+	byName    map[string]*endpoint
+	routes    map[string]*route
+	listing   []deployments.Endpoint
+	secrets   []string
+}
+
+// endpoint is a configured endpoint with its provider.
+type endpoint struct {
+	cfg      config.Endpoint
+	prov     provider.Provider
+	limiter  *limiter // nil: no limit
+	breaker  *breaker
+	fallback []*endpoint
+}
+
+// route is an MLflow 3 traffic route.
+type route struct {
+	cfg     config.Route
+	dests   []*endpoint
+	weights []int // cumulative percentages
+}
+
+func (g *Gateway) build(cfg *config.Config, old *state) (*state, error) {
+	s := &state{byName: make(map[string]*endpoint, len(cfg.Endpoints)), routes: map[string]*route{}}
+	for _, c := range cfg.Endpoints {
+		spec, ok := provider.Lookup(c.Provider)
+		if !ok {
+			return nil, fmt.Errorf("endpoint %s: the provider '%s' is not supported", c.Name, c.Provider)
+		}
+		p, err := spec.New(provider.Config{Provider: c.Provider, Model: c.Model, EndpointType: c.EndpointType,
+			Settings: c.Settings, HTTPClient: g.client, Logger: g.opts.logger.With("endpoint", c.Name), Now: g.opts.now})
+		if err != nil {
+			return nil, fmt.Errorf("endpoint %s (provider %s): %w", c.Name, c.Provider, redact(err, c.Secrets))
+		}
+		ep := &endpoint{cfg: c, prov: p}
+		var prev *endpoint
+		if old != nil {
+			prev = old.byName[c.Name]
+		}
+		if c.Limit != nil {
+			if prev != nil && prev.limiter != nil && *prev.cfg.Limit == *c.Limit {
+				ep.limiter = prev.limiter
+			} else {
+				ep.limiter = newLimiter(c.Limit.Calls, c.Limit.Period, g.opts.now)
+			}
+		}
+		if prev != nil && sameUpstream(prev.cfg, c) {
+			ep.breaker = prev.breaker
+		} else {
+			ep.breaker = newBreaker(g.opts.breaker, g.opts.now)
+		}
+		s.endpoints = append(s.endpoints, ep)
+		s.byName[c.Name] = ep
+		s.secrets = append(s.secrets, c.Secrets...)
+		var name *string
+		if c.HasModel {
+			name = deployments.Ptr(c.Model)
+		}
+		var lim *deployments.Limit
+		if c.Limit != nil {
+			lim = &deployments.Limit{Calls: c.Limit.Calls, RenewalPeriod: c.Limit.RenewalPeriod}
+		}
+		s.listing = append(s.listing, deployments.Endpoint{Name: c.Name, EndpointType: c.EndpointType,
+			Model: deployments.EndpointModel{Name: name, Provider: c.Provider}, EndpointURL: "/gateway/" + c.Name + "/invocations", Limit: lim})
+	}
+	for _, ep := range s.endpoints {
+		for _, f := range ep.cfg.Fallbacks {
+			ep.fallback = append(ep.fallback, s.byName[f])
+		}
+	}
+	for _, rc := range cfg.Routes {
+		r := &route{cfg: rc}
+		total := 0
+		for _, d := range rc.Destinations {
+			total += d.TrafficPercentage
+			r.dests = append(r.dests, s.byName[d.Endpoint])
+			r.weights = append(r.weights, total)
+		}
+		s.routes[rc.Name] = r
+	}
+	return s, nil
+}
+
+func sameUpstream(a, b config.Endpoint) bool {
+	if a.Provider != b.Provider || a.Model != b.Model || len(a.Settings) != len(b.Settings) {
+		return false
+	}
+	for k, v := range a.Settings {
+		if fmt.Sprint(b.Settings[k]) != fmt.Sprint(v) {
+			return false
+		}
+	}
+	return true
+}
+
+// Endpoints returns the endpoints as GET /api/2.0/endpoints/ lists them.
+func (g *Gateway) Endpoints() []deployments.Endpoint {
+	return g.state.Load().listing
+}

@@ -1,0 +1,350 @@
+package gateway
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"math"
+	"mime"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/berthml/berth/api/deployments"
+)
+
+// Request parsing: one function per request type, each answering a bad
+// body with FastAPI/pydantic v1's 422 list, as MLflow 2.17.2 does
+// (transcript.jsonl seq 51-70): loc, msg, type and ctx as recorded.
+
+// lenient relaxes MLflow 2.17's checks where OpenAI's clients send more:
+// on /v1/* a message's content may be a list of parts.
+type lenient bool
+
+// object decodes a body into its members: the body must be JSON (by its
+// Content-Type) and a JSON object.
+func object(contentType string, body []byte) (map[string]json.RawMessage, error) {
+	if len(bytes.TrimSpace(body)) == 0 {
+		return nil, invalid(verr([]any{"body"}, "field required", "value_error.missing", nil))
+	}
+	if !isJSON(contentType) {
+		return nil, invalid(verr([]any{"body"}, "value is not a valid dict", "type_error.dict", nil))
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(body, &m); err != nil {
+		var se *json.SyntaxError
+		if errors.As(err, &se) {
+			return nil, invalid(jsonDecodeError(body, se))
+		}
+		return nil, invalid(verr([]any{"body"}, "value is not a valid dict", "type_error.dict", nil))
+	}
+	if m == nil {
+		return nil, invalid(verr([]any{"body"}, "value is not a valid dict", "type_error.dict", nil))
+	}
+	return m, nil
+}
+
+func isJSON(contentType string) bool {
+	mt, _, err := mime.ParseMediaType(contentType)
+	if err != nil {
+		return false
+	}
+	return mt == "application/json" || (strings.HasPrefix(mt, "application/") && strings.HasSuffix(mt, "+json"))
+}
+
+func verr(loc []any, msg, typ string, ctx map[string]any) deployments.ValidationError {
+	return deployments.ValidationError{Loc: loc, Msg: msg, Type: typ, Ctx: ctx}
+}
+
+// jsonDecodeError words a syntax error as Python's json module does (the
+// common cases), at Python's character position.
+func jsonDecodeError(body []byte, se *json.SyntaxError) deployments.ValidationError {
+	pos := int(se.Offset)
+	eof := strings.Contains(se.Error(), "unexpected end")
+	if !eof && pos > 0 {
+		pos-- // Go points past the bad byte, Python at it
+	}
+	pos = min(pos, len(body))
+	msg := "Expecting value"
+	if before := bytes.TrimRight(body[:pos], " \t\r\n"); len(before) > 0 {
+		last := before[len(before)-1]
+		if last == '{' || (last == ',' && innermostIsObject(before)) {
+			msg = "Expecting property name enclosed in double quotes"
+		} else if !eof && last != ':' && last != '[' && last != ',' {
+			msg = "Expecting ',' delimiter"
+		}
+	}
+	char := utf8.RuneCount(body[:pos])
+	line := bytes.Count(body[:pos], []byte("\n")) + 1
+	col := char + 1
+	if i := bytes.LastIndexByte(body[:pos], '\n'); i >= 0 {
+		col = utf8.RuneCount(body[i+1:pos]) + 1
+	}
+	return verr([]any{"body", char}, msgAt(msg, line, col, char), "value_error.jsondecode",
+		map[string]any{"msg": msg, "doc": string(body), "pos": char, "lineno": line, "colno": col})
+}
+
+func msgAt(msg string, line, col, char int) string {
+	return msg + ": line " + itoa(line) + " column " + itoa(col) + " (char " + itoa(char) + ")"
+}
+
+func itoa(n int) string {
+	b, _ := json.Marshal(n)
+	return string(b)
+}
+
+// innermostIsObject reports whether the innermost bracket open at the end
+// of b (outside strings) is '{'.
+func innermostIsObject(b []byte) bool {
+	var stack []byte
+	inStr, esc := false, false
+	for _, c := range b {
+		switch {
+		case inStr && esc:
+			esc = false
+		case inStr && c == '\\':
+			esc = true
+		case inStr && c == '"':
+			inStr = false
+		case inStr:
+		case c == '"':
+			inStr = true
+		case c == '{' || c == '[':
+			stack = append(stack, c)
+		case (c == '}' || c == ']') && len(stack) > 0:
+			stack = stack[:len(stack)-1]
+		}
+	}
+	return len(stack) > 0 && stack[len(stack)-1] == '{'
+}
+
+// checker collects validation errors.
+type checker struct {
+	m    map[string]json.RawMessage
+	errs []deployments.ValidationError
+}
+
+func (c *checker) add(loc []any, msg, typ string, ctx map[string]any) {
+	c.errs = append(c.errs, verr(loc, msg, typ, ctx))
+}
+
+// get returns a member that is present and not null.
+func (c *checker) get(name string) (json.RawMessage, bool) {
+	v, ok := c.m[name]
+	if !ok || isNull(v) {
+		return nil, false
+	}
+	return v, true
+}
+
+func isNull(v json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(v), []byte("null")) }
+
+func (c *checker) required(name string) (json.RawMessage, bool) {
+	v, ok := c.m[name]
+	if !ok {
+		c.add([]any{"body", name}, "field required", "value_error.missing", nil)
+		return nil, false
+	}
+	if isNull(v) {
+		c.add([]any{"body", name}, "none is not an allowed value", "type_error.none.not_allowed", nil)
+		return nil, false
+	}
+	return v, true
+}
+
+func (c *checker) number(name string, lo, hi float64) {
+	v, ok := c.get(name)
+	if !ok {
+		return
+	}
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil {
+		c.add([]any{"body", name}, "value is not a valid float", "type_error.float", nil)
+		return
+	}
+	if f < lo {
+		c.add([]any{"body", name}, "ensure this value is greater than or equal to "+num(lo), "value_error.number.not_ge", map[string]any{"limit_value": lo})
+	} else if f > hi {
+		c.add([]any{"body", name}, "ensure this value is less than or equal to "+num(hi), "value_error.number.not_le", map[string]any{"limit_value": hi})
+	}
+}
+
+func num(f float64) string {
+	b, _ := json.Marshal(f)
+	return string(b)
+}
+
+func (c *checker) integer(name string, lo int) {
+	v, ok := c.get(name)
+	if !ok {
+		return
+	}
+	var f float64
+	if err := json.Unmarshal(v, &f); err != nil || f != math.Trunc(f) || math.Abs(f) > 1<<53 {
+		c.add([]any{"body", name}, "value is not a valid integer", "type_error.integer", nil)
+		return
+	}
+	if int(f) < lo {
+		c.add([]any{"body", name}, "ensure this value is greater than or equal to "+itoa(lo), "value_error.number.not_ge", map[string]any{"limit_value": lo})
+	}
+}
+
+func (c *checker) boolean(name string) {
+	v, ok := c.get(name)
+	if !ok {
+		return
+	}
+	var b bool
+	if json.Unmarshal(v, &b) != nil {
+		c.add([]any{"body", name}, "value could not be parsed to a boolean", "type_error.bool", nil)
+	}
+}
+
+func (c *checker) str(loc []any, v json.RawMessage) bool {
+	var s string
+	if json.Unmarshal(v, &s) != nil {
+		c.add(loc, "str type expected", "type_error.str", nil)
+		return false
+	}
+	return true
+}
+
+func (c *checker) stop() {
+	v, ok := c.get("stop")
+	if !ok {
+		return
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(v, &list) != nil {
+		c.add([]any{"body", "stop"}, "value is not a valid list", "type_error.list", nil)
+		return
+	}
+	if len(list) == 0 {
+		c.add([]any{"body", "stop"}, "ensure this value has at least 1 items", "value_error.list.min_items", map[string]any{"limit_value": 1})
+	}
+	for i, s := range list {
+		c.str([]any{"body", "stop", i}, s)
+	}
+}
+
+// common checks the members chat and completions share.
+func (c *checker) common() {
+	c.number("temperature", 0, 2)
+	c.integer("n", 1)
+	c.stop()
+	c.integer("max_tokens", 1)
+	c.boolean("stream")
+}
+
+func (c *checker) messages(lax lenient) {
+	v, ok := c.required("messages")
+	if !ok {
+		return
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(v, &list) != nil {
+		c.add([]any{"body", "messages"}, "value is not a valid list", "type_error.list", nil)
+		return
+	}
+	if len(list) == 0 {
+		c.add([]any{"body", "messages"}, "ensure this value has at least 1 items", "value_error.list.min_items", map[string]any{"limit_value": 1})
+		return
+	}
+	for i, raw := range list {
+		var m map[string]json.RawMessage
+		if json.Unmarshal(raw, &m) != nil || m == nil {
+			c.add([]any{"body", "messages", i}, "value is not a valid dict", "type_error.dict", nil)
+			continue
+		}
+		role, ok := m["role"]
+		if !ok || isNull(role) {
+			c.add([]any{"body", "messages", i, "role"}, "field required", "value_error.missing", nil)
+		} else {
+			c.str([]any{"body", "messages", i, "role"}, role)
+		}
+		content, ok := m["content"]
+		_, hasTools := m["tool_calls"]
+		switch {
+		case (!ok || isNull(content)) && hasTools:
+		case !ok:
+			c.add([]any{"body", "messages", i, "content"}, "field required", "value_error.missing", nil)
+		case bool(lax) && len(bytes.TrimSpace(content)) > 0 && bytes.TrimSpace(content)[0] == '[':
+		default:
+			c.str([]any{"body", "messages", i, "content"}, content)
+		}
+	}
+}
+
+func (c *checker) done() error {
+	if len(c.errs) > 0 {
+		return invalid(c.errs...)
+	}
+	return nil
+}
+
+// parseChat parses and validates a chat request body.
+func parseChat(contentType string, body []byte, lax lenient) (*deployments.ChatRequest, error) {
+	m, err := object(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	c := checker{m: m}
+	c.messages(lax)
+	c.common()
+	if err := c.done(); err != nil {
+		return nil, err
+	}
+	var r deployments.ChatRequest
+	if err := r.UnmarshalJSON(body); err != nil {
+		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
+	}
+	return &r, nil
+}
+
+// parseCompletions parses and validates a completions request body.
+func parseCompletions(contentType string, body []byte) (*deployments.CompletionsRequest, error) {
+	m, err := object(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	c := checker{m: m}
+	if v, ok := c.required("prompt"); ok {
+		c.str([]any{"body", "prompt"}, v)
+	}
+	c.common()
+	if err := c.done(); err != nil {
+		return nil, err
+	}
+	var r deployments.CompletionsRequest
+	if err := r.UnmarshalJSON(body); err != nil {
+		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
+	}
+	return &r, nil
+}
+
+// parseEmbeddings parses and validates an embeddings request body.
+func parseEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRequest, error) {
+	m, err := object(contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	c := checker{m: m}
+	c.required("input")
+	if err := c.done(); err != nil {
+		return nil, err
+	}
+	var r deployments.EmbeddingsRequest
+	if err := r.UnmarshalJSON(body); err != nil {
+		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
+	}
+	return &r, nil
+}
+
+// modelOf returns the body's model member for the /v1/* routes: "" and
+// false when absent or not a string.
+func modelOf(m map[string]json.RawMessage) (string, bool) {
+	var s string
+	if v, ok := m["model"]; ok && json.Unmarshal(v, &s) == nil {
+		return s, true
+	}
+	return "", false
+}

@@ -1,0 +1,277 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/berthml/berth/api/deployments"
+)
+
+// call is one query as it goes through the gateway.
+type call struct {
+	g       *Gateway
+	st      *state
+	w       http.ResponseWriter
+	r       *http.Request
+	format  format
+	v1      bool // an OpenAI-compatible route: [DONE] ends streams, text in completions chunks
+	start   time.Time
+	timing  timing
+	ep      *endpoint // the endpoint asked for (a route's pick)
+	ticket  Ticket
+	usage   Usage
+	sse     *sseWriter
+	kind    string // chat, completions, embeddings
+	written bool
+}
+
+// pick finds an endpoint by name, or picks one of a traffic route's
+// destinations by weight.
+func (s *state) pick(name string) (*endpoint, bool) {
+	if ep, ok := s.byName[name]; ok {
+		return ep, true
+	}
+	r, ok := s.routes[name]
+	if !ok {
+		return nil, false
+	}
+	n := rand.IntN(100)
+	for i, w := range r.weights {
+		if n < w {
+			return r.dests[i], true
+		}
+	}
+	return r.dests[len(r.dests)-1], true
+}
+
+// typeOf returns the endpoint type of an endpoint or route name.
+func (s *state) typeOf(name string) (string, bool) {
+	if ep, ok := s.byName[name]; ok {
+		return ep.cfg.EndpointType, true
+	}
+	if r, ok := s.routes[name]; ok {
+		return r.cfg.TaskType, true
+	}
+	return "", false
+}
+
+// readBody reads the request body within the gateway's limit.
+func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
+	if r.ContentLength > g.opts.maxBody {
+		return nil, &http.MaxBytesError{Limit: g.opts.maxBody}
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
+	if err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			return nil, err
+		}
+		return nil, &clientError{http.StatusBadRequest, "The request body could not be read."}
+	}
+	return b, nil
+}
+
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+// admit applies the endpoint's call limit and the guard.
+func (c *call) admit() error {
+	if l := c.ep.limiter; l != nil {
+		if ok, wait := l.allow(clientAddr(c.r)); !ok {
+			return &limitExceeded{limit: c.ep.cfg.Limit.String(), retryAfter: wait}
+		}
+	}
+	t, err := c.g.opts.guard.Admit(c.r.Context(), c.r, c.ep.cfg.Name)
+	if err != nil {
+		var d *Denied
+		if errors.As(err, &d) {
+			return err
+		}
+		return &guardFailure{err: err}
+	}
+	c.ticket = t
+	return nil
+}
+
+// fail answers err (or, once a stream has begun, sends it as an event).
+func (c *call) fail(err error) {
+	c.usage.Err = err
+	if errors.Is(err, context.Canceled) && c.r.Context().Err() != nil {
+		return // the client went away: nobody to answer
+	}
+	a := answerFor(err, c.st.secrets)
+	if c.ep != nil {
+		c.g.metrics.observeError(c.ep.cfg.Name, c.ep.cfg.Provider, a.class)
+	}
+	if a.status >= 500 {
+		c.g.opts.logger.Warn("query failed", "path", c.r.URL.Path, "status", a.status, "error", redact(err, c.st.secrets))
+	}
+	if c.sse != nil && c.sse.started {
+		c.sse.errorEvent(a)
+		return
+	}
+	c.overheadHeader()
+	writeError(c.w, c.format, a)
+	c.written = true
+}
+
+func (c *call) overheadHeader() {
+	total := time.Since(c.start)
+	over := total - c.timing.upstream - c.timing.waiting
+	if c.sse != nil && !c.timing.first.IsZero() {
+		over = c.timing.first.Sub(c.start) // a stream: the gateway's work before the upstream call
+	}
+	over = max(over, 0)
+	h := c.w.Header()
+	h.Set("x-berth-gateway-overhead-ms", strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64))
+	c.g.metrics.observeOverhead(c.epName(), c.epProvider(), over)
+}
+
+func (c *call) epName() string {
+	if c.ep == nil {
+		return ""
+	}
+	return c.ep.cfg.Name
+}
+
+func (c *call) epProvider() string {
+	if c.ep == nil {
+		return ""
+	}
+	return c.ep.cfg.Provider
+}
+
+// finish reports the usage and metrics once the query has ended.
+func (c *call) finish() {
+	c.usage.Duration = time.Since(c.start)
+	if c.ep != nil {
+		c.usage.Endpoint = c.ep.cfg.Name
+		c.g.metrics.observeQuery(c, c.usage)
+	}
+	if c.ticket != nil {
+		c.ticket.Done(c.usage)
+	}
+}
+
+// ok writes a 200 JSON answer.
+func (c *call) ok(v any) {
+	c.overheadHeader()
+	c.w.Header().Set("Content-Type", "application/json")
+	c.w.WriteHeader(http.StatusOK)
+	writeJSON(c.w, v)
+	c.written = true
+}
+
+func writeJSON(w io.Writer, v any) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		b = []byte(`{"detail":"Internal Server Error"}`)
+	}
+	_, _ = w.Write(b)
+}
+
+func (c *call) answered(ep *endpoint, in, out int) {
+	c.usage.Provider, c.usage.Model = ep.cfg.Provider, ep.cfg.Model
+	c.usage.InputTokens, c.usage.OutputTokens = in, out
+}
+
+// run queries the endpoint with a validated request.
+func (c *call) run(req any) {
+	ctx := c.r.Context()
+	notStarted := func() bool { return false }
+	switch q := req.(type) {
+	case *deployments.ChatRequest:
+		q.Model = ""
+		if q.IsStream() {
+			c.sse = newSSE(c, c.v1)
+			ep, err := c.g.call(ctx, c.ep, &c.timing, c.sse.hasStarted, func(ctx context.Context, ep *endpoint) error {
+				return ep.prov.ChatStream(ctx, q, func(ch *deployments.ChatChunk) error {
+					c.sse.countChat(ch)
+					return c.sse.event(ch)
+				})
+			})
+			c.streamEnd(ep, err)
+			return
+		}
+		var resp *deployments.ChatResponse
+		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
+			resp, err = ep.prov.Chat(ctx, q)
+			return err
+		})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		in, out := resp.Usage.Tokens()
+		c.answered(ep, in, out)
+		c.ok(resp)
+	case *deployments.CompletionsRequest:
+		q.Model = ""
+		if q.IsStream() {
+			c.sse = newSSE(c, c.v1)
+			ep, err := c.g.call(ctx, c.ep, &c.timing, c.sse.hasStarted, func(ctx context.Context, ep *endpoint) error {
+				return ep.prov.CompletionsStream(ctx, q, func(ch *deployments.CompletionsChunk) error {
+					c.sse.countCompletions(ch)
+					if c.v1 {
+						for i := range ch.Choices {
+							if ch.Choices[i].Text == nil && ch.Choices[i].Delta.Content != nil {
+								ch.Choices[i].Text = ch.Choices[i].Delta.Content
+							}
+						}
+					}
+					return c.sse.event(ch)
+				})
+			})
+			c.streamEnd(ep, err)
+			return
+		}
+		var resp *deployments.CompletionsResponse
+		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
+			resp, err = ep.prov.Completions(ctx, q)
+			return err
+		})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		in, out := resp.Usage.Tokens()
+		c.answered(ep, in, out)
+		c.ok(resp)
+	case *deployments.EmbeddingsRequest:
+		q.Model = ""
+		var resp *deployments.EmbeddingsResponse
+		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
+			resp, err = ep.prov.Embeddings(ctx, q)
+			return err
+		})
+		if err != nil {
+			c.fail(err)
+			return
+		}
+		in, _ := resp.Usage.Tokens()
+		c.answered(ep, in, 0)
+		c.ok(resp)
+	}
+}
+
+func (c *call) streamEnd(ep *endpoint, err error) {
+	c.answered(ep, c.sse.in, c.sse.out)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	c.sse.end()
+	c.written = true
+}
