@@ -3,6 +3,8 @@ package project_test
 import (
 	"context"
 	"errors"
+	"net/http/cgi"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,5 +133,54 @@ func TestFetchRemote(t *testing.T) {
 	defer s.Close()
 	if s.Commit != commit || s.Branch != "master" || s.RepoURL != "https://example.invalid/x.git" {
 		t.Errorf("commit %s branch %s repo %s", s.Commit, s.Branch, s.RepoURL)
+	}
+}
+
+// TestFetchHTTP clones a project over git's smart HTTP protocol from a
+// real git server (git http-backend, served as CGI on 127.0.0.1): a URL
+// with #subdir and -v BRANCH, tagged with the URL as MLflow tags a remote
+// project.
+func TestFetchHTTP(t *testing.T) {
+	needTool(t, "git", "apt-get install git")
+	backend := "/usr/lib/git-core/git-http-backend"
+	if _, err := os.Stat(backend); err != nil {
+		if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("BERTH_REQUIRE_TOOLS=1 and %s not found (apt-get install git)", backend)
+		}
+		t.Skipf("%s not found (apt-get install git)", backend)
+	}
+	work := t.TempDir()
+	os.MkdirAll(filepath.Join(work, "sub"), 0o755)
+	os.WriteFile(filepath.Join(work, "sub", "MLproject"), []byte("name: over-http\n"), 0o644)
+	r, _ := gitInit(t, work)
+	wt, _ := r.Worktree()
+	if err := wt.Checkout(&git.CheckoutOptions{Branch: plumbing.NewBranchReferenceName("feature"), Create: true}); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(work, "sub", "MLproject"), []byte("name: feature-over-http\n"), 0o644)
+	feature := gitCommit(t, r, "feature")
+	root := t.TempDir()
+	if _, err := git.PlainClone(filepath.Join(root, "repo.git"), true, &git.CloneOptions{URL: work, Mirror: true}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(&cgi.Handler{Path: backend, Root: "/git",
+		Env: []string{"GIT_PROJECT_ROOT=" + root, "GIT_HTTP_EXPORT_ALL=1"}})
+	defer srv.Close()
+	url := srv.URL + "/git/repo.git"
+
+	s, err := project.Fetch(context.Background(), url+"#sub", "feature", project.CloneInto(t.TempDir()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	p, err := project.Load(s.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Name != "feature-over-http" || s.Name != url+"#sub" || s.Commit != feature || s.RepoURL != url || s.Branch != "feature" {
+		t.Errorf("project %q source %q commit %q repo %q branch %q", p.Name, s.Name, s.Commit, s.RepoURL, s.Branch)
+	}
+	if _, err := project.Fetch(context.Background(), srv.URL+"/git/none.git", "", project.CloneInto(t.TempDir())); err == nil {
+		t.Error("a repository that does not exist was fetched")
 	}
 }
