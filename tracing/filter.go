@@ -12,12 +12,15 @@ import (
 // resolved (attributes, trace → attribute; tags → tag; metadata →
 // request_metadata).
 const (
-	EntityAttribute   = "attribute"
-	EntityTag         = "tag"
-	EntityMetadata    = "request_metadata"
-	EntitySpan        = "span"
-	EntityFeedback    = "feedback"
-	EntityExpectation = "expectation"
+	EntityAttribute = "attribute"
+	EntityTag       = "tag"
+	EntityMetadata  = "request_metadata"
+	EntitySpan      = "span"
+	// EntitySpanAttribute is span.attributes.<key>: a span attribute's
+	// value as text (a string attribute's string, any other its JSON).
+	EntitySpanAttribute = "span_attribute"
+	EntityFeedback      = "feedback"
+	EntityExpectation   = "expectation"
 )
 
 // validEntities is MLflow's list, in the order its message shows it.
@@ -95,6 +98,11 @@ func parseComparison(s string, toks []token) (Condition, int, error) {
 		return Condition{}, 0, invalid("Invalid entity type '%s'. Valid values are %s", entity, validEntities)
 	}
 	c.Key = unquote(key)
+	if c.Entity == EntitySpan {
+		if attr, ok := strings.CutPrefix(key, "attributes."); ok {
+			c.Entity, c.Key = EntitySpanAttribute, unquote(attr)
+		}
+	}
 	if c.Key == "" {
 		return Condition{}, 0, invalid("Invalid identifier '%s': the key is empty.", toks[0].text)
 	}
@@ -159,7 +167,13 @@ func (c *Condition) check(v token) error {
 		}
 	case EntitySpan:
 		if c.Key != "name" && c.Key != "type" && c.Key != "status" {
-			return invalid("Invalid span key '%s'. Valid keys are name, type and status.", c.Key)
+			return invalid("Invalid span key '%s'. Valid keys are name, type, status and attributes.<key>.", c.Key)
+		}
+	case EntitySpanAttribute:
+		// A number is compared as its text: span.attributes.tokens = 12.
+		if v.kind == tNumber && (c.Op == "=" || c.Op == "!=") {
+			c.Value = v.text
+			return nil
 		}
 	case EntityFeedback, EntityExpectation:
 		allowed = map[string]bool{"=": true, "!=": true}

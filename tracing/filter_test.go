@@ -46,6 +46,16 @@ func TestParseFilter(t *testing.T) {
 		{in: "tags.env = 5", err: "expected a quoted string"},
 		{in: "trace.status IN 'OK'", err: "parenthesised list"},
 		{in: "span.foo = 'x'", err: "Invalid span key"},
+		{in: "span.attributes.model = 'gpt-4o'", want: []tracing.Condition{{Entity: "span_attribute", Key: "model", Op: "=", Value: "gpt-4o"}}},
+		{in: "span.attributes.`mlflow.spanType` != 'LLM'", want: []tracing.Condition{{Entity: "span_attribute", Key: "mlflow.spanType", Op: "!=", Value: "LLM"}}},
+		{in: "span.attributes.mlflow.spanInputs LIKE '%species%'", want: []tracing.Condition{{Entity: "span_attribute", Key: "mlflow.spanInputs", Op: "LIKE", Value: "%species%"}}},
+		{in: "span.attributes.user ILIKE 'ALI%'", want: []tracing.Condition{{Entity: "span_attribute", Key: "user", Op: "ILIKE", Value: "ALI%"}}},
+		{in: "span.attributes.tokens = 12", want: []tracing.Condition{{Entity: "span_attribute", Key: "tokens", Op: "=", Value: "12"}}},
+		{in: "span.attributes.tokens > 12", err: "Invalid comparator"},
+		{in: "span.attributes.model IN ('a')", err: "Invalid comparator"},
+		{in: "span.attributes.tokens LIKE 12", err: "expected a quoted string"},
+		{in: "span.attributes.`` = 'x'", err: "the key is empty"},
+		{in: "span.attributes. = 'x'", err: "the key is empty"},
 		{in: "tags.env ! 'x'", err: "'!' must be followed"},
 		{in: "tags.x = 'a' ; drop", err: "unexpected character"},
 	}
@@ -105,7 +115,8 @@ func TestParseOrderBy(t *testing.T) {
 // never a panic or another kind of error.
 func FuzzParseFilter(f *testing.F) {
 	for _, s := range []string{"trace.status = 'OK'", "tags.env = 'test' AND trace.timestamp_ms > 5",
-		"trace.status IN ('a', 'b')", "tag.`x` LIKE '%'", "foo.bar = 1", "feedback.a = 1"} {
+		"trace.status IN ('a', 'b')", "tag.`x` LIKE '%'", "foo.bar = 1", "feedback.a = 1",
+		"span.attributes.`mlflow.spanInputs` LIKE '%x%'", "span.attributes.n = 3"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

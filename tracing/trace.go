@@ -62,7 +62,15 @@ type Span struct {
 	// AttrSpanOutputs, which give a trace made from its spans its previews;
 	// decoders set them on root spans only, and stores do not read them back.
 	Inputs, Outputs string
+	// Attributes are the span's attributes as text (a string attribute's
+	// string, any other value its JSON), each key once, for span.attributes
+	// filters; decoders set them, and stores index them without reading
+	// them back (Content has the attributes as sent).
+	Attributes []Attribute
 }
+
+// Attribute is one span attribute as text.
+type Attribute struct{ Key, Value string }
 
 // Assessment is a feedback or an expectation logged on a trace. Feedback,
 // Expectation and Metadata are kept as the client sent them.

@@ -41,6 +41,51 @@ func TestUIMLflow3(t *testing.T) {
 		p.AssertNoConsoleErrors()
 	})
 
+	t.Run("experiment's models", func(t *testing.T) {
+		p := b.For(t).Open(ts.URL + "/#/experiments/" + g.expID)
+		waitReady(p)
+		afterRender(p, func() { p.Click(`nav.tabs a[href$="/models"]`) })
+		p.WaitVisible("table.experiment-models tbody tr")
+		row := cells(p, "table.experiment-models tbody tr")
+		if want := []string{"classifier " + g.modelID, "READY", "", g.runID[:8], "accuracy 0.97", "iris3 v1"}; len(row) != len(want) ||
+			row[0] != want[0] || row[1] != want[1] || row[2] == "" || row[3] != want[3] || row[4] != want[4] || row[5] != want[5] {
+			t.Errorf("the experiment's models row is %q, want %q (time aside)", row, want)
+		}
+		if got := p.Text(`nav.tabs a[aria-current="page"]`); got != "Models" {
+			t.Errorf("the current tab is %q, want Models", got)
+		}
+		p.Screenshot("experiment-models")
+		// MLflow's logged-model filter, sent to logged-models/search.
+		afterRender(p, func() {
+			p.SetValue(`input[name="filter"]`, "metrics.accuracy > 0.99")
+			p.PressEnter(`input[name="filter"]`)
+		})
+		if got := p.Text(".results"); !strings.Contains(got, "No logged models match the filter.") {
+			t.Errorf("metrics.accuracy > 0.99 shows %q, want no models", got)
+		}
+		afterRender(p, func() {
+			p.SetValue(`input[name="filter"]`, "params.solver = 'lbfgs'")
+			p.PressEnter(`input[name="filter"]`)
+		})
+		if got := texts(p, "table.experiment-models tbody td:first-child a"); !slices.Equal(got, []string{"classifier"}) {
+			t.Errorf("params.solver = 'lbfgs' lists %q, want classifier", got)
+		}
+		afterRender(p, func() { p.Click(`table.experiment-models a[href="#/logged-models/` + g.modelID + `"]`) })
+		if h1 := p.Text("h1"); h1 != "classifier" {
+			t.Errorf("the model's link leads to %q", h1)
+		}
+		p.AssertNoConsoleErrors()
+	})
+
+	t.Run("bad logged-model filter", func(t *testing.T) {
+		p := b.For(t).Open(ts.URL + "/#/experiments/" + g.expID + "/models?filter=" + "bogus.x%20%3D%201")
+		waitReady(p)
+		if got := p.Text(".results .error"); !strings.Contains(got, "HTTP 400") {
+			t.Errorf("a bad filter shows %q, want the API's 400", got)
+		}
+		assertOnlyStatus(t, p, 400)
+	})
+
 	t.Run("logged model", func(t *testing.T) {
 		p := b.For(t).Open(ts.URL + "/#/logged-models/" + g.modelID)
 		waitReady(p)
@@ -81,8 +126,9 @@ func TestUIMLflow3(t *testing.T) {
 			t.Fatalf("traces listed %q, want pipeline and lookup", got)
 		}
 		row := cells(p, `table.traces tbody tr:has(a[href="#/traces/`+g.okTrace+`"])`)
-		if want := []string{"pipeline " + g.okTrace, "OK", "", "400 ms", `{"question": "which species?"}`, "env=test"}; len(row) != len(want) ||
-			row[0] != want[0] || row[1] != want[1] || row[3] != want[3] || row[5] != want[5] {
+		// Its previews come from its root span: only its OTLP spans were sent.
+		if want := []string{"pipeline " + g.okTrace, "OK", "", "400 ms", `{"question": "which species?"}`, `"setosa"`, "env=test"}; len(row) != len(want) ||
+			row[0] != want[0] || row[1] != want[1] || row[3] != want[3] || row[4] != want[4] || row[5] != want[5] || row[6] != want[6] {
 			t.Errorf("pipeline's row is %q, want %q (time aside)", row, want)
 		}
 		p.Screenshot("traces")
@@ -129,7 +175,7 @@ func TestUIMLflow3(t *testing.T) {
 		if bar.Left != "37.5%" || bar.Width != "60%" {
 			t.Errorf("llm's bar is at %s, %s wide; want 37.5%% and 60%%", bar.Left, bar.Width)
 		}
-		// Spans exported by an OTLP SDK carry no preview: the root span's inputs stand in.
+		// The previews computed from the root span's inputs and outputs.
 		if got := texts(p, "table.kv pre.short"); !slices.Equal(got, []string{`{"question": "which species?"}`, `"setosa"`}) {
 			t.Errorf("the trace's request and response show as %q", got)
 		}
@@ -299,8 +345,8 @@ func TestUIMLflow3(t *testing.T) {
 	})
 }
 
-// TestUIMLflow3Phone shows the traces, a trace, a logged model and a
-// prompt on a 390 px phone: nothing scrolls sideways.
+// TestUIMLflow3Phone shows the traces, a trace, a logged model, an
+// experiment's models and a prompt on a 390 px phone: nothing scrolls sideways.
 func TestUIMLflow3Phone(t *testing.T) {
 	ts, c := startServer(t)
 	g := seedGenAI(t, c, ts.URL)
@@ -311,6 +357,7 @@ func TestUIMLflow3Phone(t *testing.T) {
 		{"#/traces/" + g.okTrace, "the trace page", "trace"},
 		{"#/traces/" + g.errTrace, "the failed trace's page", "trace-failed"},
 		{"#/logged-models/" + g.modelID, "the logged model's page", "logged-model"},
+		{"#/experiments/" + g.expID + "/models", "the experiment's models", "experiment-models"},
 		{"#/runs/" + g.runID, "the run page", "run"},
 		{"#/prompts", "the prompts page", "prompts"},
 		{"#/prompts/summarize", "the prompt page", "prompt"},

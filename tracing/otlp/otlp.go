@@ -105,14 +105,15 @@ func convert(sp ptrace.Span) (tracing.Span, error) {
 		StartNanos: int64(sp.StartTimestamp()),
 		EndNanos:   int64(sp.EndTimestamp()),
 	}
+	s.Attributes = attributeTexts(sp.Attributes())
 	if p := sp.ParentSpanID(); !p.IsEmpty() {
 		s.ParentSpanID = hex.EncodeToString(p[:])
 	} else {
 		if v, ok := sp.Attributes().Get(tracing.AttrSpanInputs); ok {
-			s.Inputs = pyJSON(v)
+			s.Inputs = ioJSON(v)
 		}
 		if v, ok := sp.Attributes().Get(tracing.AttrSpanOutputs); ok {
-			s.Outputs = pyJSON(v)
+			s.Outputs = ioJSON(v)
 		}
 	}
 	content, err := json.Marshal(render(sp))
@@ -121,6 +122,43 @@ func convert(sp ptrace.Span) (tracing.Span, error) {
 	}
 	s.Content = content
 	return s, nil
+}
+
+// ioJSON is a span's inputs or outputs as the JSON text MLflow's client
+// held: MLflow's exporter sends an object as a kvlist and a string as a
+// string (setosa, whose text is "setosa" quoted), while other exporters
+// (OpenTelemetry SDKs, OpenLLMetry) follow MLflow's attribute convention and
+// put a value's JSON text in a string, which is taken as it is when it is
+// JSON. (A string that happens to be JSON, such as 6, is therefore read as
+// that JSON: both readings cannot be told apart.)
+func ioJSON(v pcommon.Value) string {
+	if v.Type() == pcommon.ValueTypeStr && json.Valid([]byte(v.Str())) {
+		return v.Str()
+	}
+	return pyJSON(v)
+}
+
+// attributeTexts is a span's attributes as text, each key once (the last
+// copy of a key sent twice wins, as a reader of the map would see it).
+func attributeTexts(m pcommon.Map) []tracing.Attribute {
+	out := make([]tracing.Attribute, 0, m.Len())
+	at := make(map[string]int, m.Len())
+	m.Range(func(k string, v pcommon.Value) bool {
+		text := ""
+		if v.Type() == pcommon.ValueTypeStr {
+			text = v.Str()
+		} else {
+			text = pyJSON(v)
+		}
+		if i, ok := at[k]; ok {
+			out[i].Value = text
+			return true
+		}
+		at[k] = len(out)
+		out = append(out, tracing.Attribute{Key: k, Value: text})
+		return true
+	})
+	return out
 }
 
 // validTraceID reports whether id looks like an MLflow trace id: "tr-"

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"reflect"
 	"testing"
@@ -112,8 +113,13 @@ func TestDecode(t *testing.T) {
 		name, ct, body string
 		spans          int
 		bad            bool
+		attrs          string // the span's Attributes, printed
 	}{
 		{name: "json", ct: "application/json", body: okJSON, spans: 1},
+		{name: "a key sent twice: the last copy", ct: "application/json", spans: 1, attrs: "[{k b} {m [1, 2.5]}]",
+			body: `{"resourceSpans":[{"scopeSpans":[{"spans":[{"traceId":"3fa1b4266e9c7f28a294e8d544ce44db","spanId":"312bc8478d90d192",
+			"attributes":[{"key":"k","value":{"stringValue":"a"}},{"key":"m","value":{"arrayValue":{"values":[{"intValue":"1"},{"doubleValue":2.5}]}}},
+			{"key":"k","value":{"stringValue":"b"}}]}]}]}]}`},
 		{name: "json with charset", ct: "application/json; charset=utf-8", body: okJSON, spans: 1},
 		{name: "empty request", ct: "application/json", body: `{}`, spans: 0},
 		{name: "empty protobuf", ct: "application/x-protobuf", body: "", spans: 0},
@@ -138,6 +144,12 @@ func TestDecode(t *testing.T) {
 			if err != nil || len(spans) != tt.spans {
 				t.Fatalf("Decode = %d spans, %v; want %d", len(spans), err, tt.spans)
 			}
+			if tt.attrs != "" {
+				if got := fmt.Sprint(spans[0].Attributes); got != tt.attrs {
+					t.Fatalf("attributes %s, want %s", got, tt.attrs)
+				}
+				return
+			}
 			if tt.spans == 1 {
 				s := spans[0]
 				if s.TraceID != "tr-3fa1b4266e9c7f28a294e8d544ce44da" || s.Status != "STATUS_CODE_ERROR" || s.StartNanos != 5 {
@@ -146,6 +158,9 @@ func TestDecode(t *testing.T) {
 				want := `{"trace_id":"P6G0Jm6cfyiilOjVRM5E2g==","span_id":"MSvIR42Q0ZI=","name":"s","kind":"SPAN_KIND_INTERNAL","start_time_unix_nano":5,"end_time_unix_nano":9,"attributes":[{"key":"n","value":{"int_value":7}}],"status":{"message":"boom","code":"STATUS_CODE_ERROR"}}`
 				if string(s.Content) != want {
 					t.Fatalf("content %s\nwant    %s", s.Content, want)
+				}
+				if fmt.Sprint(s.Attributes) != "[{n 7}]" {
+					t.Fatalf("attributes %v, want [{n 7}]", s.Attributes)
 				}
 			}
 		})

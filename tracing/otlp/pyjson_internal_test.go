@@ -45,3 +45,26 @@ func TestPyJSON(t *testing.T) {
 		t.Errorf("a value nested %d deep wrote %d bytes", maxPyJSONDepth+10, len(got))
 	}
 }
+
+// TestIOJSON: a span's inputs or outputs as MLflow's client held them.
+func TestIOJSON(t *testing.T) {
+	obj := pcommon.NewValueMap()
+	obj.Map().PutStr("question", "which species?")
+	for _, c := range []struct {
+		v    pcommon.Value
+		want string
+	}{
+		{obj, `{"question": "which species?"}`},                                 // MLflow's exporter: a kvlist
+		{pcommon.NewValueStr("setosa"), `"setosa"`},                             // MLflow's exporter: a string
+		{pcommon.NewValueStr(`{"question":"which?"}`), `{"question":"which?"}`}, // an SDK: JSON text of an object
+		{pcommon.NewValueStr(` [1, 2]`), ` [1, 2]`},                             // of an array
+		{pcommon.NewValueStr(`{not json`), `"{not json"`},                       // not JSON: a string
+		{pcommon.NewValueStr(`"setosa"`), `"setosa"`},                           // an SDK: JSON text of a string
+		{pcommon.NewValueStr(`which species?`), `"which species?"`},
+		{pcommon.NewValueInt(6), `6`},
+	} {
+		if got := ioJSON(c.v); got != c.want {
+			t.Errorf("ioJSON(%s) = %s, want %s", c.v.AsString(), got, c.want)
+		}
+	}
+}

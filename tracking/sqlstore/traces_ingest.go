@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracking"
@@ -93,6 +94,9 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 				end_time_unix_nano = excluded.end_time_unix_nano, content = excluded.content`, args...); err != nil {
 				return err
 			}
+		}
+		if err := s.insertSpanAttributes(ctx, tx, uniq); err != nil {
+			return err
 		}
 		for _, id := range order {
 			tags = append(tags, [3]string{id, tracing.TagSpansLocation, tracing.SpansInTrackingStore})
@@ -187,6 +191,51 @@ func (s *Store) updateFromRoot(ctx context.Context, tx *sql.Tx, traceID string, 
 		}
 	}
 	return nil
+}
+
+// maxAttributeKey is the longest span attribute key indexed for
+// span.attributes filters (the column's size); a longer one stays in the
+// span's content, unsearchable.
+const maxAttributeKey = 250
+
+// insertSpanAttributes indexes spans' attributes for span.attributes
+// filters, a hundred rows per statement. A span sent again updates the
+// values of its keys. Text PostgreSQL cannot store (NUL, invalid UTF-8) is
+// replaced by U+FFFD, so an odd attribute never refuses its spans.
+func (s *Store) insertSpanAttributes(ctx context.Context, tx *sql.Tx, spans []tracing.Span) error {
+	const cols = 4
+	args := make([]any, 0, ingestChunk*cols)
+	flush := func() error {
+		if len(args) == 0 {
+			return nil
+		}
+		_, err := s.exec(ctx, tx, `INSERT INTO span_attributes (trace_id, span_id, key, value) VALUES `+
+			rowPlaceholders(len(args)/cols, cols)+` ON CONFLICT (trace_id, span_id, key) DO UPDATE SET value = excluded.value`, args...)
+		args = args[:0]
+		return err
+	}
+	for _, sp := range spans {
+		for _, a := range sp.Attributes {
+			if a.Key == "" || len(a.Key) > maxAttributeKey {
+				continue
+			}
+			args = append(args, sp.TraceID, sp.SpanID, storableText(a.Key), storableText(a.Value))
+			if len(args) == ingestChunk*cols {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return flush()
+}
+
+// storableText is v with NUL bytes and invalid UTF-8 replaced by U+FFFD.
+func storableText(v string) string {
+	if utf8.ValidString(v) && !strings.ContainsRune(v, 0) {
+		return v
+	}
+	return strings.ReplaceAll(strings.ToValidUTF8(v, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 // upsertTraceTags sets (trace, key, value) tags, a hundred per statement;

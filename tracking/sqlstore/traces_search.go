@@ -27,6 +27,23 @@ func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]
 	where = append(where, `t.experiment_id IN (`+placeholders(len(exps))+`)`)
 	args = append(args, exps...)
 	for _, c := range req.Filter {
+		if c.Entity == tracing.EntitySpanAttribute {
+			// Few matching traces: their ids, read once from the index,
+			// are the condition; many: checked per trace while the page
+			// fills, which stops early.
+			ids, few, err := s.spanAttributeTraces(ctx, c)
+			if err != nil {
+				return nil, false, err
+			}
+			if few {
+				if len(ids) == 0 {
+					return nil, false, nil
+				}
+				where = append(where, `t.request_id IN (`+placeholders(len(ids))+`)`)
+				args = append(args, ids...)
+				continue
+			}
+		}
 		rare, err := s.rareValue(ctx, c)
 		if err != nil {
 			return nil, false, err
@@ -119,6 +136,15 @@ func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 		}
 		w, a := compare("sp."+c.Key, c)
 		return `EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = t.request_id AND ` + w + `)`, a
+	case tracing.EntitySpanAttribute:
+		// Many matching traces (few were listed by spanAttributeTraces):
+		// checked per trace through the primary key (trace_id, span_id,
+		// key). The key is compared as an expression so that no planner
+		// takes the (key, value) index instead, which would read every
+		// trace's rows for each trace.
+		w, a := compare("sa.value", c)
+		return `EXISTS (SELECT 1 FROM span_attributes sa WHERE sa.trace_id = t.request_id AND (sa.key || '') = ? AND ` + w + `)`,
+			append([]any{c.Key}, a...)
 	case tracing.EntityFeedback, tracing.EntityExpectation:
 		v := c.Value
 		if b, err := json.Marshal(c.Value); err == nil && !isJSONLiteral(c.Value) {
@@ -163,6 +189,41 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 	var n int
 	err := s.queryRow(ctx, s.read, `SELECT COUNT(*) FROM (`+q+` LIMIT ?) r`, append(args, rareLimit)...).Scan(&n)
 	return n < rareLimit, err
+}
+
+// spanAttributeValue compares sa.value: an equality through the indexed
+// prefix, another comparator on the value (rows found by their key).
+func spanAttributeValue(c tracing.Condition) (string, []any) {
+	if c.Op == "=" || c.Op == "IN" {
+		return prefixEqual("sa.value", c)
+	}
+	return compare("sa.value", c)
+}
+
+// spanAttributeTraces returns the traces with a span attribute matching c
+// when they are fewer than rareLimit (few), read in one pass over the
+// attribute's rows of migration 0007's (key, value prefix) index, whatever
+// the comparator: a LIKE that matches little would otherwise be checked on
+// every trace of the experiment, seconds over 100k traces.
+func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (ids []any, few bool, err error) {
+	w, a := spanAttributeValue(c)
+	rows, err := s.query(ctx, s.read, `SELECT DISTINCT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `+w+` LIMIT ?`,
+		append(append([]any{c.Key}, a...), rareLimit)...)
+	if err != nil {
+		return nil, false, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, false, err
+		}
+		ids = append(ids, id)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, false, err
+	}
+	return ids, len(ids) < rareLimit, nil
 }
 
 // valuePrefix is the indexed expression of migration 0006, written exactly

@@ -7,7 +7,7 @@ import { comparePage } from './compare.js';
 import { modelsPage, modelPage } from './models.js';
 import { productionPage } from './production.js';
 import { tracesPage, tracePage } from './traces.js';
-import { loggedModelPage } from './loggedmodels.js';
+import { loggedModelPage, experimentModelsPage } from './loggedmodels.js';
 import { promptsPage, promptPage } from './prompts.js';
 
 const app = document.getElementById('app');
@@ -70,6 +70,7 @@ async function render() {
     let p;
     if (top === '') p = experimentsPage(el, stale);
     else if (top === 'experiments' && parts[1] && parts[2] === 'traces') p = tracesPage(el, parts[1], query, stale);
+    else if (top === 'experiments' && parts[1] && parts[2] === 'models') p = experimentModelsPage(el, parts[1], query, stale);
     else if (top === 'experiments' && parts[1]) p = runsPage(el, parts[1], query, stale);
     else if (top === 'traces' && parts[1]) p = tracePage(el, parts[1], query, stale);
     else if (top === 'logged-models' && parts[1]) p = loggedModelPage(el, parts[1], query, stale);

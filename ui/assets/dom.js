@@ -110,11 +110,12 @@ export const toMap = (list) => Object.fromEntries((list || []).map((x) => [x.key
 // "Drift status" label precedes it ("drifting", not "drift drift").
 export const driftWords = (s) => ({ ok: 'no drift', warning: 'drift warning', drift: 'drifting' })[s] || 'drift ' + s;
 
-// expTabs links an experiment's runs and its traces; current is 'runs' or 'traces'.
+// expTabs links an experiment's runs, traces and logged models; current is
+// 'runs', 'traces' or 'models'.
 export function expTabs(expId, current) {
   const base = '#/experiments/' + encodeURIComponent(expId);
   return h('nav', { class: 'tabs', 'aria-label': 'Experiment' },
-    [['runs', 'Runs', base], ['traces', 'Traces', base + '/traces']].map(([id, label, href]) =>
+    [['runs', 'Runs', base], ['traces', 'Traces', base + '/traces'], ['models', 'Models', base + '/models']].map(([id, label, href]) =>
       h('a', { href, 'aria-current': id === current ? 'page' : null }, label)));
 }
 

@@ -1,7 +1,8 @@
-// MLflow 3's logged models: those a run produced or used, and one model's
-// page (metrics, params, tags, artifacts, the versions it was registered as).
-import { h, clear, errorBox, table, kv, fmtTime, fmtNum, link, modelHref, fileTree } from './dom.js';
-import { get, loggedModel, proxiedList, proxiedArtifact } from './api.js';
+// MLflow 3's logged models: an experiment's list (its Models tab), those a
+// run produced or used, and one model's page (metrics, params, tags,
+// artifacts, the versions it was registered as).
+import { h, clear, errorBox, table, kv, fmtTime, fmtNum, link, modelHref, fileTree, expTabs, pageMore, filterForm } from './dom.js';
+import { get, post, loggedModel, proxiedList, proxiedArtifact } from './api.js';
 import { showPreview } from './run.js';
 
 export const loggedModelHref = (id) => '#/logged-models/' + encodeURIComponent(id);
@@ -96,4 +97,74 @@ export async function loggedModelPage(el, id, query) {
 function proxiedTree(box, root, dir, onFile) {
   return fileTree(box, async (d) => ((await proxiedList(d ? root + '/' + d : root)).files || [])
     .map((f) => ({ ...f, path: (d ? d + '/' : '') + f.path.split('/').pop() })), dir, onFile);
+}
+
+const MODELS_PAGE = 50;
+
+// latestMetrics is each metric key's latest value (highest step, then
+// newest), in key order.
+function latestModelMetrics(metrics) {
+  const by = new Map();
+  for (const m of metrics || []) {
+    const cur = by.get(m.key);
+    if (!cur || Number(m.step || 0) > Number(cur.step || 0) ||
+      (Number(m.step || 0) === Number(cur.step || 0) && Number(m.timestamp || 0) >= Number(cur.timestamp || 0))) by.set(m.key, m);
+  }
+  return [...by.values()].sort((a, b) => a.key.localeCompare(b.key));
+}
+
+// experimentModelsPage is an experiment's Models tab, as MLflow 3's: its
+// logged models, newest first, with status, creation time, source run,
+// latest metrics and the versions each was registered as; MLflow's
+// logged-model filter; Load more.
+export async function experimentModelsPage(el, expId, query) {
+  const exp = (await get('experiments/get', { experiment_id: expId })).experiment;
+  const filter = query.get('filter') || '';
+  const models = [];
+  let nextToken = '';
+  const go = (q) => { location.hash = '#/experiments/' + encodeURIComponent(expId) + '/models' + (q.toString() ? '?' + q : ''); };
+  const form = filterForm(query, filter, go, 'Filter logged models', "metrics.accuracy > 0.9 and params.solver = 'lbfgs'");
+  const count = h('span', { class: 'muted' });
+  const results = h('div', { class: 'results' });
+  const more = h('div', { class: 'more' });
+  const render = () => {
+    if (!models.length) {
+      clear(results, h('p', { class: 'muted' }, filter ? 'No logged models match the filter.'
+        : 'No logged models in this experiment yet. mlflow.<flavor>.log_model(...) with MLflow 3 logs one.'));
+      return;
+    }
+    clear(results, table(['Model', 'Status', 'Created', 'Source run', 'Metrics', 'Registered as'], models.map((m) => {
+      const info = m.info || {};
+      return h('tr', null,
+        h('td', null, link(loggedModelHref(info.model_id), info.name || info.model_id), h('div', null, h('code', { class: 'muted small' }, info.model_id))),
+        h('td', null, h('span', { class: statusClass(info.status) }, statusWord(info.status))),
+        h('td', { class: 'nowrap' }, fmtTime(info.creation_timestamp_ms)),
+        h('td', null, info.source_run_id ? link('#/runs/' + encodeURIComponent(info.source_run_id), h('code', null, info.source_run_id.slice(0, 8))) : ''),
+        h('td', null, h('span', { class: 'chips' }, latestModelMetrics(m.data && m.data.metrics).map((x) => h('span', { class: 'chip' }, x.key + ' ' + fmtNum(x.value))))),
+        h('td', null, h('span', { class: 'chips' }, registeredAs(info).map((v) => h('a', { class: 'chip', href: modelHref(v.name, v.version) }, `${v.name} v${v.version}`)))));
+    }), { class: 'experiment-models' }));
+  };
+  const load = async () => {
+    const r = await post('logged-models/search', { experiment_ids: [expId], filter: filter || undefined, max_results: MODELS_PAGE,
+      order_by: [{ field_name: 'creation_timestamp', ascending: false }], page_token: nextToken || undefined });
+    models.push(...(r.models || []));
+    nextToken = r.next_page_token || '';
+    render();
+    pageMore(count, more, models.length, 'logged model', nextToken, load);
+  };
+  clear(el,
+    h('p', { class: 'crumbs' }, link('#/', 'Experiments'), ' / '),
+    h('h1', null, exp.name),
+    h('p', { class: 'muted' }, 'ID ', h('code', null, exp.experiment_id)),
+    expTabs(expId, 'models'),
+    form,
+    h('p', { class: 'muted hint' }, 'MLflow\'s logged-model filter, e.g. ', h('code', null, 'metrics.accuracy > 0.9'), ', ',
+      h('code', null, "params.solver = 'lbfgs'"), ', ', h('code', null, "tags.team = 'vision'"), ', ', h('code', null, "name LIKE 'clf%'"), '. Newest first.'),
+    h('div', { class: 'row toolbar' }, count),
+    results, more);
+  try {
+    await load();
+  } catch (err) {
+    clear(results, errorBox(err));
+  }
 }

@@ -36,12 +36,13 @@ export async function tracesPage(el, expId, query, stale) {
         : 'No traces in this experiment yet. Decorate a function with @mlflow.trace, or export spans over OTLP to /v1/traces.'));
       return;
     }
-    clear(results, table(['Trace', 'Status', 'Request time', 'Duration', 'Request', 'Tags'], traces.map((t) => h('tr', null,
+    clear(results, table(['Trace', 'Status', 'Request time', 'Duration', 'Request', 'Response', 'Tags'], traces.map((t) => h('tr', null,
       h('td', null, link(traceHref(t.trace_id), traceName(t)), h('div', null, h('code', { class: 'muted small' }, t.trace_id))),
       h('td', null, h('span', { class: stateClass(t.state) }, t.state || '')),
       h('td', { class: 'nowrap' }, fmtTime(Date.parse(t.request_time))),
       h('td', { class: 'num' }, fmtMs(durationMs(t.execution_duration))),
       h('td', { class: 'preview-cell' }, t.request_preview || ''),
+      h('td', { class: 'preview-cell' }, t.response_preview || ''),
       h('td', null, h('span', { class: 'chips' }, userTags(t.tags).map(([k, v]) => h('span', { class: 'chip' }, k + '=' + v)))))),
     { class: 'traces' }));
   };

@@ -37,7 +37,11 @@ func main() {
 	d := flag.Duration("duration", 5*time.Second, "how long each ingest cell runs")
 	traces := flag.Int("traces", 100000, "traces in the experiment that search runs over")
 	iters := flag.Int("iterations", 200, "calls of each search")
+	ingestCells := flag.Bool("ingest", true, "run the ingest cells (false: search only)")
 	flag.Parse()
+	if !*ingestCells {
+		*d = 0
+	}
 	if err := run(context.Background(), *berth, *d, *traces, *iters); err != nil {
 		fmt.Fprintln(os.Stderr, "tracebench:", err)
 		os.Exit(1)
@@ -84,7 +88,8 @@ var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
 
 // exportBody is an OTLP request of n root spans of n new traces (one span
 // each, as MLflow's client's small traces) numbered from first, with
-// MLflow's attributes; tags alternate env=test/prod by trace number.
+// MLflow's attributes and an llm.model attribute (rare-model on one trace in
+// 1,000, else gpt-4o).
 func exportBody(first uint64, n int, at time.Time) []byte {
 	td := ptrace.NewTraces()
 	spans := td.ResourceSpans().AppendEmpty().ScopeSpans().AppendEmpty().Spans()
@@ -104,6 +109,11 @@ func exportBody(first uint64, n int, at time.Time) []byte {
 		sp.Attributes().PutStr("mlflow.spanType", "LLM")
 		sp.Attributes().PutStr("mlflow.spanInputs", `{"question": "which species?"}`)
 		sp.Attributes().PutStr("mlflow.spanOutputs", `"setosa"`)
+		if k%1000 == 0 {
+			sp.Attributes().PutStr("llm.model", "rare-model")
+		} else {
+			sp.Attributes().PutStr("llm.model", "gpt-4o")
+		}
 		if k%10 == 0 {
 			sp.Status().SetCode(ptrace.StatusCodeError)
 		} else {
@@ -194,6 +204,9 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 		return err
 	}
 	for _, cell := range []struct{ batch, clients int }{{1, 4}, {1, 16}, {100, 2}, {512, 2}} {
+		if d == 0 {
+			break
+		}
 		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
 		if err != nil {
 			return err
@@ -227,6 +240,11 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 		{"tags.`mlflow.trace.spansLocation` = 'TRACKING_STORE'", `{` + loc + `, "filter": "tags.` + "`mlflow.trace.spansLocation`" + ` = 'TRACKING_STORE'", "max_results": 100}`},
 		{"tags.env = 'none' (no match: scans every trace)", `{` + loc + `, "filter": "tags.env = 'none'", "max_results": 100}`},
 		{"span.name = 'nothing' (no match: scans every trace)", `{` + loc + `, "filter": "span.name = 'nothing'", "max_results": 100}`},
+		{"span.attributes.`llm.model` = 'gpt-4o' (all match)", `{` + loc + `, "filter": "span.attributes.` + "`llm.model`" + ` = 'gpt-4o'", "max_results": 100}`},
+		{"span.attributes.`llm.model` = 'rare-model' (1 in 1,000)", `{` + loc + `, "filter": "span.attributes.` + "`llm.model`" + ` = 'rare-model'", "max_results": 100}`},
+		{"span.attributes.`llm.model` = 'nothing' (no match)", `{` + loc + `, "filter": "span.attributes.` + "`llm.model`" + ` = 'nothing'", "max_results": 100}`},
+		{"span.attributes.`mlflow.spanInputs` LIKE '%species%' (all match)", `{` + loc + `, "filter": "span.attributes.` + "`mlflow.spanInputs`" + ` LIKE '%species%'", "max_results": 100}`},
+		{"span.attributes.`llm.model` LIKE '%nothing%' (no match: checks every trace)", `{` + loc + `, "filter": "span.attributes.` + "`llm.model`" + ` LIKE '%nothing%'", "max_results": 100}`},
 		{"trace.execution_time_ms > 2, page 10", `{` + loc + `, "filter": "trace.execution_time_ms > 2", "max_results": 100, "page_token": "eyJvZmZzZXQiOiA5MDB9"}`},
 	} {
 		var lat []time.Duration
