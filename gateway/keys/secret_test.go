@@ -105,3 +105,26 @@ func FuzzParseSecret(f *testing.F) {
 		}
 	})
 }
+
+func FuzzSecretFromRequest(f *testing.F) {
+	f.Add("Bearer bk-x", "", "")
+	f.Add("bearer", "k", "")
+	f.Add("", "", " api ")
+	f.Add("Basic \t", "x", "y")
+	f.Fuzz(func(t *testing.T, auth, xAPIKey, apiKey string) {
+		r := httptest.NewRequest("POST", "/v1/embeddings", nil)
+		r.Header["Authorization"] = []string{auth}
+		r.Header["X-Api-Key"] = []string{xAPIKey}
+		r.Header["Api-Key"] = []string{apiKey}
+		got := SecretFromRequest(r)
+		if got != strings.TrimSpace(got) {
+			t.Fatalf("SecretFromRequest = %q: not trimmed", got)
+		}
+		if auth != "" && got != "" && !strings.Contains(auth, got) {
+			t.Fatalf("with Authorization %q, got %q from elsewhere", auth, got)
+		}
+		if scheme, token, ok := strings.Cut(auth, " "); ok && strings.EqualFold(scheme, "Bearer") && got != strings.TrimSpace(token) {
+			t.Fatalf("Authorization %q gave %q", auth, got)
+		}
+	})
+}
