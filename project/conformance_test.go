@@ -245,8 +245,8 @@ func TestRecordedProjects(t *testing.T) {
 			case want.ExitCode != 0 && err == nil:
 				t.Fatalf("Run succeeded; MLflow exited %d (%s)", want.ExitCode, wantErr)
 			case strings.HasPrefix(wantErr, "Run (ID"):
-				if !errors.Is(err, project.ErrRunFailed) {
-					t.Errorf("Run: %v, want ErrRunFailed", err)
+				if !errors.Is(err, project.ErrRunFailed) || err.Error() != mapRunID(wantErr, want.RunID, res) {
+					t.Errorf("Run: %v, want ErrRunFailed and MLflow's %q", err, wantErr)
 				}
 			case wantErr != "":
 				if err.Error() != wantErr {
@@ -371,6 +371,14 @@ func TestRecordedProjects(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mapRunID puts this run's id where MLflow's message has the recorded one.
+func mapRunID(msg, recordedID string, res *project.Result) string {
+	if res == nil {
+		return msg
+	}
+	return strings.ReplaceAll(msg, recordedID, res.RunID)
 }
 
 func describe(ex []exchange) string {

@@ -82,9 +82,25 @@ type Result struct {
 	Job []byte `json:"-"`
 }
 
-// ErrRunFailed is returned (wrapped) when the command exits non-zero or
-// is stopped.
+// ErrRunFailed is what a *FailedError is (errors.Is): the command exited
+// non-zero or was stopped.
 var ErrRunFailed = errors.New("run failed")
+
+// FailedError is a run whose command failed (Status FAILED) or was stopped
+// (KILLED); its message is MLflow's.
+type FailedError struct {
+	RunID, Status string
+}
+
+func (e *FailedError) Error() string {
+	if e.Status == "KILLED" {
+		return fmt.Sprintf("Run (ID '%s') was stopped (KILLED)", e.RunID)
+	}
+	return fmt.Sprintf("Run (ID '%s') failed", e.RunID)
+}
+
+// Is makes errors.Is(err, ErrRunFailed) true.
+func (e *FailedError) Is(target error) bool { return target == ErrRunFailed }
 
 // Run runs the project as mlflow run does, against the tracking server c.
 func Run(ctx context.Context, c *mlflowrest.Client, req Request, opts ...Option) (*Result, error) {
@@ -332,7 +348,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		return res, err
 	}
 	if res.Status != "FINISHED" {
-		return res, fmt.Errorf("%w: Run (ID '%s') %s", ErrRunFailed, r.runID, strings.ToLower(res.Status))
+		return res, &FailedError{RunID: r.runID, Status: res.Status}
 	}
 	r.say("=== Run (ID '%s') succeeded ===", r.runID)
 	return res, nil
