@@ -14,7 +14,6 @@ import (
 func newRunCmd(g *options.Log) *cobra.Command {
 	o := &options.Run{}
 	reg := &options.Registry{}
-	var jobFile string
 	cmd := &cobra.Command{
 		Use:   "run URI [-e ENTRY] [-P NAME=VALUE]... [-v VERSION]",
 		Short: "Run an MLflow project (an MLproject directory or git repository) as a tracked run, as mlflow run does",
@@ -69,14 +68,13 @@ instead of running the command. See docs/projects.md.`,
 				return err
 			}
 			if res.Job != nil {
-				return writeJob(cmd, jobFile, res)
+				return writeJob(cmd, o.JobFile, res)
 			}
 			return nil
 		},
 	}
 	o.AddFlags(cmd)
 	reg.AddFlags(cmd)
-	cmd.Flags().StringVar(&jobFile, "job-file", "", "--backend kubernetes: write the rendered Job here (default: stdout)")
 	return cmd
 }
 

@@ -63,6 +63,20 @@ func TestRunCommand(t *testing.T) {
 		t.Errorf("params %v", params)
 	}
 
+	// --backend kubernetes writes the Job to --job-file.
+	kdir := t.TempDir()
+	os.WriteFile(filepath.Join(kdir, "MLproject"), []byte("name: k\ndocker_env: {image: python:3.11}\nentry_points: {main: {command: python t.py}}\n"), 0o644)
+	tmpl, _ := filepath.Abs("../../testdata/projects/kubernetes/kubernetes_job_template.yaml")
+	kcfg := filepath.Join(kdir, "kube.json")
+	os.WriteFile(kcfg, []byte(`{"kube-job-template-path": "`+tmpl+`", "repository-uri": "reg.example/k"}`), 0o644)
+	jobFile := filepath.Join(t.TempDir(), "job.yaml")
+	if _, errOut, err := run(kdir, "--backend", "kubernetes", "--backend-config", kcfg, "--job-file", jobFile); err != nil {
+		t.Fatalf("berth run --backend kubernetes: %v\n%s", err, errOut)
+	}
+	if job, err := os.ReadFile(jobFile); err != nil || !strings.Contains(string(job), "image: reg.example/k") || !strings.Contains(string(job), "MLFLOW_RUN_ID") {
+		t.Errorf("--job-file: %v\n%s", err, job)
+	}
+
 	for _, tt := range []struct {
 		args []string
 		want string

@@ -19,6 +19,8 @@ type Run struct {
 	EnvManager     string
 	Backend        string
 	BackendConfig  string
+	// JobFile is where --backend kubernetes writes the Job ("": stdout).
+	JobFile string
 }
 
 // AddFlags adds berth run's flags to cmd.
@@ -34,6 +36,7 @@ func (o *Run) AddFlags(cmd *cobra.Command) {
 		`docker: require the project's docker_env and run under podman (default: docker for a docker_env project, else local)`)
 	f.StringVarP(&o.Backend, "backend", "b", project.BackendLocal, "local, or kubernetes: render a Job from the --backend-config template")
 	f.StringVarP(&o.BackendConfig, "backend-config", "c", "", "the kubernetes backend's JSON file (kube-job-template-path, repository-uri)")
+	f.StringVar(&o.JobFile, "job-file", "", "--backend kubernetes: write the rendered Job here (default: stdout)")
 }
 
 // Request turns the flags into a project.Request for uri; lookup reads
