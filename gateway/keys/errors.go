@@ -35,17 +35,15 @@ var (
 )
 
 // Error is a refused admission. Message is written for the client and never
-// holds the key itself. Type and Code are OpenAI's error fields for it
-// (the body {"error":{"message","type","code"}} the OpenAI SDKs read):
-//
-//	401 invalid_request_error / invalid_api_key
-//	403 permission_error      / endpoint_not_allowed
-//	429 requests or tokens    / rate_limit_exceeded
-//	429 insufficient_quota    / insufficient_quota
+// holds the key itself. The gateway maps Kind to the HTTP status and the
+// route's error body (gateway/errors.go: the one place).
 type Error struct {
-	Kind       Kind
-	Message    string
-	Type, Code string
+	Kind    Kind
+	Message string
+	// Limit names the limit or budget reached, for metrics and logs:
+	// requests_per_minute, tokens_per_minute, day_tokens, month_tokens,
+	// day_spend or month_spend; "" for other kinds.
+	Limit string
 	// RetryAfter is how long until the request could be admitted; zero
 	// unless Kind is KindRateLimited or KindQuotaExceeded, and then at
 	// least a second (Retry-After is in whole seconds).
@@ -79,23 +77,22 @@ func (e *Error) RetryAfterSeconds() int64 {
 }
 
 func unauthenticated(format string, args ...any) *Error {
-	return &Error{Kind: KindUnauthenticated, Message: fmt.Sprintf(format, args...),
-		Type: "invalid_request_error", Code: "invalid_api_key"}
+	return &Error{Kind: KindUnauthenticated, Message: fmt.Sprintf(format, args...)}
 }
 
 func forbidden(name, endpoint string) *Error {
-	return &Error{Kind: KindForbidden, Type: "permission_error", Code: "endpoint_not_allowed",
+	return &Error{Kind: KindForbidden,
 		Message: fmt.Sprintf("gateway key %q may not call endpoint %q", name, endpoint)}
 }
 
 func rateLimited(what, unit string, limit int64, wait time.Duration) *Error {
-	return &Error{Kind: KindRateLimited, Type: unit, Code: "rate_limit_exceeded", RetryAfter: atLeastSecond(wait),
+	return &Error{Kind: KindRateLimited, Limit: unit + "_per_minute", RetryAfter: atLeastSecond(wait),
 		Message: fmt.Sprintf("rate limit reached for gateway key %q on %s per minute: limit %d; try again in %ds",
 			what, unit, limit, int64((atLeastSecond(wait)+time.Second-1)/time.Second))}
 }
 
-func quotaExceeded(name, what string, wait time.Duration) *Error {
-	return &Error{Kind: KindQuotaExceeded, Type: "insufficient_quota", Code: "insufficient_quota", RetryAfter: atLeastSecond(wait),
+func quotaExceeded(name, what, limit string, wait time.Duration) *Error {
+	return &Error{Kind: KindQuotaExceeded, Limit: limit, RetryAfter: atLeastSecond(wait),
 		Message: fmt.Sprintf("gateway key %q has spent its %s budget", name, what)}
 }
 

@@ -194,18 +194,18 @@ func (ks *keyState) check(now time.Time, endpoint string) error {
 		}
 	}
 	for _, b := range []struct {
-		p     Period
-		what  string
-		limit int64
-		used  func(Usage) int64
+		p          Period
+		what, name string
+		limit      int64
+		used       func(Usage) int64
 	}{
-		{PerDay, "daily token", k.DayTokens, func(u Usage) int64 { return u.Tokens }},
-		{PerMonth, "monthly token", k.MonthTokens, func(u Usage) int64 { return u.Tokens }},
-		{PerDay, "daily spend", int64(k.DaySpend), func(u Usage) int64 { return int64(u.Cost) }},
-		{PerMonth, "monthly spend", int64(k.MonthSpend), func(u Usage) int64 { return int64(u.Cost) }},
+		{PerDay, "daily token", "day_tokens", k.DayTokens, func(u Usage) int64 { return u.Tokens }},
+		{PerMonth, "monthly token", "month_tokens", k.MonthTokens, func(u Usage) int64 { return u.Tokens }},
+		{PerDay, "daily spend", "day_spend", int64(k.DaySpend), func(u Usage) int64 { return int64(u.Cost) }},
+		{PerMonth, "monthly spend", "month_spend", int64(k.MonthSpend), func(u Usage) int64 { return int64(u.Cost) }},
 	} {
 		if b.limit > 0 && b.used(ks.usage(b.p, now)) >= b.limit {
-			return quotaExceeded(k.Name, b.what, b.p.end(now).Sub(now))
+			return quotaExceeded(k.Name, b.what, b.name, b.p.end(now).Sub(now))
 		}
 	}
 	return nil

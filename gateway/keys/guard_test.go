@@ -24,14 +24,14 @@ func TestAdmitRefusals(t *testing.T) {
 			tests := []struct {
 				name, secret, endpoint string
 				kind                   Kind
-				typ, code, msg         string
+				msg                    string
 			}{
-				{"admitted", chat, "chat", 0, "", "", ""},
-				{"created after the last reconcile", other, "chat", 0, "", "", ""},
-				{"missing", "", "chat", KindUnauthenticated, "invalid_request_error", "invalid_api_key", "missing gateway key"},
-				{"malformed", "bk-short", "chat", KindUnauthenticated, "invalid_request_error", "invalid_api_key", "must be 46 characters long"},
-				{"unknown", unknown, "chat", KindUnauthenticated, "invalid_request_error", "invalid_api_key", "unknown gateway key"},
-				{"endpoint not allowed", chat, "embed", KindForbidden, "permission_error", "endpoint_not_allowed", `gateway key "chat-only" may not call endpoint "embed"`},
+				{"admitted", chat, "chat", 0, ""},
+				{"created after the last reconcile", other, "chat", 0, ""},
+				{"missing", "", "chat", KindUnauthenticated, "missing gateway key"},
+				{"malformed", "bk-short", "chat", KindUnauthenticated, "must be 46 characters long"},
+				{"unknown", unknown, "chat", KindUnauthenticated, "unknown gateway key"},
+				{"endpoint not allowed", chat, "embed", KindForbidden, `gateway key "chat-only" may not call endpoint "embed"`},
 			}
 			for _, tt := range tests {
 				t.Run(tt.name, func(t *testing.T) {
@@ -47,8 +47,8 @@ func TestAdmitRefusals(t *testing.T) {
 						}
 						return
 					}
-					if e.Type != tt.typ || e.Code != tt.code || !strings.Contains(e.Message, tt.msg) || e.RetryAfter != 0 {
-						t.Fatalf("refusal = %+v, want %s/%s %q", e, tt.typ, tt.code, tt.msg)
+					if e.Limit != "" || !strings.Contains(e.Message, tt.msg) || e.RetryAfter != 0 {
+						t.Fatalf("refusal = %+v, want %q", e, tt.msg)
 					}
 					if tt.secret != "" && strings.Contains(e.Message, tt.secret) {
 						t.Fatalf("refusal %q holds the key", e.Message)
@@ -98,7 +98,7 @@ func TestRequestsPerMinute(t *testing.T) {
 	}
 	_, err := g.AdmitSecret(ctx, secret, "chat")
 	e := wantRefusal(t, err, KindRateLimited)
-	if e.Type != "requests" || e.Code != "rate_limit_exceeded" || !errors.Is(err, ErrRateLimited) {
+	if e.Limit != "requests_per_minute" || !errors.Is(err, ErrRateLimited) {
 		t.Fatalf("refusal = %+v", e)
 	}
 	// 3 requests in this minute: in the next one they weigh 3*(1-f),
@@ -145,7 +145,7 @@ func TestTokensAndBudgets(t *testing.T) {
 			tk2, _ := g.AdmitSecret(ctx, tpm, "chat")
 			tk2.Done("m", 1, 0)
 			_, err = g.AdmitSecret(ctx, tpm, "chat")
-			if e := wantRefusal(t, err, KindRateLimited); e.Type != "tokens" {
+			if e := wantRefusal(t, err, KindRateLimited); e.Limit != "tokens_per_minute" {
 				t.Fatalf("refusal = %+v", e)
 			}
 
@@ -155,7 +155,7 @@ func TestTokensAndBudgets(t *testing.T) {
 			tk.Done("m", 1000, 0)
 			_, err = g.AdmitSecret(ctx, day, "embed")
 			e := wantRefusal(t, err, KindQuotaExceeded)
-			if e.Type != "insufficient_quota" || e.RetryAfter != time.Hour || !errors.Is(err, ErrQuotaExceeded) || !strings.Contains(e.Message, "daily token") {
+			if e.Limit != "day_tokens" || e.RetryAfter != time.Hour || !errors.Is(err, ErrQuotaExceeded) || !strings.Contains(e.Message, "daily token") {
 				t.Fatalf("refusal = %+v", e)
 			}
 
@@ -169,7 +169,7 @@ func TestTokensAndBudgets(t *testing.T) {
 				tk.Done("any", 500, 250)
 			}
 			_, err = g.AdmitSecret(ctx, spend, "chat")
-			if e := wantRefusal(t, err, KindQuotaExceeded); !strings.Contains(e.Message, "monthly spend") || e.RetryAfter != time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).Sub(clock.Now()) {
+			if e := wantRefusal(t, err, KindQuotaExceeded); !strings.Contains(e.Message, "monthly spend") || e.Limit != "month_spend" || e.RetryAfter != time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC).Sub(clock.Now()) {
 				t.Fatalf("refusal = %+v", e)
 			}
 
