@@ -8,10 +8,10 @@
 // A key is "bk-" and 43 characters of base64url: 256 random bits, shown
 // once by Store.Create. Only its SHA-256 is stored (a random 256-bit
 // secret needs no salted slow hash: bcrypt guards guessable passwords, and
-// would cost ~50 ms a call where the gateway's whole overhead budget is
-// 0.5 ms). Keys live in the gateway's database (SQLite or PostgreSQL) in
-// tables of their own, so every replica on one database sees the same
-// keys. Keys are never logged; names, ids and hints ("bk-...Ab3x") are.
+// at its usual cost factor (10) takes tens of milliseconds a check, where
+// the gateway's whole overhead budget is 0.5 ms). Keys live in the
+// gateway's database (SQLite or PostgreSQL) in tables of their own, so
+// every replica on one database sees the same keys. Keys are never logged; names, ids and hints ("bk-...Ab3x") are.
 //
 // # Admission
 //
