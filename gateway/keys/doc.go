@@ -11,7 +11,8 @@
 // at its usual cost factor (10) takes tens of milliseconds a check, where
 // the gateway's whole overhead budget is 0.5 ms). Keys live in the
 // gateway's database (SQLite or PostgreSQL) in tables of their own, so
-// every replica on one database sees the same keys. Keys are never logged; names, ids and hints ("bk-...Ab3x") are.
+// every replica on one database sees the same keys. Keys are never
+// logged; names, ids and hints ("bk-...Ab3x") are.
 //
 // # Admission
 //
