@@ -22,6 +22,10 @@ type Gateway struct {
 	opts    options
 	client  *http.Client
 	metrics *Metrics
+	// configured is false for a gateway built without a config (berth
+	// server without --gateway-config): its proxy answers as MLflow's
+	// tracking server without a deployments target.
+	configured bool
 }
 
 type options struct {
@@ -100,6 +104,7 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		o.transport = DefaultTransport()
 	}
 	g := &Gateway{opts: o, client: &http.Client{Transport: o.transport}, metrics: o.metrics}
+	g.configured = cfg != nil
 	if cfg == nil {
 		cfg = &config.Config{}
 	}

@@ -47,6 +47,8 @@ type options struct {
 	allowedHosts    []string
 	metricsOpen     bool
 	webhooks        webhookConfig
+	gateway         http.Handler             // WithGateway (gateway.go)
+	gatewayMatch    func(*http.Request) bool // which requests go to gateway
 }
 
 // Option configures a Server.
@@ -133,8 +135,12 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 		s.metrics = newMetrics(o.registerer)
 	}
 	s.engine = s.routes()
+	var inner http.Handler = s.engine
+	if o.gateway != nil && o.gatewayMatch != nil {
+		inner = gatewaySplit{gateway: o.gateway, server: s.engine, match: o.gatewayMatch}
+	}
 	s.handler = httpguard.AllowHosts(
-		httpguard.BodyDeadline(s.engine, o.bodyTimeout, s.bodyTimedOut),
+		httpguard.BodyDeadline(inner, o.bodyTimeout, s.bodyTimedOut),
 		o.allowedHosts, "/health", "/version")
 	return s
 }

@@ -50,6 +50,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_METRICS_OPEN", "metrics-open", "berth server: serve /metrics without a token (true/false)"},
 	{"BERTH_WEBHOOK_SECRET_KEY", "webhook-secret-key", "berth server: key webhook secrets are stored encrypted with (16 bytes or more)"},
 	{"BERTH_GATEWAY_KEYS", "gateway-keys", "berth gateway, berth server: require a gateway key on every gateway query (true/false)"},
+	{"BERTH_GATEWAY_CONFIG", "gateway-config", "berth server: the LLM gateway's YAML config, mounted beside the tracking server"},
 }
 
 func newRoot() *cobra.Command {
@@ -76,6 +77,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDriftCmd())
 	root.AddCommand(newEvaluateCmd(g), newPromoteCmd(g))
 	root.AddCommand(newRunCmd(g))
+	root.AddCommand(newGatewayCmd(g))
 	return root
 }
 

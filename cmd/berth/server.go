@@ -25,6 +25,8 @@ type serverOptions struct {
 	store              options.Store
 	tokens             options.Tokens
 	webhooks           options.Webhook
+	gateway            options.Gateway
+	gatewayKeys        options.GatewayKeys
 	ui                 bool
 	traceRetentionDays int
 }
@@ -75,6 +77,8 @@ names others.`,
 	o.store.AddFlags(cmd)
 	o.tokens.AddFlags(cmd)
 	o.webhooks.AddFlags(cmd)
+	o.gateway.AddFlags(cmd, "gateway-config", false)
+	o.gatewayKeys.AddFlags(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,
@@ -106,6 +110,12 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if o.ui {
 		opts = append(opts, server.WithUI(ui.Handler()))
 	}
+	gwOpts, stopGateway, err := serverGateway(ctx, o, reg, log)
+	if err != nil {
+		return err
+	}
+	defer stopGateway()
+	opts = append(opts, gwOpts...)
 	s := server.New(store, arts, opts...)
 	if o.traceRetentionDays < 0 {
 		return fmt.Errorf("--trace-retention-days %d: give 0 (keep traces forever) or a number of days", o.traceRetentionDays)

@@ -57,6 +57,7 @@ var rules = map[string]Rule{
 			"flavors/builtin", "internal/buildinfo", "internal/jsonl", "internal/progress", "modeluri", "pack", "pack/modelpack",
 			"project", // berth run
 			"gateway/keys",
+			"gateway", "internal/httpguard", "internal/httpserve", // berth gateway
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
@@ -67,6 +68,7 @@ var rules = map[string]Rule{
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
 			"project", // berth run's flags
 			"gateway", "gateway/keys",
+			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook"},
 		Modules: []string{cobra, pflag},
 	},

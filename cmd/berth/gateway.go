@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/berthml/berth/cmd/berth/internal/options"
+	"github.com/berthml/berth/gateway"
+	"github.com/berthml/berth/internal/httpguard"
+	"github.com/berthml/berth/internal/httpserve"
+)
+
+// gatewayOptions are berth gateway's flags.
+type gatewayOptions struct {
+	listen  options.Listen
+	gateway options.Gateway
+	keys    options.GatewayKeys
+	store   options.GatewayKeyStore
+}
+
+func newGatewayCmd(g *options.Log) *cobra.Command {
+	o := &gatewayOptions{}
+	cmd := &cobra.Command{
+		Use:   "gateway --config FILE",
+		Short: "Run an LLM gateway: MLflow's Deployments server, OpenAI-compatible",
+		Long: `Run an LLM gateway in front of the providers a config names (OpenAI, Azure
+OpenAI, Anthropic, Gemini, Mistral, Cohere, Bedrock, Together, any
+OpenAI-compatible server, MLflow model serving), with the provider keys kept
+here. The config is MLflow's Deployments server YAML; clients use MLflow's
+mlflow.deployments client (get_deploy_client("http://HOST:PORT")) or any
+OpenAI SDK (base URL http://HOST:PORT/v1, model = an endpoint's name).
+
+The config is reloaded when the file changes; a bad edit keeps the config in
+use and is logged. Upstream calls get per-endpoint timeouts, retries,
+fallbacks and a circuit breaker (see docs/gateway.md). Prometheus metrics are
+at /metrics. With --gateway-keys every query needs a gateway key
+(berth gateway keys create).`,
+		Example: `  berth gateway --config gateway.yaml
+  berth gateway --config gateway.yaml --port 5001 --gateway-keys`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			log, err := g.Logger(os.Stderr)
+			if err != nil {
+				return err
+			}
+			return runGateway(cmd.Context(), o, log)
+		},
+	}
+	o.listen.AddFlags(cmd, "5000")
+	o.gateway.AddFlags(cmd, "config", true)
+	o.keys.AddFlags(cmd)
+	o.store.AddFlags(cmd)
+	cmd.AddCommand(newGatewayKeysCmd())
+	return cmd
+}
+
+func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	cfgBytes, err := o.gateway.ConfigBytes()
+	if err != nil {
+		return err
+	}
+	kg, err := o.keys.Guard(ctx, o.store.URI, o.store.URI == options.DefaultGatewayStoreURI, cfgBytes, log)
+	if err != nil {
+		return err
+	}
+	var onReload func([]byte)
+	if kg != nil {
+		stop := kg.Start(ctx)
+		defer stop()
+		onReload = func(b []byte) {
+			if err := kg.Reload(b); err != nil {
+				log.Error("the gateway's price table was not reloaded", "error", err)
+			}
+		}
+	}
+	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), onReload)
+	if err != nil {
+		return err
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", gw.Handler())
+	h := httpguard.AllowHosts(httpguard.BodyDeadline(mux, o.listen.BodyTimeout, nil), o.listen.Hosts(), "/health")
+	ln, err := o.listen.Listen()
+	if err != nil {
+		return err
+	}
+	log.Info("ready", "addr", "http://"+ln.Addr().String(), "config", o.gateway.Config, "endpoints", len(gw.Endpoints()),
+		"gateway_keys", kg != nil, "start_to_ready", time.Since(started).Round(time.Microsecond))
+	return httpserve.Serve(ctx, ln, h, o.listen.Shutdown, log)
+}
+
+// guardOrNil is kg as the gateway's Guard, nil when keys are off.
+func guardOrNil(kg *options.KeyGuard) gateway.Guard {
+	if kg == nil {
+		return nil
+	}
+	return kg
+}
