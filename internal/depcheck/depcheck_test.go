@@ -173,6 +173,8 @@ var rules = map[string]Rule{
 	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},
+	"bench/cmd/gatewaybench": {Packages: []string{"bench/loadgen", "gateway", "gateway/config", "gateway/gatewaytest", "gateway/keys",
+		"gateway/provider/builtin"}}, // the gateway's added latency and throughput
 	"bench/cmd/jsonspeed": {Packages: []string{"api/oip", "api/scoring", "flavors"},
 		Modules: []string{"github.com/go-json-experiment/json", "github.com/tidwall/gjson"}}, // decoders compared
 	"bench/cmd/ocrcost":       {Packages: []string{"api/scoring", "flavors", "flavors/onnx"}},
