@@ -21,10 +21,13 @@ func BenchmarkHandlerV2(b *testing.B) {
 	body := []byte(`{"inputs": [{"name": "input", "shape": [1, 4], "datatype": "FP32", "data": [5.1, 3.5, 1.4, 0.2]}]}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/v2/models/iris/infer", bytes.NewReader(body))
+		// A context cancelled at the end, as net/http gives each request.
+		ctx, cancel := context.WithCancel(context.Background())
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/v2/models/iris/infer", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
+		cancel()
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
@@ -38,10 +41,13 @@ func BenchmarkHandlerInvocations(b *testing.B) {
 	body := []byte(`{"dataframe_split": {"columns": ` + irisColumns + `, "data": [[5.1, 3.5, 1.4, 0.2]]}}`)
 	b.ReportAllocs()
 	for b.Loop() {
-		req := httptest.NewRequest(http.MethodPost, "/invocations", bytes.NewReader(body))
+		// A context cancelled at the end, as net/http gives each request.
+		ctx, cancel := context.WithCancel(context.Background())
+		req := httptest.NewRequestWithContext(ctx, http.MethodPost, "/invocations", bytes.NewReader(body))
 		req.Header.Set("Content-Type", "application/json")
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
+		cancel()
 		if w.Code != 200 {
 			b.Fatal(w.Code)
 		}
