@@ -110,13 +110,14 @@ var rules = map[string]Rule{
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
-	"api/deployments":          {},
-	"gateway":                  {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
-	"gateway/gatewaytest":      {}, // an OpenAI-shaped echo upstream for tests and benchmarks
-	"gateway/config":           {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
-	"gateway/provider":         {Packages: []string{"api/deployments"}},
-	"gateway/provider/builtin": {Packages: []string{"gateway/provider/openai", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},
-	"gateway/provider/openai":  {Packages: []string{"api/deployments", "gateway/provider"}},
+	"api/deployments":                {},
+	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
+	"gateway/gatewaytest":            {}, // an OpenAI-shaped echo upstream for tests and benchmarks
+	"gateway/config":                 {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
+	"gateway/provider":               {Packages: []string{"api/deployments"}},
+	"gateway/provider/builtin":       {Packages: []string{"gateway/provider/openai", "gateway/provider/mlflowserving", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},
+	"gateway/provider/openai":        {Packages: []string{"api/deployments", "gateway/provider"}},
+	"gateway/provider/mlflowserving": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 
 	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
 	"gateway/keys": {Packages: []string{"tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},

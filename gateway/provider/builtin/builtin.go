@@ -5,7 +5,8 @@
 package builtin
 
 import (
-	_ "github.com/berthml/berth/gateway/provider/openai" // openai, azure, azuread, OpenAI-compatible servers
+	_ "github.com/berthml/berth/gateway/provider/mlflowserving" // mlflow-model-serving: MLflow scoring servers, berth serve
+	_ "github.com/berthml/berth/gateway/provider/openai"        // openai, azure, azuread, OpenAI-compatible servers
 
 	// The SaaS adapters.
 	_ "github.com/berthml/berth/gateway/provider/anthropic"  // anthropic (Messages API)
