@@ -15,6 +15,8 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v chromium >/dev/null || need+=(chromium)
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
+command -v python3 >/dev/null || need+=(python3)                          # berth run's recorded projects (project/)
+[ -x /usr/lib/git-core/git-http-backend ] || need+=(git)                  # berth run's git projects over HTTP (project/)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-tools: missing ${need[*]}: run as root, or apt-get install them" >&2
