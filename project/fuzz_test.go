@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 
+	"go.yaml.in/yaml/v3"
+
 	"github.com/berthml/berth/project"
 )
 
@@ -68,6 +70,30 @@ func FuzzParseParams(f *testing.F) {
 		words, err := project.SplitWords(project.Quote(ps[0].Value))
 		if err != nil || len(words) != 1 || words[0] != ps[0].Value {
 			t.Fatalf("Quote(%q) = %s reads back as %q (%v)", ps[0].Value, project.Quote(ps[0].Value), words, err)
+		}
+	})
+}
+
+// FuzzRenderJob feeds job templates and commands to RenderJob: it never
+// panics, and what it renders from the documented template decodes as
+// YAML again.
+func FuzzRenderJob(f *testing.F) {
+	b, err := os.ReadFile("../testdata/projects/kubernetes/kubernetes_job_template.yaml")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(b, "python train.py --alpha 0.5")
+	f.Add([]byte("metadata: {}\nspec: {template: {spec: {containers: [{}]}}}\n"), `a 'b c' "d\"e" f\ g`)
+	f.Add([]byte("metadata: x\n"), "'unterminated")
+	f.Add([]byte("metadata: {}\nspec: {template: {spec: {containers: [1]}}}\n"), "")
+	f.Fuzz(func(t *testing.T, tmpl []byte, command string) {
+		out, err := project.RenderJob(tmpl, project.Job{ProjectName: "p", Image: "i", Command: command})
+		if err != nil {
+			return
+		}
+		var doc map[string]any
+		if err := yaml.Unmarshal(out, &doc); err != nil || doc["metadata"] == nil {
+			t.Fatalf("the rendered Job does not read back: %v\n%s", err, out)
 		}
 	})
 }
