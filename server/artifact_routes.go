@@ -71,6 +71,9 @@ func (s *Server) list(c *gin.Context, dir, prefix string) ([]mlflowrest.FileInfo
 
 // listProxiedArtifacts answers GET mlflow-artifacts/artifacts?path=DIR.
 func (s *Server) listProxiedArtifacts(c *gin.Context) (any, error) {
+	if err := s.servesArtifacts(); err != nil {
+		return nil, err
+	}
 	dir, err := CleanPath(c.Query("path"))
 	if err != nil {
 		return nil, invalidParam("Invalid path")
@@ -86,6 +89,10 @@ func (s *Server) listProxiedArtifacts(c *gin.Context) (any, error) {
 // file's bytes. A missing file is 404 RESOURCE_DOES_NOT_EXIST (MLflow
 // answers 500 and leaks its local artifact root).
 func (s *Server) downloadArtifact(c *gin.Context) {
+	if err := s.servesArtifacts(); err != nil {
+		s.writeError(c, err)
+		return
+	}
 	p, err := proxiedPath(c)
 	if err != nil {
 		s.writeError(c, err)
@@ -114,6 +121,9 @@ func (s *Server) sendArtifact(c *gin.Context, p string) {
 
 // uploadArtifact answers PUT mlflow-artifacts/artifacts/PATH with {}.
 func (s *Server) uploadArtifact(c *gin.Context) (any, error) {
+	if err := s.servesArtifacts(); err != nil {
+		return nil, err
+	}
 	p, err := proxiedPath(c)
 	if err != nil {
 		return nil, err
@@ -129,18 +139,11 @@ func (s *Server) uploadArtifact(c *gin.Context) (any, error) {
 	return nil, s.artifacts.Put(c.Request.Context(), p, body)
 }
 
-// multipartUpload answers POST mlflow-artifacts/mpu/{create,complete,abort}/PATH
-// as MLflow does for an artifact store without multipart support: 501
-// NOT_IMPLEMENTED, on which MLflow's client falls back to a single PUT.
-func (s *Server) multipartUpload(c *gin.Context) (any, error) {
-	if _, err := proxiedPath(c); err != nil {
-		return nil, err
-	}
-	return nil, errMultipartUnsupported
-}
-
 // deleteArtifact answers DELETE mlflow-artifacts/artifacts/PATH with {}.
 func (s *Server) deleteArtifact(c *gin.Context) (any, error) {
+	if err := s.servesArtifacts(); err != nil {
+		return nil, err
+	}
 	p, err := proxiedPath(c)
 	if err != nil {
 		return nil, err
@@ -159,7 +162,7 @@ func (s *Server) runArtifactRoot(c *gin.Context, runID string) (string, string, 
 	if err != nil {
 		return "", "", err
 	}
-	root, err := artifactPathOf(run.Info.ArtifactURI)
+	root, err := s.artifactPathOf(run.Info.ArtifactURI)
 	if err != nil {
 		return "", "", err
 	}
@@ -229,7 +232,7 @@ func (s *Server) getModelVersionArtifact(c *gin.Context) {
 		s.writeError(c, err)
 		return
 	}
-	root, err := artifactPathOf(uri)
+	root, err := s.artifactPathOf(uri)
 	if err != nil {
 		s.writeError(c, err)
 		return

@@ -71,6 +71,8 @@ func httpStatus(err error) (int, string) {
 		return http.StatusRequestTimeout, mlflowrest.CodeDeadlineExceeded
 	case errors.Is(err, errMultipartUnsupported):
 		return http.StatusNotImplemented, mlflowrest.CodeNotImplemented
+	case errors.Is(err, errArtifactsNotServed): // MLflow's answer with --no-serve-artifacts
+		return http.StatusServiceUnavailable, mlflowrest.CodeTemporarilyUnavailable
 	case errors.Is(err, errUnauthenticated):
 		return http.StatusUnauthorized, mlflowrest.CodeUnauthenticated
 	case errors.Is(err, errReadOnly):
@@ -120,7 +122,7 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	if errors.As(err, &trackErr) && trackErr.Code != tracking.CodeInternalError {
 		msg = trackErr.Message
 	}
-	if status >= 500 && status != http.StatusNotImplemented {
+	if status >= 500 && status != http.StatusNotImplemented && !errors.Is(err, errArtifactsNotServed) {
 		s.opts.logger.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		msg = "Internal server error: " + http.StatusText(status) + ". See the server log."
 	}

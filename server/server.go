@@ -49,6 +49,7 @@ type options struct {
 	webhooks        webhookConfig
 	gateway         http.Handler             // WithGateway (gateway.go)
 	gatewayMatch    func(*http.Request) bool // which requests go to gateway
+	noServeArts     bool                     // WithoutArtifactServing (artifacts.go)
 }
 
 // Option configures a Server.

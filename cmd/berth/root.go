@@ -51,6 +51,10 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_WEBHOOK_SECRET_KEY", "webhook-secret-key", "berth server: key webhook secrets are stored encrypted with (16 bytes or more)"},
 	{"BERTH_GATEWAY_KEYS", "gateway-keys", "berth gateway, berth server: require a gateway key on every gateway query (true/false)"},
 	{"BERTH_GATEWAY_CONFIG", "gateway-config", "berth server: the LLM gateway's YAML config, mounted beside the tracking server"},
+	{"BERTH_NO_SERVE_ARTIFACTS", "no-serve-artifacts", "berth server: clients write artifacts to the store directly (true/false)"},
+	{"BERTH_DEFAULT_ARTIFACT_ROOT", "default-artifact-root", "berth server --no-serve-artifacts: artifact root of new experiments"},
+	{"MLFLOW_S3_ENDPOINT_URL", "s3-endpoint-url", "berth server: endpoint of an S3-compatible artifact store"},
+	{"MLFLOW_S3_IGNORE_TLS", "s3-ignore-tls", "berth server: do not verify the S3 endpoint's certificate (true/false)"},
 }
 
 func newRoot() *cobra.Command {

@@ -97,8 +97,8 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := append(o.tokens.Options(), server.WithLogger(log), server.WithShutdownTimeout(o.listen.Shutdown),
-		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()),
-		server.WithArtifactLimit(int64(o.store.MaxArtifactSize)))
+		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()))
+	opts = append(opts, o.store.ServerOptions()...)
 	hookOpts, err := o.webhooks.ServerOptions()
 	if err != nil {
 		return err
@@ -129,6 +129,6 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 		return err
 	}
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "backend", sqlstore.Redact(o.store.BackendStoreURI),
-		"artifacts", arts.Root(), "start_to_ready", time.Since(started).Round(time.Microsecond))
+		"artifacts", options.Describe(arts), "start_to_ready", time.Since(started).Round(time.Microsecond))
 	return s.Serve(ctx, ln)
 }

@@ -30,7 +30,18 @@ const (
 	mlflowrest = "api/mlflowrest"
 	gogit      = "github.com/go-git/go-git/v5"  // berth run's git projects
 	fsnotify   = "github.com/fsnotify/fsnotify" // the gateway's config hot reload
+
+	// The AWS SDK for Go v2: blob/s3 only (artifacts in S3 buckets).
+	awsSDK      = "github.com/aws/aws-sdk-go-v2"
+	awsConfig   = "github.com/aws/aws-sdk-go-v2/config"
+	awsCreds    = "github.com/aws/aws-sdk-go-v2/credentials"
+	awsS3       = "github.com/aws/aws-sdk-go-v2/service/s3"
+	awsTransfer = "github.com/aws/aws-sdk-go-v2/feature/s3/transfermanager"
+	awsSmithy   = "github.com/aws/smithy-go"
 )
+
+// awsModules are the AWS SDK modules blob/s3 uses.
+var awsModules = []string{awsSDK, awsConfig, awsCreds, awsS3, awsTransfer, awsSmithy}
 
 // guarded are the modules that only the packages whose rule names them may
 // bring into the build, directly.
@@ -69,7 +80,8 @@ var rules = map[string]Rule{
 			"project", // berth run's flags
 			"gateway", "gateway/keys",
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
-			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook"},
+			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",
+			"blob", "blob/s3"}, // blob: --artifacts-destination's stores
 		Modules: []string{cobra, pflag},
 	},
 
@@ -80,8 +92,9 @@ var rules = map[string]Rule{
 		Modules: []string{gin, prom, promModel},
 	},
 	"server": {
-		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook"},
-		Modules:  []string{gin, prom},
+		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook",
+			"blob"}, // blob: the artifact store
+		Modules: []string{gin, prom},
 	},
 	"ui":     {Packages: []string{"chart"}},
 	"deploy": {},
@@ -133,6 +146,10 @@ var rules = map[string]Rule{
 	"gateway/provider/mistral":    {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 	"gateway/provider/togetherai": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 
+	// Artifact storage: a local directory (blob), an S3 bucket (blob/s3).
+	"blob":    {},
+	"blob/s3": {Packages: []string{"blob"}, Modules: awsModules},
+
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},
@@ -164,6 +181,7 @@ var rules = map[string]Rule{
 	"internal/llmtest":             {}, // llama.cpp (node-llama-cpp) behind testdata/llm/server.mjs, a generated GGUF model
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
 	"internal/testregistry":        {},
+	"internal/s3test":              {}, // starts SeaweedFS
 	"server/servertest":            {Packages: []string{mlflowrest, "server", "tracking/sqlstore"}},
 
 	// Benchmarks.

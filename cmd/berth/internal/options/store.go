@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/blob"
+	"github.com/berthml/berth/blob/s3"
 	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracking/sqlstore"
@@ -23,23 +25,40 @@ const (
 	defaultMaxArtifactSize      = 5 << 30
 )
 
-// Store are berth server's storage flags: the tracking database, the
-// artifact directory, SQLite's durability and the largest upload.
+// Store are berth server's storage flags: the tracking database, where
+// artifacts are kept (a directory or an S3 bucket, with the S3 endpoint
+// settings MLflow users already set), whether the server proxies them,
+// SQLite's durability and the largest upload.
 type Store struct {
 	BackendStoreURI      string
 	ArtifactsDestination string
+	NoServeArtifacts     bool
+	DefaultArtifactRoot  string
+	S3EndpointURL        string
+	S3IgnoreTLS          bool
 	SQLiteSync           string
 	MaxArtifactSize      cliflag.ByteSize
 }
 
 // AddFlags adds --backend-store-uri, --artifacts-destination,
-// --sqlite-synchronous and --max-artifact-size to cmd.
+// --no-serve-artifacts, --default-artifact-root, --s3-endpoint-url,
+// --s3-ignore-tls, --sqlite-synchronous and --max-artifact-size to cmd.
 func (o *Store) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.BackendStoreURI, "backend-store-uri", DefaultBackendStoreURI,
 		"tracking database: sqlite:///relative.db, sqlite:////absolute.db, a file path, or postgresql://user:pass@host:port/db")
 	f.StringVar(&o.ArtifactsDestination, "artifacts-destination", DefaultArtifactsDestination,
-		"directory (a path or file:///path) where artifacts logged through the server are stored; object stores (s3://...) are not supported yet")
+		"where artifacts are stored: a directory (a path or file:///path) or an S3 bucket, s3://bucket/prefix "+
+			"(credentials from the AWS chain: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE and ~/.aws, IAM roles; region from AWS_REGION; "+
+			"gs:// and azblob:// are not supported)")
+	f.BoolVar(&o.NoServeArtifacts, "no-serve-artifacts", false,
+		"do not proxy artifacts (as MLflow's flag): new experiments get artifact locations under --default-artifact-root, which clients write to directly, "+
+			"and the mlflow-artifacts routes answer 503")
+	f.StringVar(&o.DefaultArtifactRoot, "default-artifact-root", "",
+		"with --no-serve-artifacts: the artifact root new experiments are given (default: --artifacts-destination as a URI, e.g. s3://bucket/prefix)")
+	f.StringVar(&o.S3EndpointURL, "s3-endpoint-url", "",
+		"endpoint of an S3-compatible store (SeaweedFS, Ceph, ...), addressed path-style; default: AWS")
+	f.BoolVar(&o.S3IgnoreTLS, "s3-ignore-tls", false, "do not verify the S3 endpoint's TLS certificate")
 	f.StringVar(&o.SQLiteSync, "sqlite-synchronous", "normal",
 		"SQLite durability: normal keeps every acknowledged write through a crash of the process (kill -9); full also through power loss, at a third of the write rate")
 	o.MaxArtifactSize = defaultMaxArtifactSize
@@ -48,56 +67,116 @@ func (o *Store) AddFlags(cmd *cobra.Command) {
 
 // Open refuses, before anything is opened or created, a database or an
 // artifact destination berth server cannot store to, then opens the
-// database (making the default's directory) and the artifact directory.
-func (o *Store) Open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, *server.LocalArtifacts, error) {
+// artifact store (checking that an S3 bucket answers) and the database
+// (making the default's directory).
+func (o *Store) Open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, blob.Store, error) {
 	if err := sqlstore.CheckURI(o.BackendStoreURI); err != nil {
 		return nil, nil, fmt.Errorf("--backend-store-uri %s: berth server %w", sqlstore.Redact(o.BackendStoreURI), err)
 	}
-	artifacts, err := ArtifactsDir(o.ArtifactsDestination)
+	dir, s3uri, err := ArtifactsDestination(o.ArtifactsDestination)
 	if err != nil {
 		return nil, nil, err
+	}
+	if o.DefaultArtifactRoot != "" && !o.NoServeArtifacts {
+		return nil, nil, fmt.Errorf("--default-artifact-root is for --no-serve-artifacts; with the proxy, experiments get mlflow-artifacts:/ locations under --artifacts-destination")
 	}
 	sync := strings.ToUpper(o.SQLiteSync)
 	if sync != "NORMAL" && sync != "FULL" {
 		return nil, nil, fmt.Errorf("--sqlite-synchronous must be normal or full, not %q", o.SQLiteSync)
+	}
+	var arts blob.Store
+	if s3uri != "" {
+		arts, err = s3.Open(ctx, s3uri, o.s3Options()...)
+	} else {
+		arts, err = blob.NewLocal(dir)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("--artifacts-destination %s: %w", o.ArtifactsDestination, err)
+	}
+	root := "mlflow-artifacts:/"
+	if o.NoServeArtifacts {
+		root = o.DefaultArtifactRoot
+		if root == "" {
+			root = arts.(blob.Locator).URI()
+		}
 	}
 	if o.BackendStoreURI == DefaultBackendStoreURI { // only the default's directory is made
 		if err := sqlstore.MakeDir(o.BackendStoreURI); err != nil {
 			return nil, nil, err
 		}
 	}
-	store, err := sqlstore.Open(ctx, o.BackendStoreURI, "mlflow-artifacts:/", sqlstore.WithLogger(log), sqlstore.WithSQLiteSynchronous(sync))
+	store, err := sqlstore.Open(ctx, o.BackendStoreURI, root, sqlstore.WithLogger(log), sqlstore.WithSQLiteSynchronous(sync))
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening --backend-store-uri %s: %w", sqlstore.Redact(o.BackendStoreURI), err)
 	}
-	arts, err := server.NewLocalArtifacts(artifacts)
-	if err != nil {
-		store.Close()
-		return nil, nil, fmt.Errorf("--artifacts-destination: %w", err)
-	}
 	return store, arts, nil
+}
+
+// s3Options are the S3 store's options from the flags (and so from
+// MLFLOW_S3_ENDPOINT_URL and MLFLOW_S3_IGNORE_TLS); the AWS SDK reads the
+// AWS_* variables, shared config files and instance roles itself.
+func (o *Store) s3Options() []s3.Option {
+	var opts []s3.Option
+	if o.S3EndpointURL != "" {
+		opts = append(opts, s3.WithEndpoint(o.S3EndpointURL))
+	}
+	if o.S3IgnoreTLS {
+		opts = append(opts, s3.WithInsecureTLS())
+	}
+	return opts
+}
+
+// ServerOptions are the server's options for these flags.
+func (o *Store) ServerOptions() []server.Option {
+	opts := []server.Option{server.WithArtifactLimit(int64(o.MaxArtifactSize))}
+	if o.NoServeArtifacts {
+		opts = append(opts, server.WithoutArtifactServing())
+	}
+	return opts
+}
+
+// Describe names an opened artifact store for the log: its directory or
+// its s3:// URI.
+func Describe(arts blob.Store) string {
+	switch a := arts.(type) {
+	case *blob.Local:
+		return a.Root()
+	case blob.Locator:
+		return a.URI()
+	}
+	return fmt.Sprintf("%T", arts)
 }
 
 // uriScheme matches the scheme of a URI (two letters or more, so that a
 // Windows drive is not one).
 var uriScheme = regexp.MustCompile(`^([a-zA-Z][a-zA-Z0-9+.-]+):`)
 
-// ArtifactsDir refuses an --artifacts-destination the server cannot store
-// to, and returns the directory a file:/// URI names.
-func ArtifactsDir(dest string) (string, error) {
+// ArtifactsDestination refuses an --artifacts-destination the server
+// cannot store to, and returns either the directory it names (a path or
+// file:///path) or its s3:// URI.
+func ArtifactsDestination(dest string) (dir, s3uri string, err error) {
 	m := uriScheme.FindStringSubmatch(dest)
 	if m == nil {
-		return dest, nil
+		return dest, "", nil
 	}
-	scheme := m[1]
-	if !strings.EqualFold(scheme, "file") {
-		return "", fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs yet; it supports a local directory, as a path or file:///path", dest, scheme)
+	switch scheme := strings.ToLower(m[1]); scheme {
+	case "file":
+		u, err := url.Parse(dest)
+		if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
+			return "", "", fmt.Errorf("--artifacts-destination %s: want file:///absolute/path", dest)
+		}
+		return u.Path, "", nil
+	case "s3":
+		if _, _, err := s3.ParseURI(dest); err != nil {
+			return "", "", fmt.Errorf("--artifacts-destination: %w", err)
+		}
+		return "", dest, nil
+	case "gs", "wasbs", "azblob", "abfss":
+		return "", "", fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs (Google Cloud Storage and Azure Blob Storage are not built in); "+
+			"it supports a local directory and S3 or an S3-compatible store (s3://bucket/prefix with --s3-endpoint-url)", dest, m[1])
+	default:
+		return "", "", fmt.Errorf("--artifacts-destination %s: berth server cannot store artifacts to %s: URIs; it supports a local directory, as a path or file:///path, and s3://bucket/prefix", dest, m[1])
 	}
-	u, err := url.Parse(dest)
-	if err != nil || (u.Host != "" && u.Host != "localhost") || u.Path == "" {
-		return "", fmt.Errorf("--artifacts-destination %s: want file:///absolute/path", dest)
-	}
-	return u.Path, nil
 }
 
 // Tokens are berth server's bearer tokens: --read-token, --write-token

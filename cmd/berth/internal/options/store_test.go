@@ -21,8 +21,10 @@ func TestCheckStoreURIs(t *testing.T) {
 		{"postgresql://u:p@db/berth", "file:///srv/artifacts", "", "/srv/artifacts"},
 		{"postgres://db/berth", "relative/dir", "", "relative/dir"},
 		{"berth.db", "file://localhost/srv/a", "", "/srv/a"},
-		{"sqlite:///b.db", "s3://bucket/prefix", "cannot store artifacts to s3: URIs yet; it supports a local directory", ""},
-		{"sqlite:///b.db", "gs://bucket/prefix", "cannot store artifacts to gs: URIs", ""},
+		{"sqlite:///b.db", "s3://Bad_Bucket/prefix", "bucket name", ""},
+		{"sqlite:///b.db", "s3://bucket/../x", "the prefix must be a plain path", ""},
+		{"sqlite:///b.db", "gs://bucket/prefix", "cannot store artifacts to gs: URIs (Google Cloud Storage and Azure Blob Storage are not built in)", ""},
+		{"sqlite:///b.db", "wasbs://c@acct.blob.core.windows.net/p", "cannot store artifacts to wasbs: URIs", ""},
 		{"sqlite:///b.db", "mlflow-artifacts:/x", "cannot store artifacts to mlflow-artifacts: URIs", ""},
 		{"sqlite:///b.db", "file://otherhost/x", "want file:///absolute/path", ""},
 		{"mysql://u:secret@db/berth", "a", "cannot store to mysql: URIs; it supports sqlite:///", ""},
@@ -45,7 +47,7 @@ func TestCheckStoreURIs(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "--sqlite-synchronous") {
 			t.Errorf("%s, %s: %v, want them accepted (and the bogus --sqlite-synchronous refused)", c.backend, c.artifacts, err)
 		}
-		if dir, err := ArtifactsDir(c.artifacts); err != nil || dir != c.wantArtifacts {
+		if dir, _, err := ArtifactsDestination(c.artifacts); err != nil || dir != c.wantArtifacts {
 			t.Errorf("%s: %q, %v, want %q", c.artifacts, dir, err, c.wantArtifacts)
 		}
 	}

@@ -1,4 +1,4 @@
-package server_test
+package blob_test
 
 import (
 	"context"
@@ -10,21 +10,21 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/berthml/berth/server"
+	"github.com/berthml/berth/blob"
 )
 
-func newLocal(t *testing.T) (*server.LocalArtifacts, string) {
+func newLocal(t *testing.T) (*blob.Local, string) {
 	t.Helper()
 	dir := t.TempDir()
 	root := filepath.Join(dir, "root")
-	l, err := server.NewLocalArtifacts(root)
+	l, err := blob.NewLocal(root)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return l, dir
 }
 
-func TestLocalArtifactsRoundTrip(t *testing.T) {
+func TestLocalRoundTrip(t *testing.T) {
 	ctx := context.Background()
 	l, _ := newLocal(t)
 	for p, body := range map[string]string{
@@ -49,14 +49,14 @@ func TestLocalArtifactsRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []server.FileInfo{{Path: "model", IsDir: true}, {Path: "notes.txt", Size: 5}}
+	want := []blob.FileInfo{{Path: "model", IsDir: true}, {Path: "notes.txt", Size: 5}}
 	if len(files) != len(want) || files[0] != want[0] || files[1] != want[1] {
 		t.Errorf("List = %+v, want %+v", files, want)
 	}
 	if _, err := l.List(ctx, "1/nope"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("List(missing) = %v, want fs.ErrNotExist", err)
 	}
-	if _, err := l.List(ctx, "1/run/artifacts/notes.txt"); !errors.Is(err, server.ErrNotDir) {
+	if _, err := l.List(ctx, "1/run/artifacts/notes.txt"); !errors.Is(err, blob.ErrNotDir) {
 		t.Errorf("List(file) = %v, want ErrNotDir", err)
 	}
 	if _, err := l.Get(ctx, "1/run/artifacts/nope.txt"); !errors.Is(err, fs.ErrNotExist) {
@@ -76,9 +76,9 @@ func TestLocalArtifactsRoundTrip(t *testing.T) {
 	}
 }
 
-// TestLocalArtifactsRefusesEscapes checks every way out of the root, for
+// TestLocalRefusesEscapes checks every way out of the root, for
 // each operation.
-func TestLocalArtifactsRefusesEscapes(t *testing.T) {
+func TestLocalRefusesEscapes(t *testing.T) {
 	ctx := context.Background()
 	l, dir := newLocal(t)
 	outside := filepath.Join(dir, "outside")
@@ -123,19 +123,19 @@ func TestLocalArtifactsRefusesEscapes(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			if err := l.Put(ctx, c.path, strings.NewReader("evil")); !errors.Is(err, server.ErrInvalidPath) {
+			if err := l.Put(ctx, c.path, strings.NewReader("evil")); !errors.Is(err, blob.ErrInvalidPath) {
 				t.Errorf("Put(%q) = %v, want ErrInvalidPath", c.path, err)
 			}
-			if rc, err := l.Get(ctx, c.path); !errors.Is(err, server.ErrInvalidPath) {
+			if rc, err := l.Get(ctx, c.path); !errors.Is(err, blob.ErrInvalidPath) {
 				if rc != nil {
 					rc.Close()
 				}
 				t.Errorf("Get(%q) = %v, want ErrInvalidPath", c.path, err)
 			}
-			if _, err := l.List(ctx, c.path); !errors.Is(err, server.ErrInvalidPath) {
+			if _, err := l.List(ctx, c.path); !errors.Is(err, blob.ErrInvalidPath) {
 				t.Errorf("List(%q) = %v, want ErrInvalidPath", c.path, err)
 			}
-			if err := l.Delete(ctx, c.path); !errors.Is(err, server.ErrInvalidPath) {
+			if err := l.Delete(ctx, c.path); !errors.Is(err, blob.ErrInvalidPath) {
 				t.Errorf("Delete(%q) = %v, want ErrInvalidPath", c.path, err)
 			}
 		})
@@ -153,7 +153,7 @@ func FuzzCleanPath(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, p string) {
-		c, err := server.CleanPath(p)
+		c, err := blob.CleanPath(p)
 		if err != nil {
 			return
 		}
@@ -161,7 +161,7 @@ func FuzzCleanPath(f *testing.F) {
 			strings.ContainsAny(c, "\\\x00") || strings.Contains(strings.ToLower(c), "%2f") {
 			t.Fatalf("CleanPath(%q) = %q: escapes or is not canonical", p, c)
 		}
-		if again, err := server.CleanPath(c); err != nil || again != c {
+		if again, err := blob.CleanPath(c); err != nil || again != c {
 			t.Fatalf("CleanPath(%q) = %q, then %q, %v: not idempotent", p, c, again, err)
 		}
 	})
