@@ -65,6 +65,7 @@ bench: build tools ort
 	@bench/run.sh
 	@bench/registry.sh
 	@bench/pack.sh
+	@bench/blob.sh
 	@bench/throughput.sh
 	@bench/speed.sh
 	@bench/decode.sh

@@ -45,7 +45,7 @@ func (r *createMultipartRequest) Validate() error {
 type multipartCredential struct {
 	URL        string            `json:"url"`
 	PartNumber int               `json:"part_number"`
-	Headers    map[string]string `json:"headers,omitempty"`
+	Headers    map[string]string `json:"headers"` // {} when none: MLflow's client sends them as they are
 }
 
 // createMultipartResponse answers mpu/create.
@@ -137,7 +137,11 @@ func (s *Server) multipartUpload(c *gin.Context) (any, error) {
 		}
 		resp := createMultipartResponse{UploadID: up.ID, Credentials: make([]multipartCredential, len(up.Parts))}
 		for i, p := range up.Parts {
-			resp.Credentials[i] = multipartCredential{URL: p.URL, PartNumber: p.Number, Headers: p.Headers}
+			h := p.Headers
+			if h == nil {
+				h = map[string]string{}
+			}
+			resp.Credentials[i] = multipartCredential{URL: p.URL, PartNumber: p.Number, Headers: h}
 		}
 		return resp, nil
 	case "complete", "abort":

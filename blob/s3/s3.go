@@ -50,6 +50,7 @@ const (
 	DefaultConcurrency   = 4       // parts of one upload in flight
 	DefaultPresignExpiry = time.Hour
 	defaultRegion        = "us-east-1"
+	openTimeout          = 30 * time.Second // for the bucket's first answer, retries included
 )
 
 type options struct {
@@ -168,7 +169,9 @@ func Open(ctx context.Context, uri string, opts ...Option) (*Store, error) {
 		}),
 		bucket: bucket, prefix: prefix, opts: o,
 	}
-	if _, err := client.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
+	hctx, cancel := context.WithTimeout(ctx, openTimeout)
+	defer cancel()
+	if _, err := client.HeadBucket(hctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)}); err != nil {
 		return nil, fmt.Errorf("checking bucket %s: %w", bucket, err)
 	}
 	return s, nil

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"path/filepath"
 	"regexp"
 	"strings"
 
@@ -84,20 +85,22 @@ func (o *Store) Open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, bl
 	if sync != "NORMAL" && sync != "FULL" {
 		return nil, nil, fmt.Errorf("--sqlite-synchronous must be normal or full, not %q", o.SQLiteSync)
 	}
+	// The bucket is checked before anything is created here; the local
+	// directory is made only once the database opened.
 	var arts blob.Store
 	if s3uri != "" {
-		arts, err = s3.Open(ctx, s3uri, o.s3Options()...)
-	} else {
-		arts, err = blob.NewLocal(dir)
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("--artifacts-destination %s: %w", o.ArtifactsDestination, err)
+		if arts, err = s3.Open(ctx, s3uri, o.s3Options()...); err != nil {
+			return nil, nil, fmt.Errorf("--artifacts-destination %s: %w", o.ArtifactsDestination, err)
+		}
 	}
 	root := "mlflow-artifacts:/"
 	if o.NoServeArtifacts {
 		root = o.DefaultArtifactRoot
 		if root == "" {
-			root = arts.(blob.Locator).URI()
+			root = localURI(dir)
+			if arts != nil {
+				root = arts.(blob.Locator).URI()
+			}
 		}
 	}
 	if o.BackendStoreURI == DefaultBackendStoreURI { // only the default's directory is made
@@ -109,7 +112,21 @@ func (o *Store) Open(ctx context.Context, log *slog.Logger) (*sqlstore.Store, bl
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening --backend-store-uri %s: %w", sqlstore.Redact(o.BackendStoreURI), err)
 	}
+	if arts == nil {
+		if arts, err = blob.NewLocal(dir); err != nil {
+			store.Close()
+			return nil, nil, fmt.Errorf("--artifacts-destination: %w", err)
+		}
+	}
 	return store, arts, nil
+}
+
+// localURI is the file:// URI of directory dir, made absolute.
+func localURI(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return (&url.URL{Scheme: "file", Path: filepath.ToSlash(dir)}).String()
 }
 
 // s3Options are the S3 store's options from the flags (and so from
