@@ -283,6 +283,12 @@ func (s *Store) Delete(ctx context.Context, p string) error {
 	if !found {
 		return fmt.Errorf("deleting artifact %s: %w", p, fs.ErrNotExist)
 	}
+	// A "dir/" marker object, as some tools and S3-compatible stores keep
+	// for a directory (SeaweedFS lists an emptied directory until it goes).
+	if _, err := s.client.DeleteObject(ctx, &s3.DeleteObjectInput{Bucket: aws.String(s.bucket), Key: aws.String(s.dirKey(c))}); err != nil &&
+		!errors.Is(notExist(err), fs.ErrNotExist) {
+		return fmt.Errorf("deleting artifact %s: %w", p, err)
+	}
 	return nil
 }
 

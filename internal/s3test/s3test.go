@@ -119,7 +119,7 @@ func Run(bin, dir string) (*Server, error) {
 		}
 		s.dir, s.ownDir = d, true
 	}
-	p, err := freePorts(10)
+	p, err := freePorts(9)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,8 @@ func Run(bin, dir string) (*Server, error) {
 		"-volume.port=" + port(2), "-volume.port.grpc=" + port(3),
 		"-filer.port=" + port(4), "-filer.port.grpc=" + port(5),
 		"-s3", "-s3.port=" + port(6), "-s3.port.grpc=" + port(7),
-		"-metricsPort=" + port(8), "-s3.port.iceberg=" + port(9),
+		"-metricsPort=" + port(8), "-s3.port.iceberg=0", "-s3.port.lance=0",
+		"-master.telemetry=false", // no traffic leaves the machine
 		"-master.volumeSizeLimitMB=1024", "-volume.max=0"}
 	s.cmd = exec.Command(bin, args...)
 	s.cmd.Dir = s.dir
