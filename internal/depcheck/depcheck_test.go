@@ -102,7 +102,8 @@ var rules = map[string]Rule{
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
-	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl"}, Modules: []string{plot}},
+	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "evaluate/llm"}, Modules: []string{plot}},
+	"evaluate/llm":    {Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
