@@ -190,7 +190,7 @@ var rules = map[string]Rule{
 	"bench/loadgen":           {},
 	"bench/driftaccuracy":     {Packages: []string{"drift"}},
 	"bench/cmd/barebones":     {Packages: []string{"flavors", "flavors/onnx"}},
-	"bench/cmd/blobbench":     {Packages: []string{mlflowrest, "internal/s3test", "modeluri"}},
+	"bench/cmd/blobbench":     {Packages: []string{mlflowrest, "blob/s3", "internal/s3test", "modeluri"}},
 	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},

@@ -118,6 +118,8 @@ func Run(bin, dir string) (*Server, error) {
 			return nil, err
 		}
 		s.dir, s.ownDir = d, true
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
 	}
 	p, err := freePorts(9)
 	if err != nil {

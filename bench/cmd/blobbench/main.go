@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/blob/s3"
 	"github.com/berthml/berth/internal/s3test"
 	"github.com/berthml/berth/modeluri"
 )
@@ -55,6 +56,9 @@ func run(ctx context.Context, berth, weed string, uploadSize, modelSize int64, r
 		return err
 	}
 	defer os.RemoveAll(work)
+	if berth, err = filepath.Abs(berth); err != nil {
+		return err
+	}
 	sw, err := s3test.Run(weed, filepath.Join(work, "seaweedfs"))
 	if err != nil {
 		return err
@@ -92,11 +96,29 @@ func run(ctx context.Context, berth, weed string, uploadSize, modelSize int64, r
 			up[i] = append(up[i], d)
 		}
 	}
+	// The floor: the same upload straight into the bucket with the SDK
+	// (blob/s3, which berth's proxy writes through), no berth in between.
+	direct, err := s3.Open(ctx, "s3://bench/direct", s3.WithEndpoint(sw.Endpoint),
+		s3.WithStaticCredentials(s3test.AccessKey, s3test.SecretKey), s3.WithRegion("us-east-1"))
+	if err != nil {
+		return err
+	}
+	var floor []time.Duration
+	for r := range runs {
+		start := time.Now()
+		if err := direct.Put(ctx, fmt.Sprintf("upload-%d.bin", r), &pattern{n: uploadSize}); err != nil {
+			return fmt.Errorf("direct upload: %w", err)
+		}
+		floor = append(floor, time.Since(start))
+	}
 	mbps := func(d time.Duration) float64 { return float64(uploadSize) / 1e6 / d.Seconds() }
 	fmt.Printf("| proxy upload, %d MiB: MB/s (median, min–max) | %.0f (%.0f–%.0f) | %.0f (%.0f–%.0f) | %.2f |\n", uploadSize>>20,
 		mbps(median(up[0])), mbps(slices.Max(up[0])), mbps(slices.Min(up[0])),
 		mbps(median(up[1])), mbps(slices.Max(up[1])), mbps(slices.Min(up[1])),
 		mbps(median(up[1]))/mbps(median(up[0])))
+
+	fmt.Printf("| the same upload straight to the bucket (AWS SDK, no berth): MB/s | | %.0f (%.0f–%.0f) | |\n",
+		mbps(median(floor)), mbps(slices.Max(floor)), mbps(slices.Min(floor)))
 
 	// models:/ download of a model registered through each server.
 	dir, err := makeModel(filepath.Join(work, "model"), modelSize)
