@@ -110,6 +110,8 @@ func TestEngine(t *testing.T) {
 		}
 	})
 
+	t.Run("through the gateway's openai adapter", func(t *testing.T) { throughOpenAIProvider(t, e, hello) })
+
 	t.Run("chat stream", func(t *testing.T) {
 		body := chat("hello", 12)
 		body["stream"] = true
