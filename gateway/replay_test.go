@@ -43,13 +43,17 @@ type exchange struct {
 
 func readExchanges(t *testing.T, name string) []exchange {
 	t.Helper()
-	f, err := os.Open(recorded + name)
+	b, err := os.ReadFile(recorded + name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer f.Close()
+	return parseExchanges(t, b)
+}
+
+func parseExchanges(t *testing.T, b []byte) []exchange {
+	t.Helper()
 	var out []exchange
-	sc := bufio.NewScanner(f)
+	sc := bufio.NewScanner(bytes.NewReader(b))
 	sc.Buffer(nil, 4<<20)
 	for sc.Scan() {
 		var e exchange
