@@ -183,6 +183,7 @@ var rules = map[string]Rule{
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
 	"internal/testregistry":        {},
 	"internal/s3test":              {}, // starts SeaweedFS
+	"internal/replicatest":         {}, // berth server replicas on PostgreSQL and a bucket behind HAProxy
 	"server/servertest":            {Packages: []string{mlflowrest, "server", "tracking/sqlstore"}},
 
 	// Benchmarks.
