@@ -294,7 +294,7 @@ func parseChat(contentType string, body []byte, lax lenient) (*deployments.ChatR
 		return nil, err
 	}
 	var r deployments.ChatRequest
-	if err := r.UnmarshalJSON(body); err != nil {
+	if err := r.FromMembers(m); err != nil {
 		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
 	}
 	return &r, nil
@@ -315,7 +315,7 @@ func parseCompletions(contentType string, body []byte) (*deployments.Completions
 		return nil, err
 	}
 	var r deployments.CompletionsRequest
-	if err := r.UnmarshalJSON(body); err != nil {
+	if err := r.FromMembers(m); err != nil {
 		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
 	}
 	return &r, nil
@@ -333,7 +333,7 @@ func parseEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRe
 		return nil, err
 	}
 	var r deployments.EmbeddingsRequest
-	if err := r.UnmarshalJSON(body); err != nil {
+	if err := r.FromMembers(m); err != nil {
 		return nil, invalid(verr([]any{"body"}, err.Error(), "value_error", nil))
 	}
 	return &r, nil

@@ -29,6 +29,13 @@ func (r *ChatRequest) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
+	return r.FromMembers(m)
+}
+
+// FromMembers sets r from a JSON object already split into its members
+// (for a caller that decoded the body once to check it). It takes the
+// known members out of m and keeps the rest as Extra.
+func (r *ChatRequest) FromMembers(m map[string]json.RawMessage) error {
 	*r = ChatRequest{}
 	for _, f := range []struct {
 		name string

@@ -1,5 +1,7 @@
 package deployments
 
+import "encoding/json"
+
 // CompletionsRequest is the body of a query to an llm/v1/completions
 // endpoint, and of POST /v1/completions (where Model names the endpoint).
 type CompletionsRequest struct {
@@ -23,6 +25,12 @@ func (r *CompletionsRequest) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
+	return r.FromMembers(m)
+}
+
+// FromMembers sets r from a JSON object already split into its members,
+// taking the known ones out of m.
+func (r *CompletionsRequest) FromMembers(m map[string]json.RawMessage) error {
 	*r = CompletionsRequest{}
 	for _, f := range []struct {
 		name string

@@ -20,6 +20,12 @@ func (r *EmbeddingsRequest) UnmarshalJSON(data []byte) error {
 	if err != nil {
 		return err
 	}
+	return r.FromMembers(m)
+}
+
+// FromMembers sets r from a JSON object already split into its members,
+// taking the known ones out of m.
+func (r *EmbeddingsRequest) FromMembers(m map[string]json.RawMessage) error {
 	*r = EmbeddingsRequest{}
 	if err := take(m, "model", &r.Model); err != nil {
 		return err
