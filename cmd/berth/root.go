@@ -81,6 +81,7 @@ func newRoot() *cobra.Command {
 	root.AddCommand(newDriftCmd())
 	root.AddCommand(newEvaluateCmd(g), newPromoteCmd(g))
 	root.AddCommand(newRunCmd(g))
+	root.AddCommand(newRecipeCmd())
 	root.AddCommand(newGatewayCmd(g))
 	return root
 }

@@ -67,6 +67,7 @@ var rules = map[string]Rule{
 		Packages: []string{mlflowrest, "batchscore", "chart", "cmd/berth/internal/options", "drift", "drift/writeback", "evaluate",
 			"flavors/builtin", "internal/buildinfo", "internal/jsonl", "internal/progress", "modeluri", "pack", "pack/modelpack",
 			"project", // berth run
+			"recipe",  // berth recipe
 			"gateway/keys",
 			"gateway", "internal/httpguard", "internal/httpserve", // berth gateway
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
@@ -106,6 +107,7 @@ var rules = map[string]Rule{
 	"evaluate/llm":    {Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
+	"recipe":          {Packages: []string{mlflowrest, "project"}, Modules: []string{yaml}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift", "webhook"}},
 	"modeluri":        {Packages: []string{mlflowrest}},
