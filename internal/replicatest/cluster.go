@@ -124,7 +124,6 @@ defaults
     timeout http-request 30s
     retries 3
     option redispatch 1
-    retry-on conn-failure
 frontend berth
     bind 127.0.0.1:{{.Port}}
     default_backend berth_servers
