@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/berthml/berth/evaluate/llm"
 )
 
 // ErrBadRequirement is wrapped by every error from [ParseRequire] and
@@ -37,7 +39,9 @@ var greaterIsBetter = map[string]bool{
 // log_loss, mean_squared_error, max_error … false). known is false, and greater
 // with it, for other names.
 func GreaterIsBetter(metric string) (greater, known bool) {
-	greater, known = greaterIsBetter[metric]
+	if greater, known = greaterIsBetter[metric]; !known {
+		greater, known = llm.GreaterIsBetter(metric)
+	}
 	return greater, known
 }
 

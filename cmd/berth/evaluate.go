@@ -28,12 +28,13 @@ type evaluateOptions struct {
 	runName    string
 	baseline   string
 	reference  string
+	llm        options.LLMEval
 }
 
 func newEvaluateCmd(g *options.Log) *cobra.Command {
 	o := &evaluateOptions{}
 	cmd := &cobra.Command{
-		Use:   "evaluate MODEL --data FILE --target COLUMN --model-type classifier|regressor",
+		Use:   "evaluate [MODEL] --data FILE --target COLUMN --model-type classifier|regressor|text|question-answering|text-summarization|retriever",
 		Short: "Compute MLflow's default metrics for a model on labelled data, optionally against thresholds and a baseline",
 		Long: `Evaluate scores the data (CSV with a header, or JSON Lines) with the model —
 a directory or a models:/ URI — in batches, through the same decoder berth
@@ -54,15 +55,39 @@ to a run: a new one in --experiment, or --run-id.
 --require "accuracy_score>=0.9", --min-relative-change accuracy_score=0.05
 and --min-absolute-change f1_score=0.01 are MLflow's MetricThreshold checks;
 the change checks compare with --baseline, another model evaluated on the
-same data. Every failed check is reported and the exit status is 1.`,
+same data. Every failed check is reported and the exit status is 1.
+
+The LLM model types score a column of precomputed outputs (--predictions,
+no MODEL) with MLflow 2.17's built-in metrics under MLflow's keys, and write
+MLflow's per-row eval_results_table.json (docs/evaluate-llm.md):
+  question-answering: exact_match/v1 (with --target), token_count,
+    flesch_kincaid_grade_level/v1 and ari_grade_level/v1 (/mean, /variance, /p90)
+  text-summarization: token_count, rouge1/v1, rouge2/v1, rougeL/v1,
+    rougeLsum/v1 (with --target) and the two grades
+  text: token_count and the two grades
+  retriever: precision_at_K, recall_at_K, ndcg_at_K (--k, default 3;
+    --predictions and --target hold JSON arrays of document ids)
+--baseline-predictions names a baseline's column for the change checks.
+toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 		Example: `  berth evaluate testdata/models/iris_logreg --data testdata/data/iris.csv --target target --model-type classifier
   berth evaluate models:/iris@challenger --data holdout.csv --target species --model-type classifier \
-      --baseline models:/iris@champion --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01`,
-		Args: cobra.ExactArgs(1),
+      --baseline models:/iris@champion --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01
+  berth evaluate --data answers.jsonl --predictions answer --target truth --model-type question-answering \
+      --require "exact_match/v1>=0.6"`,
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.Logger(os.Stderr)
 			if err != nil {
 				return err
+			}
+			if evaluate.IsLLMModelType(o.data.ModelType) {
+				if len(args) > 0 {
+					return fmt.Errorf("--model-type %s scores a column of outputs (--predictions), not a model: evaluating %s itself is not supported yet", o.data.ModelType, args[0])
+				}
+				return runEvaluateLLM(cmd.Context(), cmd.OutOrStdout(), o)
+			}
+			if len(args) != 1 {
+				return errors.New("give the MODEL to evaluate: a directory or a models:/ URI")
 			}
 			return runEvaluate(cmd.Context(), cmd.OutOrStdout(), args[0], o, log)
 		},
@@ -77,6 +102,7 @@ same data. Every failed check is reported and the exit status is 1.`,
 	f.StringVar(&o.runName, "run-name", "", "name of the new run (default: evaluate-MODEL)")
 	f.StringVar(&o.baseline, "baseline", "", "a baseline model (directory or models:/ URI) evaluated on the same data, for the change checks")
 	o.checks.AddFlags(cmd)
+	o.llm.AddFlags(cmd)
 	f.StringVar(&o.reference, "save-reference", "", "also write the data's drift reference profile (inputs and outputs, as berth drift profile does) to this file")
 	return cmd
 }
@@ -116,6 +142,41 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 		e.Registry = o.src.NewClient()
 	}
 	rec, err := evaluate.Evaluate(ctx, e)
+	if err != nil {
+		return err
+	}
+	if err := rec.Write(stdout, o.out.Format); err != nil {
+		return err
+	}
+	if rec.Validation != nil {
+		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
+	}
+	return nil
+}
+
+func runEvaluateLLM(ctx context.Context, stdout io.Writer, o *evaluateOptions) error {
+	e, err := o.llm.Check(o.data)
+	if err != nil {
+		return err
+	}
+	if err := o.out.Check(); err != nil {
+		return err
+	}
+	if e.Thresholds, err = o.checks.Thresholds(); err != nil {
+		return err
+	}
+	if e.BaselinePredictions == "" && evaluate.NeedsBaseline(e.Thresholds) {
+		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline-predictions")
+	}
+	if o.runID != "" && o.src.URI == "" {
+		return errors.New("--run-id needs --registry-uri")
+	}
+	e.ArtifactDir = o.artifacts
+	e.Run = evaluate.Run{Experiment: o.experiment, RunID: o.runID, RunName: o.runName, Source: "berth evaluate"}
+	if o.src.URI != "" {
+		e.Registry = o.src.NewClient()
+	}
+	rec, err := evaluate.EvaluateLLM(ctx, e)
 	if err != nil {
 		return err
 	}

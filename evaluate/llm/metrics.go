@@ -313,3 +313,25 @@ func ndcgAtK(top []string, truth map[string]bool, nRetrieved, nRelevant int) flo
 	}
 	return dcg / idcg
 }
+
+// GreaterIsBetter reports the direction MLflow's LLM metrics declare, for
+// any of their keys (exact_match/v1, rouge1/v1/mean, ari_grade_level/v1/p90,
+// ndcg_at_5/mean …): higher is better for exact_match, the rouge scores and
+// the retriever metrics, lower for the two grade levels.
+func GreaterIsBetter(key string) (greater, known bool) {
+	name, _, _ := strings.Cut(key, "/")
+	switch name {
+	case "exact_match", "rouge1", "rouge2", "rougeL", "rougeLsum":
+		return true, true
+	case "flesch_kincaid_grade_level", "ari_grade_level":
+		return false, true
+	}
+	for _, p := range []string{"precision_at_", "recall_at_", "ndcg_at_"} {
+		if k, ok := strings.CutPrefix(name, p); ok {
+			if n, err := strconv.Atoi(k); err == nil && n > 0 {
+				return true, true
+			}
+		}
+	}
+	return false, false
+}

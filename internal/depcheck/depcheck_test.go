@@ -78,7 +78,8 @@ var rules = map[string]Rule{
 	// the HTTP layers' option types.
 	"cmd/berth/internal/options": {
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
-			"project", // berth run's flags
+			"project",      // berth run's flags
+			"evaluate/llm", // berth evaluate's LLM model types
 			"gateway", "gateway/keys",
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",

@@ -1,0 +1,191 @@
+package evaluate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/evaluate/llm"
+)
+
+// EvalTableFile is the per-row table MLflow logs with an LLM evaluation.
+const EvalTableFile = "eval_results_table.json"
+
+// LLMEvaluation is berth evaluate for the LLM model types (text,
+// question-answering, text-summarization, retriever) on a column of
+// precomputed outputs: the metrics, the per-row table, the threshold checks
+// and the run.
+type LLMEvaluation struct {
+	// Data is a CSV or JSON Lines file; Predictions names its column of
+	// outputs (for a retriever: the retrieved document ids, in rank
+	// order), Target its column of expected outputs ("" for none; a
+	// retriever's relevant document ids).
+	Data, Predictions, Target string
+	ModelType                 llm.ModelType
+	// K is the retriever metrics' k (0: llm.DefaultK, MLflow's default).
+	K int
+	// BaselinePredictions, when set, is a column of a baseline's outputs
+	// on the same rows, evaluated the same way for the change checks.
+	BaselinePredictions string
+	Thresholds          map[string]MetricThreshold
+	// ArtifactDir receives eval_results_table.json; "" writes it to a
+	// temporary directory, removed once logged.
+	ArtifactDir string
+	// Registry, when set, logs the evaluation to a run as Run says.
+	Registry *mlflowrest.Client
+	Run      Run
+}
+
+// EvaluateLLM runs e. As with Evaluate, a failed check is the record's
+// Validation, not an error.
+func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
+	if e.Predictions == "" {
+		return nil, errors.New("the LLM evaluation needs the column of outputs to score")
+	}
+	tab, err := llm.ReadData(e.Data)
+	if err != nil {
+		return nil, err
+	}
+	res, scores, err := computeLLM(tab, e.ModelType, e.Predictions, e.Target, e.K)
+	if err != nil {
+		return nil, err
+	}
+	var base *Result
+	if e.BaselinePredictions != "" {
+		if base, _, err = computeLLM(tab, e.ModelType, e.BaselinePredictions, e.Target, e.K); err != nil {
+			return nil, fmt.Errorf("baseline: %w", err)
+		}
+	}
+	dir := e.ArtifactDir
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
+			return nil, err
+		}
+		defer os.RemoveAll(dir)
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	if err := writeEvalTable(filepath.Join(dir, EvalTableFile), EvalTable(tab, e.Predictions, e.Target, e.BaselinePredictions, scores)); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", EvalTableFile, err)
+	}
+	files := []string{EvalTableFile}
+	var verr error
+	if len(e.Thresholds) > 0 {
+		var bm map[string]float64
+		if base != nil {
+			bm = base.Metrics
+		}
+		verr = ValidateResults(e.Thresholds, res.Metrics, bm)
+	}
+	model := "column " + e.Predictions
+	data := Data{Path: e.Data, Target: e.Target, ModelType: ModelType(e.ModelType)}
+	rec := &Record{Model: model, Data: e.Data, Target: e.Target, ModelType: data.ModelType, Result: res, Baseline: base,
+		Validation: verr, Thresholds: e.Thresholds, ArtifactDir: e.ArtifactDir, Artifacts: files}
+	if e.Registry != nil {
+		r := e.Run
+		if r.RunName == "" {
+			r.RunName = "evaluate-" + e.Predictions
+		}
+		r.Model, r.Data, r.Result, r.Thresholds, r.Validation, r.Dir, r.Artifacts = model, data, res, e.Thresholds, verr, dir, files
+		if rec.RunID, err = LogRun(ctx, e.Registry, r); err != nil {
+			return nil, err
+		}
+	}
+	return rec, nil
+}
+
+// computeLLM reads the columns the model type needs and computes its
+// metrics.
+func computeLLM(tab *llm.Table, mt llm.ModelType, preds, target string, k int) (*Result, []llm.Column, error) {
+	in := llm.Input{ModelType: mt, K: k}
+	var err error
+	if mt == llm.Retriever {
+		if target == "" {
+			return nil, nil, llm.ErrNoTargets
+		}
+		if in.Retrieved, err = tab.IDColumn(preds); err != nil {
+			return nil, nil, err
+		}
+		if in.Relevant, err = tab.IDColumn(target); err != nil {
+			return nil, nil, err
+		}
+	} else {
+		if in.Predictions, err = tab.TextColumn(preds); err != nil {
+			return nil, nil, err
+		}
+		if target != "" {
+			if in.Targets, err = tab.TextColumn(target); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	lr, err := llm.Compute(in)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &Result{ModelType: ModelType(mt), Warnings: lr.Warnings}
+	if len(tab.Data) == 0 {
+		res.warnf("the data has no rows")
+	}
+	for _, n := range lr.Names {
+		res.set(n, lr.Metrics[n])
+	}
+	return res, lr.Columns, nil
+}
+
+// EvalTable is MLflow's eval_results_table.json for an evaluation of tab:
+// the other input columns, the target, the outputs (and the baseline's),
+// then one column per metric score (NAME/score; token_count as is).
+func EvalTable(tab *llm.Table, preds, target, baseline string, scores []llm.Column) *llm.Table {
+	var idx []int
+	for i, c := range tab.Columns {
+		if c != preds && c != target && c != baseline {
+			idx = append(idx, i)
+		}
+	}
+	for _, c := range []string{target, preds, baseline} {
+		if i := tab.Column(c); c != "" && i >= 0 {
+			idx = append(idx, i)
+		}
+	}
+	out := &llm.Table{Data: make([][]any, len(tab.Data))}
+	for _, i := range idx {
+		out.Columns = append(out.Columns, tab.Columns[i])
+	}
+	for _, s := range scores {
+		out.Columns = append(out.Columns, s.Name)
+	}
+	for r, row := range tab.Data {
+		vals := make([]any, 0, len(out.Columns))
+		for _, i := range idx {
+			vals = append(vals, row[i])
+		}
+		for _, s := range scores {
+			vals = append(vals, s.Values[r])
+		}
+		out.Data[r] = vals
+	}
+	if out.Columns == nil {
+		out.Columns = []string{}
+	}
+	return out
+}
+
+func writeEvalTable(path string, t *llm.Table) error {
+	if t.Data == nil {
+		t.Data = [][]any{}
+	}
+	b, err := json.Marshal(t)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(path, b, 0o644)
+}
+
+// IsLLMModelType reports whether t is one of the LLM model types: text,
+// question-answering, text-summarization or retriever.
+func IsLLMModelType(t string) bool { return llm.IsModelType(t) }
