@@ -12,8 +12,11 @@ PKGS      := ./...
 
 all: build
 
+# bin/berth-serving is the servingonly build that berth pack puts into images
+# (serve, models, runs, drift; docs/pack.md says why).
 build:
 	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN) ./cmd/berth
+	$(GO) build -trimpath -ldflags "-s -w" -tags servingonly -o bin/berth-serving ./cmd/berth
 
 # Fetch the pinned ONNX Runtime shared library (sha256-checked) into the cache.
 ort:

@@ -89,7 +89,8 @@ func TestEndToEndDockerRegistry(t *testing.T) {
 	}
 }
 
-// realRuntime builds berth (stripped, as a release is) and finds the ONNX
+// realRuntime builds berth as images get it (stripped, servingonly: make
+// build's bin/berth-serving) and finds the ONNX
 // Runtime library that make ort fetches.
 func realRuntime(t *testing.T) (bin, ort string) {
 	t.Helper()
@@ -102,7 +103,7 @@ func realRuntime(t *testing.T) (bin, ort string) {
 		t.Fatalf("no ONNX Runtime library (make ort): %v", err)
 	}
 	bin = filepath.Join(t.TempDir(), "berth")
-	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "servingonly", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
 		t.Fatalf("building berth: %v\n%s", err, out)
 	}
 	return bin, ort

@@ -1,3 +1,5 @@
+//go:build !servingonly
+
 package main
 
 import (
@@ -10,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"time"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -74,7 +77,7 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.StringVar(&o.name, "name", "", "image name in the tarball, and its tag in the layout (default: --tag, else berth/MODEL:VERSION)")
 	f.StringVar(&o.base, "base", "", "base image (a registry reference or oci:DIR[:TAG]) that provides the C/C++ runtime libraries (default: copy them from this host)")
 	f.StringVar(&o.platform, "platform", "linux/amd64", "image platform OS/ARCH[/VARIANT]")
-	f.StringVar(&o.binary, "binary", "", "berth binary to put in the image (default: this executable)")
+	f.StringVar(&o.binary, "binary", "", "berth binary to put in the image (default: "+servingBinary+" beside this executable when present, else this executable)")
 	f.StringVar(&o.modelName, "model-name", "", "model name in the labels (default: the directory's or registered model's name)")
 	f.StringVar(&o.modelVersion, "model-version", "", "model version in the labels (default: the registered version)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", "", "Unix time of the files and the image (default: $SOURCE_DATE_EPOCH, else the file times are 0 and the image time is the MLmodel's)")
@@ -151,8 +154,12 @@ func (o *packOptions) buildOptions() ([]pack.Option, error) {
 	if err != nil {
 		return nil, err
 	}
+	binary := o.binary
+	if binary == "" {
+		binary = defaultImageBinary(os.Executable)
+	}
 	opts := []pack.Option{
-		pack.WithORTLibrary(ortLib), pack.WithBinary(o.binary), pack.WithBase(o.base),
+		pack.WithORTLibrary(ortLib), pack.WithBinary(binary), pack.WithBase(o.base),
 		pack.WithPlatform(*platform), pack.WithInsecure(o.oci.Insecure),
 	}
 	if o.sourceDateEpoch != "" {
@@ -232,4 +239,24 @@ func drawPack(b *progress.Bars, p pack.Progress) {
 		}
 		b.Bar(p.Layer, label, p.Complete, p.Total)
 	}
+}
+
+// servingBinary is the name of the servingonly build (make build writes it
+// beside bin/berth): the commands an image runs, without the tracking
+// server, the gateway, packing and projects, so images stay small.
+const servingBinary = "berth-serving"
+
+// defaultImageBinary is the binary an image gets when --binary is not given:
+// berth-serving beside the running executable when it exists, else the
+// running executable ("" lets pack find it and report its error).
+func defaultImageBinary(executable func() (string, error)) string {
+	self, err := executable()
+	if err != nil {
+		return ""
+	}
+	slim := filepath.Join(filepath.Dir(self), servingBinary)
+	if fi, err := os.Stat(slim); err == nil && fi.Mode().IsRegular() {
+		return slim
+	}
+	return self
 }

@@ -75,14 +75,8 @@ func newRoot() *cobra.Command {
 	g.AddFlags(root)
 	root.SetUsageTemplate(root.UsageTemplate() + envHelp())
 	root.AddCommand(newServeCmd(g), newModelsCmd(g), newRunsCmd())
-	root.AddCommand(newServerCmd(g))
-	root.AddCommand(newPackCmd(g))
-	root.AddCommand(newPullCmd())
 	root.AddCommand(newDriftCmd())
-	root.AddCommand(newEvaluateCmd(g), newPromoteCmd(g))
-	root.AddCommand(newRunCmd(g))
-	root.AddCommand(newRecipeCmd())
-	root.AddCommand(newGatewayCmd(g))
+	addCommands(root, g)
 	return root
 }
 
