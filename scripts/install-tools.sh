@@ -18,6 +18,8 @@ command -v haproxy >/dev/null || need+=(haproxy)                          # the 
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v python3 >/dev/null || need+=(python3)                          # berth run's recorded projects (project/)
 [ -x /usr/lib/git-core/git-http-backend ] || need+=(git)                  # berth run's git projects over HTTP (project/)
+/usr/bin/python3 -c 'import sklearn' 2>/dev/null || need+=(python3-sklearn) # berth recipe init's train step (recipe/, cmd/berth)
+/usr/bin/python3 -c 'import onnx' 2>/dev/null || need+=(python3-onnx)       # berth recipe init's train step: ONNX export with onnx.helper
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
   echo "install-tools: missing ${need[*]}: run as root, or apt-get install them" >&2
