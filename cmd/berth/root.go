@@ -41,7 +41,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_LOG_REQUESTS", "log-requests", "berth serve: JSON Lines file that a sample of scored rows is written to"},
 	{"BERTH_LOG_REQUESTS_SAMPLE", "log-requests-sample", "berth serve: share of requests logged (0 to 1)"},
 	{"BERTH_BACKEND_STORE_URI", "backend-store-uri", "berth server: tracking database URI (sqlite:///... or postgresql://...)"},
-	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory for logged artifacts"},
+	{"BERTH_ARTIFACTS_DESTINATION", "artifacts-destination", "berth server: directory or s3://bucket/prefix for logged artifacts"},
 	{"BERTH_UI", "ui", "berth server: serve the web UI at / (true/false)"},
 	{"BERTH_SQLITE_SYNCHRONOUS", "sqlite-synchronous", "normal or full"},
 	{"BERTH_READ_TOKENS", "read-token", "berth server: bearer tokens that may read, SPLIT ON COMMAS (a token cannot hold one; empty entries refused)"},
