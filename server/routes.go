@@ -181,6 +181,10 @@ func (s *Server) routeTable() []route {
 		}
 	}
 
+	// The prompt engineering UI's "save as run" (server/promptlab.go): only
+	// under /ajax-api, as in MLflow.
+	add("POST", "/ajax-api/2.0/mlflow/runs/create-promptlab-run", Write, s.api(s.createPromptlabRun))
+
 	// MLflow 3's traces (server/traces*.go, server/otlp.go), when the store
 	// keeps them: the v3 routes, the v2 routes MLflow 3's client still uses
 	// and those of MLflow 2 clients, and OTLP span ingestion.

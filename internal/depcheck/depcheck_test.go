@@ -95,6 +95,8 @@ var rules = map[string]Rule{
 	},
 	"server": {
 		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook",
+			// prompt: create-promptlab-run's model directory
+			"prompt",
 			"blob"}, // blob: the artifact store
 		Modules: []string{gin, prom},
 	},
@@ -158,6 +160,7 @@ var rules = map[string]Rule{
 	"flavors":         {Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},
 	"flavors/builtin": {Packages: []string{"flavors/onnx"}},
+	"prompt":          {Modules: []string{yaml}}, // prompt templates and the promptlab model directory
 
 	// Helpers.
 	"internal/buildinfo":   {},
