@@ -5,5 +5,6 @@
 package builtin
 
 import (
-	_ "github.com/berthml/berth/flavors/onnx" // ONNX through ONNX Runtime
+	_ "github.com/berthml/berth/flavors/onnx"      // ONNX through ONNX Runtime
+	_ "github.com/berthml/berth/flavors/promptlab" // promptlab models: prompts through a gateway
 )

@@ -159,8 +159,10 @@ var rules = map[string]Rule{
 	// Models.
 	"flavors":         {Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},
-	"flavors/builtin": {Packages: []string{"flavors/onnx"}},
-	"prompt":          {Modules: []string{yaml}}, // prompt templates and the promptlab model directory
+	"flavors/builtin": {Packages: []string{"flavors/onnx", "flavors/promptlab"}},
+	// promptlab models: the template filled per row, sent to a gateway endpoint
+	"flavors/promptlab": {Packages: []string{"api/deployments", "flavors", "prompt"}},
+	"prompt":            {Modules: []string{yaml}}, // prompt templates and the promptlab model directory
 
 	// Helpers.
 	"internal/buildinfo":   {},

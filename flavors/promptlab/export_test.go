@@ -1,0 +1,4 @@
+package promptlab
+
+// PyStringList is exported for tests.
+var PyStringList = pyStringList
