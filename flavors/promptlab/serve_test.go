@@ -34,7 +34,7 @@ func TestServedOnInvocations(t *testing.T) {
 	ts := httptest.NewServer(s.Handler())
 	defer func() { ts.Close(); s.Close() }()
 	for name, body := range map[string]string{
-		"dataframe_split": `{"dataframe_split": {"columns": ["text", "language"], "data": [["tea", "German"], ["bread", "Dutch"]]}}`,
+		"dataframe_split":   `{"dataframe_split": {"columns": ["text", "language"], "data": [["tea", "German"], ["bread", "Dutch"]]}}`,
 		"dataframe_records": `{"dataframe_records": [{"text": "tea", "language": "German"}, {"text": "bread", "language": "Dutch"}]}`,
 		"inputs columns":    `{"inputs": {"text": ["tea", "bread"], "language": ["German", "Dutch"]}}`,
 	} {
