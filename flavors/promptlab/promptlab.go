@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -56,7 +57,13 @@ var ErrNotPromptlab = errors.New("only promptlab python_function models (loader_
 func (f Flavor) Load(ctx context.Context, m *flavors.Model, opts flavors.LoadOptions) (flavors.Predictor, error) {
 	conf := m.MLmodel.Flavors["python_function"]
 	if lm, _ := conf["loader_module"].(string); lm != prompt.LoaderModule && lm != "mlflow._promptlab" {
-		return nil, fmt.Errorf("loader_module %q: %w", lm, ErrNotPromptlab)
+		found := make([]string, 0, len(m.MLmodel.Flavors))
+		for n := range m.MLmodel.Flavors {
+			found = append(found, n)
+		}
+		sort.Strings(found)
+		unsupported := &flavors.UnsupportedFlavorError{Dir: m.Dir, Found: found, Supported: flavors.Registered()}
+		return nil, fmt.Errorf("%w; its loader_module is %q, and %w", unsupported, lm, ErrNotPromptlab)
 	}
 	paramsPath, _ := conf["parameters_path"].(string)
 	if paramsPath == "" {

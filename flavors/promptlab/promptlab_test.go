@@ -148,3 +148,16 @@ func TestOtherPythonFunctionRefused(t *testing.T) {
 		t.Errorf("sklearn pyfunc: %v", err)
 	}
 }
+
+func TestSklearnPyfuncIsUnsupported(t *testing.T) {
+	_, err := flavors.Load(context.Background(), "../../testdata/models/pyfunc_only", flavors.LoadOptions{})
+	var uf *flavors.UnsupportedFlavorError
+	if !errors.As(err, &uf) || !errors.Is(err, promptlab.ErrNotPromptlab) {
+		t.Fatalf("err = %v, want an UnsupportedFlavorError and ErrNotPromptlab", err)
+	}
+	for _, want := range []string{"python_function", "sklearn", "mlflow.sklearn"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not mention %q", err, want)
+		}
+	}
+}
