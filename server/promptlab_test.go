@@ -8,6 +8,7 @@ import (
 	"os"
 	"reflect"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 )
@@ -158,6 +159,12 @@ func TestReplayPromptlabTranscript(t *testing.T) {
 					var wantBody any
 					_ = json.Unmarshal(e.ResponseBody, &wantBody)
 					learnPromptlabIDs(ids, wantBody, got, e.Step)
+					if strings.HasPrefix(e.Step, "runs.search") {
+						// Runs that start at the same millisecond come in their
+						// ids' order, which is random: order both by name.
+						sortRunsByName(wantBody)
+						sortRunsByName(got)
+					}
 					if diff := comparePromptlab("", wantBody, got, translate); diff != "" {
 						t.Errorf("seq %d %s: %s\n got %s", e.Seq, e.Step, diff, out)
 					}
@@ -275,4 +282,28 @@ func comparePromptlab(path string, want, got any, translate func(string) string)
 		}
 	}
 	return ""
+}
+
+// sortRunsByName orders a runs/search answer's runs by start time, newest
+// first, then by name.
+func sortRunsByName(body any) {
+	m, _ := body.(map[string]any)
+	runs, _ := m["runs"].([]any)
+	key := func(r any) (float64, string) {
+		info, _ := r.(map[string]any)["info"].(map[string]any)
+		st, _ := info["start_time"].(float64)
+		name, _ := info["run_name"].(string)
+		if generatedRunName.MatchString(name) {
+			name = "~generated"
+		}
+		return st, name
+	}
+	sort.SliceStable(runs, func(i, j int) bool {
+		si, ni := key(runs[i])
+		sj, nj := key(runs[j])
+		if si != sj {
+			return si > sj
+		}
+		return ni < nj
+	})
 }
