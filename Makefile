@@ -72,6 +72,7 @@ bench: build tools ort
 	@bench/throughput.sh
 	@bench/speed.sh
 	@bench/decode.sh
+	@bench/replicas.sh
 	@echo "drift accuracy (docs/drift-accuracy.md; about 2 minutes)"; $(GO) run ./bench/cmd/driftaccuracy
 
 # The tour (a few minutes; README.md shows its output). scripts/demo.sh checks

@@ -210,6 +210,7 @@ var rules = map[string]Rule{
 	"bench/cmd/ocrcost":       {Packages: []string{"api/scoring", "flavors", "flavors/onnx"}},
 	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
 	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
+	"bench/cmd/replicabench":  {Packages: []string{"internal/replicatest"}},
 	"bench/cmd/tracebench":    {Modules: []string{pdata}},
 	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 }

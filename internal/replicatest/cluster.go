@@ -357,3 +357,9 @@ func (c *Cluster) Close() {
 		}
 	}
 }
+
+// PID is the replica's process id.
+func (r *Replica) PID() int { return r.proc.cmd.Process.Pid }
+
+// HAProxyPID is HAProxy's process id.
+func (c *Cluster) HAProxyPID() int { return c.haproxy.cmd.Process.Pid }
