@@ -26,6 +26,13 @@ type LLMEvaluation struct {
 	// retriever's relevant document ids).
 	Data, Predictions, Target string
 	ModelType                 llm.ModelType
+	// Generator, when set, makes the outputs: Template rendered with each
+	// row, Concurrency calls at once (0: 1). They become the table's
+	// "outputs" column (Predictions is ignored) with each row's "latency"
+	// in seconds.
+	Generator   llm.Generator
+	Template    *llm.Template
+	Concurrency int
 	// K is the retriever metrics' k (0: llm.DefaultK, MLflow's default).
 	K int
 	// BaselinePredictions, when set, is a column of a baseline's outputs
@@ -43,16 +50,39 @@ type LLMEvaluation struct {
 // EvaluateLLM runs e. As with Evaluate, a failed check is the record's
 // Validation, not an error.
 func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
-	if e.Predictions == "" {
+	if e.Predictions == "" && e.Generator == nil {
 		return nil, errors.New("the LLM evaluation needs the column of outputs to score")
 	}
 	tab, err := llm.ReadData(e.Data)
 	if err != nil {
 		return nil, err
 	}
+	var latency []any
+	if e.Generator != nil {
+		if e.ModelType == llm.Retriever {
+			return nil, errors.New("a retriever is evaluated on a column of retrieved ids, not through a prompt")
+		}
+		if tab.Column("outputs") >= 0 {
+			return nil, errors.New(`the data already has an "outputs" column: the generated outputs go there`)
+		}
+		outs, lat, err := llm.Generate(ctx, e.Generator, e.Template, tab, e.Concurrency)
+		if err != nil {
+			return nil, fmt.Errorf("generating the outputs: %w", err)
+		}
+		tab.Columns = append(tab.Columns, "outputs")
+		latency = make([]any, len(lat))
+		for i := range tab.Data {
+			tab.Data[i] = append(tab.Data[i], *outs[i])
+			latency[i] = lat[i]
+		}
+		e.Predictions = "outputs"
+	}
 	res, scores, err := computeLLM(tab, e.ModelType, e.Predictions, e.Target, e.K)
 	if err != nil {
 		return nil, err
+	}
+	if latency != nil {
+		scores = append([]llm.Column{{Name: "latency", Values: latency}}, scores...)
 	}
 	var base *Result
 	if e.BaselinePredictions != "" {

@@ -70,6 +70,9 @@ MLflow's per-row eval_results_table.json (docs/evaluate-llm.md):
   retriever: precision_at_K, recall_at_K, ndcg_at_K (--k, default 3;
     --predictions and --target hold JSON arrays of document ids)
 --baseline-predictions names a baseline's column for the change checks.
+With --gateway-uri, --endpoint and --prompt-template "... {{ column }} ...",
+a gateway chat endpoint makes the outputs (column "outputs", with each row's
+latency), --concurrency calls at once.
 toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 		Example: `  berth evaluate testdata/models/iris_logreg --data testdata/data/iris.csv --target target --model-type classifier
   berth evaluate models:/iris@challenger --data holdout.csv --target species --model-type classifier \
@@ -84,7 +87,7 @@ toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 			}
 			if evaluate.IsLLMModelType(o.data.ModelType) {
 				if len(args) > 0 {
-					return fmt.Errorf("--model-type %s scores a column of outputs (--predictions), not a model: evaluating %s itself is not supported yet", o.data.ModelType, args[0])
+					return fmt.Errorf("--model-type %s scores a column of outputs (--predictions) or a gateway endpoint's (--gateway-uri), not a model: evaluating %s itself is not supported yet", o.data.ModelType, args[0])
 				}
 				return runEvaluateLLM(cmd.Context(), cmd.OutOrStdout(), o)
 			}

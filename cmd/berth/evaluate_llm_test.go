@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"errors"
 	"math"
+	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -131,7 +133,7 @@ func TestEvaluateLLMErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text"}, "--predictions are required"},
+		{[]string{"--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text"}, "are required for the LLM model types"},
 		{[]string{"--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text", "--predictions", "nope"}, `no column "nope"`},
 		{[]string{"--data", "../../testdata/evaluate-llm/retriever.jsonl", "--model-type", "retriever", "--predictions", "retrieved"}, "needs --target"},
 		{[]string{"--data", "../../testdata/evaluate-llm/retriever.jsonl", "--model-type", "retriever", "--predictions", "question", "--target", "relevant"}, `row 1, column "question"`},
@@ -145,5 +147,58 @@ func TestEvaluateLLMErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err %v, want %q\n%s", c.args, err, c.want, out)
 		}
+	}
+}
+
+// TestEvaluateLLMGateway: a gateway chat endpoint (an httptest stand-in that
+// answers each prompt's last word) makes the outputs from a template.
+func TestEvaluateLLMGateway(t *testing.T) {
+	ts := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/endpoints/echo/invocations" || r.Header.Get("Authorization") != "Bearer k1" {
+			w.WriteHeader(http.StatusNotFound)
+			return
+		}
+		var req struct{ Messages []struct{ Content string } }
+		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) != 1 {
+			w.WriteHeader(http.StatusBadRequest)
+			return
+		}
+		f := strings.Fields(req.Messages[0].Content)
+		json.NewEncoder(w).Encode(map[string]any{"choices": []any{map[string]any{"index": 0,
+			"message": map[string]any{"role": "assistant", "content": f[len(f)-1]}}}})
+	}))
+	defer ts.Close()
+	dir := t.TempDir()
+	out, err := runDriftCmd(t, "evaluate", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "question-answering",
+		"--gateway-uri", ts.URL, "--gateway-token", "k1", "--endpoint", "echo", "--prompt-template", "Say {{ ground_truth }}",
+		"--target", "ground_truth", "--artifacts-dir", dir, "-o", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rec struct{ Metrics map[string]float64 }
+	if err := json.Unmarshal([]byte(out), &rec); err != nil {
+		t.Fatal(err)
+	}
+	// The stand-in says the last word: "Shakespeare" misses "William Shakespeare".
+	if rec.Metrics["exact_match/v1"] != 0.75 {
+		t.Errorf("metrics %v", rec.Metrics)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "eval_results_table.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table struct{ Columns []string }
+	if err := json.Unmarshal(b, &table); err != nil || !slices.Contains(table.Columns, "outputs") || !slices.Contains(table.Columns, "latency") {
+		t.Errorf("table columns %v, %v", table.Columns, err)
+	}
+	out, err = runDriftCmd(t, "evaluate", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text",
+		"--gateway-uri", ts.URL, "--endpoint", "echo", "--prompt-template", "Say {{ ground_truth }")
+	if err == nil || !strings.Contains(err.Error(), "--prompt-template") {
+		t.Errorf("bad template: %v\n%s", err, out)
+	}
+	out, err = runDriftCmd(t, "evaluate", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text",
+		"--gateway-uri", ts.URL, "--endpoint", "echo", "--prompt-template", "Say {{ ground_truth }}")
+	if err == nil || !strings.Contains(err.Error(), "gateway answered 404") {
+		t.Errorf("no token: %v\n%s", err, out)
 	}
 }

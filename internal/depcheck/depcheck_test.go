@@ -78,8 +78,9 @@ var rules = map[string]Rule{
 	// the HTTP layers' option types.
 	"cmd/berth/internal/options": {
 		Packages: []string{mlflowrest, "drift", "evaluate", "flavors", "flavors/onnx", "internal/cliflag", "internal/httpguard",
-			"project",      // berth run's flags
-			"evaluate/llm", // berth evaluate's LLM model types
+			"project",         // berth run's flags
+			"evaluate/llm",    // berth evaluate's LLM model types
+			"api/deployments", // berth evaluate's gateway client
 			"gateway", "gateway/keys",
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",
@@ -107,7 +108,7 @@ var rules = map[string]Rule{
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
 	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "evaluate/llm"}, Modules: []string{plot}},
-	"evaluate/llm":    {Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
+	"evaluate/llm":    {Packages: []string{"api/deployments"}, Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
 	"recipe":          {Packages: []string{mlflowrest, "project"}, Modules: []string{yaml}},
