@@ -147,6 +147,7 @@ func TestReplicas(t *testing.T) {
 	c := startCluster(t, 3, "--webhook-allow-http", "--webhook-allow-private", "--webhook-secret-key", "replicatest-shared-webhook-key")
 	t.Run("Replay", func(t *testing.T) { testReplay(t, c) })
 	t.Run("SharedState", func(t *testing.T) { testSharedState(t, c) })
+	t.Run("MultipartAcrossReplicas", func(t *testing.T) { testMultipart(t, c) })
 	t.Run("WebhooksOnce", func(t *testing.T) { testWebhooksOnce(t, c) })
 	t.Run("UI", func(t *testing.T) { testUI(t, c) })
 	t.Run("KillUnderLoad", func(t *testing.T) { testKill(t, c) }) // last: it kills a replica
@@ -290,6 +291,63 @@ func testSharedState(t *testing.T, c *replicatest.Cluster) {
 		if resp.StatusCode != http.StatusOK || !bytes.Equal(b, content) {
 			t.Errorf("artifact uploaded through r0, read through %s: %d, %d bytes of %d", r, resp.StatusCode, len(b), len(content))
 		}
+	}
+}
+
+// testMultipart makes MLflow's proxy multipart upload with each step on
+// another replica: mpu/create on r0, the parts PUT straight to the bucket
+// through the presigned URLs r0 gave, mpu/complete on r1, the download on
+// r2. The upload's state is the bucket's, not a replica's.
+func testMultipart(t *testing.T, c *replicatest.Cluster) {
+	const dir = "0/multipart/artifacts"
+	part1 := bytes.Repeat([]byte("0123456789abcdef"), 5<<20/16) // S3's smallest part but the last: 5 MiB
+	part2 := []byte("the last part of the file\n")
+	mpu := "/api/2.0/mlflow-artifacts/mpu/"
+	post := func(base, op string, v any, out any) {
+		t.Helper()
+		if _, err := call(context.Background(), http.DefaultClient, "POST", base+mpu+op+"/"+dir, v, out); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var create struct {
+		UploadID    string `json:"upload_id"`
+		Credentials []struct {
+			URL        string            `json:"url"`
+			PartNumber int64             `json:"part_number"`
+			Headers    map[string]string `json:"headers"`
+		} `json:"credentials"`
+	}
+	post(c.Replicas[0].URL, "create", map[string]any{"path": "/local/weights.bin", "num_parts": 2}, &create)
+	if len(create.Credentials) != 2 {
+		t.Fatalf("mpu/create: %d credentials, want 2", len(create.Credentials))
+	}
+	var parts []map[string]any
+	for i, body := range [][]byte{part1, part2} {
+		cr := create.Credentials[i]
+		req, _ := http.NewRequest("PUT", cr.URL, bytes.NewReader(body))
+		for k, v := range cr.Headers {
+			req.Header.Set(k, v)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("PUT part %d to the bucket: %s", cr.PartNumber, resp.Status)
+		}
+		parts = append(parts, map[string]any{"part_number": cr.PartNumber, "etag": resp.Header.Get("ETag")})
+	}
+	post(c.Replicas[1].URL, "complete", map[string]any{"path": "/local/weights.bin", "upload_id": create.UploadID, "parts": parts}, nil)
+	resp, err := http.Get(c.Replicas[2].URL + "/api/2.0/mlflow-artifacts/artifacts/" + dir + "/weights.bin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, append(part1, part2...)) {
+		t.Errorf("download through r2 of the file uploaded through r0 and r1: %s, %d bytes of %d", resp.Status, len(got), len(part1)+len(part2))
 	}
 }
 
