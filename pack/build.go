@@ -44,12 +44,8 @@ func Build(ctx context.Context, dir string, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("opening model %s: %w", dir, err)
 	}
-	if o.modelName == "" {
-		abs, err := filepath.Abs(dir)
-		if err != nil {
-			return nil, fmt.Errorf("opening model %s: %w", dir, err)
-		}
-		o.modelName = filepath.Base(abs)
+	if err := setModelName(o, dir); err != nil {
+		return nil, err
 	}
 	if o.ortLib == "" {
 		return nil, ErrNoORTLibrary
@@ -78,7 +74,7 @@ func Build(ctx context.Context, dir string, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	model, err := modelTrees(dir, o.largeFile)
+	model, err := modelTrees(dir, ModelPath, o.largeFile)
 	if err != nil {
 		return nil, fmt.Errorf("packing model %s: %w", dir, err)
 	}
@@ -218,12 +214,25 @@ type namedTree struct {
 	tree *tree
 }
 
-// modelTrees splits the model directory into one tree per file of at least
-// large bytes, by path, then one tree with the small files and every
-// directory. Symbolic links are followed.
-func modelTrees(dir string, large int64) ([]namedTree, error) {
+// setModelName defaults the model's name to the directory's base name.
+func setModelName(o *options, dir string) error {
+	if o.modelName != "" {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return fmt.Errorf("opening model %s: %w", dir, err)
+	}
+	o.modelName = filepath.Base(abs)
+	return nil
+}
+
+// modelTrees splits the model directory, put under root in the image, into
+// one tree per file of at least large bytes, by path, then one tree with the
+// small files and every directory. Symbolic links are followed.
+func modelTrees(dir, root string, large int64) ([]namedTree, error) {
 	small := newTree()
-	if err := small.dir(ModelPath, modeDir); err != nil {
+	if err := small.dir(root, modeDir); err != nil {
 		return nil, err
 	}
 	var big []namedTree
@@ -235,7 +244,7 @@ func modelTrees(dir string, large int64) ([]namedTree, error) {
 		if err != nil {
 			return err
 		}
-		dst := path.Join(ModelPath, filepath.ToSlash(rel))
+		dst := path.Join(root, filepath.ToSlash(rel))
 		fi, err := os.Stat(p)
 		if err != nil {
 			return err
@@ -259,7 +268,7 @@ func modelTrees(dir string, large int64) ([]namedTree, error) {
 		return nil, err
 	}
 	slices.SortFunc(big, func(a, b namedTree) int { return strings.Compare(a.name, b.name) })
-	return append(big, namedTree{"model files under " + ModelPath, small}), nil
+	return append(big, namedTree{"model files under " + root, small}), nil
 }
 
 // baseImage is the image to build on and its manifest media type: the base

@@ -56,6 +56,7 @@ type options struct {
 	backoff      remote.Backoff
 	retryStatus  []int
 	verify       bool
+	shell        string
 }
 
 func makeOptions(opts []Option) *options {

@@ -15,6 +15,7 @@ command -v wrk >/dev/null || need+=(wrk)
 command -v skopeo >/dev/null || need+=(skopeo)
 command -v chromium >/dev/null || need+=(chromium)
 command -v haproxy >/dev/null || need+=(haproxy)                          # the load balancer in front of berth server replicas (internal/replicatest)
+[ -x /bin/busybox ] || need+=(busybox-static) # berth pack --modelcar's shell
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need+=(postgresql)
 command -v python3 >/dev/null || need+=(python3)                          # berth run's recorded projects (project/)
 [ -x /usr/lib/git-core/git-http-backend ] || need+=(git)                  # berth run's git projects over HTTP (project/)

@@ -36,6 +36,8 @@ type packOptions struct {
 	modelName, modelVersion       string
 	sourceDateEpoch               string
 	artifact                      bool
+	modelcar                      bool
+	shell                         string
 }
 
 func newPackCmd(g *options.Log) *cobra.Command {
@@ -53,7 +55,11 @@ MODEL is an MLflow model directory or a models:/ URI resolved against
 (--ort-lib) and, without --base, the shared libraries both need, copied from
 this host; then the model under /opt/ml/model, each file of 1 MiB or more in a
 layer of its own. Packing the same inputs twice gives the same digest; set
-SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
+SOURCE_DATE_EPOCH to choose the files' and the image's time.
+
+--modelcar builds a KServe modelcar instead: the model under /models and a
+static busybox as /bin/sh (from --modelcar-shell), nothing else; KServe
+shares its /models with the berth serving runtime (deploy/kserve).`,
 		Example: `  berth pack testdata/models/iris_logreg --tag 127.0.0.1:5000/iris:1 --insecure
   berth pack ./iris --oci-layout ./images --name iris:1
   berth pack models:/iris/3 --tarball iris.tar --registry-uri http://127.0.0.1:5000
@@ -81,6 +87,8 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 	f.StringVar(&o.modelName, "model-name", "", "model name in the labels (default: the directory's or registered model's name)")
 	f.StringVar(&o.modelVersion, "model-version", "", "model version in the labels (default: the registered version)")
 	f.StringVar(&o.sourceDateEpoch, "source-date-epoch", "", "Unix time of the files and the image (default: $SOURCE_DATE_EPOCH, else the file times are 0 and the image time is the MLmodel's)")
+	f.BoolVar(&o.modelcar, "modelcar", false, "build a KServe modelcar instead: the model under /models and a static busybox as /bin/sh, no berth (docs/kubernetes.md)")
+	f.StringVar(&o.shell, "modelcar-shell", pack.DefaultShell, "with --modelcar: the static busybox to put in the image (Debian's busybox-static)")
 	f.BoolVar(&o.artifact, "artifact", false, "push the model alone as a CNCF ModelPack artifact instead of a runnable image (berth pull fetches it back)")
 	o.src.AddFlags(cmd)
 	o.rt.AddFlags(cmd)
@@ -92,6 +100,12 @@ SOURCE_DATE_EPOCH to choose the files' and the image's time.`,
 func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, log *slog.Logger) error {
 	if o.tag == "" && o.layoutDir == "" && o.tarball == "" {
 		return errors.New("say where the image goes: --tag, --oci-layout or --tarball")
+	}
+	if o.modelcar && o.artifact {
+		return errors.New("--modelcar and --artifact: choose one")
+	}
+	if o.modelcar && o.base != "" {
+		return errors.New("--modelcar takes no --base: a modelcar holds the model and a shell only")
 	}
 	if o.tag != "" { // fail before packing
 		if err := pack.CheckReference(o.tag, o.oci.Insecure); err != nil {
@@ -119,7 +133,12 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 	bars := progress.NewBars(os.Stderr)
 	draw := pack.WithProgress(func(p pack.Progress) { drawPack(bars, p) })
 	start := time.Now()
-	img, err := pack.Build(ctx, f.Dir, append(opts, draw)...)
+	build := pack.Build
+	if o.modelcar {
+		build = pack.BuildModelcar
+		opts = append(opts, pack.WithShell(o.shell))
+	}
+	img, err := build(ctx, f.Dir, append(opts, draw)...)
 	bars.Done()
 	if err != nil {
 		return err
@@ -132,7 +151,11 @@ func runPack(ctx context.Context, o *packOptions, model string, out io.Writer, l
 		return err
 	}
 	if o.tag != "" {
-		if err := recordPush(ctx, o, registered, "berth.image", o.tag+"@"+d.Digest.String()); err != nil {
+		key := "berth.image"
+		if o.modelcar {
+			key = "berth.modelcar"
+		}
+		if err := recordPush(ctx, o, registered, key, o.tag+"@"+d.Digest.String()); err != nil {
 			return err
 		}
 	}
@@ -150,17 +173,17 @@ func (o *packOptions) buildOptions() ([]pack.Option, error) {
 	if err != nil {
 		return nil, fmt.Errorf("--platform: %w", err)
 	}
-	ortLib, err := o.rt.LibraryPath()
-	if err != nil {
-		return nil, err
-	}
 	binary := o.binary
 	if binary == "" {
 		binary = defaultImageBinary(os.Executable)
 	}
-	opts := []pack.Option{
-		pack.WithORTLibrary(ortLib), pack.WithBinary(binary), pack.WithBase(o.base),
-		pack.WithPlatform(*platform), pack.WithInsecure(o.oci.Insecure),
+	opts := []pack.Option{pack.WithBinary(binary), pack.WithBase(o.base), pack.WithPlatform(*platform), pack.WithInsecure(o.oci.Insecure)}
+	if !o.modelcar { // a modelcar holds no ONNX Runtime
+		ortLib, err := o.rt.LibraryPath()
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, pack.WithORTLibrary(ortLib))
 	}
 	if o.sourceDateEpoch != "" {
 		t, err := pack.ParseSourceDateEpoch(o.sourceDateEpoch)
