@@ -29,6 +29,7 @@ tools:
 	@scripts/install-tools.sh
 	@scripts/fetch-llama.sh >/dev/null
 	@scripts/fetch-seaweedfs.sh >/dev/null
+	@scripts/fetch-helm.sh >/dev/null
 
 # make test runs every test with nothing skipped: a missing file, tool or
 # library fails the test that needs it. internal/cmd/testreport prints go

@@ -1,0 +1,280 @@
+package deploy_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+
+	"github.com/berthml/berth/pack"
+)
+
+const irisDir = "../testdata/models/iris_logreg"
+
+// podmanEnv is a rootful podman with runc and its storage in a temporary
+// directory, set up as ../shared/ENVIRONMENT.md says (as pack's e2e test).
+type podmanEnv struct {
+	t   *testing.T
+	bin string
+	env []string
+	dir string
+}
+
+func newPodman(t *testing.T) *podmanEnv {
+	t.Helper()
+	if os.Getenv("BERTH_PODMAN") != "1" {
+		t.Skip("set BERTH_PODMAN=1 to run the images with podman")
+	}
+	bin, err := exec.LookPath("podman")
+	if err != nil {
+		t.Fatal("podman not installed (apt-get install podman runc; make tools)")
+	}
+	dir := t.TempDir()
+	conf, storage := filepath.Join(dir, "containers.conf"), filepath.Join(dir, "storage.conf")
+	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
+		"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
+	os.WriteFile(storage, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
+		filepath.Join(dir, "graph"), filepath.Join(dir, "run"))), 0o600)
+	return &podmanEnv{t: t, bin: bin, dir: dir, env: append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)}
+}
+
+func (p *podmanEnv) run(args ...string) string {
+	p.t.Helper()
+	cmd := exec.Command(p.bin, args...)
+	cmd.Env = p.env
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		p.t.Fatalf("podman %v: %v\n%s", args, err, out)
+	}
+	return strings.TrimSpace(string(out))
+}
+
+// start runs a container detached and removes it at the end (logging its
+// output when the test failed).
+func (p *podmanEnv) start(args ...string) string {
+	p.t.Helper()
+	id := p.run(append([]string{"run", "-d"}, args...)...)
+	p.t.Cleanup(func() {
+		if p.t.Failed() {
+			cmd := exec.Command(p.bin, "logs", id)
+			cmd.Env = p.env
+			out, _ := cmd.CombinedOutput()
+			p.t.Logf("container %s logs:\n%s", id[:12], out)
+		}
+		cmd := exec.Command(p.bin, "rm", "-f", "-t", "0", id)
+		cmd.Env = p.env
+		cmd.Run()
+	})
+	return id
+}
+
+func (p *podmanEnv) load(img v1.Image, ref string) {
+	p.t.Helper()
+	f := filepath.Join(p.dir, strings.NewReplacer("/", "_", ":", "_").Replace(ref)+".tar")
+	if err := pack.WriteTarball(f, img, ref); err != nil {
+		p.t.Fatal(err)
+	}
+	p.run("load", "-i", f)
+}
+
+// realImage packs iris with a freshly built berth and the ONNX Runtime
+// library make ort fetches.
+func realImage(t *testing.T) v1.Image {
+	t.Helper()
+	cache, err := os.UserCacheDir()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ort := filepath.Join(cache, "berth", "onnxruntime-1.30.0", "libonnxruntime.so.1")
+	if _, err := os.Stat(ort); err != nil {
+		t.Fatalf("no ONNX Runtime library (make ort): %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "berth")
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
+		t.Fatalf("building berth: %v\n%s", err, out)
+	}
+	img, err := pack.Build(context.Background(), irisDir, pack.WithBinary(bin), pack.WithORTLibrary(ort), pack.WithModelName("iris"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return img
+}
+
+func freePort(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
+}
+
+// podmanArgs turns a rendered container into podman run's settings: the
+// same command and arguments (bound to 127.0.0.1 and a free port on the
+// host network instead of 0.0.0.0:8080 in a pod), the same user, read-only
+// root filesystem, no capabilities and no privilege escalation, and a
+// tmpfs for each emptyDir the pod mounts.
+func podmanArgs(t *testing.T, pod corev1.PodSpec, c corev1.Container, port string, extra ...string) []string {
+	t.Helper()
+	sc := c.SecurityContext
+	if pod.SecurityContext == nil || pod.SecurityContext.RunAsUser == nil || sc == nil || sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem {
+		t.Fatalf("the container %s sets no user or read-only root", c.Name)
+	}
+	uid := *pod.SecurityContext.RunAsUser
+	args := []string{"--network=host", "--read-only", "--read-only-tmpfs=false", fmt.Sprintf("--user=%d:%d", uid, uid),
+		"--cap-drop=ALL", "--security-opt=no-new-privileges"}
+	empty := map[string]bool{}
+	for _, v := range pod.Volumes {
+		if v.EmptyDir != nil {
+			empty[v.Name] = true
+		}
+	}
+	for _, m := range c.VolumeMounts {
+		if empty[m.Name] {
+			args = append(args, fmt.Sprintf("--tmpfs=%s:rw,mode=1777", m.MountPath))
+		}
+	}
+	args = append(args, extra...)
+	args = append(args, "--entrypoint="+c.Command[0])
+	return args
+}
+
+func containerArgs(c corev1.Container, port string) []string {
+	var out []string
+	for _, a := range c.Args {
+		switch {
+		case a == "--host=0.0.0.0":
+			a = "--host=127.0.0.1"
+		case strings.HasPrefix(a, "--port="):
+			a = "--port=" + port
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// waitProbe polls a probe's path as the kubelet does until it answers 200.
+func waitProbe(t *testing.T, port string, probe *corev1.Probe) {
+	t.Helper()
+	url := "http://127.0.0.1:" + port + probe.HTTPGet.Path
+	for range 300 {
+		if r, err := http.Get(url); err == nil {
+			r.Body.Close()
+			if r.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatalf("GET %s never answered 200", url)
+}
+
+// scoreIris posts the iris serving example and checks sklearn's labels.
+func scoreIris(t *testing.T, port string) {
+	t.Helper()
+	body, err := os.ReadFile(filepath.Join(irisDir, "serving_input_example.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	out, _ := io.ReadAll(resp.Body)
+	var got struct {
+		Predictions []struct {
+			Label int `json:"label"`
+		} `json:"predictions"`
+	}
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &got) != nil || len(got.Predictions) != 3 ||
+		got.Predictions[0].Label != 0 || got.Predictions[1].Label != 1 || got.Predictions[2].Label != 2 {
+		t.Fatalf("POST /invocations: %s %s, want labels 0, 1, 2", resp.Status, out)
+	}
+}
+
+// TestChartPodUnderPodman runs the packed iris image as the chart's serve
+// Deployment runs it — its command and arguments, user, read-only root
+// filesystem, dropped capabilities and emptyDir mounts — and checks its
+// readiness and liveness probes and a scoring request. Then it runs the
+// model as KServe runs a modelcar: the modelcar image's shell links its
+// /models into a shared /mnt with KServe's own command, and the berth
+// runtime of the chart's ClusterServingRuntime, in the modelcar's PID
+// namespace, serves /mnt/models.
+func TestChartPodUnderPodman(t *testing.T) {
+	helm := helmBinary(t)
+	p := newPodman(t)
+	serveObjs := render(t, helm, filepath.Join(chartDir, "ci", "serve-image-values.yaml"))
+	d := byKind[*appsv1.Deployment](serveObjs, "Deployment")["rel-berth-serve-iris"]
+	pod, c := d.Spec.Template.Spec, d.Spec.Template.Spec.Containers[0]
+
+	p.load(realImage(t), "berth/iris:test")
+	port := freePort(t)
+	id := p.start(append(append(podmanArgs(t, pod, c, port), "localhost/berth/iris:test"), containerArgs(c, port)...)...)
+	waitProbe(t, port, c.StartupProbe)
+	waitProbe(t, port, c.ReadinessProbe)
+	waitProbe(t, port, c.LivenessProbe)
+	scoreIris(t, port)
+	if user := p.run("top", id, "user"); !strings.Contains(user, "berth") {
+		t.Errorf("the server runs as %q, want berth (uid 65532)", user)
+	}
+	if ro := p.run("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
+		t.Errorf("read-only root filesystem: %s", ro)
+	}
+
+	t.Run("modelcar", func(t *testing.T) {
+		car, err := pack.BuildModelcar(context.Background(), irisDir, pack.WithModelName("iris"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		p.load(car, "berth/iris-modelcar:test")
+		shared := filepath.Join(p.dir, "mnt")
+		if err := os.Mkdir(shared, 0o777); err != nil {
+			t.Fatal(err)
+		}
+		os.Chmod(shared, 0o777)
+		// KServe's modelcar container: run as the runtime's user, its
+		// command links the image's /models into the shared emptyDir.
+		carID := p.start("--network=host", "--read-only", "--user=65532:65532", "--cap-drop=ALL",
+			"--security-opt=no-new-privileges", "-v", shared+":/mnt", "localhost/berth/iris-modelcar:test",
+			"sh", "-c", "ln -sf /proc/$$/root/models /mnt/ && sleep infinity")
+		for range 100 {
+			if _, err := os.Lstat(filepath.Join(shared, "models")); err == nil {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		rtObjs := render(t, helm, filepath.Join(chartDir, "ci", "monitoring-kserve-values.yaml"))
+		var rt *kserveClusterServingRuntime
+		for _, o := range rtObjs {
+			if r, ok := o.Typed.(*kserveClusterServingRuntime); ok {
+				rt = r
+			}
+		}
+		if rt == nil {
+			t.Fatal("no ClusterServingRuntime rendered")
+		}
+		rc := rt.Spec.Containers[0]
+		rpod := corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{RunAsUser: pod.SecurityContext.RunAsUser}, Volumes: rt.Spec.Volumes}
+		rport := freePort(t)
+		args := podmanArgs(t, rpod, rc, rport, "-v", shared+":/mnt", "--pid=container:"+carID)
+		p.start(append(append(args, "localhost/berth/iris:test"), containerArgs(rc, rport)...)...)
+		waitProbe(t, rport, rc.ReadinessProbe)
+		waitProbe(t, rport, rc.LivenessProbe)
+		scoreIris(t, rport)
+	})
+}
