@@ -54,7 +54,8 @@ func crdSchema(t *testing.T, file, version string) map[string]any {
 // validateSchema checks a JSON value against a CRD's structural OpenAPI v3
 // schema as the API server prunes and validates it: a property the schema
 // does not name is an error (unless x-kubernetes-preserve-unknown-fields),
-// and type, required, pattern, minLength, enum and int-or-string hold.
+// and type, required, pattern, minLength, enum and int-or-string hold. The
+// root's metadata is left to ObjectMeta, as the API server does.
 func validateSchema(s map[string]any, v any, path string) []string {
 	var errs []string
 	fail := func(format string, args ...any) { errs = append(errs, path+": "+fmt.Sprintf(format, args...)) }
@@ -90,6 +91,11 @@ func validateSchema(s map[string]any, v any, path string) []string {
 		}
 		sort.Strings(keys)
 		for _, k := range keys {
+			if k == "metadata" && !strings.Contains(path, ".") {
+				// The API server validates a resource's metadata as
+				// ObjectMeta, not by the CRD's schema (type: object).
+				continue
+			}
 			if ps, ok := props[k].(map[string]any); ok {
 				errs = append(errs, validateSchema(ps, m[k], path+"."+k)...)
 			} else if addl != nil {
