@@ -131,6 +131,7 @@ func (rn *Runner) Run(ctx context.Context, rec *Recipe, until string) ([]*Card, 
 type state struct {
 	values map[string]string
 	model  string // the model directory (absolute)
+	layout string // the pack step's OCI layout (absolute)
 }
 
 func (st *state) take(entry string, c *Card) {
@@ -139,6 +140,9 @@ func (st *state) take(entry string, c *Card) {
 	}
 	if m, ok := c.Values["model"]; ok {
 		st.model = filepath.Join(entry, "output", m)
+	}
+	if c.Kind == KindPack && c.Values["pack_format"] == "oci-layout" {
+		st.layout = filepath.Join(entry, "output", c.Values["image"])
 	}
 }
 

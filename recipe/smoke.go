@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -38,17 +39,20 @@ func (rn *Runner) smoke(ctx context.Context, rec *Recipe, s *Step, out string, s
 		return err
 	}
 	defer logf.Close()
-	cmd := exec.CommandContext(ctx, rn.berth, "serve", st.model, "--host", "127.0.0.1", "--port", port)
-	cmd.Stdout, cmd.Stderr, cmd.Env = logf, logf, rn.env
-	cmd.WaitDelay = 5 * time.Second
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting berth serve: %w", err)
+	var stop func()
+	if s.Runtime == "podman" {
+		stop, err = rn.startImage(ctx, st, port, logf, c)
+	} else {
+		stop, err = rn.startServe(ctx, st, port, logf, c)
 	}
-	defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
+	if err != nil {
+		return err
+	}
+	defer stop()
 	base := "http://127.0.0.1:" + port
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if err := waitReady(ctx, hc, base+"/v2/health/ready"); err != nil {
-		return fmt.Errorf("berth serve %s never got ready (see serve.log): %w", st.model, err)
+		return fmt.Errorf("%s never got ready (see serve.log): %w", c.Values["served_by"], err)
 	}
 	body, _ := json.Marshal(map[string]any{"dataframe_split": map[string]any{"columns": cols, "data": rows}})
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/invocations", bytes.NewReader(body))
@@ -81,7 +85,6 @@ func (rn *Runner) smoke(ctx context.Context, rec *Recipe, s *Step, out string, s
 	}
 	c.Metrics["rows"] = float64(len(rows))
 	c.Metrics["predictions"] = float64(len(pr.Predictions))
-	c.Values["served_by"] = "berth serve (child process, model directory)"
 	if len(pr.Predictions) != len(rows) {
 		return fmt.Errorf("berth serve answered %d predictions for %d rows", len(pr.Predictions), len(rows))
 	}
@@ -196,4 +199,91 @@ func sameLabel(a, b string) bool {
 	x, err1 := strconv.ParseFloat(a, 64)
 	y, err2 := strconv.ParseFloat(b, 64)
 	return err1 == nil && err2 == nil && x == y
+}
+
+// startServe runs berth serve on the model directory as a child process.
+func (rn *Runner) startServe(ctx context.Context, st *state, port string, logf io.Writer, c *Card) (func(), error) {
+	c.Values["served_by"] = "berth serve (child process, model directory)"
+	cmd := exec.CommandContext(ctx, rn.berth, "serve", st.model, "--host", "127.0.0.1", "--port", port)
+	cmd.Stdout, cmd.Stderr, cmd.Env = logf, logf, rn.env
+	cmd.WaitDelay = 5 * time.Second
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("starting berth serve: %w", err)
+	}
+	return func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }, nil
+}
+
+// startImage runs the pack step's image (an OCI layout) under podman on
+// the host network, as ENVIRONMENT-style rootful podman runs it: the
+// containers.conf and storage come from the environment
+// (CONTAINERS_CONF, CONTAINERS_STORAGE_CONF).
+func (rn *Runner) startImage(ctx context.Context, st *state, port string, logf io.Writer, c *Card) (func(), error) {
+	if st.layout == "" {
+		return nil, errors.New("runtime podman serves the pack step's image: give a pack step with format oci-layout before smoke")
+	}
+	tag, err := layoutTag(st.layout)
+	if err != nil {
+		return nil, err
+	}
+	// podman names an oci: image after its path, which must be a valid
+	// reference: the work directory's may not be (.berth-recipe).
+	link, err := os.MkdirTemp("", "berthrecipe")
+	if err != nil {
+		return nil, err
+	}
+	cleanLink := func() { os.RemoveAll(link) }
+	if err := os.Symlink(st.layout, filepath.Join(link, "image")); err != nil {
+		cleanLink()
+		return nil, err
+	}
+	podman := func(args ...string) (string, error) {
+		var out bytes.Buffer
+		cmd := exec.CommandContext(ctx, "podman", args...)
+		cmd.Stdout, cmd.Stderr, cmd.Env = &out, logf, rn.env
+		err := cmd.Run()
+		return strings.TrimSpace(out.String()), err
+	}
+	pulled, err := podman("pull", "-q", "oci:"+filepath.Join(link, "image")+":"+tag)
+	if err != nil {
+		cleanLink()
+		return nil, fmt.Errorf("podman pull of the packed image: %w", err)
+	}
+	fields := strings.Fields(pulled)
+	image := fields[len(fields)-1]
+	id, err := podman("run", "-d", "--network=host", image, "--host", "127.0.0.1", "--port", port)
+	if err != nil {
+		podman("rmi", "-f", image)
+		cleanLink()
+		return nil, fmt.Errorf("podman run of the packed image: %w", err)
+	}
+	c.Values["served_by"] = "the packed image under podman (" + image[:min(12, len(image))] + ")"
+	return func() {
+		if logs, err := podman("logs", id); err == nil {
+			fmt.Fprintln(logf, logs)
+		}
+		podman("rm", "-f", id)
+		podman("rmi", "-f", image)
+		cleanLink()
+	}, nil
+}
+
+// layoutTag is the tag of the single image in an OCI layout.
+func layoutTag(dir string) (string, error) {
+	b, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	if err != nil {
+		return "", err
+	}
+	var idx struct {
+		Manifests []struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"manifests"`
+	}
+	if err := json.Unmarshal(b, &idx); err != nil || len(idx.Manifests) != 1 {
+		return "", fmt.Errorf("%s: not a layout of one image", dir)
+	}
+	tag := idx.Manifests[0].Annotations["org.opencontainers.image.ref.name"]
+	if tag == "" {
+		return "", fmt.Errorf("%s: the image has no tag", dir)
+	}
+	return tag, nil
 }

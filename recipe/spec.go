@@ -101,6 +101,9 @@ type Step struct {
 	// smoke: the least fraction of rows the served model must label
 	// correctly (classifier) — default 0: only every row must be scored.
 	MinAccuracy float64 `json:"min_accuracy,omitempty"`
+	// smoke: serve (default: berth serve of the model directory, a child
+	// process) or podman (the pack step's image, under podman).
+	Runtime string `json:"runtime,omitempty"`
 }
 
 // Load reads dir/recipe.yaml rendered with profile (profiles/PROFILE.yaml;
@@ -281,6 +284,7 @@ func parseStep(file string, k, v *yaml.Node) (*Step, error) {
 		"format":                    {[]string{KindPack}, &s.Format},
 		"tag":                       {[]string{KindPack}, &s.Tag},
 		"min_accuracy":              {[]string{KindSmoke}, &s.MinAccuracy},
+		"runtime":                   {[]string{KindSmoke}, &s.Runtime},
 	}
 	for i := 0; i+1 < len(v.Content); i += 2 {
 		fk, fv := v.Content[i], v.Content[i+1]
@@ -308,6 +312,9 @@ func parseStep(file string, k, v *yaml.Node) (*Step, error) {
 	case KindEvaluate, KindSmoke:
 		if s.Data == "" {
 			return nil, bad(k, "data: is required (the labelled evaluation data)")
+		}
+		if s.Runtime != "" && s.Runtime != "serve" && s.Runtime != "podman" {
+			return nil, bad(k, "runtime %q: serve (berth serve of the model) or podman (the packed image)", s.Runtime)
 		}
 	case KindPromote:
 		if s.Alias == "" {

@@ -85,6 +85,7 @@ func TestParseErrors(t *testing.T) {
 		{"promote without register", base + "steps:\n  train: {entry_point: t, model: m}\n  promote:\n", "step promote needs step register"},
 		{"pack bad format", base + "steps:\n  train: {entry_point: t, model: m}\n  pack: {format: zip}\n", `recipe.yaml:6: step pack: format "zip"`},
 		{"pack push without tag", base + "steps:\n  train: {entry_point: t, model: m}\n  pack: {format: modelpack}\n", "format modelpack pushes to a registry: give tag"},
+		{"smoke runtime", base + "steps:\n  train: {entry_point: t, model: m}\n  smoke: {data: e.csv, runtime: docker}\n", `recipe.yaml:6: step smoke: runtime "docker"`},
 		{"duplicate step", base + "steps:\n  train: {entry_point: t}\n  train: {entry_point: u}\n", "recipe.yaml:6: step train is given twice"},
 		{"duplicate field", base + "model_name: n\nsteps: {train: {entry_point: t}}\n", "recipe.yaml:4: model_name is given twice"},
 		{"bad step name", base + "steps:\n  \"tr ain\": {entry_point: t}\n", `recipe.yaml:5: step name "tr ain"`},

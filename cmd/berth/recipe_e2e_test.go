@@ -79,6 +79,28 @@ func TestRecipeEndToEnd(t *testing.T) {
 			t.Errorf("inspect lacks %q:\n%s", want, ins)
 		}
 	}
+	// With BERTH_PODMAN=1 (as pack's image test), smoke serves the packed
+	// image under podman: only smoke re-runs.
+	if os.Getenv("BERTH_PODMAN") == "1" {
+		conf, storage := filepath.Join(data, "containers.conf"), filepath.Join(data, "storage.conf")
+		os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
+			"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
+		os.WriteFile(storage, []byte("[storage]\ndriver = \"vfs\"\ngraphroot = \""+filepath.Join(data, "graph")+"\"\nrunroot = \""+filepath.Join(data, "run")+"\"\n"), 0o600)
+		env = append(env, "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)
+		f, err := os.OpenFile(filepath.Join(dir, "recipe.yaml"), os.O_APPEND|os.O_WRONLY, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.WriteString("\n    runtime: podman\n")
+		f.Close()
+		out = recipe("run")
+		if !regexpMatch(`(?m)^pack\s+\S+\s+cached`, out) || !regexpMatch(`(?m)^smoke\s+\S+\s+ok`, out) {
+			t.Fatalf("podman smoke:\n%s", out)
+		}
+		if ins := recipe("inspect"); !strings.Contains(ins, "served_by = the packed image under podman") || !strings.Contains(ins, "metric:  predictions = 30") {
+			t.Fatalf("podman smoke card:\n%s", ins)
+		}
+	}
 	// A stricter criterion the model misses: evaluate re-runs, train does
 	// not, register refuses, and nothing after it runs.
 	rp := filepath.Join(dir, "recipe.yaml")
