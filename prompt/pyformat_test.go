@@ -3,7 +3,11 @@ package prompt
 import (
 	"encoding/json"
 	"os"
+	"strings"
 	"testing"
+	"unicode/utf8"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // The goldens come from PyYAML and CPython (testdata/gen_goldens.py).
@@ -71,4 +75,33 @@ func TestPyStrAndDumpsMatchPython(t *testing.T) {
 			t.Errorf("pyJSON(%s) = %q, want %q", c.JSON, got, c.Dumps)
 		}
 	}
+}
+
+// FuzzDumpYAMLRoundTrip: whatever a client sends as a template, route or
+// parameter, parameters.yaml reads back (as berth serve reads it) to the
+// same strings: no value can break out of its scalar.
+func FuzzDumpYAMLRoundTrip(f *testing.F) {
+	for _, s := range []string{"", "plain", "a: b", "- x", "'q'", "\"d\"", "line\nbreak", " lead", "trail ", "tab\t", "café",
+		"x\x00y", "#c", "{{ v }}", "yes", "0.5", "~", "? k", "a\n\n b", strings.Repeat("word ", 40)} {
+		f.Add(s, s)
+	}
+	f.Fuzz(func(t *testing.T, template, key string) {
+		if !utf8.ValidString(template) || !utf8.ValidString(key) || key == "" {
+			return // Go strings from JSON requests are valid UTF-8
+		}
+		m := &Model{Template: template, Route: template, ModelParameters: []Param{{key, template}}, PromptParameters: []Param{{key, template}}}
+		var back struct {
+			ModelParameters  map[string]string `yaml:"model_parameters"`
+			ModelRoute       string            `yaml:"model_route"`
+			PromptParameters map[string]string `yaml:"prompt_parameters"`
+			PromptTemplate   string            `yaml:"prompt_template"`
+		}
+		text := m.parametersYAML()
+		if err := yaml.Unmarshal([]byte(text), &back); err != nil {
+			t.Fatalf("%q does not parse: %v", text, err)
+		}
+		if back.PromptTemplate != template || back.ModelRoute != template || back.ModelParameters[key] != template || back.PromptParameters[key] != template {
+			t.Fatalf("round trip of %q / %q through\n%s\ngave %+v", template, key, text, back)
+		}
+	})
 }

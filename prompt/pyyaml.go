@@ -175,7 +175,7 @@ func analyze(s string) analysis {
 		return analysis{empty: true, allowBlockPlain: true, allowSingleQuoted: true}
 	}
 	rs := []rune(s)
-	var blockInd, lineBreaks, special, leadSpace, leadBreak, trailSpace, trailBreak, breakSpace bool
+	var blockInd, lineBreaks, special, leadSpace, leadBreak, trailSpace, trailBreak, breakSpace, spaceBreak bool
 	if strings.HasPrefix(s, "---") || strings.HasPrefix(s, "...") {
 		blockInd = true
 	}
@@ -226,11 +226,13 @@ func analyze(s string) analysis {
 			if i == len(rs)-1 {
 				trailBreak = true
 			}
+			if prevSpace {
+				spaceBreak = true
+			}
 			prevSpace, prevBreak = false, true
 		default:
 			prevSpace, prevBreak = false, false
 		}
-		_ = prevSpace
 		preceded = isWS(ch)
 		followed = i+2 >= len(rs) || isWS(rs[i+2])
 	}
@@ -241,7 +243,7 @@ func analyze(s string) analysis {
 	if breakSpace {
 		a.allowBlockPlain, a.allowSingleQuoted = false, false
 	}
-	if special {
+	if spaceBreak || special {
 		a.allowBlockPlain, a.allowSingleQuoted = false, false
 	}
 	if lineBreaks || blockInd {
@@ -407,8 +409,9 @@ func (e *yamlEmitter) doubleQuoted(s string, indent int, split bool) {
 			}
 		}
 		if end > 0 && end < len(rs)-1 && (ch == ' ' || start >= end) && e.column+(end-start) > bestWidth && split {
-			data := string(rs[start:end]) + "\\"
+			data := "\\" // Python's text[start:end] is "" when start > end
 			if start < end {
+				data = string(rs[start:end]) + "\\"
 				start = end
 			}
 			e.write(data)

@@ -19,6 +19,7 @@ strings = [
     "A long prompt\nwith line breaks and a line that itself is longer than eighty columns so that it must fold somewhere in the middle\nend",
     "A long prompt with a tab\tand unicode caf\u00e9 that goes on past the eighty columns so the double-quoted writer folds it with a backslash at the end.",
     "averyveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryveryverylongwordwithoutspaces and then more",
+    "\x0e" * 16 + "0", " \n", "a \nb", "a  \n\n b", "\x01" * 30 + " a b c " + "\u00e9" * 20, "\t" * 50,
     "x" * 79 + " y z", "x" * 80 + " y", "x" * 81 + "  two spaces",
 ]
 
