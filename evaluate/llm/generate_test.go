@@ -73,7 +73,9 @@ func gatewayStandIn(t *testing.T, calls *atomic.Int64) *httptest.Server {
 			w.Write([]byte(`{"detail":"endpoint not found"}`))
 			return
 		}
-		var req struct{ Messages []struct{ Role, Content string } }
+		var req struct {
+			Messages []struct{ Role, Content string }
+		}
 		if err := json.NewDecoder(r.Body).Decode(&req); err != nil || len(req.Messages) != 1 || req.Messages[0].Role != "user" {
 			w.WriteHeader(400)
 			return
