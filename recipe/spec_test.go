@@ -154,3 +154,26 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseProfile: no profile makes ParseProfile panic, and every value it
+// accepts is under a variable name Render accepts.
+func FuzzParseProfile(f *testing.F) {
+	f.Add([]byte("A: 1\nB: two\n"))
+	f.Add([]byte("A:\n  b: 1\n"))
+	f.Add([]byte("- x\n"))
+	f.Add([]byte("A: &x 1\nB: *x\n"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		vars, err := ParseProfile("p.yaml", b)
+		if err != nil {
+			if !strings.HasPrefix(err.Error(), "p.yaml") {
+				t.Fatalf("error without the file's name: %v", err)
+			}
+			return
+		}
+		for k := range vars {
+			if _, err := Render("f", "{{ "+k+" }}", vars); err != nil {
+				t.Fatalf("accepted variable %q that Render refuses: %v", k, err)
+			}
+		}
+	})
+}
