@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -48,6 +49,13 @@ func startCluster(t *testing.T, n int, args ...string) *replicatest.Cluster {
 		need(t, fmt.Sprintf("PostgreSQL did not start (scripts/start-postgres.sh; apt-get install postgresql): %v", err))
 	}
 	pg := strings.TrimSpace(string(out))
+	if u, err := url.Parse(pg); err == nil && strings.HasPrefix(u.Path, "/berth_test_") {
+		db := strings.TrimPrefix(u.Path, "/")
+		u.Path = "/postgres"
+		t.Cleanup(func() { // after the replicas stop (cleanups run last first)
+			exec.Command("psql", u.String(), "-qc", "DROP DATABASE IF EXISTS "+db+" WITH (FORCE)").Run()
+		})
+	}
 	weed := s3test.Start(t)
 	if err := weed.CreateBucket("berth"); err != nil {
 		t.Fatal(err)
@@ -75,6 +83,15 @@ var (
 	builtBin  string
 	buildErr  error
 )
+
+// TestMain removes the berth binary the tests built.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if builtBin != "" {
+		os.RemoveAll(filepath.Dir(builtBin))
+	}
+	os.Exit(code)
+}
 
 // berthBinary is $BERTH_BIN, or berth built from this tree once per test
 // binary.
