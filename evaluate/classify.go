@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/berthml/berth/internal/numpy"
 )
 
 // Classify evaluates a classifier's predictions the way MLflow's default
@@ -214,7 +216,7 @@ func (e *eval) logLoss(p [][]float64) float64 {
 		for j, v := range pr {
 			row[j] = min(max(v, eps64), 1-eps64)
 		}
-		loss[i] = -math.Log(row[e.t[i]] / pairwiseSum(row))
+		loss[i] = -math.Log(row[e.t[i]] / numpy.PairwiseSum(row))
 	}
 	return mean(loss)
 }

@@ -3,6 +3,8 @@ package evaluate
 import (
 	"cmp"
 	"slices"
+
+	"github.com/berthml/berth/internal/numpy"
 )
 
 // Curve is one ROC or precision-recall curve.
@@ -114,7 +116,7 @@ func averagePrecision(precision, recall []float64) float64 {
 	for i := range terms {
 		terms[i] = (recall[i+1] - recall[i]) * precision[i]
 	}
-	return -pairwiseSum(terms)
+	return -numpy.PairwiseSum(terms)
 }
 
 // binaryCurves computes the ROC and PR curves of one positive class and their

@@ -1,51 +1,12 @@
 package evaluate
 
+import "github.com/berthml/berth/internal/numpy"
+
 // Floating-point reductions in the order numpy performs them, so that results
 // match scikit-learn's to the last bit where the inputs allow.
 
-// pwBlock is numpy's PW_BLOCKSIZE.
-const pwBlock = 128
-
-// pairwiseSum is numpy's pairwise summation (numpy/core/src/umath/loops_utils.h,
-// pairwise_sum): sequential below 8 values, eight accumulators up to 128, and
-// halves (on a multiple of 8) above. np.sum and np.mean of a float64 array use it.
-func pairwiseSum(a []float64) float64 {
-	n := len(a)
-	switch {
-	case n < 8:
-		res := 0.0
-		for _, v := range a {
-			res += v
-		}
-		return res
-	case n <= pwBlock:
-		var r [8]float64
-		copy(r[:], a[:8])
-		i := 8
-		for ; i < n-n%8; i += 8 {
-			r[0] += a[i+0]
-			r[1] += a[i+1]
-			r[2] += a[i+2]
-			r[3] += a[i+3]
-			r[4] += a[i+4]
-			r[5] += a[i+5]
-			r[6] += a[i+6]
-			r[7] += a[i+7]
-		}
-		res := ((r[0] + r[1]) + (r[2] + r[3])) + ((r[4] + r[5]) + (r[6] + r[7]))
-		for ; i < n; i++ {
-			res += a[i]
-		}
-		return res
-	default:
-		n2 := n / 2
-		n2 -= n2 % 8
-		return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
-	}
-}
-
 // mean is np.mean / np.average without weights.
-func mean(a []float64) float64 { return pairwiseSum(a) / float64(len(a)) }
+func mean(a []float64) float64 { return numpy.Mean(a) }
 
 // weightedAverage is np.average(a, weights=w): sum(a*w) / sum(w).
 func weightedAverage(a, w []float64) float64 {
@@ -53,7 +14,7 @@ func weightedAverage(a, w []float64) float64 {
 	for i := range a {
 		prod[i] = a[i] * w[i]
 	}
-	return pairwiseSum(prod) / pairwiseSum(w)
+	return numpy.PairwiseSum(prod) / numpy.PairwiseSum(w)
 }
 
 // trapz is np.trapz(y, x): sum(diff(x) * (y[1:] + y[:-1]) / 2.0).
@@ -65,7 +26,7 @@ func trapz(y, x []float64) float64 {
 	for i := range terms {
 		terms[i] = (x[i+1] - x[i]) * (y[i+1] + y[i]) / 2.0
 	}
-	return pairwiseSum(terms)
+	return numpy.PairwiseSum(terms)
 }
 
 // auc is sklearn.metrics.auc: the trapezoidal area under y(x), for x

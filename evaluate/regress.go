@@ -2,6 +2,8 @@ package evaluate
 
 import (
 	"math"
+
+	"github.com/berthml/berth/internal/numpy"
 )
 
 // float64 machine epsilon: sklearn's MAPE floor (np.finfo(np.float64).eps).
@@ -69,13 +71,13 @@ func Regress(yTrue, yPred []float64) (*Result, error) {
 
 // r2 is sklearn.metrics.r2_score with force_finite=True.
 func r2(yTrue, sqErr []float64) float64 {
-	num := pairwiseSum(sqErr)
+	num := numpy.PairwiseSum(sqErr)
 	m := mean(yTrue)
 	dev := make([]float64, len(yTrue))
 	for i, y := range yTrue {
 		dev[i] = (y - m) * (y - m)
 	}
-	den := pairwiseSum(dev)
+	den := numpy.PairwiseSum(dev)
 	switch {
 	case num == 0:
 		return 1

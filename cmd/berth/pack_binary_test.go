@@ -54,7 +54,7 @@ func TestServingBuildLeavesOut(t *testing.T) {
 	}
 	for _, p := range []string{
 		"server", "ui", "tracking/sqlstore", "gateway", "gateway/keys", "blob/s3", "project", "recipe",
-		"evaluate", "pack",
+		"evaluate", "evaluate/llm", "pack",
 	} {
 		if deps["github.com/berthml/berth/"+p] {
 			t.Errorf("the servingonly build links %s; give the command file that imports it //go:build !servingonly", p)

@@ -10,6 +10,8 @@ import (
 
 	tiktoken "github.com/pkoukk/tiktoken-go"
 	tiktokenloader "github.com/pkoukk/tiktoken-go-loader"
+
+	"github.com/berthml/berth/internal/numpy"
 )
 
 // ModelType is an LLM model type, as mlflow.evaluate's model_type names it.
@@ -88,9 +90,9 @@ func (r *Result) scores(name string, s []float64) {
 	if len(s) == 0 {
 		return
 	}
-	r.set(name+"/mean", npMean(s))
-	r.set(name+"/variance", npVar(s))
-	r.set(name+"/p90", npPercentile(s, 90))
+	r.set(name+"/mean", numpy.Mean(s))
+	r.set(name+"/variance", numpy.Var(s))
+	r.set(name+"/p90", numpy.Percentile(s, 90))
 }
 
 func (r *Result) warnf(format string, args ...any) {

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"testing"
+
+	"github.com/berthml/berth/internal/numpy"
 )
 
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-12*math.Max(1, math.Abs(b)) }
@@ -153,10 +155,10 @@ func TestTokenCount(t *testing.T) {
 
 func TestAggregations(t *testing.T) {
 	s := []float64{4, 1, 3, 2}
-	if m, v, p := npMean(s), npVar(s), npPercentile(s, 90); !near(m, 2.5) || !near(v, 1.25) || !near(p, 3.7) {
+	if m, v, p := numpy.Mean(s), numpy.Var(s), numpy.Percentile(s, 90); !near(m, 2.5) || !near(v, 1.25) || !near(p, 3.7) {
 		t.Errorf("mean %v var %v p90 %v, want 2.5 1.25 3.7", m, v, p)
 	}
-	if p := npPercentile([]float64{7}, 90); p != 7 {
+	if p := numpy.Percentile([]float64{7}, 90); p != 7 {
 		t.Errorf("p90 of one = %v", p)
 	}
 }

@@ -107,8 +107,8 @@ var rules = map[string]Rule{
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
-	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "evaluate/llm"}, Modules: []string{plot}},
-	"evaluate/llm":    {Packages: []string{"api/deployments"}, Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
+	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "internal/numpy", "evaluate/llm"}, Modules: []string{plot}},
+	"evaluate/llm":    {Packages: []string{"api/deployments", "internal/numpy"}, Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
 	"recipe":          {Packages: []string{mlflowrest, "project"}, Modules: []string{yaml}},
@@ -173,6 +173,7 @@ var rules = map[string]Rule{
 	"internal/httpserve":   {},
 	"internal/jsonl":       {},
 	"internal/jsonscan":    {},
+	"internal/numpy":       {}, // numpy's reductions, bit for bit (evaluate, evaluate/llm)
 	"internal/jsonw":       {},
 	"internal/progress":    {Modules: []string{isatty}}, // the command line's progress bars
 	"internal/protofields": {Modules: []string{protobuf}},

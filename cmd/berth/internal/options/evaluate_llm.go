@@ -1,3 +1,5 @@
+//go:build !servingonly
+
 package options
 
 import (

@@ -1,4 +1,9 @@
-package llm
+// Package numpy holds floating-point reductions computed in the order numpy
+// computes them, so that berth's figures match scikit-learn's and MLflow's to
+// the last bit where the inputs allow. Conversions such as float64(x*y) are
+// deliberate: they keep the compiler from fusing a multiply and an add, which
+// numpy does not do.
+package numpy
 
 import (
 	"math"
@@ -8,9 +13,10 @@ import (
 // pwBlock is numpy's PW_BLOCKSIZE.
 const pwBlock = 128
 
-// pairwiseSum is numpy's pairwise summation (as evaluate/numpy.go; copied
-// because evaluate imports this package).
-func pairwiseSum(a []float64) float64 {
+// PairwiseSum is numpy's pairwise summation (numpy/core/src/umath/loops_utils.h,
+// pairwise_sum): sequential below 8 values, eight accumulators up to 128, and
+// halves (on a multiple of 8) above. np.sum and np.mean of a float64 array use it.
+func PairwiseSum(a []float64) float64 {
 	n := len(a)
 	switch {
 	case n < 8:
@@ -41,30 +47,30 @@ func pairwiseSum(a []float64) float64 {
 	default:
 		n2 := n / 2
 		n2 -= n2 % 8
-		return pairwiseSum(a[:n2]) + pairwiseSum(a[n2:])
+		return PairwiseSum(a[:n2]) + PairwiseSum(a[n2:])
 	}
 }
 
-// npMean is np.mean.
-func npMean(a []float64) float64 { return pairwiseSum(a) / float64(len(a)) }
+// Mean is np.mean / np.average without weights.
+func Mean(a []float64) float64 { return PairwiseSum(a) / float64(len(a)) }
 
-// npVar is np.var (ddof 0): the mean of the squared deviations, both sums
+// Var is np.var (ddof 0): the mean of the squared deviations, both sums
 // pairwise.
-func npVar(a []float64) float64 {
-	m := npMean(a)
+func Var(a []float64) float64 {
+	m := Mean(a)
 	d := make([]float64, len(a))
 	for i, v := range a {
 		x := v - m
 		d[i] = float64(x * x)
 	}
-	return pairwiseSum(d) / float64(len(a))
+	return PairwiseSum(d) / float64(len(a))
 }
 
-// npPercentile is np.percentile(a, q) with the default linear method,
+// Percentile is np.percentile(a, q) with the default linear method,
 // computed as numpy 1.22+ does (virtual index, then its _lerp).
-func npPercentile(a []float64, q float64) float64 {
+func Percentile(a []float64, q float64) float64 {
 	s := append([]float64(nil), a...)
-	sortFloats(s)
+	slices.Sort(s)
 	n := len(s)
 	q = q / 100
 	vi := float64(float64(float64(n)*q)+(1+float64(q*(1-1-1)))) - 1
@@ -79,5 +85,3 @@ func npPercentile(a []float64, q float64) float64 {
 	}
 	return a0 + float64(diff*gamma)
 }
-
-func sortFloats(s []float64) { slices.Sort(s) }
