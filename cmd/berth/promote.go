@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -102,14 +103,22 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 		return err
 	}
 	defer cand.Loaded.Predictor.Close()
-	holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
+	// An alias that no version holds yet has no holder to beat. MLflow answers
+	// a missing alias with INVALID_PARAMETER_VALUE, so ask the model's alias
+	// list rather than read the error.
+	rm, err := o.src.NewClient().GetRegisteredModel(ctx, u.Name)
+	if err != nil {
+		return fmt.Errorf("reading %s's aliases: %w", u.Name, err)
+	}
 	var holder *promote.Model
-	switch h, err := o.src.Open(ctx, holderURI.String(), log); {
-	case err == nil:
+	if slices.ContainsFunc(rm.Aliases, func(a mlflowrest.RegisteredModelAlias) bool { return a.Alias == o.alias }) {
+		holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
+		h, err := o.src.Open(ctx, holderURI.String(), log)
+		if err != nil {
+			return err
+		}
 		defer h.Loaded.Predictor.Close()
 		holder = promoteModel(h)
-	case !mlflowrest.IsNotFound(err):
-		return err
 	}
 	p, err := promote.Run(ctx, o.src.NewClient(), promoteModel(cand), holder, promote.Request{Alias: o.alias,
 		Data: data, Thresholds: th, Experiment: o.experiment, DryRun: o.dryRun})

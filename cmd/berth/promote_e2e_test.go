@@ -62,6 +62,20 @@ func TestPromoteEndToEnd(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 
+	// An alias no version holds yet: the candidate only has to pass --require.
+	out = berthStdout(t, bin, append(append([]string{"promote", "models:/iris/2", "--alias", "challenger",
+		"--require", "accuracy_score>=0.9"}, eval...), reg...)...)
+	var first struct {
+		Promoted bool   `json:"promoted"`
+		Previous string `json:"previous_version"`
+	}
+	if err := json.Unmarshal([]byte(out), &first); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	if !first.Promoted || first.Previous != "" {
+		t.Fatalf("first promotion to @challenger: %s", out)
+	}
+
 	// Version 3 (the tree again) is worse than @champion.
 	cmd := exec.Command(bin, append(append([]string{"promote", "models:/iris/3", "--alias", "champion",
 		"--require", "accuracy_score>=0.99", "--min-relative-change", "f1_score=0.01"}, eval...), reg...)...)
@@ -100,8 +114,12 @@ func TestPromoteEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(runBerth(t, bin, "models", "show", "iris", "-o", "json", "--registry-uri", registry)), &shown); err != nil {
 		t.Fatal(err)
 	}
-	if len(shown.Model.Aliases) != 1 || shown.Model.Aliases[0].Version != "2" {
-		t.Errorf("aliases %+v, want champion on 2", shown.Model.Aliases)
+	aliases := map[string]string{}
+	for _, a := range shown.Model.Aliases {
+		aliases[a.Alias] = a.Version
+	}
+	if len(aliases) != 2 || aliases["champion"] != "2" || aliases["challenger"] != "2" {
+		t.Errorf("aliases %+v, want champion and challenger on 2", shown.Model.Aliases)
 	}
 	tags := map[string]map[string]string{}
 	for _, v := range shown.Versions {
@@ -130,8 +148,8 @@ func TestPromoteEndToEnd(t *testing.T) {
 	if err := json.Unmarshal([]byte(runBerth(t, bin, "runs", "list", "--experiment", "berth-evaluation", "-o", "json", "--registry-uri", registry)), &runs); err != nil {
 		t.Fatal(err)
 	}
-	if len(runs) != 4 {
-		t.Errorf("%d evaluation runs, want 4 (candidate and baseline, twice)", len(runs))
+	if len(runs) != 5 {
+		t.Errorf("%d evaluation runs, want 5 (candidate and baseline, twice; the candidate alone for @challenger)", len(runs))
 	}
 	found := false
 	for _, r := range runs {
