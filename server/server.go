@@ -49,6 +49,7 @@ type options struct {
 	webhooks        webhookConfig
 	gateway         http.Handler             // WithGateway (gateway.go)
 	gatewayMatch    func(*http.Request) bool // which requests go to gateway
+	gatewayOwnAuth  bool                     // WithGatewayOwnAuth: the gateway checks its own keys
 	noServeArts     bool                     // WithoutArtifactServing (artifacts.go)
 }
 
@@ -138,7 +139,7 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 	s.engine = s.routes()
 	var inner http.Handler = s.engine
 	if o.gateway != nil && o.gatewayMatch != nil {
-		inner = gatewaySplit{gateway: o.gateway, server: s.engine, match: o.gatewayMatch}
+		inner = gatewaySplit{gateway: o.gateway, server: s.engine, match: o.gatewayMatch, s: s}
 	}
 	s.handler = httpguard.AllowHosts(
 		httpguard.BodyDeadline(inner, o.bodyTimeout, s.bodyTimedOut),

@@ -15,7 +15,8 @@ import (
 // serverGateway builds the LLM gateway berth server mounts: the one
 // --gateway-config describes, or without it one with no endpoints (the
 // endpoint list answers empty, so mlflow.deployments clients pointed at
-// the tracking server work). Gateway keys live in the tracking database.
+// the tracking server work). Gateway keys live in the tracking database;
+// without them the server's tokens guard the gateway's routes.
 func serverGateway(ctx context.Context, o *serverOptions, reg prometheus.Registerer, log *slog.Logger) ([]server.Option, func(), error) {
 	cfgBytes, err := o.gateway.ConfigBytes()
 	if err != nil {
@@ -41,5 +42,9 @@ func serverGateway(ctx context.Context, o *serverOptions, reg prometheus.Registe
 		return nil, nil, err
 	}
 	h, match := gw.Mount()
-	return []server.Option{server.WithGateway(h, match)}, stop, nil
+	opts := []server.Option{server.WithGateway(h, match)}
+	if kg != nil {
+		opts = append(opts, server.WithGatewayOwnAuth()) // callers send a gateway key, not a server token
+	}
+	return opts, stop, nil
 }
