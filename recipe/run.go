@@ -393,29 +393,7 @@ func (rn *Runner) register(ctx context.Context, rec *Recipe, s *Step, out string
 
 func (rn *Runner) promote(ctx context.Context, rec *Recipe, s *Step, out string, st *state, c *Card) error {
 	uri := st.values["model_uri"]
-	// berth promote (as of this writing) fails when the alias has no holder
-	// yet, because the server answers MLflow's INVALID_PARAMETER_VALUE, not
-	// RESOURCE_DOES_NOT_EXIST, for a missing alias. The first holder has
-	// nothing to be compared with: the gate is the validation_criteria,
-	// which the evaluate step checked on the same data.
-	client := &mlflowrest.Client{BaseURL: rn.registry, Token: rn.token}
-	m, err := client.GetRegisteredModel(ctx, rec.ModelName)
-	if err != nil {
-		return fmt.Errorf("reading registered model %s: %w", rec.ModelName, err)
-	}
-	if !slices.ContainsFunc(m.Aliases, func(a mlflowrest.RegisteredModelAlias) bool { return a.Alias == s.Alias }) {
-		if st.values["validation"] != "passed" {
-			return fmt.Errorf("@%s has no holder and the model did not pass validation_criteria: not promoted", s.Alias)
-		}
-		if err := client.SetAlias(ctx, rec.ModelName, s.Alias, st.values["model_version"]); err != nil {
-			return err
-		}
-		c.Values["alias"] = s.Alias
-		c.Values["gate"] = "first holder of the alias: validation_criteria passed in the evaluate step"
-		c.Values["promoted"] = fmt.Sprintf("models:/%s@%s -> %s", rec.ModelName, s.Alias, st.values["model_version"])
-		return os.WriteFile(filepath.Join(out, "promotion.json"), []byte(`{"first_holder": true}`+"\n"), 0o644)
-	}
-	c.Values["gate"] = "berth promote against the current holder"
+	c.Values["gate"] = "berth promote: validation_criteria, and against the current holder when the alias has one"
 	args := append([]string{"promote", uri, "--alias", s.Alias}, rn.dataArgs(rec, st.values["data"])...)
 	args = append(args, "-o", "json")
 	if rec.Experiment != "" {
