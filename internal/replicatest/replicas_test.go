@@ -535,7 +535,9 @@ func testKill(t *testing.T, c *replicatest.Cluster) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		mu.Lock() // writers started earlier append to runs too
 		runs = append(runs, run)
+		mu.Unlock()
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
