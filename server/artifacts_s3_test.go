@@ -11,11 +11,8 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/blob/s3"
@@ -149,62 +146,6 @@ func testModelsURIOnS3(t *testing.T, base string) {
 	}
 }
 
-// pattern is a reader of n deterministic bytes that holds none of them:
-// a table of a prime length repeated, so that a part out of place shows,
-// copied rather than computed byte by byte (fast under -race too).
-type pattern struct{ off, n int64 }
-
-var patternTable = func() []byte {
-	t := make([]byte, 65521)
-	x := uint32(2463534242)
-	for i := range t {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		t[i] = byte(x)
-	}
-	return t
-}()
-
-func (p *pattern) Read(b []byte) (int, error) {
-	if p.off >= p.n {
-		return 0, io.EOF
-	}
-	b = b[:min(int64(len(b)), p.n-p.off)]
-	for done := 0; done < len(b); {
-		done += copy(b[done:], patternTable[(p.off+int64(done))%int64(len(patternTable)):])
-	}
-	p.off += int64(len(b))
-	return len(b), nil
-}
-
-// heapWatch samples the heap in use until stopped, and returns how much
-// it grew at most above where it started.
-func heapWatch() (stop func() uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > base && ms.HeapInuse-base > peak.Load() {
-					peak.Store(ms.HeapInuse - base)
-				}
-			}
-		}
-	}()
-	return func() uint64 { close(done); return peak.Load() }
-}
-
 func sha(r io.Reader) ([]byte, int64) {
 	h := sha256.New()
 	n, _ := io.Copy(h, r)
@@ -216,10 +157,10 @@ func sha(r io.Reader) ([]byte, int64) {
 func testStreamedProxyUpload(t *testing.T, base string) {
 	const size = 512 << 20
 	const bound = 128 << 20
-	want, _ := sha(&pattern{n: size})
+	want, _ := sha(&s3test.Pattern{N: size})
 	url := base + "/api/2.0/mlflow-artifacts/artifacts/0/r/artifacts/big.bin"
-	stop := heapWatch()
-	req, _ := http.NewRequest("PUT", url, &pattern{n: size})
+	stop := s3test.PeakHeap()
+	req, _ := http.NewRequest("PUT", url, &s3test.Pattern{N: size})
 	req.ContentLength = size
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -233,7 +174,7 @@ func testStreamedProxyUpload(t *testing.T, base string) {
 	if resp.StatusCode != 200 {
 		t.Fatalf("PUT = %s %s", resp.Status, b)
 	}
-	stop = heapWatch()
+	stop = s3test.PeakHeap()
 	resp, err = http.Get(url)
 	if err != nil {
 		t.Fatal(err)
@@ -316,10 +257,10 @@ func mlflowMPU(t *testing.T, base, dir, localPath string, size, chunk int64, bod
 // downloads the file through the proxy and compares it.
 func testMultipartUpload(t *testing.T, base string, size int64) {
 	const chunk = 100 << 20
-	want, _ := sha(&pattern{n: size})
-	stop := heapWatch()
+	want, _ := sha(&s3test.Pattern{N: size})
+	stop := s3test.PeakHeap()
 	status, out := mlflowMPU(t, base, "0/r/artifacts/model", "/tmp/some/where/weights.bin", size, chunk, func(off, n int64) io.Reader {
-		p := &pattern{off: off, n: off + n}
+		p := &s3test.Pattern{Off: off, N: off + n}
 		return p
 	})
 	grew := stop()

@@ -8,11 +8,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"runtime"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/berthml/berth/blob"
 	"github.com/berthml/berth/blob/s3"
@@ -148,63 +145,6 @@ func testPrefixesApart(t *testing.T, srv *s3test.Server, bucket string) {
 	}
 }
 
-// pattern is a reader of n deterministic bytes that holds none of them:
-// a table of a prime length repeated, so that a part out of place shows,
-// copied rather than computed byte by byte (fast under -race too).
-type pattern struct{ off, n int64 }
-
-var patternTable = func() []byte {
-	t := make([]byte, 65521)
-	x := uint32(2463534242)
-	for i := range t {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		t[i] = byte(x)
-	}
-	return t
-}()
-
-func (p *pattern) Read(b []byte) (int, error) {
-	if p.off >= p.n {
-		return 0, io.EOF
-	}
-	b = b[:min(int64(len(b)), p.n-p.off)]
-	for done := 0; done < len(b); {
-		done += copy(b[done:], patternTable[(p.off+int64(done))%int64(len(patternTable)):])
-	}
-	p.off += int64(len(b))
-	return len(b), nil
-}
-
-// peakHeap samples the heap in use until stop is called, and returns the
-// most it grew above where it started.
-func peakHeap() (stop func() uint64) {
-	runtime.GC()
-	var ms runtime.MemStats
-	runtime.ReadMemStats(&ms)
-	base := ms.HeapInuse
-	var peak atomic.Uint64
-	done := make(chan struct{})
-	go func() {
-		tick := time.NewTicker(20 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-				var ms runtime.MemStats
-				runtime.ReadMemStats(&ms)
-				if ms.HeapInuse > base && ms.HeapInuse-base > peak.Load() {
-					peak.Store(ms.HeapInuse - base)
-				}
-			}
-		}
-	}()
-	return func() uint64 { close(done); return peak.Load() }
-}
-
 // testStreams puts and gets a 256 MiB file and checks that the heap grows
 // by far less: the upload is buffered a few parts at a time, the download
 // streamed.
@@ -213,9 +153,9 @@ func testStreams(t *testing.T, st *s3.Store) {
 	const bound = 96 << 20 // parts of 8 MiB, 4 in flight, plus one being filled, plus the SDK's own
 	ctx := context.Background()
 	want := sha256.New()
-	io.Copy(want, &pattern{n: size})
-	stop := peakHeap()
-	if err := st.Put(ctx, "model.bin", &pattern{n: size}); err != nil {
+	io.Copy(want, &s3test.Pattern{N: size})
+	stop := s3test.PeakHeap()
+	if err := st.Put(ctx, "model.bin", &s3test.Pattern{N: size}); err != nil {
 		t.Fatal(err)
 	}
 	if grew := stop(); grew > bound {
@@ -225,7 +165,7 @@ func testStreams(t *testing.T, st *s3.Store) {
 	if err != nil || len(files) != 1 || files[0].Size != size {
 		t.Fatalf("List = %+v, %v, want model.bin of %d bytes", files, err, size)
 	}
-	stop = peakHeap()
+	stop = s3test.PeakHeap()
 	rc, err := st.Get(ctx, "model.bin")
 	if err != nil {
 		t.Fatal(err)
@@ -247,7 +187,7 @@ func testMultipart(t *testing.T, st *s3.Store) {
 	ctx := context.Background()
 	const partSize = 5 << 20
 	body := make([]byte, 2*partSize+1234)
-	io.ReadFull(&pattern{n: int64(len(body))}, body)
+	io.ReadFull(&s3test.Pattern{N: int64(len(body))}, body)
 	up, err := st.CreateMultipart(ctx, "dir/model.bin", 3)
 	if err != nil {
 		t.Fatal(err)

@@ -106,7 +106,7 @@ func run(ctx context.Context, berth, weed string, uploadSize, modelSize int64, r
 	var floor []time.Duration
 	for r := range runs {
 		start := time.Now()
-		if err := direct.Put(ctx, fmt.Sprintf("upload-%d.bin", r), &pattern{n: uploadSize}); err != nil {
+		if err := direct.Put(ctx, fmt.Sprintf("upload-%d.bin", r), &s3test.Pattern{N: uploadSize}); err != nil {
 			return fmt.Errorf("direct upload: %w", err)
 		}
 		floor = append(floor, time.Since(start))
@@ -192,38 +192,9 @@ func startBerth(ctx context.Context, bin, name, dir string, env []string, args .
 	return nil, fmt.Errorf("berth server (%s) exited before it was ready:\n%s", name, strings.Join(logged, "\n"))
 }
 
-// pattern is a reader of n deterministic bytes that holds none of them:
-// a table of a prime length repeated, so that a part out of place shows,
-// copied rather than computed byte by byte (fast under -race too).
-type pattern struct{ off, n int64 }
-
-var patternTable = func() []byte {
-	t := make([]byte, 65521)
-	x := uint32(2463534242)
-	for i := range t {
-		x ^= x << 13
-		x ^= x >> 17
-		x ^= x << 5
-		t[i] = byte(x)
-	}
-	return t
-}()
-
-func (p *pattern) Read(b []byte) (int, error) {
-	if p.off >= p.n {
-		return 0, io.EOF
-	}
-	b = b[:min(int64(len(b)), p.n-p.off)]
-	for done := 0; done < len(b); {
-		done += copy(b[done:], patternTable[(p.off+int64(done))%int64(len(patternTable)):])
-	}
-	p.off += int64(len(b))
-	return len(b), nil
-}
-
 // putArtifact PUTs size bytes through the artifact proxy and times it.
 func putArtifact(ctx context.Context, base, path string, size int64) (time.Duration, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+mlflowrest.ArtifactsPrefix+"/"+path, &pattern{n: size})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPut, base+mlflowrest.ArtifactsPrefix+"/"+path, &s3test.Pattern{N: size})
 	if err != nil {
 		return 0, err
 	}
@@ -255,7 +226,7 @@ func makeModel(dir string, size int64) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(f, &pattern{n: size})
+	_, err = io.Copy(f, &s3test.Pattern{N: size})
 	return dir, errors.Join(err, f.Close())
 }
 
