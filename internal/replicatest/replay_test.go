@@ -3,16 +3,23 @@ package replicatest_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/berthml/berth/internal/replicatest"
+	"github.com/berthml/berth/server"
+	"github.com/berthml/berth/server/servertest"
+	"github.com/berthml/berth/webhook"
 )
 
 // The recorded MLflow transcripts (testdata/conformance): the 2.17.2
@@ -270,4 +277,48 @@ func replay(t *testing.T, base string, exchanges []exchange) []outcome {
 		out = append(out, o)
 	}
 	return out
+}
+
+// testReplay replays the MLflow 2.17.2 and 3.6 transcripts through
+// HAProxy, and the same transcripts against one berth server in this
+// process, and requires the same status and error_code for every exchange:
+// the server package's replay tests judge one server against MLflow; this
+// one judges three replicas against one server. It also requires the
+// requests to have been spread over every replica.
+func testReplay(t *testing.T, c *replicatest.Cluster) {
+	ctx := context.Background()
+	before, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	one := servertest.New(t, server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true})) // as the replicas' flags
+	for _, path := range []string{transcript217, transcript36} {
+		exchanges := loadExchanges(t, path)
+		want := replay(t, one.URL, exchanges)
+		got := replay(t, c.URL, exchanges)
+		sameAsMLflow, diff := 0, 0
+		for i, e := range exchanges {
+			if got[i] != want[i] {
+				diff++
+				t.Errorf("%s seq %d (%s %s %s): through the replicas %s, one server %s (MLflow %d)",
+					filepath.Base(path), e.Seq, e.Step, e.Method, e.Path, got[i], want[i], e.Status)
+			}
+			if got[i].Status == e.Status {
+				sameAsMLflow++
+			}
+		}
+		t.Logf("%s: %d exchanges through HAProxy and 3 replicas; %d answered as one server does, %d differ; %d with MLflow's status",
+			filepath.Base(path), len(exchanges), len(exchanges)-diff, diff, sameAsMLflow)
+	}
+	after, err := c.Stats(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range c.Replicas {
+		n := after[r.Name].Requests - before[r.Name].Requests
+		t.Logf("replica %s served %d of the replayed requests", r.Name, n)
+		if n < 50 {
+			t.Errorf("replica %s served %d requests of the replay: HAProxy did not spread them", r.Name, n)
+		}
+	}
 }
