@@ -190,7 +190,6 @@ func (c *call) answered(ep *endpoint, in, out int) {
 // run queries the endpoint with a validated request.
 func (c *call) run(req any) {
 	ctx := c.r.Context()
-	notStarted := func() bool { return false }
 	switch q := req.(type) {
 	case *deployments.ChatRequest:
 		q.Model = ""
@@ -205,18 +204,10 @@ func (c *call) run(req any) {
 			c.streamEnd(ep, err)
 			return
 		}
-		var resp *deployments.ChatResponse
-		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
-			resp, err = ep.prov.Chat(ctx, q)
-			return err
-		})
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		in, out := resp.Usage.Tokens()
-		c.answered(ep, in, out)
-		c.ok(resp)
+		unary(ctx, c, func(ctx context.Context, ep *endpoint) (*deployments.ChatResponse, error) {
+			return ep.prov.Chat(ctx, q)
+		},
+			func(r *deployments.ChatResponse) (int, int) { return r.Usage.Tokens() })
 	case *deployments.CompletionsRequest:
 		q.Model = ""
 		if q.IsStream() {
@@ -237,34 +228,37 @@ func (c *call) run(req any) {
 			c.streamEnd(ep, err)
 			return
 		}
-		var resp *deployments.CompletionsResponse
-		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
-			resp, err = ep.prov.Completions(ctx, q)
-			return err
-		})
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		in, out := resp.Usage.Tokens()
-		c.answered(ep, in, out)
-		c.ok(resp)
+		unary(ctx, c, func(ctx context.Context, ep *endpoint) (*deployments.CompletionsResponse, error) {
+			return ep.prov.Completions(ctx, q)
+		}, func(r *deployments.CompletionsResponse) (int, int) { return r.Usage.Tokens() })
 	case *deployments.EmbeddingsRequest:
 		q.Model = ""
-		var resp *deployments.EmbeddingsResponse
-		ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
-			resp, err = ep.prov.Embeddings(ctx, q)
-			return err
-		})
-		if err != nil {
-			c.fail(err)
-			return
-		}
-		in, _ := resp.Usage.Tokens()
-		c.answered(ep, in, 0)
-		c.ok(resp)
+		unary(ctx, c, func(ctx context.Context, ep *endpoint) (*deployments.EmbeddingsResponse, error) {
+			return ep.prov.Embeddings(ctx, q)
+		}, func(r *deployments.EmbeddingsResponse) (int, int) { in, _ := r.Usage.Tokens(); return in, 0 })
 	}
 }
+
+// unary runs a call that answers once (with fallbacks and retries), counts
+// its tokens and writes the answer or the error.
+func unary[R any](ctx context.Context, c *call, run func(context.Context, *endpoint) (R, error), tokens func(R) (in, out int)) {
+	var resp R
+	ep, err := c.g.call(ctx, c.ep, &c.timing, notStarted, func(ctx context.Context, ep *endpoint) (err error) {
+		resp, err = run(ctx, ep)
+		return err
+	})
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	in, out := tokens(resp)
+	c.answered(ep, in, out)
+	c.ok(resp)
+}
+
+// notStarted says a unary answer has not begun: a failed try may be retried
+// or fall back.
+func notStarted() bool { return false }
 
 func (c *call) streamEnd(ep *endpoint, err error) {
 	c.answered(ep, c.sse.in, c.sse.out)
