@@ -38,6 +38,7 @@ type options struct {
 	metrics        *Metrics
 	breaker        BreakerSettings
 	backoff        time.Duration
+	observer       UsageObserver
 }
 
 // Option configures New.
@@ -76,6 +77,16 @@ func WithBreaker(b BreakerSettings) Option { return func(o *options) { o.breaker
 // with jitter; a Retry-After from the upstream wins when longer). Default:
 // 200 ms.
 func WithRetryBackoff(d time.Duration) Option { return func(o *options) { o.backoff = d } }
+
+// UsageObserver is told of every query to an endpoint once it has ended
+// (usage reports, package gateway/usage). Observe runs on the query's own
+// goroutine after its answer: it must not block.
+type UsageObserver interface {
+	Observe(u Usage)
+}
+
+// WithUsageObserver sets the observer of ended queries. Default: none.
+func WithUsageObserver(o UsageObserver) Option { return func(o2 *options) { o2.observer = o } }
 
 // DefaultTransport is the upstream transport New uses unless told.
 func DefaultTransport() *http.Transport {

@@ -18,6 +18,14 @@ type Ticket interface {
 	Done(u Usage)
 }
 
+// KeyedTicket is a Ticket that knows the gateway key it was admitted by.
+// Key returns the key's public name (never its secret): metrics and usage
+// reports are labelled with it.
+type KeyedTicket interface {
+	Ticket
+	Key() string
+}
+
 // Usage is what one query used, reported to Ticket.Done.
 type Usage struct {
 	Endpoint     string        // the endpoint's name
@@ -27,6 +35,13 @@ type Usage struct {
 	OutputTokens int           // completion tokens (0 when unknown or failed)
 	Duration     time.Duration // from admission to the end of the answer
 	Err          error         // nil when the query succeeded
+	// Key is the public name of the gateway key the query came with, when
+	// the guard knows it (a KeyedTicket, or a Denied naming it); "" else.
+	Key string
+	// Status is the HTTP status the query was answered with (200 for a
+	// stream that failed after it began); 0 when the client went away
+	// before an answer.
+	Status int
 }
 
 // DenyReason says why a Guard refused a query.
@@ -51,6 +66,10 @@ type Denied struct {
 	Reason     DenyReason
 	Message    string
 	RetryAfter time.Duration
+	// Key is the public name of the key refused, when the guard knows it
+	// (a key over its limits, or not allowed this endpoint); "" for an
+	// unknown key. Metrics count refusals under it.
+	Key string
 }
 
 func (d *Denied) Error() string { return fmt.Sprintf("query refused: %s", d.Message) }

@@ -2,14 +2,21 @@ package gateway
 
 import (
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Metrics are the gateway's Prometheus metrics, namespace berth, labelled
-// by endpoint and provider (never by key or anything secret). A nil
-// *Metrics records nothing.
+// by endpoint and provider, and the per-key families
+// (berth_gateway_key_*) labelled by the gateway key's public name — never
+// by a secret. A nil *Metrics records nothing.
+//
+// Key labels are bounded: keys are created by an administrator, and past
+// the first MaxKeyLabels names this process has seen (DefaultMaxKeyLabels
+// unless WithMaxKeyLabels) every other key is counted under the name
+// "other".
 type Metrics struct {
 	requests   *prometheus.CounterVec
 	errors     *prometheus.CounterVec
@@ -17,10 +24,60 @@ type Metrics struct {
 	latency    *prometheus.HistogramVec
 	firstToken *prometheus.HistogramVec
 	overhead   *prometheus.HistogramVec
+
+	keyRequests *prometheus.CounterVec
+	keyErrors   *prometheus.CounterVec
+	keyTokens   *prometheus.CounterVec
+	keys        keyLabels
+}
+
+// DefaultMaxKeyLabels is how many gateway key names the per-key metrics
+// label by before counting the rest as "other".
+const DefaultMaxKeyLabels = 100
+
+// OtherKey is the key label of the keys past the label cap.
+const OtherKey = "other"
+
+// MetricsOption configures NewMetrics.
+type MetricsOption func(*Metrics)
+
+// WithMaxKeyLabels sets how many key names the per-key metrics label by
+// (at least 1). Default: DefaultMaxKeyLabels.
+func WithMaxKeyLabels(n int) MetricsOption { return func(m *Metrics) { m.keys.max = max(n, 1) } }
+
+// keyLabels hands out key labels: a key's own name while fewer than max
+// names are in use, OtherKey after.
+type keyLabels struct {
+	max  int
+	mu   sync.RWMutex
+	seen map[string]struct{}
+}
+
+func (k *keyLabels) label(name string) string {
+	k.mu.RLock()
+	_, ok := k.seen[name]
+	n := len(k.seen)
+	k.mu.RUnlock()
+	if ok {
+		return name
+	}
+	if n >= k.max {
+		return OtherKey
+	}
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	if _, ok := k.seen[name]; ok {
+		return name
+	}
+	if len(k.seen) >= k.max {
+		return OtherKey
+	}
+	k.seen[name] = struct{}{}
+	return name
 }
 
 // NewMetrics registers the gateway's metrics with reg.
-func NewMetrics(reg prometheus.Registerer) *Metrics {
+func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) *Metrics {
 	m := &Metrics{
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "requests_total",
 			Help: "Queries answered, by endpoint, provider and HTTP status."}, []string{"endpoint", "provider", "code"}),
@@ -37,7 +94,20 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help:    "Time the gateway itself added to a query (total minus upstream calls and retry waits).",
 			Buckets: prometheus.ExponentialBuckets(0.00005, 2, 14)}, []string{"endpoint", "provider"}),
 	}
-	reg.MustRegister(m.requests, m.errors, m.tokens, m.latency, m.firstToken, m.overhead)
+	m.keyRequests = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "key_requests_total",
+		Help: "Queries that came with a gateway key, by the key's name (\"other\" past the label cap), endpoint and HTTP status."},
+		[]string{"key", "endpoint", "code"})
+	m.keyErrors = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "key_errors_total",
+		Help: "Failed queries that came with a gateway key, by key, endpoint and class (as errors_total; cancelled: the client went away)."},
+		[]string{"key", "endpoint", "class"})
+	m.keyTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "key_tokens_total",
+		Help: "Tokens used by a gateway key's queries, by key, endpoint and direction (input, output)."},
+		[]string{"key", "endpoint", "direction"})
+	m.keys = keyLabels{max: DefaultMaxKeyLabels, seen: map[string]struct{}{}}
+	for _, o := range opts {
+		o(m)
+	}
+	reg.MustRegister(m.requests, m.errors, m.tokens, m.latency, m.firstToken, m.overhead, m.keyRequests, m.keyErrors, m.keyTokens)
 	return m
 }
 
@@ -66,10 +136,7 @@ func (m *Metrics) observeQuery(c *call, u Usage) {
 	if m == nil {
 		return
 	}
-	code := "200"
-	if u.Err != nil {
-		code = strconv.Itoa(answerFor(u.Err, nil).status)
-	}
+	code := strconv.Itoa(u.Status)
 	m.requests.WithLabelValues(u.Endpoint, c.ep.cfg.Provider, code).Inc()
 	m.latency.WithLabelValues(u.Endpoint, c.ep.cfg.Provider).Observe(u.Duration.Seconds())
 	if u.InputTokens > 0 {
@@ -77,5 +144,19 @@ func (m *Metrics) observeQuery(c *call, u Usage) {
 	}
 	if u.OutputTokens > 0 {
 		m.tokens.WithLabelValues(u.Endpoint, c.ep.cfg.Provider, "output").Add(float64(u.OutputTokens))
+	}
+	if u.Key == "" {
+		return
+	}
+	key := m.keys.label(u.Key)
+	m.keyRequests.WithLabelValues(key, u.Endpoint, code).Inc()
+	if c.class != "" {
+		m.keyErrors.WithLabelValues(key, u.Endpoint, c.class).Inc()
+	}
+	if u.InputTokens > 0 {
+		m.keyTokens.WithLabelValues(key, u.Endpoint, "input").Add(float64(u.InputTokens))
+	}
+	if u.OutputTokens > 0 {
+		m.keyTokens.WithLabelValues(key, u.Endpoint, "output").Add(float64(u.OutputTokens))
 	}
 }

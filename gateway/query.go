@@ -30,6 +30,7 @@ type call struct {
 	sse     *sseWriter
 	kind    string // chat, completions, embeddings
 	written bool
+	class   string // the failure's class (errors_total's label), "" on success
 }
 
 // pick finds an endpoint by name, or picks one of a traffic route's
@@ -109,9 +110,11 @@ func (c *call) admit() error {
 func (c *call) fail(err error) {
 	c.usage.Err = err
 	if errors.Is(err, context.Canceled) && c.r.Context().Err() != nil {
+		c.usage.Status, c.class = StatusClientClosed, "cancelled"
 		return // the client went away: nobody to answer
 	}
 	a := answerFor(err, c.st.secrets)
+	c.usage.Status, c.class = a.status, a.class
 	if c.ep != nil {
 		c.g.metrics.observeError(c.ep.cfg.Name, c.ep.cfg.Provider, a.class)
 	}
@@ -136,6 +139,12 @@ func (c *call) overheadHeader() {
 	over = max(over, 0)
 	h := c.w.Header()
 	h.Set("x-berth-gateway-overhead-ms", strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64))
+	// MLflow 3's timing headers (its gateway_timing_middleware): whole
+	// milliseconds, the overhead only once a provider was called.
+	h.Set(HeaderDuration, strconv.FormatInt(total.Milliseconds(), 10))
+	if !c.timing.first.IsZero() {
+		h.Set(HeaderOverheadDuration, strconv.FormatInt(over.Milliseconds(), 10))
+	}
 	c.g.metrics.observeOverhead(c.epName(), c.epProvider(), over)
 }
 
@@ -153,12 +162,42 @@ func (c *call) epProvider() string {
 	return c.ep.cfg.Provider
 }
 
+// StatusClientClosed is Usage.Status for a query whose client went away
+// before its answer (nginx's 499): counted apart from the gateway's own
+// failures.
+const StatusClientClosed = 499
+
+// MLflow 3's timing headers, sent on every query's answer beside
+// x-berth-gateway-overhead-ms: the time from the query's arrival to its
+// answer (to the start of a stream), and that time less the provider's,
+// both in whole milliseconds. The overhead is left out when no provider
+// was called, as MLflow does.
+const (
+	HeaderDuration         = "x-mlflow-gateway-duration-ms"
+	HeaderOverheadDuration = "x-mlflow-gateway-overhead-duration-ms"
+)
+
 // finish reports the usage and metrics once the query has ended.
 func (c *call) finish() {
 	c.usage.Duration = time.Since(c.start)
+	if c.usage.Status == 0 {
+		c.usage.Status = http.StatusOK
+	}
+	switch t := c.ticket.(type) {
+	case nil:
+		var d *Denied
+		if errors.As(c.usage.Err, &d) {
+			c.usage.Key = d.Key
+		}
+	case KeyedTicket:
+		c.usage.Key = t.Key()
+	}
 	if c.ep != nil {
 		c.usage.Endpoint = c.ep.cfg.Name
 		c.g.metrics.observeQuery(c, c.usage)
+		if o := c.g.opts.observer; o != nil {
+			o.Observe(c.usage)
+		}
 	}
 	if c.ticket != nil {
 		c.ticket.Done(c.usage)

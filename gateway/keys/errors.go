@@ -48,6 +48,9 @@ type Error struct {
 	// unless Kind is KindRateLimited or KindQuotaExceeded, and then at
 	// least a second (Retry-After is in whole seconds).
 	RetryAfter time.Duration
+	// Key is the name of the key refused when it is known (forbidden,
+	// rate limited, over budget); "" for an unknown key.
+	Key string
 }
 
 func (e *Error) Error() string { return e.Message }
@@ -81,18 +84,18 @@ func unauthenticated(format string, args ...any) *Error {
 }
 
 func forbidden(name, endpoint string) *Error {
-	return &Error{Kind: KindForbidden,
+	return &Error{Kind: KindForbidden, Key: name,
 		Message: fmt.Sprintf("gateway key %q may not call endpoint %q", name, endpoint)}
 }
 
 func rateLimited(what, unit string, limit int64, wait time.Duration) *Error {
-	return &Error{Kind: KindRateLimited, Limit: unit + "_per_minute", RetryAfter: atLeastSecond(wait),
+	return &Error{Kind: KindRateLimited, Key: what, Limit: unit + "_per_minute", RetryAfter: atLeastSecond(wait),
 		Message: fmt.Sprintf("rate limit reached for gateway key %q on %s per minute: limit %d; try again in %ds",
 			what, unit, limit, int64((atLeastSecond(wait)+time.Second-1)/time.Second))}
 }
 
 func quotaExceeded(name, what, limit string, wait time.Duration) *Error {
-	return &Error{Kind: KindQuotaExceeded, Limit: limit, RetryAfter: atLeastSecond(wait),
+	return &Error{Kind: KindQuotaExceeded, Key: name, Limit: limit, RetryAfter: atLeastSecond(wait),
 		Message: fmt.Sprintf("gateway key %q has spent its %s budget", name, what)}
 }
 

@@ -206,7 +206,7 @@ func (k *KeyGuard) Admit(ctx context.Context, r *http.Request, endpoint string) 
 		if !errors.As(err, &e) {
 			return nil, err
 		}
-		return nil, &gateway.Denied{Reason: denyReasons[e.Kind], Message: e.Message, RetryAfter: e.RetryAfter}
+		return nil, &gateway.Denied{Reason: denyReasons[e.Kind], Message: e.Message, RetryAfter: e.RetryAfter, Key: e.Key}
 	}
 	return keyTicket{t}, nil
 }
@@ -219,6 +219,11 @@ var denyReasons = map[keys.Kind]gateway.DenyReason{
 }
 
 type keyTicket struct{ t *keys.Ticket }
+
+var _ gateway.KeyedTicket = keyTicket{}
+
+// Key is the key's public name, for per-key metrics and usage reports.
+func (k keyTicket) Key() string { return k.t.KeyName() }
 
 func (k keyTicket) Done(u gateway.Usage) {
 	k.t.Done(u.Model, int64(u.InputTokens), int64(u.OutputTokens))
