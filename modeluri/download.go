@@ -25,6 +25,9 @@ import (
 // is reached through its proxy, and a path that climbs out of a run's
 // artifacts is not a model version's.
 func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
+	if v.Prompt != nil {
+		return r.writePrompt(v)
+	}
 	uri := v.ArtifactURI
 	if uri == "" {
 		uri = v.Source

@@ -19,7 +19,8 @@ type Resolver struct {
 	client   *mlflowrest.Client
 	cacheDir string
 	progress func(Progress)
-	local    bool // load versions stored on this machine's file system
+	local    bool   // load versions stored on this machine's file system
+	endpoint string // the gateway endpoint of prompts:/ versions
 }
 
 // Progress reports a download: after each file, how many of the files and
@@ -77,6 +78,10 @@ type Version struct {
 	// then Name is the model's name, Version its id, RunID its source
 	// run, and nothing is a registry version.
 	LoggedModelID string
+	// Prompt is set for a prompt version (prompts:/): its template and
+	// settings; it has no artifacts, and Download writes a promptlab model
+	// directory from it.
+	Prompt *PromptVersion
 }
 
 // Resolve finds the version u names.
@@ -127,6 +132,13 @@ func (r *Resolver) Resolve(ctx context.Context, u URI) (*Version, error) {
 		mv = resp.ModelVersions[best]
 	default:
 		return nil, fmt.Errorf("resolving %s: unknown kind of URI", u)
+	}
+	if u.Prompt {
+		pv, err := promptOf(mv)
+		if err != nil {
+			return nil, fmt.Errorf("resolving %s: %w", u, err)
+		}
+		return &Version{Name: mv.Name, Version: mv.Version, RunID: mv.RunID, Source: u.String(), Prompt: pv}, nil
 	}
 	var dl mlflowrest.GetModelVersionDownloadURIResponse
 	if err := r.get(ctx, "model-versions/get-download-uri", url.Values{"name": {mv.Name}, "version": {mv.Version}}, &dl); err != nil {

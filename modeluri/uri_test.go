@@ -49,7 +49,7 @@ func TestParse(t *testing.T) {
 }
 
 func FuzzParse(f *testing.F) {
-	for _, s := range []string{"models:/iris/3", "models:/iris@champion", "models:/iris/latest", "models:/iris/Production", "models:/a/b/c", "models:/@", "models:/m-0123abcd"} {
+	for _, s := range []string{"prompts:/qa@production", "prompts:/qa/2", "prompts:/qa/latest", "models:/iris/3", "models:/iris@champion", "models:/iris/latest", "models:/iris/Production", "models:/a/b/c", "models:/@", "models:/m-0123abcd"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -85,5 +85,45 @@ func TestParseLoggedModel(t *testing.T) {
 		if _, err := Parse(bad); err == nil || !strings.Contains(err.Error(), "logged model id") {
 			t.Errorf("Parse(%q) error = %v, want one about the logged model id", bad, err)
 		}
+	}
+}
+
+func TestParsePrompt(t *testing.T) {
+	good := map[string]URI{
+		"prompts:/qa/2":          {Name: "qa", Kind: KindVersion, Version: "2", Prompt: true},
+		"prompts:/qa@production": {Name: "qa", Kind: KindAlias, Alias: "production", Prompt: true},
+		"prompts:/qa@latest":     {Name: "qa", Kind: KindAlias, Alias: "latest", Prompt: true},
+		"prompts:/m-abc/1":       {Name: "m-abc", Kind: KindVersion, Version: "1", Prompt: true},
+	}
+	for in, want := range good {
+		got, err := Parse(in)
+		if err != nil || got != want {
+			t.Errorf("Parse(%q) = %+v, %v; want %+v", in, got, err, want)
+		}
+		if got.String() != in {
+			t.Errorf("Parse(%q).String() = %q", in, got.String())
+		}
+		if !IsModelURI(in) {
+			t.Errorf("IsModelURI(%q) = false", in)
+		}
+	}
+	bad := map[string]string{
+		"prompts:/":            "no prompt name",
+		"prompts:/qa":          "no version or alias",
+		"prompts:/qa/latest":   "not a version number",
+		"prompts:/qa/Staging":  "not a version number",
+		"prompts:/qa/0":        "not a version number",
+		"prompts:/qa/1/2":      "expected one version",
+		"prompts:/@production": "name before '@'",
+		"prompts:/qa@":         "alias after '@'",
+		"prompts:/qa@a/b":      "alias after '@'",
+	}
+	for in, want := range bad {
+		if _, err := Parse(in); err == nil || !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), "prompts:/NAME@ALIAS") {
+			t.Errorf("Parse(%q) error = %v, want one containing %q and the forms", in, err, want)
+		}
+	}
+	if IsModelURI("prompts:qa/1") || IsModelURI("./prompts:/x") {
+		t.Error("IsModelURI takes a path for a prompt URI")
 	}
 }

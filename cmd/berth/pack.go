@@ -51,7 +51,10 @@ to a tarball that docker load and podman load read (--tarball); any of them
 together.
 
 MODEL is an MLflow model directory or a models:/ URI resolved against
---registry-uri. The image holds this berth binary, the ONNX Runtime library
+--registry-uri; a registered prompt (prompts:/NAME@ALIAS, prompts:/NAME/VERSION)
+is packed as the promptlab model berth serve makes of it (--prompt-endpoint),
+and the image calls the gateway its MLFLOW_DEPLOYMENTS_TARGET and
+MLFLOW_DEPLOYMENTS_TOKEN name when it runs. The image holds this berth binary, the ONNX Runtime library
 (--ort-lib) and, without --base, the shared libraries both need, copied from
 this host; then the model under /opt/ml/model, each file of 1 MiB or more in a
 layer of its own. Packing the same inputs twice gives the same digest; set
@@ -63,6 +66,7 @@ shares its /models with the berth serving runtime (deploy/kserve).`,
 		Example: `  berth pack testdata/models/iris_logreg --tag 127.0.0.1:5000/iris:1 --insecure
   berth pack ./iris --oci-layout ./images --name iris:1
   berth pack models:/iris/3 --tarball iris.tar --registry-uri http://127.0.0.1:5000
+  berth pack prompts:/qa@production --prompt-endpoint chat --oci-layout ./images --name qa:1 --registry-uri http://127.0.0.1:5000
   podman run --rm --network=host oci:./images:1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {

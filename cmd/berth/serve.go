@@ -44,12 +44,19 @@ URI — models:/NAME/VERSION, models:/NAME@ALIAS, models:/NAME/latest or
 models:/NAME/STAGE — resolved against --registry-uri. It is served under NAME
 (default: the directory's base name, or the registered model's name). A URI
 that names an alias, a stage or latest is watched: when it moves to another
-version, berth loads that version and swaps it in without failing a request. /invocations scores the first
+version, berth loads that version and swaps it in without failing a request.
+A registered prompt — prompts:/NAME@ALIAS or prompts:/NAME/VERSION (MLflow 3's
+prompt registry) — is served as a promptlab model: /invocations takes the
+template's variables as columns and answers the text per row, through the
+gateway endpoint --prompt-endpoint (default: the version's model_config
+model_name) of $MLFLOW_DEPLOYMENTS_TARGET ($MLFLOW_DEPLOYMENTS_TOKEN its
+bearer token); a prompt alias is watched like a model's. /invocations scores the first
 model, or the one named by --default; every model also answers at
 /models/NAME/invocations, /v2/models/NAME/infer and /v1/models/NAME:predict.`,
 		Example: `  berth serve testdata/models/iris_logreg
   berth serve iris=./iris diabetes=./diabetes --default iris --port 8080
-  berth serve models:/iris@champion --registry-uri http://127.0.0.1:5000`,
+  berth serve models:/iris@champion --registry-uri http://127.0.0.1:5000
+  MLFLOW_DEPLOYMENTS_TARGET=http://127.0.0.1:5001 berth serve prompts:/qa@production --prompt-endpoint chat --registry-uri http://127.0.0.1:5000`,
 		Args: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				return fmt.Errorf("no model given: berth serve takes one or more model directories or models:/ URIs\n\n%s", cmd.UsageString())

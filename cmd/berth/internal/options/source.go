@@ -18,6 +18,8 @@ type Source struct {
 	Registry
 	CacheDir   string
 	AllowLocal bool
+	// PromptEndpoint is the gateway endpoint of prompts:/ versions.
+	PromptEndpoint string
 }
 
 // AddFlags adds the registry flags, --cache-dir and --allow-local-sources
@@ -27,6 +29,7 @@ func (o *Source) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.CacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
 	f.BoolVar(&o.AllowLocal, "allow-local-sources", false, allowLocalUsage)
+	f.StringVar(&o.PromptEndpoint, "prompt-endpoint", "", "the gateway endpoint a prompts:/NAME@ALIAS or prompts:/NAME/VERSION is sent to (default: the version's model_config model_name); the gateway is $MLFLOW_DEPLOYMENTS_TARGET, its token $MLFLOW_DEPLOYMENTS_TOKEN")
 }
 
 const allowLocalUsage = "load models:/ versions whose files are on this machine's file system (file:// or absolute paths) rather than in the registry's artifact store"
@@ -50,6 +53,7 @@ func (o *Source) Resolver(log *slog.Logger) (*modeluri.Resolver, error) {
 	return modeluri.NewResolver(o.URI, dir,
 		modeluri.WithToken(o.Token),
 		modeluri.WithLocalSources(o.AllowLocal),
+		modeluri.WithPromptEndpoint(o.PromptEndpoint),
 		modeluri.WithProgress(downloadProgress(log)))
 }
 
