@@ -107,7 +107,7 @@ var rules = map[string]Rule{
 	// Domain packages under the command.
 	"pack":            {Packages: []string{"flavors", "internal/buildinfo"}, Modules: []string{ggcr}},
 	"pack/modelpack":  {Packages: []string{"flavors", "internal/protofields"}, Modules: []string{ggcr, protobuf}},
-	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "internal/numpy", "evaluate/llm"}, Modules: []string{plot}},
+	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "internal/numpy", "evaluate/llm", "evaluate/llm/judge"}, Modules: []string{plot}},
 	"evaluate/llm":    {Packages: []string{"api/deployments", "internal/numpy"}, Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
 	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
@@ -215,6 +215,9 @@ var rules = map[string]Rule{
 	"bench/cmd/replicabench":  {Packages: []string{"internal/replicatest"}},
 	"bench/cmd/tracebench":    {Modules: []string{pdata}},
 	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
+
+	// MLflow's LLM-as-judge metrics through a gateway endpoint (berth evaluate --extra-metrics).
+	"evaluate/llm/judge": {Packages: []string{"api/deployments", "evaluate/llm", "internal/numpy"}},
 }
 
 // TestLayering checks every package of the module against rules.
