@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/internal/ftoa"
 	"github.com/berthml/berth/internal/jsonw"
 )
 
@@ -325,10 +326,10 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 	}
 	abs := math.Abs(f)
 	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		return strconv.AppendFloat(b, f, 'e', -1, bits)
+		return ftoa.Append(b, f, 'e', bits)
 	}
 	n := len(b)
-	b = strconv.AppendFloat(b, f, 'f', -1, bits)
+	b = ftoa.Append(b, f, 'f', bits)
 	for _, c := range b[n:] {
 		if c == '.' {
 			return b

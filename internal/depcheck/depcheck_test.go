@@ -119,7 +119,7 @@ var rules = map[string]Rule{
 	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
 
 	// Wire contracts and the tracking domain.
-	"api/scoring":       {Packages: []string{"flavors", "internal/jsonscan", "internal/jsonw"}},
+	"api/scoring":       {Packages: []string{"flavors", "internal/ftoa", "internal/jsonscan", "internal/jsonw"}},
 	"api/oip":           {Packages: []string{"flavors", "internal/float16", "internal/jsonscan", "internal/jsonw"}},
 	"api/mlflowrest":    {},
 	"tracking":          {},
@@ -172,9 +172,11 @@ var rules = map[string]Rule{
 	"internal/httpguard":   {},
 	"internal/httpserve":   {},
 	"internal/jsonl":       {},
-	"internal/jsonscan":    {},
-	"internal/numpy":       {}, // numpy's reductions, bit for bit (evaluate, evaluate/llm)
-	"internal/jsonw":       {},
+	"internal/jsonscan":    {Packages: []string{"internal/pow10"}},
+	"internal/pow10":       {},                                     // powers of ten to 128 bits (float parsing and printing)
+	"internal/ftoa":        {Packages: []string{"internal/pow10"}}, // shortest float printing (the scoring encoders)
+	"internal/numpy":       {},                                     // numpy's reductions, bit for bit (evaluate, evaluate/llm)
+	"internal/jsonw":       {Packages: []string{"internal/ftoa"}},
 	"internal/progress":    {Modules: []string{isatty}}, // the command line's progress bars
 	"internal/protofields": {Modules: []string{protobuf}},
 

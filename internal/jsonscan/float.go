@@ -2,8 +2,9 @@ package jsonscan
 
 import (
 	"math"
-	"math/big"
 	"math/bits"
+
+	"github.com/berthml/berth/internal/pow10"
 )
 
 // Float scans the JSON number at i (white space first is allowed), as
@@ -127,9 +128,9 @@ func Float[T Text](b T, i int) (f float64, start, end int, exact bool, p Problem
 	if man < 1<<53 && exp10 >= -22 && exp10 <= 22 {
 		f = float64(man)
 		if exp10 < 0 {
-			f /= pow10[-exp10]
+			f /= exactPow10[-exp10]
 		} else {
-			f *= pow10[exp10]
+			f *= exactPow10[exp10]
 		}
 		if neg {
 			f = -f
@@ -185,60 +186,23 @@ func parse8(v uint64) uint64 {
 	return ((v&mask)*(100+(1000000<<32)) + (v>>16&mask)*(1+(10000<<32))) >> 32
 }
 
-var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+var exactPow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
 	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
-
-const (
-	minExp10 = -348
-	maxExp10 = 347
-)
-
-// powers holds, for each power of ten 10^q with q in [minExp10,
-// maxExp10], the top 128 bits of its binary expansion rounded down,
-// {low 64 bits, high 64 bits}: the table of Go's strconv, computed here
-// once instead of written out (TestPowers checks entries against it).
-var powers = func() (t [maxExp10 - minExp10 + 1][2]uint64) {
-	ten := big.NewInt(10)
-	mask := new(big.Int).SetUint64(math.MaxUint64)
-	for q := minExp10; q <= maxExp10; q++ {
-		v := new(big.Int).Exp(ten, big.NewInt(int64(abs(q))), nil)
-		l := v.BitLen()
-		if q >= 0 {
-			if l <= 128 {
-				v.Lsh(v, uint(128-l))
-			} else {
-				v.Rsh(v, uint(l-128))
-			}
-		} else {
-			v.Quo(new(big.Int).Lsh(big.NewInt(1), uint(127+l)), v)
-		}
-		t[q-minExp10][0] = new(big.Int).And(v, mask).Uint64()
-		t[q-minExp10][1] = new(big.Int).Rsh(v, 64).Uint64()
-	}
-	return t
-}()
-
-func abs(q int) int {
-	if q < 0 {
-		return -q
-	}
-	return q
-}
 
 // eiselLemire64 is strconv's: man × 10^exp10 correctly rounded, or false
 // where 128 bits of the power cannot decide.
 func eiselLemire64(man uint64, exp10 int, neg bool) (float64, bool) {
-	if exp10 < minExp10 || exp10 > maxExp10 {
+	if exp10 < pow10.MinExp10 || exp10 > pow10.MaxExp10 {
 		return 0, false
 	}
 	clz := bits.LeadingZeros64(man)
 	man <<= uint(clz)
 	const bias = 1023
 	retExp2 := uint64(217706*exp10>>16+64+bias) - uint64(clz)
-	pow := &powers[exp10-minExp10]
-	xHi, xLo := bits.Mul64(man, pow[1])
+	powHi, powLo := pow10.Mantissa(exp10)
+	xHi, xLo := bits.Mul64(man, powHi)
 	if xHi&0x1FF == 0x1FF && xLo+man < man {
-		yHi, yLo := bits.Mul64(man, pow[0])
+		yHi, yLo := bits.Mul64(man, powLo)
 		mergedHi, mergedLo := xHi, xLo+yHi
 		if mergedLo < xLo {
 			mergedHi++

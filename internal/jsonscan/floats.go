@@ -202,7 +202,7 @@ func fastFloat(s string, i int) (f float64, end int, ok bool) {
 		return 0, 0, false
 	}
 	if man < 1<<53 && exp10 >= -22 {
-		f = float64(man) / pow10[-exp10]
+		f = float64(man) / exactPow10[-exp10]
 		return math.Float64frombits(math.Float64bits(f) | neg<<63), i, true
 	}
 	if man == 0 { // 0.000…0 with more than 22 zeros

@@ -4,6 +4,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/berthml/berth/internal/ftoa"
 )
 
 // AppendElem writes element i of data, a tensor's element slice
@@ -56,7 +58,7 @@ func AppendFloat(b []byte, v float64, bits int) []byte {
 		format = 'e'
 	}
 	at := len(b)
-	b = strconv.AppendFloat(b, v, format, -1, bits)
+	b = ftoa.Append(b, v, format, bits)
 	if format == 'e' {
 		// Clean up e-09 to e-9, as encoding/json does.
 		if n := len(b); n-at >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
