@@ -7,6 +7,8 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/berthml/berth/tracing"
 )
 
 // metrics are the registry server's Prometheus series, namespace berth.
@@ -59,4 +61,19 @@ func WithMetrics(reg prometheus.Registerer, g prometheus.Gatherer) Option {
 
 func metricsHandler(g prometheus.Gatherer) gin.HandlerFunc {
 	return gin.WrapH(promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+}
+
+// registerSpanBatchMetrics counts OTLP span writes: requests, spans and the
+// transactions that stored them (requests per transaction is how well
+// concurrent one-span requests are gathered).
+func registerSpanBatchMetrics(reg prometheus.Registerer, b *tracing.Batcher) {
+	counter := func(name, help string, v func(tracing.BatchStats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "berth", Subsystem: "traces", Name: name, Help: help},
+			func() float64 { return float64(v(b.Stats())) })
+	}
+	reg.MustRegister(
+		counter("span_write_requests_total", "OTLP span write requests stored or refused.", func(s tracing.BatchStats) uint64 { return s.Calls }),
+		counter("spans_written_total", "Spans in OTLP span write requests stored or refused.", func(s tracing.BatchStats) uint64 { return s.Spans }),
+		counter("span_write_transactions_total", "Store transactions that wrote OTLP span write requests, gathered.", func(s tracing.BatchStats) uint64 { return s.Writes }),
+	)
 }

@@ -135,6 +135,9 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 	}
 	if o.registerer != nil {
 		s.metrics = newMetrics(o.registerer)
+		if s.spans != nil {
+			registerSpanBatchMetrics(o.registerer, s.spans)
+		}
 	}
 	s.engine = s.routes()
 	var inner http.Handler = s.engine

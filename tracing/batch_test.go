@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/berthml/berth/tracing"
 )
@@ -130,5 +132,93 @@ func TestBatcherGathers(t *testing.T) {
 	wg.Wait()
 	if len(g.writes) != 2 || len(g.writes[1]) != n {
 		t.Errorf("writes %v, want the first and one of %d spans", g.writes, n)
+	}
+}
+
+// TestBatcherWaitsForReturningCallers: after a write answered three calls,
+// the next writer waits for three calls before writing, so that clients
+// which come back together share one write rather than one writing alone;
+// Stats counts the calls, spans and writes.
+func TestBatcherWaitsForReturningCallers(t *testing.T) {
+	g := &gate{first: make(chan struct{}), release: make(chan struct{})}
+	b := tracing.NewBatcher(g, tracing.WithGatherWait(time.Minute))
+	ctx := context.Background()
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- b.LogSpans(ctx, "1", []tracing.Span{{SpanID: "s0"}}) }()
+	<-g.first
+	call := func(wg *sync.WaitGroup, i int) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.LogSpans(ctx, "1", []tracing.Span{{SpanID: fmt.Sprintf("s%d", i)}}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	var wg sync.WaitGroup
+	for i := 1; i <= 3; i++ {
+		call(&wg, i)
+	}
+	for tracing.PendingForTest(b) != 3 {
+	}
+	close(g.release)
+	if err := <-firstDone; err != nil {
+		t.Fatal(err)
+	}
+	wg.Wait() // [s1 s2 s3] written together: the next writer waits for three
+	call(&wg, 4)
+	for tracing.PendingForTest(b) != 1 {
+	}
+	call(&wg, 5)
+	call(&wg, 6)
+	wg.Wait()
+	want := []string{"[1/s0]", "[1/s1 1/s2 1/s3]", "[1/s4 1/s5 1/s6]"}
+	if len(g.writes) != len(want) {
+		t.Fatalf("writes %v, want %v", g.writes, want)
+	}
+	for i, w := range g.writes {
+		sort.Strings(w)
+		if got := fmt.Sprint(w); got != want[i] {
+			t.Errorf("write %d: %s, want %s", i, got, want[i])
+		}
+	}
+	if st := b.Stats(); st != (tracing.BatchStats{Calls: 7, Spans: 7, Writes: 3}) {
+		t.Errorf("stats %+v, want 7 calls, 7 spans, 3 writes", st)
+	}
+}
+
+// TestBatcherGatherWaitIsBounded: a writer whose previous write's callers
+// do not come back writes alone once the gather wait has passed.
+func TestBatcherGatherWaitIsBounded(t *testing.T) {
+	g := &gate{first: make(chan struct{}), release: make(chan struct{})}
+	b := tracing.NewBatcher(g, tracing.WithGatherWait(20*time.Millisecond))
+	ctx := context.Background()
+	firstDone := make(chan error, 1)
+	go func() { firstDone <- b.LogSpans(ctx, "1", []tracing.Span{{SpanID: "s0"}}) }()
+	<-g.first
+	var wg sync.WaitGroup
+	for i := 1; i <= 2; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := b.LogSpans(ctx, "1", []tracing.Span{{SpanID: fmt.Sprintf("s%d", i)}}); err != nil {
+				t.Error(err)
+			}
+		}()
+	}
+	for tracing.PendingForTest(b) != 2 {
+	}
+	close(g.release)
+	<-firstDone
+	wg.Wait()
+	start := time.Now()
+	if err := b.LogSpans(ctx, "1", []tracing.Span{{SpanID: "alone"}}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 20*time.Millisecond || d > 10*time.Second {
+		t.Errorf("a lone call after a write of two took %s, want the gather wait (20ms)", d)
+	}
+	if n := len(g.writes); n != 3 || len(g.writes[2]) != 1 {
+		t.Errorf("writes %v, want the lone call written alone", g.writes)
 	}
 }

@@ -55,6 +55,12 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 		byTrace[sp.TraceID] = append(byTrace[sp.TraceID], sp)
 	}
 	return s.inTx(ctx, func(tx *sql.Tx) error {
+		// The experiment's check (a missing one: NOT_FOUND) is made here,
+		// once per transaction, rather than once per request.
+		base, err := s.traceArtifactLocation(ctx, tx, exp, "")
+		if err != nil {
+			return err
+		}
 		stored, err := s.traceExperiments(ctx, tx, order)
 		if err != nil {
 			return err
@@ -75,7 +81,7 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 		}
 		// The new traces' artifact locations and every trace's spans
 		// location go in one statement.
-		tags, err := s.insertTraces(ctx, tx, exp, fresh, byTrace)
+		tags, err := s.insertTraces(ctx, tx, exp, base, fresh, byTrace)
 		if err != nil {
 			return err
 		}
@@ -137,13 +143,10 @@ func (s *Store) traceExperiments(ctx context.Context, tx *sql.Tx, ids []string) 
 
 // insertTraces creates the traces ids, new in experiment exp, from their
 // spans, and returns their artifact location tags for the caller to write.
-func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, ids []string, byTrace map[string][]tracing.Span) ([][3]string, error) {
+// base is the experiment's trace artifact location for trace "".
+func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base string, ids []string, byTrace map[string][]tracing.Span) ([][3]string, error) {
 	if len(ids) == 0 {
 		return nil, nil
-	}
-	base, err := s.traceArtifactLocation(ctx, tx, exp, "")
-	if err != nil {
-		return nil, err
 	}
 	base = strings.TrimSuffix(base, "/artifacts")
 	const cols = 7

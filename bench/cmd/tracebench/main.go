@@ -148,6 +148,35 @@ func post(ctx context.Context, url, ct string, body []byte, hdr map[string]strin
 	return out, nil
 }
 
+// batchCounts reads the server's OTLP write requests and the transactions
+// that stored them from GET /metrics.
+func batchCounts(ctx context.Context, base string) (reqs, txs float64, err error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", base+"/metrics", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer resp.Body.Close()
+	sc := bufio.NewScanner(resp.Body)
+	for sc.Scan() {
+		name, v, ok := strings.Cut(sc.Text(), " ")
+		switch {
+		case !ok:
+		case name == "berth_traces_span_write_requests_total":
+			_, err = fmt.Sscan(v, &reqs)
+		case name == "berth_traces_span_write_transactions_total":
+			_, err = fmt.Sscan(v, &txs)
+		}
+		if err != nil {
+			return 0, 0, fmt.Errorf("reading /metrics: %w", err)
+		}
+	}
+	return reqs, txs, sc.Err()
+}
+
 func createExperiment(ctx context.Context, base, name string) (string, error) {
 	out, err := post(ctx, base+"/api/2.0/mlflow/experiments/create", "application/json", []byte(`{"name": "`+name+`"}`), nil)
 	if err != nil {
@@ -197,8 +226,8 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 	next.Store(1)
 
 	fmt.Printf("\nberth server on SQLite (synchronous=normal): OTLP ingest, %s per cell\n\n", d)
-	fmt.Println("| spans per request | clients | spans/s |")
-	fmt.Println("|---:|---:|---:|")
+	fmt.Println("| spans per request | clients | spans/s | requests per transaction |")
+	fmt.Println("|---:|---:|---:|---:|")
 	exp, err := createExperiment(ctx, base, "ingest")
 	if err != nil {
 		return err
@@ -207,11 +236,19 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 		if d == 0 {
 			break
 		}
+		reqs0, tx0, err := batchCounts(ctx, base)
+		if err != nil {
+			return err
+		}
 		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %d | %d | %.0f |\n", cell.batch, cell.clients, rate)
+		reqs1, tx1, err := batchCounts(ctx, base)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("| %d | %d | %.0f | %.1f |\n", cell.batch, cell.clients, rate, (reqs1-reqs0)/max(tx1-tx0, 1))
 	}
 
 	exp, err = createExperiment(ctx, base, "search")
