@@ -16,7 +16,7 @@ type SpanLogger interface {
 // DefaultGatherWait is how long a Batcher's writer waits, at most, for the
 // callers of the previous write to come back before it writes (see
 // [WithGatherWait]).
-const DefaultGatherWait = time.Millisecond
+const DefaultGatherWait = 3 * time.Millisecond
 
 // Batcher is a group commit in front of a SpanLogger: concurrent LogSpans
 // calls that arrive while one transaction is being written are gathered and
