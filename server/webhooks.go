@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/tracking"
 	"github.com/berthml/berth/webhook"
 )
 
@@ -78,7 +79,13 @@ func (s *Server) newHooks() *hooks {
 		}
 		h.cipher = c
 	}
-	opts := append([]webhook.Option{webhook.WithPolicy(h.policy), webhook.WithLogger(s.opts.logger)}, s.opts.webhooks.delivery...)
+	opts := []webhook.Option{webhook.WithPolicy(h.policy), webhook.WithLogger(s.opts.logger)}
+	if q, ok := s.store.(webhook.Queue); ok {
+		// Deliveries queued in the database: made at least once by any
+		// replica on it, even if this one dies (docs/scale-out.md).
+		opts = append(opts, webhook.WithQueue(q))
+	}
+	opts = append(opts, s.opts.webhooks.delivery...)
 	h.d = webhook.NewDispatcher(h, opts...)
 	if s.opts.registerer != nil {
 		s.opts.registerer.MustRegister(webhookCollector{h.d})
@@ -135,6 +142,23 @@ func (h *hooks) ListWebhooksByEvent(ctx context.Context, ev webhook.Event) ([]we
 		out = append(out, w)
 	}
 	return out, nil
+}
+
+// WebhookForDelivery gives the dispatcher a queued delivery's webhook
+// with its secret opened; nil when it was deleted. A secret this replica
+// cannot open is an error: the delivery waits for one that can.
+func (h *hooks) WebhookForDelivery(ctx context.Context, id string) (*webhook.Webhook, error) {
+	w, err := h.store.GetWebhook(ctx, id)
+	if errors.Is(err, tracking.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if w.Secret, err = h.cipher.Open(w.Secret); err != nil {
+		return nil, fmt.Errorf("opening the secret of webhook %s: %w", id, err)
+	}
+	return w, nil
 }
 
 // close stops the webhook dispatcher, waiting for queued deliveries until

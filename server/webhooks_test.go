@@ -383,35 +383,67 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name string) float64 {
 	return 0
 }
 
-// TestWebhooksDrainedOnShutdown: Serve returns only once the queued
-// deliveries are done (here a retry after Retry-After: 1), within the
-// shutdown timeout.
-func TestWebhooksDrainedOnShutdown(t *testing.T) {
+// TestWebhookRetryOutlivesRestart: a delivery whose first attempt was
+// answered 503 is queued in the database, not in the server's memory; a
+// server stopped before the retry leaves it there, and the next server on
+// the same database makes it, under the same delivery id (regression: the
+// retry state was in memory and died with the process).
+func TestWebhookRetryOutlivesRestart(t *testing.T) {
 	rec, hookSrv := newHookReceiver(t, "s3cret")
-	s := newServer(t, server.WithShutdownTimeout(10*time.Second), server.WithWebhookKey([]byte(webhookKey)),
-		server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	st := openSQLite(t)
+	opts := []server.Option{server.WithShutdownTimeout(10 * time.Second), server.WithWebhookKey([]byte(webhookKey)),
+		server.WithWebhookPolicy(webhook.Policy{AllowHTTP: true, AllowPrivate: true}),
+		server.WithWebhookDelivery(webhook.WithBackoff(3*time.Second, 10*time.Second))}
+	serve := func(s *server.Server) (string, func()) {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(ctx, ln) }()
+		return "http://" + ln.Addr().String(), func() {
+			cancel()
+			if err := <-done; err != nil {
+				t.Error(err)
+			}
+		}
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- s.Serve(ctx, ln) }()
-	base := "http://" + ln.Addr().String()
+	base, stop := serve(newServerOn(t, st, opts...))
 	const js = "application/json"
 	call(t, base, "POST", "/api/2.0/mlflow/webhooks", js, `{"name": "h", "url": "`+hookSrv.URL+`", "secret": "s3cret",
 		"events": [{"entity": "REGISTERED_MODEL", "action": "CREATED"}]}`)
 	call(t, base, "POST", "/api/2.0/mlflow/registered-models/create", js, `{"name": "iris"}`)
-	cancel() // the first attempt is answered 503; the retry waits 1–2 s (the default backoff)
-	if err := <-done; err != nil {
-		t.Fatal(err)
+	firstID := ""
+	for deadline := time.Now().Add(10 * time.Second); firstID == "" && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		rec.mu.Lock()
+		for id := range rec.seen {
+			firstID = id
+		}
+		rec.mu.Unlock()
+	}
+	if firstID == "" {
+		t.Fatal("no first attempt within 10s")
+	}
+	start := time.Now()
+	stop() // the retry is 3s away: the server does not wait for it
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("stopping took %v: it waited for the retry", d)
 	}
 	select {
 	case ev := <-rec.got:
-		if ev.Entity != "registered_model" || ev.Attempts != 2 {
-			t.Errorf("event %+v", ev)
-		}
+		t.Fatalf("delivered before the restart: %+v", ev)
 	default:
-		t.Error("Serve returned before the queued delivery was retried")
+	}
+	_, stop = serve(newServerOn(t, st, opts...))
+	defer stop()
+	ev := rec.next(t)
+	if ev.Entity != "registered_model" || ev.Attempts != 2 {
+		t.Errorf("event %+v, want registered_model on its 2nd attempt", ev)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.seen) != 1 || rec.seen[firstID] != 2 {
+		t.Errorf("attempts by delivery id %v, want 2 of %s", rec.seen, firstID)
 	}
 }

@@ -52,6 +52,10 @@ type options struct {
 	policy     Policy
 	logger     *slog.Logger
 	now        func() time.Time
+	store      Queue
+	poll       time.Duration
+	lease      time.Duration
+	maxAge     time.Duration
 }
 
 // Option configures a Dispatcher.
@@ -60,8 +64,9 @@ type Option func(*options)
 // WithWorkers sets how many deliveries run at once. Default: 4.
 func WithWorkers(n int) Option { return func(o *options) { o.workers = n } }
 
-// WithQueueSize bounds the events and deliveries waiting; past it new ones
-// are dropped and counted in Stats.Dropped. Default: 1000.
+// WithQueueSize bounds the events and deliveries waiting (with WithQueue:
+// the deliveries in the shared queue, all processes together); past it new
+// ones are dropped and counted in Stats.Dropped. Default: 1000.
 func WithQueueSize(n int) Option { return func(o *options) { o.queue = n } }
 
 // WithRetries sets how many times a delivery is retried after a connection
@@ -137,6 +142,8 @@ type Dispatcher struct {
 	wg     sync.WaitGroup
 
 	queued, delivered, failed, dropped atomic.Int64
+
+	durable *durable // with WithQueue: Emit stores deliveries there
 }
 
 // job is an event to fan out to its webhooks, or one delivery.
@@ -147,7 +154,8 @@ type job struct {
 }
 
 // NewDispatcher starts a Dispatcher that finds webhooks through lister
-// (nil: only EmitTo delivers). Close stops it.
+// (nil: only EmitTo delivers). With WithQueue, lister must be a Source
+// (NewDispatcher panics otherwise). Close stops it.
 func NewDispatcher(lister Lister, opts ...Option) *Dispatcher {
 	o := defaultOptions()
 	for _, opt := range opts {
@@ -163,18 +171,35 @@ func NewDispatcher(lister Lister, opts ...Option) *Dispatcher {
 		d.wg.Add(1)
 		go d.work()
 	}
+	if o.store != nil {
+		src, ok := lister.(Source)
+		if !ok {
+			panic("webhook.NewDispatcher: WithQueue needs a Lister that is a Source")
+		}
+		d.durable = newDurable(d, o.store, src)
+	}
 	return d
 }
 
 // Policy returns the address policy the Dispatcher delivers under.
 func (d *Dispatcher) Policy() Policy { return d.opts.policy }
 
-// Emit queues ev for every active webhook that listens to it, without
-// blocking; it reports false when the queue was full (the event is
-// dropped and counted) or the Dispatcher is closed.
-func (d *Dispatcher) Emit(ev Event, data any) bool { return d.push(job{ev: ev, data: data}) }
+// Emit queues ev for every active webhook that listens to it; it reports
+// false when the queue was full (the event is dropped and counted) or the
+// Dispatcher is closed. In memory it never blocks; with WithQueue it
+// stores the deliveries before it returns (a read and a write of the
+// database, bounded by 10s).
+func (d *Dispatcher) Emit(ev Event, data any) bool {
+	if d.durable != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		return d.durable.emit(ctx, ev, data)
+	}
+	return d.push(job{ev: ev, data: data})
+}
 
-// EmitTo queues one delivery of ev to h, whatever h's events.
+// EmitTo queues one delivery of ev to h, whatever h's events, in memory
+// (with or without WithQueue).
 func (d *Dispatcher) EmitTo(h Webhook, ev Event, data any) bool {
 	return d.push(job{ev: ev, data: data, hook: &h})
 }
@@ -200,6 +225,11 @@ func (d *Dispatcher) push(j job) bool {
 // Close stops accepting events and waits for the queued ones until ctx
 // ends; deliveries still waiting then are abandoned.
 func (d *Dispatcher) Close(ctx context.Context) error {
+	if d.durable != nil {
+		if err := d.durable.close(ctx); err != nil {
+			return err
+		}
+	}
 	d.mu.Lock()
 	if !d.closed {
 		d.closed = true
@@ -216,10 +246,15 @@ func (d *Dispatcher) Close(ctx context.Context) error {
 	}
 }
 
-// Stats returns the counts so far.
+// Stats returns the counts so far. With WithQueue, Pending adds the
+// shared queue's deliveries as last counted (every 10 poll intervals).
 func (d *Dispatcher) Stats() Stats {
+	pending := int64(len(d.queue))
+	if d.durable != nil {
+		pending += d.durable.pending.Load()
+	}
 	return Stats{Queued: d.queued.Load(), Delivered: d.delivered.Load(), Failed: d.failed.Load(),
-		Retries: d.sender.retries.Load(), Dropped: d.dropped.Load(), Pending: int64(len(d.queue))}
+		Retries: d.sender.retries.Load(), Dropped: d.dropped.Load(), Pending: pending}
 }
 
 func (d *Dispatcher) work() {
@@ -309,12 +344,7 @@ func (d *Sender) Deliver(ctx context.Context, h Webhook, ev Event, data any) Res
 		if r.Success || attempt >= d.opts.retries || !retryable(r) {
 			return r
 		}
-		wait := min(d.opts.backoff<<attempt, d.opts.maxBackoff)
-		wait += jitter(d.opts.backoff)
-		if retryAfter > wait {
-			wait = min(retryAfter, d.opts.maxBackoff)
-		}
-		t := time.NewTimer(wait)
+		t := time.NewTimer(retryWait(d.opts, attempt, retryAfter))
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -346,6 +376,19 @@ func (d *Sender) attempt(ctx context.Context, url, id, ts, sig string, body []by
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<20))
 	r := Result{Success: resp.StatusCode < 400, Status: resp.StatusCode, Body: string(b)}
 	return r, retryAfter(resp.Header.Get("Retry-After"), time.Now())
+}
+
+// retryWait is the wait after the attempt numbered attempt (0: the
+// first) failed: the backoff doubled per attempt up to its maximum, plus
+// up to one backoff of jitter; a longer Retry-After is honoured up to the
+// maximum.
+func retryWait(o options, attempt int, retryAfter time.Duration) time.Duration {
+	wait := min(o.backoff<<attempt, o.maxBackoff)
+	wait += jitter(o.backoff)
+	if retryAfter > wait {
+		wait = min(retryAfter, o.maxBackoff)
+	}
+	return wait
 }
 
 // retryable: MLflow retries connection errors and 429, 500, 502, 503,

@@ -161,7 +161,8 @@ func TestReplicas(t *testing.T) {
 	t.Run("MultipartAcrossReplicas", func(t *testing.T) { testMultipart(t, c) })
 	t.Run("WebhooksOnce", func(t *testing.T) { testWebhooksOnce(t, c) })
 	t.Run("UI", func(t *testing.T) { testUI(t, c) })
-	t.Run("KillUnderLoad", func(t *testing.T) { testKill(t, c) }) // last: it kills a replica
+	t.Run("KillUnderLoad", func(t *testing.T) { testKill(t, c) })                               // it kills replica 1
+	t.Run("WebhooksRedeliveredAfterKill", func(t *testing.T) { testWebhooksRedelivered(t, c) }) // it kills replica 0
 }
 
 var assetRef = regexp.MustCompile(`(?:src|href)="(/static/[^"]+)"`)

@@ -180,7 +180,11 @@ func (s *Store) DeleteWebhook(ctx context.Context, id string) error {
 			return webhookNotFound(id)
 		}
 		// PostgreSQL and SQLite both cascade; say it for clarity anyway.
-		_, err = s.exec(ctx, tx, `DELETE FROM webhook_events WHERE webhook_id = ?`, id)
+		if _, err = s.exec(ctx, tx, `DELETE FROM webhook_events WHERE webhook_id = ?`, id); err != nil {
+			return err
+		}
+		// Its queued deliveries go with it (no foreign key: see 0008).
+		_, err = s.exec(ctx, tx, `DELETE FROM webhook_deliveries WHERE webhook_id = ?`, id)
 		return err
 	})
 }
