@@ -135,9 +135,10 @@ var rules = map[string]Rule{
 	"gateway/gatewaytest":            {}, // an OpenAI-shaped echo upstream for tests and benchmarks
 	"gateway/config":                 {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":               {Packages: []string{"api/deployments"}},
-	"gateway/provider/builtin":       {Packages: []string{"gateway/provider/openai", "gateway/provider/mlflowserving", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai"}},
+	"gateway/provider/builtin":       {Packages: []string{"gateway/provider/openai", "gateway/provider/mlflowserving", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai", "gateway/provider/berth"}},
 	"gateway/provider/openai":        {Packages: []string{"api/deployments", "gateway/provider"}},
 	"gateway/provider/mlflowserving": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
+	"gateway/provider/berth":         {Packages: []string{"api/deployments", "flavors", "flavors/onnx", "gateway/provider", "modeluri"}}, // embeddings run in-process
 
 	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
 	"gateway/keys": {Packages: []string{"tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},

@@ -5,6 +5,7 @@
 package builtin
 
 import (
+	_ "github.com/berthml/berth/gateway/provider/berth"         // berth: embedding models run in the gateway's process (ONNX Runtime)
 	_ "github.com/berthml/berth/gateway/provider/mlflowserving" // mlflow-model-serving: MLflow scoring servers, berth serve
 	_ "github.com/berthml/berth/gateway/provider/openai"        // openai, azure, azuread, OpenAI-compatible servers
 
