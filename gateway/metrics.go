@@ -28,7 +28,7 @@ type Metrics struct {
 	keyRequests *prometheus.CounterVec
 	keyErrors   *prometheus.CounterVec
 	keyTokens   *prometheus.CounterVec
-	keys        keyLabels
+	keys        *KeyLabels
 }
 
 // DefaultMaxKeyLabels is how many gateway key names the per-key metrics
@@ -43,17 +43,24 @@ type MetricsOption func(*Metrics)
 
 // WithMaxKeyLabels sets how many key names the per-key metrics label by
 // (at least 1). Default: DefaultMaxKeyLabels.
-func WithMaxKeyLabels(n int) MetricsOption { return func(m *Metrics) { m.keys.max = max(n, 1) } }
+func WithMaxKeyLabels(n int) MetricsOption { return func(m *Metrics) { m.keys = NewKeyLabels(n) } }
 
-// keyLabels hands out key labels: a key's own name while fewer than max
-// names are in use, OtherKey after.
-type keyLabels struct {
+// KeyLabels hands out bounded labels for gateway keys: a key's own name
+// while fewer than its cap of names are in use, OtherKey after. Safe for
+// concurrent use; a known name costs one read lock.
+type KeyLabels struct {
 	max  int
 	mu   sync.RWMutex
 	seen map[string]struct{}
 }
 
-func (k *keyLabels) label(name string) string {
+// NewKeyLabels returns labels capped at n names (at least 1).
+func NewKeyLabels(n int) *KeyLabels {
+	return &KeyLabels{max: max(n, 1), seen: map[string]struct{}{}}
+}
+
+// Label returns name, or OtherKey once the cap is reached by other names.
+func (k *KeyLabels) Label(name string) string {
 	k.mu.RLock()
 	_, ok := k.seen[name]
 	n := len(k.seen)
@@ -66,14 +73,11 @@ func (k *keyLabels) label(name string) string {
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()
-	if _, ok := k.seen[name]; ok {
+	if _, ok := k.seen[name]; ok || len(k.seen) < k.max {
+		k.seen[name] = struct{}{}
 		return name
 	}
-	if len(k.seen) >= k.max {
-		return OtherKey
-	}
-	k.seen[name] = struct{}{}
-	return name
+	return OtherKey
 }
 
 // NewMetrics registers the gateway's metrics with reg.
@@ -103,7 +107,7 @@ func NewMetrics(reg prometheus.Registerer, opts ...MetricsOption) *Metrics {
 	m.keyTokens = prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "key_tokens_total",
 		Help: "Tokens used by a gateway key's queries, by key, endpoint and direction (input, output)."},
 		[]string{"key", "endpoint", "direction"})
-	m.keys = keyLabels{max: DefaultMaxKeyLabels, seen: map[string]struct{}{}}
+	m.keys = NewKeyLabels(DefaultMaxKeyLabels)
 	for _, o := range opts {
 		o(m)
 	}
@@ -148,7 +152,7 @@ func (m *Metrics) observeQuery(c *call, u Usage) {
 	if u.Key == "" {
 		return
 	}
-	key := m.keys.label(u.Key)
+	key := m.keys.Label(u.Key)
 	m.keyRequests.WithLabelValues(key, u.Endpoint, code).Inc()
 	if c.class != "" {
 		m.keyErrors.WithLabelValues(key, u.Endpoint, c.class).Inc()

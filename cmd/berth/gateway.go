@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"time"
@@ -26,6 +27,7 @@ type gatewayOptions struct {
 	gateway options.Gateway
 	keys    options.GatewayKeys
 	store   options.GatewayKeyStore
+	report  options.GatewayReport
 }
 
 func newGatewayCmd(g *options.Log) *cobra.Command {
@@ -44,9 +46,12 @@ The config is reloaded when the file changes; a bad edit keeps the config in
 use and is logged. Upstream calls get per-endpoint timeouts, retries,
 fallbacks and a circuit breaker (see docs/gateway.md). Prometheus metrics are
 at /metrics. With --gateway-keys every query needs a gateway key
-(berth gateway keys create).`,
+(berth gateway keys create). With --tracking-uri, each endpoint's usage
+(requests, errors, tokens, cost, latency, per key too) is logged to a run
+of the experiment berth-gateway every --report-interval.`,
 		Example: `  berth gateway --config gateway.yaml
-  berth gateway --config gateway.yaml --port 5001 --gateway-keys`,
+  berth gateway --config gateway.yaml --port 5001 --gateway-keys
+  berth gateway --config gateway.yaml --tracking-uri http://127.0.0.1:5000 --report-interval 1m`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			log, err := g.Logger(os.Stderr)
@@ -60,6 +65,7 @@ at /metrics. With --gateway-keys every query needs a gateway key
 	o.gateway.AddFlags(cmd, "config", true)
 	o.keys.AddFlags(cmd)
 	o.store.AddFlags(cmd)
+	o.report.AddFlags(cmd, true)
 	cmd.AddCommand(newGatewayKeysCmd())
 	return cmd
 }
@@ -87,7 +93,12 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 			}
 		}
 	}
-	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), onReload)
+	reports, stopReports, err := o.report.Start(ctx, o.report.Sink(), cfgBytes, net.JoinHostPort(o.listen.Host, o.listen.Port), log)
+	if err != nil {
+		return err
+	}
+	defer stopReports()
+	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), reports.Option()...)
 	if err != nil {
 		return err
 	}
@@ -102,6 +113,22 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "config", o.gateway.Config, "endpoints", len(gw.Endpoints()),
 		"gateway_keys", kg != nil, "start_to_ready", time.Since(started).Round(time.Microsecond))
 	return httpserve.Serve(ctx, ln, h, o.listen.Shutdown, log)
+}
+
+// reloadBoth is onReload (which may be nil) followed by the usage
+// reports' price reload.
+func reloadBoth(onReload func([]byte), reports *options.Reports, log *slog.Logger) func([]byte) {
+	if reports == nil {
+		return onReload
+	}
+	return func(b []byte) {
+		if onReload != nil {
+			onReload(b)
+		}
+		if err := reports.Reload(b); err != nil {
+			log.Error("the usage reports' price table was not reloaded", "error", err)
+		}
+	}
 }
 
 // guardOrNil is kg as the gateway's Guard, nil when keys are off.

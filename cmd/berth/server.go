@@ -29,6 +29,7 @@ type serverOptions struct {
 	webhooks           options.Webhook
 	gateway            options.Gateway
 	gatewayKeys        options.GatewayKeys
+	gatewayReport      options.GatewayReport
 	ui                 bool
 	traceRetentionDays int
 }
@@ -81,6 +82,7 @@ names others.`,
 	o.webhooks.AddFlags(cmd)
 	o.gateway.AddFlags(cmd, "gateway-config", false)
 	o.gatewayKeys.AddFlags(cmd)
+	o.gatewayReport.AddFlags(cmd, false)
 	f := cmd.Flags()
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,
@@ -112,7 +114,7 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	if o.ui {
 		opts = append(opts, server.WithUI(ui.Handler()))
 	}
-	gwOpts, stopGateway, err := serverGateway(ctx, o, reg, log)
+	gwOpts, stopGateway, err := serverGateway(ctx, o, store, reg, log)
 	if err != nil {
 		return err
 	}

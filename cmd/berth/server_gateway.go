@@ -5,10 +5,12 @@ package main
 import (
 	"context"
 	"log/slog"
+	"net"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/gateway"
+	"github.com/berthml/berth/gateway/usage"
 	"github.com/berthml/berth/server"
 )
 
@@ -17,7 +19,9 @@ import (
 // endpoint list answers empty, so mlflow.deployments clients pointed at
 // the tracking server work). Gateway keys live in the tracking database;
 // without them the server's tokens guard the gateway's routes.
-func serverGateway(ctx context.Context, o *serverOptions, reg prometheus.Registerer, log *slog.Logger) ([]server.Option, func(), error) {
+// Without a config there are no endpoints, hence no usage reports; with
+// one, each endpoint's usage goes to store every --report-interval.
+func serverGateway(ctx context.Context, o *serverOptions, store usage.Store, reg prometheus.Registerer, log *slog.Logger) ([]server.Option, func(), error) {
 	cfgBytes, err := o.gateway.ConfigBytes()
 	if err != nil {
 		return nil, nil, err
@@ -36,7 +40,18 @@ func serverGateway(ctx context.Context, o *serverOptions, reg prometheus.Registe
 			}
 		}
 	}
-	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), onReload)
+	var sink usage.Sink
+	if store != nil {
+		sink = usage.StoreSink{S: store}
+	}
+	reports, stopReports, err := o.gatewayReport.Start(ctx, sink, cfgBytes, net.JoinHostPort(o.listen.Host, o.listen.Port), log)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	stopKeys := stop
+	stop = func() { stopReports(); stopKeys() }
+	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), reports.Option()...)
 	if err != nil {
 		stop()
 		return nil, nil, err

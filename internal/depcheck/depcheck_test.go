@@ -70,6 +70,7 @@ var rules = map[string]Rule{
 			"recipe",  // berth recipe
 			"gateway/keys",
 			"gateway", "internal/httpguard", "internal/httpserve", // berth gateway
+			"gateway/usage", // berth server's usage reports
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
 		Modules: []string{ggcr, prom, cobra, pflag},
 	},
@@ -82,6 +83,7 @@ var rules = map[string]Rule{
 			"evaluate/llm",    // berth evaluate's LLM model types
 			"api/deployments", // berth evaluate's gateway client
 			"gateway", "gateway/keys",
+			"gateway/usage",                              // --report-interval
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",
 			"blob", "blob/s3"}, // blob: --artifacts-destination's stores
@@ -133,6 +135,7 @@ var rules = map[string]Rule{
 	"api/deployments":                {},
 	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
 	"gateway/gatewaytest":            {}, // an OpenAI-shaped echo upstream for tests and benchmarks
+	"gateway/usage":                  {Packages: []string{mlflowrest, "gateway", "gateway/keys", "internal/servingusage", "tracking"}},
 	"gateway/config":                 {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":               {Packages: []string{"api/deployments"}},
 	"gateway/provider/builtin":       {Packages: []string{"gateway/provider/openai", "gateway/provider/mlflowserving", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai", "gateway/provider/berth"}},

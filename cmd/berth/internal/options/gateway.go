@@ -48,8 +48,9 @@ func (o *Gateway) AddFlags(cmd *cobra.Command, configFlag string, required bool)
 // Build loads the config (none when the flag is empty) and builds the
 // gateway with metrics m (nil: none) and the guard (nil: none), then, unless
 // --gateway-no-reload, watches the file until ctx ends; onReload gets the
-// file's bytes after each good reload (for the key guard's prices).
-func (o *Gateway) Build(ctx context.Context, log *slog.Logger, m *gateway.Metrics, guard gateway.Guard, onReload func([]byte)) (*gateway.Gateway, error) {
+// file's bytes after each good reload (for the key guard's prices); extra
+// options are passed on to gateway.New.
+func (o *Gateway) Build(ctx context.Context, log *slog.Logger, m *gateway.Metrics, guard gateway.Guard, onReload func([]byte), extra ...gateway.Option) (*gateway.Gateway, error) {
 	var cfg *config.Config
 	if o.Config != "" {
 		var err error
@@ -68,7 +69,7 @@ func (o *Gateway) Build(ctx context.Context, log *slog.Logger, m *gateway.Metric
 	if guard != nil {
 		opts = append(opts, gateway.WithGuard(guard))
 	}
-	g, err := gateway.New(cfg, opts...)
+	g, err := gateway.New(cfg, append(opts, extra...)...)
 	if err != nil {
 		return nil, fmt.Errorf("starting the gateway on %s: %w", o.Config, err)
 	}
