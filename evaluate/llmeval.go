@@ -10,6 +10,7 @@ import (
 
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/evaluate/llm"
+	"github.com/berthml/berth/evaluate/llm/judge"
 )
 
 // EvalTableFile is the per-row table MLflow logs with an LLM evaluation.
@@ -35,6 +36,18 @@ type LLMEvaluation struct {
 	Concurrency int
 	// K is the retriever metrics' k (0: llm.DefaultK, MLflow's default).
 	K int
+	// Judge, when set, grades every row with JudgeMetrics (MLflow's
+	// LLM-as-judge metrics, --extra-metrics) through a judge model.
+	Judge        judge.Judge
+	JudgeMetrics []*judge.Metric
+	// JudgeInputs is the column of the inputs shown to the judge ("": the
+	// column "inputs" when there is one, else the metrics that need the
+	// input are refused); JudgeColumns maps a grading
+	// context name to its column ("targets": Target by default; "context":
+	// the column "context" by default), as MLflow's col_mapping does.
+	JudgeInputs  string
+	JudgeColumns map[string]string
+	JudgeOptions judge.Options
 	// BaselinePredictions, when set, is a column of a baseline's outputs
 	// on the same rows, evaluated the same way for the change checks.
 	BaselinePredictions string
@@ -81,6 +94,13 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 	if err != nil {
 		return nil, err
 	}
+	if e.Judge != nil && len(e.JudgeMetrics) > 0 {
+		cols, err := e.judge(ctx, tab, e.Predictions, res)
+		if err != nil {
+			return nil, err
+		}
+		scores = append(scores, cols...)
+	}
 	if latency != nil {
 		scores = append([]llm.Column{{Name: "latency", Values: latency}}, scores...)
 	}
@@ -88,6 +108,11 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 	if e.BaselinePredictions != "" {
 		if base, _, err = computeLLM(tab, e.ModelType, e.BaselinePredictions, e.Target, e.K); err != nil {
 			return nil, fmt.Errorf("baseline: %w", err)
+		}
+		if e.Judge != nil && len(e.JudgeMetrics) > 0 {
+			if _, err := e.judge(ctx, tab, e.BaselinePredictions, base); err != nil {
+				return nil, fmt.Errorf("baseline: %w", err)
+			}
 		}
 	}
 	dir := e.ArtifactDir
@@ -219,3 +244,61 @@ func writeEvalTable(path string, t *llm.Table) error {
 // IsLLMModelType reports whether t is one of the LLM model types: text,
 // question-answering, text-summarization or retriever.
 func IsLLMModelType(t string) bool { return llm.IsModelType(t) }
+
+// judge grades the outputs in column preds with the judge metrics, adding
+// their aggregates and warnings to res and returning their table columns.
+func (e *LLMEvaluation) judge(ctx context.Context, tab *llm.Table, preds string, res *Result) ([]llm.Column, error) {
+	if e.ModelType == llm.Retriever {
+		return nil, errors.New("the judge metrics grade text outputs: not a retriever's document ids")
+	}
+	if c, ok := e.Judge.(interface{ Check(context.Context) error }); ok {
+		if err := c.Check(ctx); err != nil {
+			return nil, err
+		}
+	}
+	rows := judge.Rows{Context: map[string][]*string{}}
+	var err error
+	inputs := e.JudgeInputs
+	if inputs == "" && tab.Column("inputs") >= 0 {
+		inputs = "inputs"
+	}
+	if rows.Outputs, err = tab.TextColumn(preds); err != nil {
+		return nil, err
+	}
+	for _, m := range e.JudgeMetrics {
+		if m.IncludeInput && rows.Inputs == nil {
+			if inputs == "" {
+				return nil, fmt.Errorf("%s shows the judge each row's input: name its column (--judge-inputs)", m.Name)
+			}
+			if rows.Inputs, err = tab.TextColumn(inputs); err != nil {
+				return nil, fmt.Errorf("%s's inputs: %w", m.Name, err)
+			}
+		}
+		for _, c := range m.GradingContextColumns {
+			if rows.Context[c] != nil {
+				continue
+			}
+			col := e.JudgeColumns[c]
+			switch {
+			case col == "" && c == "targets" && e.Target == "":
+				return nil, fmt.Errorf("%s compares with the ground truth: give --target", m.Name)
+			case col == "" && c == "targets":
+				col = e.Target
+			case col == "":
+				col = c
+			}
+			if rows.Context[c], err = tab.TextColumn(col); err != nil {
+				return nil, fmt.Errorf("%s's %s (map it to a column with --judge-column %s=COLUMN): %w", m.Name, c, c, err)
+			}
+		}
+	}
+	jr, err := judge.Evaluate(ctx, e.Judge, e.JudgeMetrics, rows, e.JudgeOptions)
+	if err != nil {
+		return nil, fmt.Errorf("judging the outputs: %w", err)
+	}
+	for _, n := range jr.Names {
+		res.set(n, jr.Metrics[n])
+	}
+	res.Warnings = append(res.Warnings, jr.Warnings...)
+	return jr.Columns, nil
+}

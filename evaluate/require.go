@@ -10,6 +10,7 @@ import (
 	"unicode"
 
 	"github.com/berthml/berth/evaluate/llm"
+	"github.com/berthml/berth/evaluate/llm/judge"
 )
 
 // ErrBadRequirement is wrapped by every error from [ParseRequire] and
@@ -41,6 +42,9 @@ var greaterIsBetter = map[string]bool{
 func GreaterIsBetter(metric string) (greater, known bool) {
 	if greater, known = greaterIsBetter[metric]; !known {
 		greater, known = llm.GreaterIsBetter(metric)
+	}
+	if !known {
+		greater, known = judge.GreaterIsBetter(metric)
 	}
 	return greater, known
 }

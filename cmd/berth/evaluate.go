@@ -31,6 +31,7 @@ type evaluateOptions struct {
 	baseline   string
 	reference  string
 	llm        options.LLMEval
+	judge      options.Judge
 }
 
 func newEvaluateCmd(g *options.Log) *cobra.Command {
@@ -73,6 +74,11 @@ MLflow's per-row eval_results_table.json (docs/evaluate-llm.md):
 With --gateway-uri, --endpoint and --prompt-template "... {{ column }} ...",
 a gateway chat endpoint makes the outputs (column "outputs", with each row's
 latency), --concurrency calls at once.
+--extra-metrics answer_similarity,faithfulness (MLflow's LLM-as-judge metrics:
+also answer_correctness, answer_relevance, relevance) grades every row with
+MLflow's judge prompt through a gateway endpoint (--judge-endpoint NAME or
+--judge-model endpoints:/NAME on --gateway-uri): NAME/v1/mean, /variance,
+/p90, and per-row NAME/v1/score and /justification (docs/evaluate-llm.md).
 toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 		Example: `  berth evaluate testdata/models/iris_logreg --data testdata/data/iris.csv --target target --model-type classifier
   berth evaluate models:/iris@challenger --data holdout.csv --target species --model-type classifier \
@@ -108,6 +114,7 @@ toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 	f.StringVar(&o.baseline, "baseline", "", "a baseline model (directory or models:/ URI) evaluated on the same data, for the change checks")
 	o.checks.AddFlags(cmd)
 	o.llm.AddFlags(cmd)
+	o.judge.AddFlags(cmd)
 	f.StringVar(&o.reference, "save-reference", "", "also write the data's drift reference profile (inputs and outputs, as berth drift profile does) to this file")
 	return cmd
 }
@@ -176,12 +183,17 @@ func runEvaluateLLM(ctx context.Context, stdout io.Writer, o *evaluateOptions) e
 	if o.runID != "" && o.src.URI == "" {
 		return errors.New("--run-id needs --registry-uri")
 	}
+	doneJudging, err := o.judge.Apply(&e, o.llm)
+	if err != nil {
+		return err
+	}
 	e.ArtifactDir = o.artifacts
 	e.Run = evaluate.Run{Experiment: o.experiment, RunID: o.runID, RunName: o.runName, Source: "berth evaluate"}
 	if o.src.URI != "" {
 		e.Registry = o.src.NewClient()
 	}
 	rec, err := evaluate.EvaluateLLM(ctx, e)
+	doneJudging()
 	if err != nil {
 		return err
 	}

@@ -47,7 +47,7 @@ func (o *LLMEval) Check(d EvalData) (evaluate.LLMEvaluation, error) {
 	if !evaluate.IsLLMModelType(d.ModelType) {
 		return evaluate.LLMEvaluation{}, fmt.Errorf("--model-type %q is not an LLM model type", d.ModelType)
 	}
-	gen := o.GatewayURI != "" || o.Endpoint != "" || o.Template != ""
+	gen := o.Endpoint != "" || o.Template != "" // --gateway-uri alone may serve the judge (--judge-endpoint)
 	switch {
 	case d.Data == "":
 		return evaluate.LLMEvaluation{}, errors.New("--data is required")
