@@ -82,6 +82,7 @@ var rules = map[string]Rule{
 			"project",         // berth run's flags
 			"evaluate/llm",    // berth evaluate's LLM model types
 			"api/deployments", // berth evaluate's gateway client
+			"evaluate/llm/judge",
 			"gateway", "gateway/keys",
 			"gateway/usage",                              // --report-interval
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
