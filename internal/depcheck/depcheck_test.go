@@ -212,6 +212,7 @@ var rules = map[string]Rule{
 	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},
+	"bench/cmd/gatewaysoak":   {Packages: []string{"gateway", "gateway/config", "gateway/gatewaytest", "gateway/provider/builtin"}}, // 1,000 streams and the soak, the gateway in its own process
 	"bench/cmd/gatewaybench": {Packages: []string{"bench/loadgen", "gateway", "gateway/config", "gateway/gatewaytest", "gateway/keys",
 		"gateway/provider/builtin"}}, // the gateway's added latency and throughput
 	"bench/cmd/jsonspeed": {Packages: []string{"api/oip", "api/scoring", "flavors"},
