@@ -48,6 +48,9 @@ func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
 		}
 		uri = runURI
 	}
+	if strings.HasPrefix(uri, "s3://") {
+		return r.downloadObjects(ctx, v, uri)
+	}
 	if local, ok := localPath(uri); ok {
 		if !r.local {
 			return "", &LocalSourceError{Name: v.Name, Version: v.Version, URI: uri}
@@ -65,7 +68,7 @@ func (r *Resolver) Download(ctx context.Context, v *Version) (string, error) {
 			return dir, nil
 		}
 	}
-	dir, err := r.fetch(ctx, remote)
+	dir, err := r.fetch(ctx, proxySource{r, remote})
 	if err != nil {
 		return "", fmt.Errorf("downloading %s version %s from %s: %w", v.Name, v.Version, uri, err)
 	}
@@ -166,49 +169,91 @@ type remoteFile struct {
 	size int64
 }
 
-// list walks the proxy's listing of dir.
-func (r *Resolver) list(ctx context.Context, root, rel string, out *[]remoteFile) error {
-	p := root
-	if rel != "" {
-		p += "/" + rel
+// source is where fetch reads a version's files: the registry's artifact
+// proxy, or a bucket.
+type source interface {
+	// list returns the entries of dir ("" is the version's root).
+	list(ctx context.Context, dir string) ([]entry, error)
+	// open opens the file at rel.
+	open(ctx context.Context, rel string) (io.ReadCloser, error)
+	// String names the root in errors.
+	String() string
+}
+
+// entry is one listed file or directory; path's last segment is its name.
+type entry struct {
+	path  string
+	isDir bool
+	size  int64
+}
+
+// proxySource reads through the registry's artifact proxy under root.
+type proxySource struct {
+	r    *Resolver
+	root string
+}
+
+func (p proxySource) String() string { return p.root }
+
+func (p proxySource) list(ctx context.Context, dir string) ([]entry, error) {
+	at := p.root
+	if dir != "" {
+		at += "/" + dir
 	}
-	files, err := r.client.ListArtifacts(ctx, p)
+	files, err := p.r.client.ListArtifacts(ctx, at)
 	if err != nil {
-		return err
+		return nil, err
 	}
+	out := make([]entry, 0, len(files))
 	for _, f := range files {
-		name := path.Base(f.Path)
-		child := name
-		if rel != "" {
-			child = rel + "/" + name
-		}
-		if !filepath.IsLocal(filepath.FromSlash(child)) || name == "." || name == ".." {
-			return fmt.Errorf("the registry listed an unsafe artifact path %q", f.Path)
-		}
-		if f.IsDir {
-			if err := r.list(ctx, root, child, out); err != nil {
-				return err
-			}
-			continue
-		}
 		var size int64
 		if f.FileSize != nil {
 			size = *f.FileSize
 		}
-		*out = append(*out, remoteFile{child, size})
+		out = append(out, entry{f.Path, f.IsDir, size})
+	}
+	return out, nil
+}
+
+func (p proxySource) open(ctx context.Context, rel string) (io.ReadCloser, error) {
+	return p.r.client.GetArtifact(ctx, p.root+"/"+rel)
+}
+
+// list walks src's listing of dir.
+func (r *Resolver) list(ctx context.Context, src source, rel string, out *[]remoteFile) error {
+	files, err := src.list(ctx, rel)
+	if err != nil {
+		return err
+	}
+	for _, f := range files {
+		name := path.Base(f.path)
+		child := name
+		if rel != "" {
+			child = rel + "/" + name
+		}
+		if !filepath.IsLocal(filepath.FromSlash(child)) || name == "." || name == ".." || name == "/" || name == "" {
+			return fmt.Errorf("%s listed an unsafe artifact path %q", src, f.path)
+		}
+		if f.isDir {
+			if err := r.list(ctx, src, child, out); err != nil {
+				return err
+			}
+			continue
+		}
+		*out = append(*out, remoteFile{child, f.size})
 	}
 	return nil
 }
 
-// fetch downloads every file under root into a new directory of the cache,
+// fetch downloads every file of src into a new directory of the cache,
 // named by the digest of the files' paths and contents.
-func (r *Resolver) fetch(ctx context.Context, root string) (string, error) {
+func (r *Resolver) fetch(ctx context.Context, src source) (string, error) {
 	var files []remoteFile
-	if err := r.list(ctx, root, "", &files); err != nil {
+	if err := r.list(ctx, src, "", &files); err != nil {
 		return "", err
 	}
 	if len(files) == 0 {
-		return "", fmt.Errorf("no files under %s", root)
+		return "", fmt.Errorf("no files under %s", src)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].rel < files[j].rel })
 	if err := os.MkdirAll(r.cacheDir, 0o755); err != nil {
@@ -225,7 +270,7 @@ func (r *Resolver) fetch(ctx context.Context, root string) (string, error) {
 		p.TotalBytes += f.size
 	}
 	for _, f := range files {
-		sum, err := r.fetchFile(ctx, root+"/"+f.rel, filepath.Join(tmp, filepath.FromSlash(f.rel)))
+		sum, err := r.fetchFile(ctx, src, f.rel, filepath.Join(tmp, filepath.FromSlash(f.rel)))
 		if err != nil {
 			return "", err
 		}
@@ -245,11 +290,13 @@ func (r *Resolver) fetch(ctx context.Context, root string) (string, error) {
 	return dir, nil
 }
 
-// fetchFile downloads one artifact to dst and returns its sha256.
-func (r *Resolver) fetchFile(ctx context.Context, remote, dst string) (string, error) {
-	body, err := r.client.GetArtifact(ctx, remote)
+// fetchFile downloads one file of src to dst, streamed, and returns its
+// sha256.
+func (r *Resolver) fetchFile(ctx context.Context, src source, rel, dst string) (string, error) {
+	remote := src.String() + "/" + rel
+	body, err := src.open(ctx, rel)
 	if err != nil {
-		return "", err
+		return "", fmt.Errorf("downloading %s: %w", remote, err)
 	}
 	defer body.Close()
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {

@@ -65,7 +65,7 @@ func TestLocalSourcesRefused(t *testing.T) {
 // this machine (nothing listens at the registry's address, so any success
 // would be one).
 func FuzzDownloadRefusesLocal(f *testing.F) {
-	for _, s := range []string{"file:///etc", "/etc", "runs:/abc/../../x", "mlflow-artifacts:/1/%2e%2e/x", "file://", "//x", "C:/x", "file:/etc"} {
+	for _, s := range []string{"file:///etc", "/etc", "s3://bucket/key", "runs:/abc/../../x", "mlflow-artifacts:/1/%2e%2e/x", "file://", "//x", "C:/x", "file:/etc"} {
 		f.Add(s)
 	}
 	r, err := modeluri.NewResolver("http://127.0.0.1:1", f.TempDir())

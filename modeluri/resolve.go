@@ -19,8 +19,9 @@ type Resolver struct {
 	client   *mlflowrest.Client
 	cacheDir string
 	progress func(Progress)
-	local    bool   // load versions stored on this machine's file system
-	endpoint string // the gateway endpoint of prompts:/ versions
+	local    bool            // load versions stored on this machine's file system
+	endpoint string          // the gateway endpoint of prompts:/ versions
+	objects  OpenObjectStore // s3:// sources; nil: refused
 }
 
 // Progress reports a download: after each file, how many of the files and

@@ -57,7 +57,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"MLFLOW_TRACKING_TOKEN", "tracking-token", "berth gateway: used when BERTH_TRACKING_TOKEN is not set"},
 	{"BERTH_NO_SERVE_ARTIFACTS", "no-serve-artifacts", "berth server: clients write artifacts to the store directly (true/false)"},
 	{"BERTH_DEFAULT_ARTIFACT_ROOT", "default-artifact-root", "berth server --no-serve-artifacts: artifact root of new experiments"},
-	{"MLFLOW_S3_ENDPOINT_URL", "s3-endpoint-url", "berth server: endpoint of an S3-compatible artifact store"},
+	{"MLFLOW_S3_ENDPOINT_URL", "s3-endpoint-url", "berth server, and models:/ versions with s3:// sources: endpoint of an S3-compatible store"},
 	{"MLFLOW_S3_IGNORE_TLS", "s3-ignore-tls", "berth server: do not verify the S3 endpoint's certificate (true/false)"},
 }
 

@@ -117,7 +117,7 @@ var rules = map[string]Rule{
 	"recipe":          {Packages: []string{mlflowrest, "project"}, Modules: []string{yaml}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift", "webhook"}},
-	"modeluri":        {Packages: []string{mlflowrest, "prompt"}}, // prompt: prompts:/ versions written as promptlab models
+	"modeluri":        {Packages: []string{mlflowrest, "prompt", "blob"}}, // prompt: prompts:/ versions written as promptlab models; blob: s3:// sources' listing type
 	"drift":           {Packages: []string{"flavors", "internal/jsonl"}, Modules: []string{gonum}},
 	"chart":           {Packages: []string{"drift"}}, // draws what drift computes
 

@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/berthml/berth/blob/s3"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/modeluri"
@@ -20,6 +21,12 @@ type Source struct {
 	AllowLocal bool
 	// PromptEndpoint is the gateway endpoint of prompts:/ versions.
 	PromptEndpoint string
+	// S3EndpointURL and S3IgnoreTLS reach the bucket of versions whose
+	// source is s3:// (MLFLOW_S3_ENDPOINT_URL, MLFLOW_S3_IGNORE_TLS); the
+	// AWS SDK reads AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION
+	// and the shared config itself.
+	S3EndpointURL string
+	S3IgnoreTLS   bool
 }
 
 // AddFlags adds the registry flags, --cache-dir and --allow-local-sources
@@ -29,6 +36,9 @@ func (o *Source) AddFlags(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&o.CacheDir, "cache-dir", "", "where models downloaded from the registry are kept (default: the user cache dir)/berth/models")
 	f.BoolVar(&o.AllowLocal, "allow-local-sources", false, allowLocalUsage)
+	f.StringVar(&o.S3EndpointURL, "s3-endpoint-url", "",
+		"endpoint of the S3-compatible store that models:/ versions with s3:// sources are read from (SeaweedFS, Ceph, ...), addressed path-style; default: AWS")
+	f.BoolVar(&o.S3IgnoreTLS, "s3-ignore-tls", false, "do not verify the S3 endpoint's TLS certificate")
 	f.StringVar(&o.PromptEndpoint, "prompt-endpoint", "", "the gateway endpoint a prompts:/NAME@ALIAS or prompts:/NAME/VERSION is sent to (default: the version's model_config model_name); the gateway is $MLFLOW_DEPLOYMENTS_TARGET, its token $MLFLOW_DEPLOYMENTS_TOKEN")
 }
 
@@ -54,7 +64,20 @@ func (o *Source) Resolver(log *slog.Logger) (*modeluri.Resolver, error) {
 		modeluri.WithToken(o.Token),
 		modeluri.WithLocalSources(o.AllowLocal),
 		modeluri.WithPromptEndpoint(o.PromptEndpoint),
-		modeluri.WithProgress(downloadProgress(log)))
+		modeluri.WithProgress(downloadProgress(log)),
+		modeluri.WithObjectStores(o.openObjects))
+}
+
+// openObjects opens the bucket of an s3:// source with the S3 flags.
+func (o *Source) openObjects(ctx context.Context, uri string) (modeluri.ObjectStore, error) {
+	var opts []s3.Option
+	if o.S3EndpointURL != "" {
+		opts = append(opts, s3.WithEndpoint(o.S3EndpointURL))
+	}
+	if o.S3IgnoreTLS {
+		opts = append(opts, s3.WithInsecureTLS())
+	}
+	return s3.Open(ctx, uri, opts...)
 }
 
 // downloadProgress logs a model download as one line once its last file is
