@@ -184,6 +184,9 @@ func (s *Server) routeTable() []route {
 	// The prompt engineering UI's "save as run" (server/promptlab.go): only
 	// under /ajax-api, as in MLflow.
 	add("POST", "/ajax-api/2.0/mlflow/runs/create-promptlab-run", Write, s.api(s.createPromptlabRun))
+	// MLflow's UI route for writing one run artifact (server/promptlab_ui.go):
+	// the prompt lab page stores its whole evaluation table with it.
+	add("POST", "/ajax-api/2.0/mlflow/upload-artifact", Write, s.api(s.uploadRunArtifact))
 
 	// MLflow 3's traces (server/traces*.go, server/otlp.go), when the store
 	// keeps them: the v3 routes, the v2 routes MLflow 3's client still uses

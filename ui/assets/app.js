@@ -9,6 +9,7 @@ import { productionPage } from './production.js';
 import { tracesPage, tracePage } from './traces.js';
 import { loggedModelPage, experimentModelsPage } from './loggedmodels.js';
 import { promptsPage, promptPage } from './prompts.js';
+import { promptlabPage } from './promptlab.js';
 
 const app = document.getElementById('app');
 
@@ -57,7 +58,7 @@ async function render() {
   const { parts, query } = route();
   const top = parts[0] || '';
   document.querySelectorAll('nav a').forEach((a) => {
-    const on = a.dataset.nav === (['models', 'prompts', 'production', 'settings'].includes(top) ? top : 'experiments');
+    const on = a.dataset.nav === (['models', 'prompts', 'promptlab', 'production', 'settings'].includes(top) ? top : 'experiments');
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
   document.querySelector('header.top').classList.remove('open');
@@ -76,6 +77,7 @@ async function render() {
     else if (top === 'logged-models' && parts[1]) p = loggedModelPage(el, parts[1], query, stale);
     else if (top === 'prompts' && parts[1]) p = promptPage(el, parts[1], query, stale);
     else if (top === 'prompts') p = promptsPage(el, stale);
+    else if (top === 'promptlab') p = promptlabPage(el, query, stale);
     else if (top === 'runs' && parts[1]) p = runPage(el, parts[1], query, stale);
     else if (top === 'compare') p = comparePage(el, (query.get('runs') || '').split(',').filter(Boolean), query, stale);
     else if (top === 'models' && parts[1]) p = modelPage(el, parts[1], query, stale);
