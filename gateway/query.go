@@ -68,7 +68,16 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	if r.ContentLength > g.opts.maxBody {
 		return nil, &http.MaxBytesError{Limit: g.opts.maxBody}
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
+	var b []byte
+	var err error
+	if n := r.ContentLength; n >= 0 {
+		// The size is known (and within the limit): one exact buffer
+		// instead of io.ReadAll's doubling from 512 bytes.
+		b = make([]byte, n)
+		_, err = io.ReadFull(r.Body, b) // net/http's body ends at Content-Length
+	} else {
+		b, err = io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
+	}
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) {

@@ -11,25 +11,31 @@
 //     checked on every call) and an MLflow endpoint limit on, beside the
 //     same without them.
 //
-// Everything runs in this one process on loopback (upstream, gateway,
-// clients), so the figures are for a machine that also runs the load: a
-// conservative setting for the gateway. Results go to stdout as a
-// Markdown table.
+// By default the upstreams and the gateways each run in a process of
+// their own (this binary started again with -role upstream / -role
+// gateway), apart from the load generator's, so that the clients' GC and
+// scheduling are not the gateway's; -inprocess runs everything in this one
+// process on loopback as before. All of it shares the machine's cores.
+// Results go to stdout as a Markdown table.
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -46,8 +52,24 @@ func main() {
 	slice := flag.Duration("slice", 2*time.Second, "one turn of one function")
 	rounds := flag.Int("rounds", 3, "turns of each function")
 	delay := flag.Duration("upstream-delay", 20*time.Millisecond, "the upstream's fixed latency for the latency measurement")
+	inProcess := flag.Bool("inprocess", false, "run the upstreams and gateways in this process (default: each in its own)")
+	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
+	upstream := flag.String("upstream", "", "internal: with -role gateway, the upstream's URL")
+	guarded := flag.Bool("guarded", false, "internal: with -role gateway, gateway keys and an endpoint limit on")
+	compare := flag.String("compare", "", "another build of this command (say, of the previous commit): its gateway joins the latency turns, for before/after figures from one run")
 	flag.Parse()
-	if err := run(*conc, *rounds, *slice, *delay); err != nil {
+	var err error
+	switch *role {
+	case "":
+		err = run(*conc, *rounds, *slice, *delay, *inProcess, *compare)
+	case "upstream":
+		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "")
+	case "gateway":
+		err = childGateway(*upstream, *guarded)
+	default:
+		err = fmt.Errorf("unknown -role %q", *role)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "gatewaybench:", err)
 		os.Exit(1)
 	}
@@ -105,11 +127,16 @@ func pct(v []float64, p int) float64 {
 	return s[min(len(s)*p/100, len(s)-1)]
 }
 
-func newGateway(upstream string, limit bool, guard gateway.Guard) (*httptest.Server, error) {
+func gatewayYAML(upstream string, limit bool) string {
 	y := "endpoints:\n  - name: chat\n    endpoint_type: llm/v1/chat\n    model:\n      provider: openai\n      name: gpt-4o-mini\n      config: {openai_api_key: sk-bench, openai_api_base: '" + upstream + "/v1'}\n"
 	if limit {
 		y += "    limit: {calls: 1000000000, renewal_period: minute}\n"
 	}
+	return y
+}
+
+func newGateway(upstream string, limit bool, guard gateway.Guard) (*httptest.Server, error) {
+	y := gatewayYAML(upstream, limit)
 	cfg, err := config.Parse([]byte(y), "bench.yaml")
 	if err != nil {
 		return nil, err
@@ -125,59 +152,250 @@ func newGateway(upstream string, limit bool, guard gateway.Guard) (*httptest.Ser
 	return httptest.NewServer(g.Handler()), nil
 }
 
-func run(conc, rounds int, slice, delay time.Duration) error {
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%s\n\n", conc, rounds, slice, os.Getenv("GOMAXPROCS"))
+// servers starts the upstreams and gateways, in this process or in
+// children.
+type servers struct {
+	inProcess bool
+	ctx       context.Context
+	stops     []func()
+}
 
-	// Added latency against a 20 ms upstream.
-	slow := httptest.NewServer(&gatewaytest.Echo{Delay: delay})
-	defer slow.Close()
-	gw, err := newGateway(slow.URL, false, nil)
+func (s *servers) close() {
+	for i := len(s.stops) - 1; i >= 0; i-- {
+		s.stops[i]()
+	}
+}
+
+// upstream starts an Echo answering after delay; it returns its URL.
+func (s *servers) upstream(delay time.Duration) (string, error) {
+	if s.inProcess {
+		srv := httptest.NewServer(&gatewaytest.Echo{Delay: delay})
+		s.stops = append(s.stops, srv.Close)
+		return srv.URL, nil
+	}
+	url, _, stop, err := spawn("", "-role", "upstream", "-upstream-delay", delay.String())
+	if err != nil {
+		return "", err
+	}
+	s.stops = append(s.stops, stop)
+	return url, nil
+}
+
+// gateway starts a gateway over upstream; guarded turns on gateway keys
+// and an endpoint limit, and returns the key's secret too.
+func (s *servers) gateway(upstream string, guarded bool) (string, string, error) {
+	if !s.inProcess {
+		args := []string{"-role", "gateway", "-upstream", upstream}
+		if guarded {
+			args = append(args, "-guarded")
+		}
+		url, secret, stop, err := spawn("", args...)
+		if err != nil {
+			return "", "", err
+		}
+		s.stops = append(s.stops, stop)
+		return url, secret, nil
+	}
+	var guard gateway.Guard
+	var secret string
+	if guarded {
+		g, sec, stop, err := keyGuard(s.ctx)
+		if err != nil {
+			return "", "", err
+		}
+		s.stops = append(s.stops, stop)
+		guard, secret = g, sec
+	}
+	srv, err := newGateway(upstream, guarded, guard)
+	if err != nil {
+		return "", "", err
+	}
+	s.stops = append(s.stops, srv.Close)
+	return srv.URL, secret, nil
+}
+
+// spawn starts bin (this binary when "") with args; the child prints
+// "ADDR host:port" (and "SECRET s" first when it has one) and serves
+// until its stdin closes.
+func spawn(bin string, args ...string) (url, secret string, stop func(), err error) {
+	if bin == "" {
+		if bin, err = os.Executable(); err != nil {
+			return "", "", nil, err
+		}
+	}
+	cmd := exec.Command(bin, args...)
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return "", "", nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return "", "", nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return "", "", nil, err
+	}
+	stop = func() { stdin.Close(); _ = cmd.Wait() }
+	r := bufio.NewReader(out)
+	for {
+		line, err := r.ReadString('\n')
+		if err != nil {
+			stop()
+			return "", "", nil, fmt.Errorf("child %v did not start: %w", args, err)
+		}
+		line = strings.TrimSpace(line)
+		if v, ok := strings.CutPrefix(line, "SECRET "); ok {
+			secret = v
+		}
+		if v, ok := strings.CutPrefix(line, "ADDR "); ok {
+			return "http://" + v, secret, stop, nil
+		}
+	}
+}
+
+// serveChild serves h on a loopback port, printing the secret (if any)
+// and the address, until stdin closes.
+func serveChild(h http.Handler, secret string) error {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
 	}
-	defer gw.Close()
+	if secret != "" {
+		fmt.Println("SECRET", secret)
+	}
+	fmt.Println("ADDR", ln.Addr().String())
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); os.Exit(0) }()
+	return (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+}
+
+func childGateway(upstream string, guarded bool) error {
+	var guard gateway.Guard
+	var secret string
+	if guarded {
+		g, sec, _, err := keyGuard(context.Background())
+		if err != nil {
+			return err
+		}
+		guard, secret = g, sec
+	}
+	y := gatewayYAML(upstream, guarded)
+	cfg, err := config.Parse([]byte(y), "bench.yaml")
+	if err != nil {
+		return err
+	}
+	opts := []gateway.Option{}
+	if guard != nil {
+		opts = append(opts, gateway.WithGuard(guard))
+	}
+	g, err := gateway.New(cfg, opts...)
+	if err != nil {
+		return err
+	}
+	return serveChild(g.Handler(), secret)
+}
+
+// warm runs each function for a short untimed turn, so that connections
+// are dialled and pools filled before anything is measured.
+func warm(conc int, slice time.Duration, fs []func(int, int) error) error {
+	for _, f := range fs {
+		if r := loadgen.Measure(conc, slice/4, f); r.Err != nil {
+			return r.Err
+		}
+	}
+	return nil
+}
+
+func run(conc, rounds int, slice, delay time.Duration, inProcess bool, compare string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	where := "upstreams and gateways each in a process of their own"
+	if inProcess {
+		where = "upstreams, gateways and clients all in this process"
+	}
+	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%s, %s\n\n", conc, rounds, slice, os.Getenv("GOMAXPROCS"), where)
+	sv := &servers{inProcess: inProcess, ctx: ctx}
+	defer sv.close()
+
+	// Added latency against a 20 ms upstream.
+	slowURL, err := sv.upstream(delay)
+	if err != nil {
+		return err
+	}
+	gwURL, _, err := sv.gateway(slowURL, false)
+	if err != nil {
+		return err
+	}
 	c := client(conc)
-	direct := &caller{c: c, url: slow.URL + "/v1/chat/completions", body: `{"model":"gpt-4o-mini"` + chatBody[len(`{"model":"chat"`):]}
-	via := &caller{c: c, url: gw.URL + "/v1/chat/completions", body: chatBody}
-	res := loadgen.Interleave(conc, rounds, slice, []func(int, int) error{direct.call(""), via.call("")})
+	direct := &caller{c: c, url: slowURL + "/v1/chat/completions", body: `{"model":"gpt-4o-mini"` + chatBody[len(`{"model":"chat"`):]}
+	via := &caller{c: c, url: gwURL + "/v1/chat/completions", body: chatBody}
+	fs := []func(int, int) error{direct.call(""), via.call("")}
+	names := []string{"client → upstream (direct)", "client → berth gateway → upstream"}
+	var other *caller
+	if compare != "" {
+		url, _, stop, err := spawn(compare, "-role", "gateway", "-upstream", slowURL)
+		if err != nil {
+			return err
+		}
+		defer stop()
+		other = &caller{c: c, url: url + "/v1/chat/completions", body: chatBody}
+		fs = append(fs, other.call(""))
+		names = append(names, "client → berth gateway ("+compare+") → upstream")
+	}
+	if err := warm(conc, slice, fs); err != nil {
+		return err
+	}
+	via.overheads = nil
+	if other != nil {
+		other.overheads = nil
+	}
+	res := loadgen.Interleave(conc, rounds, slice, fs)
 	for _, r := range res {
 		if r.Err != nil {
 			return r.Err
 		}
 	}
 	fmt.Printf("## Added latency, upstream answering in %v, c=%d\n\n", delay, conc)
-	fmt.Println("| path | calls | req/s | p50 | p99 |")
-	fmt.Println("|---|---:|---:|---:|---:|")
-	for i, name := range []string{"client → upstream (direct)", "client → berth gateway → upstream"} {
-		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99))
+	fmt.Println("| path | calls | req/s | p50 | p99 | p50 per turn |")
+	fmt.Println("|---|---:|---:|---:|---:|---|")
+	for i, name := range names {
+		var turns []string
+		for _, t := range res[i].Turns {
+			turns = append(turns, fmt.Sprintf("%.2f", ms(t.P50)))
+		}
+		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), turns)
 	}
-	fmt.Printf("| **added (gateway − direct)** | | | **%.2f ms** | **%.2f ms** |\n", ms(res[1].P50-res[0].P50), ms(res[1].P99-res[0].P99))
-	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms |\n\n", len(via.overheads), pct(via.overheads, 50), pct(via.overheads, 99))
+	fmt.Printf("| **added (gateway − direct)** | | | **%.2f ms** | **%.2f ms** | |\n", ms(res[1].P50-res[0].P50), ms(res[1].P99-res[0].P99))
+	if other != nil {
+		fmt.Printf("| added by the -compare build | | | %.2f ms | %.2f ms | |\n", ms(res[2].P50-res[0].P50), ms(res[2].P99-res[0].P99))
+	}
+	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | |\n", len(via.overheads), pct(via.overheads, 50), pct(via.overheads, 99))
+	if other != nil {
+		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | |\n", len(other.overheads), pct(other.overheads, 50), pct(other.overheads, 99))
+	}
+	fmt.Println()
 
 	// Throughput against an instant upstream.
-	instant := httptest.NewServer(&gatewaytest.Echo{})
-	defer instant.Close()
-	plain, err := newGateway(instant.URL, false, nil)
+	instantURL, err := sv.upstream(0)
 	if err != nil {
 		return err
 	}
-	defer plain.Close()
-	guard, secret, stop, err := keyGuard(ctx)
+	plainURL, _, err := sv.gateway(instantURL, false)
 	if err != nil {
 		return err
 	}
-	defer stop()
-	guarded, err := newGateway(instant.URL, true, guard)
+	guardedURL, secret, err := sv.gateway(instantURL, true)
 	if err != nil {
 		return err
 	}
-	defer guarded.Close()
-	d := &caller{c: c, url: instant.URL + "/v1/chat/completions", body: direct.body}
-	p := &caller{c: c, url: plain.URL + "/v1/chat/completions", body: chatBody}
-	k := &caller{c: c, url: guarded.URL + "/v1/chat/completions", body: chatBody}
-	res = loadgen.Interleave(conc, rounds, slice, []func(int, int) error{d.call(""), p.call(""), k.call("Bearer " + secret)})
+	d := &caller{c: c, url: instantURL + "/v1/chat/completions", body: direct.body}
+	p := &caller{c: c, url: plainURL + "/v1/chat/completions", body: chatBody}
+	k := &caller{c: c, url: guardedURL + "/v1/chat/completions", body: chatBody}
+	fs = []func(int, int) error{d.call(""), p.call(""), k.call("Bearer " + secret)}
+	if err := warm(conc, slice, fs); err != nil {
+		return err
+	}
+	res = loadgen.Interleave(conc, rounds, slice, fs)
 	for _, r := range res {
 		if r.Err != nil {
 			return r.Err
