@@ -38,6 +38,7 @@ type options struct {
 	metrics        *Metrics
 	breaker        BreakerSettings
 	backoff        time.Duration
+	tracer         Tracer // nil: no call traced
 	observer       UsageObserver
 }
 

@@ -30,7 +30,8 @@ type call struct {
 	sse     *sseWriter
 	kind    string // chat, completions, embeddings
 	written bool
-	class   string // the failure's class (errors_total's label), "" on success
+	trace   *CallTrace // a sampled call's trace, handed to the Tracer by finish
+	class   string     // the failure's class (errors_total's label), "" on success
 }
 
 // pick finds an endpoint by name, or picks one of a traffic route's
@@ -211,10 +212,28 @@ func (c *call) finish() {
 	if c.ticket != nil {
 		c.ticket.Done(c.usage)
 	}
+	if c.trace != nil {
+		t := c.trace
+		t.End = time.Now()
+		t.Stream = c.sse != nil
+		t.Provider, t.Model = c.usage.Provider, c.usage.Model
+		if t.Provider == "" { // none answered: the endpoint asked for
+			t.Provider, t.Model = c.ep.cfg.Provider, c.ep.cfg.Model
+		}
+		t.InputTokens, t.OutputTokens = c.usage.InputTokens, c.usage.OutputTokens
+		if c.usage.Err != nil {
+			t.Response = nil
+			t.Error = redact(c.usage.Err, c.st.secrets).Error()
+		}
+		c.g.opts.tracer.Trace(*t)
+	}
 }
 
 // ok writes a 200 JSON answer.
 func (c *call) ok(v any) {
+	if c.trace != nil {
+		c.trace.Response = v
+	}
 	c.overheadHeader()
 	c.w.Header().Set("Content-Type", "application/json")
 	c.w.WriteHeader(http.StatusOK)
@@ -238,6 +257,9 @@ func (c *call) answered(ep *endpoint, in, out int) {
 // run queries the endpoint with a validated request.
 func (c *call) run(req any) {
 	ctx := c.r.Context()
+	if t := c.g.opts.tracer; t != nil && c.ep != nil && t.Sample() {
+		c.trace = &CallTrace{Endpoint: c.ep.cfg.Name, EndpointType: c.ep.cfg.EndpointType, Path: c.r.URL.Path, Start: c.start, Request: req}
+	}
 	switch q := req.(type) {
 	case *deployments.ChatRequest:
 		q.Model = ""

@@ -135,7 +135,8 @@ var rules = map[string]Rule{
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":                {},
 	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
-	"gateway/gatewaytest":            {}, // an OpenAI-shaped echo upstream for tests and benchmarks
+	"gateway/gatewaytest":            {},                                                                                                      // an OpenAI-shaped echo upstream for tests and benchmarks
+	"gateway/gatewaytrace":           {Packages: []string{"api/deployments", "gateway", "tracing", "tracing/otlp"}, Modules: []string{pdata}}, // sampled calls as MLflow traces, off the request path
 	"gateway/usage":                  {Packages: []string{mlflowrest, "gateway", "gateway/keys", "internal/servingusage", "tracking"}},
 	"gateway/config":                 {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":               {Packages: []string{"api/deployments"}},
