@@ -17,6 +17,7 @@ import (
 
 	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/gateway"
+	"github.com/berthml/berth/gateway/gatewaytrace"
 	"github.com/berthml/berth/internal/httpguard"
 	"github.com/berthml/berth/internal/httpserve"
 )
@@ -28,6 +29,7 @@ type gatewayOptions struct {
 	keys    options.GatewayKeys
 	store   options.GatewayKeyStore
 	report  options.GatewayReport
+	trace   options.GatewayTrace
 }
 
 func newGatewayCmd(g *options.Log) *cobra.Command {
@@ -66,6 +68,7 @@ of the experiment berth-gateway every --report-interval.`,
 	o.keys.AddFlags(cmd)
 	o.store.AddFlags(cmd)
 	o.report.AddFlags(cmd, true)
+	o.trace.AddFlags(cmd, "--tracking-uri (by OTLP, /v1/traces)")
 	cmd.AddCommand(newGatewayKeysCmd())
 	return cmd
 }
@@ -98,7 +101,16 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 		return err
 	}
 	defer stopReports()
-	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), reports.Option()...)
+	var traceSink gatewaytrace.Sink
+	if o.report.TrackingURI != "" {
+		traceSink = gatewaytrace.OTLPSink{TrackingURI: o.report.TrackingURI, ExperimentID: o.trace.ExperimentID, Token: o.report.Token}
+	}
+	traceOpts, stopTraces, err := o.trace.Start(ctx, traceSink, "--tracking-uri", log)
+	if err != nil {
+		return err
+	}
+	defer stopTraces()
+	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), append(reports.Option(), traceOpts...)...)
 	if err != nil {
 		return err
 	}

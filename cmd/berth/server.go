@@ -30,6 +30,7 @@ type serverOptions struct {
 	gateway            options.Gateway
 	gatewayKeys        options.GatewayKeys
 	gatewayReport      options.GatewayReport
+	gatewayTrace       options.GatewayTrace
 	ui                 bool
 	traceRetentionDays int
 }
@@ -83,6 +84,7 @@ names others.`,
 	o.gateway.AddFlags(cmd, "gateway-config", false)
 	o.gatewayKeys.AddFlags(cmd)
 	o.gatewayReport.AddFlags(cmd, false)
+	o.gatewayTrace.AddFlags(cmd, "the tracking store")
 	f := cmd.Flags()
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,

@@ -10,8 +10,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/berthml/berth/gateway"
+	"github.com/berthml/berth/gateway/gatewaytrace"
 	"github.com/berthml/berth/gateway/usage"
 	"github.com/berthml/berth/server"
+	"github.com/berthml/berth/tracing"
 )
 
 // serverGateway builds the LLM gateway berth server mounts: the one
@@ -51,7 +53,18 @@ func serverGateway(ctx context.Context, o *serverOptions, store usage.Store, reg
 	}
 	stopKeys := stop
 	stop = func() { stopReports(); stopKeys() }
-	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), reports.Option()...)
+	var traceSink gatewaytrace.Sink
+	if sl, ok := store.(tracing.SpanLogger); ok {
+		traceSink = gatewaytrace.StoreSink{Store: sl, ExperimentID: o.gatewayTrace.ExperimentID}
+	}
+	traceOpts, stopTraces, err := o.gatewayTrace.Start(ctx, traceSink, "a tracking store that keeps traces", log)
+	if err != nil {
+		stop()
+		return nil, nil, err
+	}
+	stopAll := stop
+	stop = func() { stopTraces(); stopAll() }
+	gw, err := o.gateway.Build(ctx, log, gateway.NewMetrics(reg), guardOrNil(kg), reloadBoth(onReload, reports, log), append(reports.Option(), traceOpts...)...)
 	if err != nil {
 		stop()
 		return nil, nil, err

@@ -69,6 +69,7 @@ var rules = map[string]Rule{
 			"project", // berth run
 			"recipe",  // berth recipe
 			"gateway/keys",
+			"gateway/gatewaytrace",
 			"gateway", "internal/httpguard", "internal/httpserve", // berth gateway
 			"gateway/usage", // berth server's usage reports
 			"promote", "server", "serve", "serve/servingreport", "tracing", "tracking/sqlstore", "ui"},
@@ -85,6 +86,7 @@ var rules = map[string]Rule{
 			"evaluate/llm/judge",
 			"gateway", "gateway/keys",
 			"gateway/usage",                              // --report-interval
+			"gateway/gatewaytrace",                       // --trace-sample-rate
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",
 			"blob", "blob/s3"}, // blob: --artifacts-destination's stores
