@@ -26,6 +26,8 @@ type monitorOptions struct {
 	th                     Thresholds
 	now                    func() time.Time
 	onWindow               func(WindowResult)
+	period                 time.Duration // WithPeriod
+	onPeriod               func(PeriodResult)
 }
 
 // WithWindowRows closes a window once it holds n rows. Default:
@@ -137,6 +139,12 @@ type Monitor struct {
 	streak  int            // drifting windows in a row, up to the last closed
 	history []WindowResult // ring of the last opts.history results, oldest first
 
+	// The wall-clock period being counted (WithPeriod): [pstart, pend),
+	// its rows and its counters; pacc is nil when periods are off.
+	pstart, pend time.Time
+	prows        int64
+	pacc         []accum
+
 	cbMu sync.Mutex // delivers OnWindow results in window order
 }
 
@@ -187,6 +195,11 @@ func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
 	}
 	m.resetLocked()
 	m.window = 1
+	if m.periodsOn() {
+		m.pacc = make([]accum, len(m.feats))
+		m.resetAccums(m.pacc)
+		m.pstart, m.pend = PeriodOf(o.now(), o.period)
+	}
 	return m, nil
 }
 
@@ -212,14 +225,24 @@ func (m *Monitor) Output(name string) int {
 }
 
 func (m *Monitor) resetLocked() {
-	for i := range m.acc {
+	m.resetAccums(m.acc)
+	m.rows = 0
+	m.started = m.opts.now()
+}
+
+// resetAccums zeroes the counters of acc, one per feature of m.
+func (m *Monitor) resetAccums(acc []accum) {
+	for i := range acc {
 		f := m.feats[i]
 		a := accum{min: math.Inf(1), max: math.Inf(-1)}
 		if f.Numeric != nil {
 			a.bins = make([]int64, len(f.Numeric.Counts))
 		}
 		if c := f.Categorical; c != nil {
-			a.cats = m.acc[i].cats
+			a.cats = acc[i].cats
+			if a.cats == nil && len(m.acc) > i {
+				a.cats = m.acc[i].cats // read-only once built: windows and periods share it
+			}
 			if a.cats == nil {
 				a.cats = make(map[string]int, len(c.Categories))
 				for j, name := range c.Categories {
@@ -228,10 +251,29 @@ func (m *Monitor) resetLocked() {
 			}
 			a.catCounts = make([]int64, len(c.Categories))
 		}
-		m.acc[i] = a
+		acc[i] = a
 	}
-	m.rows = 0
-	m.started = m.opts.now()
+}
+
+// addFloat counts the number v, in histogram slot bin (-1: none).
+func (a *accum) addFloat(v float64, bin int) {
+	a.count++
+	a.min, a.max = math.Min(a.min, v), math.Max(a.max, v)
+	a.sum += v
+	a.sumSq += v * v
+	if bin >= 0 {
+		a.bins[bin]++
+	}
+}
+
+// addCat counts a category, j of the reference's (-1: other).
+func (a *accum) addCat(j int) {
+	a.count++
+	if j >= 0 {
+		a.catCounts[j]++
+	} else {
+		a.other++
+	}
 }
 
 // Recorder adds values to the current window; it is valid only inside
@@ -255,23 +297,24 @@ func (r Recorder) Float32(i int, v float32) {
 func (r Recorder) float(i int, v float64, n *NumericStats, bits int) {
 	a := &r.m.acc[i]
 	if math.IsNaN(v) {
-		a.nulls++
+		r.Null(i)
 		return
 	}
 	if a.cats != nil {
 		r.String(i, strconv.FormatFloat(v, 'f', -1, bits))
 		return
 	}
-	a.count++
-	a.min, a.max = math.Min(a.min, v), math.Max(a.max, v)
-	a.sum += v
-	a.sumSq += v * v
 	edges := n.Edges
 	if bits == 32 {
 		edges = r.m.edges32[i]
 	}
+	bin := -1
 	if len(edges) > 0 {
-		a.bins[binIndex(edges, v)]++
+		bin = binIndex(edges, v)
+	}
+	a.addFloat(v, bin)
+	if r.m.pacc != nil {
+		r.m.pacc[i].addFloat(v, bin)
 	}
 }
 
@@ -288,19 +331,26 @@ func (r Recorder) String(i int, s string) {
 		return
 	}
 	if s == "" {
-		a.nulls++
+		r.Null(i)
 		return
 	}
-	a.count++
-	if j, ok := a.cats[s]; ok {
-		a.catCounts[j]++
-	} else {
-		a.other++
+	j, ok := a.cats[s]
+	if !ok {
+		j = -1
+	}
+	a.addCat(j)
+	if r.m.pacc != nil {
+		r.m.pacc[i].addCat(j)
 	}
 }
 
 // Null records a missing value of feature i.
-func (r Recorder) Null(i int) { r.m.acc[i].nulls++ }
+func (r Recorder) Null(i int) {
+	r.m.acc[i].nulls++
+	if r.m.pacc != nil {
+		r.m.pacc[i].nulls++
+	}
+}
 
 // Record adds rows rows to the current window: fill records their values
 // through the Recorder, under the monitor's lock, so it must be quick and
@@ -308,9 +358,14 @@ func (r Recorder) Null(i int) { r.m.acc[i].nulls++ }
 // closes on return.
 func (m *Monitor) Record(rows int, fill func(Recorder)) {
 	m.mu.Lock()
+	var p *PeriodResult
+	if m.pacc != nil {
+		p = m.rollPeriodLocked(m.opts.now())
+		m.prows += int64(rows)
+	}
 	fill(Recorder{m})
 	m.rows += int64(rows)
-	m.closeIfDueLocked()
+	m.closeIfDueLocked(p)
 }
 
 // Observe records one batch of rows given by feature name: numeric
@@ -340,46 +395,53 @@ func (m *Monitor) Observe(rows int, floats map[string][]float64, strs map[string
 // then so that a quiet model's window still closes.
 func (m *Monitor) Tick() {
 	m.mu.Lock()
-	m.closeIfDueLocked()
+	var p *PeriodResult
+	if m.pacc != nil {
+		p = m.rollPeriodLocked(m.opts.now())
+	}
+	m.closeIfDueLocked(p)
 }
 
-// closeIfDueLocked closes the window when it is due, and unlocks m.mu.
-func (m *Monitor) closeIfDueLocked() {
+// closeIfDueLocked closes the window when it is due, hands on it and the
+// closed period p (nil: none), and unlocks m.mu.
+func (m *Monitor) closeIfDueLocked(p *PeriodResult) {
 	due := m.rows >= int64(m.opts.rows)
 	if !due && m.opts.every > 0 && m.rows >= int64(m.opts.minRows) {
 		due = m.opts.now().Sub(m.started) >= m.opts.every
 	}
-	if !due {
-		m.mu.Unlock()
-		return
+	var w *WindowResult
+	if due {
+		res := m.closeLocked()
+		w = &res
 	}
-	res := m.closeLocked()
-	if m.opts.onWindow == nil {
+	m.emit(w, p)
+}
+
+// emit hands on a closed window and a closed period (either may be nil)
+// to the callbacks, in order, and unlocks m.mu.
+func (m *Monitor) emit(w *WindowResult, p *PeriodResult) {
+	if (w == nil || m.opts.onWindow == nil) && (p == nil || m.opts.onPeriod == nil) {
 		m.mu.Unlock()
 		return
 	}
 	m.cbMu.Lock() // taken before m.mu is released: callbacks keep window order
 	m.mu.Unlock()
 	defer m.cbMu.Unlock()
-	m.opts.onWindow(res)
+	if p != nil && m.opts.onPeriod != nil {
+		m.opts.onPeriod(*p)
+	}
+	if w != nil && m.opts.onWindow != nil {
+		m.opts.onWindow(*w)
+	}
 }
 
 func (m *Monitor) closeLocked() WindowResult {
-	end := m.opts.now()
-	res := WindowResult{Window: m.window, Start: m.started, End: end, Rows: m.rows}
-	rep, err := Compare(m.ref, m.profileLocked(), m.opts.th)
+	res, err := Judge(m.ref, m.profileLocked(), m.opts.th, m.streak, m.opts.persistence)
 	if err != nil { // cannot happen: the window is built on the reference's bins
 		panic(fmt.Sprintf("drift monitor: %v", err))
 	}
-	res.Report, res.Verdict, res.Persistence = rep, rep.Status, m.opts.persistence
-	res.Status, m.streak = Persist(rep.Status, m.streak, m.opts.persistence)
-	res.Consecutive = m.streak
-	res.Features = make([]FeatureScore, len(rep.Features))
-	for i, f := range rep.Features {
-		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
-			Chi2: f.Chi2, Wasserstein: f.Wasserstein, KSPAdjusted: f.KSPAdjusted, Chi2PAdjusted: f.Chi2PAdjusted,
-			Drifted: f.Drifted, Status: f.Status, Output: f.Output}
-	}
+	res.Window, res.Start, res.End, res.Rows = m.window, m.started, m.opts.now(), m.rows
+	m.streak = res.Consecutive
 	m.last = &res
 	if len(m.history) >= m.opts.history {
 		m.history = append(m.history[:0], m.history[len(m.history)-m.opts.history+1:]...)
@@ -391,13 +453,16 @@ func (m *Monitor) closeLocked() WindowResult {
 }
 
 // profileLocked returns the current window's profile.
-func (m *Monitor) profileLocked() *Profile {
+func (m *Monitor) profileLocked() *Profile { return m.profileOf(m.acc) }
+
+// profileOf returns the profile of the counters acc.
+func (m *Monitor) profileOf(acc []accum) *Profile {
 	p := &Profile{Version: ProfileVersion, Features: make([]Feature, len(m.ref.Features))}
 	if len(m.ref.Outputs) > 0 {
 		p.Outputs = make([]Feature, len(m.ref.Outputs))
 	}
-	for i := range m.acc {
-		a, rf := &m.acc[i], m.feats[i]
+	for i := range acc {
+		a, rf := &acc[i], m.feats[i]
 		f := Feature{Name: rf.Name, Kind: rf.Kind, Type: rf.Type, Count: a.count, Nulls: a.nulls}
 		if rf.Numeric != nil {
 			n := &NumericStats{Edges: rf.Numeric.Edges, Counts: a.bins}
@@ -478,6 +543,28 @@ func Persist(verdict Status, consecutive, persistence int) (Status, int) {
 		return StatusDrift, consecutive
 	}
 	return StatusWarning, consecutive
+}
+
+// Judge compares counts (a window, or a period merged from replicas) with
+// ref by [Compare] and carries the decision on by [Persist] from the
+// consecutive drifting windows before it: the result's Status, Verdict,
+// Consecutive, Persistence, Features and Report are set; its Window,
+// Start, End and Rows are left for the caller. Every window berth judges,
+// live or merged, is judged by it.
+func Judge(ref, counts *Profile, th Thresholds, consecutive, persistence int) (WindowResult, error) {
+	rep, err := Compare(ref, counts, th)
+	if err != nil {
+		return WindowResult{}, err
+	}
+	res := WindowResult{Report: rep, Verdict: rep.Status, Persistence: persistence}
+	res.Status, res.Consecutive = Persist(rep.Status, consecutive, persistence)
+	res.Features = make([]FeatureScore, len(rep.Features))
+	for i, f := range rep.Features {
+		res.Features[i] = FeatureScore{Feature: f.Feature, PSI: f.PSI, KS: f.KSStatistic, JS: f.JSDistance,
+			Chi2: f.Chi2, Wasserstein: f.Wasserstein, KSPAdjusted: f.KSPAdjusted, Chi2PAdjusted: f.Chi2PAdjusted,
+			Drifted: f.Drifted, Status: f.Status, Output: f.Output}
+	}
+	return res, nil
 }
 
 // DefaultPersistence is the number of consecutive drifting windows the

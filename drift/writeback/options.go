@@ -22,6 +22,8 @@ type options struct {
 	logger        *slog.Logger
 	queue         int
 	timeout       time.Duration
+	merge         bool
+	grace         time.Duration
 }
 
 func defaults() options {
@@ -82,3 +84,19 @@ func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout =
 // Default: none — one run per version, shared by every writer without an
 // instance, and no such tags.
 func WithInstance(name string) Option { return func(o *options) { o.instance = name } }
+
+// WithMerge merges the drift of a version's replicas: the Writer uploads
+// each period's counts ([Writer.EnqueuePeriod]) and, grace after the
+// period's end, merges every replica's counts of it into the version's
+// drift verdict ([Writer.Merge]); the version's drift tags then carry
+// only merged verdicts, and [Writer.Window] tags this replica's own
+// monitoring run instead. grace <= 0 means [DefaultMergeGrace]. Default:
+// off — each window tags the version with the writer's own verdict.
+func WithMerge(grace time.Duration) Option {
+	return func(o *options) {
+		o.merge, o.grace = true, grace
+		if grace <= 0 {
+			o.grace = DefaultMergeGrace
+		}
+	}
+}

@@ -83,7 +83,19 @@ func (wr *Writer) Drain(ctx context.Context) int {
 func (wr *Writer) write(ctx context.Context, j job) {
 	ctx, cancel := context.WithTimeout(ctx, wr.opts.timeout)
 	defer cancel()
-	if j.s != nil {
+	switch {
+	case j.p != nil:
+		if err := wr.Period(ctx, j.model, j.version, *j.p); err != nil {
+			wr.opts.logger.Warn("writing back a drift period", "model", j.model, "version", j.version,
+				"start", j.p.Start, "error", err)
+		}
+		return
+	case j.m != nil:
+		if err := wr.Merge(ctx, j.model, j.version, j.m.start, j.m.end, j.m.ref, j.m.th, j.m.persistence); err != nil {
+			wr.opts.logger.Warn("merging drift", "model", j.model, "version", j.version, "start", j.m.start, "error", err)
+		}
+		return
+	case j.s != nil:
 		if err := wr.Serving(ctx, j.model, j.version, *j.s); err != nil {
 			wr.opts.logger.Warn("writing back a serving report", "model", j.model, "version", j.version,
 				"step", j.s.Step, "error", err)

@@ -48,6 +48,8 @@ type job struct {
 	key
 	w drift.WindowResult
 	s *ServingWindow
+	p *drift.PeriodResult // a period's counts to upload
+	m *merge              // a period to merge
 }
 
 // monitoringRun is a found or created monitoring run.
@@ -115,6 +117,14 @@ func (wr *Writer) Window(ctx context.Context, model, version string, w drift.Win
 				"window", w.Window, "artifact", WindowArtifact, "error", err)
 		}
 	}
+	if wr.opts.merge {
+		// The version's tags carry the merged verdict of all replicas
+		// (Merge); this replica's own goes on its monitoring run.
+		if err := wr.tagRun(ctx, run.id, w); err != nil {
+			return fmt.Errorf("tagging the monitoring run of %s version %s: %w", model, version, err)
+		}
+		return nil
+	}
 	prev, known := wr.status[k]
 	if !known {
 		prev = wr.versionStatus(ctx, k)
@@ -140,6 +150,21 @@ func (wr *Writer) Window(ctx context.Context, model, version string, w drift.Win
 			Window: w.Window, WorstFeature: worst, Time: w.End.UTC()}
 		if err := wr.notify(ctx, ev); err != nil {
 			wr.opts.logger.Warn("calling the drift webhook", "model", model, "version", version, "error", err)
+		}
+	}
+	return nil
+}
+
+// tagRun tags a replica's monitoring run with its own drift status after
+// window w ([TagStatus], [TagRule], [TagLastWindow], [TagWorstFeature]).
+func (wr *Writer) tagRun(ctx context.Context, runID string, w drift.WindowResult) error {
+	tags := [][2]string{{TagStatus, string(w.Status)}, {TagLastWindow, w.End.UTC().Format(time.RFC3339)}, {TagRule, w.Summary()}}
+	if worst := WorstFeature(w); worst != "" {
+		tags = append(tags, [2]string{TagWorstFeature, worst})
+	}
+	for _, t := range tags {
+		if err := wr.c.Post(ctx, "runs/set-tag", mlflowrest.SetTagRequest{RunID: runID, Key: t[0], Value: t[1]}, nil); err != nil {
+			return err
 		}
 	}
 	return nil
