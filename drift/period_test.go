@@ -43,7 +43,7 @@ type fakeClock struct {
 	t  time.Time
 }
 
-func (c *fakeClock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *fakeClock) now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *fakeClock) set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.t = t }
 
 func TestMonitorPeriods(t *testing.T) {
@@ -185,7 +185,9 @@ func TestMergePeriods(t *testing.T) {
 		f(p)
 		return p
 	}
-	otherEdges := edit(func(p *drift.Profile) { p.Features[0].Numeric.Edges = append([]float64{-1}, p.Features[0].Numeric.Edges[1:]...) })
+	otherEdges := edit(func(p *drift.Profile) {
+		p.Features[0].Numeric.Edges = append([]float64{-1}, p.Features[0].Numeric.Edges[1:]...)
+	})
 	otherCats := edit(func(p *drift.Profile) { p.Features[1].Categorical.Categories = []string{"a", "b", "z"} })
 	missing := edit(func(p *drift.Profile) { p.Features = p.Features[:1] })
 	renamed := edit(func(p *drift.Profile) { p.Features[0].Name = "y" })
