@@ -37,6 +37,33 @@ func WithDriftListener(f func(model, version string, w drift.WindowResult)) Opti
 	return func(o *options) { o.driftListeners = append(o.driftListeners, f) }
 }
 
+// WithDriftPeriods has each model's drift monitor also count its rows by
+// wall-clock period of length d (drift.PeriodOf: aligned on the Unix
+// clock, so replicas cut the same periods) and f called with each
+// period's counts once it is over, for merging with other replicas'.
+// Like a window listener, f runs on the scoring path and must return
+// quickly. d <= 0 turns it off. Default: off.
+func WithDriftPeriods(d time.Duration, f func(model, version string, p drift.PeriodResult)) Option {
+	return func(o *options) {
+		o.driftPeriod = d
+		if f != nil {
+			o.periodListeners = append(o.periodListeners, f)
+		}
+	}
+}
+
+// FlushDriftPeriods hands on the counts of the period each model's drift
+// monitor is filling, marked partial (drift.Monitor.FlushPeriod): a
+// server that stops calls it once it no longer scores, so that its last
+// rows still count when the other replicas merge the period.
+func (s *Server) FlushDriftPeriods() {
+	for _, m := range s.Models() {
+		if m.monitor != nil {
+			m.monitor.FlushPeriod()
+		}
+	}
+}
+
 // driftTap feeds one feature from one model input or output tensor:
 // column col of a [rows, width] tensor, or the whole of a vector when
 // width is 1; or, with sum set, the per-sample summaries of a rank >= 3
@@ -359,6 +386,13 @@ func (s *Server) startDrift(m *Model) {
 				l(name, version, w)
 			}
 		}))
+	if pl := s.opts.periodListeners; s.opts.driftPeriod > 0 && len(pl) > 0 {
+		opts = append(opts, drift.WithPeriod(s.opts.driftPeriod, func(p drift.PeriodResult) {
+			for _, l := range pl {
+				l(name, version, p)
+			}
+		}))
+	}
 	mon, err := drift.NewMonitor(m.driftRef, opts...)
 	if err != nil {
 		s.opts.logger.Warn("starting the drift monitor", "model", m.Name, "error", err)

@@ -48,6 +48,8 @@ type options struct {
 	drift           bool
 	driftOpts       []drift.MonitorOption
 	driftListeners  []func(model, version string, w drift.WindowResult)
+	driftPeriod     time.Duration // WithDriftPeriods
+	periodListeners []func(model, version string, p drift.PeriodResult)
 	requestLog      *RequestLog
 	batch           BatchConfig
 	modelBatch      map[string]BatchConfig

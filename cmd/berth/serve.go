@@ -128,9 +128,13 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	}
 	wb := servingreport.New(servingreport.Config{Registry: o.source.ClientOrNil(), Registered: serve.Registered(models),
 		Drift: o.drift.On && o.drift.Writeback, Interval: o.drift.Report, Webhook: o.drift.Webhook,
+		DriftPeriod: o.drift.Period, MergeGrace: o.drift.MergeGrace,
 		Instance: serve.InstanceName(ln), Logger: log})
 	if l := wb.Listener(); l != nil {
 		opts = append(opts, serve.WithDriftListener(l))
+	}
+	if l := wb.PeriodListener(); l != nil {
+		opts = append(opts, serve.WithDriftPeriods(o.drift.Period, l))
 	}
 	s := serve.New(opts...)
 	defer s.Close()

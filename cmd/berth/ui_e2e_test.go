@@ -55,7 +55,7 @@ func TestUIWalk(t *testing.T) {
 
 	serving := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
-		"--drift-window-rows", "150", "--report-interval", "1s")
+		"--drift-window-rows", "150", "--drift-period", "0", "--report-interval", "1s") // --drift-period 0: the version tagged by each window, not merged periods
 	sendTraffic(t, serving)
 	waitVersionTags(t, c, func(tags map[string]string) bool {
 		return tags["berth.drift.status"] == "drift" && tags["berth.serving.last_report"] != ""
@@ -69,7 +69,7 @@ func TestUIWalk(t *testing.T) {
 	// A second replica of the same alias: its own monitoring run.
 	replica := startBerth(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
-		"--drift-window-rows", "150", "--report-interval", "1s")
+		"--drift-window-rows", "150", "--drift-period", "0", "--report-interval", "1s") // --drift-period 0: the version tagged by each window, not merged periods
 	for range 5 {
 		scoreIris(t, replica)
 	}

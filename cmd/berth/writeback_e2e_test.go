@@ -52,7 +52,7 @@ func TestDriftWriteback(t *testing.T) {
 
 	serving, stop := startBerthStoppable(t, bin, "serve", "models:/iris@champion", "--registry-uri", registry,
 		"--port", "0", "--ort-lib", lib, "--cache-dir", filepath.Join(data, "cache"),
-		"--drift-window-rows", "10", "--drift-persistence", "1", "--drift-webhook", hook.URL, "--report-interval", "1s")
+		"--drift-window-rows", "10", "--drift-persistence", "1", "--drift-period", "0", "--drift-webhook", hook.URL, "--report-interval", "1s")
 	// A bad request: a 400, counted as a client error, and no drift rows.
 	bad, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(`{"dataframe_split": {"columns": ["sepal_length"], "data": [[1]]}}`))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/url"
 	"strconv"
 	"strings"
@@ -172,7 +173,11 @@ func (wr *Writer) Period(ctx context.Context, model, version string, p drift.Per
 	}
 	mj := merge{start: p.Start, end: p.End, ref: p.Reference, th: p.Thresholds, persistence: p.Persistence}
 	queue := func() { wr.enqueue(job{key: k, m: &mj}, "drift merge", "rows", p.Rows) }
-	if d := time.Until(p.End.Add(wr.opts.grace)); d > 0 {
+	// Each replica waits the grace and up to a quarter more, at random, so
+	// that replicas rarely merge at the same moment (they would write the
+	// same verdict twice).
+	wait := wr.opts.grace + rand.N(wr.opts.grace/4+1)
+	if d := time.Until(p.End.Add(wait)); d > 0 {
 		time.AfterFunc(d, queue)
 	} else {
 		queue()
@@ -386,17 +391,25 @@ func (wr *Writer) mergedRun(ctx context.Context, k key) (monitoringRun, error) {
 	if r, ok := wr.runs[mk]; ok {
 		return r, nil
 	}
-	var found mlflowrest.SearchRunsResponse
-	filter := fmt.Sprintf("tags.`%s` = '%s' and tags.`%s` = '%s' and tags.`%s` = '%s'",
-		TagModel, quote(k.model), TagModelVersion, quote(k.version), TagSourceName, quote(MergedSourceName))
-	if err := wr.c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{wr.expID}, Filter: filter,
-		RunViewType: "ACTIVE_ONLY", MaxResults: 1, OrderBy: []string{"attributes.start_time ASC"}}, &found); err != nil {
-		return monitoringRun{}, fmt.Errorf("searching the merged drift run: %w", err)
+	oldest := func() (*monitoringRun, error) {
+		var found mlflowrest.SearchRunsResponse
+		filter := fmt.Sprintf("tags.`%s` = '%s' and tags.`%s` = '%s' and tags.`%s` = '%s'",
+			TagModel, quote(k.model), TagModelVersion, quote(k.version), TagSourceName, quote(MergedSourceName))
+		if err := wr.c.Post(ctx, "runs/search", mlflowrest.SearchRunsRequest{ExperimentIDs: []string{wr.expID}, Filter: filter,
+			RunViewType: "ACTIVE_ONLY", MaxResults: 1, OrderBy: []string{"attributes.start_time ASC"}}, &found); err != nil {
+			return nil, fmt.Errorf("searching the merged drift run: %w", err)
+		}
+		if len(found.Runs) == 0 {
+			return nil, nil
+		}
+		return &monitoringRun{found.Runs[0].Info.RunID, found.Runs[0].Info.ArtifactURI}, nil
 	}
-	if len(found.Runs) > 0 {
-		r := monitoringRun{found.Runs[0].Info.RunID, found.Runs[0].Info.ArtifactURI}
-		wr.runs[mk] = r
-		return r, nil
+	if r, err := oldest(); err != nil || r != nil {
+		if r != nil {
+			wr.runs[mk] = *r
+			return *r, nil
+		}
+		return monitoringRun{}, err
 	}
 	var created mlflowrest.RunResponse
 	if err := wr.c.Post(ctx, "runs/create", mlflowrest.CreateRunRequest{ExperimentID: wr.expID, RunName: MergedRunName(k.model, k.version),
@@ -405,6 +418,14 @@ func (wr *Writer) mergedRun(ctx context.Context, k key) (monitoringRun, error) {
 		return monitoringRun{}, fmt.Errorf("creating the merged drift run: %w", err)
 	}
 	r := monitoringRun{created.Run.Info.RunID, created.Run.Info.ArtifactURI}
+	// Replicas that merged at once may each have created one: all keep the
+	// oldest, and the others delete theirs.
+	if first, err := oldest(); err == nil && first != nil && first.id != r.id {
+		if err := wr.c.Post(ctx, "runs/delete", mlflowrest.RunIDRequest{RunID: r.id}, nil); err != nil {
+			wr.opts.logger.Warn("deleting a duplicate merged drift run", "run", r.id, "error", err)
+		}
+		r = *first
+	}
 	wr.runs[mk] = r
 	return r, nil
 }

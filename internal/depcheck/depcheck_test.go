@@ -84,6 +84,7 @@ var rules = map[string]Rule{
 			"evaluate/llm",    // berth evaluate's LLM model types
 			"api/deployments", // berth evaluate's gateway client
 			"evaluate/llm/judge",
+			"drift/writeback", // berth serve's --drift-merge-grace default
 			"gateway", "gateway/keys",
 			"gateway/usage",                              // --report-interval
 			"gateway/gatewaytrace",                       // --trace-sample-rate

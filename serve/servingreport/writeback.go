@@ -16,6 +16,13 @@ type Config struct {
 	Registry   *mlflowrest.Client // nil: nothing is written back
 	Registered map[string]string  // served name -> registered model name, for the models:/ models
 	Drift      bool               // write closed drift windows back (--drift with --drift-writeback)
+	// DriftPeriod > 0 merges the drift of a version's replicas over
+	// wall-clock periods this long (--drift-period): periods' counts are
+	// uploaded and merged MergeGrace after each period's end (0: the
+	// writeback package's default), and only merged verdicts tag the
+	// version. 0: each replica tags the version with its own windows.
+	DriftPeriod time.Duration
+	MergeGrace  time.Duration
 	Interval   time.Duration      // serving reports every this long (0: none)
 	Webhook    string             // told of drift status changes ("": none)
 	Instance   string             // this server in the monitoring runs (host:port)
@@ -44,6 +51,9 @@ func New(cfg Config) *Writeback {
 	if cfg.Webhook != "" {
 		wopts = append(wopts, writeback.WithWebhook(cfg.Webhook))
 	}
+	if cfg.Drift && cfg.DriftPeriod > 0 {
+		wopts = append(wopts, writeback.WithMerge(cfg.MergeGrace))
+	}
 	wb.writer = writeback.New(cfg.Registry, wopts...)
 	return wb
 }
@@ -58,6 +68,20 @@ func (wb *Writeback) Listener() func(model, version string, w drift.WindowResult
 	return func(model, version string, w drift.WindowResult) {
 		if name, ok := wb.cfg.Registered[model]; ok {
 			wb.writer.Enqueue(name, version, w)
+		}
+	}
+}
+
+// PeriodListener returns the listener that queues each drift period's
+// counts of registered models for merging (for serve.WithDriftPeriods),
+// or nil when drift is not merged.
+func (wb *Writeback) PeriodListener() func(model, version string, p drift.PeriodResult) {
+	if wb.writer == nil || !wb.cfg.Drift || wb.cfg.DriftPeriod <= 0 {
+		return nil
+	}
+	return func(model, version string, p drift.PeriodResult) {
+		if name, ok := wb.cfg.Registered[model]; ok {
+			wb.writer.EnqueuePeriod(name, version, p)
 		}
 	}
 }
@@ -84,6 +108,9 @@ func (wb *Writeback) Start(s Source) (stop func()) {
 		wg.Wait()
 		if rep != nil {
 			rep.Report(time.Now())
+		}
+		if f, ok := s.(interface{ FlushDriftPeriods() }); ok && wb.PeriodListener() != nil {
+			f.FlushDriftPeriods() // queues the partial periods, written below
 		}
 		flush, stop := context.WithTimeout(context.Background(), 10*time.Second)
 		defer stop()

@@ -9,6 +9,10 @@ import { historyChart, drawnChart } from './charts.js';
 
 const experiment = 'berth-monitoring';
 const windowArtifact = 'drift/window.json';
+// The run berth serve's replicas log a version's merged drift periods to
+// (drift/writeback's MergedSourceName).
+const mergedSource = 'berth serve (merged drift)';
+const isMerged = (run) => toMap(run.data.tags)['mlflow.source.name'] === mergedSource;
 
 // monitoringExperiment returns the id of the berth-monitoring experiment,
 // or '' when no server has written back yet.
@@ -208,6 +212,10 @@ export async function productionPanel(box, name, v) {
         ['Rule', tags['berth.drift.rule'] || ''],
         ['Worst feature', tags['berth.drift.worst_feature'] || ''],
         ['Last window', tags['berth.drift.last_window'] || ''],
+        ...(tags['berth.drift.replicas'] ? [
+          ['Merged from', `${tags['berth.drift.replicas']} replica${tags['berth.drift.replicas'] === '1' ? '' : 's'}`],
+          ['Period', tags['berth.drift.period'] || ''],
+        ] : []),
       ])
       : h('p', { class: 'muted' }, `No drift window reported for this version yet (berth serve writes them when it serves models:/${name} with a drift reference).`),
     driftBox);
@@ -219,22 +227,26 @@ export async function productionPanel(box, name, v) {
       const live = new Set(liveRuns(runs));
       const reporting = runs.filter(lastReportOf).sort((a, b) => lastReportOf(b) - lastReportOf(a));
       clear(serving,
-        table(['Replica', 'Last report', 'Requests/s', 'p95 latency', 'Monitoring run'], reporting.map((run) => {
+        table(['Replica', 'Last report', 'Requests/s', 'p95 latency', 'Own drift', 'Monitoring run'], reporting.map((run) => {
+          const own = toMap(run.data.tags)['berth.drift.status'];
           return h('tr', { class: live.has(run) ? null : 'stale' },
             h('td', null, instanceOf(run) || h('span', { class: 'muted' }, 'unnamed')),
             h('td', { title: new Date(lastReportOf(run)).toISOString() },
               ago(lastReportOf(run)) + (live.has(run) ? '' : stopped(run) ? ' (stopped)' : ' (stopped reporting)')),
             h('td', { class: 'num' }, sig(current(run, 'serving.request_rate'), 4)),
             h('td', { class: 'num' }, ms(current(run, 'serving.latency_p95_ms'))),
+            h('td', { class: 'own-drift', title: toMap(run.data.tags)['berth.drift.rule'] || '' }, own ? statusChip(own) : ''),
             h('td', null, link('#/runs/' + encodeURIComponent(run.info.run_id), run.info.run_name || run.info.run_id)));
         }), { class: 'replicas' }),
         await servingCharts(reporting));
     }
-    // Each replica judges its own traffic: show the one whose window
-    // closed last.
+    // With merged drift (berth serve --drift-period), the merged run holds
+    // the periods the version's status comes from; else each replica
+    // judges its own traffic: show the one whose window closed last.
     const windowed = runs.filter((r) => latestMetrics(r)['drift.rows'])
       .sort((a, b) => Number(latestMetrics(b)['drift.rows'].timestamp) - Number(latestMetrics(a)['drift.rows'].timestamp));
-    const run = windowed[0];
+    const merged = windowed.find(isMerged);
+    const run = merged || windowed[0];
     if (status && run) {
       const id = run.info.run_id, start = run.info.start_time;
       const keys = new Set((run.data.metrics || []).map((m) => m.key));
@@ -249,7 +261,9 @@ export async function productionPanel(box, name, v) {
       const ksTitle = adjusted ? 'KS p-value (Benjamini–Hochberg adjusted)' : 'KS p-value';
       const series = (m) => [...m].map(([label, points]) => ({ label, start, points })).filter((x) => x.points.length);
       clear(driftBox,
-        windowed.length > 1 ? h('p', { class: 'muted' }, `Each replica compares its own traffic; these are the windows of ${instanceOf(run)}, the last to close one.`) : null,
+        merged
+          ? h('p', { class: 'muted merged-drift' }, `Merged drift: every replica's counts of each period summed and judged once; a point is a period. Each replica's own status is in the replicas table.`)
+          : windowed.length > 1 ? h('p', { class: 'muted' }, `Each replica compares its own traffic; these are the windows of ${instanceOf(run)}, the last to close one.`) : null,
         h('div', { class: 'charts' },
           psi.size ? historyChart('PSI per feature, by window', series(psi), 'window') : null,
           ks.size ? historyChart(ksTitle + ' per feature, by window', series(ks), 'window') : null,

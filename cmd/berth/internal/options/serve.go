@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/drift"
+	"github.com/berthml/berth/drift/writeback"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/serve"
@@ -58,6 +59,9 @@ type Drift struct {
 	Writeback  bool
 	Webhook    string
 	Report     time.Duration
+	// Period and MergeGrace: see --drift-period, --drift-merge-grace.
+	Period     time.Duration
+	MergeGrace time.Duration
 }
 
 // AddFlags adds the drift and write-back flags to cmd.
@@ -71,6 +75,8 @@ func (o *Drift) AddFlags(cmd *cobra.Command) {
 	f.IntVar(&o.Persist, "drift-persistence", drift.DefaultPersistence, "a model's drift status is drift once this many consecutive windows drifted (a drifting window short of it warns)")
 	f.BoolVar(&o.Writeback, "drift-writeback", true, "log each closed drift window of a models:/ model to a monitoring run on the registry and tag its version with the drift status")
 	f.DurationVar(&o.Report, "report-interval", time.Minute, "log request rate, latency and errors of models:/ models to their monitoring run every this long (0: off)")
+	f.DurationVar(&o.Period, "drift-period", drift.DefaultPeriod, "merge the drift of a models:/ version's replicas over wall-clock periods this long, aligned on the Unix clock (every 5m: :00, :05, …): each replica uploads its counts, the sum is judged once and tags the version (0: each replica tags the version with its own windows)")
+	f.DurationVar(&o.MergeGrace, "drift-merge-grace", writeback.DefaultMergeGrace, "wait this long after a --drift-period ends for the other replicas' counts before merging it (a later replica's counts still update the verdict)")
 	f.StringVar(&o.Webhook, "drift-webhook", "", "POST a JSON event to this URL when a models:/ model's drift status changes (needs --drift-writeback)")
 }
 
