@@ -23,10 +23,10 @@ type Config struct {
 	// version. 0: each replica tags the version with its own windows.
 	DriftPeriod time.Duration
 	MergeGrace  time.Duration
-	Interval   time.Duration      // serving reports every this long (0: none)
-	Webhook    string             // told of drift status changes ("": none)
-	Instance   string             // this server in the monitoring runs (host:port)
-	Logger     *slog.Logger       // nil: discard
+	Interval    time.Duration // serving reports every this long (0: none)
+	Webhook     string        // told of drift status changes ("": none)
+	Instance    string        // this server in the monitoring runs (host:port)
+	Logger      *slog.Logger  // nil: discard
 }
 
 // Writeback is what berth serve writes back to the registry.
