@@ -30,7 +30,9 @@ import (
 // UI's production panel shows the merged verdict and the replicas' own.
 func TestMergedDriftTwoReplicas(t *testing.T) {
 	lib := ortest.Init(t)
-	b := browsertest.New(t) // skips early when there is no Chromium (fails under BERTH_REQUIRE_TOOLS=1)
+	// Early, to skip before the binaries are built when there is no Chromium
+	// (a failure under BERTH_REQUIRE_TOOLS=1); its time covers the waits below.
+	b := browsertest.New(t, browsertest.WithTimeout(3*time.Minute))
 	bin := buildBerth(t)
 	data := t.TempDir()
 	registry := startSQLiteServer(t, bin, data)

@@ -228,12 +228,8 @@ func (wr *Writer) Merge(ctx context.Context, model, version string, start, end t
 	wr.mu.Lock()
 	defer wr.mu.Unlock()
 	k := key{model, version}
-	if wr.expID == "" {
-		id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
-		if err != nil {
-			return fmt.Errorf("merging drift of %s version %s: %w", model, version, err)
-		}
-		wr.expID = id
+	if err := wr.ensureExperiment(ctx); err != nil {
+		return fmt.Errorf("merging drift of %s version %s: %w", model, version, err)
 	}
 	parts, replicas, rows, err := wr.periodParts(ctx, k, start, end, ref)
 	if err != nil {

@@ -207,12 +207,8 @@ func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
 	if r, ok := wr.runs[k]; ok {
 		return r, nil
 	}
-	if wr.expID == "" {
-		id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
-		if err != nil {
-			return monitoringRun{}, err
-		}
-		wr.expID = id
+	if err := wr.ensureExperiment(ctx); err != nil {
+		return monitoringRun{}, err
 	}
 	var found mlflowrest.SearchRunsResponse
 	filter := fmt.Sprintf("tags.`%s` = '%s' and tags.`%s` = '%s' and tags.`%s` = '%s'",
@@ -250,6 +246,26 @@ func (wr *Writer) run(ctx context.Context, k key) (monitoringRun, error) {
 	r := monitoringRun{created.Run.Info.RunID, created.Run.Info.ArtifactURI}
 	wr.runs[k] = r
 	return r, nil
+}
+
+// ensureExperiment finds or creates the monitoring experiment, once. Of
+// replicas that start together, several may find it missing and create
+// it; those that lose the race (RESOURCE_ALREADY_EXISTS) read the
+// winner's, rather than failing their first write.
+func (wr *Writer) ensureExperiment(ctx context.Context) error {
+	if wr.expID != "" {
+		return nil
+	}
+	id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
+	var apiErr *mlflowrest.ErrorResponse
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceAlreadyExists {
+		id, err = wr.c.ExperimentID(ctx, wr.opts.experiment)
+	}
+	if err != nil {
+		return err
+	}
+	wr.expID = id
+	return nil
 }
 
 func quote(s string) string {
