@@ -26,6 +26,16 @@ func WithGateway(h http.Handler, match func(*http.Request) bool) Option {
 // client sends one bearer credential, the gateway key. Default: off.
 func WithGatewayOwnAuth() Option { return func(o *options) { o.gatewayOwnAuth = true } }
 
+// GatewayInfoPath is the prefix of the web UI's gateway routes (package
+// gateway's InfoPath).
+const GatewayInfoPath = "/ajax-api/2.0/berth/gateway"
+
+// WithGatewayInfo serves GET GatewayInfoPath/... (the gateway's endpoints
+// and keys for the web UI's gateway page, package gateway's InfoHandler)
+// with h, as a tracking route: a read token is needed when tokens are set,
+// whatever WithGatewayOwnAuth says. Default: none; those paths answer 404.
+func WithGatewayInfo(h http.Handler) Option { return func(o *options) { o.gatewayInfo = h } }
+
 // gatewaySplit sends the gateway's requests to the gateway.
 type gatewaySplit struct {
 	gateway, server http.Handler

@@ -22,8 +22,9 @@ func TestGatewayTokens(t *testing.T) {
 		return strings.HasPrefix(r.URL.Path, "/api/2.0/endpoints") || strings.HasPrefix(r.URL.Path, "/endpoints/")
 	}
 	tokens := server.WithTokens([]string{"reader"}, []string{"writer"})
-	guarded := servertest.New(t, tokens, server.WithGateway(gw, isGateway))
-	own := servertest.New(t, tokens, server.WithGateway(gw, isGateway), server.WithGatewayOwnAuth())
+	info := server.WithGatewayInfo(gw) // the UI's gateway page: read access, whoever authenticates the gateway
+	guarded := servertest.New(t, tokens, server.WithGateway(gw, isGateway), info)
+	own := servertest.New(t, tokens, server.WithGateway(gw, isGateway), server.WithGatewayOwnAuth(), info)
 	cases := []struct {
 		name, url, method, path, token string
 		want                           int
@@ -37,6 +38,9 @@ func TestGatewayTokens(t *testing.T) {
 		{"tracking routes unchanged", guarded.URL, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", "", 401, "UNAUTHENTICATED"},
 		{"own auth: no server token asked", own.URL, "POST", "/endpoints/chat/invocations", "", 200, ""},
 		{"own auth: tracking still guarded", own.URL, "GET", "/api/2.0/mlflow/experiments/get?experiment_id=0", "", 401, "UNAUTHENTICATED"},
+		{"gateway info without a token", guarded.URL, "GET", server.GatewayInfoPath + "/keys", "", 401, "UNAUTHENTICATED"},
+		{"own auth: gateway info without a token", own.URL, "GET", server.GatewayInfoPath + "/keys", "", 401, "UNAUTHENTICATED"},
+		{"own auth: gateway info with a read token", own.URL, "GET", server.GatewayInfoPath + "/keys", "reader", 200, ""},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -58,7 +62,7 @@ func TestGatewayTokens(t *testing.T) {
 			if resp.StatusCode != c.want || body.ErrorCode != c.code {
 				t.Errorf("%s %s: %d %q, want %d %q", c.method, c.path, resp.StatusCode, body.ErrorCode, c.want, c.code)
 			}
-			if c.want == 200 && strings.HasPrefix(c.path, "/endpoints") && !body.Gateway {
+			if c.want == 200 && (strings.HasPrefix(c.path, "/endpoints") || strings.HasPrefix(c.path, server.GatewayInfoPath)) && !body.Gateway {
 				t.Errorf("%s %s did not reach the gateway", c.method, c.path)
 			}
 			if c.want == 401 && resp.Header.Get("WWW-Authenticate") == "" {

@@ -269,6 +269,9 @@ func (s *Server) routes() *gin.Engine {
 	for _, rt := range s.table {
 		r.Handle(rt.Method, rt.Path, rt.h)
 	}
+	if s.opts.gatewayInfo != nil {
+		r.GET(GatewayInfoPath+"/*rest", gin.WrapH(s.opts.gatewayInfo)) // read access (not in the table)
+	}
 	r.NoRoute(func(c *gin.Context) {
 		s.writeError(c, &routeError{http.StatusNotFound, "No API endpoint for " + c.Request.Method + " " + c.Request.URL.Path})
 	})

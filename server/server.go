@@ -50,6 +50,7 @@ type options struct {
 	gateway         http.Handler             // WithGateway (gateway.go)
 	gatewayMatch    func(*http.Request) bool // which requests go to gateway
 	gatewayOwnAuth  bool                     // WithGatewayOwnAuth: the gateway checks its own keys
+	gatewayInfo     http.Handler             // WithGatewayInfo: the UI's gateway page data
 	noServeArts     bool                     // WithoutArtifactServing (artifacts.go)
 }
 

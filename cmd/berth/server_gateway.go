@@ -70,7 +70,11 @@ func serverGateway(ctx context.Context, o *serverOptions, store usage.Store, reg
 		return nil, nil, err
 	}
 	h, match := gw.Mount()
-	opts := []server.Option{server.WithGateway(h, match)}
+	var lister gateway.KeyLister
+	if kg != nil {
+		lister = kg
+	}
+	opts := []server.Option{server.WithGateway(h, match), server.WithGatewayInfo(gw.InfoHandler(lister))}
 	if kg != nil {
 		opts = append(opts, server.WithGatewayOwnAuth()) // callers send a gateway key, not a server token
 	}

@@ -112,3 +112,6 @@ export const loggedModel = (id) => get('logged-models/' + encodeURIComponent(id)
 export const proxiedList = (dir) => request('GET', '/api/2.0/mlflow-artifacts/artifacts', { query: { path: dir } });
 export const proxiedArtifact = (p) =>
   request('GET', '/api/2.0/mlflow-artifacts/artifacts/' + p.split('/').map(encodeURIComponent).join('/'), { raw: true });
+
+// berth's own read routes under /ajax-api/2.0/berth/ (the gateway page's).
+export const berth = (path) => request('GET', '/ajax-api/2.0/berth/' + path);

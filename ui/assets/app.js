@@ -10,6 +10,7 @@ import { tracesPage, tracePage } from './traces.js';
 import { loggedModelPage, experimentModelsPage } from './loggedmodels.js';
 import { promptsPage, promptPage } from './prompts.js';
 import { promptlabPage } from './promptlab.js';
+import { gatewayPage } from './gateway.js';
 
 const app = document.getElementById('app');
 
@@ -58,7 +59,7 @@ async function render() {
   const { parts, query } = route();
   const top = parts[0] || '';
   document.querySelectorAll('nav a').forEach((a) => {
-    const on = a.dataset.nav === (['models', 'prompts', 'promptlab', 'production', 'settings'].includes(top) ? top : 'experiments');
+    const on = a.dataset.nav === (['models', 'prompts', 'promptlab', 'production', 'gateway', 'settings'].includes(top) ? top : 'experiments');
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
   document.querySelector('header.top').classList.remove('open');
@@ -83,6 +84,7 @@ async function render() {
     else if (top === 'models' && parts[1]) p = modelPage(el, parts[1], query, stale);
     else if (top === 'models') p = modelsPage(el, stale);
     else if (top === 'production') p = productionPage(el, stale);
+    else if (top === 'gateway') p = gatewayPage(el, stale);
     else if (top === 'settings') p = settingsPage(el);
     else clear(el, h('h1', null, 'Not found'), h('p', null, 'No page at ', h('code', null, location.hash), '.'));
     await p;

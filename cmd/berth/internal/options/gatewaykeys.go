@@ -259,3 +259,34 @@ func (k *KeyGuard) Start(ctx context.Context) (stop func()) {
 		_ = k.store.Close()
 	}
 }
+
+var _ gateway.KeyLister = (*KeyGuard)(nil)
+
+// ListKeys lists every key (revoked ones too) with what it used today and
+// this month, for the web UI's gateway page: never a secret.
+func (k *KeyGuard) ListKeys(ctx context.Context) ([]gateway.KeyInfo, error) {
+	list, err := k.store.List(ctx)
+	if err != nil {
+		return nil, err
+	}
+	now := time.Now()
+	usd := func(s keys.Spend) float64 { return float64(s) / 1e9 }
+	out := make([]gateway.KeyInfo, 0, len(list))
+	for _, key := range list {
+		day, err := k.store.UsageOf(ctx, key.ID, keys.PerDay, now)
+		if err != nil {
+			return nil, err
+		}
+		month, err := k.store.UsageOf(ctx, key.ID, keys.PerMonth, now)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, gateway.KeyInfo{ID: key.ID, Name: key.Name, Hint: key.Hint, Endpoints: append([]string{}, key.Endpoints...),
+			RequestsPerMinute: key.RequestsPerMinute, TokensPerMinute: key.TokensPerMinute, DayTokens: key.DayTokens,
+			MonthTokens: key.MonthTokens, DaySpendUSD: usd(key.DaySpend), MonthSpendUSD: usd(key.MonthSpend),
+			ExpiresAt: key.ExpiresAt, CreatedAt: key.CreatedAt, RevokedAt: key.RevokedAt,
+			Today:     gateway.KeyUse{Requests: day.Requests, Tokens: day.Tokens, CostUSD: usd(day.Cost)},
+			ThisMonth: gateway.KeyUse{Requests: month.Requests, Tokens: month.Tokens, CostUSD: usd(month.Cost)}})
+	}
+	return out, nil
+}
