@@ -15,6 +15,9 @@
 // side, PSI on bins merged to the sample size. [Persist] carries the
 // decision across a [Monitor]'s windows; everything that shows a drift
 // status (reports, metrics, alerts, write-back, pages) shows theirs.
+// [Judge] is the two together; a [Monitor] with [WithPeriod] also counts
+// rows by wall-clock period ([PeriodOf]) so that replicas' counts of one
+// period can be summed ([MergePeriods]) and judged once.
 //
 // Features of a model whose inputs are tensors carry a [Source] naming the
 // tensor column, or the per-sample channel summary of an image or

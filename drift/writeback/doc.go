@@ -10,4 +10,10 @@
 // of drift status changes. A [Writer] does the writing; its queue
 // ([Writer.Enqueue], [Writer.EnqueueServing], [Writer.Run]) keeps a slow
 // or unreachable server off the scoring path.
+//
+// With [WithMerge], the replicas of a version merge their drift: each
+// uploads its counts of every wall-clock period ([PeriodArtifact],
+// [Writer.EnqueuePeriod]) and then sums all replicas' counts of the period
+// into one verdict ([Writer.Merge]), which alone tags the version; each
+// replica's own status goes on its monitoring run.
 package writeback

@@ -6,12 +6,15 @@ import (
 	"log/slog"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/drift"
 	"github.com/berthml/berth/drift/writeback"
+	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/browsertest"
 	"github.com/berthml/berth/internal/servingusage"
 	"github.com/berthml/berth/modeluri"
@@ -171,3 +174,68 @@ func TestTenReplicasReports(t *testing.T) {
 type tWriter struct{ t *testing.T }
 
 func (w tWriter) Write(b []byte) (int, error) { w.t.Log(string(b)); return len(b), nil }
+
+// flushingSource is a server whose drift monitors hold a partial period:
+// FlushDriftPeriods hands it to the period listener, as serve.Server's
+// does through drift.Monitor.FlushPeriod.
+type flushingSource struct {
+	fakeSource
+	listener func(model, version string, p drift.PeriodResult)
+	period   drift.PeriodResult
+	flushed  int
+}
+
+func (f *flushingSource) FlushDriftPeriods() {
+	f.flushed++
+	f.listener("flowers", "1", f.period)
+}
+
+// TestStopUploadsPartialPeriod: a replica that stops mid-period uploads
+// the counts it has, marked partial, before it finishes its run, so that
+// the other replicas' merge of the period counts them.
+func TestStopUploadsPartialPeriod(t *testing.T) {
+	ctx := context.Background()
+	ts := servertest.New(t)
+	c := &mlflowrest.Client{BaseURL: ts.URL}
+	if _, err := modeluri.Register(ctx, c, modeluri.Registration{
+		Dir: filepath.Join("..", "..", "testdata", "models", "iris_logreg"), Name: "iris"}); err != nil {
+		t.Fatal(err)
+	}
+	bld := drift.NewBuilder([]drift.Column{{Name: "x", Type: flavors.ColDouble}})
+	if err := bld.AddFloats("x", []float64{1, 2, 3, 4, 5, 6, 7}); err != nil {
+		t.Fatal(err)
+	}
+	ref, err := bld.Profile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, _ := drift.PeriodOf(time.Now(), time.Minute)
+	src := &flushingSource{period: drift.PeriodResult{Start: start, End: start.Add(time.Minute), Rows: 7, Counts: ref, Reference: ref,
+		Thresholds: drift.DefaultThresholds(), Persistence: 2, Partial: true}}
+	wb := servingreport.New(servingreport.Config{Registry: c, Registered: map[string]string{"flowers": "iris"}, Drift: true,
+		DriftPeriod: time.Minute, Instance: "host-a:8080"})
+	if src.listener = wb.PeriodListener(); src.listener == nil {
+		t.Fatal("no period listener with DriftPeriod set")
+	}
+	if off := servingreport.New(servingreport.Config{Registry: c, Registered: map[string]string{"flowers": "iris"}, Drift: true}); off.PeriodListener() != nil {
+		t.Error("a period listener without DriftPeriod")
+	}
+	wb.Start(src)()
+	if src.flushed != 1 {
+		t.Fatalf("FlushDriftPeriods called %d times at stop, want 1", src.flushed)
+	}
+	runs := servertest.MonitoringRuns(t, c)
+	if len(runs) != 1 || runs[0].Info.Status != "FINISHED" {
+		t.Fatalf("monitoring runs after stop: %+v", runs)
+	}
+	root := strings.Trim(strings.TrimPrefix(runs[0].Info.ArtifactURI, "mlflow-artifacts:"), "/")
+	rc, err := c.GetArtifact(ctx, root+"/"+writeback.PeriodArtifact(start))
+	if err != nil {
+		t.Fatalf("the partial period was not uploaded: %v", err)
+	}
+	defer rc.Close()
+	pf, err := writeback.ReadPeriodFile(rc)
+	if err != nil || !pf.Partial || pf.Rows != 7 || pf.Instance != "host-a:8080" {
+		t.Errorf("uploaded period file %+v (%v), want 7 partial rows from host-a", pf, err)
+	}
+}
