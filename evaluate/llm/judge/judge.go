@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/berthml/berth/api/deployments"
 	"github.com/berthml/berth/evaluate/llm"
@@ -28,6 +30,12 @@ type Gateway struct {
 	Client     *deployments.Client
 	Endpoint   string
 	Parameters Parameters
+	// Retries is how many times a call the gateway answered 429 (a key's
+	// or endpoint's limit) or 503 is tried again, after Backoff, doubled
+	// each time (MLflow's deployments client retries these too).
+	// NewGateway sets 4 and 1s.
+	Retries int
+	Backoff time.Duration
 
 	once sync.Once
 	typ  string
@@ -36,7 +44,7 @@ type Gateway struct {
 
 // NewGateway returns a Gateway for endpoint with DefaultParameters.
 func NewGateway(c *deployments.Client, endpoint string) *Gateway {
-	return &Gateway{Client: c, Endpoint: endpoint, Parameters: DefaultParameters()}
+	return &Gateway{Client: c, Endpoint: endpoint, Parameters: DefaultParameters(), Retries: 4, Backoff: time.Second}
 }
 
 // Check looks the endpoint up (once) and refuses one that is neither chat
@@ -56,11 +64,30 @@ func (g *Gateway) Check(ctx context.Context) error {
 	return g.err
 }
 
-// Judge asks the endpoint.
+// Judge asks the endpoint, trying again on 429 and 503 as Retries says.
 func (g *Gateway) Judge(ctx context.Context, prompt string) (string, bool, error) {
 	if err := g.Check(ctx); err != nil {
 		return "", false, err
 	}
+	wait := g.Backoff
+	for try := 0; ; try++ {
+		text, ok, err := g.ask(ctx, prompt)
+		var he *deployments.HTTPError
+		if err == nil || try >= g.Retries || !errors.As(err, &he) || (he.Status != http.StatusTooManyRequests && he.Status != http.StatusServiceUnavailable) {
+			return text, ok, err
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return "", false, ctx.Err()
+		case <-t.C:
+		}
+		wait *= 2
+	}
+}
+
+func (g *Gateway) ask(ctx context.Context, prompt string) (string, bool, error) {
 	p := g.Parameters
 	extra := deployments.Extra{"top_p": json.RawMessage(strconv.FormatFloat(p.TopP, 'f', -1, 64))}
 	if g.typ == deployments.TypeCompletions {
