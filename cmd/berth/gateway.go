@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"time"
@@ -96,11 +95,19 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 			}
 		}
 	}
-	reports, stopReports, err := o.report.Start(ctx, o.report.Sink(), cfgBytes, net.JoinHostPort(o.listen.Host, o.listen.Port), log)
+	// Listening first: the usage runs name the address really bound
+	// (--port 0 included).
+	ln, err := o.listen.Listen()
+	if err != nil {
+		return err
+	}
+	defer ln.Close()
+	reports, stopReports, err := o.report.Start(ctx, o.report.Sink(), cfgBytes, ln.Addr().String(), log)
 	if err != nil {
 		return err
 	}
 	defer stopReports()
+	registerUsageMetrics(reg, reports)
 	var traceSink gatewaytrace.Sink
 	if o.report.TrackingURI != "" {
 		traceSink = gatewaytrace.OTLPSink{TrackingURI: o.report.TrackingURI, ExperimentID: o.trace.ExperimentID, Token: o.report.Token}
@@ -118,13 +125,20 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", gw.Handler())
 	h := httpguard.AllowHosts(httpguard.BodyDeadline(mux, o.listen.BodyTimeout, nil), o.listen.Hosts(), "/health")
-	ln, err := o.listen.Listen()
-	if err != nil {
-		return err
-	}
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "config", o.gateway.Config, "endpoints", len(gw.Endpoints()),
 		"gateway_keys", kg != nil, "start_to_ready", time.Since(started).Round(time.Microsecond))
 	return httpserve.Serve(ctx, ln, h, o.listen.Shutdown, log)
+}
+
+// registerUsageMetrics exports the usage reports' dropped count, when
+// reports are on.
+func registerUsageMetrics(reg prometheus.Registerer, reports *options.Reports) {
+	if reports == nil {
+		return
+	}
+	reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Namespace: "berth", Subsystem: "gateway", Name: "usage_reports_dropped_total",
+		Help: "Usage reports dropped because the write-back queue was full (the tracking server down or slow)."},
+		func() float64 { return float64(reports.Writer.Dropped()) }))
 }
 
 // reloadBoth is onReload (which may be nil) followed by the usage

@@ -144,8 +144,12 @@ func TestGatewayUsageReports(t *testing.T) {
 	for _, tg := range run.Data.Tags {
 		tags[tg.Key] = tg.Value
 	}
-	if run.Info.RunName != "chat-gateway-usage" || tags[usage.TagSourceName] != "berth gateway" || tags[usage.TagProcess] == "" {
-		t.Errorf("usage run %+v tags %v", run.Info, tags)
+	if run.Info.RunName != "chat-gateway-usage" || tags[usage.TagSourceName] != "berth gateway" || tags[usage.TagProcess] == "" ||
+		"http://"+tags[usage.TagInstance] != gw {
+		t.Errorf("usage run %+v tags %v (the gateway at %s)", run.Info, tags, gw)
+	}
+	if code, body := get(t, gw+"/metrics"); code != 200 || !strings.Contains(body, "berth_gateway_usage_reports_dropped_total 0\n") {
+		t.Errorf("/metrics lacks berth_gateway_usage_reports_dropped_total 0: %d", code)
 	}
 	stopGateway()
 	if run, _ := usageRun(t, tracking, "chat"); run == nil || run.Info.Status != "FINISHED" {

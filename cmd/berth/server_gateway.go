@@ -53,6 +53,7 @@ func serverGateway(ctx context.Context, o *serverOptions, store usage.Store, reg
 	}
 	stopKeys := stop
 	stop = func() { stopReports(); stopKeys() }
+	registerUsageMetrics(reg, reports)
 	var traceSink gatewaytrace.Sink
 	if sl, ok := store.(tracing.SpanLogger); ok {
 		traceSink = gatewaytrace.StoreSink{Store: sl, ExperimentID: o.gatewayTrace.ExperimentID}

@@ -270,3 +270,20 @@ func restHistory(t *testing.T, c *mlflowrest.Client, runID, key string) ([]track
 	}
 	return out, err
 }
+
+// BenchmarkObserve is the cost a query pays for usage reports: one
+// Observe of a keyed query, from many goroutines at once.
+func BenchmarkObserve(b *testing.B) {
+	p, err := keys.ParsePrices([]byte(pricesYAML))
+	if err != nil {
+		b.Fatal(err)
+	}
+	c := usage.NewCounter(p, 0)
+	u := gateway.Usage{Endpoint: "chat", Key: "team-a", Model: "m", Status: 200, InputTokens: 12, OutputTokens: 30, Duration: 20 * time.Millisecond}
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c.Observe(u)
+		}
+	})
+}
