@@ -191,34 +191,53 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 	return n < rareLimit, err
 }
 
-// spanAttributeValue compares sa.value: an equality through the indexed
-// prefix, another comparator on the value (rows found by their key).
-func spanAttributeValue(c tracing.Condition) (string, []any) {
-	if c.Op == "=" || c.Op == "IN" {
-		return prefixEqual("sa.value", c)
-	}
-	return compare("sa.value", c)
-}
-
 // spanAttributeTraces returns the traces with a span attribute matching c
 // when they are fewer than rareLimit (few), read in one pass over the
 // attribute's rows of migration 0007's (key, value prefix) index, whatever
 // the comparator: a LIKE that matches little would otherwise be checked on
 // every trace of the experiment, seconds over 100k traces.
+//
+// An equality compares the indexed prefix, then the value. Another
+// comparator (LIKE, ILIKE, !=) is decided on the indexed prefix for a value
+// shorter than the prefix's 200 characters, which is then the whole value,
+// so that the scan reads the index alone; the values of 200 characters or
+// more come from migration 0008's partial index and are compared whole.
 func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (ids []any, few bool, err error) {
-	w, a := spanAttributeValue(c)
-	rows, err := s.query(ctx, s.read, `SELECT DISTINCT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `+w+` LIMIT ?`,
-		append(append([]any{c.Key}, a...), rareLimit)...)
+	q := `SELECT DISTINCT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `
+	if c.Op == "=" || c.Op == "IN" {
+		w, a := prefixEqual("sa.value", c)
+		return s.traceIDs(ctx, nil, q+w, append([]any{c.Key}, a...))
+	}
+	short, a := compare(valuePrefix("sa.value"), c)
+	ids, few, err = s.traceIDs(ctx, nil, q+`length(`+valuePrefix("sa.value")+`) < 200 AND `+short, append([]any{c.Key}, a...))
+	if err != nil || !few {
+		return ids, few, err
+	}
+	long, a := compare("sa.value", c)
+	return s.traceIDs(ctx, ids, q+`length(sa.value) >= 200 AND `+long, append([]any{c.Key}, a...))
+}
+
+// traceIDs adds the trace ids that query q returns to ids, without
+// repeating one, until rareLimit ids (few: fewer).
+func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) ([]any, bool, error) {
+	seen := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		seen[id.(string)] = true
+	}
+	rows, err := s.query(ctx, s.read, q+` LIMIT ?`, append(args, rareLimit)...)
 	if err != nil {
 		return nil, false, err
 	}
 	defer rows.Close()
-	for rows.Next() {
+	for rows.Next() && len(ids) < rareLimit {
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, false, err
 		}
-		ids = append(ids, id)
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, err

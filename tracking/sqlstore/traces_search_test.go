@@ -124,6 +124,12 @@ func TestSearchTracesSpanAttributes(t *testing.T) {
 				attrs = append(attrs, tracing.Attribute{Key: "tokens", Value: "12"}, tracing.Attribute{Key: "user", Value: "bob"})
 			case 12:
 				attrs = append(attrs, tracing.Attribute{Key: "odd", Value: "a\x00b\xffc"})
+			case 14: // 200 characters (400 bytes): compared whole
+				attrs = append(attrs, tracing.Attribute{Key: "edge", Value: strings.Repeat("é", 199) + "z"})
+			case 15: // 199 characters: compared in the index
+				attrs = append(attrs, tracing.Attribute{Key: "edge", Value: strings.Repeat("é", 199)})
+			case 16:
+				attrs = append(attrs, tracing.Attribute{Key: "edge", Value: strings.Repeat("x", 200)})
 			}
 			spans = append(spans, span(i, attrs...))
 		}
@@ -155,6 +161,19 @@ func TestSearchTracesSpanAttributes(t *testing.T) {
 			{"span.attributes.tokens = '12' AND span.attributes.user = 'bob'", []string{id(11)}},
 			{"span.attributes.tokens = '12' AND span.attributes.user = 'Alice'", []string{}},
 			{"span.attributes.odd LIKE 'a%b%c'", []string{id(12)}},
+			// LIKE, ILIKE and != on values around the indexed prefix's 200
+			// characters: a long value's prefix must not decide.
+			{"span.attributes.model LIKE 'gp%'", newest},
+			{"span.attributes.model LIKE 'mmm%'", []string{id(8), id(7)}},
+			{"span.attributes.model LIKE 'm%m'", []string{}},
+			{"span.attributes.model LIKE '%-a'", []string{id(7)}},
+			{"span.attributes.model ILIKE 'MMM%-A'", []string{id(7)}},
+			{"span.attributes.edge LIKE '%z'", []string{id(14)}},
+			{"span.attributes.edge LIKE 'é%'", []string{id(15), id(14)}},
+			{"span.attributes.edge LIKE '%é'", []string{id(15)}},
+			{"span.attributes.edge LIKE '%x'", []string{id(16)}},
+			{"span.attributes.edge != 'zzz'", []string{id(16), id(15), id(14)}},
+			{"span.attributes.edge != '" + strings.Repeat("x", 200) + "'", []string{id(15), id(14)}},
 		} {
 			cond, err := tracing.ParseFilter(tt.filter)
 			if err != nil {

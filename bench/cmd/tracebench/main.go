@@ -38,11 +38,13 @@ func main() {
 	traces := flag.Int("traces", 100000, "traces in the experiment that search runs over")
 	iters := flag.Int("iterations", 200, "calls of each search")
 	ingestCells := flag.Bool("ingest", true, "run the ingest cells (false: search only)")
+	store := flag.String("store", "", "backend store URI (default: SQLite in a temporary directory); a PostgreSQL URI should name an empty database")
+	keep := flag.Bool("keep", false, "keep the temporary directory (its SQLite database) and print where it is")
 	flag.Parse()
 	if !*ingestCells {
 		*d = 0
 	}
-	if err := run(context.Background(), *berth, *d, *traces, *iters); err != nil {
+	if err := run(context.Background(), *berth, *store, *keep, *d, *traces, *iters); err != nil {
 		fmt.Fprintln(os.Stderr, "tracebench:", err)
 		os.Exit(1)
 	}
@@ -50,14 +52,18 @@ func main() {
 
 var ready = regexp.MustCompile(`msg=ready addr=(http://\S+)`)
 
-// startServer runs berth server on a fresh SQLite database.
-func startServer(ctx context.Context, berth string) (string, func(), error) {
+// startServer runs berth server on store, or a fresh SQLite database when
+// store is empty.
+func startServer(ctx context.Context, berth, store string, keep bool) (string, func(), error) {
 	dir, err := os.MkdirTemp("", "tracebench-")
 	if err != nil {
 		return "", nil, err
 	}
+	if store == "" {
+		store = "sqlite:///" + filepath.Join(dir, "berth.db")
+	}
 	cmd := exec.CommandContext(ctx, berth, "server", "--port", "0", "--ui=false",
-		"--backend-store-uri", "sqlite:///"+filepath.Join(dir, "berth.db"), "--artifacts-destination", filepath.Join(dir, "artifacts"))
+		"--backend-store-uri", store, "--artifacts-destination", filepath.Join(dir, "artifacts"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		return "", nil, err
@@ -68,6 +74,10 @@ func startServer(ctx context.Context, berth string) (string, func(), error) {
 	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
 		_ = cmd.Wait()
+		if keep {
+			fmt.Println("\nkept", dir)
+			return
+		}
 		os.RemoveAll(dir)
 	}
 	sc := bufio.NewScanner(stderr)
@@ -177,8 +187,24 @@ func batchCounts(ctx context.Context, base string) (reqs, txs float64, err error
 	return reqs, txs, sc.Err()
 }
 
+// createExperiment creates the experiment name, or finds it when it exists
+// (a -store or -keep database run again with -traces 0 searches the traces
+// seeded before).
 func createExperiment(ctx context.Context, base, name string) (string, error) {
 	out, err := post(ctx, base+"/api/2.0/mlflow/experiments/create", "application/json", []byte(`{"name": "`+name+`"}`), nil)
+	if err != nil && strings.Contains(err.Error(), "RESOURCE_ALREADY_EXISTS") {
+		var resp *http.Response
+		if resp, err = client.Get(base + "/api/2.0/mlflow/experiments/get-by-name?experiment_name=" + name); err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		var r struct {
+			Experiment struct {
+				ExperimentID string `json:"experiment_id"`
+			} `json:"experiment"`
+		}
+		return r.Experiment.ExperimentID, json.NewDecoder(resp.Body).Decode(&r)
+	}
 	if err != nil {
 		return "", err
 	}
@@ -216,8 +242,8 @@ func ingest(ctx context.Context, base, exp string, batch, clients int, d time.Du
 	return float64(spans.Load()) / time.Since(start).Seconds(), firstErr
 }
 
-func run(ctx context.Context, berth string, d time.Duration, traces, iters int) error {
-	base, stop, err := startServer(ctx, berth)
+func run(ctx context.Context, berth, store string, keep bool, d time.Duration, traces, iters int) error {
+	base, stop, err := startServer(ctx, berth, store, keep)
 	if err != nil {
 		return err
 	}
@@ -225,7 +251,11 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 	var next atomic.Uint64
 	next.Store(1)
 
-	fmt.Printf("\nberth server on SQLite (synchronous=normal): OTLP ingest, %s per cell\n\n", d)
+	kind := "SQLite (synchronous=normal)"
+	if strings.HasPrefix(store, "postgres") {
+		kind = "PostgreSQL"
+	}
+	fmt.Printf("\nberth server on %s: OTLP ingest, %s per cell\n\n", kind, d)
 	fmt.Println("| spans per request | clients | spans/s | requests per transaction |")
 	fmt.Println("|---:|---:|---:|---:|")
 	exp, err := createExperiment(ctx, base, "ingest")
@@ -266,7 +296,7 @@ func run(ctx context.Context, berth string, d time.Duration, traces, iters int) 
 		}
 	}
 	fmt.Printf("\n%d traces seeded over OTLP in %s\n\n", traces, time.Since(seedStart).Round(time.Millisecond))
-	fmt.Printf("traces/search over %d traces, %d calls each, one client\n\n", traces, iters)
+	fmt.Printf("traces/search over %d traces on %s, %d calls each, one client\n\n", traces, kind, iters)
 	fmt.Println("| search | p50 | p95 | results |")
 	fmt.Println("|---|---:|---:|---:|")
 	loc := `"locations": [{"type": "MLFLOW_EXPERIMENT", "mlflow_experiment": {"experiment_id": "` + exp + `"}}]`
