@@ -203,7 +203,7 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 // so that the scan reads the index alone; the values of 200 characters or
 // more come from migration 0008's partial index and are compared whole.
 func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (ids []any, few bool, err error) {
-	q := `SELECT DISTINCT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `
+	q := `SELECT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `
 	if c.Op == "=" || c.Op == "IN" {
 		w, a := prefixEqual("sa.value", c)
 		return s.traceIDs(ctx, nil, q+w, append([]any{c.Key}, a...))
@@ -218,7 +218,12 @@ func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (i
 }
 
 // traceIDs adds the trace ids that query q returns to ids, without
-// repeating one, until rareLimit ids (few: fewer).
+// repeating one. few says that q returned fewer than rareLimit rows: all
+// its rows were read. (The query has no DISTINCT, which would make SQLite
+// and PostgreSQL read every matching row before the limit; a trace with
+// the attribute on several spans repeats, so many rows of few traces is
+// not few, and the caller then checks per trace, which is right whatever
+// the count.)
 func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) ([]any, bool, error) {
 	seen := make(map[string]bool, len(ids))
 	for _, id := range ids {
@@ -229,7 +234,9 @@ func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) (
 		return nil, false, err
 	}
 	defer rows.Close()
-	for rows.Next() && len(ids) < rareLimit {
+	n := 0
+	for rows.Next() {
+		n++
 		var id string
 		if err := rows.Scan(&id); err != nil {
 			return nil, false, err
@@ -242,7 +249,7 @@ func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) (
 	if err := rows.Err(); err != nil {
 		return nil, false, err
 	}
-	return ids, len(ids) < rareLimit, nil
+	return ids, n < rareLimit, nil
 }
 
 // valuePrefix is the indexed expression of migration 0006, written exactly

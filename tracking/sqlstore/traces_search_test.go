@@ -133,6 +133,14 @@ func TestSearchTracesSpanAttributes(t *testing.T) {
 			}
 			spans = append(spans, span(i, attrs...))
 		}
+		// Trace 17 has 2,100 more spans with an attribute no other trace
+		// has: more rows than the rare limit, of one trace.
+		for j := 1; j <= 2100; j++ {
+			sp := span(17, tracing.Attribute{Key: "multi", Value: "many-spans"})
+			sp.SpanID = fmt.Sprintf("%016x", 1_000_000+j)
+			sp.ParentSpanID = fmt.Sprintf("%016x", 17)
+			spans = append(spans, sp)
+		}
 		if err := s.LogSpans(ctx, exp, spans); err != nil {
 			t.Fatal(err)
 		}
@@ -174,6 +182,8 @@ func TestSearchTracesSpanAttributes(t *testing.T) {
 			{"span.attributes.edge LIKE '%x'", []string{id(16)}},
 			{"span.attributes.edge != 'zzz'", []string{id(16), id(15), id(14)}},
 			{"span.attributes.edge != '" + strings.Repeat("x", 200) + "'", []string{id(15), id(14)}},
+			{"span.attributes.multi LIKE 'many%'", []string{id(17)}},
+			{"span.attributes.multi = 'many-spans'", []string{id(17)}},
 		} {
 			cond, err := tracing.ParseFilter(tt.filter)
 			if err != nil {
