@@ -205,7 +205,7 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 // comparator (LIKE, ILIKE, !=) is decided on the indexed prefix for a value
 // shorter than the prefix's 200 characters, which is then the whole value,
 // so that the scan reads the index alone; the values of 200 characters or
-// more come from migration 0008's partial index and are compared whole.
+// more come from migration 0009's partial index and are compared whole.
 func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (ids []any, few bool, err error) {
 	q := `SELECT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `
 	if c.Op == "=" || c.Op == "IN" {
