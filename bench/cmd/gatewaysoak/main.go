@@ -376,6 +376,7 @@ func run(duration, every time.Duration, rate float64, streams int, cancelShare f
 		select {
 		case <-sctx.Done():
 			loop = false
+			wg.Wait() // the last row is taken once the traffic has stopped
 		case <-tick.C:
 		}
 		s, err := l.stats(true)
@@ -386,10 +387,9 @@ func run(duration, every time.Duration, rate float64, streams int, cancelShare f
 		rows = append(rows, r)
 		fmt.Printf("| %v | %.1f MB | %.1f MB | %d | %d | %d | %d | %d |\n", r.at.Round(time.Second), mb(s.RSS), mb(s.HeapInuse), s.Goroutines, r.calls, r.done, r.cuts, r.errs)
 	}
-	wg.Wait()
 	fmt.Println()
-	if len(rows) >= 3 {
-		pts := rows[1:] // the first sample is warm-up
+	if len(rows) >= 4 {
+		pts := rows[1 : len(rows)-1] // not the first (warm-up), nor the last (after the traffic)
 		var xs, rss, heap, gor []float64
 		for _, r := range pts {
 			xs = append(xs, r.at.Hours())
@@ -397,7 +397,7 @@ func run(duration, every time.Duration, rate float64, streams int, cancelShare f
 			heap = append(heap, mb(r.s.HeapInuse))
 			gor = append(gor, float64(r.s.Goroutines))
 		}
-		fmt.Printf("Slope over %d samples after the first (least squares): RSS %+.2f MB/h, heap in use %+.2f MB/h, goroutines %+.1f /h.\n",
+		fmt.Printf("Slope over the %d samples under traffic after the first (least squares): RSS %+.2f MB/h, heap in use %+.2f MB/h, goroutines %+.1f /h.\n",
 			len(pts), slope(xs, rss), slope(xs, heap), slope(xs, gor))
 	}
 	if l.errs.Load() > 0 {
