@@ -1,7 +1,11 @@
 package server_test
 
 import (
+	"encoding/json"
+	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -57,4 +61,70 @@ func TestUploadRunArtifact(t *testing.T) {
 	if status, _ := call(t, srv.URL, "POST", "/api/2.0/mlflow/upload-artifact?run_uuid="+runID+"&path=x.json", "text/plain", "x"); status != 404 {
 		t.Errorf("under /api/2.0: %d, want 404 (MLflow has the route under /ajax-api only)", status)
 	}
+}
+
+// FuzzUploadRunArtifact sends upload-artifact any path and body: never a
+// 5xx, and a file accepted is read back byte for byte.
+func FuzzUploadRunArtifact(f *testing.F) {
+	srv := httptest.NewServer(newServer(f).Handler())
+	f.Cleanup(srv.Close)
+	runID := createRunTB(f, srv.URL)
+	for _, seed := range []struct{ path, body string }{
+		{"eval_results_table.json", `{"columns": [], "data": []}`}, {"a/b/c.txt", "x"}, {"../x", "x"}, {"/abs", "x"},
+		{"%2e%2e/x", "x"}, {"a\\b", "x"}, {"a\x00b", "x"}, {".", "x"}, {"x", ""}, {"a//b/./c", "y"},
+	} {
+		f.Add(seed.path, seed.body)
+	}
+	f.Fuzz(func(t *testing.T, p, body string) {
+		q := url.Values{"run_uuid": {runID}, "path": {p}}
+		req, _ := http.NewRequest("POST", srv.URL+"/ajax-api/2.0/mlflow/upload-artifact?"+q.Encode(), strings.NewReader(body))
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode >= 500 {
+			t.Fatalf("path %q: %d %s", p, resp.StatusCode, b)
+		}
+		if resp.StatusCode != 200 {
+			return
+		}
+		get := url.Values{"run_uuid": {runID}, "path": {p}}
+		status, got := getURL(t, srv.URL+"/get-artifact?"+get.Encode())
+		if status != 200 || got != body {
+			t.Fatalf("path %q: uploaded %q, read back %d %q", p, body, status, got)
+		}
+	})
+}
+
+func createRunTB(tb testing.TB, base string) string {
+	tb.Helper()
+	resp, err := http.Post(base+"/api/2.0/mlflow/runs/create", "application/json", strings.NewReader(`{"experiment_id":"0"}`))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var r struct {
+		Run struct {
+			Info struct {
+				RunID string `json:"run_id"`
+			} `json:"info"`
+		} `json:"run"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&r); err != nil || r.Run.Info.RunID == "" {
+		tb.Fatalf("creating a run: %v", err)
+	}
+	return r.Run.Info.RunID
+}
+
+func getURL(t *testing.T, u string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
 }

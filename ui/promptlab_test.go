@@ -22,7 +22,7 @@ import (
 // labServer is a tracking server with the UI and a mounted gateway whose
 // endpoints (chat, completions) answer from an echo upstream that counts
 // the calls it serves at once.
-func labServer(t *testing.T, echo *gatewaytest.Echo) (srv *httptest.Server, maxInFlight *atomic.Int64) {
+func labServer(t testing.TB, echo *gatewaytest.Echo) (srv *httptest.Server, maxInFlight *atomic.Int64) {
 	t.Helper()
 	var inFlight atomic.Int64
 	maxInFlight = new(atomic.Int64)
@@ -181,4 +181,43 @@ func TestPromptLab(t *testing.T) {
 	}
 	p.Screenshot("promptlab")
 	assertOnlyStatus(t, p, 500) // the failed call, on purpose
+}
+
+// BenchmarkPromptLab100Rows is issue #19's speed target: a 100-row table
+// against an instant local upstream (the gateway's echo provider), timed
+// in the page from the click on "Run every row" to the last answer drawn
+// (ms/table; the target is at most 2,000).
+func BenchmarkPromptLab100Rows(b *testing.B) {
+	ts, _ := labServer(b, &gatewaytest.Echo{})
+	p := browsertest.New(b, browsertest.WithTimeout(10*time.Minute)).Open(ts.URL + "/#/promptlab")
+	p.WaitVisible(`textarea[aria-label="Template A"]`)
+	csv := "word\n"
+	for i := range 100 {
+		csv += fmt.Sprintf("w%d\n", i)
+	}
+	p.Click("details.load-rows summary")
+	p.SetValue("textarea.csv", csv)
+	p.Click("button.load-csv")
+	var total float64
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		p.SetValue(`textarea[aria-label="Template A"]`, fmt.Sprintf("Say {{ word }} %d", i)) // every answer stale
+		b.StartTimer()
+		var ms float64
+		p.Eval(`new Promise((resolve) => {
+			const el = document.getElementById("promptlab");
+			const t0 = performance.now();
+			const obs = new MutationObserver(() => {
+				if (el.dataset.running === "0" && document.querySelectorAll('td.out[data-state="done"]').length === 100) {
+					obs.disconnect();
+					resolve(performance.now() - t0);
+				}
+			});
+			obs.observe(el, {attributes: true, attributeFilter: ["data-running"]});
+			document.querySelector("button.run-all").click();
+		})`, &ms)
+		total += ms
+	}
+	b.ReportMetric(total/float64(b.N), "ms/table")
 }

@@ -1,9 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -214,6 +216,61 @@ func TestPromptLabWalk(t *testing.T) {
 		}
 	})
 
+	// The whole loop on: the registered prompt served by berth serve
+	// (prompts:/NAME@ALIAS, the endpoint and parameters from the model
+	// config the page registered) answers as the lab did, and berth
+	// evaluate scores the template on the gateway into a run.
+	t.Run("served", func(t *testing.T) {
+		t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", srv)
+		t.Setenv("MLFLOW_DEPLOYMENTS_TOKEN", key[1])
+		served := startBerth(t, bin, "serve", "prompts:/lab-prompt@candidate", "--registry-uri", srv, "--registry-token", writeToken,
+			"--port", "0", "--cache-dir", filepath.Join(data, "cache"))
+		var records []map[string]string
+		for i, topic := range promptlabTopics {
+			records = append(records, map[string]string{"style": []string{"haiku", "limerick", "short poem, rhymed", "song", "riddle"}[i], "topic": topic})
+		}
+		body, _ := json.Marshal(map[string]any{"dataframe_records": records})
+		resp, err := http.Post(served+"/invocations", "application/json", bytes.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Predictions []string `json:"predictions"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&got); err != nil || resp.StatusCode != 200 {
+			t.Fatalf("/invocations: %d %v", resp.StatusCode, err)
+		}
+		if !slices.Equal(got.Predictions, outputsA) {
+			t.Errorf("berth serve prompts:/lab-prompt@candidate answers %q, the lab showed %q (greedy decoding: the same prompt and parameters give the same text)", got.Predictions, outputsA)
+		}
+	})
+
+	t.Run("evaluated", func(t *testing.T) {
+		rows := filepath.Join(data, "rows.csv")
+		if err := os.WriteFile(rows, []byte(promptlabCSV), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		out := runBerth(t, bin, "evaluate", "--data", rows, "--model-type", "text", "--gateway-uri", srv, "--gateway-token", key[1],
+			"--endpoint", "chat", "--prompt-template", promptlabTemplateA, "--max-tokens", "6", "--temperature", "0",
+			"--registry-uri", srv, "--registry-token", writeToken, "--experiment", "prompt-lab")
+		m := regexp.MustCompile(`logged to run ([0-9a-f]{32})`).FindStringSubmatch(out)
+		if m == nil {
+			t.Fatalf("berth evaluate logged no run:\n%s", out)
+		}
+		var run mlflowrest.RunResponse
+		if err := c.Get(ctx, "runs/get", map[string][]string{"run_id": {m[1]}}, &run); err != nil {
+			t.Fatal(err)
+		}
+		metrics := map[string]float64{}
+		for _, x := range run.Run.Data.Metrics {
+			metrics[x.Key] = float64(x.Value)
+		}
+		if _, ok := metrics["ari_grade_level/v1/mean"]; !ok {
+			t.Errorf("the evaluation run's metrics: %v", metrics)
+		}
+	})
+
 	t.Run("phone", func(t *testing.T) {
 		pb := browsertest.New(t, browsertest.WithMobileViewport(), browsertest.WithTimeout(2*time.Minute))
 		ph := pb.Open(srv + "/#/settings")
@@ -221,6 +278,15 @@ func TestPromptLabWalk(t *testing.T) {
 		ph.Eval(`localStorage.setItem("berth.token", "`+writeToken+`"), localStorage.setItem("berth.gatewayKey", "`+key[1]+`"), true`, nil)
 		ph.Navigate(srv + "/#/promptlab?experiment=" + expID)
 		ph.WaitVisible(`textarea[aria-label="Template A"]`)
+		ph.SetValue(`textarea[aria-label="Template A"]`, promptlabTemplateA)
+		ph.SetValue(`input[aria-label="max_tokens A"]`, "6")
+		ph.Click("details.load-rows summary")
+		ph.SetValue("textarea.csv", promptlabCSV)
+		ph.Click("button.load-csv")
+		ph.Click("button.run-all")
+		ph.WaitVisible(`td.out[data-row="5"][data-state="done"]`)
+		ph.Click(`input[name="winner"][value="A"]`)
+		ph.WaitVisible("form.save-run")
 		var overflow int
 		ph.Eval(`document.documentElement.scrollWidth - document.documentElement.clientWidth`, &overflow)
 		if overflow > 0 {

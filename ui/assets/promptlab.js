@@ -216,6 +216,7 @@ const signature = (c, row) => JSON.stringify([c.endpoint, c.template, params(c),
 const queue = [];
 let active = 0;
 let onChange = () => {};
+let onIdle = () => {};
 
 function runCell(c, row) {
   const r = { state: 'queued', sig: signature(c, row) };
@@ -251,6 +252,7 @@ function pump() {
     task().finally(() => { active--; pump(); });
   }
   state.running = queue.length + active;
+  if (!state.running) onIdle();
   const el = document.getElementById('promptlab');
   if (el) el.dataset.running = String(state.running);
 }
@@ -311,16 +313,28 @@ async function saveRun(c, runName) {
   return run;
 }
 
+// modelConfig is MLflow 3's PromptModelConfig of column c: its endpoint as
+// model_name and its parameters, so that `berth serve prompts:/NAME@ALIAS`
+// calls the endpoint the lab chose with the same settings.
+function modelConfig(c) {
+  const mc = { model_name: c.endpoint };
+  for (const p of params(c)) mc[p.key === 'stop' ? 'stop_sequences' : p.key] = p.value;
+  return JSON.stringify(mc);
+}
+
 // registerPrompt keeps the template as a prompt version, with the calls
-// MLflow 3's mlflow.genai.register_prompt and set_prompt_alias make.
-async function registerPrompt(template, name, message, alias) {
+// MLflow 3's mlflow.genai.register_prompt (model_config included) and
+// set_prompt_alias make, from column c.
+async function registerPrompt(c, name, message, alias) {
+  const template = c.template;
   // Searched rather than got: a missing model is an empty list, not a 404.
   const found = (await get('registered-models/search', { filter: 'name = ' + quote(name), max_results: 1 })).registered_models || [];
   const exists = found.length > 0;
   if (exists && !(found[0].tags || []).some((t) => t.key === PROMPT_TAG)) throw new Error(`"${name}" is a registered model, not a prompt: choose another name`);
   if (!exists) await post('registered-models/create', { name, tags: [{ key: PROMPT_TAG, value: 'true' }], description: message || undefined });
   const v = (await post('model-versions/create', { name, source: 'dummy-source', description: message || undefined, tags: [
-    { key: PROMPT_TAG, value: 'true' }, { key: '_mlflow_prompt_type', value: 'text' }, { key: 'mlflow.prompt.text', value: template }] })).model_version;
+    { key: PROMPT_TAG, value: 'true' }, { key: '_mlflow_prompt_type', value: 'text' }, { key: 'mlflow.prompt.text', value: template },
+    { key: '_mlflow_prompt_model_config', value: modelConfig(c) }] })).model_version;
   if (alias) await post('registered-models/alias', { name, alias, version: v.version });
   return v;
 }
@@ -369,11 +383,16 @@ export async function promptlabPage(el, query, stale) {
     }
     return clear(td, h('div', { class: 'pl-output' }, r.output), meta, fresh ? null : h('div', { class: 'muted small' }, 'stale: inputs changed'));
   }
+  // Answers redraw their own cell at once and the compare table once a
+  // frame, however many arrive in it.
+  let metricsFrame = 0;
   onChange = (c, row) => {
     const td = document.querySelector(`td.out[data-col="${colName(c)}"][data-row="${state.rows.indexOf(row) + 1}"]`);
     if (td) fillCell(td, c, row);
-    drawMetrics();
+    if (!metricsFrame) metricsFrame = requestAnimationFrame(() => { metricsFrame = 0; drawMetrics(); });
   };
+  // When the last call is answered the figures are drawn at once.
+  onIdle = () => { cancelAnimationFrame(metricsFrame); metricsFrame = 0; drawMetrics(); };
 
   function drawColumns() {
     clear(colsBox, state.columns.map((c) => {
@@ -481,7 +500,7 @@ export async function promptlabPage(el, query, stale) {
       h('h3', null, 'Save as a run'), h('div', { class: 'row' }, expSel, runName, h('button', { type: 'submit' }, 'Save run')), runMsg),
       h('form', { class: 'card register-prompt', onsubmit: (e) => { e.preventDefault(); busy(e.submitter || e.target.querySelector('button'), regMsg, async () => {
         if (!pName.value.trim()) throw new Error('name the prompt');
-        const v = await registerPrompt(c.template, pName.value.trim(), pMsg.value.trim(), pAlias.value.trim());
+        const v = await registerPrompt(c, pName.value.trim(), pMsg.value.trim(), pAlias.value.trim());
         clear(regMsg, h('p', null, 'Registered ', link('#/prompts/' + encodeURIComponent(v.name) + '?version=' + v.version, `${v.name} v${v.version}`),
           pAlias.value.trim() ? ` @${pAlias.value.trim()}` : '', '.'));
       }); } },
