@@ -146,4 +146,3 @@ func (g *Gateway) InfoHandler(keys KeyLister) http.Handler {
 	})
 	return mux
 }
-

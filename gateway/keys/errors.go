@@ -48,8 +48,9 @@ type Error struct {
 	// unless Kind is KindRateLimited or KindQuotaExceeded, and then at
 	// least a second (Retry-After is in whole seconds).
 	RetryAfter time.Duration
-	// Key is the name of the key refused when it is known (forbidden,
-	// rate limited, over budget); "" for an unknown key.
+	// Key is the name of the key refused when it is known (revoked,
+	// expired, forbidden, rate limited, over budget); "" for an unknown
+	// key.
 	Key string
 }
 
@@ -98,5 +99,9 @@ func quotaExceeded(name, what, limit string, wait time.Duration) *Error {
 	return &Error{Kind: KindQuotaExceeded, Key: name, Limit: limit, RetryAfter: atLeastSecond(wait),
 		Message: fmt.Sprintf("gateway key %q has spent its %s budget", name, what)}
 }
+
+// named sets the refused key's name on e (a known key that is revoked or
+// expired).
+func named(e *Error, name string) *Error { e.Key = name; return e }
 
 func atLeastSecond(d time.Duration) time.Duration { return max(d, time.Second) }

@@ -178,9 +178,9 @@ func (ks *keyState) check(now time.Time, endpoint string) error {
 	k := &ks.key
 	switch {
 	case k.Revoked():
-		return unauthenticated("gateway key %q was revoked", k.Name)
+		return named(unauthenticated("gateway key %q was revoked", k.Name), k.Name)
 	case k.Expired(now):
-		return unauthenticated("gateway key %q expired at %s", k.Name, k.ExpiresAt.UTC().Format(time.RFC3339))
+		return named(unauthenticated("gateway key %q expired at %s", k.Name, k.ExpiresAt.UTC().Format(time.RFC3339)), k.Name)
 	case !k.Allows(endpoint):
 		return forbidden(k.Name, endpoint)
 	}

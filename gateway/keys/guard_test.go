@@ -67,13 +67,13 @@ func TestAdmitRefusals(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := g.AdmitSecret(ctx, revoked, "chat")
-			if e := wantRefusal(t, err, KindUnauthenticated); !strings.Contains(e.Message, `gateway key "gone" was revoked`) || !errors.Is(err, ErrUnauthenticated) {
+			if e := wantRefusal(t, err, KindUnauthenticated); !strings.Contains(e.Message, `gateway key "gone" was revoked`) || !errors.Is(err, ErrUnauthenticated) || e.Key != "gone" {
 				t.Fatalf("revoked key: %v", err)
 			}
 			// Expiry.
 			clock.Add(time.Hour)
 			_, err = g.AdmitSecret(ctx, chat, "chat")
-			if e := wantRefusal(t, err, KindUnauthenticated); !strings.Contains(e.Message, "expired at 2026-12-07T11:00:00Z") {
+			if e := wantRefusal(t, err, KindUnauthenticated); !strings.Contains(e.Message, "expired at 2026-12-07T11:00:00Z") || e.Key == "" {
 				t.Fatalf("expired key: %v", err)
 			}
 			// An unknown key stays unknown (now from the negative cache).
