@@ -1,6 +1,7 @@
 package ui_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/gatewaytest"
@@ -22,7 +24,7 @@ import (
 // labServer is a tracking server with the UI and a mounted gateway whose
 // endpoints (chat, completions) answer from an echo upstream that counts
 // the calls it serves at once.
-func labServer(t testing.TB, echo *gatewaytest.Echo) (srv *httptest.Server, maxInFlight *atomic.Int64) {
+func labServer(t testing.TB, echo *gatewaytest.Echo, opts ...server.Option) (srv *httptest.Server, maxInFlight *atomic.Int64) {
 	t.Helper()
 	var inFlight atomic.Int64
 	maxInFlight = new(atomic.Int64)
@@ -47,7 +49,7 @@ func labServer(t testing.TB, echo *gatewaytest.Echo) (srv *httptest.Server, maxI
 	if err != nil {
 		t.Fatal(err)
 	}
-	ts, _ := startServer(t, server.WithGateway(g.Mount()))
+	ts, _ := startServer(t, append([]server.Option{server.WithGateway(g.Mount())}, opts...)...)
 	return ts, maxInFlight
 }
 
@@ -220,4 +222,62 @@ func BenchmarkPromptLab100Rows(b *testing.B) {
 		total += ms
 	}
 	b.ReportMetric(total/float64(b.N), "ms/table")
+}
+
+// TestPromptLabDatasetAndTokens: on a server whose tokens guard the mounted
+// gateway (no gateway keys), the page without a token says what to do;
+// with the write token in Settings it lists the endpoints, loads the rows
+// of an MLflow 3 evaluation dataset (inputs as variables, expected_response
+// as the expected answer) and runs them.
+func TestPromptLabDatasetAndTokens(t *testing.T) {
+	const token = "lab-token"
+	ts, _ := labServer(t, &gatewaytest.Echo{}, server.WithTokens(nil, []string{token}))
+	c := &mlflowrest.Client{BaseURL: ts.URL, Token: token}
+	ctx := context.Background()
+	var ds mlflowrest.DatasetResponse
+	if err := c.Do(ctx, "POST", "/api/3.0/mlflow/datasets/create", nil, mlflowrest.CreateDatasetRequest{Name: "greetings"}, &ds); err != nil {
+		t.Fatal(err)
+	}
+	records := `[{"inputs": {"word": "hi"}, "expectations": {"expected_response": "echo: Say hi"}},
+		{"inputs": {"word": "yo"}, "expectations": {"expected_response": "no"}},
+		{"inputs": {"word": "hey"}}]`
+	if err := c.Do(ctx, "POST", "/api/3.0/mlflow/datasets/"+ds.Dataset.DatasetID+"/records", nil,
+		mlflowrest.UpsertDatasetRecordsRequest{Records: records}, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	p := browsertest.New(t).Open(ts.URL + "/#/promptlab")
+	waitReady(p)
+	if got := p.Text("#promptlab .error"); !strings.Contains(got, "HTTP 401") || !strings.Contains(got, "set one in Settings") {
+		t.Errorf("without a token the page says %q", got)
+	}
+	p.Eval(`localStorage.setItem("berth.token", "`+token+`"), true`, nil)
+	p.Navigate(ts.URL + "/#/settings")
+	waitReady(p)
+	afterRender(p, func() { p.Navigate(ts.URL + "/#/promptlab") })
+	p.WaitVisible(`textarea[aria-label="Template A"]`)
+	if n := p.Count("#promptlab .error"); n != 0 {
+		t.Errorf("with the token the page still shows %q", p.Text("#promptlab .error"))
+	}
+	p.Click("details.load-rows summary")
+	// The dataset list loads beside the page: wait for its option, choose it.
+	p.Eval(`new Promise((resolve) => {
+		const pick = () => {
+			const s = document.querySelector('select[aria-label="Dataset"]');
+			if (![...s.options].some((o) => o.value === "`+ds.Dataset.DatasetID+`")) return setTimeout(pick, 20);
+			s.value = "`+ds.Dataset.DatasetID+`";
+			resolve(true);
+		};
+		pick();
+	})`, nil)
+	p.Click("button.load-dataset")
+	p.WaitVisible(`textarea[aria-label="word, row 3"]`)
+	p.SetValue(`textarea[aria-label="Template A"]`, "Say {{ word }}")
+	p.Click("button.run-all")
+	p.WaitVisible(`td.out[data-row="3"][data-state="done"]`)
+	p.WaitVisible(`#promptlab[data-running="0"]`)
+	if got := p.Text(`table.pl-metrics tr[data-col="A"] td.exact`); got != "0.5 (2)" {
+		t.Errorf("exact match over the dataset's expectations: %q, want 0.5 (2)", got)
+	}
+	assertOnlyStatus(t, p, 401) // the first load, without a token, on purpose
 }

@@ -559,7 +559,7 @@ export async function promptlabPage(el, query, stale) {
       h('details', { class: 'load-rows' }, h('summary', null, 'Load rows from CSV or a dataset'),
         h('p', { class: 'muted' }, 'The header names the variables; a column named expected is the expected answer.'), csv,
         h('div', { class: 'row' }, h('button', { type: 'button', class: 'load-csv', onclick: loadCSV }, 'Load CSV'), dsSel,
-          h('button', { type: 'button', onclick: loadDataset }, 'Load dataset')), dataMsg),
+          h('button', { type: 'button', class: 'load-dataset', onclick: loadDataset }, 'Load dataset')), dataMsg),
       h('h2', null, 'Compare'), metricsBox,
       h('h2', null, 'Save'), saveBox));
 }
