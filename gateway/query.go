@@ -31,6 +31,7 @@ type call struct {
 	kind    string // chat, completions, embeddings
 	written bool
 	trace   *CallTrace // a sampled call's trace, handed to the Tracer by finish
+	text    []byte     // a traced stream's text (choice 0), up to maxTracedText
 	class   string     // the failure's class (errors_total's label), "" on success
 }
 
@@ -221,11 +222,29 @@ func (c *call) finish() {
 			t.Provider, t.Model = c.ep.cfg.Provider, c.ep.cfg.Model
 		}
 		t.InputTokens, t.OutputTokens = c.usage.InputTokens, c.usage.OutputTokens
+		if c.sse != nil && c.usage.Err == nil { // a stream's answer, as the unary answer's shape
+			text := string(c.text)
+			if t.EndpointType == deployments.TypeCompletions {
+				t.Response = map[string]any{"choices": []any{map[string]any{"index": 0, "text": text}}}
+			} else {
+				t.Response = map[string]any{"choices": []any{map[string]any{"index": 0, "message": map[string]any{"role": "assistant", "content": text}}}}
+			}
+		}
 		if c.usage.Err != nil {
 			t.Response = nil
 			t.Error = redact(c.usage.Err, c.st.secrets).Error()
 		}
 		c.g.opts.tracer.Trace(*t)
+	}
+}
+
+// maxTracedText bounds the text of a traced stream kept for its trace.
+const maxTracedText = 64 << 10
+
+// traceText keeps a traced stream's content of choice 0.
+func (c *call) traceText(index int, content *string) {
+	if index == 0 && content != nil && len(c.text) < maxTracedText {
+		c.text = append(c.text, (*content)[:min(len(*content), maxTracedText-len(c.text))]...)
 	}
 }
 
@@ -268,6 +287,11 @@ func (c *call) run(req any) {
 			ep, err := c.g.call(ctx, c.ep, &c.timing, c.sse.hasStarted, func(ctx context.Context, ep *endpoint) error {
 				return ep.prov.ChatStream(ctx, q, func(ch *deployments.ChatChunk) error {
 					c.sse.countChat(ch)
+					if c.trace != nil {
+						for _, ch := range ch.Choices {
+							c.traceText(ch.Index, ch.Delta.Content)
+						}
+					}
 					return c.sse.event(ch)
 				})
 			})
@@ -285,6 +309,11 @@ func (c *call) run(req any) {
 			ep, err := c.g.call(ctx, c.ep, &c.timing, c.sse.hasStarted, func(ctx context.Context, ep *endpoint) error {
 				return ep.prov.CompletionsStream(ctx, q, func(ch *deployments.CompletionsChunk) error {
 					c.sse.countCompletions(ch)
+					if c.trace != nil {
+						for _, ch := range ch.Choices {
+							c.traceText(ch.Index, ch.Delta.Content)
+						}
+					}
 					if c.v1 {
 						for i := range ch.Choices {
 							if ch.Choices[i].Text == nil && ch.Choices[i].Delta.Content != nil {

@@ -14,7 +14,8 @@
 // mlflow.chat.tokenUsage {input_tokens, output_tokens, total_tokens}, and
 // berth's gateway.endpoint / gateway.provider / gateway.model /
 // gateway.path; a failed call has status ERROR with its (redacted) message.
-// A stream's output is not kept (its usage is).
+// A stream's output is its text (choice 0, up to 64 KiB) in the unary
+// answer's shape.
 package gatewaytrace
 
 import (

@@ -147,6 +147,10 @@ func checkTraces(t *testing.T, trackingURL string, st *sqlstore.Store) {
 	if chat.ResponsePreview == nil || *chat.ResponsePreview != "echo: what is berth?" {
 		t.Errorf("chat response preview = %v", chat.ResponsePreview)
 	}
+	stream, ok := byPreview["stream please"]
+	if !ok || stream.ResponsePreview == nil || *stream.ResponsePreview != "echo: stream please " {
+		t.Errorf("the stream's trace: %+v (want its text as the response preview)", stream)
+	}
 	sp := spanJSON(t, st, chat.TraceID)
 	for _, want := range []string{`"gateway/chat"`, `CHAT_MODEL`, `mlflow.chat.tokenUsage`, `input_tokens`, `gpt-4o-mini`} {
 		if !strings.Contains(sp, want) {
