@@ -17,11 +17,14 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"github.com/berthml/berth/api/deployments"
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/provider"
 	_ "github.com/berthml/berth/gateway/provider/berth"
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/modeluri"
+	"github.com/berthml/berth/server/servertest"
 )
 
 var modelDir = filepath.Join("..", "..", "..", "testdata", "models", "byte_embedder")
@@ -261,5 +264,41 @@ func TestNotChat(t *testing.T) {
 	_, err := config.Parse([]byte("endpoints:\n  - name: c\n    endpoint_type: llm/v1/chat\n    model:\n      provider: berth\n      name: x\n      config: {model_uri: /tmp}\n"), "t.yaml")
 	if err == nil {
 		t.Fatal("a chat endpoint on the berth provider was accepted")
+	}
+}
+
+// TestModelsURI: model_uri models:/NAME@ALIAS resolves through a real
+// berth registry (registry_uri), downloads into the cache and serves the
+// registered model.
+func TestModelsURI(t *testing.T) {
+	want := readExpected(t)
+	ortest.Init(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // the model cache; ONNX Runtime is loaded already
+	reg := servertest.New(t)
+	c := &mlflowrest.Client{BaseURL: reg.URL}
+	ctx := context.Background()
+	if _, err := modeluri.Register(ctx, c, modeluri.Registration{Dir: modelDir, Name: "embedder"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Post(ctx, "registered-models/alias", mlflowrest.SetRegisteredModelAliasRequest{Name: "embedder", Alias: "prod", Version: "1"}, nil); err != nil {
+		t.Fatal(err)
+	}
+	spec, _ := provider.Lookup("berth")
+	p, err := spec.New(provider.Config{Provider: "berth", Model: "e", EndpointType: deployments.TypeEmbeddings,
+		Settings: map[string]any{"model_uri": "models:/embedder@prod", "registry_uri": reg.URL}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, _ := json.Marshal(want.Texts[:1])
+	got, err := p.Embeddings(ctx, &deployments.EmbeddingsRequest{Input: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Data) != 1 || !near(got.Data[0].Embedding, want.Embeddings[0], 1e-6) {
+		t.Errorf("models:/ model answered %+v", got.Data)
+	}
+	if _, err := spec.New(provider.Config{Provider: "berth", EndpointType: deployments.TypeEmbeddings,
+		Settings: map[string]any{"model_uri": "models:/embedder@nope", "registry_uri": reg.URL}}); err == nil {
+		t.Error("an unknown alias was accepted")
 	}
 }
