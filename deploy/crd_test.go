@@ -14,6 +14,34 @@ import (
 // 0.82.2; source and checksum in testdata/crds/README.md).
 const prometheusRuleCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_prometheusrules.yaml"
 
+// serviceMonitorCRD is the openAPIV3Schema of prometheus-operator's
+// ServiceMonitor CRD (operator 0.84.1), transcribed without descriptions
+// (source and why in the file's header and testdata/crds/README.md).
+const serviceMonitorCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_servicemonitors.schema.yaml"
+
+// checkCRD validates every rendered object of kind against a CRD schema.
+func checkCRD(t *testing.T, objs []object, kind, file string) {
+	t.Helper()
+	crd := loadCRD(t, file, "v1")
+	n := 0
+	for _, o := range objs {
+		if o.Kind != kind {
+			continue
+		}
+		n++
+		var v map[string]any
+		if err := json.Unmarshal(o.JSON, &v); err != nil {
+			t.Fatal(err)
+		}
+		if errs := crd.validate(v); len(errs) > 0 {
+			t.Errorf("%s %s fails the CRD schema (%s):\n%s", kind, o.Name, file, strings.Join(errs, "\n"))
+		}
+	}
+	if n == 0 {
+		t.Errorf("no %s rendered", kind)
+	}
+}
+
 // checkPrometheusRule validates the rendered PrometheusRule against the
 // published CRD schema and checks that it holds deploy/prometheus/alerts.yml's
 // groups unchanged (the same rules promtool checks).
@@ -82,6 +110,41 @@ func TestValidateSchema(t *testing.T) {
 				t.Errorf("rule %s passed", tc.rule)
 			}
 			t.Logf("%s: %v", tc.rule, errs)
+		})
+	}
+	sm := loadCRD(t, serviceMonitorCRD, "v1")
+	monitor := func(endpoint string) map[string]any {
+		var v map[string]any
+		y := "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata: {name: s, labels: {release: x}}\nspec:\n  selector: {matchLabels: {app: berth}}\n  endpoints:\n  - " + endpoint + "\n"
+		js, err := sigsyaml.YAMLToJSON([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for _, good := range []string{"{port: http, path: /metrics, interval: 30s}", "{targetPort: 8080}", "{targetPort: http, scheme: https, tlsConfig: {insecureSkipVerify: true}}"} {
+		if errs := sm.validate(monitor(good)); len(errs) > 0 {
+			t.Errorf("a good endpoint %s: %v", good, errs)
+		}
+	}
+	for _, tc := range []struct{ name, endpoint string }{
+		{"misspelt field", "{port: http, intervall: 30s}"},
+		{"bad interval", "{port: http, interval: half a minute}"},
+		{"bad scheme", "{port: http, scheme: ftp}"},
+		{"port not a string", "{port: 8080}"},
+		{"targetPort a list", "{targetPort: [1]}"},
+		{"misspelt nested field", "{port: http, basicAuth: {user: {key: k}}}"},
+		{"secret without key", "{port: http, bearerTokenSecret: {name: s}}"},
+	} {
+		t.Run("ServiceMonitor "+tc.name, func(t *testing.T) {
+			errs := sm.validate(monitor(tc.endpoint))
+			if len(errs) == 0 {
+				t.Errorf("endpoint %s passed", tc.endpoint)
+			}
+			t.Logf("%s: %v", tc.endpoint, errs)
 		})
 	}
 }

@@ -404,6 +404,7 @@ func TestHelmTemplateValueSets(t *testing.T) {
 					t.Errorf("ServiceMonitor %+v", sm)
 				}
 				checkPrometheusRule(t, objs)
+				checkCRD(t, objs, "ServiceMonitor", serviceMonitorCRD)
 				cm := byKind[*corev1.ConfigMap](objs, "ConfigMap")["rel-berth-dashboard"]
 				want, err := os.ReadFile(dashboardFile)
 				if err != nil {
