@@ -379,7 +379,7 @@ export async function promptlabPage(el, query, stale) {
     if (r.state === 'queued' || r.state === 'running') return clear(td, h('span', { class: 'muted' }, r.state === 'queued' ? 'queued…' : 'running…'));
     if (r.state === 'failed') {
       return clear(td, h('div', { class: 'pl-failed', role: 'alert' }, h('strong', null, 'failed: '), r.error),
-        h('button', { type: 'button', class: 'small retry', onclick: () => runCell(c, row) }, 'Retry'));
+        h('button', { type: 'button', class: 'small retry', disabled: !!problem(c), title: problem(c) || null, onclick: () => { if (!problem(c)) runCell(c, row); } }, 'Retry'));
     }
     return clear(td, h('div', { class: 'pl-output' }, r.output), meta, fresh ? null : h('div', { class: 'muted small' }, 'stale: inputs changed'));
   }
