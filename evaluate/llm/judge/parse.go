@@ -1,7 +1,6 @@
 package judge
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -34,8 +33,10 @@ const (
 )
 
 var (
-	scoreWord         = regexp.MustCompile(`(?i)score`)
-	justificationWord = regexp.MustCompile(`(?i)justification`)
+	scoreWord = regexp.MustCompile(`(?i)score`)
+	// Python's IGNORECASE also matches i to the dotless ı and to İ (whose
+	// simple lowercase is i); Go's case folding does not.
+	justificationWord = regexp.MustCompile(`(?i)just[iıİ]f[iıİ]cat[iıİ]on`)
 	// The two expressions of _extract_score_and_justification, in order.
 	oneLine   = regexp.MustCompile(`score: (` + pyDigit + `+),?` + pySpace + `*justification: (.+)`)
 	multiLine = regexp.MustCompile(`(?s)` + pySpace + `*score:` + pySpace + `*(` + pyDigit + `+)` + pySpace + `*justification:` + pySpace + `*(.+)`)
@@ -109,27 +110,104 @@ func parseJSON(text string) (v Verdict, isJSON bool, err error) {
 }
 
 // pyJSON decodes text as Python's json.loads does, as far as it matters
-// here: numbers as json.Number, and the bare NaN, Infinity and -Infinity
-// Python accepts.
+// here: numbers as json.Number, and the NaN, Infinity and -Infinity
+// Python accepts as values (as float64).
 func pyJSON(text string) (any, bool) {
-	switch strings.Trim(text, " \t\n\r") {
-	case "NaN":
-		return math.NaN(), true
-	case "Infinity":
-		return math.Inf(1), true
-	case "-Infinity":
-		return math.Inf(-1), true
-	}
-	dec := json.NewDecoder(bytes.NewReader([]byte(text)))
+	marked := markSpecials(text)
+	dec := json.NewDecoder(strings.NewReader(marked))
 	dec.UseNumber()
 	var v any
 	if err := dec.Decode(&v); err != nil {
 		return nil, false
 	}
-	if rest := text[dec.InputOffset():]; strings.Trim(rest, " \t\n\r") != "" {
+	if strings.Trim(marked[dec.InputOffset():], " \t\n\r") != "" {
 		return nil, false // Python: "Extra data"
 	}
-	return v, true
+	return unmarkSpecials(v), true
+}
+
+// The number literals NaN, Infinity and -Infinity stand for while Go's
+// decoder reads the text; an answer that holds them is read without the
+// stand-ins.
+var specials = []struct {
+	py, mark string
+	v        float64
+}{
+	{"-Infinity", "-1e-99999999999999999991", math.Inf(-1)},
+	{"Infinity", "1e-99999999999999999991", math.Inf(1)},
+	{"NaN", "1e-99999999999999999990", math.NaN()},
+}
+
+// markSpecials replaces NaN, Infinity and -Infinity where a JSON value
+// begins (outside strings, after [ , : or at the start).
+func markSpecials(text string) string {
+	if !strings.ContainsAny(text, "NI") || strings.Contains(text, "e-9999999999999999999") {
+		return text
+	}
+	var b strings.Builder
+	inString, escaped, valueStart := false, false, true
+	for i := 0; i < len(text); i++ {
+		c := text[i]
+		if inString {
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			b.WriteByte(c)
+			continue
+		}
+		if valueStart {
+			replaced := false
+			for _, sp := range specials {
+				if strings.HasPrefix(text[i:], sp.py) {
+					b.WriteString(sp.mark + " ") // "NaN5" must stay two tokens
+					i += len(sp.py) - 1
+					replaced = true
+					break
+				}
+			}
+			if replaced {
+				valueStart = false
+				continue
+			}
+		}
+		switch c {
+		case '"':
+			inString = true
+			valueStart = false
+		case '[', ',', ':':
+			valueStart = true
+		case ' ', '\t', '\n', '\r':
+		default:
+			valueStart = false
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+func unmarkSpecials(v any) any {
+	switch x := v.(type) {
+	case json.Number:
+		for _, sp := range specials {
+			if string(x) == sp.mark {
+				return sp.v
+			}
+		}
+	case []any:
+		for i := range x {
+			x[i] = unmarkSpecials(x[i])
+		}
+	case map[string]any:
+		for k := range x {
+			x[k] = unmarkSpecials(x[k])
+		}
+	}
+	return v
 }
 
 func pyType(v any) string {

@@ -22,12 +22,14 @@ func TestParse(t *testing.T) {
 		{`{"score": 4, "justification": "good"}`, 4, "good"},
 		{` {"Score": 3, "JUSTIFICATION": "ok"} ` + "\n", 3, "ok"}, // lowercased, then JSON
 		{`score: 5, justification: fine`, 5, "fine"},
-		{"Score: 2\nJustification: partial\nmore", 2, "partial"},                    // one line: \s* spans the newline, . does not
-		{"score:4\njustification:\n multi\nline", 4, "multi\nline"},                 // the DOTALL expression
-		{"SCORE: 3, JUSTIFICATION: Scored well", 3, "scored well"},                  // every "score" is lowercased, in the text too
-		{"The verdict. score: 1, justification: bad", 1, "bad"},                     // search, not match
-		{"score: \u0664, justification: arabic-indic four", 4, "arabic-indic four"}, // \d is Unicode
-		{"score: 12\u00a0justification: nbsp", 12, "nbsp"},                          // \s is Unicode
+		{"Score: 2\nJustification: partial\nmore", 2, "partial"},                                     // one line: \s* spans the newline, . does not
+		{"score:4\njustification:\n multi\nline", 4, "multi\nline"},                                  // the DOTALL expression
+		{"SCORE: 3, JUSTIFICATION: Scored well", 3, "scored well"},                                   // every "score" is lowercased, in the text too
+		{"ſcore: 3, JUSTİFİCATıON: long s, dotted and dotless i", 3, "long s, dotted and dotless i"}, // Python's IGNORECASE equivalences
+		{"score: \u0664\U0001D7D9, justification: two scripts", 41, "two scripts"},                   // int() of Unicode digits
+		{"The verdict. score: 1, justification: bad", 1, "bad"},                                      // search, not match
+		{"score: \u0664, justification: arabic-indic four", 4, "arabic-indic four"},                  // \d is Unicode
+		{"score: 12\u00a0justification: nbsp", 12, "nbsp"},                                           // \s is Unicode
 		{"", none, "<nil>"},
 		{"gibberish", none, fx + "gibberish"},
 		{"Score is 4", none, fx + "score is 4"},
@@ -52,6 +54,10 @@ func TestParse(t *testing.T) {
 		{`"score: 4, justification: x"`, none, fs + "'str' object has no attribute 'get'"},
 		{`null`, none, fs + "'NoneType' object has no attribute 'get'"},
 		{`NaN`, none, fs + "'float' object has no attribute 'get'"},
+		{`{"score": NaN, "justification": "x"}`, none, fs + "cannot convert float NaN to integer"}, // json.loads reads NaN
+		{`[-Infinity]`, none, fs + "'list' object has no attribute 'get'"},
+		{`{"score": 3, "justification": "NaN"}`, 3, "NaN"},
+		{"NaN5", none, fx + "NaN5"}, // extra data: not JSON
 		// Not JSON (extra data): the expressions are tried, and "score" is followed by a quote.
 		{`{"score": 4, "justification": "a"} trailing`, none, fx + `{"score": 4, "justification": "a"} trailing`},
 	} {
