@@ -140,10 +140,15 @@ type Monitor struct {
 	history []WindowResult // ring of the last opts.history results, oldest first
 
 	// The wall-clock period being counted (WithPeriod): [pstart, pend),
-	// its rows and its counters; pacc is nil when periods are off.
+	// its rows and its counters. With periods, acc counts only the rows
+	// since the last cut (a window's close or a period's end), so that
+	// recording a value costs what it costs without periods; a cut adds
+	// acc to wacc (the window's rows before it) and to pacc (the
+	// period's). pacc and wacc are nil when periods are off, and acc is
+	// then the whole window.
 	pstart, pend time.Time
 	prows        int64
-	pacc         []accum
+	pacc, wacc   []accum
 
 	cbMu sync.Mutex // delivers OnWindow results in window order
 }
@@ -196,8 +201,9 @@ func NewMonitor(ref *Profile, opts ...MonitorOption) (*Monitor, error) {
 	m.resetLocked()
 	m.window = 1
 	if m.periodsOn() {
-		m.pacc = make([]accum, len(m.feats))
+		m.pacc, m.wacc = make([]accum, len(m.feats)), make([]accum, len(m.feats))
 		m.resetAccums(m.pacc)
+		m.resetAccums(m.wacc)
 		m.pstart, m.pend = PeriodOf(o.now(), o.period)
 	}
 	return m, nil
@@ -226,6 +232,9 @@ func (m *Monitor) Output(name string) int {
 
 func (m *Monitor) resetLocked() {
 	m.resetAccums(m.acc)
+	if m.wacc != nil {
+		m.resetAccums(m.wacc)
+	}
 	m.rows = 0
 	m.started = m.opts.now()
 }
@@ -253,6 +262,36 @@ func (m *Monitor) resetAccums(acc []accum) {
 		}
 		acc[i] = a
 	}
+}
+
+// add adds the counters of b, on the same bins, to a.
+func (a *accum) add(b *accum) {
+	a.count += b.count
+	a.nulls += b.nulls
+	a.min, a.max = math.Min(a.min, b.min), math.Max(a.max, b.max)
+	a.sum += b.sum
+	a.sumSq += b.sumSq
+	for j, c := range b.bins {
+		a.bins[j] += c
+	}
+	for j, c := range b.catCounts {
+		a.catCounts[j] += c
+	}
+	a.other += b.other
+}
+
+// cutLocked adds the rows recorded since the last cut to the window's and
+// the period's counters and starts a new segment; without periods it does
+// nothing (acc is the window).
+func (m *Monitor) cutLocked() {
+	if m.pacc == nil {
+		return
+	}
+	for i := range m.acc {
+		m.wacc[i].add(&m.acc[i])
+		m.pacc[i].add(&m.acc[i])
+	}
+	m.resetAccums(m.acc)
 }
 
 // addFloat counts the number v, in histogram slot bin (-1: none).
@@ -313,9 +352,6 @@ func (r Recorder) float(i int, v float64, n *NumericStats, bits int) {
 		bin = binIndex(edges, v)
 	}
 	a.addFloat(v, bin)
-	if r.m.pacc != nil {
-		r.m.pacc[i].addFloat(v, bin)
-	}
 }
 
 // String records value s of feature i; a string given to a numeric
@@ -339,18 +375,10 @@ func (r Recorder) String(i int, s string) {
 		j = -1
 	}
 	a.addCat(j)
-	if r.m.pacc != nil {
-		r.m.pacc[i].addCat(j)
-	}
 }
 
 // Null records a missing value of feature i.
-func (r Recorder) Null(i int) {
-	r.m.acc[i].nulls++
-	if r.m.pacc != nil {
-		r.m.pacc[i].nulls++
-	}
-}
+func (r Recorder) Null(i int) { r.m.acc[i].nulls++ }
 
 // Record adds rows rows to the current window: fill records their values
 // through the Recorder, under the monitor's lock, so it must be quick and
@@ -453,7 +481,13 @@ func (m *Monitor) closeLocked() WindowResult {
 }
 
 // profileLocked returns the current window's profile.
-func (m *Monitor) profileLocked() *Profile { return m.profileOf(m.acc) }
+func (m *Monitor) profileLocked() *Profile {
+	if m.wacc != nil {
+		m.cutLocked()
+		return m.profileOf(m.wacc)
+	}
+	return m.profileOf(m.acc)
+}
 
 // profileOf returns the profile of the counters acc.
 func (m *Monitor) profileOf(acc []accum) *Profile {

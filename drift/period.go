@@ -69,6 +69,7 @@ func (m *Monitor) rollPeriodLocked(now time.Time) *PeriodResult {
 	if !m.periodsOn() || now.Before(m.pend) {
 		return nil
 	}
+	m.cutLocked()
 	res := m.periodResultLocked(false)
 	m.pstart, m.pend = PeriodOf(now, m.opts.period)
 	m.resetAccums(m.pacc)
@@ -97,6 +98,7 @@ func (m *Monitor) FlushPeriod() {
 		m.mu.Unlock()
 		return
 	}
+	m.cutLocked()
 	res := m.periodResultLocked(true)
 	m.resetAccums(m.pacc)
 	m.prows = 0

@@ -236,3 +236,67 @@ func TestMergePeriods(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkRecordPeriods is the cost of counting periods beside windows:
+// one Record of 100 rows of a numeric and a categorical feature into a
+// window that never closes (recording alone), with and without
+// WithPeriod (compare the two in one run).
+func BenchmarkRecordPeriods(b *testing.B) {
+	ref := drift.RefXC(&testing.T{})
+	for _, tc := range []struct {
+		name string
+		opts []drift.MonitorOption
+	}{
+		{"windows", nil},
+		{"windows+periods", []drift.MonitorOption{drift.WithPeriod(5*time.Minute, func(drift.PeriodResult) {})}},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			m, err := drift.NewMonitor(ref, append(tc.opts, drift.WithWindowRows(1<<60), drift.WithWindowTime(0))...)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for i := 0; b.Loop(); i++ {
+				observe(m, i, 100, 1)
+			}
+		})
+	}
+}
+
+// TestWindowAcrossPeriods: a window that spans a period's end is judged
+// on all its rows, exactly as without periods.
+func TestWindowAcrossPeriods(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 10, 4, 0, 0, time.UTC)
+	run := func(periods bool) (drift.WindowResult, []drift.PeriodResult) {
+		clock := &fakeClock{t: t0}
+		var ws []drift.WindowResult
+		var ps []drift.PeriodResult
+		opts := []drift.MonitorOption{drift.WithClock(clock.now), drift.WithWindowRows(1000), drift.WithWindowTime(0),
+			drift.OnWindow(func(w drift.WindowResult) { ws = append(ws, w) })}
+		if periods {
+			opts = append(opts, drift.WithPeriod(5*time.Minute, func(p drift.PeriodResult) { ps = append(ps, p) }))
+		}
+		m, err := drift.NewMonitor(drift.RefXC(t), opts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		observe(m, 0, 600, 1.2)
+		clock.set(t0.Add(2 * time.Minute)) // the next period
+		observe(m, 600, 400, 1.2)
+		if len(ws) != 1 {
+			t.Fatalf("%d windows, want 1", len(ws))
+		}
+		return ws[0], ps
+	}
+	plain, _ := run(false)
+	cut, periods := run(true)
+	if len(periods) != 1 || periods[0].Rows != 600 {
+		t.Fatalf("periods %+v, want the first, of 600 rows", periods)
+	}
+	for i, f := range cut.Report.Features {
+		g := plain.Report.Features[i]
+		if !slices.Equal(f.Current, g.Current) || sum(f.Current) != 1000 || *f.PSI != *g.PSI || f.Status != g.Status {
+			t.Errorf("%s: with periods %v (psi %v), without %v (psi %v)", f.Feature, f.Current, *f.PSI, g.Current, *g.PSI)
+		}
+	}
+}
