@@ -23,8 +23,15 @@ const (
 // and returns their file names: for a classifier confusion_matrix.png, with
 // probabilities roc_curve_plot.png and precision_recall_curve_plot.png, and
 // for a multiclass one per_class_metrics.csv (MLflow logs it only for
-// multiclass problems). A regressor has none.
+// multiclass problems). A regressor has none; an LLM evaluation of a model
+// ([Model] with an LLM model type) has eval_results_table.json.
 func (r *Result) WriteArtifacts(dir string) ([]string, error) {
+	if r.evalTable != nil {
+		if err := writeEvalTable(filepath.Join(dir, EvalTableFile), r.evalTable); err != nil {
+			return nil, fmt.Errorf("writing artifact %s: %w", EvalTableFile, err)
+		}
+		return []string{EvalTableFile}, nil
+	}
 	if r.ModelType != Classifier {
 		return nil, nil
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/evaluate/llm"
 	"github.com/berthml/berth/evaluate/llm/judge"
+	"github.com/berthml/berth/flavors"
 )
 
 // EvalTableFile is the per-row table MLflow logs with an LLM evaluation.
@@ -34,6 +35,19 @@ type LLMEvaluation struct {
 	Generator   llm.Generator
 	Template    *llm.Template
 	Concurrency int
+	// Model, when set, makes the outputs instead: a served model's
+	// /invocations or a loaded promptlab model, sent the columns
+	// ModelInputs (nil: every column but Target) in batches of Batch rows
+	// (0: llm.DefaultBatchRows), Concurrency batches at once. ModelName
+	// names it in the record and the run. BaselineModel, when set, is
+	// evaluated the same way on the same rows (its outputs are the
+	// column "baseline_outputs") for the change checks.
+	// BaselineInputs are the columns BaselineModel is sent (nil: those
+	// Model is sent).
+	Model, BaselineModel        llm.Model
+	ModelInputs, BaselineInputs []string
+	Batch                       int
+	ModelName                   string
 	// K is the retriever metrics' k (0: llm.DefaultK, MLflow's default).
 	K int
 	// Judge, when set, grades every row with JudgeMetrics (MLflow's
@@ -63,59 +77,11 @@ type LLMEvaluation struct {
 // EvaluateLLM runs e. As with Evaluate, a failed check is the record's
 // Validation, not an error.
 func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
-	if e.Predictions == "" && e.Generator == nil {
+	if e.Predictions == "" && e.Generator == nil && e.Model == nil {
 		return nil, errors.New("the LLM evaluation needs the column of outputs to score")
 	}
-	tab, err := llm.ReadData(e.Data)
-	if err != nil {
-		return nil, err
-	}
-	var latency []any
-	if e.Generator != nil {
-		if e.ModelType == llm.Retriever {
-			return nil, errors.New("a retriever is evaluated on a column of retrieved ids, not through a prompt")
-		}
-		if tab.Column("outputs") >= 0 {
-			return nil, errors.New(`the data already has an "outputs" column: the generated outputs go there`)
-		}
-		outs, lat, err := llm.Generate(ctx, e.Generator, e.Template, tab, e.Concurrency)
-		if err != nil {
-			return nil, fmt.Errorf("generating the outputs: %w", err)
-		}
-		tab.Columns = append(tab.Columns, "outputs")
-		latency = make([]any, len(lat))
-		for i := range tab.Data {
-			tab.Data[i] = append(tab.Data[i], *outs[i])
-			latency[i] = lat[i]
-		}
-		e.Predictions = "outputs"
-	}
-	res, scores, err := computeLLM(tab, e.ModelType, e.Predictions, e.Target, e.K)
-	if err != nil {
-		return nil, err
-	}
-	if e.Judge != nil && len(e.JudgeMetrics) > 0 {
-		cols, err := e.judge(ctx, tab, e.Predictions, res)
-		if err != nil {
-			return nil, err
-		}
-		scores = append(scores, cols...)
-	}
-	if latency != nil {
-		scores = append([]llm.Column{{Name: "latency", Values: latency}}, scores...)
-	}
-	var base *Result
-	if e.BaselinePredictions != "" {
-		if base, _, err = computeLLM(tab, e.ModelType, e.BaselinePredictions, e.Target, e.K); err != nil {
-			return nil, fmt.Errorf("baseline: %w", err)
-		}
-		if e.Judge != nil && len(e.JudgeMetrics) > 0 {
-			if _, err := e.judge(ctx, tab, e.BaselinePredictions, base); err != nil {
-				return nil, fmt.Errorf("baseline: %w", err)
-			}
-		}
-	}
 	dir := e.ArtifactDir
+	var err error
 	if dir == "" {
 		if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
 			return nil, err
@@ -124,7 +90,11 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if err := writeEvalTable(filepath.Join(dir, EvalTableFile), EvalTable(tab, e.Predictions, e.Target, e.BaselinePredictions, scores)); err != nil {
+	res, base, err := scoreLLM(ctx, &e)
+	if err != nil {
+		return nil, err
+	}
+	if err := writeEvalTable(filepath.Join(dir, EvalTableFile), res.evalTable); err != nil {
 		return nil, fmt.Errorf("writing %s: %w", EvalTableFile, err)
 	}
 	files := []string{EvalTableFile}
@@ -137,6 +107,9 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 		verr = ValidateResults(e.Thresholds, res.Metrics, bm)
 	}
 	model := "column " + e.Predictions
+	if e.Model != nil {
+		model = e.ModelName
+	}
 	data := Data{Path: e.Data, Target: e.Target, ModelType: ModelType(e.ModelType)}
 	rec := &Record{Model: model, Data: e.Data, Target: e.Target, ModelType: data.ModelType, Result: res, Baseline: base,
 		Validation: verr, Thresholds: e.Thresholds, ArtifactDir: e.ArtifactDir, Artifacts: files}
@@ -151,6 +124,112 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 		}
 	}
 	return rec, nil
+}
+
+// scoreLLM reads e's data, makes the outputs when a generator or a model
+// makes them, and computes the metrics of the outputs (res, with its
+// eval_results_table.json) and of the baseline's (base, when e has one).
+// It sets e.Predictions (and e.BaselinePredictions) to the columns it
+// made.
+func scoreLLM(ctx context.Context, e *LLMEvaluation) (res, base *Result, err error) {
+	tab, err := llm.ReadData(e.Data)
+	if err != nil {
+		return nil, nil, err
+	}
+	var latency []any
+	if e.Model != nil {
+		if e.ModelType == llm.Retriever {
+			return nil, nil, errors.New("a retriever is evaluated on a column of retrieved ids, not through a model")
+		}
+		for _, c := range []string{"outputs", "baseline_outputs"} {
+			if tab.Column(c) >= 0 {
+				return nil, nil, fmt.Errorf("the data already has an %q column: the model's outputs go there", c)
+			}
+		}
+		cols := e.ModelInputs
+		if cols == nil {
+			for _, c := range tab.Columns {
+				if c != e.Target {
+					cols = append(cols, c)
+				}
+			}
+		}
+		lat, err := addPredictions(ctx, e.Model, cols, tab, e.Batch, e.Concurrency, "outputs")
+		if err != nil {
+			return nil, nil, fmt.Errorf("scoring the model %s: %w", e.ModelName, err)
+		}
+		latency, e.Predictions = lat, "outputs"
+		if e.BaselineModel != nil {
+			bcols := cols
+			if e.BaselineInputs != nil {
+				bcols = e.BaselineInputs
+			}
+			if _, err := addPredictions(ctx, e.BaselineModel, bcols, tab, e.Batch, e.Concurrency, "baseline_outputs"); err != nil {
+				return nil, nil, fmt.Errorf("scoring the baseline: %w", err)
+			}
+			e.BaselinePredictions = "baseline_outputs"
+		}
+	} else if e.Generator != nil {
+		if e.ModelType == llm.Retriever {
+			return nil, nil, errors.New("a retriever is evaluated on a column of retrieved ids, not through a prompt")
+		}
+		if tab.Column("outputs") >= 0 {
+			return nil, nil, errors.New(`the data already has an "outputs" column: the generated outputs go there`)
+		}
+		outs, lat, err := llm.Generate(ctx, e.Generator, e.Template, tab, e.Concurrency)
+		if err != nil {
+			return nil, nil, fmt.Errorf("generating the outputs: %w", err)
+		}
+		tab.Columns = append(tab.Columns, "outputs")
+		latency = make([]any, len(lat))
+		for i := range tab.Data {
+			tab.Data[i] = append(tab.Data[i], *outs[i])
+			latency[i] = lat[i]
+		}
+		e.Predictions = "outputs"
+	}
+	res, scores, err := computeLLM(tab, e.ModelType, e.Predictions, e.Target, e.K)
+	if err != nil {
+		return nil, nil, err
+	}
+	if e.Judge != nil && len(e.JudgeMetrics) > 0 {
+		cols, err := e.judge(ctx, tab, e.Predictions, res)
+		if err != nil {
+			return nil, nil, err
+		}
+		scores = append(scores, cols...)
+	}
+	if latency != nil {
+		scores = append([]llm.Column{{Name: "latency", Values: latency}}, scores...)
+	}
+	if e.BaselinePredictions != "" {
+		if base, _, err = computeLLM(tab, e.ModelType, e.BaselinePredictions, e.Target, e.K); err != nil {
+			return nil, nil, fmt.Errorf("baseline: %w", err)
+		}
+		if e.Judge != nil && len(e.JudgeMetrics) > 0 {
+			if _, err := e.judge(ctx, tab, e.BaselinePredictions, base); err != nil {
+				return nil, nil, fmt.Errorf("baseline: %w", err)
+			}
+		}
+	}
+	res.evalTable = EvalTable(tab, e.Predictions, e.Target, e.BaselinePredictions, scores)
+	return res, base, nil
+}
+
+// addPredictions scores tab's cols with m and appends the outputs as the
+// column name; it returns each row's latency.
+func addPredictions(ctx context.Context, m llm.Model, cols []string, tab *llm.Table, batch, concurrency int, name string) ([]any, error) {
+	outs, lat, err := llm.Predict(ctx, m, cols, tab, batch, concurrency)
+	if err != nil {
+		return nil, err
+	}
+	tab.Columns = append(tab.Columns, name)
+	latency := make([]any, len(lat))
+	for i := range tab.Data {
+		tab.Data[i] = append(tab.Data[i], *outs[i])
+		latency[i] = lat[i]
+	}
+	return latency, nil
 }
 
 // computeLLM reads the columns the model type needs and computes its
@@ -301,4 +380,70 @@ func (e *LLMEvaluation) judge(ctx context.Context, tab *llm.Table, preds string,
 	}
 	res.Warnings = append(res.Warnings, jr.Warnings...)
 	return jr.Columns, nil
+}
+
+// PredictorModel is a loaded model as an LLM evaluation's model: its
+// string inputs are the columns it is sent, and its one string output
+// (a promptlab model's "output") is the text. name names it in errors.
+func PredictorModel(name string, p flavors.Predictor) (llm.Model, []string, error) {
+	var textOut []string
+	for _, o := range p.Outputs() {
+		if o.DType == flavors.String {
+			textOut = append(textOut, o.Name)
+		}
+	}
+	if len(textOut) != 1 {
+		return nil, nil, fmt.Errorf("model %s: an LLM evaluation needs a model with one text output, not %d", name, len(textOut))
+	}
+	ins := p.Inputs()
+	cols := make([]string, len(ins))
+	for i, in := range ins {
+		if in.DType != flavors.String {
+			return nil, nil, fmt.Errorf("model %s: input %q is %v, not text", name, in.Name, in.DType)
+		}
+		cols[i] = in.Name
+	}
+	return predictorModel{p: p, output: textOut[0]}, cols, nil
+}
+
+type predictorModel struct {
+	p      flavors.Predictor
+	output string
+}
+
+func (m predictorModel) Predict(ctx context.Context, cols []string, rows [][]string) ([]string, error) {
+	ins := make([]*flavors.Tensor, len(cols))
+	for c, name := range cols {
+		vals := make([]string, len(rows))
+		for r, row := range rows {
+			vals[r] = row[c]
+		}
+		ins[c] = &flavors.Tensor{Name: name, DType: flavors.String, Shape: []int64{int64(len(rows))}, Data: vals}
+	}
+	outs, err := m.p.Predict(ctx, ins, []string{m.output})
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outs {
+		if o.Name == m.output {
+			if s, ok := o.Data.([]string); ok {
+				return s, nil
+			}
+		}
+	}
+	return nil, fmt.Errorf("the model answered no text output %q", m.output)
+}
+
+// modelLLM evaluates a loaded model of an LLM model type on d: the rows
+// go through the model in batches, and the result carries the
+// eval_results_table.json its WriteArtifacts writes.
+func modelLLM(ctx context.Context, name string, m *flavors.Loaded, d Data) (*Result, error) {
+	lm, cols, err := PredictorModel(name, m.Predictor)
+	if err != nil {
+		return nil, err
+	}
+	e := &LLMEvaluation{Data: d.Path, Target: d.Target, ModelType: llm.ModelType(d.ModelType), Model: lm,
+		ModelInputs: cols, ModelName: name, Concurrency: 1}
+	res, _, err := scoreLLM(ctx, e)
+	return res, err
 }

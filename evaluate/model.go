@@ -21,7 +21,7 @@ import (
 type Data struct {
 	Path      string    // CSV with a header row, or JSON Lines (.jsonl, .ndjson)
 	Target    string    // the column holding the true label or value
-	ModelType ModelType // Classifier or Regressor
+	ModelType ModelType // Classifier, Regressor, or an LLM model type (text, question-answering, text-summarization)
 	PosLabel  string    // the positive class of a binary classifier ("": 1)
 }
 
@@ -34,6 +34,9 @@ type Data struct {
 // floats, or sklearn's sequence of maps); without a label output the most
 // probable class is the label. A regressor's are one float per row.
 func Model(ctx context.Context, name string, m *flavors.Loaded, d Data) (*Result, error) {
+	if IsLLMModelType(string(d.ModelType)) {
+		return modelLLM(ctx, name, m, d)
+	}
 	truth, err := ReadTarget(d.Path, d.Target)
 	if err != nil {
 		return nil, err

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+
+	"github.com/berthml/berth/evaluate/llm"
 )
 
 // ModelType is the kind of model evaluated, as MLflow's model_type names it.
@@ -45,6 +47,10 @@ type Result struct {
 	// ROC and PR hold one curve for a binary problem, one per class (one vs
 	// rest) for a multiclass one, and none without probabilities.
 	ROC, PR []Curve
+
+	// evalTable is an LLM evaluation's eval_results_table.json, which
+	// WriteArtifacts writes.
+	evalTable *llm.Table
 
 	// Warnings say which metrics were left out and why.
 	Warnings []string

@@ -32,7 +32,8 @@ const (
 )
 
 // headlineMetrics are the metrics copied to the candidate version's tags.
-var headlineMetrics = []string{"accuracy_score", "f1_score", "roc_auc", "r2_score", "root_mean_squared_error"}
+var headlineMetrics = []string{"accuracy_score", "f1_score", "roc_auc", "r2_score", "root_mean_squared_error",
+	"exact_match/v1", "rougeL/v1/mean"}
 
 // Model is a registered model version, loaded.
 type Model struct {

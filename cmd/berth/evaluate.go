@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -32,6 +33,7 @@ type evaluateOptions struct {
 	reference  string
 	llm        options.LLMEval
 	judge      options.Judge
+	served     options.ServedModel // an LLM model type's outputs from a model (evaluate_model.go)
 }
 
 func newEvaluateCmd(g *options.Log) *cobra.Command {
@@ -79,12 +81,20 @@ also answer_correctness, answer_relevance, relevance) grades every row with
 MLflow's judge prompt through a gateway endpoint (--judge-endpoint NAME or
 --judge-model endpoints:/NAME on --gateway-uri): NAME/v1/mean, /variance,
 /p90, and per-row NAME/v1/score and /justification (docs/evaluate-llm.md).
+A model can make the outputs instead: a served model (--model-url
+http://HOST:PORT/invocations, sent --input-columns, default every column but
+--target) or MODEL, a promptlab model's directory or its models:/ URI, or a
+registered prompt (prompts:/NAME@ALIAS, --prompt-endpoint); rows go in
+batches of --batch-size as dataframe_split, and each row's latency is its
+batch's. --baseline (a model or a scoring URL) is scored the same way.
 toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 		Example: `  berth evaluate testdata/models/iris_logreg --data testdata/data/iris.csv --target target --model-type classifier
   berth evaluate models:/iris@challenger --data holdout.csv --target species --model-type classifier \
       --baseline models:/iris@champion --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01
   berth evaluate --data answers.jsonl --predictions answer --target truth --model-type question-answering \
-      --require "exact_match/v1>=0.6"`,
+      --require "exact_match/v1>=0.6"
+  berth evaluate --model-url http://127.0.0.1:8080/invocations --data questions.jsonl --target answer \
+      --model-type question-answering --baseline prompts:/qa@production --min-absolute-change exact_match/v1=0.1`,
 		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.Logger(os.Stderr)
@@ -92,8 +102,8 @@ toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 				return err
 			}
 			if evaluate.IsLLMModelType(o.data.ModelType) {
-				if len(args) > 0 {
-					return fmt.Errorf("--model-type %s scores a column of outputs (--predictions) or a gateway endpoint's (--gateway-uri), not a model: evaluating %s itself is not supported yet", o.data.ModelType, args[0])
+				if len(args) > 0 || o.served.URL != "" {
+					return runEvaluateLLMModel(cmd.Context(), cmd.OutOrStdout(), strings.Join(args, ""), o, log)
 				}
 				return runEvaluateLLM(cmd.Context(), cmd.OutOrStdout(), o)
 			}
@@ -115,6 +125,7 @@ toxicity/v1 is not computed: it needs a model downloaded at run time.`,
 	o.checks.AddFlags(cmd)
 	o.llm.AddFlags(cmd)
 	o.judge.AddFlags(cmd)
+	o.served.AddFlags(cmd)
 	f.StringVar(&o.reference, "save-reference", "", "also write the data's drift reference profile (inputs and outputs, as berth drift profile does) to this file")
 	return cmd
 }

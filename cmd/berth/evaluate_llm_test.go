@@ -138,7 +138,11 @@ func TestEvaluateLLMErrors(t *testing.T) {
 		{[]string{"--data", "../../testdata/evaluate-llm/retriever.jsonl", "--model-type", "retriever", "--predictions", "retrieved"}, "needs --target"},
 		{[]string{"--data", "../../testdata/evaluate-llm/retriever.jsonl", "--model-type", "retriever", "--predictions", "question", "--target", "relevant"}, `row 1, column "question"`},
 		{[]string{"--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text", "--predictions", "answer", "--k", "0"}, "--k must be at least 1"},
-		{[]string{"somemodel", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text", "--predictions", "answer"}, "not supported yet"},
+		{[]string{"somemodel", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text", "--predictions", "answer"}, "a model makes the outputs: give no --predictions"},
+		{[]string{"somemodel", "--model-url", "http://127.0.0.1:1/invocations", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text"}, "either MODEL or --model-url"},
+		{[]string{"--model-url", "ftp://h/invocations", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text"}, "--model-url"},
+		{[]string{"--model-url", "http://h/invocations", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "retriever"}, "not a model"},
+		{[]string{"../../testdata/models/nope", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text"}, "nope"},
 		{[]string{"--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "text", "--predictions", "answer", "--min-relative-change", "ari_grade_level/v1/mean=0.1"}, "--baseline-predictions"},
 		{[]string{"--data", "x.csv", "--target", "y", "--model-type", "classifier"}, "give the MODEL"},
 	}

@@ -37,7 +37,7 @@ type promoteOptions struct {
 func newPromoteCmd(g *options.Log) *cobra.Command {
 	o := &promoteOptions{}
 	cmd := &cobra.Command{
-		Use:   "promote models:/NAME/VERSION --alias ALIAS --data FILE --target COLUMN --model-type TYPE --require EXPR",
+		Use:   "promote models:/NAME/VERSION|prompts:/NAME/VERSION --alias ALIAS --data FILE --target COLUMN --model-type TYPE --require EXPR",
 		Short: "Move an alias to a candidate version only if it passes the thresholds against the alias's holder",
 		Long: `Promote evaluates the candidate version and the version the alias points at
 now on the same data, checks MLflow's MetricThreshold rules (--require on the
@@ -50,9 +50,20 @@ version up at its next poll.
 
 When the alias points at nothing yet, the change checks have nothing to
 compare with and are skipped (say so with --require alone). A refused
-promotion lists every failed check and exits with status 1.`,
+promotion lists every failed check and exits with status 1.
+
+A registered prompt promotes the same way: prompts:/NAME/VERSION with
+--model-type text, question-answering or text-summarization. Candidate and
+holder each fill their template from the data's rows and ask the gateway
+endpoint (--prompt-endpoint, else each version's model_config model_name;
+the gateway is $MLFLOW_DEPLOYMENTS_TARGET); the outputs are scored with
+MLflow's LLM metrics (exact_match/v1 with --target, the readability grades,
+rouge for summaries), and each run gets the eval_results_table.json.`,
 		Example: `  berth promote models:/iris/3 --alias champion --data holdout.csv --target species \
-      --model-type classifier --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01`,
+      --model-type classifier --require "accuracy_score>=0.9" --min-relative-change f1_score=0.01
+  berth promote prompts:/qa/3 --alias production --prompt-endpoint chat --data questions.jsonl \
+      --target answer --model-type question-answering --require "exact_match/v1>=0.6" \
+      --min-absolute-change exact_match/v1=0.1`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			log, err := g.Logger(os.Stderr)
@@ -65,6 +76,7 @@ promotion lists every failed check and exits with status 1.`,
 	f := cmd.Flags()
 	o.src.AddFlags(cmd)
 	o.data.AddFlags(cmd)
+	o.data.LLM = true // prompts are promoted on the LLM model types
 	o.checks.AddFlags(cmd)
 	f.StringVar(&o.alias, "alias", "", "the alias to move (e.g. champion)")
 	f.StringVar(&o.experiment, "experiment", "berth-evaluation", "experiment the evaluation runs are logged to")
@@ -112,7 +124,7 @@ func runPromote(ctx context.Context, stdout io.Writer, candidate string, o *prom
 	}
 	var holder *promote.Model
 	if slices.ContainsFunc(rm.Aliases, func(a mlflowrest.RegisteredModelAlias) bool { return a.Alias == o.alias }) {
-		holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias}
+		holderURI := modeluri.URI{Name: u.Name, Kind: modeluri.KindAlias, Alias: o.alias, Prompt: u.Prompt}
 		h, err := o.src.Open(ctx, holderURI.String(), log)
 		if err != nil {
 			return err

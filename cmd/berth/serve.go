@@ -6,11 +6,13 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/cmd/berth/internal/options"
+	"github.com/berthml/berth/modeluri"
 	"github.com/berthml/berth/serve"
 	"github.com/berthml/berth/serve/servingreport"
 )
@@ -94,8 +96,10 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	if err := serve.CheckModelArgs(models, o.scoring.DefaultModel); err != nil {
 		return err
 	}
-	if err := o.runtime.Init(); err != nil {
-		return err
+	if !onlyPrompts(models) { // a prompt calls a gateway: no ONNX Runtime
+		if err := o.runtime.Init(); err != nil {
+			return err
+		}
 	}
 	if _, set := os.LookupEnv("GOGC"); !set {
 		// A scoring server's Go heap is small and short-lived (the model's
@@ -141,4 +145,14 @@ func runServe(ctx context.Context, o *serveOptions, args []string, log *slog.Log
 	defer wb.Start(s)() // stops after the server has stopped serving
 	return s.ServeModels(ctx, ln, models, serve.Loading{Poll: o.scoring.Poll, Load: o.batching.LoadOptions(log), Started: started,
 		Resolver: func() (serve.Resolver, error) { return o.source.Resolver(log) }})
+}
+
+// onlyPrompts reports whether every model is a registered prompt.
+func onlyPrompts(models []serve.ModelArg) bool {
+	for _, m := range models {
+		if !strings.HasPrefix(m.Source, modeluri.PromptScheme) {
+			return false
+		}
+	}
+	return true
 }

@@ -15,6 +15,10 @@ import (
 // promote): --data, --target, --model-type and --pos-label.
 type EvalData struct {
 	Data, Target, ModelType, PosLabel string
+	// LLM, when set, lets Check take the LLM model types a model can be
+	// evaluated as (text, question-answering, text-summarization), whose
+	// --target is optional (berth promote of prompts).
+	LLM bool
 }
 
 // AddFlags adds the evaluation data flags to cmd.
@@ -28,6 +32,12 @@ func (o *EvalData) AddFlags(cmd *cobra.Command) {
 
 // Check refuses missing or unknown flags and returns evaluate's data.
 func (o *EvalData) Check() (evaluate.Data, error) {
+	if o.LLM && evaluate.IsLLMModelType(o.ModelType) && o.ModelType != "retriever" {
+		if o.Data == "" {
+			return evaluate.Data{}, errors.New("--data is required")
+		}
+		return evaluate.Data{Path: o.Data, Target: o.Target, ModelType: evaluate.ModelType(o.ModelType)}, nil
+	}
 	if o.Data == "" || o.Target == "" {
 		return evaluate.Data{}, errors.New("--data and --target are required")
 	}

@@ -6,11 +6,13 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/evaluate"
 	"github.com/berthml/berth/flavors"
+	"github.com/berthml/berth/modeluri"
 )
 
 // Model are the flags that find a model given as a directory or a
@@ -37,8 +39,11 @@ func (o *Model) Open(ctx context.Context, arg string, log *slog.Logger) (*evalua
 	if v := f.Version; v != nil {
 		m.Name, m.Version = v.Name, v.Version
 	}
-	if err := o.Init(); err != nil {
-		return nil, err
+	// A prompt is a promptlab model, which calls a gateway: no ONNX Runtime.
+	if !strings.HasPrefix(arg, modeluri.PromptScheme) {
+		if err := o.Init(); err != nil {
+			return nil, err
+		}
 	}
 	if m.Loaded, err = flavors.Load(ctx, f.Dir, flavors.LoadOptions{Logger: log}); err != nil {
 		return nil, fmt.Errorf("loading %s: %w", arg, err)
