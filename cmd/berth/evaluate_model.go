@@ -35,6 +35,11 @@ func runEvaluateLLMModel(ctx context.Context, stdout io.Writer, model string, o 
 	if o.runID != "" && o.src.URI == "" {
 		return errors.New("--run-id needs --registry-uri")
 	}
+	doneJudging, err := o.judge.Apply(&e, o.llm) // --extra-metrics grade the model's outputs too
+	if err != nil {
+		return err
+	}
+	defer doneJudging()
 	e.ArtifactDir = o.artifacts
 	e.ModelName = cmp.Or(model, o.served.URL)
 	m, err := o.served.Open(ctx, &o.src.Source, e.ModelName, log)

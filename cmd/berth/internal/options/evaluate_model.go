@@ -77,8 +77,9 @@ func (o *ServedModel) Evaluation(model string, d EvalData, l LLMEval) (evaluate.
 		return none, errors.New("--data is required")
 	case d.ModelType == string(llm.Retriever):
 		return none, errors.New("--model-type retriever scores a column of retrieved ids (--predictions), not a model")
-	case l.Predictions != "" || l.BaselinePredictions != "" || l.GatewayURI != "" || l.Template != "":
-		return none, errors.New("a model makes the outputs: give no --predictions, --baseline-predictions, --gateway-uri or --prompt-template with it")
+	case l.Predictions != "" || l.BaselinePredictions != "" || l.Endpoint != "" || l.Template != "":
+		// --gateway-uri may come: the judge metrics' gateway.
+		return none, errors.New("a model makes the outputs: give no --predictions, --baseline-predictions, --endpoint or --prompt-template with it")
 	case model != "" && o.URL != "":
 		return none, errors.New("give either MODEL or --model-url, not both")
 	case l.Concurrency < 1:
