@@ -22,6 +22,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_REGISTRY_TOKEN", "registry-token", "bearer token for the registry"},
 	{"MLFLOW_TRACKING_TOKEN", "registry-token", "used when BERTH_REGISTRY_TOKEN is not set"},
 	{"BERTH_CACHE_DIR", "cache-dir", "where models downloaded from the registry are kept"},
+	{"BERTH_PROMPT_ENDPOINT", "prompt-endpoint", "the gateway endpoint of prompts:/ URIs (berth serve, pack, evaluate, promote)"},
 	{"BERTH_HOST", "host", "address to listen on"},
 	{"BERTH_PORT", "port", "port to listen on"},
 	{"BERTH_DEFAULT_MODEL", "default", "model that /invocations scores"},
