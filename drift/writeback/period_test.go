@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
@@ -85,7 +87,22 @@ func TestMergeReplicas(t *testing.T) {
 	ref := refXC(t)
 	p1 := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)
 	const length = time.Minute
-	a := writeback.New(c, writeback.WithInstance("host-a:8080"), writeback.WithMerge(time.Hour))
+	var (
+		hookMu sync.Mutex
+		events []writeback.Event
+	)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev writeback.Event
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		hookMu.Lock()
+		events = append(events, ev)
+		hookMu.Unlock()
+	}))
+	defer hook.Close()
+	// A's webhook hears of changes of the merged status, not of its own.
+	a := writeback.New(c, writeback.WithInstance("host-a:8080"), writeback.WithMerge(time.Hour), writeback.WithWebhook(hook.URL))
 	b := writeback.New(c, writeback.WithInstance("host-b:8080"), writeback.WithMerge(time.Hour))
 
 	pa := replicaPeriod(t, ref, p1, length, 100, 1.5)
@@ -191,6 +208,12 @@ func TestMergeReplicas(t *testing.T) {
 	if got := versionTags(t, c)[writeback.TagRule]; !strings.HasSuffix(got, ", 2 consecutive drifting windows (drift from 2)") {
 		t.Errorf("rule after two drifting periods: %q", got)
 	}
+	hookMu.Lock()
+	if len(events) != 2 || events[0].Status != drift.StatusWarning || events[0].PreviousStatus != drift.StatusOK ||
+		events[1].Status != drift.StatusDrift || events[1].PreviousStatus != drift.StatusWarning || !events[1].Time.Equal(p3.Add(length)) {
+		t.Errorf("webhook events %+v, want ok→warning then warning→drift at the period's end (none for A's own drift)", events)
+	}
+	hookMu.Unlock()
 
 	// A late replica's counts of period 3 update its verdict from the
 	// same starting streak; a merge of an older period changes nothing.
