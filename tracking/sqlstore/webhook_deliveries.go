@@ -56,8 +56,19 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, now time.Time, lease
 	if s.d.name == "postgres" {
 		lock = " FOR UPDATE SKIP LOCKED"
 	}
-	token := webhook.NewID()
 	ms := now.UnixMilli()
+	// Most polls find nothing due: ask the read pool first, so that an idle
+	// server does not take SQLite's write lock (or a PostgreSQL
+	// transaction) every poll interval.
+	var due int
+	switch err := s.queryRow(ctx, s.read, `SELECT 1 FROM webhook_deliveries WHERE next_attempt_at <= ? AND lease_until <= ? LIMIT 1`,
+		ms, ms).Scan(&due); {
+	case noRows(err):
+		return nil, nil
+	case err != nil:
+		return nil, fmt.Errorf("looking for due webhook deliveries: %w", err)
+	}
+	token := webhook.NewID()
 	var out []webhook.Delivery
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		out = out[:0]
