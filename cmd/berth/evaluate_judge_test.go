@@ -210,6 +210,37 @@ func TestEvaluateJudgeEndToEnd(t *testing.T) {
 	if !errors.Is(err, errValidation) {
 		t.Errorf("threshold: %v", err)
 	}
+	// The gateway from MLflow's MLFLOW_DEPLOYMENTS_TARGET, a grading context
+	// mapped to another column (col_mapping), and a judged baseline.
+	t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", gw)
+	mu.Lock()
+	prompts["faithfulness"] = nil
+	mu.Unlock()
+	out, err = runDriftCmd(t, "evaluate", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "question-answering",
+		"--predictions", "answer", "--target", "ground_truth", "--baseline-predictions", "old_answer", "--extra-metrics", "faithfulness",
+		"--judge-endpoint", "judge", "--judge-column", "context=inputs", "-o", "json")
+	if err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	var rec2 struct {
+		Metrics  map[string]float64 `json:"metrics"`
+		Baseline map[string]float64 `json:"baseline_metrics"`
+	}
+	if err := json.Unmarshal([]byte(out), &rec2); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	// The candidate's 5, 4, -, 3; the baseline's answers (Lyon, 8, blue, Marlowe) only 8 scores: 4.
+	if rec2.Metrics["faithfulness/v1/mean"] != 4 || rec2.Baseline["faithfulness/v1/mean"] != 4 || rec2.Baseline["faithfulness/v1/variance"] != 0 {
+		t.Errorf("faithfulness: %v / baseline %v", rec2.Metrics, rec2.Baseline)
+	}
+	mu.Lock()
+	fp := prompts["faithfulness"]
+	mu.Unlock()
+	if len(fp) != 8 || !strings.Contains(strings.Join(fp, ""), "key: context\nvalue:\nWhat is the capital of France?\n") {
+		t.Errorf("%d faithfulness prompts", len(fp))
+	}
+	t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", "")
+
 	// Refusals before any call: an unknown metric, a judge that is not an endpoint, a missing endpoint.
 	n := len(bodies())
 	for _, tt := range []struct{ args, want string }{
@@ -218,6 +249,7 @@ func TestEvaluateJudgeEndToEnd(t *testing.T) {
 		{"--extra-metrics faithfulness", "--judge-endpoint"},
 		{"--extra-metrics answer_similarity --judge-endpoint nope", "judge endpoint nope"},
 		{"--extra-metrics faithfulness --judge-endpoint judge", `"context"`},
+		{"--extra-metrics faithfulness --judge-endpoint judge --judge-column context", "NAME=COLUMN"},
 	} {
 		args := append([]string{"evaluate", "--data", "../../testdata/evaluate-llm/qa.jsonl", "--model-type", "question-answering",
 			"--predictions", "answer", "--target", "ground_truth", "--gateway-uri", gw}, strings.Fields(tt.args)...)
