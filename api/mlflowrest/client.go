@@ -184,7 +184,17 @@ func (c *Client) EnsureExperiment(ctx context.Context, name string) (string, err
 		return "", fmt.Errorf("finding experiment %q: %w", name, err)
 	}
 	var created CreateExperimentResponse
-	if err := c.Post(ctx, "experiments/create", CreateExperimentRequest{Name: name}, &created); err != nil {
+	err = c.Post(ctx, "experiments/create", CreateExperimentRequest{Name: name}, &created)
+	if errors.As(err, &apiErr) && apiErr.ErrorCode == CodeResourceAlreadyExists {
+		// Another client created it between the two calls (replicas that
+		// start together): theirs is the one to use.
+		err = c.Get(ctx, "experiments/get-by-name", url.Values{"experiment_name": {name}}, &got)
+		if err != nil {
+			return "", fmt.Errorf("finding experiment %q: %w", name, err)
+		}
+		return got.Experiment.ExperimentID, nil
+	}
+	if err != nil {
 		return "", fmt.Errorf("creating experiment %q: %w", name, err)
 	}
 	return created.ExperimentID, nil

@@ -148,3 +148,36 @@ func TestCheckBaseURL(t *testing.T) {
 		}
 	}
 }
+
+// TestEnsureExperimentLostRace: another client creates the experiment
+// between EnsureExperiment's look-up and its create (replicas starting
+// together); EnsureExperiment answers with the winner's id instead of the
+// create's RESOURCE_ALREADY_EXISTS.
+func TestEnsureExperimentLostRace(t *testing.T) {
+	var seen []string
+	created := false
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen = append(seen, r.URL.Path)
+		switch strings.TrimPrefix(r.URL.Path, mlflowrest.APIPrefix) {
+		case "experiments/get-by-name":
+			if !created {
+				created = true // the other replica wins now
+				w.WriteHeader(http.StatusNotFound)
+				json.NewEncoder(w).Encode(mlflowrest.ErrorResponse{ErrorCode: mlflowrest.CodeResourceDoesNotExist, Message: "no such experiment"})
+				return
+			}
+			fmt.Fprint(w, `{"experiment":{"experiment_id":"42","name":"berth-monitoring"}}`)
+		case "experiments/create":
+			w.WriteHeader(http.StatusBadRequest)
+			json.NewEncoder(w).Encode(mlflowrest.ErrorResponse{ErrorCode: mlflowrest.CodeResourceAlreadyExists, Message: "Experiment 'berth-monitoring' already exists."})
+		default:
+			w.WriteHeader(http.StatusInternalServerError)
+		}
+	}))
+	defer srv.Close()
+	c := &mlflowrest.Client{BaseURL: srv.URL}
+	id, err := c.EnsureExperiment(context.Background(), "berth-monitoring")
+	if err != nil || id != "42" {
+		t.Fatalf("EnsureExperiment = %q, %v; want the winner's 42 (calls %v)", id, err, seen)
+	}
+}

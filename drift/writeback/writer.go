@@ -257,10 +257,6 @@ func (wr *Writer) ensureExperiment(ctx context.Context) error {
 		return nil
 	}
 	id, err := wr.c.EnsureExperiment(ctx, wr.opts.experiment)
-	var apiErr *mlflowrest.ErrorResponse
-	if errors.As(err, &apiErr) && apiErr.ErrorCode == mlflowrest.CodeResourceAlreadyExists {
-		id, err = wr.c.ExperimentID(ctx, wr.opts.experiment)
-	}
 	if err != nil {
 		return err
 	}
