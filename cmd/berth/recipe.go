@@ -3,8 +3,10 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -58,7 +60,11 @@ func newRecipeRunCmd() *cobra.Command {
 				}
 				fmt.Fprintf(cmd.OutOrStdout(), "%-10s %-8s %-7s %6.2fs\n", c.Step, c.Kind, state, c.Seconds)
 			}
-			return err
+			id, recErr := rn.Record(cmd.Context(), rec, cards, err)
+			if id != "" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "recipe: recorded as run %s: %s/#/recipes/%s\n", id, strings.TrimRight(reg.URI, "/"), id)
+			}
+			return errors.Join(err, recErr)
 		},
 	}
 	o.AddFlags(cmd)

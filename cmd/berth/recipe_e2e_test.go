@@ -30,7 +30,7 @@ func debianPython(t *testing.T) {
 // server goes from data to a registered, promoted, packed and smoke-tested
 // model; a second run re-uses every step; inspect shows the cards with
 // their runs; a changed criterion re-runs evaluate and what follows it, not
-// train.
+// train; the web UI shows the recorded recipe runs (checkRecipePages).
 func TestRecipeEndToEnd(t *testing.T) {
 	lib := ortest.Init(t)
 	debianPython(t)
@@ -71,7 +71,15 @@ func TestRecipeEndToEnd(t *testing.T) {
 			t.Fatalf("second run: step %s not cached:\n%s", step, out)
 		}
 	}
+	cachedRun := recordedRun(t, out)
 	ins := recipe("inspect")
+	var stepRuns []string
+	for _, m := range regexp.MustCompile(`(?m)^  run:     ([0-9a-f]{32})$`).FindAllStringSubmatch(ins, -1) {
+		stepRuns = append(stepRuns, m[1])
+	}
+	if len(stepRuns) < 3 {
+		t.Fatalf("inspect names %d runs, want the train, evaluation and registration runs at least:\n%s", len(stepRuns), ins)
+	}
 	for _, want := range []string{"graph: train -> evaluate -> register -> promote -> pack -> smoke", "value:   validation = passed",
 		"metric:  accuracy_score = 0.96", "value:   model_uri = models:/iris/1", "wrote:   image/index.json",
 		"value:   served_by = berth serve", "metric:  predictions = 30", "run:     "} {
@@ -116,6 +124,8 @@ func TestRecipeEndToEnd(t *testing.T) {
 		!regexpMatch(`(?m)^register\s+\S+\s+failed`, out) || strings.Contains(out, "\npack") || !strings.Contains(out, "did not meet the validation_criteria") {
 		t.Fatalf("stricter criterion: %v\n%s", err, out)
 	}
+	// The web UI shows both recorded recipe runs.
+	checkRecipePages(t, registry, cachedRun, recordedRun(t, out), stepRuns)
 }
 
 func regexpMatch(expr, s string) bool { return regexp.MustCompile(expr).MatchString(s) }

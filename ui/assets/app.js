@@ -11,6 +11,7 @@ import { loggedModelPage, experimentModelsPage } from './loggedmodels.js';
 import { promptsPage, promptPage } from './prompts.js';
 import { promptlabPage } from './promptlab.js';
 import { gatewayPage } from './gateway.js';
+import { recipesPage, recipePage } from './recipes.js';
 
 const app = document.getElementById('app');
 
@@ -59,7 +60,7 @@ async function render() {
   const { parts, query } = route();
   const top = parts[0] || '';
   document.querySelectorAll('nav a').forEach((a) => {
-    const on = a.dataset.nav === (['models', 'prompts', 'promptlab', 'production', 'gateway', 'settings'].includes(top) ? top : 'experiments');
+    const on = a.dataset.nav === (['models', 'prompts', 'promptlab', 'production', 'gateway', 'settings', 'recipes'].includes(top) ? top : 'experiments');
     if (on) a.setAttribute('aria-current', 'page'); else a.removeAttribute('aria-current');
   });
   document.querySelector('header.top').classList.remove('open');
@@ -85,6 +86,8 @@ async function render() {
     else if (top === 'models') p = modelsPage(el, stale);
     else if (top === 'production') p = productionPage(el, stale);
     else if (top === 'gateway') p = gatewayPage(el, stale);
+    else if (top === 'recipes' && parts[1]) p = recipePage(el, parts[1]);
+    else if (top === 'recipes') p = recipesPage(el, stale);
     else if (top === 'settings') p = settingsPage(el);
     else clear(el, h('h1', null, 'Not found'), h('p', null, 'No page at ', h('code', null, location.hash), '.'));
     await p;
