@@ -189,6 +189,120 @@ sleep 2 # one more serving report
     echo "  drift window $window: $drift${drifted:+ ($drifted drifted)}"
   done
 
+# --- Prompts: a template tried, saved, registered, served and evaluated --------
+# The LLM engine is the tests' own: llama.cpp (node-llama-cpp, installed once
+# by scripts/fetch-llama.sh) loading a tiny random-weight model, so its
+# answers are gibberish, but real tokens from a real engine, and the same
+# every time (greedy decoding). A berth server of its own (port
+# $BERTH_DEMO_PROMPT_PORT, 8767) mounts the gateway; berth serve answers the
+# registered prompt on $BERTH_DEMO_PROMPT_SERVE_PORT (8768). Without Node.js
+# 20+ or npm the block is skipped with the reason.
+PROMPT_PORT=${BERTH_DEMO_PROMPT_PORT:-8767}
+PROMPT_SERVE_PORT=${BERTH_DEMO_PROMPT_SERVE_PORT:-8768}
+LAB=http://127.0.0.1:$PROMPT_PORT
+prompt_demo() {
+  local template='Write a {{ style }} about {{ topic }}.' llama engine rows run_id
+  step "Prompts: the LLM engine (llama.cpp as node-llama-cpp 3.21.1, the tests' tiny random-weight model)"
+  if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    echo "skipped: the prompt part needs Node.js 20 or later and npm (Debian/Ubuntu: apt-get install nodejs npm)"
+    return 0
+  fi
+  echo "node-llama-cpp 3.21.1: npm ci into the user cache the first time (about 30 MB), found there later"
+  if ! llama=$(scripts/fetch-llama.sh 2>"$work/fetch-llama.log"); then
+    echo "skipped: scripts/fetch-llama.sh failed: $(tail -n 1 "$work/fetch-llama.log")"
+    return 0
+  fi
+  echo "$llama"
+  go build -o "$work/llmengine" ./internal/cmd/llmengine
+  BERTH_LLAMA_DIR=$llama "$work/llmengine" -dir "$work" >"$work/llmengine.out" 2>"$work/llmengine.log" &
+  pids+=($!)
+  for _ in $(seq 1 600); do
+    grep -q '^listening on ' "$work/llmengine.out" && break
+    kill -0 "${pids[-1]}" 2>/dev/null || { cat "$work/llmengine.log"; exit 1; }
+    sleep 0.1
+  done
+  engine=$(sed -n 's/^listening on //p' "$work/llmengine.out")
+  [ -n "$engine" ] || { cat "$work/llmengine.log"; die "the LLM engine did not start in 60 s"; }
+  echo "OpenAI-compatible API on $engine/v1"
+
+  step "berth server --gateway-config: a chat endpoint in front of the engine, the prompt lab at $LAB/#/promptlab"
+  cat >"$work/gateway.yaml" <<YAML
+endpoints:
+  - name: chat
+    endpoint_type: llm/v1/chat
+    model: {provider: openai, name: tiny, config: {openai_api_key: unused, openai_api_base: '$engine/v1'}}
+YAML
+  show "cat $work/gateway.yaml"
+  "$BERTH" server --port "$PROMPT_PORT" --backend-store-uri "sqlite:///$work/prompts.db" \
+    --artifacts-destination "$work/prompt-artifacts" --gateway-config "$work/gateway.yaml" >"$work/prompt-server.log" 2>&1 &
+  pids+=($!)
+  wait_ready "$LAB/health" "$work/prompt-server.log" "${pids[-1]}"
+
+  step "Try: the template '$template' on 3 rows through the prompt lab's gateway proxy"
+  rows='[{"style": "haiku", "topic": "the sea"}, {"style": "limerick", "topic": "a cat"}, {"style": "riddle", "topic": "autumn"}]'
+  : >"$work/lab.jsonl"
+  echo "$rows" | jq -c '.[]' | while IFS= read -r row; do
+    prompt=$(jq -rn --arg t "$template" --argjson r "$row" \
+      'reduce ($r | to_entries[]) as $e ($t; gsub("\\{\\{ *" + $e.key + " *\\}\\}"; $e.value))')
+    jq -n --arg p "$prompt" '{gateway_path: "endpoints/chat/invocations",
+      json_data: {messages: [{role: "user", content: $p}], temperature: 0, max_tokens: 6}}' >"$work/req.json"
+    start=$(date +%s%N)
+    answer=$(curl -fsS "$LAB/ajax-api/2.0/mlflow/gateway-proxy" -H 'Content-Type: application/json' -d "@$work/req.json")
+    ms=$((($(date +%s%N) - start) / 1000000))
+    jq -nc --argjson r "$row" --arg p "$prompt" --argjson a "$answer" --argjson ms "$ms" \
+      '$r + {prompt: $p, output: $a.choices[0].message.content, latency: $ms, tokens: $a.usage.completion_tokens}' >>"$work/lab.jsonl"
+  done
+  echo "$ curl -sS $LAB/ajax-api/2.0/mlflow/gateway-proxy -d '$(jq -c . "$work/req.json")'   (one per row)"
+  jq -r '"\(.prompt)  →  \(.output | @json)  (\(.tokens) tokens, \(.latency) ms)"' "$work/lab.jsonl"
+
+  step "Save: the try as MLflow's prompt lab run (POST /ajax-api/2.0/mlflow/runs/create-promptlab-run)"
+  exp=$(curl -fsS "$LAB/api/2.0/mlflow/experiments/create" -H 'Content-Type: application/json' -d '{"name": "prompt-lab"}' | jq -r .experiment_id)
+  jq -s --arg t "$template" --arg exp "$exp" '.[0] as $f | {experiment_id: $exp, run_name: "poems",
+      prompt_template: $t, prompt_parameters: [{key: "style", value: $f.style}, {key: "topic", value: $f.topic}],
+      model_route: "chat", model_parameters: [{key: "temperature", value: 0}, {key: "max_tokens", value: 6}],
+      model_input: $f.prompt, model_output: $f.output,
+      model_output_parameters: [{key: "latency", value: $f.latency}, {key: "token_count", value: $f.tokens}],
+      mlflow_version: "2.17.2"}' "$work/lab.jsonl" >"$work/promptlab-run.json"
+  run_id=$(curl -fsS "$LAB/ajax-api/2.0/mlflow/runs/create-promptlab-run" -H 'Content-Type: application/json' \
+    -d "@$work/promptlab-run.json" | jq -r .run.info.run_id)
+  jq -s '{columns: ["style", "topic", "prompt", "output", "latency", "token_count"],
+      data: map([.style, .topic, .prompt, .output, (.latency | tostring), (.tokens | tostring)])}' "$work/lab.jsonl" |
+    curl -fsS "$LAB/ajax-api/2.0/mlflow/upload-artifact?run_uuid=$run_id&path=eval_results_table.json" --data-binary @- >/dev/null
+  echo "run $run_id: params, tags and artifacts as MLflow 2.17.2 writes them"
+  curl -fsS "$LAB/api/2.0/mlflow/runs/get?run_id=$run_id" | jq -c '{params: [.run.data.params[] | "\(.key)=\(.value)"],
+      runSourceType: (.run.data.tags[] | select(.key == "mlflow.runSourceType") | .value)}'
+  curl -fsS "$LAB/api/2.0/mlflow/artifacts/list?run_id=$run_id" | jq -c '[.files[].path]'
+
+  step "Register: the template as prompt poem v1 (MLflow 3's prompt registry tags and model config), alias production"
+  post() { curl -fsS "$LAB/api/2.0/mlflow/$1" -H 'Content-Type: application/json' -d "$2"; }
+  post registered-models/create '{"name": "poem", "tags": [{"key": "mlflow.prompt.is_prompt", "value": "true"}]}' >/dev/null
+  post model-versions/create "$(jq -nc --arg t "$template" '{name: "poem", source: "dummy-source", description: "first try",
+      tags: [{key: "mlflow.prompt.is_prompt", value: "true"}, {key: "_mlflow_prompt_type", value: "text"},
+        {key: "mlflow.prompt.text", value: $t},
+        {key: "_mlflow_prompt_model_config", value: ({model_name: "chat", temperature: 0, max_tokens: 6} | tojson)}]}')" >/dev/null
+  post registered-models/alias '{"name": "poem", "alias": "production", "version": "1"}' >/dev/null
+  show "$BERTH models show poem --registry-uri $LAB"
+
+  step "Serve: berth serve prompts:/poem@production (port $PROMPT_SERVE_PORT), the gateway as MLFLOW_DEPLOYMENTS_TARGET"
+  MLFLOW_DEPLOYMENTS_TARGET=$LAB "$BERTH" serve prompts:/poem@production --registry-uri "$LAB" --cache-dir "$work/cache" \
+    --port "$PROMPT_SERVE_PORT" >"$work/prompt-serve.log" 2>&1 &
+  pids+=($!)
+  wait_ready "http://127.0.0.1:$PROMPT_SERVE_PORT/v2/health/ready" "$work/prompt-serve.log" "${pids[-1]}"
+  show "curl -sS http://127.0.0.1:$PROMPT_SERVE_PORT/invocations -H 'Content-Type: application/json' -d '{\"dataframe_records\": $(echo "$rows" | jq -c .)}'"
+  echo "the same texts as the tries above: the prompt carries the endpoint and parameters the lab used"
+
+  step "Evaluate: berth evaluate --model-type text on the template through the gateway, logged to a run"
+  jq -r '["style", "topic"], (.[] | [.style, .topic]) | @csv' <<<"$rows" >"$work/rows.csv"
+  show "$BERTH evaluate --data $work/rows.csv --model-type text --gateway-uri $LAB --endpoint chat --prompt-template '$template' --max-tokens 6 --temperature 0 --registry-uri $LAB --experiment prompt-lab"
+
+  echo "What the prompt part showed: try, save, register, serve, evaluate. berth promote on prompts (moving @production"
+  echo "to a new version only when its evaluation passes against the holder's) is not in this berth yet."
+  echo "prompt lab (runs saved to experiment $exp): $LAB/#/promptlab?experiment=$exp   prompts: $LAB/#/prompts"
+}
+prompt_block_start=$(date +%s)
+prompt_demo
+echo "(prompt part: $(($(date +%s) - prompt_block_start)) s)"
+
 step "The web UI (berth server, port $REGISTRY_PORT): what serves, how it answers, whether it drifts"
 echo "runs and comparison:   $REGISTRY/"
 echo "iris v1 in production: $REGISTRY/#/models/iris?version=1  (request rate, latency, errors, drift per feature)"

@@ -195,6 +195,7 @@ var rules = map[string]Rule{
 
 	"internal/depcheck":       {},
 	"internal/cmd/testreport": {},
+	"internal/cmd/llmengine":  {Packages: []string{"internal/llmtest"}}, // the tests' llama.cpp engine for make demo
 
 	// Test helpers.
 	"internal/browsertest":         {Modules: []string{chromedp, cdproto}},
