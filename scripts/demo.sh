@@ -193,7 +193,8 @@ sleep 2 # one more serving report
 # The LLM engine is the tests' own: llama.cpp (node-llama-cpp, installed once
 # by scripts/fetch-llama.sh) loading a tiny random-weight model, so its
 # answers are gibberish, but real tokens from a real engine, and the same
-# every time (greedy decoding). A berth server of its own (port
+# every time (greedy decoding), so the promotion at the end is refused every
+# time: version 2's shorter answers do not match version 1's. A berth server of its own (port
 # $BERTH_DEMO_PROMPT_PORT, 8767) mounts the gateway; berth serve answers the
 # registered prompt on $BERTH_DEMO_PROMPT_SERVE_PORT (8768). Without Node.js
 # 20+ or npm the block is skipped with the reason.
@@ -295,8 +296,17 @@ YAML
   jq -r '["style", "topic"], (.[] | [.style, .topic]) | @csv' <<<"$rows" >"$work/rows.csv"
   show "$BERTH evaluate --data $work/rows.csv --model-type text --gateway-uri $LAB --endpoint chat --prompt-template '$template' --max-tokens 6 --temperature 0 --registry-uri $LAB --experiment prompt-lab"
 
-  echo "What the prompt part showed: try, save, register, serve, evaluate. berth promote on prompts (moving @production"
-  echo "to a new version only when its evaluation passes against the holder's) is not in this berth yet."
+  step "Promote: prompt poem v2 (max_tokens 3, shorter answers) must answer the rows as @production's v1 did"
+  post model-versions/create "$(jq -nc --arg t "$template" '{name: "poem", source: "dummy-source", description: "shorter answers",
+      tags: [{key: "mlflow.prompt.is_prompt", value: "true"}, {key: "_mlflow_prompt_type", value: "text"},
+        {key: "mlflow.prompt.text", value: $t},
+        {key: "_mlflow_prompt_model_config", value: ({model_name: "chat", temperature: 0, max_tokens: 3} | tojson)}]}')" >/dev/null
+  # The reference answers: the ones the lab's try gave, kept as column expected.
+  jq -rs '["style", "topic", "expected"], (.[] | [.style, .topic, .output]) | @csv' "$work/lab.jsonl" >"$work/expected.csv"
+  show "cat $work/expected.csv"
+  show "MLFLOW_DEPLOYMENTS_TARGET=$LAB $BERTH promote prompts:/poem/2 --alias production --data $work/expected.csv --target expected --model-type question-answering --require 'exact_match/v1>=0.5' --registry-uri $LAB --cache-dir $work/cache || true"
+  show "$BERTH models show poem --registry-uri $LAB"
+  echo "@production stays on version 1, which berth serve above keeps serving"
   echo "prompt lab (runs saved to experiment $exp): $LAB/#/promptlab?experiment=$exp   prompts: $LAB/#/prompts"
 }
 prompt_block_start=$(date +%s)
