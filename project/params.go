@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // Param is one name and value, in the order MLflow keeps them.
@@ -187,7 +189,7 @@ func (ep *EntryPoint) render(params, extra []Param) (string, error) {
 	err := formatFields(ep.Command, func(lit string) { b.WriteString(lit) }, func(name string) error {
 		v, ok := lookup(params, name)
 		if !ok {
-			return fmt.Errorf("the command refers to {%s}, which is not a parameter of entry point %s", name, pyRepr(ep.Name))
+			return fmt.Errorf("the command refers to {%s}, which is not a parameter of entry point %s", name, pyvalue.StrRepr(ep.Name))
 		}
 		b.WriteString(v)
 		return nil

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // MLflow reads MLproject with PyYAML (YAML 1.1) and turns a parameter's
@@ -60,7 +62,7 @@ func pyResolve(v string) (string, bool) {
 			return s, true
 		}
 	case pyFloat.MatchString(v):
-		return pyFloatStr(yaml11Float(v)), true
+		return pyvalue.FloatRepr(yaml11Float(v)), true
 	}
 	return v, true
 }
@@ -137,73 +139,11 @@ func yaml11Float(v string) float64 {
 	return sign * f
 }
 
-// pyFloatStr is Python's repr (and str) of a float: the shortest digits
-// that read back the same, in exponent form below 1e-4 and from 1e16.
-func pyFloatStr(f float64) string {
-	switch {
-	case math.IsNaN(f):
-		return "nan"
-	case math.IsInf(f, 1):
-		return "inf"
-	case math.IsInf(f, -1):
-		return "-inf"
-	}
-	e := strconv.FormatFloat(f, 'e', -1, 64)
-	exp, _ := strconv.Atoi(e[strings.IndexByte(e, 'e')+1:])
-	if f != 0 && (exp < -4 || exp >= 16) {
-		return e
-	}
-	s := strconv.FormatFloat(f, 'f', -1, 64)
-	if !strings.ContainsAny(s, ".") {
-		s += ".0"
-	}
-	return s
-}
-
 func reverse(s []string) []string {
 	for i, j := 0, len(s)-1; i < j; i, j = i+1, j-1 {
 		s[i], s[j] = s[j], s[i]
 	}
 	return s
-}
-
-// pyRepr is Python's repr of a string: single quotes unless the string
-// holds a single quote and no double quote.
-func pyRepr(s string) string {
-	q := byte('\'')
-	if strings.ContainsRune(s, '\'') && !strings.ContainsRune(s, '"') {
-		q = '"'
-	}
-	var b strings.Builder
-	b.WriteByte(q)
-	for _, r := range s {
-		switch {
-		case r == rune(q) || r == '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			b.WriteString(`\x` + strconv.FormatInt(int64(r)|0x100, 16)[1:])
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte(q)
-	return b.String()
-}
-
-// pyList is Python's repr of a list of strings.
-func pyList(items []string) string {
-	parts := make([]string, len(items))
-	for i, s := range items {
-		parts[i] = pyRepr(s)
-	}
-	return "[" + strings.Join(parts, ", ") + "]"
 }
 
 // Quote is Python's shlex.quote, which MLflow applies to every parameter

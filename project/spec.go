@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // Environment types, as MLflow names an MLproject's environment fields.
@@ -224,7 +226,7 @@ func (p *Project) parse(b []byte) error {
 		sort.Strings(keys)
 		quoted := make([]string, len(keys))
 		for i, k := range keys {
-			quoted[i] = pyRepr(k)
+			quoted[i] = pyvalue.StrRepr(k)
 		}
 		return execErr("Project cannot contain multiple environment fields: {%s}", strings.Join(quoted, ", "))
 	}
@@ -255,7 +257,7 @@ func (p *Project) parseEntryPoints(n *yaml.Node) error {
 	}
 	for k, v := range mapping(n) {
 		if v.Kind != yaml.MappingNode {
-			return p.errAt(v, "entry point %s must be a mapping with a command (and parameters)", pyRepr(k.Value))
+			return p.errAt(v, "entry point %s must be a mapping with a command (and parameters)", pyvalue.StrRepr(k.Value))
 		}
 		ep := &EntryPoint{Name: k.Value, Line: k.Line}
 		var cmdNode *yaml.Node
@@ -272,15 +274,15 @@ func (p *Project) parseEntryPoints(n *yaml.Node) error {
 			}
 		}
 		if cmdNode == nil || isNull(cmdNode) {
-			return p.errAt(k, "entry point %s has no command", pyRepr(ep.Name))
+			return p.errAt(k, "entry point %s has no command", pyvalue.StrRepr(ep.Name))
 		}
 		s, ok := scalar(cmdNode)
 		if !ok {
-			return p.errAt(cmdNode, "entry point %s: command must be a string", pyRepr(ep.Name))
+			return p.errAt(cmdNode, "entry point %s: command must be a string", pyvalue.StrRepr(ep.Name))
 		}
 		ep.Command = s
 		if err := checkFormat(ep); err != nil {
-			return p.errAt(cmdNode, "entry point %s: %v", pyRepr(ep.Name), err)
+			return p.errAt(cmdNode, "entry point %s: %v", pyvalue.StrRepr(ep.Name), err)
 		}
 		// A name declared twice: the later one wins, as in a Python dict,
 		// but keeps the first one's place.
@@ -298,7 +300,7 @@ func (p *Project) parseParameters(ep string, n *yaml.Node) ([]Parameter, error) 
 		return nil, nil
 	}
 	if n.Kind != yaml.MappingNode {
-		return nil, p.errAt(n, "entry point %s: parameters must be a mapping of names to a type or {type, default}", pyRepr(ep))
+		return nil, p.errAt(n, "entry point %s: parameters must be a mapping of names to a type or {type, default}", pyvalue.StrRepr(ep))
 	}
 	var out []Parameter
 	for k, v := range mapping(n) {
@@ -307,7 +309,7 @@ func (p *Project) parseParameters(ep string, n *yaml.Node) ([]Parameter, error) 
 		case yaml.ScalarNode:
 			s, ok := scalar(v)
 			if !ok || isNull(v) {
-				return nil, p.errAt(v, "entry point %s: parameter %s needs a type (string, float, path, uri) or {type: ..., default: ...}", pyRepr(ep), pyRepr(k.Value))
+				return nil, p.errAt(v, "entry point %s: parameter %s needs a type (string, float, path, uri) or {type: ..., default: ...}", pyvalue.StrRepr(ep), pyvalue.StrRepr(k.Value))
 			}
 			par.Type = s
 		case yaml.MappingNode:
@@ -316,18 +318,18 @@ func (p *Project) parseParameters(ep string, n *yaml.Node) ([]Parameter, error) 
 				case "type":
 					s, ok := scalar(fv)
 					if !ok {
-						return nil, p.errAt(fv, "entry point %s: parameter %s: type must be a word", pyRepr(ep), pyRepr(k.Value))
+						return nil, p.errAt(fv, "entry point %s: parameter %s: type must be a word", pyvalue.StrRepr(ep), pyvalue.StrRepr(k.Value))
 					}
 					par.Type = s
 				case "default":
 					if fv.Kind != yaml.ScalarNode {
-						return nil, p.errAt(fv, "entry point %s: parameter %s: default must be a single value", pyRepr(ep), pyRepr(k.Value))
+						return nil, p.errAt(fv, "entry point %s: parameter %s: default must be a single value", pyvalue.StrRepr(ep), pyvalue.StrRepr(k.Value))
 					}
 					par.Default, par.HasDefault = pyStr(fv)
 				}
 			}
 		default:
-			return nil, p.errAt(v, "entry point %s: parameter %s must be a type or {type, default}", pyRepr(ep), pyRepr(k.Value))
+			return nil, p.errAt(v, "entry point %s: parameter %s must be a type or {type, default}", pyvalue.StrRepr(ep), pyvalue.StrRepr(k.Value))
 		}
 		if i := slices.IndexFunc(out, func(q Parameter) bool { return q.Name == par.Name }); i >= 0 {
 			out[i] = par
@@ -458,7 +460,7 @@ func (p *Project) EntryPoint(name, shell string) (*EntryPoint, error) {
 		names[i] = ep.Name
 	}
 	return nil, execErr("Could not find %s among entry points %s or interpret %s as a runnable script. "+
-		"Supported script file extensions: %s", name, pyList(names), name, pyList([]string{".py", ".sh"}))
+		"Supported script file extensions: %s", name, pyvalue.ListRepr(names), name, pyvalue.ListRepr([]string{".py", ".sh"}))
 }
 
 // mapping yields a mapping node's keys and values in file order, with

@@ -2,15 +2,14 @@ package server
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"unicode/utf16"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/berthml/berth/api/mlflowrest"
+	"github.com/berthml/berth/internal/pyvalue"
 	"github.com/berthml/berth/tracking"
 	"github.com/berthml/berth/tracking/search"
 )
@@ -359,7 +358,7 @@ func (s *Server) recordModelVersion(c *gin.Context, modelID string, mv *tracking
 	if err != nil {
 		return err
 	}
-	entry := `{"name": ` + pyJSONString(mv.Name) + `, "version": ` + versionNumber(mv.Version) + `}`
+	entry := `{"name": ` + pyvalue.JSONString(mv.Name) + `, "version": ` + versionNumber(mv.Version) + `}`
 	return lm.UpdateLoggedModelTag(c.Request.Context(), modelID, tracking.ModelVersionsTag, func(old string, ok bool) (string, error) {
 		var prev []json.RawMessage
 		if ok && json.Unmarshal([]byte(old), &prev) == nil && len(prev) > 0 {
@@ -374,42 +373,7 @@ func versionNumber(v string) string {
 	if _, err := strconv.ParseInt(v, 10, 64); err == nil {
 		return v
 	}
-	return pyJSONString(v)
-}
-
-// pyJSONString quotes s as Python's json.dumps does by default
-// (ensure_ascii): non-ASCII as \uXXXX escapes, surrogate pairs beyond the
-// BMP, and no HTML escaping.
-func pyJSONString(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"':
-			b.WriteString(`\"`)
-		case r == '\\':
-			b.WriteString(`\\`)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r == '\b':
-			b.WriteString(`\b`)
-		case r == '\f':
-			b.WriteString(`\f`)
-		case r < 0x20 || r >= 0x7f && r < 0x10000:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		case r >= 0x10000:
-			r1, r2 := utf16.EncodeRune(r)
-			fmt.Fprintf(&b, `\u%04x\u%04x`, r1, r2)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
+	return pyvalue.JSONString(v)
 }
 
 // loggedModelDownloadURI resolves a version source of models:/m-<id> to

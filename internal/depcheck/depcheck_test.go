@@ -104,6 +104,8 @@ var rules = map[string]Rule{
 		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook",
 			// prompt: create-promptlab-run's model directory
 			"prompt",
+			// internal/pyvalue: the mlflow.modelVersions tag, as json.dumps writes it
+			"internal/pyvalue",
 			"blob"}, // blob: the artifact store
 		Modules: []string{gin, prom},
 	},
@@ -116,7 +118,7 @@ var rules = map[string]Rule{
 	"evaluate":        {Packages: []string{mlflowrest, "batchscore", "drift", "flavors", "internal/jsonl", "internal/numpy", "evaluate/llm", "evaluate/llm/judge"}, Modules: []string{plot}},
 	"evaluate/llm":    {Packages: []string{"api/deployments", "internal/numpy"}, Modules: []string{"github.com/pkoukk/tiktoken-go", "github.com/pkoukk/tiktoken-go-loader"}}, // LLM text metrics; cl100k_base embedded
 	"promote":         {Packages: []string{mlflowrest, "evaluate", "flavors"}},
-	"project":         {Packages: []string{mlflowrest}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
+	"project":         {Packages: []string{mlflowrest, "internal/pyvalue"}, Modules: []string{yaml, gogit}}, // berth run: MLflow Projects
 	"recipe":          {Packages: []string{mlflowrest, "project"}, Modules: []string{yaml}},
 	"batchscore":      {Packages: []string{"api/scoring", "drift", "flavors", "internal/jsonl", "internal/jsonw"}},
 	"drift/writeback": {Packages: []string{mlflowrest, "drift", "webhook"}},
@@ -132,7 +134,7 @@ var rules = map[string]Rule{
 	"tracking/search":   {Packages: []string{"tracking"}},
 	"tracking/sqlstore": {Packages: []string{"tracing", "tracking", "webhook"}, Modules: []string{pgx, sqlite}},
 	"tracing":           {Packages: []string{"tracking"}},
-	"tracing/otlp":      {Packages: []string{"tracing"}, Modules: []string{pdata}},
+	"tracing/otlp":      {Packages: []string{"tracing", "internal/pyvalue"}, Modules: []string{pdata}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
@@ -172,7 +174,7 @@ var rules = map[string]Rule{
 	"flavors/builtin": {Packages: []string{"flavors/onnx", "flavors/promptlab"}},
 	// promptlab models: the template filled per row, sent to a gateway endpoint
 	"flavors/promptlab": {Packages: []string{"api/deployments", "flavors", "prompt"}},
-	"prompt":            {Modules: []string{yaml}}, // prompt templates and the promptlab model directory
+	"prompt":            {Packages: []string{"internal/pyvalue"}, Modules: []string{yaml}}, // prompt templates and the promptlab model directory
 
 	// Helpers.
 	"internal/buildinfo":   {},
@@ -185,6 +187,7 @@ var rules = map[string]Rule{
 	"internal/pow10":       {},                                     // powers of ten to 128 bits (float parsing and printing)
 	"internal/ftoa":        {Packages: []string{"internal/pow10"}}, // shortest float printing (the scoring encoders)
 	"internal/numpy":       {},                                     // numpy's reductions, bit for bit (evaluate, evaluate/llm)
+	"internal/pyvalue":     {},                                     // CPython's repr, str and json.dumps (prompt, project, server, tracing/otlp)
 	"internal/jsonw":       {Packages: []string{"internal/ftoa"}},
 	"internal/progress":    {Modules: []string{isatty}}, // the command line's progress bars
 	"internal/protofields": {Modules: []string{protobuf}},
