@@ -16,7 +16,7 @@ UTF-8 byte, id = byte + 1; 0 is padding):
     sentence_embedding float32 [batch, 32]        masked mean of last_hidden_state, L2-normalised
 
 Weights are drawn from numpy's PCG64 with a fixed seed, and every MLmodel field is fixed,
-so a second run writes byte-identical files. expected.json holds the numpy evaluation of
+so a second run writes byte-identical files. embeddings.json holds the numpy evaluation of
 the graph for a few texts; the Go tests compare ONNX Runtime's answers with it.
 """
 import json
@@ -130,7 +130,7 @@ def main():
     with open(os.path.join(OUT, "MLmodel"), "w") as f:
         f.write(MLMODEL.format(size=len(data), dim=DIM))
     out = evaluate(emb, w, b, TEXTS)
-    with open(os.path.join(OUT, "expected.json"), "w") as f:
+    with open(os.path.join(OUT, "embeddings.json"), "w") as f:
         json.dump({"texts": TEXTS, "tokens": [len(t.encode("utf-8")) for t in TEXTS],
                    "embeddings": [[float(v) for v in row] for row in out]}, f, indent=1)
         f.write("\n")

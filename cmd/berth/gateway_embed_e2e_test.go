@@ -19,7 +19,7 @@ import (
 // --gateway-config, as binaries, serve an llm/v1/embeddings endpoint whose
 // ONNX model they run themselves (provider berth), to MLflow's deployments
 // client and the OpenAI SDK; the vectors are numpy's evaluation of the
-// fixture (testdata/models/byte_embedder/expected.json).
+// fixture (testdata/models/byte_embedder/embeddings.json).
 func TestGatewayEmbeddingsInProcess(t *testing.T) {
 	lib := ortest.Init(t)
 	bin := buildBerth(t)
@@ -27,7 +27,7 @@ func TestGatewayEmbeddingsInProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	raw, err := os.ReadFile(filepath.Join(model, "expected.json"))
+	raw, err := os.ReadFile(filepath.Join(model, "embeddings.json"))
 	if err != nil {
 		t.Fatalf("the embedding fixture: %v", err)
 	}

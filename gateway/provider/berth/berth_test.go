@@ -29,7 +29,7 @@ import (
 
 var modelDir = filepath.Join("..", "..", "..", "testdata", "models", "byte_embedder")
 
-// expected is testdata/models/byte_embedder/expected.json: numpy's
+// expected is testdata/models/byte_embedder/embeddings.json: numpy's
 // evaluation of the generated graph.
 type expected struct {
 	Texts      []string    `json:"texts"`
@@ -39,7 +39,7 @@ type expected struct {
 
 func readExpected(t *testing.T) expected {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(modelDir, "expected.json"))
+	b, err := os.ReadFile(filepath.Join(modelDir, "embeddings.json"))
 	if err != nil {
 		t.Fatalf("the embedding fixture is missing (run /usr/bin/python3 testdata/make_embedding_model.py): %v", err)
 	}
