@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -41,7 +43,11 @@ const (
 // the chat endpoint and the second on the completions endpoint side by
 // side, every row answered; the first saved as a prompt lab run (read back
 // as MLflow's client reads it: params, tags, eval_results_table.json, the
-// promptlab model) and registered as a prompt version with an alias. The
+// promptlab model) and registered as a prompt version with an alias;
+// served by berth serve, evaluated by berth evaluate, and promoted: the
+// second template and the first again registered from the lab as v2 and
+// v3, berth promote refuses v2 and moves the alias to v3, gated on
+// exact_match against the lab's answers — the whole loop of issue #19. The
 // page sends the Settings token to the tracking server and the gateway key
 // to the gateway. No console errors; a 390 px phone fits.
 func TestPromptLabWalk(t *testing.T) {
@@ -126,8 +132,12 @@ func TestPromptLabWalk(t *testing.T) {
 			t.Errorf("column %s's mean token_count is %q", col, got)
 		}
 	}
-	var outputsA []string
+	var outputsA, outputsB []string
 	p.Eval(`[...document.querySelectorAll('td.out[data-col="A"] .pl-output')].map((e) => e.textContent)`, &outputsA)
+	p.Eval(`[...document.querySelectorAll('td.out[data-col="B"] .pl-output')].map((e) => e.textContent)`, &outputsB)
+	if slices.Equal(outputsA, outputsB) {
+		t.Fatalf("templates A (chat) and B (completions) answered the same %q: the refused promotion below needs B's answers to differ from A's", outputsA)
+	}
 	p.Screenshot("1-compared")
 
 	// The winner, saved as a run and registered as a prompt.
@@ -145,6 +155,18 @@ func TestPromptLabWalk(t *testing.T) {
 	p.WaitVisible(".registered-prompt a")
 	if got := p.Text(".registered-prompt"); !strings.Contains(got, "lab-prompt v1 @candidate") {
 		t.Errorf("after registering: %q", got)
+	}
+	// Two more versions from the lab, for the promotion below: the loser
+	// B as v2 and the winner A again as v3 (no alias: promote moves it).
+	for _, reg := range []struct{ col, msg, want string }{{"B", "template B, on completions", "lab-prompt v2"}, {"A", "template A again", "lab-prompt v3"}} {
+		p.Click(`input[name="winner"][value="` + reg.col + `"]`)
+		p.SetValue(`input[aria-label="Prompt name"]`, "lab-prompt")
+		p.SetValue(`input[aria-label="Commit message"]`, reg.msg)
+		p.Click("form.register-prompt button[type=submit]")
+		p.WaitVisible(".registered-prompt a")
+		if got := p.Text(".registered-prompt"); !strings.Contains(got, reg.want) || strings.Contains(got, "@") {
+			t.Errorf("after registering column %s: %q, want %q without an alias", reg.col, got, reg.want)
+		}
 	}
 	p.Screenshot("2-saved")
 	p.AssertNoConsoleErrors()
@@ -268,6 +290,99 @@ func TestPromptLabWalk(t *testing.T) {
 		}
 		if _, ok := metrics["ari_grade_level/v1/mean"]; !ok {
 			t.Errorf("the evaluation run's metrics: %v", metrics)
+		}
+	})
+
+	// Promote, gated on the evaluation: the five rows with the answers the
+	// lab's winner gave as the expected ones. v2 (template B on the
+	// completions endpoint, whose answers differ) is refused and
+	// @candidate stays on v1; v3 (template A again: greedy decoding gives
+	// v1's answers) passes and @candidate moves to it.
+	t.Run("promoted", func(t *testing.T) {
+		t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", srv)
+		t.Setenv("MLFLOW_DEPLOYMENTS_TOKEN", key[1])
+		var rows bytes.Buffer
+		enc := json.NewEncoder(&rows)
+		for i, topic := range promptlabTopics {
+			style := []string{"haiku", "limerick", "short poem, rhymed", "song", "riddle"}[i]
+			if err := enc.Encode(map[string]string{"style": style, "topic": topic, "expected": outputsA[i]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		file := filepath.Join(data, "expected.jsonl")
+		if err := os.WriteFile(file, rows.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		type outcome struct {
+			Promoted bool               `json:"promoted"`
+			Previous string             `json:"previous_version"`
+			Metrics  map[string]float64 `json:"metrics"`
+			Prev     map[string]float64 `json:"previous_metrics"`
+		}
+		promote := func(version string) (outcome, int, string) {
+			t.Helper()
+			cmd := exec.Command(bin, "promote", "prompts:/lab-prompt/"+version, "--alias", "candidate", "--data", file,
+				"--target", "expected", "--model-type", "question-answering", "--require", "exact_match/v1>=1",
+				"--registry-uri", srv, "--registry-token", writeToken, "--cache-dir", filepath.Join(data, "cache"),
+				"--experiment", "prompt-lab", "-o", "json")
+			var stderr bytes.Buffer
+			cmd.Stderr = &stderr
+			out, err := cmd.Output()
+			code := 0
+			var exit *exec.ExitError
+			if errors.As(err, &exit) {
+				code = exit.ExitCode()
+			} else if err != nil {
+				t.Fatalf("berth promote prompts:/lab-prompt/%s: %v", version, err)
+			}
+			var o outcome
+			if err := json.Unmarshal(out, &o); err != nil {
+				t.Fatalf("berth promote prompts:/lab-prompt/%s: exit %d, %v\n%s%s", version, code, err, out, stderr.String())
+			}
+			return o, code, stderr.String()
+		}
+		holder := func() (version, outcome2, outcome3 string) {
+			t.Helper()
+			var v mlflowrest.ModelVersionResponse
+			if err := c.Get(ctx, "registered-models/alias", map[string][]string{"name": {"lab-prompt"}, "alias": {"candidate"}}, &v); err != nil {
+				t.Fatal(err)
+			}
+			tag := func(version string) string {
+				var mv mlflowrest.ModelVersionResponse
+				if err := c.Get(ctx, "model-versions/get", map[string][]string{"name": {"lab-prompt"}, "version": {version}}, &mv); err != nil {
+					t.Fatal(err)
+				}
+				for _, x := range mv.ModelVersion.Tags {
+					if x.Key == "berth.promotion.candidate" {
+						return x.Value
+					}
+				}
+				return ""
+			}
+			return v.ModelVersion.Version, tag("2"), tag("3")
+		}
+
+		o, code, stderr := promote("2")
+		same := 0 // rows where B answered as A did in the lab
+		for i := range outputsA {
+			if outputsB[i] == outputsA[i] {
+				same++
+			}
+		}
+		want := float64(same) / float64(len(outputsA))
+		if code != 1 || o.Promoted || o.Previous != "1" || o.Metrics["exact_match/v1"] != want || o.Prev["exact_match/v1"] != 1 {
+			t.Errorf("promote prompts:/lab-prompt/2 (template B): exit %d, %+v, want refused (exit 1) with exact_match/v1 %.1f against v1's 1\n%s", code, o, want, stderr)
+		}
+		if v, t2, _ := holder(); v != "1" || t2 != "refused" {
+			t.Errorf("after the refused promotion: @candidate on v%s, v2 tagged %q; want v1, refused", v, t2)
+		}
+
+		o, code, stderr = promote("3")
+		if code != 0 || !o.Promoted || o.Previous != "1" || o.Metrics["exact_match/v1"] != 1 {
+			t.Errorf("promote prompts:/lab-prompt/3 (template A again): exit %d, %+v, want promoted with exact_match/v1 1\n%s", code, o, stderr)
+		}
+		if v, _, t3 := holder(); v != "3" || t3 != "promoted" {
+			t.Errorf("after the passing promotion: @candidate on v%s, v3 tagged %q; want v3, promoted", v, t3)
 		}
 	})
 
