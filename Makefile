@@ -74,6 +74,7 @@ bench: build tools ort
 	@bench/speed.sh
 	@bench/decode.sh
 	@bench/replicas.sh
+	@bench/recipe.sh
 	@echo "drift accuracy (docs/drift-accuracy.md; about 2 minutes)"; $(GO) run ./bench/cmd/driftaccuracy
 
 # The tour (a few minutes; README.md shows its output). scripts/demo.sh checks
