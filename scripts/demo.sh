@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make demo: build berth, then start a registry, register the iris model, serve
 # it and score it over each protocol, pack it, watch it drift, evaluate it and
-# gate a promotion, and print the web UI's links.
+# gate a promotion, run a recipe (berth recipe init classification, run, run
+# again cached, inspect), and print the web UI's links.
 #
 # It installs what it needs when missing (curl, jq, gcc; npm only to fetch ONNX
 # Runtime), as root through apt-get, or says what to install.
@@ -313,11 +314,43 @@ prompt_block_start=$(date +%s)
 prompt_demo
 echo "(prompt part: $(($(date +%s) - prompt_block_start)) s)"
 
+# --- A recipe: from data to a promoted, packed, smoke-tested model ------------
+# Its train step runs Debian's /usr/bin/python3 with python3-sklearn and
+# python3-onnx: installed here as root through apt-get, else this part is
+# left out with what to install.
+recipe_run=
+recipe_block_start=$(date +%s)
+if ! /usr/bin/python3 -c 'import sklearn, onnx' 2>/dev/null && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  step "Installing python3-sklearn python3-onnx (apt-get) for the recipe's train step"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-sklearn python3-onnx >/dev/null || true
+fi
+if /usr/bin/python3 -c 'import sklearn, onnx' 2>/dev/null; then
+  step "berth recipe init classification: a recipe scaffolded offline (scikit-learn train step exported to ONNX, eval data, criteria)"
+  show "$BERTH recipe init classification -C $work/recipe --name iris_recipe"
+  step "berth recipe run: train -> evaluate -> register -> promote -> pack -> smoke, each step cached under a key of its inputs"
+  show "$BERTH recipe run -C $work/recipe --registry-uri $REGISTRY 2>&1 | tee $work/recipe-run.log"
+  step "The same recipe again, nothing changed: every step cached"
+  t0=$(date +%s%N)
+  show "$BERTH recipe run -C $work/recipe --registry-uri $REGISTRY 2>&1 | tee $work/recipe-run2.log"
+  t1=$(date +%s%N)
+  echo "the cached run took $(((t1 - t0) / 1000000)) ms"
+  recipe_run=$(sed -n 's/^recipe: recorded as run \([0-9a-f]*\):.*/\1/p' "$work/recipe-run2.log" | tail -n 1)
+  step "berth recipe inspect: the graph and each step's card (what it read, wrote, measured; its runs)"
+  show "$BERTH recipe inspect -C $work/recipe"
+  echo "(recipe part: $(($(date +%s) - recipe_block_start)) s)"
+else
+  step "A recipe (left out): its train step needs Debian's python3-sklearn and python3-onnx"
+  echo "install them (sudo apt-get install python3-sklearn python3-onnx) and run make demo again to see berth recipe"
+fi
+
 step "The web UI (berth server, port $REGISTRY_PORT): what serves, how it answers, whether it drifts"
 echo "runs and comparison:   $REGISTRY/"
 echo "iris v1 in production: $REGISTRY/#/models/iris?version=1  (request rate, latency, errors, drift per feature)"
 echo "every served version:  $REGISTRY/#/production"
 echo "berth serve's drift page: $URL/drift/iris"
+if [ -n "$recipe_run" ]; then
+  echo "the recipe's graph and cards: $REGISTRY/#/recipes/$recipe_run  (every recipe run: $REGISTRY/#/recipes)"
+fi
 
 case ${BERTH_DEMO_WAIT:-} in
 0 | false | no) wait=no ;;
