@@ -281,8 +281,93 @@ func (c *checker) done() error {
 	return nil
 }
 
+// Each request type is parsed twice over only when the body is wrong: the
+// fast path splits the body into its members once, decodes each member once
+// into the typed request and checks the typed values; anything it is not
+// sure of (a member of the wrong type, a value out of range, a null where
+// MLflow wants a value) sends the body down the checker's path, which words
+// the error as MLflow does. So a valid body costs one decode, and a bad one
+// gets the recorded messages. FuzzParseFastPath checks that both paths
+// accept the same bodies and build the same requests.
+
 // parseChat parses and validates a chat request body.
 func parseChat(contentType string, body []byte, lax lenient) (*deployments.ChatRequest, error) {
+	if r, ok := fastChat(contentType, body, lax); ok {
+		return r, nil
+	}
+	return checkChat(contentType, body, lax)
+}
+
+// fastChat is parseChat's path for a valid body: false when the body needs
+// the checker (it may still be valid).
+func fastChat(contentType string, body []byte, lax lenient) (*deployments.ChatRequest, bool) {
+	m, ok := fastObject(contentType, body)
+	if !ok {
+		return nil, false
+	}
+	var r deployments.ChatRequest
+	if r.FromMembers(m) != nil || len(r.Messages) == 0 || !fastCommon(r.Temperature, r.N, r.Stop, r.MaxTokens) {
+		return nil, false
+	}
+	for i := range r.Messages {
+		if !fastMessage(&r.Messages[i], lax) {
+			return nil, false
+		}
+	}
+	return &r, true
+}
+
+// fastMessage reports whether the checker surely accepts a message that
+// decoded as msg.
+func fastMessage(msg *deployments.Message, lax lenient) bool {
+	if msg.Role == "" { // absent, null or "": the checker decides
+		return false
+	}
+	switch {
+	case len(msg.Content) == 0:
+		return len(msg.ToolCalls) > 0 // content may be left out beside tool_calls
+	case msg.Content[0] == '"' || msg.Content[0] == 'n': // a string, or null (which MLflow's str allows)
+		return true
+	case msg.Content[0] == '[':
+		return bool(lax)
+	}
+	return false
+}
+
+// fastObject splits a body that is surely a JSON object: false for
+// anything the checker must word.
+func fastObject(contentType string, body []byte) (map[string]json.RawMessage, bool) {
+	if !isJSON(contentType) {
+		return nil, false
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(body, &m) != nil || m == nil {
+		return nil, false
+	}
+	return m, true
+}
+
+// fastCommon reports whether the checker's common() surely accepts the
+// decoded members chat and completions share (stream needs no check: a
+// *bool decoded only from true, false or null).
+func fastCommon(temperature *float64, n *int, stop []string, maxTokens *int) bool {
+	if temperature != nil && (*temperature < 0 || *temperature > 2) {
+		return false
+	}
+	if stop != nil && len(stop) == 0 {
+		return false
+	}
+	return fastCount(n) && fastCount(maxTokens)
+}
+
+// fastCount reports whether an integer member is absent or within
+// checker.integer's bounds (at least 1, exact as a float64).
+func fastCount(n *int) bool {
+	return n == nil || (*n >= 1 && *n <= 1<<53)
+}
+
+// checkChat is parseChat's path for a body the fast path turned down.
+func checkChat(contentType string, body []byte, lax lenient) (*deployments.ChatRequest, error) {
 	m, err := object(contentType, body)
 	if err != nil {
 		return nil, err
@@ -302,6 +387,31 @@ func parseChat(contentType string, body []byte, lax lenient) (*deployments.ChatR
 
 // parseCompletions parses and validates a completions request body.
 func parseCompletions(contentType string, body []byte) (*deployments.CompletionsRequest, error) {
+	if r, ok := fastCompletions(contentType, body); ok {
+		return r, nil
+	}
+	return checkCompletions(contentType, body)
+}
+
+// fastCompletions is parseCompletions's path for a valid body.
+func fastCompletions(contentType string, body []byte) (*deployments.CompletionsRequest, bool) {
+	m, ok := fastObject(contentType, body)
+	if !ok {
+		return nil, false
+	}
+	if p, ok := m["prompt"]; !ok || isNull(p) {
+		return nil, false
+	}
+	var r deployments.CompletionsRequest
+	if r.FromMembers(m) != nil || !fastCommon(r.Temperature, r.N, r.Stop, r.MaxTokens) {
+		return nil, false
+	}
+	return &r, true
+}
+
+// checkCompletions is parseCompletions's path for a body the fast path
+// turned down.
+func checkCompletions(contentType string, body []byte) (*deployments.CompletionsRequest, error) {
 	m, err := object(contentType, body)
 	if err != nil {
 		return nil, err
@@ -323,6 +433,28 @@ func parseCompletions(contentType string, body []byte) (*deployments.Completions
 
 // parseEmbeddings parses and validates an embeddings request body.
 func parseEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRequest, error) {
+	if r, ok := fastEmbeddings(contentType, body); ok {
+		return r, nil
+	}
+	return checkEmbeddings(contentType, body)
+}
+
+// fastEmbeddings is parseEmbeddings's path for a valid body.
+func fastEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRequest, bool) {
+	m, ok := fastObject(contentType, body)
+	if !ok {
+		return nil, false
+	}
+	var r deployments.EmbeddingsRequest
+	if r.FromMembers(m) != nil || r.Input == nil {
+		return nil, false
+	}
+	return &r, true
+}
+
+// checkEmbeddings is parseEmbeddings's path for a body the fast path
+// turned down.
+func checkEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRequest, error) {
 	m, err := object(contentType, body)
 	if err != nil {
 		return nil, err

@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"slices"
+	"strconv"
+	"strings"
 )
 
 // Extra holds a JSON object's members that a type does not name, each as
@@ -45,10 +48,73 @@ func take(m map[string]json.RawMessage, name string, dst any) error {
 	if isNull(raw) {
 		return nil
 	}
+	if takePlain(raw, dst) {
+		return nil
+	}
 	if err := json.Unmarshal(raw, dst); err != nil {
 		return &FieldError{Field: name, Err: err}
 	}
 	return nil
+}
+
+// takePlain decodes the common simple cases of take without
+// encoding/json's reflection: a string without escapes or non-ASCII bytes,
+// a number into a float64 or an int, true or false. It reports false
+// (leaving dst alone) for anything else, which take then hands to
+// json.Unmarshal, so that the values and the errors stay encoding/json's.
+// raw is one valid JSON value (a member of an object json.Unmarshal split).
+func takePlain(raw json.RawMessage, dst any) bool {
+	switch d := dst.(type) {
+	case *string:
+		if s, ok := plainString(raw); ok {
+			*d = s
+			return true
+		}
+	case **float64:
+		if isNumber(raw) {
+			if f, err := strconv.ParseFloat(string(raw), 64); err == nil {
+				*d = &f
+				return true
+			}
+		}
+	case **int:
+		if isNumber(raw) {
+			if n, err := strconv.ParseInt(string(raw), 10, strconv.IntSize); err == nil {
+				v := int(n)
+				*d = &v
+				return true
+			}
+		}
+	case **bool:
+		switch string(raw) {
+		case "true", "false":
+			v := raw[0] == 't'
+			*d = &v
+			return true
+		}
+	}
+	return false
+}
+
+// plainString returns a JSON string literal's value when it holds only
+// printable ASCII and no escapes: what decoding it would give, byte for
+// byte.
+func plainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(in), true
+}
+
+// isNumber reports whether raw, a valid JSON value, is a number.
+func isNumber(raw []byte) bool {
+	return len(raw) > 0 && (raw[0] == '-' || ('0' <= raw[0] && raw[0] <= '9'))
 }
 
 func isNull(raw json.RawMessage) bool {
@@ -67,14 +133,19 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 	var b bytes.Buffer
 	b.WriteByte('{')
 	first := true
-	written := make(map[string]bool, len(members))
 	put := func(name string, v []byte) {
 		if !first {
 			b.WriteByte(',')
 		}
 		first = false
-		k, _ := json.Marshal(name)
-		b.Write(k)
+		if _, ok := plainString([]byte(`"` + name + `"`)); ok && !strings.ContainsAny(name, "<>&") {
+			b.WriteByte('"')
+			b.WriteString(name)
+			b.WriteByte('"')
+		} else {
+			k, _ := json.Marshal(name)
+			b.Write(k)
+		}
 		b.WriteByte(':')
 		b.Write(v)
 	}
@@ -82,16 +153,15 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 		if m.value == nil {
 			continue
 		}
-		v, err := json.Marshal(m.value)
+		v, err := marshalValue(m.value)
 		if err != nil {
 			return nil, fmt.Errorf("encoding %s: %w", m.name, err)
 		}
 		put(m.name, v)
-		written[m.name] = true
 	}
 	keys := make([]string, 0, len(extra))
 	for k := range extra {
-		if !written[k] {
+		if !slices.ContainsFunc(members, func(m member) bool { return m.value != nil && m.name == k }) {
 			keys = append(keys, k)
 		}
 	}
@@ -105,6 +175,34 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 	}
 	b.WriteByte('}')
 	return b.Bytes(), nil
+}
+
+// marshalValue is json.Marshal(v), written without reflection for the
+// simple values the wire types hold (strings without anything to escape,
+// ints, booleans, floats in plain notation); the same bytes either way.
+func marshalValue(v any) ([]byte, error) {
+	switch x := v.(type) {
+	case string:
+		if _, ok := plainString([]byte(`"` + x + `"`)); ok && !strings.ContainsAny(x, "<>&") {
+			return []byte(`"` + x + `"`), nil
+		}
+	case *int:
+		if x != nil {
+			return strconv.AppendInt(nil, int64(*x), 10), nil
+		}
+	case *bool:
+		if x != nil {
+			return strconv.AppendBool(nil, *x), nil
+		}
+	case *float64:
+		if x == nil {
+			break
+		}
+		if a := math.Abs(*x); a == 0 || (a >= 1e-6 && a < 1e21) {
+			return strconv.AppendFloat(nil, *x, 'f', -1, 64), nil
+		}
+	}
+	return json.Marshal(v)
 }
 
 // opt returns v as an any that is nil when v is.
