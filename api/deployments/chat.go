@@ -167,13 +167,30 @@ type ResponseMessage struct {
 }
 
 // MarshalJSON writes a missing tool_calls as null, as MLflow does.
+// It writes the members itself (the same bytes as encoding/json writes
+// for the struct): this is on every chat answer's path.
 func (m ResponseMessage) MarshalJSON() ([]byte, error) {
-	type plain ResponseMessage
-	p := plain(m)
-	if len(p.ToolCalls) == 0 {
-		p.ToolCalls = json.RawMessage("null")
+	role, err := marshalValue(m.Role)
+	if err != nil {
+		return nil, err
 	}
-	return json.Marshal(p)
+	content := []byte("null")
+	if m.Content != nil {
+		if content, err = marshalValue(*m.Content); err != nil {
+			return nil, err
+		}
+	}
+	tools := []byte("null")
+	if len(m.ToolCalls) > 0 {
+		if tools, err = json.Marshal(m.ToolCalls); err != nil {
+			return nil, err
+		}
+	}
+	b := make([]byte, 0, len(`{"role":,"content":,"tool_calls":}`)+len(role)+len(content)+len(tools))
+	b = append(append(b, `{"role":`...), role...)
+	b = append(append(b, `,"content":`...), content...)
+	b = append(append(b, `,"tool_calls":`...), tools...)
+	return append(b, '}'), nil
 }
 
 // Usage counts tokens. Providers that do not say leave a count nil.

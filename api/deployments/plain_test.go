@@ -81,3 +81,34 @@ func TestWriteObjectKeys(t *testing.T) {
 		t.Fatalf("got  %s\nwant %s", got, want)
 	}
 }
+
+// FuzzResponseMessage: ResponseMessage's hand-written encoding is
+// encoding/json's for the struct (tool_calls null when none).
+func FuzzResponseMessage(f *testing.F) {
+	f.Add("assistant", "hello", true, `[{"id":"1","type":"function"}]`)
+	f.Add("", "<b>é\u2028", false, ``)
+	f.Add("a\"", "x", true, `null`)
+	f.Add("a", "", true, ` [ 1 , 2 ] `)
+	f.Fuzz(func(t *testing.T, role, content string, hasContent bool, tools string) {
+		if tools != "" && !json.Valid([]byte(tools)) {
+			return
+		}
+		m := ResponseMessage{Role: role, ToolCalls: json.RawMessage(tools)}
+		if hasContent {
+			m.Content = &content
+		}
+		type plain ResponseMessage
+		p := plain(m)
+		if len(p.ToolCalls) == 0 {
+			p.ToolCalls = json.RawMessage("null")
+		}
+		want, wantErr := json.Marshal(p)
+		got, err := m.MarshalJSON()
+		if (err == nil) != (wantErr == nil) || !bytes.Equal(got, want) {
+			t.Fatalf("%#v: %s %v, encoding/json %s %v", m, got, err, want, wantErr)
+		}
+		if got, err = json.Marshal(m); err != nil || !bytes.Equal(got, want) {
+			t.Fatalf("%#v nested: %s %v, encoding/json %s", m, got, err, want)
+		}
+	})
+}
