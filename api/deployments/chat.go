@@ -170,27 +170,29 @@ type ResponseMessage struct {
 // It writes the members itself (the same bytes as encoding/json writes
 // for the struct): this is on every chat answer's path.
 func (m ResponseMessage) MarshalJSON() ([]byte, error) {
-	role, err := marshalValue(m.Role)
+	n := len(`{"role":"","content":null,"tool_calls":null}`) + len(m.Role) + len(m.ToolCalls)
+	if m.Content != nil {
+		n += len(*m.Content)
+	}
+	b, err := appendString(append(make([]byte, 0, n), `{"role":`...), m.Role)
 	if err != nil {
 		return nil, err
 	}
-	content := []byte("null")
-	if m.Content != nil {
-		if content, err = marshalValue(*m.Content); err != nil {
-			return nil, err
-		}
+	b = append(b, `,"content":`...)
+	if m.Content == nil {
+		b = append(b, "null"...)
+	} else if b, err = appendString(b, *m.Content); err != nil {
+		return nil, err
 	}
-	tools := []byte("null")
-	if len(m.ToolCalls) > 0 {
-		if tools, err = json.Marshal(m.ToolCalls); err != nil {
-			return nil, err
-		}
+	b = append(b, `,"tool_calls":`...)
+	if len(m.ToolCalls) == 0 {
+		return append(b, "null}"...), nil
 	}
-	b := make([]byte, 0, len(`{"role":,"content":,"tool_calls":}`)+len(role)+len(content)+len(tools))
-	b = append(append(b, `{"role":`...), role...)
-	b = append(append(b, `,"content":`...), content...)
-	b = append(append(b, `,"tool_calls":`...), tools...)
-	return append(b, '}'), nil
+	tools, err := json.Marshal(m.ToolCalls)
+	if err != nil {
+		return nil, err
+	}
+	return append(append(b, tools...), '}'), nil
 }
 
 // Usage counts tokens. Providers that do not say leave a count nil.

@@ -7,7 +7,6 @@ import (
 	"math"
 	"slices"
 	"strconv"
-	"strings"
 )
 
 // Extra holds a JSON object's members that a type does not name, each as
@@ -112,6 +111,28 @@ func plainString(raw []byte) (string, bool) {
 	return string(in), true
 }
 
+// plainText reports whether json.Marshal writes s as it is between
+// quotes: printable ASCII with nothing it escapes (", \ and the HTML
+// characters <, > and &).
+func plainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}
+
+// appendString appends s as json.Marshal writes it.
+func appendString(b []byte, s string) ([]byte, error) {
+	if plainText(s) {
+		return append(append(append(b, '"'), s...), '"'), nil
+	}
+	v, err := json.Marshal(s)
+	return append(b, v...), err
+}
+
 // isNumber reports whether raw, a valid JSON value, is a number.
 func isNumber(raw []byte) bool {
 	return len(raw) > 0 && (raw[0] == '-' || ('0' <= raw[0] && raw[0] <= '9'))
@@ -138,7 +159,7 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 			b.WriteByte(',')
 		}
 		first = false
-		if _, ok := plainString([]byte(`"` + name + `"`)); ok && !strings.ContainsAny(name, "<>&") {
+		if plainText(name) {
 			b.WriteByte('"')
 			b.WriteString(name)
 			b.WriteByte('"')
@@ -183,8 +204,9 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 func marshalValue(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
-		if _, ok := plainString([]byte(`"` + x + `"`)); ok && !strings.ContainsAny(x, "<>&") {
-			return []byte(`"` + x + `"`), nil
+		if plainText(x) {
+			b := make([]byte, 0, len(x)+2)
+			return append(append(append(b, '"'), x...), '"'), nil
 		}
 	case *int:
 		if x != nil {
