@@ -209,7 +209,7 @@ prompt_demo() {
     echo "skipped: the prompt part needs Node.js 20 or later and npm (Debian/Ubuntu: apt-get install nodejs npm)"
     return 0
   fi
-  echo "node-llama-cpp 3.21.1: npm ci into the user cache the first time (about 30 MB), found there later"
+  echo "node-llama-cpp 3.21.1: npm ci into the user cache the first time (about 85 MB), found there later"
   if ! llama=$(scripts/fetch-llama.sh 2>"$work/fetch-llama.log"); then
     echo "skipped: scripts/fetch-llama.sh failed: $(tail -n 1 "$work/fetch-llama.log")"
     return 0
