@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/berthml/berth/blob/s3"
 	"github.com/berthml/berth/flavors/onnx"
 	"github.com/berthml/berth/internal/progress"
 	"github.com/berthml/berth/modeluri"
@@ -66,18 +65,6 @@ func (o *Source) Resolver(log *slog.Logger) (*modeluri.Resolver, error) {
 		modeluri.WithPromptEndpoint(o.PromptEndpoint),
 		modeluri.WithProgress(downloadProgress(log)),
 		modeluri.WithObjectStores(o.openObjects))
-}
-
-// openObjects opens the bucket of an s3:// source with the S3 flags.
-func (o *Source) openObjects(ctx context.Context, uri string) (modeluri.ObjectStore, error) {
-	var opts []s3.Option
-	if o.S3EndpointURL != "" {
-		opts = append(opts, s3.WithEndpoint(o.S3EndpointURL))
-	}
-	if o.S3IgnoreTLS {
-		opts = append(opts, s3.WithInsecureTLS())
-	}
-	return s3.Open(ctx, uri, opts...)
 }
 
 // downloadProgress logs a model download as one line once its last file is
