@@ -44,9 +44,9 @@ TEST_SKIP_ALLOW := tracking/sqlstore.TestCrashChild \
 test: tools ort
 	@$(GO) build -o bin/testreport ./internal/cmd/testreport
 	@pg=$$(scripts/start-postgres.sh) || exit 1; \
-	echo "$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -json -count=1 -timeout 12m $(PKGS) | bin/testreport"; \
+	echo "$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -json -count=1 -timeout 25m $(PKGS) | bin/testreport"; \
 	rc=$$(mktemp); \
-	{ $(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -json -count=1 -timeout 12m $(PKGS); echo $$? >$$rc; } \
+	{ $(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -json -count=1 -timeout 25m $(PKGS); echo $$? >$$rc; } \
 		| bin/testreport -allow '$(TEST_SKIP_ALLOW)'; report=$$?; \
 	status=$$(cat $$rc); rm -f $$rc; \
 	if [ "$$status" -ne 0 ] && [ $$report -eq 0 ]; then echo "make test: go test exited with status $$status"; fi; \
@@ -57,7 +57,7 @@ check: tools ort
 	$(GO) vet $(PKGS)
 	$(GO) mod tidy -diff
 	@pg=$$(scripts/start-postgres.sh) || exit 1; \
-	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -race -count=1 -timeout 20m $(PKGS)
+	$(TEST_ENV) BERTH_TEST_POSTGRES_URI=$$pg $(GO) test -race -count=1 -timeout 40m $(PKGS)
 	$(GO) test -run '^$$' -bench . -benchtime=1x $(PKGS) >/dev/null
 
 # A short run of every native fuzz target (seeds always run in `make test`).
