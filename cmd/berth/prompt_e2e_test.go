@@ -95,6 +95,39 @@ func invoke(t *testing.T, url string, questions []string) []string {
 	return ans.Predictions
 }
 
+// promptE2E is the setup the prompt end-to-end tests share: llama.cpp
+// behind a real berth gateway (MLFLOW_DEPLOYMENTS_TARGET set to it for the
+// test), a berth server with SQLite holding the three versions of the
+// prompt qa (no alias yet), and the registry flags for berth's commands.
+type promptE2E struct {
+	bin, gw, registry, data string
+	c                       *mlflowrest.Client
+	reg                     []string // --registry-uri and --cache-dir
+}
+
+func setupPromptE2E(t *testing.T) *promptE2E {
+	t.Helper()
+	engine := llmtest.New(t)
+	e := &promptE2E{bin: buildBerth(t), data: t.TempDir()}
+	e.gw = startBerth(t, e.bin, "gateway", "--config", writeGatewayConfig(t, engine.URL), "--port", "0")
+	t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", e.gw) // for berth serve, evaluate and promote
+	e.registry = startSQLiteServer(t, e.bin, e.data)
+	e.c = &mlflowrest.Client{BaseURL: e.registry}
+	for v, tmpl := range e2eTemplates {
+		registerE2EPrompt(t, e.c, "qa", tmpl, e2eMaxTokens[v])
+	}
+	e.reg = []string{"--registry-uri", e.registry, "--cache-dir", filepath.Join(e.data, "cache")}
+	return e
+}
+
+// setAlias points qa@production at version v.
+func (e *promptE2E) setAlias(t *testing.T, v string) {
+	t.Helper()
+	if err := e.c.Post(context.Background(), "registered-models/alias", mlflowrest.SetRegisteredModelAliasRequest{Name: "qa", Alias: "production", Version: v}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestPromptsEndToEnd is issue 19's "prompts in production" on the real
 // binaries and the real LLM engine (llama.cpp behind berth gateway):
 // three versions of a registered prompt; berth serve prompts:/qa@production
@@ -104,24 +137,10 @@ func invoke(t *testing.T, url string, questions []string) []string {
 // loaded in process; berth promote moves @production to a version that
 // beats the holder and refuses one that does not, leaving the alias.
 func TestPromptsEndToEnd(t *testing.T) {
-	engine := llmtest.New(t)
-	bin := buildBerth(t)
-	data := t.TempDir()
-	gw := startBerth(t, bin, "gateway", "--config", writeGatewayConfig(t, engine.URL), "--port", "0")
-	t.Setenv("MLFLOW_DEPLOYMENTS_TARGET", gw) // for berth serve, evaluate and promote below
-	registry := startSQLiteServer(t, bin, data)
-	c := &mlflowrest.Client{BaseURL: registry}
-	for v, tmpl := range e2eTemplates {
-		registerE2EPrompt(t, c, "qa", tmpl, e2eMaxTokens[v])
-	}
-	setAlias := func(v string) {
-		t.Helper()
-		if err := c.Post(context.Background(), "registered-models/alias", mlflowrest.SetRegisteredModelAliasRequest{Name: "qa", Alias: "production", Version: v}, nil); err != nil {
-			t.Fatal(err)
-		}
-	}
+	e := setupPromptE2E(t)
+	bin, gw, data, c, reg := e.bin, e.gw, e.data, e.c, e.reg
+	setAlias := func(v string) { t.Helper(); e.setAlias(t, v) }
 	setAlias("1")
-	reg := []string{"--registry-uri", registry, "--cache-dir", filepath.Join(data, "cache")}
 
 	questions := []string{"tea", "the moon", "rivers", "seven", "bread"}
 	want := make([][]string, len(e2eTemplates))
