@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 
+	"github.com/berthml/berth/internal/pyvalue"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -303,7 +304,10 @@ func pyYAMLFloat(f float64, bits int) string {
 	case math.IsInf(f, -1):
 		return "-.inf"
 	}
-	s := pyFloatRepr(f, bits)
+	s := pyvalue.FloatRepr(f)
+	if bits == 32 {
+		s = pyvalue.Float32Repr(float32(f))
+	}
 	if !strings.Contains(s, ".") && strings.Contains(s, "e") {
 		s = strings.Replace(s, "e", ".0e", 1)
 	}

@@ -3,6 +3,8 @@ package flavors
 import (
 	"bytes"
 	"fmt"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // ParseParams parses the params of an MLmodel signature: a JSON list of
@@ -24,14 +26,14 @@ func MarshalParams(params []ParamSpec) ([]byte, error) {
 		if p.Name == "" || p.Type == "" {
 			return nil, fmt.Errorf("writing params: param %d needs a name and a type", i)
 		}
-		obj := &jsonObject{}
-		obj.set("name", p.Name)
-		obj.set("type", p.Type)
-		obj.set("default", p.Default)
+		obj := pyvalue.Dict{}
+		obj.Set("name", p.Name)
+		obj.Set("type", p.Type)
+		obj.Set("default", p.Default)
 		if p.Shape == nil {
-			obj.set("shape", nil)
+			obj.Set("shape", nil)
 		} else {
-			obj.set("shape", p.Shape)
+			obj.Set("shape", p.Shape)
 		}
 		list = append(list, obj)
 	}
@@ -57,7 +59,7 @@ func parseParams(data []byte, path string) ([]ParamSpec, error) {
 	var params []ParamSpec
 	for i, e := range list {
 		at := fmt.Sprintf("%s[%d]", path, i)
-		obj, ok := e.(*jsonObject)
+		obj, ok := e.(pyvalue.Dict)
 		if !ok {
 			return nil, fieldErr(at, "param spec is %s, want an object", jsonKind(e))
 		}
@@ -72,11 +74,11 @@ func parseParams(data []byte, path string) ([]ParamSpec, error) {
 		if name == "" || typ == "" {
 			return nil, fieldErr(at, "param spec needs a non-empty name and type")
 		}
-		shape, err := parseShape(obj.vals["shape"], at+".shape")
+		shape, err := parseShape(get(obj, "shape"), at+".shape")
 		if err != nil {
 			return nil, err
 		}
-		params = append(params, ParamSpec{Name: name, Type: typ, Default: plainJSON(obj.vals["default"]), Shape: shape})
+		params = append(params, ParamSpec{Name: name, Type: typ, Default: plainJSON(get(obj, "default")), Shape: shape})
 	}
 	return params, nil
 }

@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strconv"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // ParseSchema parses a schema as MLflow writes it in an MLmodel signature:
@@ -92,7 +94,7 @@ func parseSchema(data []byte, path string) (*Schema, error) {
 	s := &Schema{}
 	for i, e := range list {
 		at := fmt.Sprintf("%s[%d]", path, i)
-		obj, ok := e.(*jsonObject)
+		obj, ok := e.(pyvalue.Dict)
 		if !ok {
 			return nil, fieldErr(at, "spec is %s, want an object", jsonKind(e))
 		}
@@ -120,7 +122,7 @@ func parseSchema(data []byte, path string) (*Schema, error) {
 	return s, nil
 }
 
-func parseColSpec(obj *jsonObject, typ, at string) (ColSpec, error) {
+func parseColSpec(obj pyvalue.Dict, typ, at string) (ColSpec, error) {
 	if typ == "" {
 		return ColSpec{}, fieldErr(at+".type", "column type is empty")
 	}
@@ -129,7 +131,7 @@ func parseColSpec(obj *jsonObject, typ, at string) (ColSpec, error) {
 		return ColSpec{}, err
 	}
 	c := ColSpec{Name: name, Type: ColType(typ), Required: true}
-	switch r := obj.vals["required"].(type) {
+	switch r := get(obj, "required").(type) {
 	case nil:
 	case bool:
 		c.Required = r
@@ -143,32 +145,32 @@ func parseColSpec(obj *jsonObject, typ, at string) (ColSpec, error) {
 // colSpecObject lays out a column spec as MLflow's ColSpec.to_dict does:
 // the type and whatever goes with it (array items, object properties, or
 // fields berth does not know), then name and required.
-func colSpecObject(c ColSpec, raw *jsonObject) *jsonObject {
-	out := &jsonObject{}
-	out.set("type", string(c.Type))
+func colSpecObject(c ColSpec, raw pyvalue.Dict) pyvalue.Dict {
+	out := pyvalue.Dict{}
+	out.Set("type", string(c.Type))
 	if raw != nil {
-		for _, k := range raw.keys {
-			if k != "type" && k != "name" && k != "required" {
-				out.set(k, raw.vals[k])
+		for _, it := range raw {
+			if it.Key != "type" && it.Key != "name" && it.Key != "required" {
+				out.Set(it.Key, it.Value)
 			}
 		}
 	}
 	if c.Name != "" {
-		out.set("name", c.Name)
+		out.Set("name", c.Name)
 	}
-	out.set("required", c.Required)
+	out.Set("required", c.Required)
 	return out
 }
 
-func parseTensorSpec(obj *jsonObject, at string) (TensorSpec, error) {
+func parseTensorSpec(obj pyvalue.Dict, at string) (TensorSpec, error) {
 	name, err := jsonString(obj, "name", at, false)
 	if err != nil {
 		return TensorSpec{}, err
 	}
 	at += ".tensor-spec"
-	spec, ok := obj.vals["tensor-spec"].(*jsonObject)
+	spec, ok := get(obj, "tensor-spec").(pyvalue.Dict)
 	if !ok {
-		return TensorSpec{}, fieldErr(at, "is %s, want an object with dtype and shape", jsonKind(obj.vals["tensor-spec"]))
+		return TensorSpec{}, fieldErr(at, "is %s, want an object with dtype and shape", jsonKind(get(obj, "tensor-spec")))
 	}
 	dt, err := jsonString(spec, "dtype", at, true)
 	if err != nil {
@@ -178,10 +180,10 @@ func parseTensorSpec(obj *jsonObject, at string) (TensorSpec, error) {
 	if err != nil {
 		return TensorSpec{}, fieldErr(at+".dtype", "%v", err)
 	}
-	if _, ok := spec.vals["shape"]; !ok {
+	if _, ok := spec.Get("shape"); !ok {
 		return TensorSpec{}, fieldErr(at+".shape", "missing")
 	}
-	shape, err := parseShape(spec.vals["shape"], at+".shape")
+	shape, err := parseShape(get(spec, "shape"), at+".shape")
 	if err != nil {
 		return TensorSpec{}, err
 	}
@@ -226,26 +228,26 @@ func (s *Schema) writeJSON(buf *bytes.Buffer) error {
 	}
 	list := make([]any, 0, len(s.Columns)+len(s.Tensors))
 	for _, c := range s.Columns {
-		var raw *jsonObject
+		var raw pyvalue.Dict
 		if len(c.Raw) > 0 {
 			raw, _ = decodeOrderedObject(c.Raw)
 		}
 		list = append(list, colSpecObject(c, raw))
 	}
 	for _, t := range s.Tensors {
-		obj := &jsonObject{}
+		obj := pyvalue.Dict{}
 		if t.Name != "" {
-			obj.set("name", t.Name)
+			obj.Set("name", t.Name)
 		}
-		obj.set("type", "tensor")
+		obj.Set("type", "tensor")
 		shape := t.Shape
 		if shape == nil {
 			shape = []int64{}
 		}
-		spec := &jsonObject{}
-		spec.set("dtype", NumpyDType(t.DType))
-		spec.set("shape", shape)
-		obj.set("tensor-spec", spec)
+		spec := pyvalue.Dict{}
+		spec.Set("dtype", NumpyDType(t.DType))
+		spec.Set("shape", shape)
+		obj.Set("tensor-spec", spec)
 		list = append(list, obj)
 	}
 	return pyJSON(buf, list)
@@ -253,8 +255,8 @@ func (s *Schema) writeJSON(buf *bytes.Buffer) error {
 
 // jsonString reads the string field key of obj; null or absent gives "",
 // or an error when required.
-func jsonString(obj *jsonObject, key, at string, required bool) (string, error) {
-	switch v := obj.vals[key].(type) {
+func jsonString(obj pyvalue.Dict, key, at string, required bool) (string, error) {
+	switch v := get(obj, key).(type) {
 	case string:
 		return v, nil
 	case nil:
@@ -267,12 +269,12 @@ func jsonString(obj *jsonObject, key, at string, required bool) (string, error) 
 	}
 }
 
-func decodeOrderedObject(data []byte) (*jsonObject, error) {
+func decodeOrderedObject(data []byte) (pyvalue.Dict, error) {
 	v, err := decodeOrdered(data)
 	if err != nil {
 		return nil, err
 	}
-	obj, ok := v.(*jsonObject)
+	obj, ok := v.(pyvalue.Dict)
 	if !ok {
 		return nil, fmt.Errorf("JSON is %s, want an object", jsonKind(v))
 	}
@@ -290,7 +292,7 @@ func jsonKind(v any) string {
 	switch t := v.(type) {
 	case nil:
 		return "null"
-	case *jsonObject:
+	case pyvalue.Dict:
 		return "an object"
 	case []any:
 		return "a list"

@@ -2,6 +2,7 @@ package flavors_test
 
 import (
 	"encoding/json"
+	"math"
 	"reflect"
 	"testing"
 
@@ -195,6 +196,41 @@ func TestNumpyDTypes(t *testing.T) {
 	for _, bad := range []string{"float128", "complex64", "", "Float32", "<f4"} {
 		if _, err := flavors.ParseNumpyDType(bad); err == nil {
 			t.Errorf("ParseNumpyDType(%q) succeeded", bad)
+		}
+	}
+}
+
+// MarshalParams writes Go defaults as MLflow's json.dumps would: a float32
+// with numpy's shortest float32 digits, map keys sorted, NaN refused.
+func TestMarshalParamsGoValues(t *testing.T) {
+	params := []flavors.ParamSpec{
+		{Name: "f32", Type: "float", Default: float32(0.1)},
+		{Name: "f64", Type: "double", Default: float64(float32(0.1))},
+		{Name: "big", Type: "float", Default: float32(1e20)},
+		{Name: "m", Type: "string", Default: map[string]any{"b": uint8(1), "a": []int{1, -2}, "é": nil}},
+	}
+	out, err := flavors.MarshalParams(params)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `[{"name": "f32", "type": "float", "default": 0.1, "shape": null}, ` +
+		`{"name": "f64", "type": "double", "default": 0.10000000149011612, "shape": null}, ` +
+		`{"name": "big", "type": "float", "default": 1e+20, "shape": null}, ` +
+		`{"name": "m", "type": "string", "default": {"a": [1, -2], "b": 1, "\u00e9": null}, "shape": null}]`
+	if string(out) != want {
+		t.Errorf("MarshalParams = %s\nwant %s", out, want)
+	}
+	if _, err := flavors.MarshalParams([]flavors.ParamSpec{{Name: "x", Type: "float", Default: float32(math.NaN())}}); err == nil {
+		t.Error("MarshalParams of a NaN default succeeded")
+	}
+}
+
+// ParseParams reads one JSON value, as json.loads does: trailing data, a
+// stray closing bracket and truncated text are errors.
+func TestParseParamsRejectsMalformed(t *testing.T) {
+	for _, in := range []string{`[]]`, `[]}`, `[] []`, `[{"name": "a"`, ``, `[1e999]`} {
+		if _, err := flavors.ParseParams([]byte(in)); err == nil {
+			t.Errorf("ParseParams(%q) succeeded", in)
 		}
 	}
 }

@@ -169,7 +169,7 @@ var rules = map[string]Rule{
 	"blob/s3": {Packages: []string{"blob"}, Modules: awsModules},
 
 	// Models.
-	"flavors":         {Modules: []string{yaml}},
+	"flavors":         {Packages: []string{"internal/pyvalue"}, Modules: []string{yaml}},
 	"flavors/onnx":    {Packages: []string{"flavors", "internal/float16", "internal/protofields"}, Modules: []string{ort, protobuf}},
 	"flavors/builtin": {Packages: []string{"flavors/onnx", "flavors/promptlab"}},
 	// promptlab models: the template filled per row, sent to a gateway endpoint
@@ -234,7 +234,7 @@ var rules = map[string]Rule{
 	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
 
 	// MLflow's LLM-as-judge metrics through a gateway endpoint (berth evaluate --extra-metrics).
-	"evaluate/llm/judge": {Packages: []string{"api/deployments", "evaluate/llm", "internal/numpy"}},
+	"evaluate/llm/judge": {Packages: []string{"api/deployments", "evaluate/llm", "internal/numpy", "internal/pyvalue"}},
 }
 
 // TestLayering checks every package of the module against rules.

@@ -66,6 +66,39 @@ func FuzzFloatRepr(f *testing.F) {
 	})
 }
 
+// FuzzFloat32Repr: for any float32, Float32Repr reads back (as a float32)
+// to the same bits, in the fixed or exponent form of FloatRepr, with no
+// more digits than the shortest float32 round trip. The seeds are the
+// goldens' inputs, whose outputs TestFloat32sMatchNumpy checks.
+func FuzzFloat32Repr(f *testing.F) {
+	for _, c := range loadGoldens(f).Float32s {
+		b, _ := strconv.ParseUint(c.Bits, 16, 32)
+		f.Add(uint32(b))
+	}
+	f.Fuzz(func(t *testing.T, bits uint32) {
+		x := math.Float32frombits(bits)
+		r := Float32Repr(x)
+		if g := float64(x); math.IsNaN(g) || math.IsInf(g, 0) {
+			if r != FloatRepr(g) {
+				t.Fatalf("non-finite %08x: %q", bits, r)
+			}
+			return
+		}
+		if !fixedForm.MatchString(r) && !expForm.MatchString(r) {
+			t.Fatalf("%08x: %q is in neither form", bits, r)
+		}
+		back, err := strconv.ParseFloat(r, 32)
+		if err != nil || math.Float32bits(float32(back)) != bits {
+			t.Fatalf("%08x: %q reads back as %v (%v)", bits, r, back, err)
+		}
+		shortest := strings.TrimLeft(strings.ReplaceAll(strings.Split(strconv.FormatFloat(float64(x), 'e', -1, 32), "e")[0], ".", ""), "-")
+		digits := strings.TrimLeft(strings.ReplaceAll(strings.Split(r, "e")[0], ".", ""), "-0")
+		if digits = strings.TrimRight(digits, "0"); len(digits) > len(shortest) {
+			t.Fatalf("%08x: %q has more digits than %s", bits, r, shortest)
+		}
+	})
+}
+
 // FuzzStrRepr: StrRepr of any valid string reads back (as Python reads a
 // str literal) to that string, holds only printable characters, and
 // quotes as CPython chooses; the JSON forms read back through

@@ -5,7 +5,8 @@
 // ensure_ascii setting.
 //
 // The generic value model is what json.loads yields, with dict keys in
-// order: nil (None), bool, string, json.Number, float64, int, []any,
+// order: nil (None), bool, string, json.Number, float64, float32 (a
+// numpy.float32, written as numpy writes it), int, []any,
 // []string, and a Mapping (Dict, or a caller's own ordered type).
 // Decode reads JSON text into that model.
 package pyvalue
@@ -28,7 +29,24 @@ func FloatRepr(f float64) string {
 	case math.IsInf(f, -1):
 		return "-inf"
 	}
-	return finiteRepr(f)
+	return finiteRepr(f, 64)
+}
+
+// Float32Repr is repr (and str) of a numpy.float32, as MLflow writes one
+// (a float32 parameter default, a float32 in an MLmodel file): the
+// shortest digits that read back as the float32 f, laid out as FloatRepr
+// lays them out ("0.1", not the float64 "0.10000000149011612"); "nan",
+// "inf", "-inf".
+func Float32Repr(f float32) string {
+	switch g := float64(f); {
+	case math.IsNaN(g):
+		return "nan"
+	case math.IsInf(g, 1):
+		return "inf"
+	case math.IsInf(g, -1):
+		return "-inf"
+	}
+	return finiteRepr(float64(f), 32)
 }
 
 // FloatJSON is a float as Python's json.dumps writes it: its repr, with
@@ -42,12 +60,14 @@ func FloatJSON(f float64) string {
 	case math.IsInf(f, -1):
 		return "-Infinity"
 	}
-	return finiteRepr(f)
+	return finiteRepr(f, 64)
 }
 
-func finiteRepr(f float64) string {
+// finiteRepr lays out the shortest digits that read back as f at bitSize
+// (64, or 32 for a float32) as Python's float repr does.
+func finiteRepr(f float64, bitSize int) string {
 	// The shortest digits that read back as f, and the decimal exponent.
-	e := strconv.FormatFloat(f, 'e', -1, 64) // "-1.2345e+06"
+	e := strconv.FormatFloat(f, 'e', -1, bitSize) // "-1.2345e+06"
 	mant, expStr, _ := strings.Cut(e, "e")
 	exp, _ := strconv.Atoi(expStr)
 	sign := ""

@@ -2,6 +2,8 @@ package pyvalue
 
 import (
 	"encoding/json"
+	"errors"
+	"io"
 	"math"
 	"os"
 	"strconv"
@@ -15,6 +17,9 @@ type goldens struct {
 	Floats []struct {
 		Bits       string
 		Repr, JSON string
+	}
+	Float32s []struct {
+		Bits, Str string
 	}
 	Strings []struct {
 		S, Repr, JSON string
@@ -35,7 +40,7 @@ func loadGoldens(t testing.TB) goldens {
 	if err := json.Unmarshal(data, &g); err != nil {
 		t.Fatal(err)
 	}
-	if len(g.Floats) < 500 || len(g.Strings) < 200 || len(g.Values) < 30 {
+	if len(g.Floats) < 500 || len(g.Float32s) < 400 || len(g.Strings) < 200 || len(g.Values) < 30 {
 		t.Fatalf("goldens hold only %d floats, %d strings, %d values", len(g.Floats), len(g.Strings), len(g.Values))
 	}
 	return g
@@ -54,6 +59,45 @@ func TestFloatsMatchCPython(t *testing.T) {
 		if got := FloatJSON(f); got != c.JSON {
 			t.Errorf("FloatJSON(%s) = %s, want %s", c.Bits, got, c.JSON)
 		}
+	}
+}
+
+func TestFloat32sMatchNumpy(t *testing.T) {
+	for _, c := range loadGoldens(t).Float32s {
+		b, err := strconv.ParseUint(c.Bits, 16, 32)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := math.Float32frombits(uint32(b))
+		if got := Float32Repr(f); got != c.Str {
+			t.Errorf("Float32Repr(%s) = %s, want %s", c.Bits, got, c.Str)
+		}
+	}
+}
+
+func TestFloat32InValues(t *testing.T) {
+	v := []any{float32(0.1), float32(math.Inf(-1)), float64(float32(0.1))}
+	if got, want := Dumps(v, -1), "[0.1, -Infinity, 0.10000000149011612]"; got != want {
+		t.Errorf("Dumps = %s, want %s", got, want)
+	}
+	if got, want := Repr(v), "[0.1, -inf, 0.10000000149011612]"; got != want {
+		t.Errorf("Repr = %s, want %s", got, want)
+	}
+}
+
+func TestDictGetSet(t *testing.T) {
+	var d Dict
+	d.Set("b", 1)
+	d.Set("a", 2)
+	d.Set("b", 3)
+	if got, want := Dumps(d, -1), `{"b": 3, "a": 2}`; got != want {
+		t.Errorf("after Set: %s, want %s", got, want)
+	}
+	if v, ok := d.Get("b"); !ok || v != 3 {
+		t.Errorf("Get(b) = %v, %v; want 3, true", v, ok)
+	}
+	if v, ok := d.Get("c"); ok || v != nil {
+		t.Errorf("Get(c) = %v, %v; want nil, false", v, ok)
 	}
 }
 
@@ -156,9 +200,14 @@ func TestJSONString(t *testing.T) {
 }
 
 func TestDecodeLimits(t *testing.T) {
-	for _, in := range []string{"", "[1", `{"a" 1}`, "1 2", strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)} {
+	for _, in := range []string{"", "[1", `{"a" 1}`, "1 2", "{}]", "[]}", "1 ,", strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2)} {
 		if _, err := Decode([]byte(in)); err == nil {
 			t.Errorf("Decode(%q): no error", in)
+		}
+	}
+	for _, in := range []string{"", " ", "[1", `{"a": `, `"abc`} {
+		if _, err := Decode([]byte(in)); !errors.Is(err, io.ErrUnexpectedEOF) {
+			t.Errorf("Decode(%q) = %v, want io.ErrUnexpectedEOF", in, err)
 		}
 	}
 	if _, err := Decode([]byte(strings.Repeat("[", MaxDepth) + strings.Repeat("]", MaxDepth))); err != nil {

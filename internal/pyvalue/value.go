@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strconv"
 	"strings"
@@ -31,6 +32,29 @@ func (d Dict) Len() int { return len(d) }
 
 // Entry is the i-th entry.
 func (d Dict) Entry(i int) (string, any) { return d[i].Key, d[i].Value }
+
+// Get is the value of key, as d[key] in Python; ok is false when d has no
+// such key.
+func (d Dict) Get(key string) (value any, ok bool) {
+	for _, it := range d {
+		if it.Key == key {
+			return it.Value, true
+		}
+	}
+	return nil, false
+}
+
+// Set is d[key] = value in Python: a key already there keeps its place and
+// takes the new value, a new key goes last.
+func (d *Dict) Set(key string, value any) {
+	for i := range *d {
+		if (*d)[i].Key == key {
+			(*d)[i].Value = value
+			return
+		}
+	}
+	*d = append(*d, Item{key, value})
+}
 
 // Dumps is json.dumps(v, indent=indent) with its other defaults
 // (ensure_ascii, ", " between items without an indent and "," with one,
@@ -134,6 +158,12 @@ func writeScalar(b *strings.Builder, v any, asJSON bool) {
 		} else {
 			b.WriteString(FloatRepr(x))
 		}
+	case float32:
+		if g := float64(x); asJSON && (math.IsNaN(g) || math.IsInf(g, 0)) {
+			b.WriteString(FloatJSON(g))
+		} else {
+			b.WriteString(Float32Repr(x))
+		}
 	case int:
 		b.WriteString(strconv.Itoa(x))
 	default:
@@ -219,15 +249,20 @@ const MaxDepth = 100
 // Decode reads the JSON text raw as Python's json.loads does, into the
 // value model: objects as Dicts with their keys in order (a repeated key
 // keeps its first place and its last value, as a dict does), numbers as
-// json.Number. Nesting deeper than MaxDepth and trailing data are errors.
+// json.Number. Nesting deeper than MaxDepth and trailing data (a stray
+// "]" or "}" included) are errors; text that ends inside the value is
+// io.ErrUnexpectedEOF.
 func Decode(raw []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	dec.UseNumber()
 	v, err := decodeValue(dec, 0)
+	if errors.Is(err, io.EOF) {
+		err = io.ErrUnexpectedEOF
+	}
 	if err != nil {
 		return nil, err
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("trailing data after the JSON value")
 	}
 	return v, nil

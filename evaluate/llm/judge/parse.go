@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/berthml/berth/internal/pyvalue"
 )
 
 // Verdict is the judge's answer for one row as MLflow keeps it: the score
@@ -258,7 +260,7 @@ func pyInt(x any) (float64, error) {
 		if s, ok := pyIntString(x); ok {
 			return s, nil
 		}
-		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyRepr(x))
+		return 0, fmt.Errorf("invalid literal for int() with base 10: %s", pyvalue.StrRepr(x))
 	}
 	return 0, fmt.Errorf("int() argument must be a string, a bytes-like object or a real number, not '%s'", pyType(x))
 }
@@ -305,35 +307,4 @@ func digits(s string) float64 {
 	}
 	f, _ := new(big.Float).SetInt(n).Float64()
 	return f
-}
-
-// pyRepr is Python's repr of a str, for the plain cases: single quotes,
-// unless the text holds a single quote and no double quote.
-func pyRepr(s string) string {
-	q := "'"
-	if strings.Contains(s, "'") && !strings.Contains(s, `"`) {
-		q = `"`
-	}
-	var b strings.Builder
-	b.WriteString(q)
-	for _, r := range s {
-		switch {
-		case r == '\\':
-			b.WriteString(`\\`)
-		case string(r) == q:
-			b.WriteString(`\` + q)
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\x%02x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteString(q)
-	return b.String()
 }

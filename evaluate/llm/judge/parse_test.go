@@ -45,6 +45,9 @@ func TestParse(t *testing.T) {
 		{`{"score": [4], "justification": "x"}`, none, fs + "int() argument must be a string, a bytes-like object or a real number, not 'list'"},
 		{`{"score": "four", "justification": "x"}`, none, fs + "invalid literal for int() with base 10: 'four'"},
 		{`{"score": "it's", "justification": "x"}`, none, fs + `invalid literal for int() with base 10: "it's"`},
+		// Characters Python does not print are escaped in the repr (CPython 3.11's message).
+		{`{"score": "4\u200b", "justification": "x"}`, none, fs + `invalid literal for int() with base 10: '4\u200b'`},
+		{`{"score": "\u00ad", "justification": "x"}`, none, fs + `invalid literal for int() with base 10: '\xad'`},
 		{`{"score": 1e400, "justification": "x"}`, none, fs + "cannot convert float infinity to integer"},
 		{`{"score": 4, "justification": 5}`, none, fx + `{"score": 4, "justification": 5}`},
 		{`{"score": 4}`, none, fx + `{"score": 4}`},

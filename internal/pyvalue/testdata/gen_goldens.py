@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes goldens.json for package pyvalue's tests: what CPython's repr(),
-str() and json.dumps make of floats, strings and JSON values. Only the
+str() and json.dumps make of floats, strings and JSON values, and what
+numpy's str() makes of float32s (its rule, computed here without numpy). Only the
 standard library; reproducible (a fixed seed). Run from this directory
 with the system Python: /usr/bin/python3 gen_goldens.py"""
 import json
@@ -29,6 +30,8 @@ for _ in range(200):  # around the fixed/exponent boundaries
     floats.append(rng.choice([1, -1]) * rng.random() * 10 ** rng.randint(-7, 18))
 float_cases = [{"bits": bits(f), "repr": repr(f), "json": json.dumps(f)} for f in floats]
 
+
+
 strings = ["", "plain", "it's", '"double"', "it's \"both\"", "back\\slash", "tab\tnl\nret\r", "\x00\x01\x1f\x7f",
            "\x80\x9f\xa0\xad\xff", "caf\u00e9", "\u2028\u2029", "\ufeff", "\ufffd", "\u200b\u00a0\u3000", "\U0001F600",
            "\U000E0001", "\U0010FFFF", "\uE000", "\u0378", "<&>", "'", '"', "\b\f", "emoji \U0001F600 and \u00e9"]
@@ -49,7 +52,41 @@ values = ['0.5', '64', '["END"]', '"text"', 'true', 'false', 'null', '1e16', '1e
 value_cases = [{"json": v, "str": str(json.loads(v)), "repr": repr(json.loads(v)), "dumps": json.dumps(json.loads(v)),
                 "dumps_indent2": json.dumps(json.loads(v), indent=2)} for v in values]
 
+def f32(f):
+    """f rounded to a float32, as a float."""
+    return struct.unpack("<f", struct.pack("<f", f))[0]
+
+
+def float32_str(f):
+    """str() of a numpy.float32 holding f (numpy's own rule, without numpy):
+    the shortest digits that read back as the float32, correctly rounded,
+    laid out as repr(float) lays them out."""
+    if math.isnan(f) or math.isinf(f):
+        return repr(f)
+    for p in range(1, 10):
+        s = "%.*e" % (p - 1, f)
+        try:
+            if f32(float(s)) == f:
+                return repr(float(s))
+        except OverflowError:  # rounded past the largest float32
+            pass
+    raise AssertionError(f)
+
+
+f32s = [0.0, -0.0, 1.0, 0.1, 0.2, 1 / 3, math.pi, 1e-4, 1e-5, 1e15, 1e16, 123456789.0, 16777216.0, 16777217.0,
+        3.4028234663852886e38, 1.401298464324817e-45, 1.1754943508222875e-38, 0.3, 2.5e-7, float("inf"), float("-inf"),
+        float("nan")]
+for _ in range(300):  # any float32 bit pattern
+    f = struct.unpack("<f", struct.pack("<I", rng.getrandbits(32)))[0]
+    if not math.isnan(f):
+        f32s.append(f)
+for _ in range(100):  # around the fixed/exponent boundaries
+    f32s.append(rng.choice([1, -1]) * rng.random() * 10 ** rng.randint(-7, 18))
+float32_cases = [{"bits": "%08x" % struct.unpack("<I", struct.pack("<f", f))[0], "str": float32_str(f32(f))}
+                 for f in f32s]
+
 with open("goldens.json", "w") as f:
     json.dump({"python": sys.version.split()[0], "unicode": unicodedata.unidata_version, "floats": float_cases,
+               "float32s": float32_cases,
                "strings": string_cases, "values": value_cases}, f, indent=1)
     f.write("\n")
