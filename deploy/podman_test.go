@@ -19,75 +19,20 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/berthml/berth/internal/podmantest"
 	"github.com/berthml/berth/pack"
 )
 
 const irisDir = "../testdata/models/iris_logreg"
 
-// podmanEnv is a rootful podman with runc and its storage in a temporary
-// directory, set up as ../shared/ENVIRONMENT.md says (as pack's e2e test).
-type podmanEnv struct {
-	t   *testing.T
-	bin string
-	env []string
-	dir string
-}
-
-func newPodman(t *testing.T) *podmanEnv {
+// loadImage writes img as a docker tarball and loads it into p as ref.
+func loadImage(t *testing.T, p *podmantest.Podman, img v1.Image, ref string) {
 	t.Helper()
-	if os.Getenv("BERTH_PODMAN") != "1" {
-		t.Skip("set BERTH_PODMAN=1 to run the images with podman")
-	}
-	bin, err := exec.LookPath("podman")
-	if err != nil {
-		t.Fatal("podman not installed (apt-get install podman runc; make tools)")
-	}
-	dir := t.TempDir()
-	conf, storage := filepath.Join(dir, "containers.conf"), filepath.Join(dir, "storage.conf")
-	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
-		"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
-	os.WriteFile(storage, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
-		filepath.Join(dir, "graph"), filepath.Join(dir, "run"))), 0o600)
-	return &podmanEnv{t: t, bin: bin, dir: dir, env: append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)}
-}
-
-func (p *podmanEnv) run(args ...string) string {
-	p.t.Helper()
-	cmd := exec.Command(p.bin, args...)
-	cmd.Env = p.env
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		p.t.Fatalf("podman %v: %v\n%s", args, err, out)
-	}
-	return strings.TrimSpace(string(out))
-}
-
-// start runs a container detached and removes it at the end (logging its
-// output when the test failed).
-func (p *podmanEnv) start(args ...string) string {
-	p.t.Helper()
-	id := p.run(append([]string{"run", "-d"}, args...)...)
-	p.t.Cleanup(func() {
-		if p.t.Failed() {
-			cmd := exec.Command(p.bin, "logs", id)
-			cmd.Env = p.env
-			out, _ := cmd.CombinedOutput()
-			p.t.Logf("container %s logs:\n%s", id[:12], out)
-		}
-		cmd := exec.Command(p.bin, "rm", "-f", "-t", "0", id)
-		cmd.Env = p.env
-		cmd.Run()
-	})
-	return id
-}
-
-func (p *podmanEnv) load(img v1.Image, ref string) {
-	p.t.Helper()
-	f := filepath.Join(p.dir, strings.NewReplacer("/", "_", ":", "_").Replace(ref)+".tar")
+	f := filepath.Join(t.TempDir(), strings.NewReplacer("/", "_", ":", "_").Replace(ref)+".tar")
 	if err := pack.WriteTarball(f, img, ref); err != nil {
-		p.t.Fatal(err)
+		t.Fatal(err)
 	}
-	p.run("load", "-i", f)
+	p.Run("load", "-i", f)
 }
 
 // realImage packs iris with a freshly built berth and the ONNX Runtime
@@ -217,22 +162,22 @@ func scoreIris(t *testing.T, port string) {
 // namespace, serves /mnt/models.
 func TestChartPodUnderPodman(t *testing.T) {
 	helm := helmBinary(t)
-	p := newPodman(t)
+	p := podmantest.New(t)
 	serveObjs := render(t, helm, filepath.Join(chartDir, "ci", "serve-image-values.yaml"))
 	d := byKind[*appsv1.Deployment](serveObjs, "Deployment")["rel-berth-serve-iris"]
 	pod, c := d.Spec.Template.Spec, d.Spec.Template.Spec.Containers[0]
 
-	p.load(realImage(t), "berth/iris:test")
+	loadImage(t, p, realImage(t), "berth/iris:test")
 	port := freePort(t)
-	id := p.start(append(append(podmanArgs(t, pod, c, port), "localhost/berth/iris:test"), containerArgs(c, port)...)...)
+	id := p.Start(append(append(podmanArgs(t, pod, c, port), "localhost/berth/iris:test"), containerArgs(c, port)...)...)
 	waitProbe(t, port, c.StartupProbe)
 	waitProbe(t, port, c.ReadinessProbe)
 	waitProbe(t, port, c.LivenessProbe)
 	scoreIris(t, port)
-	if user := p.run("top", id, "user"); !strings.Contains(user, "berth") {
+	if user := p.Run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth (uid 65532)", user)
 	}
-	if ro := p.run("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
+	if ro := p.Run("inspect", "--format", "{{.HostConfig.ReadonlyRootfs}}", id); ro != "true" {
 		t.Errorf("read-only root filesystem: %s", ro)
 	}
 
@@ -241,15 +186,15 @@ func TestChartPodUnderPodman(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p.load(car, "berth/iris-modelcar:test")
-		shared := filepath.Join(p.dir, "mnt")
+		loadImage(t, p, car, "berth/iris-modelcar:test")
+		shared := filepath.Join(t.TempDir(), "mnt")
 		if err := os.Mkdir(shared, 0o777); err != nil {
 			t.Fatal(err)
 		}
 		os.Chmod(shared, 0o777)
 		// KServe's modelcar container: run as the runtime's user, its
 		// command links the image's /models into the shared emptyDir.
-		carID := p.start("--network=host", "--read-only", "--user=65532:65532", "--cap-drop=ALL",
+		carID := p.Start("--network=host", "--read-only", "--user=65532:65532", "--cap-drop=ALL",
 			"--security-opt=no-new-privileges", "-v", shared+":/mnt", "localhost/berth/iris-modelcar:test",
 			"sh", "-c", "ln -sf /proc/$$/root/models /mnt/ && sleep infinity")
 		for range 100 {
@@ -272,7 +217,7 @@ func TestChartPodUnderPodman(t *testing.T) {
 		rpod := corev1.PodSpec{SecurityContext: &corev1.PodSecurityContext{RunAsUser: pod.SecurityContext.RunAsUser}, Volumes: rt.Spec.Volumes}
 		rport := freePort(t)
 		args := podmanArgs(t, rpod, rc, rport, "-v", shared+":/mnt", "--pid=container:"+carID)
-		p.start(append(append(args, "localhost/berth/iris:test"), containerArgs(rc, rport)...)...)
+		p.Start(append(append(args, "localhost/berth/iris:test"), containerArgs(rc, rport)...)...)
 		waitProbe(t, rport, rc.ReadinessProbe)
 		waitProbe(t, rport, rc.LivenessProbe)
 		scoreIris(t, rport)

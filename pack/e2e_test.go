@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/berthml/berth/internal/testregistry"
 	"io"
 	"net"
 	"net/http"
@@ -20,6 +19,9 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
+
+	"github.com/berthml/berth/internal/podmantest"
+	"github.com/berthml/berth/internal/testregistry"
 )
 
 // TestEndToEndDockerRegistry packs the real berth binary and ONNX Runtime
@@ -114,13 +116,7 @@ func realRuntime(t *testing.T) (bin, ort string) {
 // directory), runs it on the host network bound to 127.0.0.1 and scores the
 // iris example. It runs with BERTH_PODMAN=1 (apt-get install podman runc).
 func TestPodmanRun(t *testing.T) {
-	if os.Getenv("BERTH_PODMAN") != "1" {
-		t.Skip("set BERTH_PODMAN=1 to run the image with podman")
-	}
-	podman, err := exec.LookPath("podman")
-	if err != nil {
-		t.Fatal("podman not installed (apt-get install podman runc)")
-	}
+	p := podmantest.New(t)
 	bin, ort := realRuntime(t)
 	img, err := Build(context.Background(), irisDir, WithBinary(bin), WithORTLibrary(ort), WithModelName("iris"))
 	if err != nil {
@@ -131,41 +127,14 @@ func TestPodmanRun(t *testing.T) {
 	if err := WriteTarball(tarFile, img, "berth/iris:test"); err != nil {
 		t.Fatal(err)
 	}
-	conf, storage := filepath.Join(dir, "containers.conf"), filepath.Join(dir, "storage.conf")
-	os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
-		"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
-	os.WriteFile(storage, []byte(fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
-		filepath.Join(dir, "graph"), filepath.Join(dir, "run"))), 0o600)
-	env := append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)
-	run := func(args ...string) string {
-		t.Helper()
-		cmd := exec.Command(podman, args...)
-		cmd.Env = env
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			t.Fatalf("podman %v: %v\n%s", args, err, out)
-		}
-		return string(out)
-	}
-	run("load", "-i", tarFile)
+	p.Run("load", "-i", tarFile)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
-	id := strings.TrimSpace(run("run", "-d", "--network=host", "localhost/berth/iris:test", "--host", "127.0.0.1", "--port", port))
-	t.Cleanup(func() {
-		if t.Failed() {
-			cmd := exec.Command(podman, "logs", id)
-			cmd.Env = env
-			out, _ := cmd.CombinedOutput()
-			t.Logf("container logs:\n%s", out)
-		}
-		cmd := exec.Command(podman, "rm", "-f", id)
-		cmd.Env = env
-		cmd.Run()
-	})
+	id := p.Start("--network=host", "localhost/berth/iris:test", "--host", "127.0.0.1", "--port", port)
 	body, err := os.ReadFile(filepath.Join(irisDir, "serving_input_example.json"))
 	if err != nil {
 		t.Fatal(err)
@@ -202,7 +171,7 @@ func TestPodmanRun(t *testing.T) {
 		got.Predictions[0].Label != 0 || got.Predictions[1].Label != 1 || got.Predictions[2].Label != 2 {
 		t.Fatalf("POST /invocations: %s %s, want labels 0, 1, 2", resp.Status, out)
 	}
-	if user := run("top", id, "user"); !strings.Contains(user, "berth") {
+	if user := p.Run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth", user)
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/internal/ortest"
+	"github.com/berthml/berth/internal/podmantest"
 )
 
 // debianPython is the interpreter the scaffolded train step runs: Debian's,
@@ -90,11 +91,7 @@ func TestRecipeEndToEnd(t *testing.T) {
 	// With BERTH_PODMAN=1 (as pack's image test), smoke serves the packed
 	// image under podman: only smoke re-runs.
 	if os.Getenv("BERTH_PODMAN") == "1" {
-		conf, storage := filepath.Join(data, "containers.conf"), filepath.Join(data, "storage.conf")
-		os.WriteFile(conf, []byte("[containers]\ndefault_ulimits = [\"nofile=20000:20000\", \"nproc=32768:32768\"]\n"+
-			"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n"), 0o600)
-		os.WriteFile(storage, []byte("[storage]\ndriver = \"vfs\"\ngraphroot = \""+filepath.Join(data, "graph")+"\"\nrunroot = \""+filepath.Join(data, "run")+"\"\n"), 0o600)
-		env = append(env, "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)
+		env = append(env, podmantest.New(t).Config...)
 		f, err := os.OpenFile(filepath.Join(dir, "recipe.yaml"), os.O_APPEND|os.O_WRONLY, 0)
 		if err != nil {
 			t.Fatal(err)

@@ -24,9 +24,11 @@ type Podman struct {
 	bin string
 	dir string
 	// Env is the environment podman runs with (the process's own plus
-	// CONTAINERS_CONF and CONTAINERS_STORAGE_CONF), for a program under
-	// test that runs podman itself.
+	// Config), for a program under test that runs podman itself.
 	Env []string
+	// Config is CONTAINERS_CONF=… and CONTAINERS_STORAGE_CONF=…, for a
+	// test that builds a program's environment itself.
+	Config []string
 }
 
 // New skips t unless BERTH_PODMAN=1 and fails it when podman is not
@@ -51,7 +53,8 @@ func New(t testing.TB) *Podman {
 		"[engine]\nruntime = \"runc\"\ncgroup_manager = \"cgroupfs\"\nevents_logger = \"file\"\n")
 	write(storage, fmt.Sprintf("[storage]\ndriver = \"vfs\"\ngraphroot = %q\nrunroot = %q\n",
 		filepath.Join(dir, "graph"), filepath.Join(dir, "run")))
-	return &Podman{t: t, bin: bin, dir: dir, Env: append(os.Environ(), "CONTAINERS_CONF="+conf, "CONTAINERS_STORAGE_CONF="+storage)}
+	config := []string{"CONTAINERS_CONF=" + conf, "CONTAINERS_STORAGE_CONF=" + storage}
+	return &Podman{t: t, bin: bin, dir: dir, Env: append(os.Environ(), config...), Config: config}
 }
 
 // Run runs podman with args and returns its trimmed output, failing the
