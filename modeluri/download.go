@@ -135,22 +135,10 @@ func (r *Resolver) proxyPath(ctx context.Context, uri string) (string, error) {
 		}
 		return r.proxyPath(ctx, runURI)
 	}
-	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
-	if !ok {
+	if !strings.HasPrefix(uri, "mlflow-artifacts:") {
 		return "", fmt.Errorf("artifact URI %q: berth downloads mlflow-artifacts:, runs:/ and local paths", uri)
 	}
-	if strings.HasPrefix(rest, "//") { // mlflow-artifacts://host:port/path
-		u, err := url.Parse(uri)
-		if err != nil {
-			return "", fmt.Errorf("artifact URI %q: %w", uri, err)
-		}
-		rest = u.Path
-	}
-	p := strings.Trim(path.Clean("/"+rest), "/")
-	if p == "" || p == "." {
-		return "", fmt.Errorf("artifact URI %q names no path", uri)
-	}
-	return p, nil
+	return mlflowrest.ArtifactProxyPath(uri)
 }
 
 // runArtifacts turns RUN/SUB of a runs:/ URI into the run's artifact URI

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"path"
 	"strings"
 	"syscall"
 	"time"
@@ -387,7 +386,7 @@ func (r *runner) finish(ctx context.Context, status string) error {
 }
 
 func (r *runner) uploadLog(ctx context.Context) error {
-	root, err := proxyRoot(r.artifactURI)
+	root, err := mlflowrest.ArtifactProxyPath(r.artifactURI)
 	if err != nil {
 		return err
 	}
@@ -397,28 +396,6 @@ func (r *runner) uploadLog(ctx context.Context) error {
 	}
 	defer f.Close()
 	return r.c.PutArtifact(ctx, root+"/"+LogArtifact, f)
-}
-
-// proxyRoot turns a run's artifact URI (mlflow-artifacts:/1/RUN/artifacts
-// or mlflow-artifacts://host/1/RUN/artifacts) into its path under the
-// tracking server's artifact proxy.
-func proxyRoot(uri string) (string, error) {
-	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
-	if !ok {
-		return "", fmt.Errorf("the run's artifact URI %q is not served by the tracking server's artifact proxy", uri)
-	}
-	if strings.HasPrefix(rest, "//") {
-		u, err := url.Parse(uri)
-		if err != nil {
-			return "", fmt.Errorf("the run's artifact URI %q: %w", uri, err)
-		}
-		rest = u.Path
-	}
-	p := strings.Trim(path.Clean("/"+rest), "/")
-	if p == "" {
-		return "", fmt.Errorf("the run's artifact URI %q names no path", uri)
-	}
-	return p, nil
 }
 
 // childEnv is the command's environment: the base one with MLflow's three

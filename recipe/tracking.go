@@ -6,8 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
-	"path"
 	"strings"
 	"time"
 
@@ -121,7 +119,7 @@ func (rn *Runner) Record(ctx context.Context, rec *Recipe, cards []*Card, runErr
 	b, err := json.MarshalIndent(rep, "", "  ")
 	if err != nil {
 		errs = append(errs, err)
-	} else if root, err := proxyPath(created.Run.Info.ArtifactURI); err != nil {
+	} else if root, err := mlflowrest.ArtifactProxyPath(created.Run.Info.ArtifactURI); err != nil {
 		errs = append(errs, err)
 	} else if err := c.PutArtifact(ctx, root+"/"+CardsArtifact, bytes.NewReader(b)); err != nil {
 		errs = append(errs, fmt.Errorf("uploading the recipe's cards: %w", err))
@@ -134,26 +132,4 @@ func (rn *Runner) Record(ctx context.Context, rec *Recipe, cards []*Card, runErr
 		errs = append(errs, fmt.Errorf("ending the recipe run %s: %w", id, err))
 	}
 	return id, errors.Join(errs...)
-}
-
-// proxyPath turns a run's artifact URI (mlflow-artifacts:/1/RUN/artifacts
-// or mlflow-artifacts://host/1/RUN/artifacts) into its path under the
-// tracking server's artifact proxy (as project does for its log).
-func proxyPath(uri string) (string, error) {
-	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
-	if !ok {
-		return "", fmt.Errorf("the run's artifact URI %q is not served by the tracking server's artifact proxy", uri)
-	}
-	if strings.HasPrefix(rest, "//") {
-		u, err := url.Parse(uri)
-		if err != nil {
-			return "", fmt.Errorf("the run's artifact URI %q: %w", uri, err)
-		}
-		rest = u.Path
-	}
-	p := strings.Trim(path.Clean("/"+rest), "/")
-	if p == "" {
-		return "", fmt.Errorf("the run's artifact URI %q names no path", uri)
-	}
-	return p, nil
 }

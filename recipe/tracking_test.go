@@ -34,7 +34,7 @@ func TestRecord(t *testing.T) {
 		if err := c.Get(ctx, "runs/get", url.Values{"run_id": {id}}, &got); err != nil {
 			t.Fatal(err)
 		}
-		root, err := proxyPath(got.Run.Info.ArtifactURI)
+		root, err := mlflowrest.ArtifactProxyPath(got.Run.Info.ArtifactURI)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -108,20 +108,5 @@ func TestRecord(t *testing.T) {
 	gone := NewRunner(WithRegistry("http://127.0.0.1:1", ""))
 	if _, err := gone.Record(ctx, load(t, dir, "local"), nil, errors.New("x")); err == nil {
 		t.Fatal("no error recording to a closed port")
-	}
-}
-
-func TestProxyPath(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"mlflow-artifacts:/1/abc/artifacts", "1/abc/artifacts"},
-		{"mlflow-artifacts://host:5000/1/abc/artifacts", "1/abc/artifacts"},
-		{"mlflow-artifacts:/1/../2/x", "2/x"},
-		{"s3://bucket/1/abc", ""},
-		{"mlflow-artifacts:/", ""},
-	} {
-		got, err := proxyPath(tc.in)
-		if got != tc.want || (err != nil) != (tc.want == "") {
-			t.Errorf("proxyPath(%q) = %q, %v; want %q", tc.in, got, err, tc.want)
-		}
 	}
 }

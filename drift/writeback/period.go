@@ -157,7 +157,7 @@ func (wr *Writer) Period(ctx context.Context, model, version string, p drift.Per
 	}
 	pf := PeriodFile{Model: model, Version: version, Start: p.Start.UTC().Format(periodTime), End: p.End.UTC().Format(periodTime),
 		Rows: p.Rows, Instance: wr.opts.instance, Process: wr.process, Partial: p.Partial, Counts: p.Counts}
-	root, err := proxyRoot(run.artifactURI)
+	root, err := mlflowrest.ArtifactProxyPath(run.artifactURI)
 	if err != nil {
 		return err
 	}
@@ -346,7 +346,7 @@ func (wr *Writer) periodParts(ctx context.Context, k key, start, end time.Time, 
 // readPeriod downloads and decodes the period file rel of run r; false
 // when r has none (or it cannot be read, which is logged).
 func (wr *Writer) readPeriod(ctx context.Context, r mlflowrest.Run, rel string) (PeriodFile, bool) {
-	root, err := proxyRoot(r.Info.ArtifactURI)
+	root, err := mlflowrest.ArtifactProxyPath(r.Info.ArtifactURI)
 	if err != nil {
 		return PeriodFile{}, false
 	}

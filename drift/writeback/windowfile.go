@@ -4,13 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
-	"net/url"
-	"path"
-	"strings"
 	"time"
 
+	"github.com/berthml/berth/api/mlflowrest"
 	"github.com/berthml/berth/drift"
 )
 
@@ -131,7 +128,7 @@ func orEmpty[T any](s []T) []T {
 // uploadWindow writes wf as the run's [WindowArtifact], replacing the
 // previous one.
 func (wr *Writer) uploadWindow(ctx context.Context, run monitoringRun, wf WindowFile) error {
-	root, err := proxyRoot(run.artifactURI)
+	root, err := mlflowrest.ArtifactProxyPath(run.artifactURI)
 	if err != nil {
 		return err
 	}
@@ -140,26 +137,4 @@ func (wr *Writer) uploadWindow(ctx context.Context, run monitoringRun, wf Window
 		return err
 	}
 	return wr.c.PutArtifact(ctx, root+"/"+WindowArtifact, bytes.NewReader(b))
-}
-
-// proxyRoot turns a run's artifact URI (mlflow-artifacts:/1/RUN/artifacts
-// or mlflow-artifacts://host/1/RUN/artifacts) into its path under the
-// tracking server's artifact proxy.
-func proxyRoot(uri string) (string, error) {
-	rest, ok := strings.CutPrefix(uri, "mlflow-artifacts:")
-	if !ok {
-		return "", fmt.Errorf("the monitoring run's artifact URI %q is not served by the tracking server's artifact proxy", uri)
-	}
-	if strings.HasPrefix(rest, "//") {
-		u, err := url.Parse(uri)
-		if err != nil {
-			return "", fmt.Errorf("the monitoring run's artifact URI %q: %w", uri, err)
-		}
-		rest = u.Path
-	}
-	p := strings.Trim(path.Clean("/"+rest), "/")
-	if p == "" {
-		return "", fmt.Errorf("the monitoring run's artifact URI %q names no path", uri)
-	}
-	return p, nil
 }
