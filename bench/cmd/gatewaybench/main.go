@@ -16,6 +16,14 @@
 // gateway), apart from the load generator's, so that the clients' GC and
 // scheduling are not the gateway's; -inprocess runs everything in this one
 // process on loopback as before. All of it shares the machine's cores.
+//
+// -pin keeps the load off the gateway's core: the load generator and the
+// upstreams run in this process on CPU 0 (under taskset, GOMAXPROCS=1),
+// each gateway in a process of its own on CPU 1 (GOMAXPROCS=1), and the
+// direct path is measured in the same interleaved turns on that same CPU 0
+// — the layout of benchmarks that put load and gateway on separate
+// machines. It needs taskset (util-linux) and two CPUs.
+//
 // Results go to stdout as a Markdown table.
 package main
 
@@ -33,6 +41,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
@@ -53,6 +62,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "turns of each function")
 	delay := flag.Duration("upstream-delay", 20*time.Millisecond, "the upstream's fixed latency for the latency measurement")
 	inProcess := flag.Bool("inprocess", false, "run the upstreams and gateways in this process (default: each in its own)")
+	pin := flag.Bool("pin", false, "load generator and upstreams in this process on CPU 0, each gateway in its own process on CPU 1 (needs taskset)")
 	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
 	upstream := flag.String("upstream", "", "internal: with -role gateway, the upstream's URL")
 	guarded := flag.Bool("guarded", false, "internal: with -role gateway, gateway keys and an endpoint limit on")
@@ -61,7 +71,22 @@ func main() {
 	var err error
 	switch *role {
 	case "":
-		err = run(*conc, *rounds, *slice, *delay, *inProcess, *compare)
+		if *pin && *inProcess {
+			err = errors.New("-pin and -inprocess exclude each other")
+			break
+		}
+		if *pin && os.Getenv(pinnedEnv) == "" {
+			err = repin() // start again on CPU 0; does not return on success
+			break
+		}
+		layout := layoutProcesses
+		switch {
+		case *inProcess:
+			layout = layoutInProcess
+		case *pin:
+			layout = layoutPinned
+		}
+		err = run(*conc, *rounds, *slice, *delay, layout, *compare)
 	case "upstream":
 		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "")
 	case "gateway":
@@ -152,12 +177,56 @@ func newGateway(upstream string, limit bool, guard gateway.Guard) (*httptest.Ser
 	return httptest.NewServer(g.Handler()), nil
 }
 
+// layout says where the upstreams and gateways run.
+type layout int
+
+const (
+	layoutProcesses layout = iota // each upstream and gateway in a process of its own
+	layoutInProcess               // everything in this process
+	layoutPinned                  // client and upstreams here on CPU 0, each gateway a process on CPU 1
+)
+
+func (l layout) String() string {
+	switch l {
+	case layoutInProcess:
+		return "upstreams, gateways and clients all in this process"
+	case layoutPinned:
+		return "clients and upstreams in this process on CPU 0 (GOMAXPROCS=1), each gateway a process of its own on CPU 1 (GOMAXPROCS=1)"
+	}
+	return "upstreams and gateways each in a process of their own"
+}
+
+// pinnedEnv marks the load generator's process once -pin has restarted it
+// on CPU 0.
+const pinnedEnv = "BERTH_GATEWAYBENCH_PINNED"
+
+// repin starts this command again under taskset on CPU 0 with
+// GOMAXPROCS=1, passing its output through, and exits with its status.
+func repin() error {
+	self, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command("taskset", append([]string{"-c", "0", self}, os.Args[1:]...)...)
+	cmd.Env = append(os.Environ(), pinnedEnv+"=1", "GOMAXPROCS=1")
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = os.Stdin, os.Stdout, os.Stderr
+	if err := cmd.Run(); err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.ExitCode())
+		}
+		return fmt.Errorf("-pin: running under taskset: %w", err)
+	}
+	os.Exit(0)
+	return nil
+}
+
 // servers starts the upstreams and gateways, in this process or in
 // children.
 type servers struct {
-	inProcess bool
-	ctx       context.Context
-	stops     []func()
+	layout layout
+	ctx    context.Context
+	stops  []func()
 }
 
 func (s *servers) close() {
@@ -168,12 +237,12 @@ func (s *servers) close() {
 
 // upstream starts an Echo answering after delay; it returns its URL.
 func (s *servers) upstream(delay time.Duration) (string, error) {
-	if s.inProcess {
+	if s.layout != layoutProcesses {
 		srv := httptest.NewServer(&gatewaytest.Echo{Delay: delay})
 		s.stops = append(s.stops, srv.Close)
 		return srv.URL, nil
 	}
-	url, _, stop, err := spawn("", "-role", "upstream", "-upstream-delay", delay.String())
+	url, _, stop, err := spawn("", false, "-role", "upstream", "-upstream-delay", delay.String())
 	if err != nil {
 		return "", err
 	}
@@ -184,12 +253,12 @@ func (s *servers) upstream(delay time.Duration) (string, error) {
 // gateway starts a gateway over upstream; guarded turns on gateway keys
 // and an endpoint limit, and returns the key's secret too.
 func (s *servers) gateway(upstream string, guarded bool) (string, string, error) {
-	if !s.inProcess {
+	if s.layout != layoutInProcess {
 		args := []string{"-role", "gateway", "-upstream", upstream}
 		if guarded {
 			args = append(args, "-guarded")
 		}
-		url, secret, stop, err := spawn("", args...)
+		url, secret, stop, err := spawn("", s.layout == layoutPinned, args...)
 		if err != nil {
 			return "", "", err
 		}
@@ -214,16 +283,20 @@ func (s *servers) gateway(upstream string, guarded bool) (string, string, error)
 	return srv.URL, secret, nil
 }
 
-// spawn starts bin (this binary when "") with args; the child prints
-// "ADDR host:port" (and "SECRET s" first when it has one) and serves
-// until its stdin closes.
-func spawn(bin string, args ...string) (url, secret string, stop func(), err error) {
+// spawn starts bin (this binary when "") with args, on CPU 1 with
+// GOMAXPROCS=1 when pinned; the child prints "ADDR host:port" (and
+// "SECRET s" first when it has one) and serves until its stdin closes.
+func spawn(bin string, pinned bool, args ...string) (url, secret string, stop func(), err error) {
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
 			return "", "", nil, err
 		}
 	}
 	cmd := exec.Command(bin, args...)
+	if pinned {
+		cmd = exec.Command("taskset", append([]string{"-c", "1", bin}, args...)...)
+		cmd.Env = append(os.Environ(), "GOMAXPROCS=1")
+	}
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -306,15 +379,11 @@ func warm(conc int, slice time.Duration, fs []func(int, int) error) error {
 	return nil
 }
 
-func run(conc, rounds int, slice, delay time.Duration, inProcess bool, compare string) error {
+func run(conc, rounds int, slice, delay time.Duration, where layout, compare string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	where := "upstreams and gateways each in a process of their own"
-	if inProcess {
-		where = "upstreams, gateways and clients all in this process"
-	}
-	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%s, %s\n\n", conc, rounds, slice, os.Getenv("GOMAXPROCS"), where)
-	sv := &servers{inProcess: inProcess, ctx: ctx}
+	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%d, %s\n\n", conc, rounds, slice, runtime.GOMAXPROCS(0), where)
+	sv := &servers{layout: where, ctx: ctx}
 	defer sv.close()
 
 	// Added latency against a 20 ms upstream.
@@ -333,7 +402,7 @@ func run(conc, rounds int, slice, delay time.Duration, inProcess bool, compare s
 	names := []string{"client → upstream (direct)", "client → berth gateway → upstream"}
 	var other *caller
 	if compare != "" {
-		url, _, stop, err := spawn(compare, "-role", "gateway", "-upstream", slowURL)
+		url, _, stop, err := spawn(compare, where == layoutPinned, "-role", "gateway", "-upstream", slowURL)
 		if err != nil {
 			return err
 		}
