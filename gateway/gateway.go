@@ -154,6 +154,7 @@ type endpoint struct {
 	limiter  *limiter // nil: no limit
 	breaker  *breaker
 	fallback []*endpoint
+	metrics  endpointMetrics // its metric children, once used
 }
 
 // route is an MLflow 3 traffic route.

@@ -25,8 +25,15 @@ type timing struct {
 // times, backing off, honouring Retry-After) within ep's timeout, then on
 // each of ep's fallbacks in turn. It returns the endpoint that answered.
 func (g *Gateway) call(ctx context.Context, ep *endpoint, t *timing, started func() bool, fn attempt) (*endpoint, error) {
-	var err error
-	for i, e := range append([]*endpoint{ep}, ep.fallback...) {
+	err := g.callOne(ctx, ep, t, started, fn)
+	if err == nil {
+		return ep, nil
+	}
+	if len(ep.fallback) == 0 || started() || ctx.Err() != nil || !fallbackWorthy(err) {
+		return ep, err
+	}
+	g.opts.logger.Warn("falling back", "endpoint", ep.cfg.Name, "to", ep.fallback[0].cfg.Name, "error", err)
+	for i, e := range ep.fallback {
 		err = g.callOne(ctx, e, t, started, fn)
 		if err == nil {
 			return e, nil
@@ -34,8 +41,8 @@ func (g *Gateway) call(ctx context.Context, ep *endpoint, t *timing, started fun
 		if started() || ctx.Err() != nil || !fallbackWorthy(err) {
 			return e, err
 		}
-		if i < len(ep.fallback) {
-			g.opts.logger.Warn("falling back", "endpoint", e.cfg.Name, "to", ep.fallback[i].cfg.Name, "error", err)
+		if i+1 < len(ep.fallback) {
+			g.opts.logger.Warn("falling back", "endpoint", e.cfg.Name, "to", ep.fallback[i+1].cfg.Name, "error", err)
 		}
 	}
 	return ep, err

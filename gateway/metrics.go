@@ -1,8 +1,10 @@
 package gateway
 
 import (
+	"net/http"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -122,32 +124,66 @@ func (m *Metrics) observeError(endpoint, provider, class string) {
 	m.errors.WithLabelValues(endpoint, provider, class).Inc()
 }
 
-func (m *Metrics) observeOverhead(endpoint, provider string, d time.Duration) {
-	if m == nil || endpoint == "" {
-		return
-	}
-	m.overhead.WithLabelValues(endpoint, provider).Observe(d.Seconds())
+// endpointMetrics are one endpoint's children of the per-endpoint
+// families, each looked up by its labels on its first use and kept, so a
+// query costs no label hashing or vector lock (a child appears in the
+// exposition only once it has counted something, as before).
+type endpointMetrics struct {
+	ok, tokensIn, tokensOut       lazy[prometheus.Counter]
+	latency, firstToken, overhead lazy[prometheus.Observer]
 }
 
-func (m *Metrics) observeFirstToken(endpoint, provider string, d time.Duration) {
-	if m == nil || endpoint == "" {
-		return
+// lazy is a value made on first use; two goroutines racing to make it
+// both get the same metric child (WithLabelValues is idempotent).
+type lazy[T any] struct{ p atomic.Pointer[T] }
+
+func (l *lazy[T]) get(mk func() T) T {
+	if v := l.p.Load(); v != nil {
+		return *v
 	}
-	m.firstToken.WithLabelValues(endpoint, provider).Observe(d.Seconds())
+	v := mk()
+	l.p.Store(&v)
+	return v
 }
 
+func (m *Metrics) observeOverhead(ep *endpoint, d time.Duration) {
+	if m == nil || ep == nil {
+		return
+	}
+	ep.metrics.overhead.get(func() prometheus.Observer {
+		return m.overhead.WithLabelValues(ep.cfg.Name, ep.cfg.Provider)
+	}).Observe(d.Seconds())
+}
+
+func (m *Metrics) observeFirstToken(ep *endpoint, d time.Duration) {
+	if m == nil || ep == nil {
+		return
+	}
+	ep.metrics.firstToken.get(func() prometheus.Observer {
+		return m.firstToken.WithLabelValues(ep.cfg.Name, ep.cfg.Provider)
+	}).Observe(d.Seconds())
+}
+
+// observeQuery counts an ended query to c.ep (u.Endpoint is its name).
 func (m *Metrics) observeQuery(c *call, u Usage) {
 	if m == nil {
 		return
 	}
-	code := strconv.Itoa(u.Status)
-	m.requests.WithLabelValues(u.Endpoint, c.ep.cfg.Provider, code).Inc()
-	m.latency.WithLabelValues(u.Endpoint, c.ep.cfg.Provider).Observe(u.Duration.Seconds())
+	ep, prov := c.ep, c.ep.cfg.Provider
+	em := &ep.metrics
+	code := "200"
+	if u.Status == http.StatusOK {
+		em.ok.get(func() prometheus.Counter { return m.requests.WithLabelValues(u.Endpoint, prov, code) }).Inc()
+	} else {
+		code = strconv.Itoa(u.Status)
+		m.requests.WithLabelValues(u.Endpoint, prov, code).Inc()
+	}
+	em.latency.get(func() prometheus.Observer { return m.latency.WithLabelValues(u.Endpoint, prov) }).Observe(u.Duration.Seconds())
 	if u.InputTokens > 0 {
-		m.tokens.WithLabelValues(u.Endpoint, c.ep.cfg.Provider, "input").Add(float64(u.InputTokens))
+		em.tokensIn.get(func() prometheus.Counter { return m.tokens.WithLabelValues(u.Endpoint, prov, "input") }).Add(float64(u.InputTokens))
 	}
 	if u.OutputTokens > 0 {
-		m.tokens.WithLabelValues(u.Endpoint, c.ep.cfg.Provider, "output").Add(float64(u.OutputTokens))
+		em.tokensOut.get(func() prometheus.Counter { return m.tokens.WithLabelValues(u.Endpoint, prov, "output") }).Add(float64(u.OutputTokens))
 	}
 	if u.Key == "" {
 		return

@@ -24,6 +24,14 @@ var parseSeeds = []string{
 	`{"input":["a"]}`, `{"input":null}`, `{"input":"a","model":"e","dimensions":3}`, `{}`,
 	`[]`, ``, `  `, `null`, `{"messages": [`, `{"a":1}x`, `"s"`, `{"Messages":[{"role":"u","content":"x"}]}`,
 	`{"messages":[{"role":"u\u00e9","content":"x"}],"temperature":1e-7}`,
+	// split.go's walk: whitespace everywhere, repeated keys, escapes in
+	// keys and values, nesting, strings holding brackets and quotes.
+	" \n{ \"messages\" : [ { \"role\" : \"user\" , \"content\" : \"x\" , \"x\" : { \"a\" : [ 1 , 2 ] } } ] ,\t\"user\" : \"me\" }\r\n",
+	`{"messages":[{"role":"u","content":"a","content":"b","role":"s"}],"messages":[{"role":"t","content":"c"}],"n":1,"n":2}`,
+	`{"messages":[{"role":"u","content":"x"}],"us\u0065r":"me"}`, `{"messages":[{"r\u006fle":"u","content":"x"}]}`,
+	`{"messages":[{"role":"u","content":"a \"}]{[\\ b","tool_calls":null,"name":null,"tool_call_id":"t"}],"x":"]}\""}`,
+	`{"messages":[{"role":"u","content":"x","é":1}],"ü":true}`, `{"messages":[{"role":"u","content":"x"},{}]}`,
+	`{"messages":[{"role":"u","content":"x"}],"metadata":{"a":{"b":[{},[],"}"]}},"n":null,"temperature":null}`,
 }
 
 // FuzzParseFastPath runs every body through each request type's fast path

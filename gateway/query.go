@@ -148,29 +148,17 @@ func (c *call) overheadHeader() {
 		over = c.timing.first.Sub(c.start) // a stream: the gateway's work before the upstream call
 	}
 	over = max(over, 0)
+	// Keys in canonical form, set straight into the map: Header.Set
+	// would allocate each key's canonical form on every query.
 	h := c.w.Header()
-	h.Set("x-berth-gateway-overhead-ms", strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64))
+	h[keyOverheadMs] = []string{strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64)}
 	// MLflow 3's timing headers (its gateway_timing_middleware): whole
 	// milliseconds, the overhead only once a provider was called.
-	h.Set(HeaderDuration, strconv.FormatInt(total.Milliseconds(), 10))
+	h[keyDuration] = []string{strconv.FormatInt(total.Milliseconds(), 10)}
 	if !c.timing.first.IsZero() {
-		h.Set(HeaderOverheadDuration, strconv.FormatInt(over.Milliseconds(), 10))
+		h[keyOverheadDuration] = []string{strconv.FormatInt(over.Milliseconds(), 10)}
 	}
-	c.g.metrics.observeOverhead(c.epName(), c.epProvider(), over)
-}
-
-func (c *call) epName() string {
-	if c.ep == nil {
-		return ""
-	}
-	return c.ep.cfg.Name
-}
-
-func (c *call) epProvider() string {
-	if c.ep == nil {
-		return ""
-	}
-	return c.ep.cfg.Provider
+	c.g.metrics.observeOverhead(c.ep, over)
 }
 
 // StatusClientClosed is Usage.Status for a query whose client went away
@@ -186,6 +174,14 @@ const StatusClientClosed = 499
 const (
 	HeaderDuration         = "x-mlflow-gateway-duration-ms"
 	HeaderOverheadDuration = "x-mlflow-gateway-overhead-duration-ms"
+)
+
+// The timing headers' keys as http.Header keeps them.
+var (
+	keyOverheadMs       = http.CanonicalHeaderKey("x-berth-gateway-overhead-ms")
+	keyDuration         = http.CanonicalHeaderKey(HeaderDuration)
+	keyOverheadDuration = http.CanonicalHeaderKey(HeaderOverheadDuration)
+	keyContentType      = http.CanonicalHeaderKey("Content-Type")
 )
 
 // finish reports the usage and metrics once the query has ended.
@@ -254,7 +250,7 @@ func (c *call) ok(v any) {
 		c.trace.Response = v
 	}
 	c.overheadHeader()
-	c.w.Header().Set("Content-Type", "application/json")
+	c.w.Header()[keyContentType] = []string{"application/json"}
 	c.w.WriteHeader(http.StatusOK)
 	writeJSON(c.w, v)
 	c.written = true

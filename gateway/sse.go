@@ -47,7 +47,7 @@ func (s *sseWriter) begin() {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	s.c.w.WriteHeader(http.StatusOK)
-	s.c.g.metrics.observeFirstToken(s.c.epName(), s.c.epProvider(), s.first.Sub(s.c.start))
+	s.c.g.metrics.observeFirstToken(s.c.ep, s.first.Sub(s.c.start))
 }
 
 func (s *sseWriter) write(data []byte) error {

@@ -19,7 +19,7 @@ const maxAnswer = 32 << 20
 
 // post sends body to url and returns the 2xx answer, or an *provider.Error.
 func (p *Provider) post(ctx context.Context, url string, body any) (*http.Response, error) {
-	b, err := json.Marshal(body)
+	b, err := encode(body)
 	if err != nil {
 		return nil, &provider.Error{Provider: p.name, Kind: provider.KindInvalidRequest, Message: "encoding the request", Err: err}
 	}

@@ -48,6 +48,7 @@ type Provider struct {
 	name    string // the provider name the config used
 	model   string
 	key     string
+	bearer  string // "Bearer " + key
 	apiType string // openai, azure, azuread
 	chatURL string
 	embURL  string
@@ -95,6 +96,7 @@ func New(cfg provider.Config) (provider.Provider, error) {
 	if p.key == "" {
 		return nil, fmt.Errorf("openai_api_key is empty")
 	}
+	p.bearer = "Bearer " + p.key
 	base := strings.TrimRight(cfg.String("openai_api_base"), "/")
 	switch p.apiType {
 	case "openai":
@@ -118,17 +120,19 @@ func New(cfg provider.Config) (provider.Provider, error) {
 	return p, nil
 }
 
-// header sets the authentication headers on an upstream request.
+// header sets the authentication headers on an upstream request (its
+// keys in canonical form, set straight into the map, and the
+// Authorization value made once: no allocation but the values' slices).
 func (p *Provider) header(h http.Header) {
-	h.Set("Content-Type", "application/json")
+	h["Content-Type"] = []string{"application/json"}
 	switch p.apiType {
 	case "azure":
-		h.Set("api-key", p.key)
+		h["Api-Key"] = []string{p.key}
 	default:
-		h.Set("Authorization", "Bearer "+p.key)
+		h["Authorization"] = []string{p.bearer}
 	}
 	if p.org != "" {
-		h.Set("OpenAI-Organization", p.org)
+		h["Openai-Organization"] = []string{p.org}
 	}
 }
 
