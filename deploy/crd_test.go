@@ -3,6 +3,8 @@ package deploy_test
 import (
 	"encoding/json"
 	"os"
+	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -14,21 +16,35 @@ import (
 // 0.82.2; source and checksum in testdata/crds/README.md).
 const prometheusRuleCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_prometheusrules.yaml"
 
-// serviceMonitorCRD is the openAPIV3Schema of prometheus-operator's
-// ServiceMonitor CRD (operator 0.84.1), transcribed without descriptions
-// (source and why in the file's header and testdata/crds/README.md).
-const serviceMonitorCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_servicemonitors.schema.yaml"
+// serviceMonitorCRD is prometheus-operator's published ServiceMonitor CRD
+// (operator 0.84.1), verbatim (source and checksum in testdata/crds/README.md).
+const serviceMonitorCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_servicemonitors.yaml"
 
-// checkCRD validates every rendered object of kind against a CRD schema.
+// KServe's published ServingRuntime CRDs (serving.kserve.io/v1alpha1),
+// verbatim from config/crd/full (source, size and checksum in
+// testdata/crds/README.md). Both kinds share one spec schema.
+const (
+	clusterServingRuntimeCRD = "../testdata/crds/kserve/serving.kserve.io_clusterservingruntimes.yaml"
+	servingRuntimeCRD        = "../testdata/crds/kserve/serving.kserve.io_servingruntimes.yaml"
+)
+
+// checkCRD validates every rendered object of kind against a CRD schema,
+// at the version its apiVersion names.
 func checkCRD(t *testing.T, objs []object, kind, file string) {
 	t.Helper()
-	crd := loadCRD(t, file, "v1")
+	crds := map[string]*crdValidator{}
 	n := 0
 	for _, o := range objs {
 		if o.Kind != kind {
 			continue
 		}
 		n++
+		version := o.APIVersion[strings.LastIndex(o.APIVersion, "/")+1:]
+		crd := crds[version]
+		if crd == nil {
+			crd = loadCRD(t, file, version)
+			crds[version] = crd
+		}
 		var v map[string]any
 		if err := json.Unmarshal(o.JSON, &v); err != nil {
 			t.Fatal(err)
@@ -147,4 +163,290 @@ func TestValidateSchema(t *testing.T) {
 			t.Logf("%s: %v", tc.endpoint, errs)
 		})
 	}
+}
+
+// TestKServeRuntimeCRD checks the chart's ClusterServingRuntime against
+// KServe's published CRD: in every value set that renders one, and in
+// every value set with kserve.runtime turned on and its own image (by
+// digest) named, so the runtime is checked beside each security context
+// and setting the sets use.
+// The same spec is checked as a namespaced ServingRuntime, the kind a team
+// without cluster-wide rights installs. Then a misspelt field put into the
+// rendered runtime must fail, so the check is known to bite on it.
+func TestKServeRuntimeCRD(t *testing.T) {
+	helm := helmBinary(t)
+	on := filepath.Join(t.TempDir(), "kserve-on.yaml")
+	runtimeOn := "kserve:\n  runtime: {enabled: true, image: {repository: registry.example/berth/runtime, digest: \"sha256:" + strings.Repeat("0", 64) + "\"}}\n"
+	if err := os.WriteFile(on, []byte(runtimeOn), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rendered := 0
+	for _, v := range valueSets(t) {
+		t.Run(filepath.Base(v), func(t *testing.T) {
+			if objs := render(t, helm, v); hasKind(objs, "ClusterServingRuntime") {
+				rendered++
+				checkCRD(t, objs, "ClusterServingRuntime", clusterServingRuntimeCRD)
+			}
+			objs := render(t, helm, v, on)
+			checkCRD(t, objs, "ClusterServingRuntime", clusterServingRuntimeCRD)
+			checkCRD(t, asKind(t, objs, "ClusterServingRuntime", "ServingRuntime"), "ServingRuntime", servingRuntimeCRD)
+			crd := loadCRD(t, clusterServingRuntimeCRD, "v1alpha1")
+			for _, o := range objs {
+				if o.Kind != "ClusterServingRuntime" {
+					continue
+				}
+				var rt map[string]any
+				if err := json.Unmarshal(o.JSON, &rt); err != nil {
+					t.Fatal(err)
+				}
+				c := rt["spec"].(map[string]any)["containers"].([]any)[0].(map[string]any)
+				c["readinesProbe"] = c["readinessProbe"]
+				if errs := crd.validate(rt); len(errs) == 0 {
+					t.Errorf("%s with a misspelt readinesProbe passed the CRD", o.Name)
+				}
+			}
+		})
+	}
+	if rendered == 0 {
+		t.Error("no value set under " + chartDir + "/ci renders a ClusterServingRuntime")
+	}
+}
+
+// TestKServeExampleRuntimesCRD checks every ClusterServingRuntime and
+// ServingRuntime under deploy/kserve against KServe's CRDs (the examples
+// are InferenceServices today; a runtime added there is checked here).
+func TestKServeExampleRuntimesCRD(t *testing.T) {
+	files, err := filepath.Glob("kserve/*.yaml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no KServe examples under deploy/kserve (%v)", err)
+	}
+	crds := map[string]*crdValidator{
+		"ClusterServingRuntime": loadCRD(t, clusterServingRuntimeCRD, "v1alpha1"),
+		"ServingRuntime":        loadCRD(t, servingRuntimeCRD, "v1alpha1"),
+	}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range docSep.Split(string(b), -1) {
+			js, err := sigsyaml.YAMLToJSONStrict([]byte(doc))
+			if err != nil {
+				t.Fatalf("%s document %d: %v", f, i, err)
+			}
+			var v map[string]any
+			if err := json.Unmarshal(js, &v); err != nil || v == nil {
+				continue
+			}
+			kind, _ := v["kind"].(string)
+			crd := crds[kind]
+			if crd == nil {
+				continue
+			}
+			if v["apiVersion"] != "serving.kserve.io/v1alpha1" {
+				t.Errorf("%s: %s has apiVersion %v, want serving.kserve.io/v1alpha1", f, kind, v["apiVersion"])
+			}
+			if errs := crd.validate(v); len(errs) > 0 {
+				t.Errorf("%s: %s fails the CRD schema:\n%s", f, kind, strings.Join(errs, "\n"))
+			}
+		}
+	}
+}
+
+// TestKServeRuntimeCRDRefuses: KServe's CRD, as the validator reads it,
+// refuses what the API server would refuse or silently drop of a runtime.
+func TestKServeRuntimeCRDRefuses(t *testing.T) {
+	const good = `apiVersion: serving.kserve.io/v1alpha1
+kind: KIND
+metadata: {name: berth}
+spec:
+  annotations: {prometheus.kserve.io/port: "8080"}
+  supportedModelFormats:
+    - {name: mlflow, version: "2", autoSelect: true, priority: 2}
+  protocolVersions: [v2]
+  multiModel: false
+  containers:
+    - name: kserve-container
+      image: registry.example/berth/runtime:1
+      args: [serve, /mnt/models]
+      ports: [{containerPort: 8080, protocol: TCP}]
+      readinessProbe: {httpGet: {path: /v2/health/ready, port: 8080}}
+      resources: {requests: {cpu: 250m, memory: 256Mi}}
+      securityContext: {runAsNonRoot: true, readOnlyRootFilesystem: true}
+      volumeMounts: [{name: tmp, mountPath: /tmp}]
+  volumes: [{name: tmp, emptyDir: {}}]
+`
+	runtime := func(t *testing.T, kind, from, to string) map[string]any {
+		t.Helper()
+		y := strings.Replace(good, "KIND", kind, 1)
+		if from != "" {
+			if !strings.Contains(y, from) {
+				t.Fatalf("%q is not in the good runtime", from)
+			}
+			y = strings.Replace(y, from, to, 1)
+		}
+		js, err := sigsyaml.YAMLToJSON([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(js, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	for kind, file := range map[string]string{"ClusterServingRuntime": clusterServingRuntimeCRD, "ServingRuntime": servingRuntimeCRD} {
+		crd := loadCRD(t, file, "v1alpha1")
+		if errs := crd.validate(runtime(t, kind, "", "")); len(errs) > 0 {
+			t.Fatalf("a good %s: %v", kind, errs)
+		}
+		worker := runtime(t, kind, "  multiModel: false", "  workerSpec: {containers: [{name: w, image: i}], tensorParallelSize: 2, pipelineParallelSize: 2}\n  hostIPC: true")
+		if errs := crd.validate(worker); len(errs) > 0 {
+			t.Fatalf("a good multi-node %s: %v", kind, errs)
+		}
+		for _, tc := range []struct{ name, from, to, want string }{
+			{"misspelt spec field", "protocolVersions:", "protocolVersion:", "'protocolVersion' not allowed"},
+			{"misspelt container field", "readinessProbe:", "readinesProbe:", "'readinesProbe' not allowed"},
+			{"misspelt probe field", "{path: /v2", "{paht: /v2", "'paht' not allowed"},
+			{"misspelt format field", "autoSelect: true", "autoselect: true", "'autoselect' not allowed"},
+			{"misspelt volume source", "emptyDir: {}", "emptydir: {}", "'emptydir' not allowed"},
+			{"misspelt security field", "runAsNonRoot:", "runAsNonroot:", "'runAsNonroot' not allowed"},
+			{"misspelt worker field", "  multiModel: false", "  workerSpec: {containers: [{name: w}], tensorParalelSize: 2}", "'tensorParalelSize' not allowed"},
+			{"misspelt adapter field", "  multiModel: false", "  builtInAdapter: {serverTyp: mlserver}", "'serverTyp' not allowed"},
+			{"priority below 1", "priority: 2", "priority: 0", "minimum"},
+			{"format without a name", "name: mlflow, ", "", "missing property 'name'"},
+			{"no containers", "  containers:\n    - name: kserve-container", "  tolerations:\n    - key: kserve-container", "missing property 'containers'"},
+			{"container without a name", "- name: kserve-container\n      image", "- image", "missing property 'name'"},
+			{"multiModel not a boolean", "multiModel: false", "multiModel: nope", "want boolean"},
+			{"memory not a quantity", "memory: 256Mi", "memory: lots", "does not match pattern"},
+			{"port a list", "port: 8080}", "port: [8080]}", "'anyOf' failed"},
+			{"protocol versions a string", "protocolVersions: [v2]", "protocolVersions: v2", "want array"},
+			{"annotation not a string", `"8080"}`, "[8080]}", "want string"},
+			{"mount without a path", ", mountPath: /tmp", "", "missing property 'mountPath'"},
+		} {
+			t.Run(kind+" "+tc.name, func(t *testing.T) {
+				errs := crd.validate(runtime(t, kind, tc.from, tc.to))
+				if len(errs) == 0 {
+					t.Fatalf("%s -> %s passed", tc.from, tc.to)
+				}
+				if got := strings.Join(errs, "\n"); !strings.Contains(got, tc.want) {
+					t.Errorf("%s -> %s: want an error with %q, got:\n%s", tc.from, tc.to, tc.want, got)
+				}
+			})
+		}
+	}
+}
+
+// TestKServeGoTypesInCRD: every field the strict decode into the transcribed
+// Go types (kserve_types_test.go) accepts in a runtime's spec is one KServe's
+// published CRD names, so the two checks agree on what a runtime may hold.
+func TestKServeGoTypesInCRD(t *testing.T) {
+	b, err := os.ReadFile(clusterServingRuntimeCRD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd struct {
+		Spec struct {
+			Versions []struct {
+				Name   string
+				Schema struct {
+					OpenAPIV3Schema struct {
+						Properties map[string]struct {
+							Properties map[string]crdProp
+						}
+					} `json:"openAPIV3Schema"`
+				}
+			}
+		}
+	}
+	if err := sigsyaml.Unmarshal(b, &crd); err != nil {
+		t.Fatal(err)
+	}
+	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" {
+		t.Fatalf("want one version v1alpha1 in %s", clusterServingRuntimeCRD)
+	}
+	spec := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties
+	for _, name := range jsonFields(reflect.TypeFor[kserveServingRuntimeSpec]()) {
+		if _, ok := spec[name]; !ok {
+			t.Errorf("the Go types accept spec.%s; KServe's CRD has no such field", name)
+		}
+	}
+	formats := spec["supportedModelFormats"].Items.Properties
+	for _, name := range jsonFields(reflect.TypeFor[kserveSupportedModelFormat]()) {
+		if _, ok := formats[name]; !ok {
+			t.Errorf("the Go types accept spec.supportedModelFormats[].%s; KServe's CRD has no such field", name)
+		}
+	}
+	adapter := spec["builtInAdapter"].Properties
+	for _, name := range jsonFields(reflect.TypeFor[kserveBuiltInAdapter]()) {
+		if _, ok := adapter[name]; !ok {
+			t.Errorf("the Go types accept spec.builtInAdapter.%s; KServe's CRD has no such field", name)
+		}
+	}
+	worker := spec["workerSpec"].Properties
+	for _, name := range jsonFields(reflect.TypeFor[kserveWorkerSpec]()) {
+		if _, ok := worker[name]; !ok {
+			t.Errorf("the Go types accept spec.workerSpec.%s; KServe's CRD has no such field", name)
+		}
+	}
+}
+
+type crdProp struct {
+	Properties map[string]crdProp
+	Items      *crdProp
+}
+
+// jsonFields lists the JSON names of a struct's fields, inlined embedded
+// structs' too.
+func jsonFields(typ reflect.Type) []string {
+	var out []string
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		tag := f.Tag.Get("json")
+		name, _, _ := strings.Cut(tag, ",")
+		if f.Anonymous && name == "" {
+			out = append(out, jsonFields(f.Type)...)
+			continue
+		}
+		if name == "-" || !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		out = append(out, name)
+	}
+	return out
+}
+
+// hasKind reports whether a kind was rendered.
+func hasKind(objs []object, kind string) bool {
+	for _, o := range objs {
+		if o.Kind == kind {
+			return true
+		}
+	}
+	return false
+}
+
+// asKind returns the objects of kind from, their kind renamed to.
+func asKind(t *testing.T, objs []object, from, to string) []object {
+	t.Helper()
+	var out []object
+	for _, o := range objs {
+		if o.Kind != from {
+			continue
+		}
+		var v map[string]any
+		if err := json.Unmarshal(o.JSON, &v); err != nil {
+			t.Fatal(err)
+		}
+		v["kind"] = to
+		js, err := json.Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, object{APIVersion: o.APIVersion, Kind: to, Name: o.Name, JSON: js})
+	}
+	return out
 }

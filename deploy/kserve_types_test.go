@@ -9,8 +9,9 @@ import (
 // transcribed, field for field and with the same JSON names, from KServe's
 // published Go source (github.com/kserve/kserve, pkg/apis/serving/v1alpha1/
 // servingruntime_types.go and v1beta1/{inference_service,predictor,
-// component,model}.go; see testdata/crds/kserve/README.md) for the fields
-// berth's manifests may use. Decoding strictly into them catches a
+// component,model}.go; see testdata/crds/README.md) for the fields
+// berth's manifests may use; the runtime's are checked against KServe's
+// published CRD too (TestKServeGoTypesInCRD). Decoding strictly into them catches a
 // misspelt field; the pod parts are k8s.io/api's own types.
 
 type kserveSupportedModelFormat struct {
@@ -32,11 +33,28 @@ type kserveServingRuntimePodSpec struct {
 	HostIPC          bool                          `json:"hostIPC,omitempty"`
 }
 
+// kserveBuiltInAdapter is v1alpha1's BuiltInAdapter (ModelMesh runtimes).
+type kserveBuiltInAdapter struct {
+	ServerType                string          `json:"serverType,omitempty"`
+	RuntimeManagementPort     int             `json:"runtimeManagementPort,omitempty"`
+	MemBufferBytes            int             `json:"memBufferBytes,omitempty"`
+	ModelLoadingTimeoutMillis int             `json:"modelLoadingTimeoutMillis,omitempty"`
+	Env                       []corev1.EnvVar `json:"env,omitempty"`
+}
+
+// kserveWorkerSpec is v1alpha1's WorkerSpec (multi-node runtimes).
+type kserveWorkerSpec struct {
+	kserveServingRuntimePodSpec
+	PipelineParallelSize *int `json:"pipelineParallelSize,omitempty"`
+	TensorParallelSize   *int `json:"tensorParallelSize,omitempty"`
+}
+
 type kserveServingRuntimeSpec struct {
 	SupportedModelFormats []kserveSupportedModelFormat `json:"supportedModelFormats,omitempty"`
 	MultiModel            *bool                        `json:"multiModel,omitempty"`
 	Disabled              *bool                        `json:"disabled,omitempty"`
 	ProtocolVersions      []string                     `json:"protocolVersions,omitempty"`
+	WorkerSpec            *kserveWorkerSpec            `json:"workerSpec,omitempty"`
 	kserveServingRuntimePodSpec
 	GrpcMultiModelManagementEndpoint *string `json:"grpcEndpoint,omitempty"`
 	GrpcDataEndpoint                 *string `json:"grpcDataEndpoint,omitempty"`
@@ -45,6 +63,7 @@ type kserveServingRuntimeSpec struct {
 	StorageHelper                    *struct {
 		Disabled bool `json:"disabled,omitempty"`
 	} `json:"storageHelper,omitempty"`
+	BuiltInAdapter *kserveBuiltInAdapter `json:"builtInAdapter,omitempty"`
 }
 
 // kserveClusterServingRuntime is serving.kserve.io/v1alpha1 ClusterServingRuntime.
