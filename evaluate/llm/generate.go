@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/berthml/berth/api/deployments"
@@ -99,51 +98,23 @@ func Generate(ctx context.Context, gen Generator, tmpl *Template, tab *Table, co
 	}
 	n := len(tab.Data)
 	outs, lat := make([]*string, n), make([]float64, n)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-	)
-	rows := make(chan int)
-	for range max(1, min(concurrency, n)) {
-		wg.Go(func() {
-			for i := range rows {
-				vals := map[string]string{}
-				for v, c := range cols {
-					if c[i] != nil {
-						vals[v] = *c[i]
-					}
-				}
-				start := time.Now()
-				out, err := gen.Generate(ctx, tmpl.Render(vals))
-				lat[i] = time.Since(start).Seconds()
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("row %d: %w", i+1, err)
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				outs[i] = &out
+	err := fanOut(ctx, n, concurrency, func(ctx context.Context, i int) error {
+		vals := map[string]string{}
+		for v, c := range cols {
+			if c[i] != nil {
+				vals[v] = *c[i]
 			}
-		})
-	}
-	for i := range n {
-		if ctx.Err() != nil {
-			break
 		}
-		rows <- i
-	}
-	close(rows)
-	wg.Wait()
-	if first != nil {
-		return nil, nil, first
-	}
-	if err := ctx.Err(); err != nil {
+		start := time.Now()
+		out, err := gen.Generate(ctx, tmpl.Render(vals))
+		lat[i] = time.Since(start).Seconds()
+		if err != nil {
+			return fmt.Errorf("row %d: %w", i+1, err)
+		}
+		outs[i] = &out
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return outs, lat, nil

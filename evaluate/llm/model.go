@@ -9,7 +9,6 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -47,60 +46,33 @@ func Predict(ctx context.Context, m Model, cols []string, tab *Table, batch, con
 	}
 	n := len(tab.Data)
 	outs, lat := make([]*string, n), make([]float64, n)
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		mu    sync.Mutex
-		first error
-		wg    sync.WaitGroup
-	)
-	starts := make(chan int)
-	for range max(1, min(concurrency, (n+batch-1)/batch)) {
-		wg.Go(func() {
-			for lo := range starts {
-				hi := min(lo+batch, n)
-				rows := make([][]string, hi-lo)
-				for r := range rows {
-					rows[r] = make([]string, len(cols))
-					for c := range cols {
-						if v := data[c][lo+r]; v != nil {
-							rows[r][c] = *v
-						}
-					}
-				}
-				start := time.Now()
-				got, err := m.Predict(ctx, cols, rows)
-				took := time.Since(start).Seconds()
-				if err == nil && len(got) != len(rows) {
-					err = fmt.Errorf("the model answered %d outputs for %d rows", len(got), len(rows))
-				}
-				if err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("rows %d to %d: %w", lo+1, hi, err)
-						cancel()
-					}
-					mu.Unlock()
-					continue
-				}
-				for r := range got {
-					outs[lo+r], lat[lo+r] = &got[r], took
+	err := fanOut(ctx, (n+batch-1)/batch, concurrency, func(ctx context.Context, k int) error {
+		lo := k * batch
+		hi := min(lo+batch, n)
+		rows := make([][]string, hi-lo)
+		for r := range rows {
+			rows[r] = make([]string, len(cols))
+			for c := range cols {
+				if v := data[c][lo+r]; v != nil {
+					rows[r][c] = *v
 				}
 			}
-		})
-	}
-	for lo := 0; lo < n; lo += batch {
-		if ctx.Err() != nil {
-			break
 		}
-		starts <- lo
-	}
-	close(starts)
-	wg.Wait()
-	if first != nil {
-		return nil, nil, first
-	}
-	if err := ctx.Err(); err != nil {
+		start := time.Now()
+		got, err := m.Predict(ctx, cols, rows)
+		took := time.Since(start).Seconds()
+		if err == nil && len(got) != len(rows) {
+			err = fmt.Errorf("the model answered %d outputs for %d rows", len(got), len(rows))
+		}
+		if err != nil {
+			return fmt.Errorf("rows %d to %d: %w", lo+1, hi, err)
+		}
+		for r := range got {
+			outs[lo+r], lat[lo+r] = &got[r], took
+		}
+		return nil
+	})
+	if err != nil {
 		return nil, nil, err
 	}
 	return outs, lat, nil

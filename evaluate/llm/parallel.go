@@ -1,6 +1,7 @@
 package llm
 
 import (
+	"context"
 	"runtime"
 	"sync"
 )
@@ -25,4 +26,46 @@ func parallel(n int, f func(i int)) {
 		})
 	}
 	wg.Wait()
+}
+
+// fanOut calls do(ctx, k) for every job k in 0..jobs-1, at most
+// concurrency at once (at least one), each job writing its own results
+// by index. The first error cancels the ctx the running calls get, no
+// job starts after it, and it is returned; otherwise a cancelled ctx's
+// error is.
+func fanOut(ctx context.Context, jobs, concurrency int, do func(ctx context.Context, k int) error) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		once  sync.Once
+		first error
+		wg    sync.WaitGroup
+	)
+	next := make(chan int)
+	for range max(1, min(concurrency, jobs)) {
+		wg.Go(func() {
+			for k := range next {
+				if ctx.Err() != nil {
+					continue // a job handed out as it was cancelled
+				}
+				if err := do(ctx, k); err != nil {
+					once.Do(func() { first = err; cancel() })
+				}
+			}
+		})
+	}
+send:
+	for k := range jobs {
+		select {
+		case next <- k:
+		case <-ctx.Done():
+			break send
+		}
+	}
+	close(next)
+	wg.Wait()
+	if first != nil {
+		return first
+	}
+	return ctx.Err()
 }
