@@ -1,11 +1,8 @@
 package deploy_test
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +16,7 @@ import (
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/podmantest"
 	"github.com/berthml/berth/pack"
 )
@@ -128,30 +126,6 @@ func waitProbe(t *testing.T, port string, probe *corev1.Probe) {
 	t.Fatalf("GET %s never answered 200", url)
 }
 
-// scoreIris posts the iris serving example and checks sklearn's labels.
-func scoreIris(t *testing.T, port string) {
-	t.Helper()
-	body, err := os.ReadFile(filepath.Join(irisDir, "serving_input_example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	var got struct {
-		Predictions []struct {
-			Label int `json:"label"`
-		} `json:"predictions"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &got) != nil || len(got.Predictions) != 3 ||
-		got.Predictions[0].Label != 0 || got.Predictions[1].Label != 1 || got.Predictions[2].Label != 2 {
-		t.Fatalf("POST /invocations: %s %s, want labels 0, 1, 2", resp.Status, out)
-	}
-}
-
 // TestChartPodUnderPodman runs the packed iris image as the chart's serve
 // Deployment runs it — its command and arguments, user, read-only root
 // filesystem, dropped capabilities and emptyDir mounts — and checks its
@@ -173,7 +147,7 @@ func TestChartPodUnderPodman(t *testing.T) {
 	waitProbe(t, port, c.StartupProbe)
 	waitProbe(t, port, c.ReadinessProbe)
 	waitProbe(t, port, c.LivenessProbe)
-	scoreIris(t, port)
+	iristest.CheckInvocations(t, "http://127.0.0.1:"+port)
 	if user := p.Run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth (uid 65532)", user)
 	}
@@ -220,6 +194,6 @@ func TestChartPodUnderPodman(t *testing.T) {
 		p.Start(append(append(args, "localhost/berth/iris:test"), containerArgs(rc, rport)...)...)
 		waitProbe(t, rport, rc.ReadinessProbe)
 		waitProbe(t, rport, rc.LivenessProbe)
-		scoreIris(t, rport)
+		iristest.CheckInvocations(t, "http://127.0.0.1:"+rport)
 	})
 }

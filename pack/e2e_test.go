@@ -1,12 +1,10 @@
 package pack
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"os"
@@ -20,6 +18,7 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/podmantest"
 	"github.com/berthml/berth/internal/testregistry"
 )
@@ -113,8 +112,9 @@ func realRuntime(t *testing.T) (bin, ort string) {
 
 // TestPodmanRun packs the real image, loads the tarball into a rootful
 // podman with runc (set up as in ENVIRONMENT.md, storage in a temporary
-// directory), runs it on the host network bound to 127.0.0.1 and scores the
-// iris example. It runs with BERTH_PODMAN=1 (apt-get install podman runc).
+// directory), runs it on the host network bound to 127.0.0.1 and scores
+// iris rows against sklearn's answer (internal/iristest). It runs with
+// BERTH_PODMAN=1 (apt-get install podman runc).
 func TestPodmanRun(t *testing.T) {
 	p := podmantest.New(t)
 	bin, ort := realRuntime(t)
@@ -135,10 +135,6 @@ func TestPodmanRun(t *testing.T) {
 	port := fmt.Sprint(ln.Addr().(*net.TCPAddr).Port)
 	ln.Close()
 	id := p.Start("--network=host", "localhost/berth/iris:test", "--host", "127.0.0.1", "--port", port)
-	body, err := os.ReadFile(filepath.Join(irisDir, "serving_input_example.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	// berth listens before its model is loaded (liveness answers at once,
 	// scoring 503 until then): wait for readiness, as an orchestrator does.
 	ready := false
@@ -154,23 +150,7 @@ func TestPodmanRun(t *testing.T) {
 	if !ready {
 		t.Fatal("the container's berth never reported ready")
 	}
-	resp, err := http.Post("http://127.0.0.1:"+port+"/invocations", "application/json", bytes.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	out, _ := io.ReadAll(resp.Body)
-	// The serving example is iris rows 0, 50 and 100: sklearn says setosa,
-	// versicolor, virginica.
-	var got struct {
-		Predictions []struct {
-			Label int `json:"label"`
-		} `json:"predictions"`
-	}
-	if resp.StatusCode != http.StatusOK || json.Unmarshal(out, &got) != nil || len(got.Predictions) != 3 ||
-		got.Predictions[0].Label != 0 || got.Predictions[1].Label != 1 || got.Predictions[2].Label != 2 {
-		t.Fatalf("POST /invocations: %s %s, want labels 0, 1, 2", resp.Status, out)
-	}
+	iristest.CheckInvocations(t, "http://127.0.0.1:"+port)
 	if user := p.Run("top", id, "user"); !strings.Contains(user, "berth") {
 		t.Errorf("the server runs as %q, want berth", user)
 	}

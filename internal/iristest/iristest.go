@@ -1,8 +1,9 @@
-// Package iristest gives tests the iris fixtures the drift tests share:
-// the iris_logreg model directory with a drift reference profiled from
-// testdata/data/iris.csv, and iris's feature rows. Paths are relative to a
-// package directory one level below the repository root, where go test
-// runs those tests.
+// Package iristest gives tests the iris fixtures they share: the
+// iris_logreg model directory with a drift reference profiled from
+// testdata/data/iris.csv, iris's feature rows, and the scoring check of a
+// served iris_logreg (sklearn's answer from its expected.json). The
+// fixtures are found from the repository root, the first directory above
+// the test's with a go.mod.
 package iristest
 
 import (
@@ -22,22 +23,40 @@ import (
 // Features are iris's input columns, in the model's signature order.
 var Features = []string{"sepal_length", "sepal_width", "petal_length", "petal_width"}
 
-var (
-	modelDir = filepath.Join("..", "testdata", "models", "iris_logreg")
-	csvPath  = filepath.Join("..", "testdata", "data", "iris.csv")
-)
+// fixture is the path of rel, a path below the repository root's testdata.
+func fixture(tb testing.TB, rel ...string) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			return filepath.Join(append([]string{dir, "testdata"}, rel...)...)
+		}
+		up := filepath.Dir(dir)
+		if up == dir {
+			tb.Fatal("iristest: no go.mod above the test's directory: not in berth's repository")
+		}
+		dir = up
+	}
+}
+
+func modelDir(tb testing.TB) string { return fixture(tb, "models", "iris_logreg") }
+func csvPath(tb testing.TB) string  { return fixture(tb, "data", "iris.csv") }
 
 // ModelWithReference copies the iris_logreg fixture into a temporary
 // directory and profiles iris.csv into its drift reference.
 func ModelWithReference(tb testing.TB) string {
 	tb.Helper()
 	dir := tb.TempDir()
-	entries, err := os.ReadDir(modelDir)
+	src := modelDir(tb)
+	entries, err := os.ReadDir(src)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(modelDir, e.Name()))
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
 		if err != nil {
 			tb.Fatal(err)
 		}
@@ -45,7 +64,7 @@ func ModelWithReference(tb testing.TB) string {
 			tb.Fatal(err)
 		}
 	}
-	f, err := os.Open(csvPath)
+	f, err := os.Open(csvPath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -79,7 +98,7 @@ func WithOutputs(tb testing.TB, dir string) {
 		tb.Fatal(err)
 	}
 	defer l.Predictor.Close()
-	outs, err := batchscore.ProfileOutputs(ctx, l, csvPath)
+	outs, err := batchscore.ProfileOutputs(ctx, l, csvPath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -106,7 +125,7 @@ func WithOutputs(tb testing.TB, dir string) {
 // Rows reads the four features of iris.csv, one row per flower.
 func Rows(tb testing.TB) [][]float64 {
 	tb.Helper()
-	f, err := os.Open(csvPath)
+	f, err := os.Open(csvPath(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}
