@@ -76,3 +76,27 @@ func TestStmtCache(t *testing.T) {
 		t.Errorf("%d spans stored, want %d", n, want)
 	}
 }
+
+// TestSQLiteWritePragmas checks the settings that a SQLite write connection
+// runs with for ingest speed: statement journals in memory, and a WAL
+// checkpoint every walCheckpointPages pages rather than SQLite's 1,000.
+func TestSQLiteWritePragmas(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "berth.db"), "mlflow-artifacts:/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for _, c := range []struct {
+		pragma string
+		want   int
+	}{{"temp_store", 2}, {"wal_autocheckpoint", walCheckpointPages}, {"synchronous", 2}} {
+		var got int
+		if err := s.write.QueryRowContext(ctx, "PRAGMA "+c.pragma).Scan(&got); err != nil {
+			t.Fatalf("PRAGMA %s: %v", c.pragma, err)
+		}
+		if got != c.want {
+			t.Errorf("PRAGMA %s = %d, want %d", c.pragma, got, c.want)
+		}
+	}
+}

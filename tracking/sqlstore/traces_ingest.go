@@ -242,7 +242,10 @@ func storableText(v string) string {
 }
 
 // upsertTraceTags sets (trace, key, value) tags, a hundred per statement;
-// each (trace, key) appears once.
+// each (trace, key) appears once. A tag that already holds its value is
+// left as it is: each span request of a trace sets its spans location
+// again, and an unchanged row costs no write (its index entries would
+// otherwise be deleted and written again).
 func (s *Store) upsertTraceTags(ctx context.Context, tx *sql.Tx, tags [][3]string) error {
 	for i := 0; i < len(tags); i += ingestChunk {
 		chunk := tags[i:min(i+ingestChunk, len(tags))]
@@ -251,7 +254,7 @@ func (s *Store) upsertTraceTags(ctx context.Context, tx *sql.Tx, tags [][3]strin
 			args = append(args, t[0], t[1], t[2])
 		}
 		if _, err := s.exec(ctx, tx, `INSERT INTO trace_tags (request_id, key, value) VALUES `+rowPlaceholders(len(chunk), 3)+`
-			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value`, args...); err != nil {
+			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value WHERE trace_tags.value <> excluded.value`, args...); err != nil {
 			return err
 		}
 	}

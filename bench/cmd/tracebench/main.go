@@ -22,6 +22,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -40,11 +41,31 @@ func main() {
 	ingestCells := flag.Bool("ingest", true, "run the ingest cells (false: search only)")
 	store := flag.String("store", "", "backend store URI (default: SQLite in a temporary directory); a PostgreSQL URI should name an empty database")
 	keep := flag.Bool("keep", false, "keep the temporary directory (its SQLite database) and print where it is")
+	ids := flag.String("ids", "random", "trace ids: random (as MLflow's client makes them) or sequential (counting up: every index appends at its end, the best case)")
+	clients := flag.String("clients", "4,16,32", "comma-separated client counts of the one-span-per-request cells")
 	flag.Parse()
 	if !*ingestCells {
 		*d = 0
 	}
-	if err := run(context.Background(), *berth, *store, *keep, *d, *traces, *iters); err != nil {
+	switch *ids {
+	case "random":
+	case "sequential":
+		randomIDs = false
+	default:
+		fmt.Fprintf(os.Stderr, "tracebench: -ids must be random or sequential, not %q\n", *ids)
+		os.Exit(2)
+	}
+	var cells []cell
+	for _, f := range strings.Split(*clients, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			fmt.Fprintf(os.Stderr, "tracebench: -clients: %q is not a positive count\n", f)
+			os.Exit(2)
+		}
+		cells = append(cells, cell{batch: 1, clients: n})
+	}
+	cells = append(cells, cell{100, 2}, cell{512, 2})
+	if err := run(context.Background(), *berth, *store, *keep, *d, cells, *traces, *iters); err != nil {
 		fmt.Fprintln(os.Stderr, "tracebench:", err)
 		os.Exit(1)
 	}
@@ -108,6 +129,12 @@ func exportBody(first uint64, n int, at time.Time) []byte {
 		var tid [16]byte
 		var sid [8]byte
 		binary.BigEndian.PutUint64(tid[8:], k)
+		if randomIDs {
+			// As random as MLflow's client's ids (OpenTelemetry's random
+			// trace ids), and still one per k: mixed, not drawn.
+			binary.BigEndian.PutUint64(tid[:8], mix(k))
+			binary.BigEndian.PutUint64(tid[8:], mix(k^0x9e3779b97f4a7c15))
+		}
 		binary.BigEndian.PutUint64(sid[:], k)
 		sp := spans.AppendEmpty()
 		sp.SetTraceID(pcommon.TraceID(tid))
@@ -135,6 +162,20 @@ func exportBody(first uint64, n int, at time.Time) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// randomIDs makes exportBody's trace ids random-looking rather than
+// counting up (-ids).
+var randomIDs = true
+
+// mix is SplitMix64's finalizer: a bijection of uint64 that scatters
+// consecutive k over the whole range.
+func mix(k uint64) uint64 {
+	k ^= k >> 30
+	k *= 0xbf58476d1ce4e5b9
+	k ^= k >> 27
+	k *= 0x94d049bb133111eb
+	return k ^ k>>31
 }
 
 func post(ctx context.Context, url, ct string, body []byte, hdr map[string]string) ([]byte, error) {
@@ -242,7 +283,11 @@ func ingest(ctx context.Context, base, exp string, batch, clients int, d time.Du
 	return float64(spans.Load()) / time.Since(start).Seconds(), firstErr
 }
 
-func run(ctx context.Context, berth, store string, keep bool, d time.Duration, traces, iters int) error {
+// cell is one ingest measurement: requests of batch spans from clients
+// concurrent clients.
+type cell struct{ batch, clients int }
+
+func run(ctx context.Context, berth, store string, keep bool, d time.Duration, cells []cell, traces, iters int) error {
 	base, stop, err := startServer(ctx, berth, store, keep)
 	if err != nil {
 		return err
@@ -255,14 +300,18 @@ func run(ctx context.Context, berth, store string, keep bool, d time.Duration, t
 	if strings.HasPrefix(store, "postgres") {
 		kind = "PostgreSQL"
 	}
-	fmt.Printf("\nberth server on %s: OTLP ingest, %s per cell\n\n", kind, d)
+	idKind := "random trace ids"
+	if !randomIDs {
+		idKind = "sequential trace ids"
+	}
+	fmt.Printf("\nberth server on %s: OTLP ingest, %s per cell, %s\n\n", kind, d, idKind)
 	fmt.Println("| spans per request | clients | spans/s | requests per transaction |")
 	fmt.Println("|---:|---:|---:|---:|")
 	exp, err := createExperiment(ctx, base, "ingest")
 	if err != nil {
 		return err
 	}
-	for _, cell := range []struct{ batch, clients int }{{1, 4}, {1, 16}, {100, 2}, {512, 2}} {
+	for _, cell := range cells {
 		if d == 0 {
 			break
 		}
