@@ -150,13 +150,16 @@ func (c *call) overheadHeader() {
 	over = max(over, 0)
 	// Keys in canonical form, set straight into the map: Header.Set
 	// would allocate each key's canonical form on every query.
+	// The three values share one backing array.
 	h := c.w.Header()
-	h[keyOverheadMs] = []string{strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64)}
+	v := []string{strconv.FormatFloat(float64(over.Microseconds())/1000, 'f', 3, 64),
+		strconv.FormatInt(total.Milliseconds(), 10), strconv.FormatInt(over.Milliseconds(), 10)}
+	h[keyOverheadMs] = v[0:1:1]
 	// MLflow 3's timing headers (its gateway_timing_middleware): whole
 	// milliseconds, the overhead only once a provider was called.
-	h[keyDuration] = []string{strconv.FormatInt(total.Milliseconds(), 10)}
+	h[keyDuration] = v[1:2:2]
 	if !c.timing.first.IsZero() {
-		h[keyOverheadDuration] = []string{strconv.FormatInt(over.Milliseconds(), 10)}
+		h[keyOverheadDuration] = v[2:3:3]
 	}
 	c.g.metrics.observeOverhead(c.ep, over)
 }

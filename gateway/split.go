@@ -21,33 +21,75 @@ import (
 // the last one); false when b is not an object or has a key that is not
 // plain.
 func members(b []byte) (map[string]json.RawMessage, bool) {
+	m := make(map[string]json.RawMessage, 8)
+	ok := walkObject(b, func(k, v []byte) bool {
+		m[keyString(k)] = v
+		return true
+	})
+	return m, ok
+}
+
+// walkObject calls fn with each member of b, one valid JSON value, in
+// order: the key's bytes (between the quotes) and the value's (capped, so
+// an append cannot write into b). It reports false when b is not an
+// object, a key is not plain (escapes, non-ASCII bytes), or fn says false.
+func walkObject(b []byte, fn func(key, value []byte) bool) bool {
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
-		return nil, false
+		return false
 	}
-	m := make(map[string]json.RawMessage, 8)
 	i = skipSpace(b, i+1)
 	if b[i] == '}' {
-		return m, true
+		return true
 	}
 	for {
 		// b is valid JSON: a key (a string) comes here, then ':'.
 		j := i + 1
 		for ; b[j] != '"'; j++ {
 			if c := b[j]; c == '\\' || c >= 0x80 {
-				return nil, false
+				return false
 			}
 		}
-		key := string(b[i+1 : j])
+		key := b[i+1 : j]
 		i = skipSpace(b, skipSpace(b, j+1)+1) // past ':'
 		end := skipValue(b, i)
-		m[key] = b[i:end:end]
+		if !fn(key, b[i:end:end]) {
+			return false
+		}
 		i = skipSpace(b, end)
 		if b[i] != ',' {
-			return m, true // '}'
+			return true // '}'
 		}
 		i = skipSpace(b, i+1)
 	}
+}
+
+// keyString is string(k), without allocating for the members requests
+// usually have.
+func keyString(k []byte) string {
+	switch string(k) {
+	case "model":
+		return "model"
+	case "messages":
+		return "messages"
+	case "temperature":
+		return "temperature"
+	case "max_tokens":
+		return "max_tokens"
+	case "stream":
+		return "stream"
+	case "n":
+		return "n"
+	case "stop":
+		return "stop"
+	case "tools":
+		return "tools"
+	case "prompt":
+		return "prompt"
+	case "input":
+		return "input"
+	}
+	return string(k)
 }
 
 // elements splits b, one valid JSON value, into the values of an array;
@@ -124,8 +166,9 @@ func skipString(b []byte, i int) int {
 }
 
 // splitMessages decodes a chat's messages member as json.Unmarshal into a
-// []deployments.Message would; false for anything it leaves to
-// encoding/json (see above).
+// []deployments.Message would (Message.UnmarshalJSON: a repeated member's
+// last value counts); false for anything it leaves to encoding/json (see
+// above).
 func splitMessages(raw json.RawMessage) ([]deployments.Message, bool) {
 	list, ok := elements(raw)
 	if !ok {
@@ -133,39 +176,42 @@ func splitMessages(raw json.RawMessage) ([]deployments.Message, bool) {
 	}
 	out := make([]deployments.Message, len(list))
 	for i, e := range list {
-		o, ok := members(e)
+		m := &out[i]
+		ok := walkObject(e, func(k, v []byte) bool {
+			var dst *string
+			switch string(k) {
+			case "role":
+				dst = &m.Role
+			case "name":
+				dst = &m.Name
+			case "tool_call_id":
+				dst = &m.ToolCallID
+			case "content":
+				m.Content = v
+				return true
+			case "tool_calls":
+				m.ToolCalls = v
+				if string(v) == "null" {
+					m.ToolCalls = nil
+				}
+				return true
+			default:
+				if m.Extra == nil {
+					m.Extra = make(deployments.Extra, 2)
+				}
+				m.Extra[string(k)] = v
+				return true
+			}
+			if string(v) == "null" { // as take: null leaves the zero value
+				*dst = ""
+				return true
+			}
+			s, ok := plainString(v)
+			*dst = s
+			return ok
+		})
 		if !ok {
 			return nil, false
-		}
-		m := &out[i]
-		for _, f := range []struct {
-			name string
-			dst  *string
-		}{{"role", &m.Role}, {"name", &m.Name}, {"tool_call_id", &m.ToolCallID}} {
-			v, ok := o[f.name]
-			if !ok {
-				continue
-			}
-			delete(o, f.name)
-			if string(v) == "null" {
-				continue
-			}
-			if *f.dst, ok = plainString(v); !ok {
-				return nil, false
-			}
-		}
-		if c, ok := o["content"]; ok {
-			m.Content = c
-			delete(o, "content")
-		}
-		if c, ok := o["tool_calls"]; ok {
-			if string(c) != "null" {
-				m.ToolCalls = c
-			}
-			delete(o, "tool_calls")
-		}
-		if len(o) > 0 {
-			m.Extra = o
 		}
 	}
 	return out, true

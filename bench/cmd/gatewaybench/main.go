@@ -66,7 +66,7 @@ func main() {
 	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
 	upstream := flag.String("upstream", "", "internal: with -role gateway, the upstream's URL")
 	guarded := flag.Bool("guarded", false, "internal: with -role gateway, gateway keys and an endpoint limit on")
-	compare := flag.String("compare", "", "another build of this command (say, of the previous commit): its gateway joins the latency turns, for before/after figures from one run")
+	compare := flag.String("compare", "", "another build of this command (say, of the previous commit): its gateways join the latency and throughput turns, for before/after figures from one run (as processes of their own, also with -inprocess)")
 	flag.Parse()
 	var err error
 	switch *role {
@@ -461,6 +461,28 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	p := &caller{c: c, url: plainURL + "/v1/chat/completions", body: chatBody}
 	k := &caller{c: c, url: guardedURL + "/v1/chat/completions", body: chatBody}
 	fs = []func(int, int) error{d.call(""), p.call(""), k.call("Bearer " + secret)}
+	names = []string{"direct to the upstream", "berth gateway", "berth gateway, gateway key + limits + endpoint limit"}
+	if compare != "" {
+		for _, guarded := range []bool{false, true} {
+			args := []string{"-role", "gateway", "-upstream", instantURL}
+			name := "berth gateway (" + compare + ")"
+			if guarded {
+				args = append(args, "-guarded")
+				name += ", gateway key + limits + endpoint limit"
+			}
+			url, sec, stop, err := spawn(compare, where == layoutPinned, args...)
+			if err != nil {
+				return err
+			}
+			defer stop()
+			auth := ""
+			if guarded {
+				auth = "Bearer " + sec
+			}
+			fs = append(fs, (&caller{c: c, url: url + "/v1/chat/completions", body: chatBody}).call(auth))
+			names = append(names, name)
+		}
+	}
 	if err := warm(conc, slice, fs); err != nil {
 		return err
 	}
@@ -473,7 +495,7 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	fmt.Printf("## Throughput, instant upstream, c=%d\n\n", conc)
 	fmt.Println("| path | calls | req/s | p50 | p99 | req/s per turn |")
 	fmt.Println("|---|---:|---:|---:|---:|---|")
-	for i, name := range []string{"direct to the upstream", "berth gateway", "berth gateway, gateway key + limits + endpoint limit"} {
+	for i, name := range names {
 		var turns []string
 		for _, t := range res[i].Turns {
 			turns = append(turns, fmt.Sprintf("%.0f", t.RPS))
