@@ -20,6 +20,18 @@ import (
 // errValidation is returned when a validation threshold fails.
 var errValidation = errors.New("model validation failed")
 
+// printRecord writes rec to stdout in format and returns errValidation when
+// one of its validation thresholds failed.
+func printRecord(stdout io.Writer, rec *evaluate.Record, format string) error {
+	if err := rec.Write(stdout, format); err != nil {
+		return err
+	}
+	if rec.Validation != nil {
+		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
+	}
+	return nil
+}
+
 type evaluateOptions struct {
 	src        options.Model
 	data       options.EvalData
@@ -168,13 +180,7 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	if err != nil {
 		return err
 	}
-	if err := rec.Write(stdout, o.out.Format); err != nil {
-		return err
-	}
-	if rec.Validation != nil {
-		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
-	}
-	return nil
+	return printRecord(stdout, rec, o.out.Format)
 }
 
 func runEvaluateLLM(ctx context.Context, stdout io.Writer, o *evaluateOptions) error {
@@ -208,11 +214,5 @@ func runEvaluateLLM(ctx context.Context, stdout io.Writer, o *evaluateOptions) e
 	if err != nil {
 		return err
 	}
-	if err := rec.Write(stdout, o.out.Format); err != nil {
-		return err
-	}
-	if rec.Validation != nil {
-		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
-	}
-	return nil
+	return printRecord(stdout, rec, o.out.Format)
 }

@@ -65,11 +65,5 @@ func runEvaluateLLMModel(ctx context.Context, stdout io.Writer, model string, o 
 	if err != nil {
 		return err
 	}
-	if err := rec.Write(stdout, o.out.Format); err != nil {
-		return err
-	}
-	if rec.Validation != nil {
-		return fmt.Errorf("%w: %d check(s) failed", errValidation, len(evaluate.Failures(rec.Validation)))
-	}
-	return nil
+	return printRecord(stdout, rec, o.out.Format)
 }
