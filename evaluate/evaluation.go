@@ -71,15 +71,11 @@ func Evaluate(ctx context.Context, e Evaluation) (*Record, error) {
 			return nil, fmt.Errorf("baseline: %w", err)
 		}
 	}
-	dir := e.ArtifactDir
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, done, err := artifactDir(e.ArtifactDir)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	files, err := res.WriteArtifacts(dir)
 	if err != nil {
 		return nil, fmt.Errorf("writing the artifacts: %w", err)
@@ -89,14 +85,7 @@ func Evaluate(ctx context.Context, e Evaluation) (*Record, error) {
 			return nil, fmt.Errorf("saving the drift reference: %w", err)
 		}
 	}
-	var verr error
-	if len(e.Thresholds) > 0 {
-		var baseMetrics map[string]float64
-		if base != nil {
-			baseMetrics = base.Metrics
-		}
-		verr = ValidateResults(e.Thresholds, res.Metrics, baseMetrics)
-	}
+	verr := validate(e.Thresholds, res, base)
 	rec := &Record{Model: e.Candidate.URI, Data: e.Data.Path, Target: e.Data.Target, ModelType: e.Data.ModelType,
 		Result: res, Baseline: base, Validation: verr, Thresholds: e.Thresholds, ArtifactDir: e.ArtifactDir, Artifacts: files}
 	if e.Registry != nil {
@@ -111,6 +100,28 @@ func Evaluate(ctx context.Context, e Evaluation) (*Record, error) {
 		}
 	}
 	return rec, nil
+}
+
+// artifactDir is where an evaluation writes its artifacts: dir, made if
+// missing, or when dir is "" a temporary directory that done removes.
+func artifactDir(dir string) (_ string, done func(), err error) {
+	if dir != "" {
+		return dir, func() {}, os.MkdirAll(dir, 0o755)
+	}
+	if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
+		return "", nil, err
+	}
+	return dir, func() { os.RemoveAll(dir) }, nil
+}
+
+// validate checks res's metrics against thresholds, and against base's
+// (nil: no baseline) for the checks relative to a baseline.
+func validate(thresholds map[string]MetricThreshold, res, base *Result) error {
+	var baseMetrics map[string]float64
+	if base != nil {
+		baseMetrics = base.Metrics
+	}
+	return ValidateResults(thresholds, res.Metrics, baseMetrics)
 }
 
 // saveReference profiles the evaluation data for the candidate's drift

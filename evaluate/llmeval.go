@@ -80,16 +80,11 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 	if e.Predictions == "" && e.Generator == nil && e.Model == nil {
 		return nil, errors.New("the LLM evaluation needs the column of outputs to score")
 	}
-	dir := e.ArtifactDir
-	var err error
-	if dir == "" {
-		if dir, err = os.MkdirTemp("", "berth-evaluate-"); err != nil {
-			return nil, err
-		}
-		defer os.RemoveAll(dir)
-	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+	dir, done, err := artifactDir(e.ArtifactDir)
+	if err != nil {
 		return nil, err
 	}
+	defer done()
 	res, base, err := scoreLLM(ctx, &e)
 	if err != nil {
 		return nil, err
@@ -98,14 +93,7 @@ func EvaluateLLM(ctx context.Context, e LLMEvaluation) (*Record, error) {
 		return nil, fmt.Errorf("writing %s: %w", EvalTableFile, err)
 	}
 	files := []string{EvalTableFile}
-	var verr error
-	if len(e.Thresholds) > 0 {
-		var bm map[string]float64
-		if base != nil {
-			bm = base.Metrics
-		}
-		verr = ValidateResults(e.Thresholds, res.Metrics, bm)
-	}
+	verr := validate(e.Thresholds, res, base)
 	model := "column " + e.Predictions
 	if e.Model != nil {
 		model = e.ModelName
