@@ -162,19 +162,15 @@ func appendElems(b []byte, data any, from, to int, asStrings bool, rows *mapRows
 			b = rows.append(b, d[i], asStrings)
 		}
 	case []float32:
-		for i := from; i < to; i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.AppendFloat(b, float64(d[i]), 32)
+		if from > 0 && from < to {
+			b = append(b, ',')
 		}
+		b = jsonw.AppendFloats32(b, d[from:to])
 	case []float64:
-		for i := from; i < to; i++ {
-			if i > 0 {
-				b = append(b, ',')
-			}
-			b = jsonw.AppendFloat(b, d[i], 64)
+		if from > 0 && from < to {
+			b = append(b, ',')
 		}
+		b = jsonw.AppendFloats64(b, d[from:to])
 	case []int64:
 		b = appendInts(b, d, from, to)
 	case []int32:
@@ -229,13 +225,15 @@ func appendUints[T uint8 | uint16 | uint32 | uint64](b []byte, d []T, from, to i
 // costs no sort and no allocation.
 type mapRows struct {
 	keys   []string
-	object [][]byte // each key as a JSON string, then ':'
-	string [][]byte // the same, escaped as the inside of a JSON string
+	object [][]byte  // each key as a JSON string, then ':'
+	string [][]byte  // the same, escaped as the inside of a JSON string
+	vals   []float32 // the row's values in the keys' order
 }
 
 func (r *mapRows) append(b []byte, m map[string]float32, asString bool) []byte {
 	if !r.same(m) {
 		r.learn(m)
+		r.same(m)
 	}
 	prefixes := r.object
 	if asString {
@@ -243,13 +241,13 @@ func (r *mapRows) append(b []byte, m map[string]float32, asString bool) []byte {
 		prefixes = r.string
 	}
 	b = append(b, '{')
-	for i, k := range r.keys {
+	for i, v := range r.vals {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, prefixes[i]...)
 		// A number or null: nothing in it needs escaping in a string.
-		b = jsonw.AppendFloat(b, float64(m[k]), 32)
+		b = jsonw.AppendFloat(b, float64(v), 32)
 	}
 	b = append(b, '}')
 	if asString {
@@ -258,15 +256,19 @@ func (r *mapRows) append(b []byte, m map[string]float32, asString bool) []byte {
 	return b
 }
 
-// same reports whether m has exactly the keys kept.
+// same reports whether m has exactly the keys kept, reading its values
+// into vals on the way (one look-up per key).
 func (r *mapRows) same(m map[string]float32) bool {
 	if len(m) != len(r.keys) {
 		return false
 	}
+	r.vals = r.vals[:0]
 	for _, k := range r.keys {
-		if _, ok := m[k]; !ok {
+		v, ok := m[k]
+		if !ok {
 			return false
 		}
+		r.vals = append(r.vals, v)
 	}
 	return true
 }

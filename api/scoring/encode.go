@@ -3,7 +3,6 @@ package scoring
 import (
 	"errors"
 	"fmt"
-	"math"
 	"slices"
 	"strconv"
 	"sync"
@@ -240,18 +239,39 @@ func sameRows(outputs []*flavors.Tensor, rows int) bool {
 	return true
 }
 
-// elemWriter appends element i of a tensor.
-type elemWriter func(b []byte, i int) []byte
+// elemWriter writes a tensor's elements: one appends element i; run, when
+// not nil, appends elements from to to-1 (from < to) separated by commas,
+// in one loop (numbers), where one would cost a call per element.
+type elemWriter struct {
+	one func(b []byte, i int) []byte
+	run func(b []byte, from, to int) []byte
+}
+
+// runBlock is how many elements of an innermost list appendNested writes
+// between two checks of its limit.
+const runBlock = 1024
 
 // appendNested writes the elements from off on as nested lists of shape,
 // stopping early once b is longer than limit (> 0).
 func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte {
 	if len(shape) == 0 {
-		return el(b, off)
+		return el.one(b, off)
 	}
 	b = append(b, '[')
 	n := int(shape[0])
 	if len(shape) == 1 {
+		if el.run != nil {
+			for i := 0; i < n; i += runBlock {
+				if i > 0 {
+					b = append(b, ',')
+					if limit > 0 && len(b) > limit {
+						return b
+					}
+				}
+				b = el.run(b, off+i, off+min(i+runBlock, n))
+			}
+			return append(b, ']')
+		}
 		for i := 0; i < n; i++ {
 			if i > 0 {
 				b = append(b, ',')
@@ -259,7 +279,7 @@ func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte
 					return b
 				}
 			}
-			b = el(b, off+i)
+			b = el.one(b, off+i)
 		}
 		return append(b, ']')
 	}
@@ -279,9 +299,15 @@ func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte
 func newElemWriter(t *flavors.Tensor) elemWriter {
 	switch d := t.Data.(type) {
 	case []float32:
-		return func(b []byte, i int) []byte { return appendFloat(b, float64(d[i]), 32) }
+		return elemWriter{
+			one: func(b []byte, i int) []byte { return ftoa.AppendFloat32(b, d[i], ftoa.Python) },
+			run: func(b []byte, from, to int) []byte { return ftoa.AppendFloats32(b, d[from:to], ftoa.Python) },
+		}
 	case []float64:
-		return func(b []byte, i int) []byte { return appendFloat(b, d[i], 64) }
+		return elemWriter{
+			one: func(b []byte, i int) []byte { return ftoa.AppendFloat64(b, d[i], ftoa.Python) },
+			run: func(b []byte, from, to int) []byte { return ftoa.AppendFloats64(b, d[from:to], ftoa.Python) },
+		}
 	case []int8:
 		return intWriter(d)
 	case []int16:
@@ -299,43 +325,50 @@ func newElemWriter(t *flavors.Tensor) elemWriter {
 	case []uint64:
 		return uintWriter(d)
 	case []bool:
-		return func(b []byte, i int) []byte { return strconv.AppendBool(b, d[i]) }
+		return elemWriter{one: func(b []byte, i int) []byte { return strconv.AppendBool(b, d[i]) }}
 	case []string:
-		return func(b []byte, i int) []byte { return jsonw.AppendString(b, d[i]) }
+		return elemWriter{one: func(b []byte, i int) []byte { return jsonw.AppendString(b, d[i]) }}
 	case []map[string]float32:
 		var rows mapRows
-		return func(b []byte, i int) []byte { return rows.append(b, d[i]) }
+		return elemWriter{one: func(b []byte, i int) []byte { return rows.append(b, d[i]) }}
 	}
-	return func(b []byte, i int) []byte { return append(b, "null"...) }
+	return elemWriter{one: func(b []byte, i int) []byte { return append(b, "null"...) }}
 }
 
 func intWriter[T int8 | int16 | int32 | int64](d []T) elemWriter {
-	return func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(d[i]), 10) }
+	return elemWriter{
+		one: func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(d[i]), 10) },
+		run: func(b []byte, from, to int) []byte {
+			b = strconv.AppendInt(b, int64(d[from]), 10)
+			for _, v := range d[from+1 : to] {
+				b = strconv.AppendInt(append(b, ','), int64(v), 10)
+			}
+			return b
+		},
+	}
 }
 
 func uintWriter[T uint8 | uint16 | uint32 | uint64](d []T) elemWriter {
-	return func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(d[i]), 10) }
+	return elemWriter{
+		one: func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(d[i]), 10) },
+		run: func(b []byte, from, to int) []byte {
+			b = strconv.AppendUint(b, uint64(d[from]), 10)
+			for _, v := range d[from+1 : to] {
+				b = strconv.AppendUint(append(b, ','), uint64(v), 10)
+			}
+			return b
+		},
+	}
 }
 
 // appendFloat writes f as Python's repr does (the shortest text that reads
 // back as the same float of the given size; exponent form below 1e-4 and
 // from 1e16 on; ".0" on integral values), and NaN and ±Inf as null.
 func appendFloat(b []byte, f float64, bits int) []byte {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return append(b, "null"...)
+	if bits == 32 {
+		return ftoa.AppendFloat32(b, float32(f), ftoa.Python)
 	}
-	abs := math.Abs(f)
-	if abs != 0 && (abs < 1e-4 || abs >= 1e16) {
-		return ftoa.Append(b, f, 'e', bits)
-	}
-	n := len(b)
-	b = ftoa.Append(b, f, 'f', bits)
-	for _, c := range b[n:] {
-		if c == '.' {
-			return b
-		}
-	}
-	return append(b, '.', '0')
+	return ftoa.AppendFloat64(b, f, ftoa.Python)
 }
 
 // mapRows writes rows of a sequence-of-maps output, keys in order
@@ -346,32 +379,38 @@ func appendFloat(b []byte, f float64, bits int) []byte {
 type mapRows struct {
 	keys   []string
 	quoted [][]byte
+	vals   []float32 // the row's values in the keys' order
 }
 
 func (r *mapRows) append(b []byte, m map[string]float32) []byte {
 	if !r.same(m) {
 		r.learn(m)
+		r.same(m)
 	}
 	b = append(b, '{')
-	for i, k := range r.keys {
+	for i, v := range r.vals {
 		if i > 0 {
 			b = append(b, ',')
 		}
 		b = append(b, r.quoted[i]...)
-		b = appendFloat(b, float64(m[k]), 32)
+		b = ftoa.AppendFloat32(b, v, ftoa.Python)
 	}
 	return append(b, '}')
 }
 
-// same reports whether m has exactly the keys kept.
+// same reports whether m has exactly the keys kept, reading its values
+// into vals on the way (one look-up per key).
 func (r *mapRows) same(m map[string]float32) bool {
 	if r.keys == nil || len(m) != len(r.keys) {
 		return false
 	}
+	r.vals = r.vals[:0]
 	for _, k := range r.keys {
-		if _, ok := m[k]; !ok {
+		v, ok := m[k]
+		if !ok {
 			return false
 		}
+		r.vals = append(r.vals, v)
 	}
 	return true
 }

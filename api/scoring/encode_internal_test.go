@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/jsonw"
 )
 
@@ -65,5 +66,47 @@ func TestMapRowsMatchesSortingEachRow(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("got  %s\nwant %s", got, want)
+	}
+}
+
+// TestNestedRunsMatchElements: innermost lists written a run at a time
+// (ftoa's list writers, the integer loops) are what writing one element
+// at a time wrote, for lists shorter and longer than runBlock, and with a
+// limit the output stops past it, within a block of it.
+func TestNestedRunsMatchElements(t *testing.T) {
+	const n = 2*runBlock + 37
+	f32 := make([]float32, 2*n)
+	f64 := make([]float64, 2*n)
+	i64 := make([]int64, 2*n)
+	u8 := make([]uint8, 2*n)
+	for i := range f32 {
+		f64[i] = math.Sin(float64(i)) * math.Pow(10, float64(i%30-15))
+		f32[i] = float32(f64[i])
+		i64[i] = int64(i*7919) - 5000
+		u8[i] = uint8(i)
+	}
+	f32[5], f64[6] = float32(math.NaN()), math.Inf(-1)
+	for _, data := range []any{f32, f64, i64, u8} {
+		for _, shape := range [][]int64{{2, n}, {2 * n}, {3, 1, 5}, {0}, {2, 0}, {}} {
+			tensor := &flavors.Tensor{Name: "x", Shape: shape, Data: data}
+			el := newElemWriter(tensor)
+			if el.run == nil {
+				t.Fatalf("%T: no run writer", data)
+			}
+			got := appendNested(nil, el, shape, 0, 0)
+			want := appendNested(nil, elemWriter{one: el.one}, shape, 0, 0)
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%T %v: runs wrote\n%.200s\none at a time\n%.200s", data, shape, got, want)
+			}
+			for _, limit := range []int{1, 100, len(want) / 2, len(want) - 1} {
+				if limit <= 0 {
+					continue
+				}
+				part := appendNested(nil, el, shape, 0, limit)
+				if len(part) <= limit && !bytes.Equal(part, want) || len(part) > limit+32*runBlock {
+					t.Fatalf("%T %v limit %d: stopped at %d bytes of %d", data, shape, limit, len(part), len(want))
+				}
+			}
+		}
 	}
 }

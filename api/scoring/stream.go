@@ -137,7 +137,7 @@ func (s *streamer) name(n string) {
 // dimension's entry) at a time.
 func (s *streamer) nested(el elemWriter, shape []int64) {
 	if len(shape) == 0 {
-		s.b = el(s.b, 0)
+		s.b = el.one(s.b, 0)
 		return
 	}
 	s.b = append(s.b, '[')

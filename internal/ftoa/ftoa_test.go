@@ -3,6 +3,7 @@ package ftoa
 import (
 	"math"
 	"os"
+	"runtime"
 	"strconv"
 	"sync"
 	"testing"
@@ -58,7 +59,9 @@ func TestAppend(t *testing.T) {
 }
 
 // TestFloat32Sample walks float32's bit patterns with a stride of 4099
-// (about a million values, every exponent, both signs), or the stride in
+// (about a million values, every exponent, both signs), checking Append
+// against strconv and AppendFloat32 (both styles) against refStyled, or
+// the stride in
 // BERTH_FTOA_STRIDE: BERTH_FTOA_STRIDE=1 checks all 2^32 of them
 // (docs/speed.md says when that was last run).
 func TestFloat32Sample(t *testing.T) {
@@ -70,11 +73,12 @@ func TestFloat32Sample(t *testing.T) {
 		}
 	}
 	var wg sync.WaitGroup
-	for part := range uint64(2) {
+	parts := uint64(max(2, runtime.GOMAXPROCS(0)))
+	for part := range parts {
 		wg.Go(func() {
-			for u := part * stride; u < 1<<32; u += 2 * stride {
+			for u := part * stride; u < 1<<32; u += parts * stride {
 				f := float64(math.Float32frombits(uint32(u)))
-				if !check(t, f, 'e', 32) || !check(t, f, 'f', 32) {
+				if !check(t, f, 'e', 32) || !check(t, f, 'f', 32) || !checkStyled(t, f, 32) {
 					return
 				}
 			}
@@ -94,6 +98,8 @@ func FuzzAppend(f *testing.F) {
 		v32 := float64(math.Float32frombits(uint32(u)))
 		check(t, v32, 'e', 32)
 		check(t, v32, 'f', 32)
+		checkStyled(t, v, 64)
+		checkStyled(t, v32, 32)
 	})
 }
 

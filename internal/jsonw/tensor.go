@@ -1,7 +1,6 @@
 package jsonw
 
 import (
-	"math"
 	"slices"
 	"strconv"
 
@@ -47,32 +46,24 @@ func AppendElem(b []byte, data any, i int, mapAsString bool) []byte {
 }
 
 // AppendFloat writes v as encoding/json does, with ".0" on integral values
-// so that readers see a float, and null for NaN and ±Inf.
+// so that readers see a float, and null for NaN and ±Inf (ftoa.JSON).
 func AppendFloat(b []byte, v float64, bits int) []byte {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return append(b, "null"...)
+	if bits == 32 {
+		return ftoa.AppendFloat32(b, float32(v), ftoa.JSON)
 	}
-	abs := math.Abs(v)
-	format := byte('f')
-	if abs != 0 && (bits == 64 && (abs < 1e-6 || abs >= 1e21) || bits == 32 && (float32(abs) < 1e-6 || float32(abs) >= 1e21)) {
-		format = 'e'
-	}
-	at := len(b)
-	b = ftoa.Append(b, v, format, bits)
-	if format == 'e' {
-		// Clean up e-09 to e-9, as encoding/json does.
-		if n := len(b); n-at >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
-			b[n-2] = b[n-1]
-			b = b[:n-1]
-		}
-		return b
-	}
-	for _, c := range b[at:] {
-		if c == '.' {
-			return b
-		}
-	}
-	return append(b, ".0"...)
+	return ftoa.AppendFloat64(b, v, ftoa.JSON)
+}
+
+// AppendFloats32 writes vals separated by commas, each as AppendFloat
+// writes a float32, in one loop.
+func AppendFloats32(b []byte, vals []float32) []byte {
+	return ftoa.AppendFloats32(b, vals, ftoa.JSON)
+}
+
+// AppendFloats64 writes vals separated by commas, each as AppendFloat
+// writes a float64, in one loop.
+func AppendFloats64(b []byte, vals []float64) []byte {
+	return ftoa.AppendFloats64(b, vals, ftoa.JSON)
 }
 
 // AppendMapRow writes one row of a sequence-of-maps tensor as a JSON object with sorted
