@@ -9,19 +9,22 @@ import (
 
 // upstreamChat is OpenAI's chat answer, as much as the gateway reads.
 type upstreamChat struct {
-	ID      string `json:"id"`
-	Created int64  `json:"created"`
-	Model   string `json:"model"`
-	Choices []struct {
-		Index   int `json:"index"`
-		Message struct {
-			Role      string          `json:"role"`
-			Content   *string         `json:"content"`
-			ToolCalls json.RawMessage `json:"tool_calls"`
-		} `json:"message"`
-		FinishReason *string `json:"finish_reason"`
-	} `json:"choices"`
-	Usage deployments.Usage `json:"usage"`
+	ID      string            `json:"id"`
+	Created int64             `json:"created"`
+	Model   string            `json:"model"`
+	Choices []upstreamChoice  `json:"choices"`
+	Usage   deployments.Usage `json:"usage"`
+}
+
+// upstreamChoice is one choice of upstreamChat.
+type upstreamChoice struct {
+	Index   int `json:"index"`
+	Message struct {
+		Role      string          `json:"role"`
+		Content   *string         `json:"content"`
+		ToolCalls json.RawMessage `json:"tool_calls"`
+	} `json:"message"`
+	FinishReason *string `json:"finish_reason"`
 }
 
 // upstreamChunk is OpenAI's chat stream chunk, as much as the gateway reads.
@@ -44,7 +47,7 @@ func (p *Provider) Chat(ctx context.Context, req *deployments.ChatRequest) (*dep
 		return nil, err
 	}
 	var u upstreamChat
-	if err := p.decode(resp, &u); err != nil {
+	if err := p.decodeChat(resp, &u); err != nil {
 		return nil, err
 	}
 	out := &deployments.ChatResponse{ID: u.ID, Object: "chat.completion", Created: u.Created, Model: u.Model, Usage: u.Usage,
@@ -84,7 +87,7 @@ func (p *Provider) Completions(ctx context.Context, req *deployments.Completions
 		return nil, err
 	}
 	var u upstreamChat
-	if err := p.decode(resp, &u); err != nil {
+	if err := p.decodeChat(resp, &u); err != nil {
 		return nil, err
 	}
 	out := &deployments.CompletionsResponse{ID: u.ID, Object: "text_completion", Created: u.Created, Model: u.Model, Usage: u.Usage,
