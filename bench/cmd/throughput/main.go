@@ -25,6 +25,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -49,6 +50,7 @@ type config struct {
 	batchSize                           int
 	queueDelay                          time.Duration
 	intraOp                             int
+	floorPID                            int // the floor's process, for its CPU time
 }
 
 func main() {
@@ -97,13 +99,32 @@ func main() {
 	fmt.Fprintf(os.Stderr, "throughput: done in %s\n", time.Since(start).Round(time.Second))
 }
 
-// Where the servers listen; one model's servers run at a time.
-const (
+// Where the servers listen; one model's servers run at a time. pickPorts
+// sets them to ports free when the run starts, so that another benchmark on
+// the machine (or a server left over from one) does not stop this run.
+var (
 	floorAddr    = "127.0.0.1:18931"
 	berthOffPort = "18932"
 	berthOnPort  = "18933"
 	nodePort     = "18934"
 )
+
+// pickPorts asks the kernel for four free ports on 127.0.0.1, holding them
+// all until it has the four, so that they differ.
+func pickPorts() error {
+	var ports []string
+	for range 4 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("finding a free port: %w", err)
+		}
+		defer ln.Close()
+		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	floorAddr = "127.0.0.1:" + ports[0]
+	berthOffPort, berthOnPort, nodePort = ports[1], ports[2], ports[3]
+	return nil
+}
 
 func run(ctx context.Context, c config) error {
 	if c.ortLib == "" {
@@ -122,11 +143,15 @@ func run(ctx context.Context, c config) error {
 	if err != nil {
 		return err
 	}
+	if err := pickPorts(); err != nil {
+		return err
+	}
 	floor, err := startServer(ctx, "the floor", []string{c.floor, "-addr", floorAddr}, "http://"+floorAddr+"/ping", 10*time.Second)
 	if err != nil {
 		return err
 	}
 	defer floor.stop()
+	c.floorPID = floor.pid()
 
 	res := &results{batchSize: c.batchSize, queueDelay: c.queueDelay}
 	for _, name := range c.models {
@@ -178,13 +203,13 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 	ready := func(port string) string { return "http://127.0.0.1:" + port + "/v2/health/ready" }
 	infer := func(port string) string { return "http://127.0.0.1:" + port + "/v2/models/" + m.name + "/infer" }
 
-	targets := []target{{kind: kindFloor, label: "floor: net/http JSON, no model", url: "http://" + floorAddr + "/invocations"}}
+	targets := []target{{kind: kindFloor, label: "floor: net/http JSON, no model", url: "http://" + floorAddr + "/invocations", pid: c.floorPID}}
 	off, err := startServer(ctx, "berth (batching off)", berthArgv(berthOffPort), ready(berthOffPort), 20*time.Second)
 	if err != nil {
 		return err
 	}
 	defer off.stop()
-	targets = append(targets, target{kind: kindBerthOff, label: "berth, batching off", url: infer(berthOffPort)})
+	targets = append(targets, target{kind: kindBerthOff, label: "berth, batching off", url: infer(berthOffPort), pid: off.pid()})
 	if m.binary {
 		// The same request with the tensor as raw bytes (the Open
 		// Inference Protocol's binary extension, as Triton clients send
@@ -194,12 +219,12 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 			return err
 		}
 		targets = append(targets, target{kind: kindBerthBinary, label: "berth, batching off, binary tensor data",
-			url: infer(berthOffPort), body: path, headerLen: hlen})
+			url: infer(berthOffPort), body: path, headerLen: hlen, pid: off.pid()})
 	}
 
 	if m.mlflowBody != "" {
 		targets = append(targets, target{kind: kindBerthMLflow, label: "berth, batching off, /invocations with MLflow's serving_input_example.json",
-			url: "http://127.0.0.1:" + berthOffPort + "/invocations", body: m.mlflowBody})
+			url: "http://127.0.0.1:" + berthOffPort + "/invocations", body: m.mlflowBody, pid: off.pid()})
 	}
 
 	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
@@ -213,7 +238,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 	default:
 		defer on.stop()
 		targets = append(targets, target{kind: kindBerthOn,
-			label: fmt.Sprintf("berth, batching on (≤ %d rows, %s)", c.batchSize, c.queueDelay), url: infer(berthOnPort)})
+			label: fmt.Sprintf("berth, batching on (≤ %d rows, %s)", c.batchSize, c.queueDelay), url: infer(berthOnPort), pid: on.pid()})
 	}
 
 	if c.node != "" {
@@ -223,7 +248,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 			return err
 		}
 		defer node.stop()
-		targets = append(targets, target{kind: kindNode, label: "Node.js + onnxruntime-node", url: "http://127.0.0.1:" + nodePort + "/v2/models/m/infer"})
+		targets = append(targets, target{kind: kindNode, label: "Node.js + onnxruntime-node", url: "http://127.0.0.1:" + nodePort + "/v2/models/m/infer", pid: node.pid()})
 	}
 
 	for _, t := range targets {

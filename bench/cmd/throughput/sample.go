@@ -21,6 +21,11 @@ type sample struct {
 	// points are latency quantiles in µs, each standing for weight
 	// requests; for a single turn, quantileSteps of them in order.
 	points []point
+	// cpu is the CPU time (user + system) the target's process spent
+	// during the turns, unless cpuUnknown (a turn could not read it);
+	// clientCPU is wrk's.
+	cpu, clientCPU time.Duration
+	cpuUnknown     bool
 }
 
 type point struct {
@@ -42,6 +47,18 @@ func (s *sample) add(t sample) {
 	s.elapsed += t.elapsed
 	s.errors += t.errors
 	s.points = append(s.points, t.points...)
+	s.cpuUnknown = s.cpuUnknown || t.cpuUnknown
+	s.cpu += t.cpu
+	s.clientCPU += t.clientCPU
+}
+
+// cpuPerRequest is the target's CPU time per request (per row for bare
+// ONNX Runtime's batches), when known.
+func (s sample) cpuPerRequest() (time.Duration, bool) {
+	if s.cpuUnknown || s.requests == 0 {
+		return 0, false
+	}
+	return s.cpu / time.Duration(s.requests), true
 }
 
 // percentile is the p-th percentile (0–100) of the merged distribution.

@@ -62,6 +62,9 @@ func startServer(ctx context.Context, name string, argv []string, readyURL strin
 	}
 }
 
+// pid is the server's process id.
+func (p *proc) pid() int { return p.cmd.Process.Pid }
+
 // stop interrupts the server and waits for it to exit (killing it after
 // five seconds).
 func (p *proc) stop() {

@@ -60,20 +60,56 @@ func (r *results) ratio(c cell, k kind) string {
 	return fmt.Sprintf("%.2f×", c.s.rps()/base.rps())
 }
 
+// cpuRatio is bare ONNX Runtime's CPU time per run (same model and
+// concurrency) over the cell's CPU time per request.
+func (r *results) cpuRatio(c cell) string {
+	base, ok := r.find(c.model, kindBare, c.conc)
+	if !ok || c.target.kind == kindBare {
+		return "—"
+	}
+	b, ok1 := base.cpuPerRequest()
+	t, ok2 := c.s.cpuPerRequest()
+	if !ok1 || !ok2 || t == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.2f×", float64(b)/float64(t))
+}
+
+func cpuMS(s sample) string {
+	d, ok := s.cpuPerRequest()
+	if !ok {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", float64(d)/float64(time.Millisecond))
+}
+
+// clientMS is wrk's CPU time per request, for the HTTP targets.
+func clientMS(c cell) string {
+	if c.target.bare != nil || c.s.requests == 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.3f", float64(c.s.clientCPU)/float64(c.s.requests)/float64(time.Millisecond))
+}
+
 func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }
 
 // print writes the table and the target checks as Markdown.
 func (r *results) print(w io.Writer, c config) {
 	fmt.Fprintf(w, "\nberth throughput — %d CPUs, wrk, %d turns of %s per cell, %s\n\n",
 		runtime.NumCPU(), c.turns, c.turn, time.Now().UTC().Format("2006-01-02"))
-	fmt.Fprintln(w, "| model | target | concurrency | req/s | p50 | p99 | errors | ÷ berth, batching off | ÷ bare ORT |")
-	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|")
+	fmt.Fprintln(w, "| model | target | concurrency | req/s | p50 | p99 | errors | ÷ berth, batching off | ÷ bare ORT | CPU ms/req | ÷ bare ORT (CPU) | wrk CPU ms/req |")
+	fmt.Fprintln(w, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
 	var errs int64
 	for _, x := range r.cells {
-		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %s | %s | %d | %s | %s |\n", x.model, x.target.label, x.conc,
-			x.s.rps(), ms(x.s.percentile(50)), ms(x.s.percentile(99)), x.s.errors, r.ratio(x, kindBerthOff), r.ratio(x, kindBare))
+		fmt.Fprintf(w, "| %s | %s | %d | %.0f | %s | %s | %d | %s | %s | %s | %s | %s |\n", x.model, x.target.label, x.conc,
+			x.s.rps(), ms(x.s.percentile(50)), ms(x.s.percentile(99)), x.s.errors, r.ratio(x, kindBerthOff), r.ratio(x, kindBare),
+			cpuMS(x.s), r.cpuRatio(x), clientMS(x))
 		errs += x.s.errors
 	}
+	fmt.Fprintln(w, "\nCPU ms/req is the CPU time (user + system) the target's process spent per request (per row for batches): "+
+		"the server's, from /proc, or this process's for bare ONNX Runtime. ÷ bare ORT (CPU) is bare's CPU time per run over "+
+		"the target's per request, the throughput ratio a core would give; where it is well above the req/s ratio, the "+
+		"difference is time the server waited (for the client, the network, a wake-up), not work it did.")
 	if r.batchingUnavailable {
 		fmt.Fprintf(w, "\nbatching on: unavailable (%s has no --max-batch-size)\n", c.berth)
 	}
@@ -160,7 +196,14 @@ func (r *results) checks() []string {
 			continue
 		}
 		j, b := js.rps()/bare.rps(), bin.rps()/bare.rps()
-		out = append(out, head+fmt.Sprintf("JSON %.2f× — %s; binary %.2f× — %s", j, verdict(j >= ocrJSONShare), b, verdict(b >= ocrBinaryShare)))
+		line := head + fmt.Sprintf("JSON %.2f× — %s; binary %.2f× — %s", j, verdict(j >= ocrJSONShare), b, verdict(b >= ocrBinaryShare))
+		bc, ok1 := bare.cpuPerRequest()
+		jc, ok2 := js.cpuPerRequest()
+		binc, ok3 := bin.cpuPerRequest()
+		if ok1 && ok2 && ok3 && jc > 0 && binc > 0 {
+			line += fmt.Sprintf(" (in CPU time per request: JSON %.2f×, binary %.2f×)", float64(bc)/float64(jc), float64(bc)/float64(binc))
+		}
+		out = append(out, line)
 	}
 	return out
 }

@@ -16,6 +16,9 @@ type target struct {
 	body, headerLen string
 	// goroutines, when not 0, replaces the level's concurrency for bare.
 	goroutines int
+	// pid is the HTTP target's server process, whose CPU time each turn
+	// reads (0: not read).
+	pid int
 }
 
 type kind int
@@ -33,17 +36,30 @@ const (
 
 // load runs one turn of t at concurrency n for d; wrk POSTs body to the
 // HTTP targets.
+//
+// The sample's cpu is the CPU time the target spent: for bare ONNX Runtime
+// this process's (nothing else runs in it during the turn), for an HTTP
+// target its server process's (from /proc; unknown elsewhere, or when the
+// server is shared with another target of the turn, which it is not).
 func (t target) load(ctx context.Context, w *wrkRunner, body string, n int, d time.Duration) (sample, error) {
-	switch {
-	case t.bare != nil && t.goroutines > 0:
-		return t.bare.load(ctx, t.goroutines, d)
-	case t.bare != nil:
-		return t.bare.load(ctx, n, d)
+	if t.bare != nil {
+		if t.goroutines > 0 {
+			n = t.goroutines
+		}
+		c0, ok0 := selfCPU()
+		s, err := t.bare.load(ctx, n, d)
+		c1, ok1 := selfCPU()
+		s.cpu, s.cpuUnknown = c1-c0, !ok0 || !ok1
+		return s, err
 	}
 	if t.body != "" {
-		return w.run(ctx, t.url, t.body, t.headerLen, n, d)
+		body = t.body
 	}
-	return w.run(ctx, t.url, body, "", n, d)
+	c0, ok0 := procCPU(t.pid)
+	s, err := w.run(ctx, t.url, body, t.headerLen, n, d)
+	c1, ok1 := procCPU(t.pid)
+	s.cpu, s.cpuUnknown = c1-c0, !ok0 || !ok1
+	return s, err
 }
 
 // inTurns measures ts at concurrency n in turns of d, one target after the

@@ -79,6 +79,7 @@ func (w *wrkRunner) run(ctx context.Context, url, body, headerLen string, conc i
 	if err != nil {
 		return sample{}, fmt.Errorf("reading wrk's output for %s: %w\n%s", url, err, out)
 	}
+	s.clientCPU = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
 	return s, nil
 }
 

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// clockTick is the unit of /proc/<pid>/stat's times: USER_HZ, 100 on every
+// Linux architecture Go supports.
+const clockTick = 10 * time.Millisecond
+
+// procCPU is the CPU time (user + system, every thread's, exited ones
+// included) process pid has spent, from /proc/<pid>/stat. It is known only
+// on Linux and for pid > 0.
+func procCPU(pid int) (time.Duration, bool) {
+	if pid <= 0 {
+		return 0, false
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, false
+	}
+	d, err := parseProcStatCPU(b)
+	return d, err == nil
+}
+
+// parseProcStatCPU reads utime and stime (fields 14 and 15) from a
+// /proc/<pid>/stat line. The command name (field 2) is in parentheses and
+// may hold spaces and parentheses itself: the fields after it are counted
+// from its last ')'.
+func parseProcStatCPU(b []byte) (time.Duration, error) {
+	end := bytes.LastIndexByte(b, ')')
+	if end < 0 {
+		return 0, fmt.Errorf("no command name in %q", b)
+	}
+	f := bytes.Fields(b[end+1:]) // f[0] is field 3, the state
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name, want at least 13", len(f))
+	}
+	var ticks int64
+	for _, x := range f[11:13] {
+		n, err := strconv.ParseInt(string(x), 10, 64)
+		if err != nil || n < 0 {
+			return 0, fmt.Errorf("bad CPU time %q", x)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * clockTick, nil
+}
+
+// selfCPU is this process's CPU time (user + system), without its
+// children's (wrk's).
+func selfCPU() (time.Duration, bool) {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		return 0, false
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()), true
+}
