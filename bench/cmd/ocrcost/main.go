@@ -14,7 +14,12 @@
 // intra-op thread) and in wall time, the median of the turns. "÷ bare" is
 // bare time ÷ request time: the throughput ratio one core would give.
 //
-// Usage: go run ./bench/cmd/ocrcost [-turns 5] [-n 200] [-ort-lib PATH]
+// With -cores it then times the same runs, in thread CPU time, on one
+// thread pinned to CPU 0 against runs alternating between threads pinned
+// to CPUs 0 and 1: what a run pays when the previous one ran on the other
+// core (docs/speed.md, "Over wrk").
+//
+// Usage: go run ./bench/cmd/ocrcost [-turns 5] [-n 200] [-ort-lib PATH] [-cores]
 package main
 
 import (
@@ -38,14 +43,15 @@ func main() {
 	n := flag.Int("n", 200, "requests (and bare runs) per turn")
 	dir := flag.String("model", "testdata/models/ocr_cls", "the OCR classifier's model directory")
 	lib := flag.String("ort-lib", "", "libonnxruntime.so (default: the cache, scripts/fetch-ort.sh)")
+	cores := flag.Bool("cores", false, "also time runs kept on one CPU against runs alternating between two (Linux)")
 	flag.Parse()
 	log.SetFlags(0)
-	if err := run(*dir, *lib, *turns, *n); err != nil {
+	if err := run(*dir, *lib, *turns, *n, *cores); err != nil {
 		log.Fatal(err)
 	}
 }
 
-func run(dir, lib string, turns, n int) error {
+func run(dir, lib string, turns, n int, cores bool) error {
 	ctx := context.Background()
 	if lib == "" {
 		p, err := onnx.DefaultLibraryPath()
@@ -133,6 +139,9 @@ func run(dir, lib string, turns, n int) error {
 		fmt.Printf("| %s | %.3f | %.3f | %.2f | %.2f |\n", t.name, c, w, bc/c, bw/w)
 	}
 	fmt.Printf("\nCPU ms per turn, bare: %s\nCPU ms per turn, JSON: %s\n", list(ts[0].cpu), list(ts[1].cpu))
+	if cores {
+		return coreTable(turns, n, bare, full)
+	}
 	return nil
 }
 
