@@ -51,6 +51,7 @@ type config struct {
 	queueDelay                          time.Duration
 	intraOp                             int
 	floorPID                            int // the floor's process, for its CPU time
+	pinCPUs                             string
 }
 
 func main() {
@@ -75,6 +76,8 @@ func main() {
 	flag.IntVar(&c.batchSize, "max-batch-size", 32, "berth's --max-batch-size for batching on")
 	flag.DurationVar(&c.queueDelay, "max-queue-delay", 2*time.Millisecond, "berth's --max-queue-delay for batching on")
 	flag.IntVar(&c.intraOp, "intra-op-threads", 0, "ONNX Runtime intra-op threads for berth (--intra-op-threads), the Node.js peer (--threads) and bare ONNX Runtime (0: berth's default, one)")
+	flag.StringVar(&c.pinCPUs, "pinned-berth", "", "also measure the binary and MLflow bodies on a second berth (batching off) started under taskset -c with this CPU list, e.g. 0: "+
+		"whether keeping berth's threads on those CPUs changes its figures (on an idle machine, at c=1, a check for runs moving between cores)")
 	flag.Parse()
 	var err error
 	c.models = strings.Split(models, ",")
@@ -107,13 +110,14 @@ var (
 	berthOffPort = "18932"
 	berthOnPort  = "18933"
 	nodePort     = "18934"
+	berthPinPort = "18935"
 )
 
-// pickPorts asks the kernel for four free ports on 127.0.0.1, holding them
-// all until it has the four, so that they differ.
+// pickPorts asks the kernel for five free ports on 127.0.0.1, holding them
+// all until it has the five, so that they differ.
 func pickPorts() error {
 	var ports []string
-	for range 4 {
+	for range 5 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("finding a free port: %w", err)
@@ -122,7 +126,7 @@ func pickPorts() error {
 		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	floorAddr = "127.0.0.1:" + ports[0]
-	berthOffPort, berthOnPort, nodePort = ports[1], ports[2], ports[3]
+	berthOffPort, berthOnPort, nodePort, berthPinPort = ports[1], ports[2], ports[3], ports[4]
 	return nil
 }
 
@@ -227,6 +231,24 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 			url: "http://127.0.0.1:" + berthOffPort + "/invocations", body: m.mlflowBody, pid: off.pid()})
 	}
 
+	if c.pinCPUs != "" && m.binary && m.mlflowBody != "" {
+		argv := append([]string{"taskset", "-c", c.pinCPUs}, berthArgv(berthPinPort)...)
+		pin, err := startServer(ctx, "berth (pinned)", argv, ready(berthPinPort), 20*time.Second)
+		if err != nil {
+			return err
+		}
+		defer pin.stop()
+		path, hlen, err := m.writeBinaryBody(filepath.Dir(m.body))
+		if err != nil {
+			return err
+		}
+		label := "berth under taskset -c " + c.pinCPUs
+		targets = append(targets,
+			target{kind: kindBerthPinnedBinary, label: label + ", binary tensor data", url: infer(berthPinPort), body: path, headerLen: hlen, pid: pin.pid()},
+			target{kind: kindBerthPinnedMLflow, label: label + ", /invocations with MLflow's file",
+				url: "http://127.0.0.1:" + berthPinPort + "/invocations", body: m.mlflowBody, pid: pin.pid()})
+	}
+
 	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
 	on, err := startServer(ctx, "berth (batching on)", onArgv, ready(berthOnPort), 20*time.Second)
 	switch {
@@ -253,7 +275,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 
 	for _, t := range targets {
 		var ref []float64
-		if t.kind != kindFloor && t.kind != kindBerthMLflow { // MLflow's answer is not OIP v2
+		if t.kind != kindFloor && t.kind != kindBerthMLflow && t.kind != kindBerthPinnedMLflow { // MLflow's answer is not OIP v2
 			ref = want
 		}
 		if err := m.check(ctx, t, ref); err != nil {

@@ -203,6 +203,11 @@ func (r *results) checks() []string {
 		if ok1 && ok2 && ok3 && jc > 0 && binc > 0 {
 			line += fmt.Sprintf(" (in CPU time per request: JSON %.2f×, binary %.2f×)", float64(bc)/float64(jc), float64(bc)/float64(binc))
 		}
+		pj, okPJ := r.find("ocr", kindBerthPinnedMLflow, n)
+		pb, okPB := r.find("ocr", kindBerthPinnedBinary, n)
+		if okPJ && okPB {
+			line += fmt.Sprintf("; berth under taskset (-pinned-berth): JSON %.2f×, binary %.2f×", pj.rps()/bare.rps(), pb.rps()/bare.rps())
+		}
 		out = append(out, line)
 	}
 	return out

@@ -32,6 +32,9 @@ const (
 	kindBareBatch
 	kindBerthBinary
 	kindBerthMLflow // /invocations with the body MLflow wrote for the model
+	// The same two on a berth under taskset (-pinned-berth).
+	kindBerthPinnedBinary
+	kindBerthPinnedMLflow
 )
 
 // load runs one turn of t at concurrency n for d; wrk POSTs body to the
