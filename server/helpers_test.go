@@ -2,16 +2,12 @@ package server_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/berthml/berth/internal/pgtest"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracking/sqlstore"
 )
@@ -27,10 +23,8 @@ type backend struct {
 func backends(t *testing.T) []backend {
 	t.Helper()
 	bs := []backend{{name: "sqlite", open: openSQLite}}
-	if uri := os.Getenv("BERTH_TEST_POSTGRES_URI"); uri != "" {
+	if uri := pgtest.URI(t); uri != "" {
 		bs = append(bs, backend{name: "postgres", open: func(t testing.TB) *sqlstore.Store { return openPostgres(t, uri) }})
-	} else if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
-		t.Error("BERTH_TEST_POSTGRES_URI is not set (BERTH_REQUIRE_TOOLS=1); run scripts/start-postgres.sh")
 	}
 	return bs
 }
@@ -56,37 +50,16 @@ func openSQLite(t testing.TB) *sqlstore.Store {
 	return s
 }
 
-// openPostgres creates a throwaway database next to the one uri names.
+// openPostgres opens a store on a throwaway database beside the one uri
+// names.
 func openPostgres(t testing.TB, uri string) *sqlstore.Store {
 	t.Helper()
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", uri)
+	db := pgtest.Database(t, uri)
+	s, err := sqlstore.Open(context.Background(), db, artifactRoot, sqlstore.WithClock(fakeClock()))
 	if err != nil {
-		t.Fatalf("connecting to %s: %v", uri, err)
+		t.Fatalf("Open(%s): %v", db, err)
 	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "berth_reg_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating database %s: %v", name, err)
-	}
-	u, err := url.Parse(uri)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", uri, err)
-	}
-	u.Path = "/" + name
-	s, err := sqlstore.Open(ctx, u.String(), artifactRoot, sqlstore.WithClock(fakeClock()))
-	if err != nil {
-		t.Fatalf("Open(%s): %v", u, err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if a, err := sql.Open("pgx", uri); err == nil {
-			_, _ = a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close()
-		}
-	})
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 

@@ -206,6 +206,7 @@ var rules = map[string]Rule{
 	"internal/iristest":            {Packages: []string{"batchscore", "drift", "flavors"}},
 	"internal/llmtest":             {}, // llama.cpp (node-llama-cpp) behind testdata/llm/server.mjs, a generated GGUF model
 	"internal/ortest":              {Packages: []string{"flavors/onnx"}},
+	"internal/pgtest":              {Modules: []string{pgx}},
 	"internal/podmantest":          {}, // a rootful podman (runc) with its own config and storage for a test
 	"internal/testregistry":        {},
 	"internal/s3test":              {}, // starts SeaweedFS

@@ -2,17 +2,13 @@ package sqlstore_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/berthml/berth/internal/pgtest"
 	"github.com/berthml/berth/tracking"
 	"github.com/berthml/berth/tracking/sqlstore"
 
@@ -31,12 +27,10 @@ type backend struct {
 func backends(t *testing.T) []backend {
 	t.Helper()
 	bs := []backend{{name: "sqlite", open: openSQLite}}
-	if uri := os.Getenv("BERTH_TEST_POSTGRES_URI"); uri != "" {
+	if uri := pgtest.URI(t); uri != "" {
 		bs = append(bs, backend{name: "postgres", open: func(t testing.TB, opts ...sqlstore.Option) (*sqlstore.Store, string) {
 			return openPostgres(t, uri, opts...)
 		}})
-	} else if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
-		t.Error("BERTH_TEST_POSTGRES_URI is not set (BERTH_REQUIRE_TOOLS=1); run scripts/start-postgres.sh")
 	}
 	return bs
 }
@@ -72,38 +66,17 @@ func openSQLite(t testing.TB, opts ...sqlstore.Option) (*sqlstore.Store, string)
 	return s, path
 }
 
-// openPostgres creates a throwaway database next to the one uri names.
+// openPostgres opens a store on a throwaway database beside the one uri
+// names, and returns it and the database's URI.
 func openPostgres(t testing.TB, uri string, opts ...sqlstore.Option) (*sqlstore.Store, string) {
 	t.Helper()
-	ctx := context.Background()
-	admin, err := sql.Open("pgx", uri)
+	db := pgtest.Database(t, uri)
+	s, err := sqlstore.Open(context.Background(), db, artifactRoot, opts...)
 	if err != nil {
-		t.Fatalf("connecting to %s: %v", uri, err)
+		t.Fatalf("Open(%s): %v", db, err)
 	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "berth_t_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating database %s: %v", name, err)
-	}
-	u, err := url.Parse(uri)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", uri, err)
-	}
-	u.Path = "/" + name
-	s, err := sqlstore.Open(ctx, u.String(), artifactRoot, opts...)
-	if err != nil {
-		t.Fatalf("Open(%s): %v", u, err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		if a, err := sql.Open("pgx", uri); err == nil {
-			_, _ = a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close()
-		}
-	})
-	return s, u.String()
+	t.Cleanup(func() { s.Close() })
+	return s, db
 }
 
 // wantCode fails unless err is a *tracking.Error with code (or nil when code
