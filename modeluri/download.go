@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/berthml/berth/api/mlflowrest"
 )
@@ -295,7 +296,13 @@ func (r *Resolver) fetchFile(ctx context.Context, src source, rel, dst string) (
 		return "", err
 	}
 	h := sha256.New()
-	_, err = io.Copy(io.MultiWriter(f, h), body)
+	bp := copyBufs.Get().(*[]byte)
+	// The buffer is the copy's, not the body's (whose WriteTo would choose
+	// its own) nor the file's (whose ReadFrom falls back to 32 KiB for a
+	// socket): a 100 MB file takes a hundred writes to the file and the
+	// hash, not 3,200.
+	_, err = io.CopyBuffer(io.MultiWriter(f, h), struct{ io.Reader }{body}, *bp)
+	copyBufs.Put(bp)
 	if cerr := f.Close(); err == nil {
 		err = cerr
 	}
@@ -304,6 +311,9 @@ func (r *Resolver) fetchFile(ctx context.Context, src source, rel, dst string) (
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// copyBufs are fetchFile's copy buffers, one per file being downloaded.
+var copyBufs = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 
 func hashString(s string) string {
 	h := sha256.Sum256([]byte(s))

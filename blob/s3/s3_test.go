@@ -170,6 +170,14 @@ func testStreams(t *testing.T, st *s3.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The artifact proxy copies with io.Copy: the body's WriteTo brings
+	// its 1 MiB buffer.
+	if _, ok := rc.(io.WriterTo); !ok {
+		t.Errorf("Get's reader %T is no io.WriterTo", rc)
+	}
+	if sz, ok := rc.(interface{ Size() int64 }); !ok || sz.Size() != size {
+		t.Errorf("Get's reader %T does not tell the size %d", rc, size)
+	}
 	got := sha256.New()
 	n, err := io.Copy(got, rc)
 	rc.Close()
