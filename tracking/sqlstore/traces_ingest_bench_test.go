@@ -23,7 +23,8 @@ import (
 //     exporter's shape), so three calls in four add spans to traces that
 //     exist.
 //
-// Trace ids are random, as MLflow's client makes them.
+// Trace ids are random, as MLflow's client makes them, and each span's
+// inputs differ.
 func BenchmarkLogSpans(b *testing.B) {
 	ctx := context.Background()
 	const perCall = 16
@@ -61,7 +62,10 @@ func BenchmarkLogSpans(b *testing.B) {
 				}
 				spans := calls[k]
 				for i := range spans {
+					// The trace's id and inputs of its own, as a client's.
 					spans[i].TraceID = traces[i]
+					spans[i].Attributes[0].Value = `"` + traces[i] + `"`
+					spans[i].Attributes[3].Value = fmt.Sprintf(`{"question": "which species is %d?"}`, n*perCall+i)
 				}
 				if err := s.LogSpans(ctx, "0", spans); err != nil {
 					b.Fatal(err)

@@ -75,10 +75,10 @@ var ready = regexp.MustCompile(`msg=ready addr=(http://\S+)`)
 
 // startServer runs berth server on store, or a fresh SQLite database when
 // store is empty.
-func startServer(ctx context.Context, berth, store string, keep bool) (string, func(), error) {
+func startServer(ctx context.Context, berth, store string, keep bool) (string, int, func(), error) {
 	dir, err := os.MkdirTemp("", "tracebench-")
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	if store == "" {
 		store = "sqlite:///" + filepath.Join(dir, "berth.db")
@@ -87,10 +87,10 @@ func startServer(ctx context.Context, berth, store string, keep bool) (string, f
 		"--backend-store-uri", store, "--artifacts-destination", filepath.Join(dir, "artifacts"))
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", nil, err
+		return "", 0, nil, err
 	}
 	stop := func() {
 		_ = cmd.Process.Signal(os.Interrupt)
@@ -108,11 +108,11 @@ func startServer(ctx context.Context, berth, store string, keep bool) (string, f
 				for sc.Scan() {
 				}
 			}()
-			return m[1], stop, nil
+			return m[1], cmd.Process.Pid, stop, nil
 		}
 	}
 	stop()
-	return "", nil, fmt.Errorf("berth server exited before it was ready")
+	return "", 0, nil, fmt.Errorf("berth server exited before it was ready")
 }
 
 var client = &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
@@ -162,6 +162,32 @@ func exportBody(first uint64, n int, at time.Time) []byte {
 		panic(err)
 	}
 	return b
+}
+
+// cpuTime is the user and system CPU time process pid has used, from
+// /proc (0 where there is none): on a shared machine the server's CPU per
+// span varies less than its spans/s.
+func cpuTime(pid int) time.Duration {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// Fields after the command's closing parenthesis: state is the 3rd
+	// field of the line, utime and stime the 14th and 15th.
+	i := bytes.LastIndexByte(b, ')')
+	if i < 0 {
+		return 0
+	}
+	f := strings.Fields(string(b[i+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0
+	}
+	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }
 
 // randomIDs makes exportBody's trace ids random-looking rather than
@@ -288,7 +314,7 @@ func ingest(ctx context.Context, base, exp string, batch, clients int, d time.Du
 type cell struct{ batch, clients int }
 
 func run(ctx context.Context, berth, store string, keep bool, d time.Duration, cells []cell, traces, iters int) error {
-	base, stop, err := startServer(ctx, berth, store, keep)
+	base, pid, stop, err := startServer(ctx, berth, store, keep)
 	if err != nil {
 		return err
 	}
@@ -305,8 +331,8 @@ func run(ctx context.Context, berth, store string, keep bool, d time.Duration, c
 		idKind = "sequential trace ids"
 	}
 	fmt.Printf("\nberth server on %s: OTLP ingest, %s per cell, %s\n\n", kind, d, idKind)
-	fmt.Println("| spans per request | clients | spans/s | requests per transaction |")
-	fmt.Println("|---:|---:|---:|---:|")
+	fmt.Println("| spans per request | clients | spans/s | requests per transaction | server CPU per span |")
+	fmt.Println("|---:|---:|---:|---:|---:|")
 	exp, err := createExperiment(ctx, base, "ingest")
 	if err != nil {
 		return err
@@ -319,7 +345,9 @@ func run(ctx context.Context, berth, store string, keep bool, d time.Duration, c
 		if err != nil {
 			return err
 		}
+		cpu0 := cpuTime(pid)
 		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
+		cpu := cpuTime(pid) - cpu0
 		if err != nil {
 			return err
 		}
@@ -327,7 +355,11 @@ func run(ctx context.Context, berth, store string, keep bool, d time.Duration, c
 		if err != nil {
 			return err
 		}
-		fmt.Printf("| %d | %d | %.0f | %.1f |\n", cell.batch, cell.clients, rate, (reqs1-reqs0)/max(tx1-tx0, 1))
+		perSpan := "—"
+		if cpu > 0 && rate > 0 {
+			perSpan = fmt.Sprintf("%.0f µs", cpu.Seconds()/(rate*d.Seconds())*1e6)
+		}
+		fmt.Printf("| %d | %d | %.0f | %.1f | %s |\n", cell.batch, cell.clients, rate, (reqs1-reqs0)/max(tx1-tx0, 1), perSpan)
 	}
 
 	exp, err = createExperiment(ctx, base, "search")
