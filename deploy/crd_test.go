@@ -20,12 +20,15 @@ const prometheusRuleCRD = "../testdata/crds/prometheus-operator/monitoring.coreo
 // (operator 0.84.1), verbatim (source and checksum in testdata/crds/README.md).
 const serviceMonitorCRD = "../testdata/crds/prometheus-operator/monitoring.coreos.com_servicemonitors.yaml"
 
-// KServe's published ServingRuntime CRDs (serving.kserve.io/v1alpha1),
-// verbatim from config/crd/full (source, size and checksum in
-// testdata/crds/README.md). Both kinds share one spec schema.
+// KServe's published CRDs from config/crd/full (source, size, checksum,
+// how each was brought here and how far it was checked against the
+// published text in testdata/crds/README.md): the
+// ServingRuntime kinds (serving.kserve.io/v1alpha1, one spec schema for
+// both) and InferenceService (v1beta1).
 const (
 	clusterServingRuntimeCRD = "../testdata/crds/kserve/serving.kserve.io_clusterservingruntimes.yaml"
 	servingRuntimeCRD        = "../testdata/crds/kserve/serving.kserve.io_servingruntimes.yaml"
+	inferenceServiceCRD      = "../testdata/crds/kserve/serving.kserve.io_inferenceservices.yaml"
 )
 
 // checkCRD validates every rendered object of kind against a CRD schema,
@@ -391,6 +394,77 @@ func TestKServeGoTypesInCRD(t *testing.T) {
 	}
 }
 
+// TestKServeInferenceServiceGoTypesInCRD: every KServe field the strict
+// decode into the transcribed InferenceService types accepts is one KServe's
+// published CRD names (the pod and container fields they inline are
+// k8s.io/api's own and checked against the CRD by TestKServeInferenceServiceCRD).
+func TestKServeInferenceServiceGoTypesInCRD(t *testing.T) {
+	b, err := os.ReadFile(inferenceServiceCRD)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var crd struct {
+		Spec struct {
+			Versions []struct {
+				Name   string
+				Schema struct {
+					OpenAPIV3Schema crdProp `json:"openAPIV3Schema"`
+				}
+			}
+		}
+	}
+	if err := sigsyaml.Unmarshal(b, &crd); err != nil {
+		t.Fatal(err)
+	}
+	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1beta1" {
+		t.Fatalf("want one version v1beta1 in %s", inferenceServiceCRD)
+	}
+	predictor := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties["predictor"].Properties
+	model := predictor["model"].Properties
+	if len(predictor) == 0 || len(model) == 0 {
+		t.Fatal("no spec.predictor.model in the CRD")
+	}
+	for _, c := range []struct {
+		path  string
+		typ   reflect.Type
+		props map[string]crdProp
+	}{
+		{"spec.predictor", reflect.TypeFor[kservePredictorSpec](), predictor},
+		{"spec.predictor.model", reflect.TypeFor[kserveModelSpec](), model},
+		{"spec.predictor.model.modelFormat", reflect.TypeFor[kserveModelFormat](), model["modelFormat"].Properties},
+	} {
+		for _, name := range ownJSONFields(c.typ) {
+			if _, ok := c.props[name]; !ok {
+				t.Errorf("the Go types accept %s.%s; KServe's CRD has no such field", c.path, name)
+			}
+		}
+	}
+}
+
+// ownJSONFields lists a struct's JSON field names, leaving out the structs
+// it inlines from k8s.io/api.
+func ownJSONFields(typ reflect.Type) []string {
+	out := jsonFields(typ)
+	var inlined []string
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		if f.Anonymous && strings.HasPrefix(f.Type.PkgPath(), "k8s.io/") {
+			inlined = append(inlined, jsonFields(f.Type)...)
+		}
+	}
+	skip := map[string]bool{}
+	for _, n := range inlined {
+		skip[n] = true
+	}
+	var own []string
+	for _, n := range out {
+		if !skip[n] {
+			own = append(own, n)
+		}
+	}
+	return own
+}
+
 type crdProp struct {
 	Properties map[string]crdProp
 	Items      *crdProp
@@ -449,4 +523,100 @@ func asKind(t *testing.T, objs []object, from, to string) []object {
 		out = append(out, object{APIVersion: o.APIVersion, Kind: to, Name: o.Name, JSON: js})
 	}
 	return out
+}
+
+// TestKServeInferenceServiceCRD checks deploy/kserve's InferenceServices
+// against KServe's published InferenceService CRD (v1beta1).
+func TestKServeInferenceServiceCRD(t *testing.T) {
+	files, err := filepath.Glob("kserve/*.yaml")
+	if err != nil || len(files) < 3 {
+		t.Fatalf("want the KServe examples under deploy/kserve, got %v (%v)", files, err)
+	}
+	var objs []object
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := decodeManifests(b)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		objs = append(objs, o...)
+	}
+	if !hasKind(objs, "InferenceService") {
+		t.Fatal("no InferenceService under deploy/kserve")
+	}
+	checkCRD(t, objs, "InferenceService", inferenceServiceCRD)
+}
+
+// TestKServeInferenceServiceCRDRefuses: KServe's InferenceService CRD, as
+// the validator reads it, refuses what the API server would refuse or
+// silently drop of an InferenceService.
+func TestKServeInferenceServiceCRDRefuses(t *testing.T) {
+	const good = `apiVersion: serving.kserve.io/v1beta1
+kind: InferenceService
+metadata: {name: iris}
+spec:
+  predictor:
+    minReplicas: 1
+    maxReplicas: 4
+    scaleMetric: concurrency
+    logger: {mode: all, url: "http://logger"}
+    model:
+      modelFormat: {name: mlflow, version: "2"}
+      runtime: berth
+      protocolVersion: v2
+      storageUri: oci://registry.example/models/iris-modelcar:3
+      resources: {requests: {cpu: 250m, memory: 256Mi}}
+    containers:
+      - name: sidecar
+        image: registry.example/sidecar:1
+        readinessProbe: {httpGet: {path: /ready, port: 8080}}
+`
+	crd := loadCRD(t, inferenceServiceCRD, "v1beta1")
+	isvc := func(t *testing.T, from, to string) map[string]any {
+		t.Helper()
+		y := good
+		if from != "" {
+			if !strings.Contains(y, from) {
+				t.Fatalf("%q is not in the good InferenceService", from)
+			}
+			y = strings.Replace(y, from, to, 1)
+		}
+		js, err := sigsyaml.YAMLToJSON([]byte(y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v map[string]any
+		if err := json.Unmarshal(js, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if errs := crd.validate(isvc(t, "", "")); len(errs) > 0 {
+		t.Fatalf("a good InferenceService: %v", errs)
+	}
+	for _, tc := range []struct{ name, from, to, want string }{
+		{"storageURI for storageUri", "storageUri:", "storageURI:", "'storageURI' not allowed"},
+		{"misspelt component", "  predictor:", "  predicter:", "missing property 'predictor'"},
+		{"misspelt predictor field", "minReplicas:", "minReplica:", "'minReplica' not allowed"},
+		{"misspelt model field", "runtime: berth", "runtimes: berth", "'runtimes' not allowed"},
+		{"format without a name", "name: mlflow, ", "", "missing property 'name'"},
+		{"replicas not a number", "maxReplicas: 4", "maxReplicas: four", "want integer"},
+		{"unknown scale metric", "scaleMetric: concurrency", "scaleMetric: gpu", "value must be one of"},
+		{"unknown logger mode", "mode: all", "mode: everything", "value must be one of"},
+		{"misspelt container field", "readinessProbe:", "readinesProbe:", "'readinesProbe' not allowed"},
+		{"memory not a quantity", "memory: 256Mi", "memory: lots", "does not match pattern"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			errs := crd.validate(isvc(t, tc.from, tc.to))
+			if len(errs) == 0 {
+				t.Fatalf("%s -> %s passed", tc.from, tc.to)
+			}
+			if got := strings.Join(errs, "\n"); !strings.Contains(got, tc.want) {
+				t.Errorf("%s -> %s: want an error with %q, got:\n%s", tc.from, tc.to, tc.want, got)
+			}
+		})
+	}
 }
