@@ -28,6 +28,20 @@ func proportions(counts []int64) []float64 {
 	return p
 }
 
+// totals returns the sums of two tables of bin counts, with ok false
+// when their lengths differ or either side is empty: the tests below are
+// then NaN.
+func totals(reference, current []int64) (n, m int64, ok bool) {
+	if len(reference) != len(current) {
+		return 0, 0, false
+	}
+	for i := range reference {
+		n += reference[i]
+		m += current[i]
+	}
+	return n, m, n > 0 && m > 0
+}
+
 // PSI returns the population stability index of current against reference
 // bin counts: Σ (cᵢ − rᵢ)·ln(cᵢ/rᵢ) over the bin proportions, with a zero
 // proportion replaced by [PSIEpsilon]. It is NaN when either side is empty.
@@ -56,15 +70,8 @@ func PSI(reference, current []int64) float64 {
 // at √(n·m/(n+m))·D, as scipy.stats.kstwobign.sf. Values sharing a bin
 // count as ties, so D is a lower bound on the raw samples' statistic.
 func KS(reference, current []int64) (d, pvalue float64) {
-	if len(reference) != len(current) {
-		return math.NaN(), math.NaN()
-	}
-	var n, m int64
-	for i := range reference {
-		n += reference[i]
-		m += current[i]
-	}
-	if n == 0 || m == 0 {
+	n, m, ok := totals(reference, current)
+	if !ok {
 		return math.NaN(), math.NaN()
 	}
 	var cr, cc int64
@@ -139,15 +146,8 @@ func relEntr(x, y float64) float64 {
 // the remaining categories less one. With fewer than two categories the
 // statistic is 0 and the p-value 1.
 func ChiSquared(reference, current []int64) (chi2, pvalue float64) {
-	if len(reference) != len(current) {
-		return math.NaN(), math.NaN()
-	}
-	var n, m int64
-	for i := range reference {
-		n += reference[i]
-		m += current[i]
-	}
-	if n == 0 || m == 0 {
+	n, m, ok := totals(reference, current)
+	if !ok {
 		return math.NaN(), math.NaN()
 	}
 	total := float64(n + m)
@@ -197,12 +197,8 @@ func NormedWasserstein(edges []float64, reference, current []int64, lo, hi, scal
 	if len(edges) == 0 || len(reference) != len(current) || len(reference) != interiorBins(edges)+2 || !(scale > 0) {
 		return math.NaN()
 	}
-	var n, m int64
-	for i := range reference {
-		n += reference[i]
-		m += current[i]
-	}
-	if n == 0 || m == 0 {
+	n, m, ok := totals(reference, current)
+	if !ok {
 		return math.NaN()
 	}
 	// bounds[i], bounds[i+1] enclose bin i.

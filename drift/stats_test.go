@@ -288,3 +288,32 @@ func TestPSINullExpectation(t *testing.T) {
 		}
 	}
 }
+
+// TestTwoSampleUndefined: the two-sample tests have no answer (NaN, not a
+// panic or a p-value) for tables of different lengths or an empty side.
+func TestTwoSampleUndefined(t *testing.T) {
+	c := []int64{3, 0, 5}
+	tests := []struct {
+		name     string
+		ref, cur []int64
+	}{
+		{"lengths differ", c, []int64{3, 5}},
+		{"empty reference", []int64{0, 0, 0}, c},
+		{"empty current", c, []int64{0, 0, 0}},
+		{"nothing", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if d, p := drift.KS(tt.ref, tt.cur); !math.IsNaN(d) || !math.IsNaN(p) {
+				t.Errorf("KS = %v, %v, want NaN", d, p)
+			}
+			if x, p := drift.ChiSquared(tt.ref, tt.cur); !math.IsNaN(x) || !math.IsNaN(p) {
+				t.Errorf("ChiSquared = %v, %v, want NaN", x, p)
+			}
+			// Two edges: three bins.
+			if got := drift.NormedWasserstein([]float64{0, 1}, tt.ref, tt.cur, -0.5, 1.5, 1); !math.IsNaN(got) {
+				t.Errorf("NormedWasserstein = %v, want NaN", got)
+			}
+		})
+	}
+}
