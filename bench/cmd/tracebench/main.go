@@ -86,10 +86,11 @@ func startServer(ctx context.Context, berth, store string, keep bool) (string, i
 	cmd := exec.CommandContext(ctx, berth, "server", "--port", "0", "--ui=false",
 		"--backend-store-uri", store, "--artifacts-destination", filepath.Join(dir, "artifacts"))
 	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return "", 0, nil, err
+	if err == nil {
+		err = cmd.Start()
 	}
-	if err := cmd.Start(); err != nil {
+	if err != nil {
+		os.RemoveAll(dir) // nothing started: leave no temporary directory behind
 		return "", 0, nil, err
 	}
 	stop := func() {
