@@ -2,15 +2,12 @@ package keys
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
-	"net/url"
-	"os"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/berthml/berth/internal/pgtest"
 )
 
 // fakeClock is a clock tests move by hand.
@@ -54,42 +51,12 @@ func backends(t *testing.T) []backend {
 	bs := []backend{{name: "sqlite", uri: func(t testing.TB) string {
 		return "sqlite:///" + filepath.Join(t.TempDir(), "gateway.db")
 	}}}
-	if uri := os.Getenv("BERTH_TEST_POSTGRES_URI"); uri != "" {
-		bs = append(bs, backend{name: "postgres", uri: func(t testing.TB) string { return freshPostgres(t, uri) }})
-	} else if os.Getenv("BERTH_REQUIRE_TOOLS") == "1" {
-		t.Error("BERTH_TEST_POSTGRES_URI is not set (BERTH_REQUIRE_TOOLS=1); run scripts/start-postgres.sh")
+	if uri := pgtest.URI(t); uri != "" {
+		bs = append(bs, backend{name: "postgres", uri: func(t testing.TB) string { return pgtest.Database(t, uri) }})
 	}
 	return bs
 }
 
-// freshPostgres creates a throwaway database beside the one uri names and
-// drops it when the test ends.
-func freshPostgres(t testing.TB, uri string) string {
-	t.Helper()
-	admin, err := sql.Open("pgx", uri)
-	if err != nil {
-		t.Fatalf("connecting to %s: %v", uri, err)
-	}
-	defer admin.Close()
-	var b [6]byte
-	_, _ = rand.Read(b[:])
-	name := "berth_gwk_" + hex.EncodeToString(b[:])
-	if _, err := admin.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
-		t.Fatalf("creating database %s: %v", name, err)
-	}
-	u, err := url.Parse(uri)
-	if err != nil {
-		t.Fatalf("parsing %s: %v", uri, err)
-	}
-	u.Path = "/" + name
-	t.Cleanup(func() {
-		if a, err := sql.Open("pgx", uri); err == nil {
-			_, _ = a.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
-			a.Close()
-		}
-	})
-	return u.String()
-}
 
 func openStore(t testing.TB, uri string, clock *fakeClock) *Store {
 	t.Helper()
