@@ -10,7 +10,9 @@
 #    bench/cmd/barebones's handler, in process, with allocations per request.
 # 4. The response encoders' MB/s (CPU time) on an [N, 1000] float32 output
 #    and a sequence of maps, whole and streamed (api/scoring
-#    BenchmarkEncodeLarge, api/oip BenchmarkEncodeOutputs).
+#    BenchmarkEncodeLarge, api/oip BenchmarkEncodeOutputs), and
+#    internal/ftoa's CPU ns per float for its list writers beside the
+#    per-element path the encoders used before (BenchmarkAppendStyled).
 # The wrk figures for the OCR classifier (ratios to bare ONNX Runtime at
 # c=1 and c=2) are in bench/throughput.sh's table (model "ocr").
 # Needs ONNX Runtime (make ort). Flags go to bench/cmd/jsonspeed.
@@ -28,3 +30,4 @@ echo
 echo "== response encoders, MB/s of CPU time (api/scoring BenchmarkEncodeLarge, api/oip BenchmarkEncodeOutputs)"
 go test ./api/scoring -run '^$' -bench '^BenchmarkEncodeLarge$' -benchtime 5x | grep -E '^Benchmark'
 go test ./api/oip -run '^$' -bench '^BenchmarkEncodeOutputs$' -benchtime 5x | grep -E '^Benchmark'
+go test ./internal/ftoa -run '^$' -bench '^BenchmarkAppendStyled$/float/list' -benchtime 3000x -count 3 | grep -E '^Benchmark'
