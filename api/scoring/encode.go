@@ -125,7 +125,9 @@ func Encode(outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]
 	return out, err
 }
 
-// AppendEncode is [Encode] appending to dst.
+// AppendEncode is [Encode] appending to dst. Like ftoa's writers it
+// prints floats with, it may write up to 48 bytes of dst's spare capacity
+// past what it appends, as scratch.
 func AppendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flavors.Signature) ([]byte, error) {
 	return AppendEncodeLimit(dst, outputs, req, sig, 0)
 }

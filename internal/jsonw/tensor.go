@@ -46,7 +46,9 @@ func AppendElem(b []byte, data any, i int, mapAsString bool) []byte {
 }
 
 // AppendFloat writes v as encoding/json does, with ".0" on integral values
-// so that readers see a float, and null for NaN and ±Inf (ftoa.JSON).
+// so that readers see a float, and null for NaN and ±Inf (ftoa.JSON). As
+// ftoa's writers, AppendFloat, AppendFloats32 and AppendFloats64 may write
+// up to 48 bytes of b's spare capacity past what they append, as scratch.
 func AppendFloat(b []byte, v float64, bits int) []byte {
 	if bits == 32 {
 		return ftoa.AppendFloat32(b, float32(v), ftoa.JSON)
