@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 
 	"github.com/berthml/berth/api/deployments"
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // The parse fast path's splitting: a body that json.Valid accepts is cut
@@ -22,46 +23,11 @@ import (
 // plain.
 func members(b []byte) (map[string]json.RawMessage, bool) {
 	m := make(map[string]json.RawMessage, 8)
-	ok := walkObject(b, func(k, v []byte) bool {
+	ok := jsonscan.Members(b, func(k, v []byte) bool {
 		m[keyString(k)] = v
 		return true
 	})
 	return m, ok
-}
-
-// walkObject calls fn with each member of b, one valid JSON value, in
-// order: the key's bytes (between the quotes) and the value's (capped, so
-// an append cannot write into b). It reports false when b is not an
-// object, a key is not plain (escapes, non-ASCII bytes), or fn says false.
-func walkObject(b []byte, fn func(key, value []byte) bool) bool {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
-	i = skipSpace(b, i+1)
-	if b[i] == '}' {
-		return true
-	}
-	for {
-		// b is valid JSON: a key (a string) comes here, then ':'.
-		j := i + 1
-		for ; b[j] != '"'; j++ {
-			if c := b[j]; c == '\\' || c >= 0x80 {
-				return false
-			}
-		}
-		key := b[i+1 : j]
-		i = skipSpace(b, skipSpace(b, j+1)+1) // past ':'
-		end := skipValue(b, i)
-		if !fn(key, b[i:end:end]) {
-			return false
-		}
-		i = skipSpace(b, end)
-		if b[i] != ',' {
-			return true // '}'
-		}
-		i = skipSpace(b, i+1)
-	}
 }
 
 // keyString is string(k), without allocating for the members requests
@@ -95,74 +61,12 @@ func keyString(k []byte) string {
 // elements splits b, one valid JSON value, into the values of an array;
 // false when it is not an array.
 func elements(b []byte) ([]json.RawMessage, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return nil, false
-	}
-	var out []json.RawMessage
-	i = skipSpace(b, i+1)
-	if b[i] == ']' {
-		return []json.RawMessage{}, true
-	}
-	for {
-		end := skipValue(b, i)
-		out = append(out, b[i:end:end])
-		i = skipSpace(b, end)
-		if b[i] != ',' {
-			return out, true // ']'
-		}
-		i = skipSpace(b, i+1)
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the valid JSON value that starts at b[i].
-func skipValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; ; i++ {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-// skipString returns the end of the string that starts at b[i].
-func skipString(b []byte, i int) int {
-	for i++; ; i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
+	out := []json.RawMessage{}
+	ok := jsonscan.Elements(b, func(v []byte) bool {
+		out = append(out, v)
+		return true
+	})
+	return out, ok
 }
 
 // splitMessages decodes a chat's messages member as json.Unmarshal into a
@@ -177,7 +81,7 @@ func splitMessages(raw json.RawMessage) ([]deployments.Message, bool) {
 	out := make([]deployments.Message, len(list))
 	for i, e := range list {
 		m := &out[i]
-		ok := walkObject(e, func(k, v []byte) bool {
+		ok := jsonscan.Members(e, func(k, v []byte) bool {
 			var dst *string
 			switch string(k) {
 			case "role":

@@ -57,7 +57,6 @@ func backends(t *testing.T) []backend {
 	return bs
 }
 
-
 func openStore(t testing.TB, uri string, clock *fakeClock) *Store {
 	t.Helper()
 	s, err := Open(context.Background(), uri, WithStoreClock(clock.Now))

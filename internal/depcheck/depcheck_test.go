@@ -139,14 +139,14 @@ var rules = map[string]Rule{
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":                {},
-	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider"}, Modules: []string{prom, fsnotify}},
+	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider", "internal/jsonscan"}, Modules: []string{prom, fsnotify}},
 	"gateway/gatewaytest":            {},                                                                                                      // an OpenAI-shaped echo upstream for tests and benchmarks
 	"gateway/gatewaytrace":           {Packages: []string{"api/deployments", "gateway", "tracing", "tracing/otlp"}, Modules: []string{pdata}}, // sampled calls as MLflow traces, off the request path
 	"gateway/usage":                  {Packages: []string{mlflowrest, "gateway", "gateway/keys", "internal/servingusage", "tracking"}},
 	"gateway/config":                 {Packages: []string{"api/deployments", "gateway/provider"}, Modules: []string{yaml}},
 	"gateway/provider":               {Packages: []string{"api/deployments"}},
 	"gateway/provider/builtin":       {Packages: []string{"gateway/provider/openai", "gateway/provider/mlflowserving", "gateway/provider/anthropic", "gateway/provider/bedrock", "gateway/provider/cohere", "gateway/provider/gemini", "gateway/provider/mistral", "gateway/provider/togetherai", "gateway/provider/berth"}},
-	"gateway/provider/openai":        {Packages: []string{"api/deployments", "gateway/provider"}},
+	"gateway/provider/openai":        {Packages: []string{"api/deployments", "gateway/provider", "internal/jsonscan"}},
 	"gateway/provider/mlflowserving": {Packages: []string{"api/deployments", "gateway/provider", "gateway/provider/internal/upstream"}},
 	"gateway/provider/berth":         {Packages: []string{"api/deployments", "flavors", "flavors/onnx", "gateway/provider", "modeluri"}}, // embeddings run in-process
 

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // parseChat reads an upstream chat answer into u as json.Unmarshal would,
@@ -19,7 +21,7 @@ func parseChat(b []byte, u *upstreamChat) bool {
 	}
 	*u = upstreamChat{}
 	var seen [5]bool
-	return walkObject(b, func(k, v []byte) bool {
+	return jsonscan.Members(b, func(k, v []byte) bool {
 		i := -1
 		switch string(k) {
 		case "id":
@@ -58,15 +60,15 @@ func decodeChoices(v []byte, u *upstreamChat) bool {
 	if string(v) == "null" {
 		return true // the slice stays nil
 	}
-	list, ok := elements(v)
-	if !ok {
+	list := make([][]byte, 0, 1)
+	if !jsonscan.Elements(v, func(e []byte) bool { list = append(list, e); return true }) {
 		return false
 	}
 	u.Choices = make([]upstreamChoice, len(list))
 	for j, e := range list {
 		c := &u.Choices[j]
 		var seen [3]bool
-		if !walkObject(e, func(k, v []byte) bool {
+		if !jsonscan.Members(e, func(k, v []byte) bool {
 			i := -1
 			switch string(k) {
 			case "index":
@@ -105,7 +107,7 @@ func decodeMessage(v []byte, c *upstreamChoice) bool {
 		return true
 	}
 	var seen [3]bool
-	return walkObject(v, func(k, v []byte) bool {
+	return jsonscan.Members(v, func(k, v []byte) bool {
 		i := -1
 		switch string(k) {
 		case "role":
@@ -138,7 +140,7 @@ func decodeUsage(v []byte, u *upstreamChat) bool {
 		return true
 	}
 	var seen [3]bool
-	return walkObject(v, func(k, v []byte) bool {
+	return jsonscan.Members(v, func(k, v []byte) bool {
 		var dst **int
 		i := -1
 		switch string(k) {
@@ -236,111 +238,4 @@ func plainString(raw []byte) (string, bool) {
 		}
 	}
 	return string(in), true
-}
-
-// walkObject calls fn with each member of b, one valid JSON value, in
-// order: the key's bytes (between the quotes) and the value's. It reports
-// false when b is not an object, a key is not plain (escapes, non-ASCII
-// bytes), or fn says false. (The gateway's request parsing walks bodies
-// the same way, in package gateway's split.go.)
-func walkObject(b []byte, fn func(key, value []byte) bool) bool {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '{' {
-		return false
-	}
-	i = skipSpace(b, i+1)
-	if b[i] == '}' {
-		return true
-	}
-	for {
-		j := i + 1
-		for ; b[j] != '"'; j++ {
-			if c := b[j]; c == '\\' || c >= 0x80 {
-				return false
-			}
-		}
-		key := b[i+1 : j]
-		i = skipSpace(b, skipSpace(b, j+1)+1) // past ':'
-		end := skipValue(b, i)
-		if !fn(key, b[i:end:end]) {
-			return false
-		}
-		i = skipSpace(b, end)
-		if b[i] != ',' {
-			return true
-		}
-		i = skipSpace(b, i+1)
-	}
-}
-
-// elements splits b, one valid JSON value, into an array's values; false
-// when it is not an array.
-func elements(b []byte) ([][]byte, bool) {
-	i := skipSpace(b, 0)
-	if i >= len(b) || b[i] != '[' {
-		return nil, false
-	}
-	out := make([][]byte, 0, 1)
-	i = skipSpace(b, i+1)
-	if b[i] == ']' {
-		return out, true
-	}
-	for {
-		end := skipValue(b, i)
-		out = append(out, b[i:end:end])
-		i = skipSpace(b, end)
-		if b[i] != ',' {
-			return out, true
-		}
-		i = skipSpace(b, i+1)
-	}
-}
-
-func skipSpace(b []byte, i int) int {
-	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
-		i++
-	}
-	return i
-}
-
-// skipValue returns the end of the valid JSON value that starts at b[i].
-func skipValue(b []byte, i int) int {
-	switch b[i] {
-	case '"':
-		return skipString(b, i)
-	case '{', '[':
-		depth := 0
-		for ; ; i++ {
-			switch b[i] {
-			case '"':
-				i = skipString(b, i) - 1
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-				if depth == 0 {
-					return i + 1
-				}
-			}
-		}
-	}
-	for i < len(b) {
-		switch b[i] {
-		case ',', '}', ']', ' ', '\t', '\n', '\r':
-			return i
-		}
-		i++
-	}
-	return i
-}
-
-func skipString(b []byte, i int) int {
-	for i++; ; i++ {
-		switch b[i] {
-		case '\\':
-			i++
-		case '"':
-			return i + 1
-		}
-	}
 }
