@@ -110,7 +110,7 @@ func splitMessages(raw json.RawMessage) ([]deployments.Message, bool) {
 				*dst = ""
 				return true
 			}
-			s, ok := plainString(v)
+			s, ok := jsonscan.PlainString(v)
 			*dst = s
 			return ok
 		})
@@ -119,19 +119,4 @@ func splitMessages(raw json.RawMessage) ([]deployments.Message, bool) {
 		}
 	}
 	return out, true
-}
-
-// plainString returns a JSON string literal's value when it holds only
-// printable ASCII and no escapes: what decoding it gives, byte for byte.
-func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	in := raw[1 : len(raw)-1]
-	for _, c := range in {
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(in), true
 }

@@ -7,6 +7,8 @@ import (
 	"math"
 	"slices"
 	"strconv"
+
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // Extra holds a JSON object's members that a type does not name, each as
@@ -65,7 +67,7 @@ func take(m map[string]json.RawMessage, name string, dst any) error {
 func takePlain(raw json.RawMessage, dst any) bool {
 	switch d := dst.(type) {
 	case *string:
-		if s, ok := plainString(raw); ok {
+		if s, ok := jsonscan.PlainString(raw); ok {
 			*d = s
 			return true
 		}
@@ -95,38 +97,9 @@ func takePlain(raw json.RawMessage, dst any) bool {
 	return false
 }
 
-// plainString returns a JSON string literal's value when it holds only
-// printable ASCII and no escapes: what decoding it would give, byte for
-// byte.
-func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	in := raw[1 : len(raw)-1]
-	for _, c := range in {
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(in), true
-}
-
-// plainText reports whether json.Marshal writes s as it is between
-// quotes: printable ASCII with nothing it escapes (", \ and the HTML
-// characters <, > and &).
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
-}
-
 // appendString appends s as json.Marshal writes it.
 func appendString(b []byte, s string) ([]byte, error) {
-	if plainText(s) {
+	if jsonscan.PlainText(s) {
 		return append(append(append(b, '"'), s...), '"'), nil
 	}
 	v, err := json.Marshal(s)
@@ -159,7 +132,7 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 			b.WriteByte(',')
 		}
 		first = false
-		if plainText(name) {
+		if jsonscan.PlainText(name) {
 			b.WriteByte('"')
 			b.WriteString(name)
 			b.WriteByte('"')
@@ -204,7 +177,7 @@ func writeObject(members []member, extra Extra) ([]byte, error) {
 func marshalValue(v any) ([]byte, error) {
 	switch x := v.(type) {
 	case string:
-		if plainText(x) {
+		if jsonscan.PlainText(x) {
 			b := make([]byte, 0, len(x)+2)
 			return append(append(append(b, '"'), x...), '"'), nil
 		}

@@ -138,7 +138,7 @@ var rules = map[string]Rule{
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
-	"api/deployments":                {},
+	"api/deployments":                {Packages: []string{"internal/jsonscan"}},
 	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/provider", "internal/jsonscan"}, Modules: []string{prom, fsnotify}},
 	"gateway/gatewaytest":            {},                                                                                                      // an OpenAI-shaped echo upstream for tests and benchmarks
 	"gateway/gatewaytrace":           {Packages: []string{"api/deployments", "gateway", "tracing", "tracing/otlp"}, Modules: []string{pdata}}, // sampled calls as MLflow traces, off the request path

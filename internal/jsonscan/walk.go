@@ -109,3 +109,32 @@ func validStringEnd(b []byte, i int) int {
 		}
 	}
 }
+
+// PlainString returns a JSON string literal's value when it holds only
+// printable ASCII and no escapes: what decoding it gives, byte for byte.
+// It reports false for anything else (the caller decodes it properly).
+func PlainString(raw []byte) (string, bool) {
+	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
+		return "", false
+	}
+	in := raw[1 : len(raw)-1]
+	for _, c := range in {
+		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
+			return "", false
+		}
+	}
+	return string(in), true
+}
+
+// PlainText reports whether json.Marshal writes s as it is between
+// quotes: printable ASCII without ", \ or the HTML characters <, >, &
+// (which encoding/json escapes).
+func PlainText(s string) bool {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
+			return false
+		}
+	}
+	return true
+}

@@ -131,3 +131,58 @@ func FuzzMembers(f *testing.F) {
 		}
 	})
 }
+
+func TestPlainString(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want string
+		ok   bool
+	}{
+		{`"abc"`, "abc", true},
+		{`""`, "", true},
+		{`"a b~"`, "a b~", true},
+		{`"a\"b"`, "", false},
+		{`"a\nb"`, "", false},
+		{"\"a\tb\"", "", false},
+		{`"é"`, "", false},
+		{`abc`, "", false},
+		{`"`, "", false},
+		{`1`, "", false},
+	} {
+		got, ok := jsonscan.PlainString([]byte(tc.in))
+		if ok != tc.ok || got != tc.want {
+			t.Errorf("PlainString(%q) = %q, %v; want %q, %v", tc.in, got, ok, tc.want, tc.ok)
+		}
+	}
+	for _, tc := range []struct {
+		in string
+		ok bool
+	}{{"abc", true}, {"", true}, {"a<b", false}, {"a&b", false}, {`a"b`, false}, {"é", false}, {"a\x7fb", false}} {
+		if ok := jsonscan.PlainText(tc.in); ok != tc.ok {
+			t.Errorf("PlainText(%q) = %v, want %v", tc.in, ok, tc.ok)
+		}
+	}
+}
+
+// FuzzPlainString: what PlainString accepts decodes to the same string
+// through encoding/json, and what PlainText accepts json.Marshal writes
+// unchanged between quotes.
+func FuzzPlainString(f *testing.F) {
+	for _, s := range []string{`"abc"`, `"a\"b"`, `""`, `"<>"`, "\"\x7f\""} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if s, ok := jsonscan.PlainString(b); ok {
+			var want string
+			if err := json.Unmarshal(b, &want); err != nil || want != s {
+				t.Fatalf("PlainString(%q) = %q; encoding/json %q, %v", b, s, want, err)
+			}
+		}
+		if jsonscan.PlainText(string(b)) {
+			got, _ := json.Marshal(string(b))
+			if string(got) != `"`+string(b)+`"` {
+				t.Fatalf("PlainText(%q) true, but json.Marshal writes %s", b, got)
+			}
+		}
+	})
+}

@@ -190,7 +190,7 @@ func decodeString(v []byte, dst *string) bool {
 	case v[0] != '"':
 		return false
 	}
-	if s, ok := plainString(v); ok {
+	if s, ok := jsonscan.PlainString(v); ok {
 		*dst = s
 		return true
 	}
@@ -223,19 +223,4 @@ func decodeInt(v []byte, dst *int64) bool {
 	}
 	*dst = n
 	return true
-}
-
-// plainString returns a JSON string literal's value when it holds only
-// printable ASCII and no escapes: what decoding it gives, byte for byte.
-func plainString(raw []byte) (string, bool) {
-	if len(raw) < 2 || raw[0] != '"' || raw[len(raw)-1] != '"' {
-		return "", false
-	}
-	in := raw[1 : len(raw)-1]
-	for _, c := range in {
-		if c < 0x20 || c > 0x7e || c == '"' || c == '\\' {
-			return "", false
-		}
-	}
-	return string(in), true
 }

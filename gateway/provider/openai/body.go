@@ -8,6 +8,8 @@ import (
 	"strconv"
 
 	"github.com/berthml/berth/api/deployments"
+
+	"github.com/berthml/berth/internal/jsonscan"
 )
 
 // encode is json.Marshal(body), with the chat request (every call's body)
@@ -98,7 +100,7 @@ func (w *objectWriter) key(name string) {
 }
 
 func (w *objectWriter) quote(s string) {
-	if !plainText(s) {
+	if !jsonscan.PlainText(s) {
 		w.bad = true
 		return
 	}
@@ -170,18 +172,6 @@ func (w *objectWriter) message(m *deployments.Message) {
 	if mw.bad {
 		w.bad = true
 	}
-}
-
-// plainText reports whether json.Marshal writes s as it is between
-// quotes: printable ASCII without ", \ or the HTML characters <, >, &.
-func plainText(s string) bool {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c < 0x20 || c > 0x7e, c == '"', c == '\\', c == '<', c == '>', c == '&':
-			return false
-		}
-	}
-	return true
 }
 
 // compactPlain reports whether json.Marshal writes v, a valid JSON value,
