@@ -5,9 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
-	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/berthml/berth/blob/s3"
+	"github.com/berthml/berth/internal/iristest"
 	"github.com/berthml/berth/internal/ortest"
 	"github.com/berthml/berth/internal/s3test"
 )
@@ -102,45 +101,10 @@ func TestS3SourceEndToEnd(t *testing.T) {
 		artifacts+"/model", run.Run.Info.ID), nil)
 	post("/api/2.0/mlflow/registered-models/alias", `{"name": "iris-s3", "alias": "champion", "version": "1"}`, nil)
 
-	// berth serve: the four iris rows of the fixture, sklearn's labels.
-	var fixture struct {
-		Inputs struct {
-			Input [][]float64 `json:"input"`
-		} `json:"inputs"`
-		Outputs struct {
-			Label []int `json:"label"`
-		} `json:"outputs"`
-	}
-	b, err := os.ReadFile(filepath.Join(model, "expected.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &fixture); err != nil || len(fixture.Inputs.Input) == 0 {
-		t.Fatalf("expected.json: %v", err)
-	}
-	rows, _ := json.Marshal(fixture.Inputs.Input)
+	// berth serve: the four iris rows of the fixture, sklearn's labels and probabilities.
 	serving := startBerth(t, bin, "serve", "models:/iris-s3@champion", "--registry-uri", tracking, "--port", "0",
 		"--ort-lib", lib, "--cache-dir", t.TempDir())
-	resp, err := http.Post(serving+"/invocations", "application/json", strings.NewReader(
-		`{"dataframe_split": {"columns": ["sepal_length", "sepal_width", "petal_length", "petal_width"], "data": `+string(rows)+`}}`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	answer, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	var scored struct {
-		Predictions []struct {
-			Label int `json:"label"`
-		} `json:"predictions"`
-	}
-	if resp.StatusCode != 200 || json.Unmarshal(answer, &scored) != nil || len(scored.Predictions) != len(fixture.Outputs.Label) {
-		t.Fatalf("scoring models:/iris-s3@champion: %d %s", resp.StatusCode, answer)
-	}
-	for i, p := range scored.Predictions {
-		if p.Label != fixture.Outputs.Label[i] {
-			t.Errorf("row %d: label %d, want sklearn's %d (answer %s)", i, p.Label, fixture.Outputs.Label[i], answer)
-		}
-	}
+	iristest.CheckInvocations(t, serving)
 
 	// berth pack: an OCI layout whose model.onnx is the bucket's.
 	images := filepath.Join(t.TempDir(), "images")
