@@ -183,22 +183,34 @@ func runEvaluate(ctx context.Context, stdout io.Writer, model string, o *evaluat
 	return printRecord(stdout, rec, o.out.Format)
 }
 
+// checkLLM checks what an LLM evaluation's flags say beside its data: the
+// output flags, the thresholds (into e), that relative and absolute
+// thresholds have a baseline (given by baselineFlag) and that --run-id has a
+// registry to write to.
+func (o *evaluateOptions) checkLLM(e *evaluate.LLMEvaluation, hasBaseline bool, baselineFlag string) error {
+	if err := o.out.Check(); err != nil {
+		return err
+	}
+	var err error
+	if e.Thresholds, err = o.checks.Thresholds(); err != nil {
+		return err
+	}
+	if !hasBaseline && evaluate.NeedsBaseline(e.Thresholds) {
+		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give " + baselineFlag)
+	}
+	if o.runID != "" && o.src.URI == "" {
+		return errors.New("--run-id needs --registry-uri")
+	}
+	return nil
+}
+
 func runEvaluateLLM(ctx context.Context, stdout io.Writer, o *evaluateOptions) error {
 	e, err := o.llm.Check(o.data)
 	if err != nil {
 		return err
 	}
-	if err := o.out.Check(); err != nil {
+	if err := o.checkLLM(&e, e.BaselinePredictions != "", "--baseline-predictions"); err != nil {
 		return err
-	}
-	if e.Thresholds, err = o.checks.Thresholds(); err != nil {
-		return err
-	}
-	if e.BaselinePredictions == "" && evaluate.NeedsBaseline(e.Thresholds) {
-		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline-predictions")
-	}
-	if o.runID != "" && o.src.URI == "" {
-		return errors.New("--run-id needs --registry-uri")
 	}
 	doneJudging, err := o.judge.Apply(&e, o.llm)
 	if err != nil {

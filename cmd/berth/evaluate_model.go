@@ -5,7 +5,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -23,17 +22,8 @@ func runEvaluateLLMModel(ctx context.Context, stdout io.Writer, model string, o 
 	if err != nil {
 		return err
 	}
-	if err := o.out.Check(); err != nil {
+	if err := o.checkLLM(&e, o.baseline != "", "--baseline"); err != nil {
 		return err
-	}
-	if e.Thresholds, err = o.checks.Thresholds(); err != nil {
-		return err
-	}
-	if o.baseline == "" && evaluate.NeedsBaseline(e.Thresholds) {
-		return errors.New("--min-relative-change and --min-absolute-change compare with a baseline: give --baseline")
-	}
-	if o.runID != "" && o.src.URI == "" {
-		return errors.New("--run-id needs --registry-uri")
 	}
 	doneJudging, err := o.judge.Apply(&e, o.llm) // --extra-metrics grade the model's outputs too
 	if err != nil {
