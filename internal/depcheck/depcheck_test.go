@@ -216,10 +216,11 @@ var rules = map[string]Rule{
 	// Benchmarks.
 	"bench":                   {},
 	"bench/loadgen":           {},
+	"bench/proccpu":           {}, // processes' CPU time for the benches
 	"bench/driftaccuracy":     {Packages: []string{"drift"}},
 	"bench/cmd/barebones":     {Packages: []string{"flavors", "flavors/onnx"}},
-	"bench/cmd/blobbench":     {Packages: []string{mlflowrest, "blob/s3", "internal/s3test", "modeluri"}},
-	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
+	"bench/cmd/blobbench":     {Packages: []string{mlflowrest, "bench/proccpu", "blob/s3", "internal/s3test", "modeluri"}},
+	"bench/cmd/berthbench":    {Packages: []string{"bench/loadgen", "bench/proccpu", "flavors", "flavors/onnx"}},
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},
 	"bench/cmd/gatewaysoak":   {Packages: []string{"gateway", "gateway/config", "gateway/gatewaytest", "gateway/provider/builtin"}}, // 1,000 streams and the soak, the gateway in its own process
@@ -230,9 +231,9 @@ var rules = map[string]Rule{
 	"bench/cmd/ocrcost":       {Packages: []string{"api/scoring", "flavors", "flavors/onnx"}},
 	"bench/cmd/packbench":     {Packages: []string{"flavors/onnx", "pack"}},
 	"bench/cmd/registrybench": {Packages: []string{mlflowrest, "bench/loadgen"}},
-	"bench/cmd/replicabench":  {Packages: []string{"internal/replicatest"}},
-	"bench/cmd/tracebench":    {Modules: []string{pdata}},
-	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "flavors", "flavors/onnx"}},
+	"bench/cmd/replicabench":  {Packages: []string{"bench/proccpu", "internal/replicatest"}},
+	"bench/cmd/tracebench":    {Packages: []string{"bench/proccpu"}, Modules: []string{pdata}},
+	"bench/cmd/throughput":    {Packages: []string{"bench/loadgen", "bench/proccpu", "flavors", "flavors/onnx"}},
 
 	// MLflow's LLM-as-judge metrics through a gateway endpoint (berth evaluate --extra-metrics).
 	"evaluate/llm/judge": {Packages: []string{"api/deployments", "evaluate/llm", "internal/numpy", "internal/pyvalue"}},

@@ -14,6 +14,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/berthml/berth/bench/proccpu"
 )
 
 // The budget for live drift monitoring: it costs at most 5% of
@@ -191,29 +193,9 @@ func (p *driftPair) windows(ctx context.Context) (float64, error) {
 	return windowsClosed(ctx, driftOnURL)
 }
 
-// cpuTime is the user and system CPU time s's process has used, from
-// /proc/PID/stat (in clock ticks, 100 a second); 0 where that cannot be
-// read.
-func cpuTime(s *server) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
-	if err != nil {
-		return 0
-	}
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:])) // from field 3, state
-	if len(f) < 13 {
-		return 0
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(utime+stime) * (time.Second / 100)
-}
+// cpuTime is the user and system CPU time s's process has used; 0 where
+// that cannot be read.
+func cpuTime(s *server) time.Duration { return proccpu.Sum(s.cmd.Process.Pid) }
 
 func perCall(cpu time.Duration, calls int) time.Duration {
 	if cpu <= 0 || calls == 0 {

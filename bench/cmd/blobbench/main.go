@@ -35,6 +35,8 @@ import (
 	"github.com/berthml/berth/blob/s3"
 	"github.com/berthml/berth/internal/s3test"
 	"github.com/berthml/berth/modeluri"
+
+	"github.com/berthml/berth/bench/proccpu"
 )
 
 func main() {
@@ -335,30 +337,8 @@ func (c cpuTimes) sub(d cpuTimes) cpuTimes {
 // measureCPU reads the CPU time used so far by this process, the server
 // and SeaweedFS (0 where it cannot be read: not Linux).
 func measureCPU(server, weed int) cpuTimes {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	self := time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-	return cpuTimes{self, procCPU(server), procCPU(weed)}
-}
-
-// procCPU is the CPU time of process pid from /proc/pid/stat (utime and
-// stime, in clock ticks of 10 ms).
-func procCPU(pid int) time.Duration {
-	if pid <= 0 {
-		return 0
-	}
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	_, rest, ok := strings.Cut(string(b), ") ") // after the command's name
-	f := strings.Fields(rest)
-	if !ok || len(f) < 13 {
-		return 0
-	}
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(ut+st) * 10 * time.Millisecond
+	self, _ := proccpu.Self()
+	return cpuTimes{self, proccpu.Sum(server), proccpu.Sum(weed)}
 }
 
 // childNamed returns the pid of a child of this process whose command is

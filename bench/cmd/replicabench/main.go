@@ -30,6 +30,8 @@ import (
 	"time"
 
 	"github.com/berthml/berth/internal/replicatest"
+
+	"github.com/berthml/berth/bench/proccpu"
 )
 
 func main() {
@@ -183,23 +185,7 @@ end
 }
 
 // cpu is the CPU-seconds (user+system) the processes used so far.
-func cpu(pids ...int) float64 {
-	var ticks int64
-	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-		if err != nil {
-			continue
-		}
-		s := string(b)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) > 12 {
-			u, _ := strconv.ParseInt(f[11], 10, 64)
-			k, _ := strconv.ParseInt(f[12], 10, 64)
-			ticks += u + k
-		}
-	}
-	return float64(ticks) / 100 // USER_HZ
-}
+func cpu(pids ...int) float64 { return proccpu.Sum(pids...).Seconds() }
 
 // pgStats reads the database's committed transactions and inserted rows.
 func pgStats(uri string) (commits, inserted int64, err error) {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -94,45 +93,6 @@ func TestFromLatencies(t *testing.T) {
 	}
 	if got := s.percentile(99); got != 990*time.Microsecond {
 		t.Errorf("p99 = %s, want 990µs", got)
-	}
-}
-
-func TestParseProcStatCPU(t *testing.T) {
-	for _, c := range []struct {
-		name, line string
-		want       time.Duration
-		bad        bool
-	}{
-		{"berth", "4242 (berth) S 1 4242 4242 0 -1 4194560 9518 0 0 0 250 37 0 0 20 0 12 0 17311 2195052544 30429 18446744073709551615",
-			2870 * time.Millisecond, false},
-		{"spaces and parentheses in the name", "7 (a (b) c)) R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0 20 0 1 0 1 1 1 1", 70 * time.Millisecond, false},
-		{"no name", "7 a R 1 7 7 0 -1 0 0 0 0 0 3 4 0 0", 0, true},
-		{"cut short", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 3", 0, true},
-		{"negative", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 -3 4 0 0", 0, true},
-		{"not a number", "7 (a) R 1 7 7 0 -1 0 0 0 0 0 x 4 0 0", 0, true},
-	} {
-		got, err := parseProcStatCPU([]byte(c.line))
-		if (err != nil) != c.bad || got != c.want {
-			t.Errorf("%s: got %s, %v; want %s, error %v", c.name, got, err, c.want, c.bad)
-		}
-	}
-}
-
-func TestProcCPUSelf(t *testing.T) {
-	if _, err := os.Stat("/proc/self/stat"); err != nil {
-		t.Fatalf("the bench reads servers' CPU time from /proc: %v", err)
-	}
-	c0, ok := procCPU(os.Getpid())
-	if !ok {
-		t.Fatal("procCPU of this process: not known")
-	}
-	for end := time.Now().Add(50 * time.Millisecond); time.Now().Before(end); {
-	}
-	if c1, _ := procCPU(os.Getpid()); c1 <= c0 {
-		t.Errorf("CPU time did not grow over 50 ms of work: %s then %s", c0, c1)
-	}
-	if _, ok := procCPU(0); ok {
-		t.Error("procCPU(0) is known")
 	}
 }
 

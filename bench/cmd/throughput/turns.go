@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"time"
+
+	"github.com/berthml/berth/bench/proccpu"
 )
 
 // target is one thing the table measures.
@@ -49,18 +51,18 @@ func (t target) load(ctx context.Context, w *wrkRunner, body string, n int, d ti
 		if t.goroutines > 0 {
 			n = t.goroutines
 		}
-		c0, ok0 := selfCPU()
+		c0, ok0 := proccpu.Self()
 		s, err := t.bare.load(ctx, n, d)
-		c1, ok1 := selfCPU()
+		c1, ok1 := proccpu.Self()
 		s.cpu, s.cpuUnknown = c1-c0, !ok0 || !ok1
 		return s, err
 	}
 	if t.body != "" {
 		body = t.body
 	}
-	c0, ok0 := procCPU(t.pid)
+	c0, ok0 := proccpu.Of(t.pid)
 	s, err := w.run(ctx, t.url, body, t.headerLen, n, d)
-	c1, ok1 := procCPU(t.pid)
+	c1, ok1 := proccpu.Of(t.pid)
 	s.cpu, s.cpuUnknown = c1-c0, !ok0 || !ok1
 	return s, err
 }

@@ -31,6 +31,8 @@ import (
 	"go.opentelemetry.io/collector/pdata/pcommon"
 	"go.opentelemetry.io/collector/pdata/ptrace"
 	"go.opentelemetry.io/collector/pdata/ptrace/ptraceotlp"
+
+	"github.com/berthml/berth/bench/proccpu"
 )
 
 func main() {
@@ -163,32 +165,6 @@ func exportBody(first uint64, n int, at time.Time) []byte {
 		panic(err)
 	}
 	return b
-}
-
-// cpuTime is the user and system CPU time process pid has used, from
-// /proc (0 where there is none): on a shared machine the server's CPU per
-// span varies less than its spans/s.
-func cpuTime(pid int) time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
-	if err != nil {
-		return 0
-	}
-	// Fields after the command's closing parenthesis: state is the 3rd
-	// field of the line, utime and stime the 14th and 15th.
-	i := bytes.LastIndexByte(b, ')')
-	if i < 0 {
-		return 0
-	}
-	f := strings.Fields(string(b[i+1:]))
-	if len(f) < 13 {
-		return 0
-	}
-	utime, err1 := strconv.ParseInt(f[11], 10, 64)
-	stime, err2 := strconv.ParseInt(f[12], 10, 64)
-	if err1 != nil || err2 != nil {
-		return 0
-	}
-	return time.Duration(utime+stime) * time.Second / 100 // USER_HZ
 }
 
 // randomIDs makes exportBody's trace ids random-looking rather than
@@ -346,9 +322,9 @@ func run(ctx context.Context, berth, store string, keep bool, d time.Duration, c
 		if err != nil {
 			return err
 		}
-		cpu0 := cpuTime(pid)
+		cpu0 := proccpu.Sum(pid)
 		rate, err := ingest(ctx, base, exp, cell.batch, cell.clients, d, &next)
-		cpu := cpuTime(pid) - cpu0
+		cpu := proccpu.Sum(pid) - cpu0
 		if err != nil {
 			return err
 		}
