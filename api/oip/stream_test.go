@@ -2,10 +2,13 @@ package oip_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"io"
+	"maps"
 	"math"
 	"runtime"
+	"slices"
 	"syscall"
 	"testing"
 	"time"
@@ -157,16 +160,23 @@ func TestEncodeInferResponseToBoundedMemory(t *testing.T) {
 	}
 }
 
-// BenchmarkEncodeOutputs encodes large outputs, whole and streamed: an
-// [N, 1000] FP32 score output and a sequence of maps. MB/s is of the JSON
-// written.
+// BenchmarkEncodeOutputs encodes large outputs, whole and streamed, and
+// decodes the bytes it wrote back with berth's request decoder
+// ("decode"): an [N, 1000] FP32 score output and a sequence of maps (BYTES
+// of JSON object strings, read back as strings). The response becomes a
+// request by renaming "outputs" to "inputs"; every other byte, the
+// model_name and model_version included, is the response's. cpu-MB/s is of
+// the response's bytes, cpu-ns/number per number (per map row's value) in
+// it, both in CPU time.
 func BenchmarkEncodeOutputs(b *testing.B) {
 	for _, c := range []struct {
-		name string
-		out  *flavors.Tensor
+		name    string
+		out     *flavors.Tensor
+		numbers int
+		in      flavors.TensorInfo // the model input that reads the output back
 	}{
-		{"FP32/2000x1000", scoreRows(2000, 1000)},
-		{"maps/100000", mapRows(100000)},
+		{"FP32/2000x1000", scoreRows(2000, 1000), 2000 * 1000, flavors.TensorInfo{Name: "scores", DType: flavors.Float32, Shape: []int64{-1, 1000}}},
+		{"maps/100000", mapRows(100000), 3 * 100000, flavors.TensorInfo{Name: "output_probability", DType: flavors.String, Shape: []int64{-1}}},
 	} {
 		outs := []*flavors.Tensor{c.out}
 		whole, _, err := oip.EncodeInferResponse("m", "1", "", outs, nil)
@@ -182,7 +192,7 @@ func BenchmarkEncodeOutputs(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, len(whole), cpu)
+			reportCPU(b, len(whole), c.numbers, cpu)
 		})
 		b.Run(c.name+"/streamed", func(b *testing.B) {
 			b.SetBytes(int64(len(whole)))
@@ -193,8 +203,56 @@ func BenchmarkEncodeOutputs(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, len(whole), cpu)
+			reportCPU(b, len(whole), c.numbers, cpu)
 		})
+		b.Run(c.name+"/decode", func(b *testing.B) {
+			body := bytes.Replace(whole, []byte(`"outputs":[`), []byte(`"inputs":[`), 1)
+			model := []flavors.TensorInfo{c.in}
+			got, err := oip.DecodeInferRequest(body, "", model)
+			if err != nil {
+				b.Fatal(err)
+			}
+			checkReadBack(b, got.Inputs, c.out)
+			b.SetBytes(int64(len(whole)))
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := oip.DecodeInferRequest(body, "", model); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, len(whole), c.numbers, cpu)
+		})
+	}
+}
+
+// checkReadBack fails b unless the inputs decoded from an encoded response
+// hold out's data: the same float32 values, or for a map output one string
+// per row that encoding/json reads as that row's map.
+func checkReadBack(b *testing.B, got []*flavors.Tensor, out *flavors.Tensor) {
+	b.Helper()
+	if len(got) != 1 {
+		b.Fatalf("decoded %d inputs, want 1", len(got))
+	}
+	switch want := out.Data.(type) {
+	case []float32:
+		data, ok := got[0].Data.([]float32)
+		if !ok || !slices.Equal(data, want) {
+			b.Fatalf("decoded %T of %d values, not the output's %d float32 values", got[0].Data, len(data), len(want))
+		}
+	case []map[string]float32:
+		data, ok := got[0].Data.([]string)
+		if !ok || len(data) != len(want) {
+			b.Fatalf("decoded %T, want %d strings", got[0].Data, len(want))
+		}
+		for i, s := range data {
+			var m map[string]float32
+			if err := json.Unmarshal([]byte(s), &m); err != nil || !maps.Equal(m, want[i]) {
+				b.Fatalf("row %d decoded as %q (%v), want %v", i, s, err, want[i])
+			}
+		}
+	default:
+		b.Fatalf("output data %T", out.Data)
 	}
 }
 
@@ -238,10 +296,11 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU reports cpu-MB/s: size bytes per iteration over the CPU time
-// since start.
-func reportCPU(b *testing.B, size int, start time.Duration) {
+// reportCPU reports cpu-MB/s, size bytes per iteration over the CPU time
+// since start, and cpu-ns/number for the numbers in those bytes.
+func reportCPU(b *testing.B, size, numbers int, start time.Duration) {
 	if d := cpuTime() - start; d > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N)/float64(numbers), "cpu-ns/number")
 	}
 }

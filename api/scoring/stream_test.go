@@ -106,8 +106,13 @@ func allocated(f func()) uint64 {
 }
 
 // BenchmarkEncodeLarge encodes large outputs, whole (Encode) and streamed
-// (EncodeTo): an [N, 1000] float32 score output and a sequence of maps.
-// MB/s is of the JSON written.
+// (EncodeTo), and decodes the bytes it wrote back with berth's request
+// decoder ("decode"): an [N, 1000] float32 score output, read back as an
+// "inputs" body of a float32 [-1, 1000] model, and a sequence of 3-key
+// maps, read back as "dataframe_records" of a three-column model. Only
+// the top-level key differs from the response ("predictions"), so both
+// directions are measured on the same numbers' text. cpu-MB/s is of the
+// response's bytes, cpu-ns/number per number in it, both in CPU time.
 func BenchmarkEncodeLarge(b *testing.B) {
 	scores := make([]float32, 2000*1000)
 	for i := range scores {
@@ -121,13 +126,27 @@ func BenchmarkEncodeLarge(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	scoresIn, err := scoring.NewDecoder(scoring.ModelSpec{Inputs: []flavors.TensorInfo{{Name: "input", DType: flavors.Float32, Shape: []int64{-1, 1000}}}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	mapsIn, err := scoring.NewDecoder(scoring.ModelSpec{
+		Signature: &flavors.Signature{Inputs: colSchema(flavors.ColFloat, "setosa", "versicolor", "virginica")},
+		Inputs:    []flavors.TensorInfo{{Name: "input", DType: flavors.Float32, Shape: []int64{-1, 3}}},
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
 	for _, c := range []struct {
-		name string
-		out  *flavors.Tensor
-		rows int
+		name    string
+		out     *flavors.Tensor
+		rows    int
+		numbers int
+		in      *scoring.Decoder
+		key     string // the request's top-level key in place of "predictions"
 	}{
-		{"float32/2000x1000", &flavors.Tensor{Name: "scores", DType: flavors.Float32, Shape: []int64{2000, 1000}, Data: scores}, 2000},
-		{"maps/100000", &flavors.Tensor{Name: "output_probability", DType: flavors.Map, Shape: []int64{100000}, Data: maps}, 100000},
+		{"float32/2000x1000", &flavors.Tensor{Name: "scores", DType: flavors.Float32, Shape: []int64{2000, 1000}, Data: scores}, 2000, 2000 * 1000, scoresIn, "inputs"},
+		{"maps/100000", &flavors.Tensor{Name: "output_probability", DType: flavors.Map, Shape: []int64{100000}, Data: maps}, 100000, 3 * 100000, mapsIn, "dataframe_records"},
 	} {
 		outs := []*flavors.Tensor{c.out}
 		req := &scoring.Request{Rows: c.rows}
@@ -144,7 +163,7 @@ func BenchmarkEncodeLarge(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, len(whole), cpu)
+			reportCPU(b, len(whole), c.numbers, cpu)
 		})
 		b.Run(c.name+"/streamed", func(b *testing.B) {
 			b.SetBytes(int64(len(whole)))
@@ -155,8 +174,68 @@ func BenchmarkEncodeLarge(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			reportCPU(b, len(whole), cpu)
+			reportCPU(b, len(whole), c.numbers, cpu)
 		})
+		b.Run(c.name+"/decode", func(b *testing.B) {
+			body := asRequest(b, whole, c.key)
+			got, err := c.in.Decode(scoring.FormatJSON, body)
+			if err != nil {
+				b.Fatal(err)
+			}
+			checkDecoded(b, got, c.out)
+			b.SetBytes(int64(len(whole)))
+			b.ReportAllocs()
+			cpu := cpuTime()
+			for b.Loop() {
+				if _, err := c.in.Decode(scoring.FormatJSON, body); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportCPU(b, len(whole), c.numbers, cpu)
+		})
+	}
+}
+
+// asRequest is the response body resp with its top-level key
+// "predictions" renamed to key: the same numbers' text, as a request.
+func asRequest(b *testing.B, resp []byte, key string) []byte {
+	const prefix = `{"predictions":`
+	if !bytes.HasPrefix(resp, []byte(prefix)) {
+		b.Fatalf("response starts %.40q, want %q", resp, prefix)
+	}
+	return append([]byte(`{"`+key+`":`), resp[len(prefix):]...)
+}
+
+// checkDecoded fails b unless the request decoded from an encoded response
+// holds out's values: the float32 data itself, or a map row per row with
+// its values in the order of the columns setosa, versicolor, virginica.
+func checkDecoded(b *testing.B, got *scoring.Request, out *flavors.Tensor) {
+	b.Helper()
+	if len(got.Inputs) != 1 {
+		b.Fatalf("decoded %d inputs, want 1", len(got.Inputs))
+	}
+	data, ok := got.Inputs[0].Data.([]float32)
+	if !ok {
+		b.Fatalf("decoded %T, want []float32", got.Inputs[0].Data)
+	}
+	var want []float32
+	switch d := out.Data.(type) {
+	case []float32:
+		want = d
+	case []map[string]float32:
+		for _, m := range d {
+			want = append(want, m["setosa"], m["versicolor"], m["virginica"])
+		}
+	default:
+		b.Fatalf("output data %T", out.Data)
+	}
+	if len(data) != len(want) {
+		b.Fatalf("decoded %d numbers, want %d", len(data), len(want))
+	}
+	for i := range want {
+		if data[i] != want[i] {
+			b.Fatalf("number %d decoded as %v, want %v", i, data[i], want[i])
+		}
 	}
 }
 
@@ -170,10 +249,11 @@ func cpuTime() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
-// reportCPU reports cpu-MB/s: size bytes per iteration over the CPU time
-// since start.
-func reportCPU(b *testing.B, size int, start time.Duration) {
+// reportCPU reports cpu-MB/s, size bytes per iteration over the CPU time
+// since start, and cpu-ns/number for the numbers in those bytes.
+func reportCPU(b *testing.B, size, numbers int, start time.Duration) {
 	if d := cpuTime() - start; d > 0 {
 		b.ReportMetric(float64(size)*float64(b.N)/1e6/d.Seconds(), "cpu-MB/s")
+		b.ReportMetric(float64(d.Nanoseconds())/float64(b.N)/float64(numbers), "cpu-ns/number")
 	}
 }
