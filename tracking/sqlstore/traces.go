@@ -41,22 +41,23 @@ func (s *Store) StartTrace(ctx context.Context, info tracing.TraceInfo) (tracing
 		if err != nil {
 			return err
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		var key int64
+		if err := s.queryRow(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
 			ON CONFLICT (request_id) DO UPDATE SET experiment_id = excluded.experiment_id, timestamp_ms = excluded.timestamp_ms,
 			execution_time_ms = excluded.execution_time_ms, status = excluded.status, client_request_id = excluded.client_request_id,
-			request_preview = excluded.request_preview, response_preview = excluded.response_preview`,
+			request_preview = excluded.request_preview, response_preview = excluded.response_preview RETURNING trace_key`,
 			info.TraceID, exp, info.RequestTime, info.Duration, info.State, nullString(info.ClientRequestID),
-			info.RequestPreview, info.ResponsePreview); err != nil {
+			info.RequestPreview, info.ResponsePreview).Scan(&key); err != nil {
 			return err
 		}
 		tags := map[string]string{tracing.TagArtifactLocation: loc}
 		for k, v := range info.Tags {
 			tags[k] = v
 		}
-		if err := s.upsertTraceKV(ctx, tx, "trace_tags", info.TraceID, tags); err != nil {
+		if err := s.upsertTraceKV(ctx, tx, "trace_tags", key, tags); err != nil {
 			return err
 		}
-		return s.upsertTraceKV(ctx, tx, "trace_request_metadata", info.TraceID, info.Metadata)
+		return s.upsertTraceKV(ctx, tx, "trace_request_metadata", key, info.Metadata)
 	})
 	if err != nil {
 		return tracing.TraceInfo{}, err
@@ -71,12 +72,13 @@ func nullString(v string) any {
 	return v
 }
 
-// upsertTraceKV sets keys of a trace's tags or metadata (table is one of
-// this package's constants, never client input).
-func (s *Store) upsertTraceKV(ctx context.Context, q querier, table, traceID string, kv map[string]string) error {
+// upsertTraceKV sets keys of the tags or metadata of the trace whose
+// trace_key is traceKey (table is one of this package's constants, never
+// client input).
+func (s *Store) upsertTraceKV(ctx context.Context, q querier, table string, traceKey int64, kv map[string]string) error {
 	for k, v := range kv {
-		if _, err := s.exec(ctx, q, `INSERT INTO `+table+` (request_id, key, value) VALUES (?, ?, ?)
-			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value`, traceID, k, v); err != nil {
+		if _, err := s.exec(ctx, q, `INSERT INTO `+table+` (trace_key, key, value) VALUES (?, ?, ?)
+			ON CONFLICT (trace_key, key) DO UPDATE SET value = excluded.value`, traceKey, k, v); err != nil {
 			return err
 		}
 	}
@@ -106,16 +108,18 @@ func (s *Store) loadTraceInfos(ctx context.Context, q querier, ids []string) ([]
 		args[i] = id
 	}
 	in := `(` + placeholders(len(ids)) + `)`
-	rows, err := s.query(ctx, q, `SELECT `+traceInfoColumns+` FROM trace_info WHERE request_id IN `+in, args...)
+	rows, err := s.query(ctx, q, `SELECT trace_key, `+traceInfoColumns+` FROM trace_info WHERE request_id IN `+in, args...)
 	if err != nil {
 		return nil, err
 	}
 	byID := map[string]*tracing.TraceInfo{}
+	byKey := map[int64]*tracing.TraceInfo{}
+	var keys []any
 	for rows.Next() {
 		var t tracing.TraceInfo
-		var exp int64
+		var key, exp int64
 		var client, req, resp sql.NullString
-		if err := rows.Scan(&t.TraceID, &exp, &t.RequestTime, &t.Duration, &t.State, &client, &req, &resp); err != nil {
+		if err := rows.Scan(&key, &t.TraceID, &exp, &t.RequestTime, &t.Duration, &t.State, &client, &req, &resp); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -123,26 +127,33 @@ func (s *Store) loadTraceInfos(ctx context.Context, q querier, ids []string) ([]
 		t.ClientRequestID, t.RequestPreview, t.ResponsePreview = client.String, req.String, resp.String
 		t.Tags, t.Metadata = map[string]string{}, map[string]string{}
 		byID[t.TraceID] = &t
+		byKey[key] = &t
+		keys = append(keys, key)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	in = `(` + placeholders(len(keys)) + `)`
 	for table, pick := range map[string]func(*tracing.TraceInfo) map[string]string{
 		"trace_tags":             func(t *tracing.TraceInfo) map[string]string { return t.Tags },
 		"trace_request_metadata": func(t *tracing.TraceInfo) map[string]string { return t.Metadata },
 	} {
-		rows, err := s.query(ctx, q, `SELECT request_id, key, value FROM `+table+` WHERE request_id IN `+in, args...)
+		rows, err := s.query(ctx, q, `SELECT trace_key, key, value FROM `+table+` WHERE trace_key IN `+in, keys...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
-			var id, k, v string
-			if err := rows.Scan(&id, &k, &v); err != nil {
+			var key int64
+			var k, v string
+			if err := rows.Scan(&key, &k, &v); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			if t := byID[id]; t != nil {
+			if t := byKey[key]; t != nil {
 				pick(t)[k] = v
 			}
 		}
@@ -151,7 +162,8 @@ func (s *Store) loadTraceInfos(ctx context.Context, q querier, ids []string) ([]
 			return nil, err
 		}
 	}
-	rows, err = s.query(ctx, q, `SELECT `+assessmentColumns+` FROM assessments WHERE trace_id IN `+in+` ORDER BY create_time, assessment_id`, args...)
+	rows, err = s.query(ctx, q, `SELECT `+assessmentColumns+` FROM assessments a JOIN trace_info t ON t.trace_key = a.trace_key
+		WHERE a.trace_key IN `+in+` ORDER BY a.create_time, a.assessment_id`, keys...)
 	if err != nil {
 		return nil, err
 	}
@@ -190,8 +202,9 @@ func (s *Store) GetTraces(ctx context.Context, ids []string) ([]tracing.TraceInf
 	for i, t := range infos {
 		args[i] = t.TraceID
 	}
-	rows, err := s.query(ctx, s.read, `SELECT trace_id, span_id, parent_span_id, name, type, status, start_time_unix_nano,
-		end_time_unix_nano, content FROM spans WHERE trace_id IN (`+placeholders(len(args))+`) ORDER BY start_time_unix_nano, span_id`, args...)
+	rows, err := s.query(ctx, s.read, `SELECT t.request_id, sp.span_id, sp.parent_span_id, sp.name, sp.type, sp.status,
+		sp.start_time_unix_nano, sp.end_time_unix_nano, sp.content FROM trace_info t JOIN spans sp ON sp.trace_key = t.trace_key
+		WHERE t.request_id IN (`+placeholders(len(args))+`) ORDER BY sp.start_time_unix_nano, sp.span_id`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -224,20 +237,22 @@ func spanState(status string) string {
 // SetTraceTag implements tracing.Store.
 func (s *Store) SetTraceTag(ctx context.Context, traceID, key, value string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.traceExists(ctx, tx, traceID); err != nil {
+		tk, err := s.traceKey(ctx, tx, traceID)
+		if err != nil {
 			return err
 		}
-		return s.upsertTraceKV(ctx, tx, "trace_tags", traceID, map[string]string{key: value})
+		return s.upsertTraceKV(ctx, tx, "trace_tags", tk, map[string]string{key: value})
 	})
 }
 
 // DeleteTraceTag implements tracing.Store.
 func (s *Store) DeleteTraceTag(ctx context.Context, traceID, key string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.traceExists(ctx, tx, traceID); err != nil {
+		tk, err := s.traceKey(ctx, tx, traceID)
+		if err != nil {
 			return err
 		}
-		res, err := s.exec(ctx, tx, `DELETE FROM trace_tags WHERE request_id = ? AND key = ?`, traceID, key)
+		res, err := s.exec(ctx, tx, `DELETE FROM trace_tags WHERE trace_key = ? AND key = ?`, tk, key)
 		if err != nil {
 			return err
 		}
@@ -248,12 +263,19 @@ func (s *Store) DeleteTraceTag(ctx context.Context, traceID, key string) error {
 	})
 }
 
-func (s *Store) traceExists(ctx context.Context, q querier, traceID string) error {
-	var one int
-	err := s.queryRow(ctx, q, `SELECT 1 FROM trace_info WHERE request_id = ?`, traceID).Scan(&one)
+// traceKey is the trace_key of the trace traceID (migration 0012), or
+// MLflow's NOT_FOUND.
+func (s *Store) traceKey(ctx context.Context, q querier, traceID string) (int64, error) {
+	var key int64
+	err := s.queryRow(ctx, q, `SELECT trace_key FROM trace_info WHERE request_id = ?`, traceID).Scan(&key)
 	if noRows(err) {
-		return traceNotFound(traceID)
+		return 0, traceNotFound(traceID)
 	}
+	return key, err
+}
+
+func (s *Store) traceExists(ctx context.Context, q querier, traceID string) error {
+	_, err := s.traceKey(ctx, q, traceID)
 	return err
 }
 
@@ -277,7 +299,7 @@ func (s *Store) DeleteTraces(ctx context.Context, experimentID string, ids []str
 			if maxTraces > 0 {
 				limit = " LIMIT " + strconv.Itoa(maxTraces)
 			}
-			res, err = s.exec(ctx, tx, `DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info
+			res, err = s.exec(ctx, tx, `DELETE FROM trace_info WHERE trace_key IN (SELECT trace_key FROM trace_info
 				WHERE experiment_id = ? AND timestamp_ms < ? ORDER BY timestamp_ms`+limit+`)`, exp, olderThanMs)
 		}
 		if err != nil {
@@ -296,7 +318,7 @@ func (s *Store) PurgeTracesBefore(ctx context.Context, cutoffMs int64) (int, err
 	for {
 		var n int64
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			res, err := s.exec(ctx, tx, `DELETE FROM trace_info WHERE request_id IN (SELECT request_id FROM trace_info
+			res, err := s.exec(ctx, tx, `DELETE FROM trace_info WHERE trace_key IN (SELECT trace_key FROM trace_info
 				WHERE timestamp_ms < ? ORDER BY timestamp_ms LIMIT 1000)`, cutoffMs)
 			if err != nil {
 				return err
@@ -315,11 +337,12 @@ func (s *Store) PurgeTracesBefore(ctx context.Context, cutoffMs int64) (int, err
 func (s *Store) LinkTracesToRun(ctx context.Context, traceIDs []string, runID string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
 		for _, id := range traceIDs {
-			if err := s.traceExists(ctx, tx, id); err != nil {
+			tk, err := s.traceKey(ctx, tx, id)
+			if err != nil {
 				return err
 			}
-			if _, err := s.exec(ctx, tx, `INSERT INTO trace_request_metadata (request_id, key, value) VALUES (?, ?, ?)
-				ON CONFLICT (request_id, key) DO NOTHING`, id, tracing.MetaSourceRun, runID); err != nil {
+			if _, err := s.exec(ctx, tx, `INSERT INTO trace_request_metadata (trace_key, key, value) VALUES (?, ?, ?)
+				ON CONFLICT (trace_key, key) DO NOTHING`, tk, tracing.MetaSourceRun, runID); err != nil {
 				return err
 			}
 		}

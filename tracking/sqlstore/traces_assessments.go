@@ -8,7 +8,10 @@ import (
 	"github.com/berthml/berth/tracking"
 )
 
-const assessmentColumns = `assessment_id, trace_id, name, kind, value, create_time, last_update_time, body`
+// assessmentColumns are an assessment's columns as scanAssessment reads
+// them, from assessments a joined with its trace_info t (the trace id is
+// the trace's; assessments keep its trace_key, migration 0012).
+const assessmentColumns = `a.assessment_id, t.request_id, a.name, a.kind, a.value, a.create_time, a.last_update_time, a.body`
 
 type scanner interface{ Scan(dest ...any) error }
 
@@ -27,11 +30,13 @@ func assessmentNotFound(traceID, id string) error {
 // CreateAssessment implements tracing.Store.
 func (s *Store) CreateAssessment(ctx context.Context, a tracing.Assessment) (tracing.Assessment, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
-		if err := s.traceExists(ctx, tx, a.TraceID); err != nil {
+		key, err := s.traceKey(ctx, tx, a.TraceID)
+		if err != nil {
 			return err
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO assessments (`+assessmentColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			a.ID, a.TraceID, a.Name, a.Kind, a.Value, a.CreateTime, a.LastUpdateTime, string(a.Body))
+		_, err = s.exec(ctx, tx, `INSERT INTO assessments (assessment_id, trace_key, name, kind, value, create_time,
+			last_update_time, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			a.ID, key, a.Name, a.Kind, a.Value, a.CreateTime, a.LastUpdateTime, string(a.Body))
 		if s.d.isUniqueViolation(err) {
 			return tracking.AlreadyExists("Assessment with ID '%s' already exists", a.ID)
 		}
@@ -42,8 +47,8 @@ func (s *Store) CreateAssessment(ctx context.Context, a tracing.Assessment) (tra
 
 // GetAssessment implements tracing.Store.
 func (s *Store) GetAssessment(ctx context.Context, traceID, id string) (tracing.Assessment, error) {
-	a, err := scanAssessment(s.queryRow(ctx, s.read, `SELECT `+assessmentColumns+` FROM assessments
-		WHERE trace_id = ? AND assessment_id = ?`, traceID, id))
+	a, err := scanAssessment(s.queryRow(ctx, s.read, `SELECT `+assessmentColumns+` FROM assessments a
+		JOIN trace_info t ON t.trace_key = a.trace_key WHERE t.request_id = ? AND a.assessment_id = ?`, traceID, id))
 	if noRows(err) {
 		if terr := s.traceExists(ctx, s.read, traceID); terr != nil {
 			return tracing.Assessment{}, terr
@@ -58,7 +63,8 @@ func (s *Store) GetAssessment(ctx context.Context, traceID, id string) (tracing.
 func (s *Store) UpdateAssessment(ctx context.Context, a tracing.Assessment) (tracing.Assessment, error) {
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := s.exec(ctx, tx, `UPDATE assessments SET name = ?, kind = ?, value = ?, last_update_time = ?, body = ?
-			WHERE trace_id = ? AND assessment_id = ?`, a.Name, a.Kind, a.Value, a.LastUpdateTime, string(a.Body), a.TraceID, a.ID)
+			WHERE trace_key = (SELECT trace_key FROM trace_info WHERE request_id = ?) AND assessment_id = ?`,
+			a.Name, a.Kind, a.Value, a.LastUpdateTime, string(a.Body), a.TraceID, a.ID)
 		if err != nil {
 			return err
 		}
@@ -76,7 +82,8 @@ func (s *Store) UpdateAssessment(ctx context.Context, a tracing.Assessment) (tra
 // DeleteAssessment implements tracing.Store.
 func (s *Store) DeleteAssessment(ctx context.Context, traceID, id string) error {
 	return s.inTx(ctx, func(tx *sql.Tx) error {
-		res, err := s.exec(ctx, tx, `DELETE FROM assessments WHERE trace_id = ? AND assessment_id = ?`, traceID, id)
+		res, err := s.exec(ctx, tx, `DELETE FROM assessments
+			WHERE trace_key = (SELECT trace_key FROM trace_info WHERE request_id = ?) AND assessment_id = ?`, traceID, id)
 		if err != nil {
 			return err
 		}

@@ -65,23 +65,25 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 		if err != nil {
 			return err
 		}
+		keys := make(map[string]int64, len(order))
 		var fresh []string
 		for _, id := range order {
-			storedExp, ok := stored[id]
+			st, ok := stored[id]
 			if !ok {
 				fresh = append(fresh, id)
 				continue
 			}
-			if storedExp != exp {
-				return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, storedExp, exp)
+			if st.exp != exp {
+				return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, st.exp, exp)
 			}
-			if err := s.updateFromRoot(ctx, tx, id, byTrace[id]); err != nil {
+			keys[id] = st.key
+			if err := s.updateFromRoot(ctx, tx, st.key, byTrace[id]); err != nil {
 				return err
 			}
 		}
 		// The new traces' artifact locations and every trace's spans
 		// location go in one statement.
-		tags, err := s.insertTraces(ctx, tx, exp, base, fresh, byTrace)
+		tags, err := s.insertTraces(ctx, tx, exp, base, fresh, byTrace, keys)
 		if err != nil {
 			return err
 		}
@@ -90,48 +92,57 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 			batch := uniq[i:min(i+ingestChunk, len(uniq))]
 			args := make([]any, 0, len(batch)*cols)
 			for _, sp := range batch {
-				args = append(args, sp.TraceID, sp.SpanID, nullString(sp.ParentSpanID), sp.Name, sp.Type, sp.Status,
+				args = append(args, keys[sp.TraceID], sp.SpanID, nullString(sp.ParentSpanID), sp.Name, sp.Type, sp.Status,
 					sp.StartNanos, sp.EndNanos, string(sp.Content))
 			}
-			if _, err := s.exec(ctx, tx, `INSERT INTO spans (trace_id, span_id, parent_span_id, name, type, status,
+			if _, err := s.exec(ctx, tx, `INSERT INTO spans (trace_key, span_id, parent_span_id, name, type, status,
 				start_time_unix_nano, end_time_unix_nano, content) VALUES `+rowPlaceholders(len(batch), cols)+`
-				ON CONFLICT (trace_id, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
+				ON CONFLICT (trace_key, span_id) DO UPDATE SET parent_span_id = excluded.parent_span_id, name = excluded.name,
 				type = excluded.type, status = excluded.status, start_time_unix_nano = excluded.start_time_unix_nano,
 				end_time_unix_nano = excluded.end_time_unix_nano, content = excluded.content`, args...); err != nil {
 				return err
 			}
 		}
-		if err := s.insertSpanAttributes(ctx, tx, uniq); err != nil {
+		if err := s.insertSpanAttributes(ctx, tx, uniq, keys); err != nil {
 			return err
 		}
 		for _, id := range order {
-			tags = append(tags, [3]string{id, tracing.TagSpansLocation, tracing.SpansInTrackingStore})
+			tags = append(tags, traceTag{keys[id], tracing.TagSpansLocation, tracing.SpansInTrackingStore})
 		}
 		return s.upsertTraceTags(ctx, tx, tags)
 	})
 }
 
-// traceExperiments is the experiment of each stored trace among ids.
-func (s *Store) traceExperiments(ctx context.Context, tx *sql.Tx, ids []string) (map[string]int64, error) {
-	stored := map[string]int64{}
+// storedTrace is a stored trace's key and experiment.
+type storedTrace struct{ key, exp int64 }
+
+// traceTag is a tag of the trace whose trace_key is trace.
+type traceTag struct {
+	trace      int64
+	key, value string
+}
+
+// traceExperiments is the key and experiment of each stored trace among ids.
+func (s *Store) traceExperiments(ctx context.Context, q querier, ids []string) (map[string]storedTrace, error) {
+	stored := map[string]storedTrace{}
 	for i := 0; i < len(ids); i += ingestChunk {
 		chunk := ids[i:min(i+ingestChunk, len(ids))]
 		args := make([]any, len(chunk))
 		for j, id := range chunk {
 			args[j] = id
 		}
-		rows, err := s.query(ctx, tx, `SELECT request_id, experiment_id FROM trace_info WHERE request_id IN (`+placeholders(len(chunk))+`)`, args...)
+		rows, err := s.query(ctx, q, `SELECT request_id, trace_key, experiment_id FROM trace_info WHERE request_id IN (`+placeholders(len(chunk))+`)`, args...)
 		if err != nil {
 			return nil, err
 		}
 		for rows.Next() {
 			var id string
-			var exp int64
-			if err := rows.Scan(&id, &exp); err != nil {
+			var st storedTrace
+			if err := rows.Scan(&id, &st.key, &st.exp); err != nil {
 				rows.Close()
 				return nil, err
 			}
-			stored[id] = exp
+			stored[id] = st
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
@@ -142,15 +153,15 @@ func (s *Store) traceExperiments(ctx context.Context, tx *sql.Tx, ids []string) 
 }
 
 // insertTraces creates the traces ids, new in experiment exp, from their
-// spans, and returns their artifact location tags for the caller to write.
-// base is the experiment's trace artifact location for trace "".
-func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base string, ids []string, byTrace map[string][]tracing.Span) ([][3]string, error) {
+// spans, adds their trace_keys to keys, and returns their artifact location
+// tags for the caller to write. base is the experiment's trace artifact
+// location for trace "".
+func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base string, ids []string, byTrace map[string][]tracing.Span, keys map[string]int64) ([]traceTag, error) {
 	if len(ids) == 0 {
 		return nil, nil
 	}
 	base = strings.TrimSuffix(base, "/artifacts")
 	const cols = 7
-	var tags [][3]string
 	for i := 0; i < len(ids); i += ingestChunk {
 		chunk := ids[i:min(i+ingestChunk, len(ids))]
 		args := make([]any, 0, len(chunk)*cols)
@@ -166,12 +177,30 @@ func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base st
 				}
 			}
 			args = append(args, id, exp, start/1e6, max(end-start, 0)/1e6, state, reqPreview, respPreview)
-			tags = append(tags, [3]string{id, tracing.TagArtifactLocation, base + id + "/artifacts"})
 		}
-		rows := strings.Repeat("(?, ?, ?, ?, ?, NULL, ?, ?), ", len(chunk))
-		if _, err := s.exec(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES `+strings.TrimSuffix(rows, ", "), args...); err != nil {
+		values := strings.Repeat("(?, ?, ?, ?, ?, NULL, ?, ?), ", len(chunk))
+		rows, err := s.query(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES `+strings.TrimSuffix(values, ", ")+
+			` RETURNING request_id, trace_key`, args...)
+		if err != nil {
 			return nil, err
 		}
+		for rows.Next() {
+			var id string
+			var key int64
+			if err := rows.Scan(&id, &key); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			keys[id] = key
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	tags := make([]traceTag, 0, len(ids))
+	for _, id := range ids {
+		tags = append(tags, traceTag{keys[id], tracing.TagArtifactLocation, base + id + "/artifacts"})
 	}
 	return tags, nil
 }
@@ -181,15 +210,15 @@ func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base st
 // (exporters send children first); the root span then gives its start,
 // duration, state and previews. A trace its client has ended (StartTraceV3)
 // keeps what the client said.
-func (s *Store) updateFromRoot(ctx context.Context, tx *sql.Tx, traceID string, spans []tracing.Span) error {
+func (s *Store) updateFromRoot(ctx context.Context, tx *sql.Tx, traceKey int64, spans []tracing.Span) error {
 	for _, sp := range spans {
 		if sp.ParentSpanID != "" {
 			continue
 		}
 		if _, err := s.exec(ctx, tx, `UPDATE trace_info SET timestamp_ms = ?, execution_time_ms = ?, status = ?,
-			request_preview = ?, response_preview = ? WHERE request_id = ? AND status = ?`,
+			request_preview = ?, response_preview = ? WHERE trace_key = ? AND status = ?`,
 			sp.StartNanos/1e6, max(sp.EndNanos-sp.StartNanos, 0)/1e6, spanState(sp.Status),
-			tracing.RequestPreview(sp.Inputs), tracing.ResponsePreview(sp.Outputs), traceID, tracing.StateInProgress); err != nil {
+			tracing.RequestPreview(sp.Inputs), tracing.ResponsePreview(sp.Outputs), traceKey, tracing.StateInProgress); err != nil {
 			return err
 		}
 	}
@@ -205,15 +234,15 @@ const maxAttributeKey = 250
 // filters, a hundred rows per statement. A span sent again updates the
 // values of its keys. Text PostgreSQL cannot store (NUL, invalid UTF-8) is
 // replaced by U+FFFD, so an odd attribute never refuses its spans.
-func (s *Store) insertSpanAttributes(ctx context.Context, tx *sql.Tx, spans []tracing.Span) error {
+func (s *Store) insertSpanAttributes(ctx context.Context, tx *sql.Tx, spans []tracing.Span, keys map[string]int64) error {
 	const cols = 4
 	args := make([]any, 0, ingestChunk*cols)
 	flush := func() error {
 		if len(args) == 0 {
 			return nil
 		}
-		_, err := s.exec(ctx, tx, `INSERT INTO span_attributes (trace_id, span_id, key, value) VALUES `+
-			rowPlaceholders(len(args)/cols, cols)+` ON CONFLICT (trace_id, span_id, key) DO UPDATE SET value = excluded.value`, args...)
+		_, err := s.exec(ctx, tx, `INSERT INTO span_attributes (trace_key, span_id, key, value) VALUES `+
+			rowPlaceholders(len(args)/cols, cols)+` ON CONFLICT (trace_key, span_id, key) DO UPDATE SET value = excluded.value`, args...)
 		args = args[:0]
 		return err
 	}
@@ -222,7 +251,7 @@ func (s *Store) insertSpanAttributes(ctx context.Context, tx *sql.Tx, spans []tr
 			if a.Key == "" || len(a.Key) > maxAttributeKey {
 				continue
 			}
-			args = append(args, sp.TraceID, sp.SpanID, storableText(a.Key), storableText(a.Value))
+			args = append(args, keys[sp.TraceID], sp.SpanID, storableText(a.Key), storableText(a.Value))
 			if len(args) == ingestChunk*cols {
 				if err := flush(); err != nil {
 					return err
@@ -246,15 +275,15 @@ func storableText(v string) string {
 // left as it is: each span request of a trace sets its spans location
 // again, and an unchanged row costs no write (its index entries would
 // otherwise be deleted and written again).
-func (s *Store) upsertTraceTags(ctx context.Context, tx *sql.Tx, tags [][3]string) error {
+func (s *Store) upsertTraceTags(ctx context.Context, tx *sql.Tx, tags []traceTag) error {
 	for i := 0; i < len(tags); i += ingestChunk {
 		chunk := tags[i:min(i+ingestChunk, len(tags))]
 		args := make([]any, 0, len(chunk)*3)
 		for _, t := range chunk {
-			args = append(args, t[0], t[1], t[2])
+			args = append(args, t.trace, t.key, t.value)
 		}
-		if _, err := s.exec(ctx, tx, `INSERT INTO trace_tags (request_id, key, value) VALUES `+rowPlaceholders(len(chunk), 3)+`
-			ON CONFLICT (request_id, key) DO UPDATE SET value = excluded.value WHERE trace_tags.value <> excluded.value`, args...); err != nil {
+		if _, err := s.exec(ctx, tx, `INSERT INTO trace_tags (trace_key, key, value) VALUES `+rowPlaceholders(len(chunk), 3)+`
+			ON CONFLICT (trace_key, key) DO UPDATE SET value = excluded.value WHERE trace_tags.value <> excluded.value`, args...); err != nil {
 			return err
 		}
 	}

@@ -39,7 +39,7 @@ func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]
 				if len(ids) == 0 {
 					return nil, false, nil
 				}
-				where = append(where, `t.request_id IN (`+placeholders(len(ids))+`)`)
+				where = append(where, `t.trace_key IN (`+placeholders(len(ids))+`)`)
 				args = append(args, ids...)
 				continue
 			}
@@ -60,7 +60,7 @@ func (s *Store) SearchTraces(ctx context.Context, req tracing.SearchRequest) ([]
 		}
 		switch o.Key {
 		case "name":
-			order = append(order, `(SELECT value FROM trace_tags n WHERE n.request_id = t.request_id AND n.key = 'mlflow.traceName')`+dir)
+			order = append(order, `(SELECT value FROM trace_tags n WHERE n.trace_key = t.trace_key AND n.key = 'mlflow.traceName')`+dir)
 		case "status":
 			order = append(order, "t.status"+dir)
 		default: // timestamp_ms, execution_time_ms, request_id, experiment_id: columns of trace_info
@@ -123,7 +123,7 @@ func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 	case tracing.EntityTag:
 		if rare {
 			w, a := prefixEqual("kv.value", c)
-			return `t.request_id IN (SELECT kv.request_id FROM trace_tags kv WHERE kv.key = ? AND ` + w + `)`,
+			return `t.trace_key IN (SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND ` + w + `)`,
 				append([]any{c.Key}, a...)
 		}
 		return kvExists("trace_tags", c.Key, c)
@@ -132,13 +132,13 @@ func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 	case tracing.EntitySpan:
 		if rare {
 			w, a := prefixEqual("sp."+c.Key, c)
-			return `t.request_id IN (SELECT sp.trace_id FROM spans sp WHERE ` + w + `)`, a
+			return `t.trace_key IN (SELECT sp.trace_key FROM spans sp WHERE ` + w + `)`, a
 		}
 		w, a := compare("sp."+c.Key, c)
-		return `EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_id = t.request_id AND ` + w + `)`, a
+		return `EXISTS (SELECT 1 FROM spans sp WHERE sp.trace_key = t.trace_key AND ` + w + `)`, a
 	case tracing.EntitySpanAttribute:
 		// Many matching traces (few were listed by spanAttributeTraces):
-		// checked per trace through the primary key (trace_id, span_id,
+		// checked per trace through the primary key (trace_key, span_id,
 		// key). The key is compared as an expression so that no planner
 		// takes the (key, value) index instead, which would read every
 		// trace's rows for each trace.
@@ -147,14 +147,14 @@ func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 		// table (0.5-5 s over 100k traces), where a subquery it cannot
 		// pull up is run per trace while the newest page fills.
 		w, a := compare("sa.value", c)
-		return `(SELECT 1 FROM span_attributes sa WHERE sa.trace_id = t.request_id AND (sa.key || '') = ? AND ` + w + ` LIMIT 1) IS NOT NULL`,
+		return `(SELECT 1 FROM span_attributes sa WHERE sa.trace_key = t.trace_key AND (sa.key || '') = ? AND ` + w + ` LIMIT 1) IS NOT NULL`,
 			append([]any{c.Key}, a...)
 	case tracing.EntityFeedback, tracing.EntityExpectation:
 		v := c.Value
 		if b, err := json.Marshal(c.Value); err == nil && !isJSONLiteral(c.Value) {
 			v = string(b)
 		}
-		return `EXISTS (SELECT 1 FROM assessments a WHERE a.trace_id = t.request_id AND a.kind = ? AND a.name = ? AND a.value ` +
+		return `EXISTS (SELECT 1 FROM assessments a WHERE a.trace_key = t.trace_key AND a.kind = ? AND a.name = ? AND a.value ` +
 			c.Op + ` ?)`, []any{c.Entity, c.Key, v}
 	}
 	return "1 = 0", nil // unreachable: the parser admits nothing else
@@ -183,10 +183,10 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 	switch {
 	case c.Entity == tracing.EntitySpan && (c.Key == "name" || c.Key == "type"):
 		w, a := prefixEqual("sp."+c.Key, c)
-		q, args = `SELECT sp.trace_id FROM spans sp WHERE `+w, a
+		q, args = `SELECT sp.trace_key FROM spans sp WHERE `+w, a
 	case c.Entity == tracing.EntityTag:
 		w, a := prefixEqual("kv.value", c)
-		q, args = `SELECT kv.request_id FROM trace_tags kv WHERE kv.key = ? AND `+w, append([]any{c.Key}, a...)
+		q, args = `SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND `+w, append([]any{c.Key}, a...)
 	default:
 		return false, nil
 	}
@@ -195,8 +195,9 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 	return n < rareLimit, err
 }
 
-// spanAttributeTraces returns the traces with a span attribute matching c
-// when they are fewer than rareLimit (few), read in one pass over the
+// spanAttributeTraces returns the trace_keys (migration 0012) of the
+// traces with a span attribute matching c when they are fewer than
+// rareLimit (few), read in one pass over the
 // attribute's rows of migration 0007's (key, value prefix) index, whatever
 // the comparator: a LIKE that matches little would otherwise be checked on
 // every trace of the experiment, seconds over 100k traces.
@@ -207,7 +208,7 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 // so that the scan reads the index alone; the values of 200 characters or
 // more come from migration 0009's partial index and are compared whole.
 func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (ids []any, few bool, err error) {
-	q := `SELECT sa.trace_id FROM span_attributes sa WHERE sa.key = ? AND `
+	q := `SELECT sa.trace_key FROM span_attributes sa WHERE sa.key = ? AND `
 	if c.Op == "=" || c.Op == "IN" {
 		// DISTINCT: PostgreSQL then reads the (key, value prefix) index
 		// (0.5 ms for a value that matches nothing over 100k traces)
@@ -224,7 +225,7 @@ func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (i
 	return s.traceIDs(ctx, ids, q+`length(sa.value) >= 200 AND `+long, append([]any{c.Key}, a...))
 }
 
-// traceIDs adds the trace ids that query q returns to ids, without
+// traceIDs adds the trace keys that query q returns to ids, without
 // repeating one. few says that q returned fewer than rareLimit rows: all
 // its rows were read. (A LIKE's query has no DISTINCT, which would make
 // SQLite read every matching row before the limit; a trace with the
@@ -232,9 +233,9 @@ func (s *Store) spanAttributeTraces(ctx context.Context, c tracing.Condition) (i
 // not few, and the caller checks per trace, which is right whatever the
 // count.)
 func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) ([]any, bool, error) {
-	seen := make(map[string]bool, len(ids))
+	seen := make(map[int64]bool, len(ids))
 	for _, id := range ids {
-		seen[id.(string)] = true
+		seen[id.(int64)] = true
 	}
 	rows, err := s.query(ctx, s.read, q+` LIMIT ?`, append(args, rareLimit)...)
 	if err != nil {
@@ -244,7 +245,7 @@ func (s *Store) traceIDs(ctx context.Context, ids []any, q string, args []any) (
 	n := 0
 	for rows.Next() {
 		n++
-		var id string
+		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, false, err
 		}
@@ -287,7 +288,7 @@ func prefixEqual(col string, c tracing.Condition) (string, []any) {
 
 func kvExists(table, key string, c tracing.Condition) (string, []any) {
 	w, a := compare("kv.value", c)
-	return `EXISTS (SELECT 1 FROM ` + table + ` kv WHERE kv.request_id = t.request_id AND kv.key = ? AND ` + w + `)`,
+	return `EXISTS (SELECT 1 FROM ` + table + ` kv WHERE kv.trace_key = t.trace_key AND kv.key = ? AND ` + w + `)`,
 		append([]any{key}, a...)
 }
 

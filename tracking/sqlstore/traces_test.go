@@ -30,7 +30,8 @@ func seedTraces(t *testing.T, s *sqlstore.Store, base time.Time) (string, []stri
 			state = tracing.StateError
 		}
 		sp := tracing.Span{TraceID: id, SpanID: fmt.Sprintf("%016x", i+1), Name: fmt.Sprintf("root%d", i), Type: "CHAIN",
-			Status: "STATUS_CODE_OK", StartNanos: start.UnixNano(), EndNanos: start.UnixNano() + int64(i+1)*1e6, Content: []byte(`{}`)}
+			Status: "STATUS_CODE_OK", StartNanos: start.UnixNano(), EndNanos: start.UnixNano() + int64(i+1)*1e6, Content: []byte(`{}`),
+			Attributes: []tracing.Attribute{{Key: "seed.index", Value: fmt.Sprint(i)}}}
 		if i%2 == 1 {
 			sp.Type = "LLM"
 		}
@@ -129,6 +130,14 @@ func TestPurgeTraces(t *testing.T) {
 			ctx := context.Background()
 			now := time.Now()
 			_, ids := seedTraces(t, s, now.Add(-10*24*time.Hour-5*time.Minute)) // ten days and 5 to 1 minutes ago
+			purged, err := s.TraceKeysForTest(ctx, ids[:3])
+			if err != nil || len(purged) != 3 {
+				t.Fatalf("keys of the traces to purge: %v, %v", purged, err)
+			}
+			kept, err := s.TraceKeysForTest(ctx, ids[3:])
+			if err != nil {
+				t.Fatal(err)
+			}
 			n, err := tracing.Purge(ctx, s, 10*24*time.Hour+2*time.Minute+30*time.Second, now)
 			if err != nil {
 				t.Fatal(err)
@@ -148,7 +157,7 @@ func TestPurgeTraces(t *testing.T) {
 			if fmt.Sprint(left) != fmt.Sprint(ids[3:]) || len(spans) != 2 {
 				t.Fatalf("left %v with spans of %d traces; want %v", left, len(spans), ids[3:])
 			}
-			rows, err := s.TraceRowsForTest(ctx, ids[:3])
+			rows, err := s.TraceRowsForTest(ctx, purged)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -157,7 +166,8 @@ func TestPurgeTraces(t *testing.T) {
 					t.Errorf("%s keeps %d rows of purged traces", table, n)
 				}
 			}
-			if rows, _ := s.TraceRowsForTest(ctx, ids[3:]); rows["spans"] != 2 || rows["assessments"] != 2 || rows["trace_tags"] == 0 {
+			if rows, _ := s.TraceRowsForTest(ctx, kept); rows["trace_info"] != 2 || rows["spans"] != 2 || rows["span_attributes"] == 0 ||
+				rows["assessments"] != 2 || rows["trace_tags"] == 0 {
 				t.Errorf("the kept traces lost rows: %v", rows)
 			}
 		})
