@@ -3,6 +3,7 @@ package jsonscan
 import (
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -48,13 +49,15 @@ func FuzzFloat(f *testing.F) {
 		"0.12345678901234567891", "9007199254740992.5", "9007199254740993.0", "4503599627370495.5",
 		"0.000000000000000000000000000000001", "-0.0", "0.", "1.0000000000000002", "-0.000000000000000000000000000000", "0.00000000000000000000000", "1.00000000000000011102230246251565404236316680908203125",
 		"2.2250738585072014e-308", "0.00000000000000000000000000000000000000000000000000000000000000000001",
-		"123.456\u0080", "12345678.9", "1234567\xff"} {
+		"123.456\u0080", "12345678.9", "1234567\xff", "1234567890123456789.12345678", "123456789012.1234567890123",
+		"0.0", "-0.00000000000000000000000000000001", "0.000000000000000000000000000000001"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		checkFast(t, s)
-		checkFast(t, s+",        ")
-		checkFast(t, s+"]}\n      \n")
+		checkFast(t, s+","+pad)
+		checkFast(t, s+"]}\n      \n"+pad)
+		checkFast(t, s+",\r\n\t"+pad)
 		start, end, p := Number(s, 0)
 		v, fs, fe, exact, fp := Float(s, 0)
 		if fs != start || fe != end || fp != p {
@@ -75,6 +78,10 @@ func FuzzFloat(f *testing.F) {
 		}
 	})
 }
+
+// pad follows a number where the fast paths should read it: they leave
+// the last bytes of a body (fewer than window) to the general path.
+var pad = strings.Repeat(" ", window)
 
 // checkFast fails t where fastFloat, on the number at the start of s,
 // says ok with a value or an end other than Float's exact ones.
@@ -113,7 +120,7 @@ func FuzzFloatBits(f *testing.F) {
 			strconv.FormatFloat(w, 'f', -1, 64), strconv.FormatFloat(v, 'f', 17, 64),
 			strconv.FormatFloat(v, 'f', -1, 64), strconv.FormatFloat(float64(float32(w)), 'f', 17, 64),
 		} {
-			checkFast(t, s+",\n          ")
+			checkFast(t, s+",\n          "+pad)
 			got, _, end, exact, p := Float(s, 0)
 			if p != 0 || end != len(s) {
 				t.Fatalf("%s: end %d, problem %v", s, end, p)
@@ -208,35 +215,60 @@ func FuzzFloats(f *testing.F) {
 		"0.000000000000000000000000000000000000000000001401298464324817, 1.401298464324817e-45]",
 		"1 , 2\t,\r3\n]", "1, 2, \"x\"]", "1, 2,]", "1, 2 3]", "01, 2]", "1., 2]", "-, 1]", "1, -Infinity]",
 		"0.07450985908508301,0.07450985908508301,-0.9686274528503418]   ",
+		// White space between elements: none, tabs, \r\n, long runs of
+		// indent (more than a word, more than the 16 bytes a separator
+		// is matched over), a change of indent within the run, and
+		// space before the comma.
+		"1,2,3,4,5,6,7,8,9]", "1,\t2,\t3,\t4]", "1,\r\n  2,\r\n  3,\r\n  4\r\n]",
+		"\n                        0.5,\n                        0.25,\n                        0.125\n                      ]",
+		"0.5,\n    0.25,\n        0.125,\n    0.0625,\n0.03125]", "1 ,2 , 3\t,4]", "1,\n\n2,\n\n3]",
+		// Shapes at the fast path's edges: 19 digits with an integer
+		// part, 20, 31 and 32 zeros after "0.", "0.0", integers.
+		"1234567890.123456789, 1234567890.1234567891, 123456789012345678.9, 1234567890123456789.1]",
+		"1234567890123456789.12345678, 123456789012.12345678, 12345678901.12345678, 1234567890123.1234567890123]",
+		"0.0000000000000000000000000000001, 0.00000000000000000000000000000001, 0.000000000000000000000000000000001]",
+		"0.0, -0.0, 0, -0, 255, 65535, 9007199254740993, 18446744073709551616]",
+		"0.1e1, 1E5, 1.5e-7, 2.]", "1, 65504, 65505, 70000.5, 3]",
 	} {
 		f.Add(s, uint8(8), false)
 		f.Add(s, uint8(2), true)
 	}
 	f.Fuzz(func(t *testing.T, s string, size uint8, f32 bool) {
-		if f32 {
+		// As given (its end near the fast paths' reach), and followed by
+		// enough white space for the fast paths to read every element.
+		checkFloats(t, s, size, f32)
+		checkFloats(t, s+pad, size, f32)
+	})
+}
+
+func checkFloats(t *testing.T, s string, size uint8, f32 bool) {
+	t.Helper()
+	if f32 {
+		for _, limit := range []float64{math.MaxFloat32, 65504} { // float32, and float16's range (api/oip)
 			got, want := make([]float32, size), make([]float32, size)
-			n, next, closed := Floats(s, 0, got, math.MaxFloat32)
-			wn, wnext, wclosed := floatsRef(s, 0, want, math.MaxFloat32)
+			n, next, closed := Floats(s, 0, got, limit)
+			wn, wnext, wclosed := floatsRef(s, 0, want, limit)
 			if n != wn || next != wnext || closed != wclosed {
-				t.Fatalf("%q: Floats (%d, %d, %v), reference (%d, %d, %v)", s, n, next, closed, wn, wnext, wclosed)
+				t.Fatalf("%q, limit %v: Floats (%d, %d, %v), reference (%d, %d, %v)", s, limit, n, next, closed,
+					wn, wnext, wclosed)
 			}
 			for k := range n {
 				if math.Float32bits(got[k]) != math.Float32bits(want[k]) {
 					t.Fatalf("%q: element %d: %v, reference %v", s, k, got[k], want[k])
 				}
 			}
-			return
 		}
-		got, want := make([]float64, size), make([]float64, size)
-		n, next, closed := Floats(s, 0, got, math.Inf(1))
-		wn, wnext, wclosed := floatsRef(s, 0, want, math.Inf(1))
-		if n != wn || next != wnext || closed != wclosed {
-			t.Fatalf("%q: Floats (%d, %d, %v), reference (%d, %d, %v)", s, n, next, closed, wn, wnext, wclosed)
+		return
+	}
+	got, want := make([]float64, size), make([]float64, size)
+	n, next, closed := Floats(s, 0, got, math.Inf(1))
+	wn, wnext, wclosed := floatsRef(s, 0, want, math.Inf(1))
+	if n != wn || next != wnext || closed != wclosed {
+		t.Fatalf("%q: Floats (%d, %d, %v), reference (%d, %d, %v)", s, n, next, closed, wn, wnext, wclosed)
+	}
+	for k := range n {
+		if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
+			t.Fatalf("%q: element %d: %v, reference %v", s, k, got[k], want[k])
 		}
-		for k := range n {
-			if math.Float64bits(got[k]) != math.Float64bits(want[k]) {
-				t.Fatalf("%q: element %d: %v, reference %v", s, k, got[k], want[k])
-			}
-		}
-	})
+	}
 }
