@@ -143,6 +143,30 @@ func TestMigration0012KeepsTraces(t *testing.T) {
 			if err != nil || len(dk) != 1 || dk[0] <= keys[2] {
 				t.Fatalf("key of a trace logged after the migration = %v, %v; want above %d", dk, err, keys[2])
 			}
+			// The artifact location tag, left out of the tag value index
+			// (0013), is still found by a filter, checked per trace.
+			info, err := s.GetTraceInfo(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			loc := info.Tags[tracing.TagArtifactLocation]
+			if loc == "" {
+				t.Fatalf("trace d has no %s tag: %v", tracing.TagArtifactLocation, info.Tags)
+			}
+			for filter, wantIDs := range map[string][]string{
+				"tags.`mlflow.artifactLocation` = '" + loc + "'":       {d},
+				"tags.`mlflow.artifactLocation` LIKE '%/" + d + "/%'":  {d},
+				"tags.`mlflow.trace.spansLocation` = 'TRACKING_STORE'": {d},
+			} {
+				cs, err := tracing.ParseFilter(filter)
+				if err != nil {
+					t.Fatalf("%s: %v", filter, err)
+				}
+				got, _, err := s.SearchTraces(ctx, tracing.SearchRequest{ExperimentIDs: []string{"0"}, Filter: cs, MaxResults: 10})
+				if err != nil || len(got) != len(wantIDs) || got[0].TraceID != wantIDs[0] {
+					t.Errorf("%s: %v, %v; want %v", filter, got, err, wantIDs)
+				}
+			}
 			// Deleting a migrated trace cascades to everything under it.
 			aKey := keys[1]
 			if n, err := s.DeleteTraces(ctx, "0", []string{a}, 0, 0); err != nil || n != 1 {

@@ -123,7 +123,7 @@ func traceCondition(c tracing.Condition, rare bool) (string, []any) {
 	case tracing.EntityTag:
 		if rare {
 			w, a := prefixEqual("kv.value", c)
-			return `t.trace_key IN (SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND ` + w + `)`,
+			return `t.trace_key IN (SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND ` + tagIndexed + ` AND ` + w + `)`,
 				append([]any{c.Key}, a...)
 		}
 		return kvExists("trace_tags", c.Key, c)
@@ -167,6 +167,12 @@ func isJSONLiteral(v string) bool {
 	return json.Unmarshal([]byte(v), &x) == nil && !strings.HasPrefix(strings.TrimSpace(v), `"`)
 }
 
+// tagIndexed is the condition of migration 0013's partial tag value index,
+// written as there: a query that states it may read the index (the key it
+// compares is never the artifact location's, which rareValue leaves to
+// the per-trace check).
+const tagIndexed = `kv.key <> 'mlflow.artifactLocation'`
+
 // rareLimit is the number of index rows under which an equality is rare.
 const rareLimit = 2000
 
@@ -184,9 +190,9 @@ func (s *Store) rareValue(ctx context.Context, c tracing.Condition) (bool, error
 	case c.Entity == tracing.EntitySpan && (c.Key == "name" || c.Key == "type"):
 		w, a := prefixEqual("sp."+c.Key, c)
 		q, args = `SELECT sp.trace_key FROM spans sp WHERE `+w, a
-	case c.Entity == tracing.EntityTag:
+	case c.Entity == tracing.EntityTag && c.Key != tracing.TagArtifactLocation:
 		w, a := prefixEqual("kv.value", c)
-		q, args = `SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND `+w, append([]any{c.Key}, a...)
+		q, args = `SELECT kv.trace_key FROM trace_tags kv WHERE kv.key = ? AND `+tagIndexed+` AND `+w, append([]any{c.Key}, a...)
 	default:
 		return false, nil
 	}
