@@ -10,6 +10,7 @@ import (
 
 	"github.com/berthml/berth/api/deployments"
 	"github.com/berthml/berth/gateway/config"
+	"github.com/berthml/berth/gateway/h1"
 	"github.com/berthml/berth/gateway/provider"
 )
 
@@ -59,9 +60,8 @@ func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
 // included) when its config gives no timeout. Default: 60 seconds.
 func WithDefaultTimeout(d time.Duration) Option { return func(o *options) { o.defaultTimeout = d } }
 
-// WithTransport sets the transport for upstream calls. Default: a
-// transport with up to 256 idle connections per host, 10 s dial and TLS
-// timeouts, HTTP/2 where the upstream offers it.
+// WithTransport sets the transport for upstream calls. Default:
+// DefaultTransport().
 func WithTransport(t http.RoundTripper) Option { return func(o *options) { o.transport = t } }
 
 // WithClock sets the clock. Default: time.Now.
@@ -89,8 +89,19 @@ type UsageObserver interface {
 // WithUsageObserver sets the observer of ended queries. Default: none.
 func WithUsageObserver(o UsageObserver) Option { return func(o2 *options) { o2.observer = o } }
 
-// DefaultTransport is the upstream transport New uses unless told.
-func DefaultTransport() *http.Transport {
+// DefaultTransport is the upstream transport New uses unless told:
+// plain-http upstreams through package h1 (the call's own goroutine does
+// the I/O on a pooled connection: no per-connection reader and writer
+// goroutines), up to 256 idle connections per host kept 4 s; https
+// (TLS, HTTP/2 where the upstream offers it) and hosts behind a proxy
+// from the environment through net/http's Transport with up to 256 idle
+// connections per host, 10 s dial and TLS timeouts.
+func DefaultTransport() *h1.Transport {
+	return h1.New(h1.WithFallback(netTransport()), h1.WithDialTimeout(10*time.Second), h1.WithMaxIdlePerHost(256))
+}
+
+// netTransport is net/http's Transport for what h1 does not serve.
+func netTransport() *http.Transport {
 	return &http.Transport{
 		Proxy:                 http.ProxyFromEnvironment,
 		DialContext:           (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext,

@@ -42,6 +42,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ import (
 	"time"
 
 	"github.com/berthml/berth/bench/loadgen"
+	"github.com/berthml/berth/bench/proccpu"
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/gatewaytest"
@@ -66,6 +68,7 @@ func main() {
 	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
 	upstream := flag.String("upstream", "", "internal: with -role gateway, the upstream's URL")
 	guarded := flag.Bool("guarded", false, "internal: with -role gateway, gateway keys and an endpoint limit on")
+	profile := flag.String("cpuprofile", "", "write a CPU profile of the gateway under the latency turns (20 ms upstream) to this file (in process with -inprocess, else the gateway child's)")
 	compare := flag.String("compare", "", "another build of this command (say, of the previous commit): its gateways join the latency and throughput turns, for before/after figures from one run (as processes of their own, also with -inprocess)")
 	flag.Parse()
 	var err error
@@ -86,11 +89,11 @@ func main() {
 		case *pin:
 			layout = layoutPinned
 		}
-		err = run(*conc, *rounds, *slice, *delay, layout, *compare)
+		err = run(*conc, *rounds, *slice, *delay, layout, *compare, *profile)
 	case "upstream":
-		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "")
+		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "", "")
 	case "gateway":
-		err = childGateway(*upstream, *guarded)
+		err = childGateway(*upstream, *guarded, *profile)
 	default:
 		err = fmt.Errorf("unknown -role %q", *role)
 	}
@@ -242,7 +245,7 @@ func (s *servers) upstream(delay time.Duration) (string, error) {
 		s.stops = append(s.stops, srv.Close)
 		return srv.URL, nil
 	}
-	url, _, stop, err := spawn("", false, "-role", "upstream", "-upstream-delay", delay.String())
+	url, _, _, stop, err := spawn("", false, "-role", "upstream", "-upstream-delay", delay.String())
 	if err != nil {
 		return "", err
 	}
@@ -251,45 +254,51 @@ func (s *servers) upstream(delay time.Duration) (string, error) {
 }
 
 // gateway starts a gateway over upstream; guarded turns on gateway keys
-// and an endpoint limit, and returns the key's secret too.
-func (s *servers) gateway(upstream string, guarded bool) (string, string, error) {
+// and an endpoint limit, and returns the key's secret too, and the
+// gateway's process id (0 in process). profile, when not "", is where a
+// child gateway writes its CPU profile.
+func (s *servers) gateway(upstream string, guarded bool, profile string) (string, string, int, error) {
 	if s.layout != layoutInProcess {
 		args := []string{"-role", "gateway", "-upstream", upstream}
 		if guarded {
 			args = append(args, "-guarded")
 		}
-		url, secret, stop, err := spawn("", s.layout == layoutPinned, args...)
+		if profile != "" {
+			args = append(args, "-cpuprofile", profile)
+		}
+		url, secret, pid, stop, err := spawn("", s.layout == layoutPinned, args...)
 		if err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
 		s.stops = append(s.stops, stop)
-		return url, secret, nil
+		return url, secret, pid, nil
 	}
 	var guard gateway.Guard
 	var secret string
 	if guarded {
 		g, sec, stop, err := keyGuard(s.ctx)
 		if err != nil {
-			return "", "", err
+			return "", "", 0, err
 		}
 		s.stops = append(s.stops, stop)
 		guard, secret = g, sec
 	}
 	srv, err := newGateway(upstream, guarded, guard)
 	if err != nil {
-		return "", "", err
+		return "", "", 0, err
 	}
 	s.stops = append(s.stops, srv.Close)
-	return srv.URL, secret, nil
+	return srv.URL, secret, 0, nil
 }
 
 // spawn starts bin (this binary when "") with args, on CPU 1 with
 // GOMAXPROCS=1 when pinned; the child prints "ADDR host:port" (and
 // "SECRET s" first when it has one) and serves until its stdin closes.
-func spawn(bin string, pinned bool, args ...string) (url, secret string, stop func(), err error) {
+// pid is the process serving (the taskset's, which execs bin).
+func spawn(bin string, pinned bool, args ...string) (url, secret string, pid int, stop func(), err error) {
 	if bin == "" {
 		if bin, err = os.Executable(); err != nil {
-			return "", "", nil, err
+			return "", "", 0, nil, err
 		}
 	}
 	cmd := exec.Command(bin, args...)
@@ -300,14 +309,14 @@ func spawn(bin string, pinned bool, args ...string) (url, secret string, stop fu
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
-		return "", "", nil, err
+		return "", "", 0, nil, err
 	}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
-		return "", "", nil, err
+		return "", "", 0, nil, err
 	}
 	if err := cmd.Start(); err != nil {
-		return "", "", nil, err
+		return "", "", 0, nil, err
 	}
 	stop = func() { stdin.Close(); _ = cmd.Wait() }
 	r := bufio.NewReader(out)
@@ -315,34 +324,54 @@ func spawn(bin string, pinned bool, args ...string) (url, secret string, stop fu
 		line, err := r.ReadString('\n')
 		if err != nil {
 			stop()
-			return "", "", nil, fmt.Errorf("child %v did not start: %w", args, err)
+			return "", "", 0, nil, fmt.Errorf("child %v did not start: %w", args, err)
 		}
 		line = strings.TrimSpace(line)
 		if v, ok := strings.CutPrefix(line, "SECRET "); ok {
 			secret = v
 		}
 		if v, ok := strings.CutPrefix(line, "ADDR "); ok {
-			return "http://" + v, secret, stop, nil
+			return "http://" + v, secret, cmd.Process.Pid, stop, nil
 		}
 	}
 }
 
 // serveChild serves h on a loopback port, printing the secret (if any)
-// and the address, until stdin closes.
-func serveChild(h http.Handler, secret string) error {
+// and the address, until stdin closes; with profile, it writes its CPU
+// profile there from start to end.
+func serveChild(h http.Handler, secret, profile string) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
+	}
+	stop := func() {}
+	if profile != "" {
+		if stop, err = startProfile(profile); err != nil {
+			return err
+		}
 	}
 	if secret != "" {
 		fmt.Println("SECRET", secret)
 	}
 	fmt.Println("ADDR", ln.Addr().String())
-	go func() { _, _ = io.Copy(io.Discard, os.Stdin); os.Exit(0) }()
+	go func() { _, _ = io.Copy(io.Discard, os.Stdin); stop(); os.Exit(0) }()
 	return (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
 }
 
-func childGateway(upstream string, guarded bool) error {
+// startProfile starts a CPU profile into path; stop ends it.
+func startProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+func childGateway(upstream string, guarded bool, profile string) error {
 	var guard gateway.Guard
 	var secret string
 	if guarded {
@@ -365,7 +394,7 @@ func childGateway(upstream string, guarded bool) error {
 	if err != nil {
 		return err
 	}
-	return serveChild(g.Handler(), secret)
+	return serveChild(g.Handler(), secret, profile)
 }
 
 // warm runs each function for a short untimed turn, so that connections
@@ -379,7 +408,7 @@ func warm(conc int, slice time.Duration, fs []func(int, int) error) error {
 	return nil
 }
 
-func run(conc, rounds int, slice, delay time.Duration, where layout, compare string) error {
+func run(conc, rounds int, slice, delay time.Duration, where layout, compare, profile string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%d, %s\n\n", conc, rounds, slice, runtime.GOMAXPROCS(0), where)
@@ -391,7 +420,11 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	if err != nil {
 		return err
 	}
-	gwURL, _, err := sv.gateway(slowURL, false)
+	childProfile := ""
+	if where != layoutInProcess {
+		childProfile = profile
+	}
+	gwURL, _, gwPID, err := sv.gateway(slowURL, false, childProfile)
 	if err != nil {
 		return err
 	}
@@ -400,13 +433,15 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	via := &caller{c: c, url: gwURL + "/v1/chat/completions", body: chatBody}
 	fs := []func(int, int) error{direct.call(""), via.call("")}
 	names := []string{"client → upstream (direct)", "client → berth gateway → upstream"}
+	pids := []int{0, gwPID} // each function's gateway process, for its CPU per call
 	var other *caller
 	if compare != "" {
-		url, _, stop, err := spawn(compare, where == layoutPinned, "-role", "gateway", "-upstream", slowURL)
+		url, _, pid, stop, err := spawn(compare, where == layoutPinned, "-role", "gateway", "-upstream", slowURL)
 		if err != nil {
 			return err
 		}
 		defer stop()
+		pids = append(pids, pid)
 		other = &caller{c: c, url: url + "/v1/chat/completions", body: chatBody}
 		fs = append(fs, other.call(""))
 		names = append(names, "client → berth gateway ("+compare+") → upstream")
@@ -418,29 +453,38 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	if other != nil {
 		other.overheads = nil
 	}
+	stopProfile := func() {}
+	if profile != "" && where == layoutInProcess {
+		if stopProfile, err = startProfile(profile); err != nil {
+			return err
+		}
+	}
+	cpu0 := cpuOf(pids)
 	res := loadgen.Interleave(conc, rounds, slice, fs)
+	cpu := perCall(cpuOf(pids), cpu0, res)
+	stopProfile()
 	for _, r := range res {
 		if r.Err != nil {
 			return r.Err
 		}
 	}
 	fmt.Printf("## Added latency, upstream answering in %v, c=%d\n\n", delay, conc)
-	fmt.Println("| path | calls | req/s | p50 | p99 | p50 per turn |")
-	fmt.Println("|---|---:|---:|---:|---:|---|")
+	fmt.Println("| path | calls | req/s | p50 | p99 | gateway CPU per call | p50 per turn |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
 	for i, name := range names {
 		var turns []string
 		for _, t := range res[i].Turns {
 			turns = append(turns, fmt.Sprintf("%.2f", ms(t.P50)))
 		}
-		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), turns)
+		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %s | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), cpu[i], turns)
 	}
-	fmt.Printf("| **added (gateway − direct)** | | | **%.2f ms** | **%.2f ms** | |\n", ms(res[1].P50-res[0].P50), ms(res[1].P99-res[0].P99))
+	fmt.Printf("| **added (gateway − direct)** | | | **%.2f ms** | **%.2f ms** | | |\n", ms(res[1].P50-res[0].P50), ms(res[1].P99-res[0].P99))
 	if other != nil {
-		fmt.Printf("| added by the -compare build | | | %.2f ms | %.2f ms | |\n", ms(res[2].P50-res[0].P50), ms(res[2].P99-res[0].P99))
+		fmt.Printf("| added by the -compare build | | | %.2f ms | %.2f ms | | |\n", ms(res[2].P50-res[0].P50), ms(res[2].P99-res[0].P99))
 	}
-	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | |\n", len(via.overheads), pct(via.overheads, 50), pct(via.overheads, 99))
+	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | | |\n", len(via.overheads), pct(via.overheads, 50), pct(via.overheads, 99))
 	if other != nil {
-		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | |\n", len(other.overheads), pct(other.overheads, 50), pct(other.overheads, 99))
+		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | | |\n", len(other.overheads), pct(other.overheads, 50), pct(other.overheads, 99))
 	}
 	fmt.Println()
 
@@ -449,11 +493,11 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	if err != nil {
 		return err
 	}
-	plainURL, _, err := sv.gateway(instantURL, false)
+	plainURL, _, plainPID, err := sv.gateway(instantURL, false, "")
 	if err != nil {
 		return err
 	}
-	guardedURL, secret, err := sv.gateway(instantURL, true)
+	guardedURL, secret, guardedPID, err := sv.gateway(instantURL, true, "")
 	if err != nil {
 		return err
 	}
@@ -462,6 +506,7 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	k := &caller{c: c, url: guardedURL + "/v1/chat/completions", body: chatBody}
 	fs = []func(int, int) error{d.call(""), p.call(""), k.call("Bearer " + secret)}
 	names = []string{"direct to the upstream", "berth gateway", "berth gateway, gateway key + limits + endpoint limit"}
+	pids = []int{0, plainPID, guardedPID}
 	if compare != "" {
 		for _, guarded := range []bool{false, true} {
 			args := []string{"-role", "gateway", "-upstream", instantURL}
@@ -470,11 +515,12 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 				args = append(args, "-guarded")
 				name += ", gateway key + limits + endpoint limit"
 			}
-			url, sec, stop, err := spawn(compare, where == layoutPinned, args...)
+			url, sec, pid, stop, err := spawn(compare, where == layoutPinned, args...)
 			if err != nil {
 				return err
 			}
 			defer stop()
+			pids = append(pids, pid)
 			auth := ""
 			if guarded {
 				auth = "Bearer " + sec
@@ -486,23 +532,50 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare str
 	if err := warm(conc, slice, fs); err != nil {
 		return err
 	}
+	cpu0 = cpuOf(pids)
 	res = loadgen.Interleave(conc, rounds, slice, fs)
+	cpu = perCall(cpuOf(pids), cpu0, res)
 	for _, r := range res {
 		if r.Err != nil {
 			return r.Err
 		}
 	}
 	fmt.Printf("## Throughput, instant upstream, c=%d\n\n", conc)
-	fmt.Println("| path | calls | req/s | p50 | p99 | req/s per turn |")
-	fmt.Println("|---|---:|---:|---:|---:|---|")
+	fmt.Println("| path | calls | req/s | p50 | p99 | gateway CPU per call | req/s per turn |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
 	for i, name := range names {
 		var turns []string
 		for _, t := range res[i].Turns {
 			turns = append(turns, fmt.Sprintf("%.0f", t.RPS))
 		}
-		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), turns)
+		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %s | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), cpu[i], turns)
 	}
 	return nil
+}
+
+// cpuOf reads each process's CPU time (0 where pid is 0: no process of
+// its own).
+func cpuOf(pids []int) []time.Duration {
+	out := make([]time.Duration, len(pids))
+	for i, pid := range pids {
+		out[i], _ = proccpu.Of(pid)
+	}
+	return out
+}
+
+// perCall is each gateway process's CPU over the turns divided by its
+// function's calls: a gateway process serves only its own function's
+// calls, so between two readings its CPU is theirs alone. "—" where the
+// function has no process of its own (direct, in process).
+func perCall(after, before []time.Duration, res []loadgen.Result) []string {
+	out := make([]string, len(res))
+	for i := range res {
+		out[i] = "—"
+		if i < len(after) && after[i] > 0 && res[i].Calls > 0 {
+			out[i] = fmt.Sprintf("%.0f µs", float64((after[i]-before[i]).Microseconds())/float64(res[i].Calls))
+		}
+	}
+	return out
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
