@@ -372,7 +372,10 @@ func (b *body) release(atEnd bool) {
 	if !b.done.CompareAndSwap(false, true) {
 		return
 	}
-	if b.stop() && atEnd && b.keep {
+	// Bytes past the answer's end are none the upstream was asked for: a
+	// connection holding them is not reused (net/http's Transport closes
+	// it too).
+	if b.stop() && atEnd && b.keep && b.c.br.Buffered() == 0 {
 		b.h.put(b.c)
 		return
 	}

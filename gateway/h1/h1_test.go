@@ -54,7 +54,7 @@ func server(t *testing.T, h http.HandlerFunc) (*httptest.Server, *connCounter) {
 }
 
 // noFallback fails a test that reaches the fallback.
-type noFallback struct{ t *testing.T }
+type noFallback struct{ t testing.TB }
 
 func (f noFallback) RoundTrip(r *http.Request) (*http.Response, error) {
 	f.t.Errorf("%s %s went to the fallback", r.Method, r.URL)
