@@ -29,6 +29,7 @@ type gatewayOptions struct {
 	store   options.GatewayKeyStore
 	report  options.GatewayReport
 	trace   options.GatewayTrace
+	gc      options.GatewayGC
 }
 
 func newGatewayCmd(g *options.Log) *cobra.Command {
@@ -68,6 +69,7 @@ of the experiment berth-gateway every --report-interval.`,
 	o.store.AddFlags(cmd)
 	o.report.AddFlags(cmd, true)
 	o.trace.AddFlags(cmd, "--tracking-uri (by OTLP, /v1/traces)")
+	o.gc.AddFlags(cmd)
 	cmd.AddCommand(newGatewayKeysCmd())
 	return cmd
 }
@@ -77,6 +79,7 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	defer o.gc.Start(ctx, log)()
 	cfgBytes, err := o.gateway.ConfigBytes()
 	if err != nil {
 		return err

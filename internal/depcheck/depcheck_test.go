@@ -89,6 +89,7 @@ var rules = map[string]Rule{
 			"gateway/usage",                              // --report-interval
 			"gateway/gatewaytrace",                       // --trace-sample-rate
 			"gateway/config", "gateway/provider/builtin", // berth gateway's flags
+			"gateway/gctune", // berth gateway's --gc-percent
 			"internal/progress", "modeluri", "serve", "server", "tracking/sqlstore", "webhook",
 			"blob", "blob/s3"}, // blob: --artifacts-destination's stores
 		Modules: []string{cobra, pflag},
@@ -140,6 +141,7 @@ var rules = map[string]Rule{
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":                {Packages: []string{"internal/jsonscan"}},
 	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/h1", "gateway/provider", "internal/jsonscan"}, Modules: []string{prom, fsnotify}},
+	"gateway/gctune":                 {},                                                                                                      // the gateway process's GC pacing (--gc-percent)
 	"gateway/h1":                     {},                                                                                                      // the upstream transport for plain-http upstreams: the caller's goroutine does the I/O
 	"gateway/gatewaytest":            {},                                                                                                      // an OpenAI-shaped echo upstream for tests and benchmarks
 	"gateway/gatewaytrace":           {Packages: []string{"api/deployments", "gateway", "tracing", "tracing/otlp"}, Modules: []string{pdata}}, // sampled calls as MLflow traces, off the request path
@@ -225,7 +227,7 @@ var rules = map[string]Rule{
 	"bench/cmd/driftaccuracy": {Packages: []string{"bench/driftaccuracy", "drift"}},
 	"bench/cmd/floor":         {},
 	"bench/cmd/gatewaysoak":   {Packages: []string{"gateway", "gateway/config", "gateway/gatewaytest", "gateway/provider/builtin"}}, // 1,000 streams and the soak, the gateway in its own process
-	"bench/cmd/gatewaybench": {Packages: []string{"bench/loadgen", "bench/proccpu", "gateway", "gateway/config", "gateway/gatewaytest", "gateway/keys",
+	"bench/cmd/gatewaybench": {Packages: []string{"bench/loadgen", "bench/proccpu", "gateway", "gateway/config", "gateway/gatewaytest", "gateway/gctune", "gateway/keys",
 		"gateway/provider/builtin"}}, // the gateway's added latency and throughput
 	"bench/cmd/jsonspeed": {Packages: []string{"api/oip", "api/scoring", "flavors"},
 		Modules: []string{"github.com/go-json-experiment/json", "github.com/tidwall/gjson"}}, // decoders compared

@@ -54,6 +54,7 @@ import (
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/gatewaytest"
+	"github.com/berthml/berth/gateway/gctune"
 	"github.com/berthml/berth/gateway/keys"
 	_ "github.com/berthml/berth/gateway/provider/builtin"
 )
@@ -68,6 +69,7 @@ func main() {
 	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
 	upstream := flag.String("upstream", "", "internal: with -role gateway, the upstream's URL")
 	guarded := flag.Bool("guarded", false, "internal: with -role gateway, gateway keys and an endpoint limit on")
+	gcPercent := flag.Int("gc-percent", 400, "the gateway processes' GC pacing, as berth gateway's --gc-percent (100: Go's default); with -inprocess, this process's")
 	profile := flag.String("cpuprofile", "", "write a CPU profile of the gateway under the latency turns (20 ms upstream) to this file (in process with -inprocess, else the gateway child's)")
 	compare := flag.String("compare", "", "another build of this command (say, of the previous commit): its gateways join the latency and throughput turns, for before/after figures from one run (as processes of their own, also with -inprocess)")
 	flag.Parse()
@@ -89,10 +91,14 @@ func main() {
 		case *pin:
 			layout = layoutPinned
 		}
-		err = run(*conc, *rounds, *slice, *delay, layout, *compare, *profile)
+		if layout == layoutInProcess {
+			go gctune.Run(context.Background(), *gcPercent, 64<<20, time.Second)
+		}
+		err = run(*conc, *rounds, *slice, *delay, layout, *compare, *profile, *gcPercent)
 	case "upstream":
 		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "", "")
 	case "gateway":
+		go gctune.Run(context.Background(), *gcPercent, 64<<20, time.Second)
 		err = childGateway(*upstream, *guarded, *profile)
 	default:
 		err = fmt.Errorf("unknown -role %q", *role)
@@ -227,9 +233,10 @@ func repin() error {
 // servers starts the upstreams and gateways, in this process or in
 // children.
 type servers struct {
-	layout layout
-	ctx    context.Context
-	stops  []func()
+	layout    layout
+	ctx       context.Context
+	stops     []func()
+	gcPercent int // the gateway children's -gc-percent
 }
 
 func (s *servers) close() {
@@ -259,7 +266,7 @@ func (s *servers) upstream(delay time.Duration) (string, error) {
 // child gateway writes its CPU profile.
 func (s *servers) gateway(upstream string, guarded bool, profile string) (string, string, int, error) {
 	if s.layout != layoutInProcess {
-		args := []string{"-role", "gateway", "-upstream", upstream}
+		args := []string{"-role", "gateway", "-upstream", upstream, "-gc-percent", strconv.Itoa(s.gcPercent)}
 		if guarded {
 			args = append(args, "-guarded")
 		}
@@ -408,11 +415,11 @@ func warm(conc int, slice time.Duration, fs []func(int, int) error) error {
 	return nil
 }
 
-func run(conc, rounds int, slice, delay time.Duration, where layout, compare, profile string) error {
+func run(conc, rounds int, slice, delay time.Duration, where layout, compare, profile string, gcPercent int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%d, %s\n\n", conc, rounds, slice, runtime.GOMAXPROCS(0), where)
-	sv := &servers{layout: where, ctx: ctx}
+	sv := &servers{layout: where, ctx: ctx, gcPercent: gcPercent}
 	defer sv.close()
 
 	// Added latency against a 20 ms upstream.
