@@ -102,9 +102,9 @@ func readRun(l *lexer, col column, idx, n int) (k int, closed bool) {
 	}
 	switch c := col.(type) {
 	case *f32Col:
-		k, l.i, closed = jsonscan.Floats(l.b, l.i, c.d[idx:idx+n], c.max)
+		k, l.i, closed = jsonscan.FloatsGap(l.b, l.i, c.d[idx:idx+n], c.max, &l.gap)
 	case *f64Col:
-		k, l.i, closed = jsonscan.Floats(l.b, l.i, c.d[idx:idx+n], math.Inf(1))
+		k, l.i, closed = jsonscan.FloatsGap(l.b, l.i, c.d[idx:idx+n], math.Inf(1), &l.gap)
 	}
 	return k, closed
 }

@@ -17,8 +17,9 @@ const MaxDepth = jsonscan.MaxDepth
 // lexer reads JSON from b, which the caller has checked is valid UTF-8.
 // Every error it returns is an *Error.
 type lexer struct {
-	b []byte
-	i int
+	b   []byte
+	i   int
+	gap jsonscan.Gap // the separator between numbers learnt in the last run of tensor data
 }
 
 func (l *lexer) errf(format string, args ...any) *Error {

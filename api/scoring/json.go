@@ -114,6 +114,7 @@ type parser struct {
 	s   string
 	pos int
 	err *jsonError
+	gap jsonscan.Gap // the separator between numbers learnt in the last run
 }
 
 // parseJSON parses src into d, reusing d's arena.
@@ -304,7 +305,7 @@ func (p *parser) numbers(arr int32) (last, count int32, done bool) {
 			d.nums = slices.Grow(d.nums, max(cap(d.nums), 1024))
 		}
 		var k int
-		k, pos, closed = jsonscan.Floats(s, pos, d.nums[len(d.nums):cap(d.nums)], math.Inf(1))
+		k, pos, closed = jsonscan.FloatsGap(s, pos, d.nums[len(d.nums):cap(d.nums)], math.Inf(1), &p.gap)
 		d.nums = d.nums[:len(d.nums)+k]
 		if closed {
 			break

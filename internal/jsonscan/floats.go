@@ -30,6 +30,22 @@ import (
 // a time; anything else goes through [Float] and [SkipSpace]. FuzzFloats
 // checks that the result is that of one [Float] per element.
 func Floats[T Text, F float32 | float64](b T, i int, dst []F, limit float64) (n, next int, closed bool) {
+	var g Gap
+	return FloatsGap(b, i, dst, limit, &g)
+}
+
+// Gap carries the separator between elements that [FloatsGap] learnt in
+// one run of a body to the next: a tensor's innermost lists, written by
+// json.dumps(indent=...), all have the same indent, and a run whose
+// separator is known from its first element on is read fastest. It is
+// only a guess at the bytes, checked against them before it is used, so
+// any Gap gives the same results; its zero value knows nothing. One
+// goroutine at a time.
+type Gap struct{ sep separator }
+
+// FloatsGap is [Floats] with the separator learnt in earlier runs (g), which
+// it updates.
+func FloatsGap[T Text, F float32 | float64](b T, i int, dst []F, limit float64, g *Gap) (n, next int, closed bool) {
 	// One body of code for both kinds of text: a []byte is read as a
 	// string over the same bytes, which nothing writes while it runs.
 	var s string
@@ -41,11 +57,10 @@ func Floats[T Text, F float32 | float64](b T, i int, dst []F, limit float64) (n,
 	default: // a named type: convert (a copy; berth has none)
 		s = string(b)
 	}
-	return floats(s, i, dst, limit)
+	return floats(s, i, dst, limit, &g.sep)
 }
 
-func floats[F float32 | float64](s string, i int, dst []F, limit float64) (n, next int, closed bool) {
-	var sep separator
+func floats[F float32 | float64](s string, i int, dst []F, limit float64, sep *separator) (n, next int, closed bool) {
 	i = SkipSpace(s, i)
 	for n < len(dst) {
 		// The common case, a run of numbers fastRun reads, each followed
@@ -53,7 +68,7 @@ func floats[F float32 | float64](s string, i int, dst []F, limit float64) (n, ne
 		var f float64
 		var k int
 		var ok bool
-		if n, i, f, k, ok = fastRun(s, i, dst, n, limit, &sep); n == len(dst) {
+		if n, i, f, k, ok = fastRun(s, i, dst, n, limit, sep); n == len(dst) {
 			break
 		}
 		var end int
