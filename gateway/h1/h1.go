@@ -205,6 +205,12 @@ func served(req *http.Request) bool {
 // any byte of the answer: such a call is sent once more on a new
 // connection, when its body can be read again (GetBody; http.NewRequest
 // sets it for in-memory bodies).
+//
+// The request is written before the answer is read, not both at once as
+// net/http's Transport does: an upstream that answers (say 413) and
+// resets the connection before reading all of a request larger than the
+// socket buffers fails the call with the write's error instead of its
+// status.
 func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if !served(req) {
 		return t.fallback.RoundTrip(req)
