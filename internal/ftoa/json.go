@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"slices"
+
+	"github.com/berthml/berth/internal/pow10"
 )
 
 // Style says how [AppendFloat32], [AppendFloat64] and the list writers
@@ -34,11 +36,30 @@ type style struct {
 	lo32, hi32 float64
 	lo64, hi64 float64
 	shortExp   bool // a negative exponent of one digit is written without a leading zero
+	// The float32 bounds as the bit patterns of the least float32 at or
+	// above them: for a positive float32 x, x < lo32 exactly when its bits
+	// are below lo32b (positive floats order as their bits do).
+	lo32b, hi32b uint32
 }
 
 var styles = [2]style{
-	Python: {lo32: 1e-4, hi32: 1e16, lo64: 1e-4, hi64: 1e16},
-	JSON:   {lo32: f32(1e-6), hi32: f32(1e21), lo64: 1e-6, hi64: 1e21, shortExp: true},
+	Python: withBits(style{lo32: 1e-4, hi32: 1e16, lo64: 1e-4, hi64: 1e16}),
+	JSON:   withBits(style{lo32: f32(1e-6), hi32: f32(1e21), lo64: 1e-6, hi64: 1e21, shortExp: true}),
+}
+
+// withBits fills in p's float32 bounds as bit patterns.
+func withBits(p style) style {
+	p.lo32b, p.hi32b = ceil32Bits(p.lo32), ceil32Bits(p.hi32)
+	return p
+}
+
+// ceil32Bits returns the bits of the least float32 >= x > 0.
+func ceil32Bits(x float64) uint32 {
+	f := float32(x)
+	if float64(f) < x {
+		f = math.Nextafter32(f, float32(math.Inf(1)))
+	}
+	return math.Float32bits(f)
 }
 
 // f32 is x rounded to float32, as a float64: a float32 compared with the
@@ -124,6 +145,15 @@ const (
 )
 
 // put32 writes f into out as p says and returns its length.
+//
+// The digits come from near32 (Żmij's way: one multiplication, the choice
+// between the candidates without branches), from Dragonbox (dbox32Tab) in
+// the 0.7% of cases near32 leaves to it, and for a power of two from a
+// table of the general Dragonbox's results. They come as a number of 8 or
+// 9 digits, never fewer (times 10 when it has 7), so that no digit count
+// is needed: a leading 1 when it has 9 (it is below 1.7e8), then 8 digits
+// split within one word; the trailing zeros are counted from the word's
+// zero bytes.
 func put32(out *[window]byte, f float32, p *style) int {
 	u := math.Float32bits(f)
 	e := uint8(u >> float32MantBits)
@@ -136,78 +166,171 @@ func put32(out *[window]byte, f float32, p *style) int {
 		e10 int
 	)
 	if mant != 1<<float32MantBits {
-		d, e10 = dbox32Tab(mant, &pow32Tab[e])
-	} else {
-		d, e10 = dboxRaw32(mant, int(e)-127-float32MantBits)
+		t := &near32Tab[e]
+		if r := near32(mant, t); r != 0 {
+			d, e10 = uint32(r), int(t.k)
+		} else {
+			d, e10 = dbox32Tab(mant, &pow32Tab[e]) // 7 to 9 digits
+		}
+	} else { // a power of two (0.5, 0.25, 1.0 ...): its digits from a table
+		t := &pow2Tab32[e]
+		d, e10 = t.d, int(t.e10)
 	}
-	nd := digitCount(uint64(d))
-	if nd > 9 {
+	if d < 1e7 {
+		d *= 10
+		e10--
+	}
+	if d >= 1e9 {
 		return putOther(out, float64(f), 32, p) // not reached: a float32 needs at most 9 digits
 	}
-	// d with zeros after it to 9 digits, its first digit non-zero, as
-	// bytes 0-8 of (lo, hi), the first digit in the lowest byte.
-	d *= uint32(pow10u64[(9-nd)&31])
-	a := d / 1e8
-	w := eightDigits(uint64(d - a*1e8))
-	lo, hi := uint64(a)|w<<8, w>>56
-	n := 8 - bits.LeadingZeros64(lo)>>3 // the significant digits
-	if hi != 0 {
-		n = 9
+	x := uint64(0) // 1 when d has 9 digits, its first then a 1
+	if d >= 1e8 {
+		x = 1
 	}
-	lo |= asciiZeros
-	hi |= asciiZeros
+	w := bcd8(uint64(d) - x*1e8)
+	// The digits as bytes 0-8 of (lo, hi), the first in the lowest byte,
+	// each as its value 0-9; n of them up to the last non-zero one.
+	lo, hi := w<<(x*8&63)|x, (w>>56)&-x
+	nd := 8 + int(x)
+	n := nd - bits.LeadingZeros64(w)>>3
+	dp := nd + e10 // the decimal point's place among the digits
 
 	neg := int(u >> 31)
 	out[0] = '-'
 	o := out[neg:]
-	abs := float64(math.Float32frombits(u &^ (1 << 31)))
-	dp := nd + e10 // the decimal point's place among the digits
+	abs := u &^ (1 << 31)
 	switch {
-	case abs < p.lo32 || abs >= p.hi32:
-		return neg + putExp2(o, lo, hi, n, dp-1, p.shortExp)
+	case abs < p.lo32b || abs >= p.hi32b:
+		return neg + putExp2(o, lo|asciiZeros, hi|asciiZeros, n, dp-1, p.shortExp)
 	case dp <= 0: // 0.000ddd
 		binary.LittleEndian.PutUint64(o, zeroPoint)
-		binary.LittleEndian.PutUint64(o[2-dp:], lo)
-		binary.LittleEndian.PutUint64(o[10-dp:], hi)
+		binary.LittleEndian.PutUint64(o[2-dp:], lo|asciiZeros)
+		binary.LittleEndian.PutUint64(o[10-dp:], hi|asciiZeros)
 		return neg + 2 - dp + n
 	case dp < n: // ddd.ddd
+		lo |= asciiZeros
+		hi |= asciiZeros
 		binary.LittleEndian.PutUint64(o, lo)
 		binary.LittleEndian.PutUint64(o[8:], hi)
-		tlo, thi := shr128(lo, hi, uint(dp)*8)
-		binary.LittleEndian.PutUint64(o[dp+1:], tlo)
-		binary.LittleEndian.PutUint64(o[dp+9:], thi)
+		s := uint(dp-1) * 8 & 63 // 1 <= dp < n <= 9
+		binary.LittleEndian.PutUint64(o[dp+1:], lo>>8>>s|hi<<(56-s&63))
+		binary.LittleEndian.PutUint64(o[dp+9:], hi>>8>>s)
 		o[dp] = '.'
 		return neg + n + 1
 	}
 	// ddd000.0: the digits, the zeros after them, ".0".
-	binary.LittleEndian.PutUint64(o, lo)
-	binary.LittleEndian.PutUint64(o[8:], hi)
+	binary.LittleEndian.PutUint64(o, lo|asciiZeros)
+	binary.LittleEndian.PutUint64(o[8:], hi|asciiZeros)
 	binary.LittleEndian.PutUint64(o[16:], asciiZeros)
 	o[dp], o[dp+1] = '.', '0'
 	return neg + dp + 2
 }
 
-// pow10u64[i] is 10^i.
-var pow10u64 = func() (t [32]uint64) {
-	p := uint64(1)
-	for i := range 20 {
-		t[i] = p
-		p *= 10
-	}
-	for i := 20; i < len(t); i++ {
-		t[i] = math.MaxUint64
+// near32Entry is what near32 needs for a float32 of one binary exponent b:
+// k = ⌊b log10 2⌋, so that the float's ulp scaled by 10^-k is in [1, 10);
+// the top 64 bits of 10^-k rounded down; the shift that puts the scaled
+// value's integer part in the upper word of the product; and half the
+// scaled ulp in 32.32 fixed point.
+type near32Entry struct {
+	pow   uint64
+	half  uint64
+	shift uint8
+	k     int8
+}
+
+// near32Tab holds near32Entry for every biased exponent of a normal float32.
+var near32Tab = func() (t [256]near32Entry) {
+	for be := 1; be < 0xff; be++ {
+		b := be - 127 - float32MantBits
+		k := mulLog10_2(b)
+		pow, _ := pow10.Mantissa(-k)
+		shift := b + pow10.Exp2(-k) // 0..4: 2^b·10^-k = pow·2^(shift-64) is in [1, 10)
+		t[be] = near32Entry{pow: pow, half: pow >> (33 - shift), shift: uint8(shift), k: int8(k)}
 	}
 	return t
 }()
 
-// digitCount returns the number of decimal digits of x > 0.
-func digitCount(x uint64) int {
-	t := (bits.Len64(x) * 1233) >> 12 // log10 of x's top bit, rounded down
-	if x < pow10u64[t&31] {
-		return t
+// near32 finds the shortest digits of a normal float32 mant·2^b, mant not
+// a power of two, the way Żmij does (Victor Zverovich's 2025 algorithm,
+// after Schubfach and Yaoyuan Guo's yy; written here from its description
+// and zmij.cc's to_decimal_fast, https://github.com/vitaut/zmij, Copyright
+// (c) 2025 - present, Victor Zverovich, MIT license; the reason: one
+// multiplication and no data-dependent branch where Dragonbox has two
+// divisions and two, 26 → 21 ns per float32 in BenchmarkAppendStyled):
+// c = mant·2^b·10^-k as an integer part and a 64-bit fraction from one
+// multiplication; the rounding interval is c ± half an ulp. When a
+// multiple of ten lies in it (the digit below c, or the next multiple
+// above), that is the answer; otherwise c rounded to the nearest integer.
+// No branch on the data except for the cases near a tie or near the
+// interval's upper end, where the truncated power of ten could decide
+// wrongly: there it returns 0 and the caller asks Dragonbox (dbox32Tab).
+// The result, times 10^k, is to dbox32Tab's scale, 7 to 9 digits; every
+// float32 gets what dbox32Tab gives it (TestNear32, docs/speed.md).
+func near32(mant uint32, t *near32Entry) uint64 {
+	c, frac := bits.Mul64(uint64(mant)<<(t.shift&63), t.pow)
+	below := c / 10 * 10
+	cmod := (c-below)<<32 | frac>>32 // c mod 10, 32.32 fixed point
+	upper := cmod + t.half
+	switch {
+	case frac == 1<<63 || 10<<32-upper <= 1:
+		// Near a tie, or the upper end of the interval at the next multiple of ten.
+		return 0
+	case upper > 10<<32: // the next multiple of ten is in the interval
+		return below + 10
+	case cmod < t.half+uint64(1-mant&1): // the multiple below is (its end included for an even mant)
+		return below
 	}
-	return t + 1
+	return c + frac>>63
 }
+
+// near64 is near32 for a normal float64 mant·2^b, mant not a power of
+// two, with the 128-bit power of ten: c = mant·2^b·10^-k (k = ⌊b log10 2⌋)
+// as an integer part and a 64-bit fraction from a 64×128-bit product, the
+// interval c ± half an ulp compared in 4.60 fixed point, as Żmij does for a
+// double. It returns 0 near a tie or near the interval's upper end, where
+// the caller asks Dragonbox (dboxRaw64). The result is d×10^k, 16 or 17
+// digits; TestNear64 checks it against dboxRaw64.
+func near64(mant uint64, b int) (uint64, int) {
+	k := mulLog10_2(b)
+	pHi, pLo := pow10.Mantissa(-k)
+	sh := uint(b+pow10.Exp2(-k)) & 63 // 0..4: 2^b·10^-k = pHi·2^(sh-64) is in [1, 10)
+	x := mant << sh
+	c, frac := bits.Mul64(x, pHi)
+	t, _ := bits.Mul64(x, pLo)
+	frac, carry := bits.Add64(frac, t, 0)
+	c += carry
+	half := pHi >> (5 - sh) // half the scaled ulp, 4.60 fixed point
+	below := c / 10 * 10
+	cmod := (c-below)<<60 | frac>>4 // c mod 10, 4.60 fixed point
+	upper := cmod + half
+	switch {
+	case frac == 1<<63 || 10<<60-upper <= 1:
+		return 0, 0
+	case upper > 10<<60:
+		return below + 10, k
+	case cmod < half+(1-mant&1):
+		return below, k
+	}
+	return c + frac>>63, k
+}
+
+// pow2Tab32 holds the digits of every normal float32 power of two,
+// by biased exponent: Dragonbox's result as 8 or 9 digits and its decimal
+// exponent.
+var pow2Tab32 = func() (t [256]struct {
+	d   uint32
+	e10 int8
+}) {
+	for be := 1; be < 0xff; be++ {
+		d, e10 := dboxRaw32(1<<float32MantBits, be-127-float32MantBits)
+		for d < 1e7 {
+			d *= 10
+			e10--
+		}
+		t[be].d, t[be].e10 = d, int8(e10)
+	}
+	return t
+}()
 
 // pow32Entry is what Dragonbox's main case needs for a float32 of one
 // binary exponent: φ̃k and β for k = κ - ⌊e log10 2⌋, δ^(i), and the
@@ -232,7 +355,8 @@ var pow32Tab = func() (t [256]pow32Entry) {
 
 // dbox32Tab is dboxRaw32's main case (mant is not a power of two) with
 // the per-exponent values read from pow32Tab: the same steps, without
-// computing them per number.
+// computing them per number. Its result is always to the scale of the
+// longer candidate (the shorter one comes times 10), 7 to 9 digits.
 func dbox32Tab(mant uint32, t *pow32Entry) (uint32, int) {
 	const (
 		p10κ  = 10
@@ -245,14 +369,14 @@ func dbox32Tab(mant uint32, t *pow32Entry) (uint32, int) {
 	δi := t.delta
 	if r < δi {
 		if r != 0 || !exact || mant%2 == 0 {
-			return s, int(t.e10) + 1
+			return s * 10, int(t.e10)
 		}
 		s--
 		r = p10κ * 10
 	} else if r == δi {
 		parity, exact := parity32(mant*2-1, φ, β)
 		if parity || (exact && mant%2 == 0) {
-			return s, int(t.e10) + 1
+			return s * 10, int(t.e10)
 		}
 	}
 	D := r + p10κ/2 - δi/2
@@ -282,26 +406,31 @@ func put64(out *[window]byte, f float64, p *style) int {
 	if exp == 0 || exp == 0x7ff { // zero, subnormal, NaN, ±Inf
 		return putOther(out, f, 64, p)
 	}
-	d, e10 := dboxRaw64(u&(1<<float64MantBits-1)|1<<float64MantBits, exp-1023-float64MantBits)
+	mant := u&(1<<float64MantBits-1) | 1<<float64MantBits
+	be := exp - 1023 - float64MantBits
+	var (
+		d   uint64
+		e10 int
+	)
+	if mant == 1<<float64MantBits {
+		d, e10 = dboxRaw64(mant, be)
+	} else if d, e10 = near64(mant, be); d == 0 {
+		d, e10 = dboxRaw64(mant, be)
+	}
 	if d >= 1e17 {
 		return putOther(out, f, 64, p) // not reached: a float64 needs at most 17 digits
 	}
-	// The 17 digits of d (leading zeros included) as bytes 0-16 of (lo,
-	// mid, hi), the first digit in the lowest byte.
+	for d < 1e16 { // to 17 digits: once for near64's 16, more for Dragonbox's shorter results
+		d *= 10
+		e10--
+	}
+	// The 17 digits of d as bytes 0-16 of (lo, mid, hi), the first (not a
+	// zero) in the lowest byte.
 	a := d / 1e16
 	r := d - a*1e16
 	b := r / 1e8
-	wb, wc := eightDigits(b), eightDigits(r-b*1e8)
+	wb, wc := bcd8(b), bcd8(r-b*1e8)
 	lo, mid, hi := a|wb<<8, wb>>56|wc<<8, wc>>56
-	var lead int
-	switch {
-	case lo != 0:
-		lead = bits.TrailingZeros64(lo) >> 3
-	case mid != 0:
-		lead = 8 + bits.TrailingZeros64(mid)>>3
-	default:
-		lead = 16
-	}
 	var trail int
 	switch {
 	case hi != 0:
@@ -310,9 +439,8 @@ func put64(out *[window]byte, f float64, p *style) int {
 	default:
 		trail = 9 + bits.LeadingZeros64(lo)>>3
 	}
-	nd := 17 - lead - trail
+	nd := 17 - trail
 	e10 += trail
-	lo, mid, hi = shr192(lo, mid, hi, lead)
 	lo |= asciiZeros
 	mid |= asciiZeros
 	hi |= asciiZeros
@@ -405,6 +533,12 @@ func putExponent(o []byte, x int, short bool) int {
 // putOther writes what the word-wise writers leave to strconv's way
 // (zero, subnormals, NaN and ±Inf) and returns its length.
 func putOther(out *[window]byte, f float64, bitSize int, p *style) int {
+	if f == 0 { // ±0, common in outputs (ReLU, one-hot): "0.0" in every style
+		neg := int(math.Float64bits(f) >> 63)
+		copy(out[:], "-0.0")
+		copy(out[neg:], "0.0")
+		return neg + 3
+	}
 	return len(appendStyled(out[:0], f, bitSize, p))
 }
 
@@ -437,17 +571,18 @@ func appendStyled(dst []byte, f float64, bitSize int, p *style) []byte {
 	return append(dst, '.', '0')
 }
 
-// eightDigits returns the 8 decimal digits of x < 1e8 (leading zeros
-// included) as the bytes of a word, the first digit in the lowest byte,
-// each as its value 0-9: four numbers of two digits, then eight of one,
-// split in parallel within the word.
-func eightDigits(x uint64) uint64 {
-	hi := x / 10000
-	v := hi | (x-hi*10000)<<32 // abcd | efgh<<32
-	q := (v * 10486 >> 20) & 0x0000007f_0000007f
-	v = q | (v-q*100)<<16 // ab | cd<<16 | ef<<32 | gh<<48
-	q = (v * 103 >> 10) & 0x000f_000f_000f_000f
-	return q | (v-q*10)<<8
+// bcd8 returns the 8 decimal digits of x < 1e8 (leading zeros included)
+// as the bytes of a word, the first digit in the lowest byte, each as its
+// value 0-9. Each step finds a quotient and remainder with one
+// multiply-add, in parallel within the word: x + (2^32-10000)·⌊x/10000⌋
+// is ⌊x/10000⌋<<32 | x%10000, and likewise for 100 in 16-bit and 10 in
+// 8-bit lanes, which leaves the first digit in the highest byte; a byte
+// swap turns it round.
+func bcd8(x uint64) uint64 {
+	x += (1<<32 - 10000) * ((x * 109951163) >> 40)           // ⌊2^40/10^4⌋+1
+	x += (1<<16 - 100) * ((x * 10486 >> 20) & 0x7f_0000007f) // ⌊2^20/100⌋+1
+	x += (1<<8 - 10) * ((x * 103 >> 10) & 0x000f_000f_000f_000f)
+	return bits.ReverseBytes64(x)
 }
 
 // shr128 shifts (lo, hi) right by s <= 64 bits.

@@ -3,8 +3,12 @@ package ftoa
 import (
 	"math"
 	"math/rand/v2"
+	"os"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -153,17 +157,17 @@ func TestAppendFloatsList(t *testing.T) {
 }
 
 // TestEightDigits checks the word-parallel split of a number below 1e8
-// into digits against strconv (every 7th number, and every number near a
-// power of ten).
+// into digits (bcd8) against strconv (every 7th number, and every number
+// near a power of ten).
 func TestEightDigits(t *testing.T) {
 	check := func(x uint64) {
-		w := eightDigits(x) | asciiZeros
+		w := bcd8(x) | asciiZeros
 		var got [8]byte
 		for i := range got {
 			got[i] = byte(w >> (8 * i))
 		}
 		if want := strconv.FormatUint(x+1e8, 10)[1:]; string(got[:]) != want {
-			t.Fatalf("eightDigits(%d) = %q, want %q", x, got, want)
+			t.Fatalf("bcd8(%d) = %q, want %q", x, got, want)
 		}
 	}
 	for x := uint64(0); x < 1e8; x += 7 {
@@ -278,4 +282,117 @@ func cpuTime() time.Duration {
 		panic(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestNear32 checks near32 against Dragonbox (dbox32Tab) on the
+// significands of every float32 exponent, a stride of 389 through them
+// (5.5 million values), or the stride in BERTH_FTOA_STRIDE:
+// BERTH_FTOA_STRIDE=1 checks all 2^31 normal significands that are not
+// powers of two (about 15 s on 2 cores). Where near32 gives up (returns 0)
+// put32 asks dbox32Tab, so this is the whole of near32's contract.
+func TestNear32(t *testing.T) {
+	stride := uint32(389)
+	if s := os.Getenv("BERTH_FTOA_STRIDE"); s != "" {
+		n, err := strconv.ParseUint(s, 10, 32)
+		if err != nil || n == 0 {
+			t.Fatalf("BERTH_FTOA_STRIDE=%q: want a positive integer", s)
+		}
+		stride = uint32(n)
+	}
+	var wg sync.WaitGroup
+	var gaveUp, checked atomic.Int64
+	parts := max(2, runtime.GOMAXPROCS(0))
+	for part := range parts {
+		wg.Go(func() {
+			var g, c int64
+			for e := 1 + part; e < 0xff; e += parts {
+				for m := uint32(1<<float32MantBits + 1); m < 1<<(float32MantBits+1); m += stride {
+					c++
+					r := near32(m, &near32Tab[e])
+					if r == 0 {
+						g++
+						continue
+					}
+					d, e10 := dbox32Tab(m, &pow32Tab[e])
+					if uint64(d) != r || e10 != int(near32Tab[e].k) {
+						t.Errorf("biased exponent %d, significand %#x: near32 %d×10^%d, dbox32Tab %d×10^%d", e, m, r, near32Tab[e].k, d, e10)
+						return
+					}
+				}
+			}
+			gaveUp.Add(g)
+			checked.Add(c)
+		})
+	}
+	wg.Wait()
+	if checked.Load() == 0 || gaveUp.Load()*50 > checked.Load() {
+		t.Errorf("near32 gave up on %d of %d significands, want under 2%%", gaveUp.Load(), checked.Load())
+	}
+	t.Logf("near32 gave up on %d of %d significands", gaveUp.Load(), checked.Load())
+}
+
+// TestNear64 checks near64 against Dragonbox (dboxRaw64) where near64
+// answers (it returns 0 where it leaves the float to Dragonbox): on random
+// normal float64 bit patterns (100,000, or BERTH_FTOA_SAMPLES), on the
+// floats nearest short decimals (d×10^e for d below 10^5, a random walk
+// with steps of 1-1000 through them for every decimal
+// exponent a float64 reaches; their shortest digits are short, where
+// near64's choice of the multiple of ten matters) and on their neighbours
+// one ulp either side. The two give the same number as d×10^e, the
+// trailing zeros aside. float64's 2^63 significands cannot all be checked.
+func TestNear64(t *testing.T) {
+	samples := 100_000
+	if s := os.Getenv("BERTH_FTOA_SAMPLES"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			t.Fatalf("BERTH_FTOA_SAMPLES=%q: want a positive integer", s)
+		}
+		samples = n
+	}
+	var checked, gaveUp int
+	check := func(f float64) bool {
+		u := math.Float64bits(f)
+		exp := int(u>>float64MantBits) & 0x7ff
+		mant := u & (1<<float64MantBits - 1)
+		if exp == 0 || exp == 0x7ff || mant == 0 {
+			return true
+		}
+		mant |= 1 << float64MantBits
+		be := exp - 1023 - float64MantBits
+		checked++
+		d, e10 := near64(mant, be)
+		if d == 0 {
+			gaveUp++
+			return true
+		}
+		wd, we := dboxRaw64(mant, be)
+		gd, ge := trimZeros(d)
+		wd, wz := trimZeros(wd)
+		if gd != wd || e10+ge != we+wz {
+			t.Errorf("%v (bits %#x): near64 %d×10^%d, dboxRaw64 %d×10^%d", f, u, gd, e10+ge, wd, we+wz)
+			return false
+		}
+		return true
+	}
+	r := rand.New(rand.NewPCG(16, 64))
+	for range samples {
+		if !check(math.Float64frombits(r.Uint64())) {
+			return
+		}
+	}
+	for e := -330; e <= 310; e++ {
+		for d := 1; d < 100000; d += 1 + r.IntN(1000) {
+			f, err := strconv.ParseFloat(strconv.Itoa(d)+"e"+strconv.Itoa(e), 64)
+			if err != nil && f == 0 || math.IsInf(f, 0) {
+				continue
+			}
+			if !check(f) || !check(math.Nextafter(f, 0)) || !check(math.Nextafter(f, math.Inf(1))) {
+				return
+			}
+		}
+	}
+	if gaveUp*50 > checked {
+		t.Errorf("near64 gave up on %d of %d floats, want under 2%%", gaveUp, checked)
+	}
+	t.Logf("near64 gave up on %d of %d floats", gaveUp, checked)
 }
