@@ -84,16 +84,21 @@ func nestedShape(d *doc, root int32, leaves []int32) (shape []int64, out []int32
 // numbered in document order). ok is false for anything else, which
 // nestedShape then reads (and words any problem of).
 func denseShape(d *doc, root int32) (shape []int64, lo, hi int32, ok bool) {
+	rank := 0 // counted first: the shape is then one allocation
 	for i := root; ; {
 		n := &d.nodes[i]
 		if n.kind != kindArray || n.n == 0 {
 			return nil, 0, 0, false
 		}
-		shape = append(shape, int64(n.n))
+		rank++
 		if n.flags&flagDense != 0 {
 			break
 		}
 		i = n.head
+	}
+	shape = make([]int64, 0, rank)
+	for i := root; len(shape) < rank; i = d.nodes[i].head {
+		shape = append(shape, int64(d.nodes[i].n))
 	}
 	w := denseWalk{d: d, shape: shape, lo: -1}
 	if !w.walk(root, 0) {
@@ -294,14 +299,24 @@ func (dec *Decoder) fitModel(in *flavors.TensorInfo, shape []int64, frame bool) 
 }
 
 func (dec *Decoder) addInput(req *Request, in *flavors.TensorInfo, shape []int64, data any) {
+	t := flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data}
 	if len(req.Inputs) == 0 {
-		req.Inputs = make([]*flavors.Tensor, len(dec.inputs))
 		req.Rows = 1
 		if len(shape) > 0 {
 			req.Rows = int(shape[0])
 		}
+		if len(dec.inputs) == 1 { // the common model: the slice and its tensor in one allocation
+			one := &struct {
+				p [1]*flavors.Tensor
+				t flavors.Tensor
+			}{t: t}
+			one.p[0] = &one.t
+			req.Inputs = one.p[:]
+			return
+		}
+		req.Inputs = make([]*flavors.Tensor, len(dec.inputs))
 	}
-	req.Inputs[dec.inputIndex(in.Name)] = &flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data}
+	req.Inputs[dec.inputIndex(in.Name)] = &t
 }
 
 func namePrefix(name string) string {
