@@ -254,7 +254,7 @@ var near32Tab = func() (t [256]near32Entry) {
 // a power of two, the way Żmij does (Victor Zverovich's 2025 algorithm,
 // after Schubfach and Yaoyuan Guo's yy; written here from its description
 // and zmij.cc's to_decimal_fast, https://github.com/vitaut/zmij, Copyright
-// (c) 2025 - present, Victor Zverovich, MIT license; the reason: one
+// (c) 2025 - present, Victor Zverovich, MIT license, notice in LICENSE-zmij; the reason: one
 // multiplication and no data-dependent branch where Dragonbox has two
 // divisions and two, 26 → 21 ns per float32 in BenchmarkAppendStyled):
 // c = mant·2^b·10^-k as an integer part and a 64-bit fraction from one
