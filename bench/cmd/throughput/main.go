@@ -52,6 +52,9 @@ type config struct {
 	intraOp                             int
 	floorPID                            int // the floor's process, for its CPU time
 	pinCPUs                             string
+	// berthB and berthBArgs: a second berth (binary, extra flags) whose
+	// binary and MLflow rows are measured in the same turns (-berth-b).
+	berthB, berthBArgs string
 }
 
 func main() {
@@ -78,6 +81,9 @@ func main() {
 	flag.IntVar(&c.intraOp, "intra-op-threads", 0, "ONNX Runtime intra-op threads for berth (--intra-op-threads), the Node.js peer (--threads) and bare ONNX Runtime (0: berth's default, one)")
 	flag.StringVar(&c.pinCPUs, "pinned-berth", "", "also measure the binary and MLflow bodies on a second berth (batching off) started under taskset -c with this CPU list, e.g. 0: "+
 		"whether keeping berth's threads on those CPUs changes its figures (on an idle machine, at c=1, a check for runs moving between cores)")
+	flag.StringVar(&c.berthB, "berth-b", "", "also measure the binary and MLflow bodies on a second berth (batching off) built from this binary, in the same turns: "+
+		"a before/after comparison (default: -berth, when -berth-b-args is given)")
+	flag.StringVar(&c.berthBArgs, "berth-b-args", "", `extra flags for the -berth-b berth, space-separated (e.g. "--read-poll 0")`)
 	flag.Parse()
 	var err error
 	c.models = strings.Split(models, ",")
@@ -111,13 +117,14 @@ var (
 	berthOnPort  = "18933"
 	nodePort     = "18934"
 	berthPinPort = "18935"
+	berthBPort   = "18936"
 )
 
-// pickPorts asks the kernel for five free ports on 127.0.0.1, holding them
-// all until it has the five, so that they differ.
+// pickPorts asks the kernel for six free ports on 127.0.0.1, holding them
+// all until it has the six, so that they differ.
 func pickPorts() error {
 	var ports []string
-	for range 5 {
+	for range 6 {
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			return fmt.Errorf("finding a free port: %w", err)
@@ -126,7 +133,7 @@ func pickPorts() error {
 		ports = append(ports, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
 	}
 	floorAddr = "127.0.0.1:" + ports[0]
-	berthOffPort, berthOnPort, nodePort, berthPinPort = ports[1], ports[2], ports[3], ports[4]
+	berthOffPort, berthOnPort, nodePort, berthPinPort, berthBPort = ports[1], ports[2], ports[3], ports[4], ports[5]
 	return nil
 }
 
@@ -249,6 +256,28 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 				url: "http://127.0.0.1:" + berthPinPort + "/invocations", body: m.mlflowBody, pid: pin.pid()})
 	}
 
+	if (c.berthB != "" || c.berthBArgs != "") && m.binary && m.mlflowBody != "" {
+		argv := berthArgv(berthBPort)
+		if c.berthB != "" {
+			argv[0] = c.berthB
+		}
+		argv = append(argv, strings.Fields(c.berthBArgs)...)
+		b, err := startServer(ctx, "berth B", argv, ready(berthBPort), 20*time.Second)
+		if err != nil {
+			return err
+		}
+		defer b.stop()
+		path, hlen, err := m.writeBinaryBody(filepath.Dir(m.body))
+		if err != nil {
+			return err
+		}
+		label := "berth B (" + strings.Join(append([]string{filepath.Base(argv[0])}, strings.Fields(c.berthBArgs)...), " ") + ")"
+		targets = append(targets,
+			target{kind: kindBerthBBinary, label: label + ", binary tensor data", url: infer(berthBPort), body: path, headerLen: hlen, pid: b.pid()},
+			target{kind: kindBerthBMLflow, label: label + ", /invocations with MLflow's file",
+				url: "http://127.0.0.1:" + berthBPort + "/invocations", body: m.mlflowBody, pid: b.pid()})
+	}
+
 	onArgv := append(berthArgv(berthOnPort), "--max-batch-size", strconv.Itoa(c.batchSize), "--max-queue-delay", c.queueDelay.String())
 	on, err := startServer(ctx, "berth (batching on)", onArgv, ready(berthOnPort), 20*time.Second)
 	switch {
@@ -275,7 +304,7 @@ func measureModel(ctx context.Context, c config, w *wrkRunner, m *model, res *re
 
 	for _, t := range targets {
 		var ref []float64
-		if t.kind != kindFloor && t.kind != kindBerthMLflow && t.kind != kindBerthPinnedMLflow { // MLflow's answer is not OIP v2
+		if t.kind != kindFloor && t.kind != kindBerthMLflow && t.kind != kindBerthPinnedMLflow && t.kind != kindBerthBMLflow { // MLflow's answer is not OIP v2
 			ref = want
 		}
 		if err := m.check(ctx, t, ref); err != nil {

@@ -208,6 +208,16 @@ func (r *results) checks() []string {
 		if okPJ && okPB {
 			line += fmt.Sprintf("; berth under taskset (-pinned-berth): JSON %.2f×, binary %.2f×", pj.rps()/bare.rps(), pb.rps()/bare.rps())
 		}
+		bj, okBJ := r.find("ocr", kindBerthBMLflow, n)
+		bb, okBB := r.find("ocr", kindBerthBBinary, n)
+		if okBJ && okBB {
+			line += fmt.Sprintf("; berth B (-berth-b): JSON %.2f×, binary %.2f×", bj.rps()/bare.rps(), bb.rps()/bare.rps())
+			bjc, ok1 := bj.cpuPerRequest()
+			bbc, ok2 := bb.cpuPerRequest()
+			if ok1 && ok2 && bjc > 0 && bbc > 0 && bc > 0 {
+				line += fmt.Sprintf(" (CPU: JSON %.2f×, binary %.2f×)", float64(bc)/float64(bjc), float64(bc)/float64(bbc))
+			}
+		}
 		out = append(out, line)
 	}
 	return out

@@ -37,6 +37,9 @@ const (
 	// The same two on a berth under taskset (-pinned-berth).
 	kindBerthPinnedBinary
 	kindBerthPinnedMLflow
+	// The same two on a second berth (-berth-b, -berth-b-args).
+	kindBerthBBinary
+	kindBerthBMLflow
 )
 
 // load runs one turn of t at concurrency n for d; wrk POSTs body to the
