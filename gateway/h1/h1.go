@@ -26,6 +26,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"net"
 	"net/http"
 	"net/url"
@@ -44,6 +45,7 @@ type Transport struct {
 	dialer      net.Dialer
 	maxIdle     int
 	idleTimeout time.Duration
+	maxHeader   int64
 
 	mu    sync.Mutex
 	hosts map[string]*host
@@ -78,6 +80,12 @@ func WithMaxIdlePerHost(n int) Option { return func(t *Transport) { t.maxIdle = 
 // (see RoundTrip).
 func WithIdleTimeout(d time.Duration) Option { return func(t *Transport) { t.idleTimeout = d } }
 
+// WithMaxResponseHeaderBytes bounds the bytes of an answer's status line
+// and headers, 1xx interim answers included: an upstream that sends more
+// fails the call (http.ReadResponse has no bound of its own). Default:
+// 1 MiB, net/http's server default for requests.
+func WithMaxResponseHeaderBytes(n int64) Option { return func(t *Transport) { t.maxHeader = n } }
+
 // New returns a Transport with opts applied over the defaults above.
 func New(opts ...Option) *Transport {
 	t := &Transport{
@@ -85,6 +93,7 @@ func New(opts ...Option) *Transport {
 		dialer:      net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
 		maxIdle:     256,
 		idleTimeout: 4 * time.Second,
+		maxHeader:   1 << 20,
 		hosts:       map[string]*host{},
 	}
 	for _, o := range opts {
@@ -132,15 +141,25 @@ type conn struct {
 	br        *bufio.Reader
 	bw        *bufio.Writer
 	read      int64 // bytes read from nc, to tell a dead idle connection from a broken answer
+	limit     int64 // bytes nc may still give (the header bound while an answer's header is read)
 	idleSince time.Time
 	used      bool
 }
 
 func (c *conn) Read(p []byte) (int, error) {
+	if c.limit <= 0 {
+		return 0, errHeaderTooLarge
+	}
+	if int64(len(p)) > c.limit {
+		p = p[:c.limit]
+	}
 	n, err := c.nc.Read(p)
 	c.read += int64(n)
+	c.limit -= int64(n)
 	return n, err
 }
+
+var errHeaderTooLarge = errors.New("h1: the upstream's answer header is over the bound (WithMaxResponseHeaderBytes)")
 
 // lookup returns the pool for u's host, or nil when the fallback serves it.
 func (t *Transport) lookup(req *http.Request) (*host, error) {
@@ -225,7 +244,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ctx := req.Context()
 	for try := 0; ; try++ {
-		c, err := h.get(ctx)
+		c, err := h.get(ctx, try > 0)
 		if err != nil {
 			closeBody(req)
 			return nil, err
@@ -237,7 +256,7 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 			return resp, nil
 		}
 		var stale *staleError
-		if try > 0 || !reused || !errors.As(err, &stale) {
+		if try > 0 || !reused || !errors.As(err, &stale) || !replayable(req) {
 			return nil, err
 		}
 		// Send it again on a fresh connection, with a fresh body.
@@ -252,6 +271,21 @@ func (t *Transport) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		req = &r2
 	}
+}
+
+// replayable reports whether req may be sent again after it was written
+// to a connection that then failed before any byte of the answer: the
+// upstream may have read it and acted on it, so only an idempotent method
+// (RFC 9110 §9.2.2) or a request with an idempotency key (as net/http's
+// Transport) is sent again.
+func replayable(req *http.Request) bool {
+	switch req.Method {
+	case "", http.MethodGet, http.MethodHead, http.MethodOptions, http.MethodTrace, http.MethodPut, http.MethodDelete:
+		return true
+	}
+	_, k1 := req.Header["Idempotency-Key"]
+	_, k2 := req.Header["X-Idempotency-Key"]
+	return k1 || k2
 }
 
 // staleError is a failure on a reused connection before any byte of the
@@ -294,9 +328,13 @@ func (h *host) roundTrip(ctx context.Context, c *conn, req *http.Request) (*http
 		return fail(h.maybeStale(err, c, read))
 	}
 	var resp *http.Response
+	// The header bound covers the interim answers too, so that 1xx
+	// answers without end fail the call.
+	c.limit = h.t.maxHeader
 	for {
 		r, err := http.ReadResponse(c.br, req)
 		if err != nil {
+			c.limit = math.MaxInt64
 			return fail(h.maybeStale(err, c, read))
 		}
 		if r.StatusCode >= 200 || r.StatusCode == http.StatusSwitchingProtocols {
@@ -305,6 +343,7 @@ func (h *host) roundTrip(ctx context.Context, c *conn, req *http.Request) (*http
 		}
 		// 1xx informational answers (103 Early Hints) precede the real one.
 	}
+	c.limit = math.MaxInt64
 	resp.Body = &body{rc: resp.Body, ctx: ctx, h: h, c: c, stop: stop, keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
 	return resp, nil
 }
@@ -330,15 +369,24 @@ type body struct {
 	stop func() bool
 	keep bool // the connection may be reused once the body is read
 
-	done atomic.Bool
+	done   atomic.Bool
+	closed atomic.Bool // Close was called: reads fail
+	eof    bool        // read to its end: later reads answer io.EOF
 }
 
 func (b *body) Read(p []byte) (int, error) {
+	if b.closed.Load() {
+		return 0, errClosed
+	}
+	if b.eof {
+		return 0, io.EOF
+	}
 	if b.done.Load() {
 		return 0, errClosed
 	}
 	n, err := b.rc.Read(p)
 	if err == io.EOF {
+		b.eof = true
 		b.release(true)
 		return n, err
 	}
@@ -368,6 +416,7 @@ func ctxErr(ctx context.Context, err error) error {
 // to its end, else closed (which also ends a read blocked in another
 // goroutine).
 func (b *body) Close() error {
+	b.closed.Store(true)
 	b.release(b.rc == http.NoBody)
 	return nil
 }
@@ -388,35 +437,45 @@ func (b *body) release(atEnd bool) {
 	b.c.nc.Close()
 }
 
-// get returns an idle connection, or dials one.
-func (h *host) get(ctx context.Context) (*conn, error) {
-	now := time.Now()
-	var expired []*conn
-	var c *conn
-	h.mu.Lock()
-	for n := len(h.idle); n > 0; n = len(h.idle) {
-		last := h.idle[n-1]
-		h.idle[n-1] = nil
-		h.idle = h.idle[:n-1]
-		if now.Sub(last.idleSince) > h.t.idleTimeout {
-			expired = append(expired, last)
-			continue
+// get returns an idle connection, or dials one (always with fresh). An
+// idle connection the upstream has closed, or has sent bytes on that no
+// call asked for (an answer past the last one's end, a 408 before its
+// close), is closed and the next one taken: nothing was written on it, so
+// any request may go on another.
+func (h *host) get(ctx context.Context, fresh bool) (*conn, error) {
+	for !fresh {
+		now := time.Now()
+		var expired []*conn
+		var c *conn
+		h.mu.Lock()
+		for n := len(h.idle); n > 0; n = len(h.idle) {
+			last := h.idle[n-1]
+			h.idle[n-1] = nil
+			h.idle = h.idle[:n-1]
+			if now.Sub(last.idleSince) > h.t.idleTimeout {
+				expired = append(expired, last)
+				continue
+			}
+			c = last
+			break
 		}
-		c = last
-		break
-	}
-	h.mu.Unlock()
-	for _, e := range expired {
-		e.nc.Close()
-	}
-	if c != nil {
-		return c, nil
+		h.mu.Unlock()
+		for _, e := range expired {
+			e.nc.Close()
+		}
+		if c == nil {
+			break
+		}
+		if idleUsable(c.nc) {
+			return c, nil
+		}
+		c.nc.Close()
 	}
 	nc, err := h.t.dialer.DialContext(ctx, "tcp", h.addr)
 	if err != nil {
 		return nil, err
 	}
-	c = &conn{nc: nc}
+	c := &conn{nc: nc, limit: math.MaxInt64}
 	c.br = bufio.NewReaderSize(c, 4<<10)
 	c.bw = bufio.NewWriterSize(nc, 4<<10)
 	return c, nil
