@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
+	"fmt"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -48,6 +51,13 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 		at[k] = len(uniq)
 		uniq = append(uniq, sp)
 	}
+	// Rows are written in (trace id, span id) order, so that two requests
+	// writing the same traces at once (a client sending one trace's spans in
+	// several requests) take their row locks in one order: PostgreSQL would
+	// otherwise find them deadlocked and refuse one.
+	slices.SortStableFunc(uniq, func(a, b tracing.Span) int {
+		return cmp.Or(strings.Compare(a.TraceID, b.TraceID), strings.Compare(a.SpanID, b.SpanID))
+	})
 	for _, sp := range uniq {
 		if _, ok := byTrace[sp.TraceID]; !ok {
 			order = append(order, sp.TraceID)
@@ -67,25 +77,46 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 		}
 		keys := make(map[string]int64, len(order))
 		var fresh []string
-		for _, id := range order {
-			st, ok := stored[id]
-			if !ok {
-				fresh = append(fresh, id)
-				continue
+		existing := func(stored map[string]storedTrace, ids []string) error {
+			for _, id := range ids {
+				st, ok := stored[id]
+				if !ok {
+					fresh = append(fresh, id)
+					continue
+				}
+				if st.exp != exp {
+					return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, st.exp, exp)
+				}
+				keys[id] = st.key
+				if err := s.updateFromRoot(ctx, tx, st.key, byTrace[id]); err != nil {
+					return err
+				}
 			}
-			if st.exp != exp {
-				return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, st.exp, exp)
-			}
-			keys[id] = st.key
-			if err := s.updateFromRoot(ctx, tx, st.key, byTrace[id]); err != nil {
-				return err
-			}
+			return nil
+		}
+		if err := existing(stored, order); err != nil {
+			return err
 		}
 		// The new traces' artifact locations and every trace's spans
 		// location go in one statement.
-		tags, err := s.insertTraces(ctx, tx, exp, base, fresh, byTrace, keys)
+		tags, lost, err := s.insertTraces(ctx, tx, exp, base, fresh, byTrace, keys)
 		if err != nil {
 			return err
+		}
+		if len(lost) > 0 {
+			// Another request created these traces since they were looked
+			// up (a client sending one trace's spans in several requests at
+			// once): they are existing ones now, read again.
+			if stored, err = s.traceExperiments(ctx, tx, lost); err != nil {
+				return err
+			}
+			fresh = nil
+			if err := existing(stored, lost); err != nil {
+				return err
+			}
+			if len(fresh) > 0 {
+				return fmt.Errorf("traces %v neither inserted nor found", fresh)
+			}
 		}
 		const cols = 9
 		for i := 0; i < len(uniq); i += ingestChunk {
@@ -154,11 +185,12 @@ func (s *Store) traceExperiments(ctx context.Context, q querier, ids []string) (
 
 // insertTraces creates the traces ids, new in experiment exp, from their
 // spans, adds their trace_keys to keys, and returns their artifact location
-// tags for the caller to write. base is the experiment's trace artifact
+// tags for the caller to write, and the ids another transaction inserted
+// first (left as they are). base is the experiment's trace artifact
 // location for trace "".
-func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base string, ids []string, byTrace map[string][]tracing.Span, keys map[string]int64) ([]traceTag, error) {
+func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base string, ids []string, byTrace map[string][]tracing.Span, keys map[string]int64) (tags []traceTag, lost []string, err error) {
 	if len(ids) == 0 {
-		return nil, nil
+		return nil, nil, nil
 	}
 	base = strings.TrimSuffix(base, "/artifacts")
 	const cols = 7
@@ -180,29 +212,33 @@ func (s *Store) insertTraces(ctx context.Context, tx *sql.Tx, exp int64, base st
 		}
 		values := strings.Repeat("(?, ?, ?, ?, ?, NULL, ?, ?), ", len(chunk))
 		rows, err := s.query(ctx, tx, `INSERT INTO trace_info (`+traceInfoColumns+`) VALUES `+strings.TrimSuffix(values, ", ")+
-			` RETURNING request_id, trace_key`, args...)
+			` ON CONFLICT (request_id) DO NOTHING RETURNING request_id, trace_key`, args...)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		for rows.Next() {
 			var id string
 			var key int64
 			if err := rows.Scan(&id, &key); err != nil {
 				rows.Close()
-				return nil, err
+				return nil, nil, err
 			}
 			keys[id] = key
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	tags := make([]traceTag, 0, len(ids))
+	tags = make([]traceTag, 0, len(ids))
 	for _, id := range ids {
+		if _, ok := keys[id]; !ok {
+			lost = append(lost, id)
+			continue
+		}
 		tags = append(tags, traceTag{keys[id], tracing.TagArtifactLocation, base + id + "/artifacts"})
 	}
-	return tags, nil
+	return tags, lost, nil
 }
 
 // updateFromRoot completes a stored trace from its root span. A trace made
