@@ -31,6 +31,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -344,8 +345,25 @@ func (h *host) roundTrip(ctx context.Context, c *conn, req *http.Request) (*http
 		// 1xx informational answers (103 Early Hints) precede the real one.
 	}
 	c.limit = math.MaxInt64
-	resp.Body = &body{rc: resp.Body, ctx: ctx, h: h, c: c, stop: stop, keep: !resp.Close && !req.Close && resp.StatusCode != http.StatusSwitchingProtocols}
+	resp.Body = &body{rc: resp.Body, ctx: ctx, h: h, c: c, stop: stop, keep: !resp.Close && !wantsClose(req) && resp.StatusCode != http.StatusSwitchingProtocols}
 	return resp, nil
+}
+
+// wantsClose reports whether req asks for its connection to close after
+// the answer: Request.Close, or a "close" token in its Connection header
+// (which Request.Write sends as it is).
+func wantsClose(req *http.Request) bool {
+	if req.Close {
+		return true
+	}
+	for _, v := range req.Header["Connection"] {
+		for tok := range strings.SplitSeq(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(tok), "close") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // maybeStale marks err as a stale connection's when nothing of the answer

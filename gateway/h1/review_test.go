@@ -208,3 +208,35 @@ func TestReadAfterEOF(t *testing.T) {
 		t.Errorf("read after Close: %v, want an error", err)
 	}
 }
+
+// TestRequestConnectionCloseHeader: a request whose header says
+// "Connection: close" (not only Request.Close) does not leave its
+// connection in the pool, even when the upstream keeps it open.
+func TestRequestConnectionCloseHeader(t *testing.T) {
+	var conns atomic.Int64
+	url := rawUpstream(t, func(n int64, nc net.Conn, br *bufio.Reader) {
+		conns.Store(n)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			_, _ = io.Copy(io.Discard, req.Body)
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") // and stays open
+		}
+	})
+	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}))}
+	for range 2 {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader("{}"))
+		req.Header.Set("Connection", "close")
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	if n := conns.Load(); n != 2 {
+		t.Errorf("%d connections, want 2 (none reused after Connection: close)", n)
+	}
+}
