@@ -84,7 +84,7 @@ func WithIdleTimeout(d time.Duration) Option { return func(t *Transport) { t.idl
 // WithMaxResponseHeaderBytes bounds the bytes of an answer's status line
 // and headers, 1xx interim answers included: an upstream that sends more
 // fails the call (http.ReadResponse has no bound of its own). Default:
-// 1 MiB, net/http's server default for requests.
+// 1 MiB, net/http's server default for requests (also when n <= 0).
 func WithMaxResponseHeaderBytes(n int64) Option { return func(t *Transport) { t.maxHeader = n } }
 
 // New returns a Transport with opts applied over the defaults above.
@@ -99,6 +99,9 @@ func New(opts ...Option) *Transport {
 	}
 	for _, o := range opts {
 		o(t)
+	}
+	if t.maxHeader <= 0 {
+		t.maxHeader = 1 << 20
 	}
 	if t.fallback == nil {
 		t.fallback = http.DefaultTransport.(*http.Transport).Clone()

@@ -240,3 +240,32 @@ func TestRequestConnectionCloseHeader(t *testing.T) {
 		t.Errorf("%d connections, want 2 (none reused after Connection: close)", n)
 	}
 }
+
+// TestMaxResponseHeaderBytes: the bound is WithMaxResponseHeaderBytes's;
+// an answer under it is served, one over it fails the call.
+func TestMaxResponseHeaderBytes(t *testing.T) {
+	url := rawUpstream(t, func(_ int64, nc net.Conn, br *bufio.Reader) {
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			b, _ := io.ReadAll(req.Body)
+			fmt.Fprintf(nc, "HTTP/1.1 200 OK\r\nX-Pad: %s\r\nContent-Length: 2\r\n\r\nok", strings.Repeat("a", len(b)))
+		}
+	})
+	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}), h1.WithMaxResponseHeaderBytes(1024))}
+	for _, tc := range []struct {
+		pad int
+		ok  bool
+	}{{100, true}, {900, true}, {1000, false}, {5000, false}, {10, true}} {
+		resp, err := post(context.Background(), c, url, strings.Repeat("p", tc.pad))
+		if err == nil {
+			_, _ = io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+		}
+		if (err == nil) != tc.ok {
+			t.Errorf("header of %d bytes: %v, want ok %v", tc.pad, err, tc.ok)
+		}
+	}
+}
