@@ -269,3 +269,65 @@ func TestMaxResponseHeaderBytes(t *testing.T) {
 		}
 	}
 }
+
+// failingBody gives some bytes, then fails.
+type failingBody struct{ n int }
+
+func (b *failingBody) Read(p []byte) (int, error) {
+	if b.n > 0 {
+		n := copy(p, strings.Repeat("x", min(b.n, len(p))))
+		b.n -= n
+		return n, nil
+	}
+	return 0, errors.New("client went away")
+}
+
+// TestRequestBodyFailsMidWrite: a request body that fails part way fails
+// the call with its error, is not sent again (even with GetBody), and its
+// connection, holding half a request, is not reused.
+func TestRequestBodyFailsMidWrite(t *testing.T) {
+	var complete atomic.Int64
+	var conns atomic.Int64
+	url := rawUpstream(t, func(n int64, nc net.Conn, br *bufio.Reader) {
+		conns.Store(n)
+		for {
+			req, err := http.ReadRequest(br)
+			if err != nil {
+				return
+			}
+			if _, err := io.Copy(io.Discard, req.Body); err != nil {
+				return
+			}
+			complete.Add(1)
+			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+		}
+	})
+	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}))}
+	if resp, err := post(context.Background(), c, url, "warm"); err != nil {
+		t.Fatal(err)
+	} else {
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+	}
+	for _, length := range []int64{-1, 100_000} { // chunked, and a declared length
+		gets := 0
+		req, _ := http.NewRequest(http.MethodPut, url, &failingBody{n: 50_000})
+		req.ContentLength = length
+		req.GetBody = func() (io.ReadCloser, error) { gets++; return io.NopCloser(&failingBody{n: 50_000}), nil }
+		if _, err := c.Do(req); err == nil || !strings.Contains(err.Error(), "client went away") {
+			t.Errorf("length %d: %v, want the body's error", length, err)
+		}
+		if gets != 0 {
+			t.Errorf("length %d: the failed body was sent again (%d)", length, gets)
+		}
+	}
+	resp, err := post(context.Background(), c, url, "after")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if complete.Load() != 2 || conns.Load() < 2 {
+		t.Errorf("%d complete requests on %d connections, want 2 on a new connection", complete.Load(), conns.Load())
+	}
+}
