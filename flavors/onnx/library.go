@@ -61,14 +61,41 @@ func Init(path string) error {
 	if _, err := os.Stat(abs); err != nil {
 		return fmt.Errorf("loading ONNX Runtime: %w: %w", err, ErrLibraryUnavailable)
 	}
+	disableTelemetry()
 	ort.SetSharedLibraryPath(abs)
 	// The runtime's own log goes to stderr, outside berth's logger; every
 	// failure berth acts on also comes back as an error, so keep it quiet.
 	if err := ort.InitializeEnvironment(ort.WithLogLevelFatal()); err != nil {
 		return fmt.Errorf("loading ONNX Runtime from %s: %w: %w", abs, err, ErrLibraryUnavailable)
 	}
+	if os.Getenv(telemetryEnv) == "1" {
+		// The variable already kept the library from recording; this
+		// turns off the environment's events too. It cannot fail on an
+		// initialized environment, and a failure would change nothing a
+		// request sees, so it does not fail Init.
+		_ = ort.DisableTelemetry()
+	}
 	initPath = abs
 	return nil
+}
+
+// telemetryEnv is the variable ONNX Runtime reads to turn its telemetry off.
+const telemetryEnv = "ORT_DISABLE_TELEMETRY"
+
+// disableTelemetry turns ONNX Runtime's telemetry off before the library
+// loads, unless ORT_DISABLE_TELEMETRY is set already (to anything: the
+// operator's choice stands). The Linux library of 1.30 otherwise writes a
+// device id and an event database under
+// ~/.cache/Microsoft/DeveloperTools/.onnxruntime and leaves an empty
+// /tmp/mat-debug-PID.log behind every process that loads it: a model server
+// writes only where it is told to, and a replica started a thousand times
+// must not leave a thousand files in /tmp. The variable is set in the
+// process's environment (with cgo, Go's os.Setenv reaches the C
+// environment the library reads), so child processes inherit it too.
+func disableTelemetry() {
+	if _, set := os.LookupEnv(telemetryEnv); !set {
+		_ = os.Setenv(telemetryEnv, "1")
+	}
 }
 
 // Initialized reports whether [Init] has succeeded.
