@@ -144,6 +144,7 @@ type LoggedModelStore interface {
 	// run with none is absent).
 	GetRunModels(ctx context.Context, runIDs []string) (map[string]*RunModels, error)
 	// UpdateLoggedModelTag sets a tag to what update returns for its
-	// current value, atomically.
+	// current value, atomically. update may be called more than once, so
+	// it must depend only on its arguments and have no other effect.
 	UpdateLoggedModelTag(ctx context.Context, id, key string, update func(old string, ok bool) (string, error)) error
 }

@@ -43,6 +43,9 @@ type RunStore interface {
 	// UpdateTag sets a run tag to what update returns for its current
 	// value (ok false when it has none), atomically: concurrent updates of
 	// the same run, from any number of servers, each see the one before.
+	// update may be called more than once (a transaction the database
+	// refused as deadlocked runs again), so it must depend only on its
+	// arguments and have no other effect.
 	UpdateTag(ctx context.Context, runID, key string, update func(old string, ok bool) (string, error)) error
 	DeleteTag(ctx context.Context, runID, key string) error
 	// LogBatch logs metrics, params and tags in one transaction: all or none.

@@ -29,6 +29,7 @@ type Store struct {
 	artifactRoot string
 	now          func() int64
 	log          *slog.Logger
+	txWait       func(retry int) time.Duration // inTx's wait before a retry; nil: txBackoff (tests set it)
 }
 
 var _ tracking.Store = (*Store)(nil)
@@ -74,6 +75,9 @@ func Open(ctx context.Context, uri, artifactRoot string, opts ...Option) (*Store
 		busyTimeout: 30 * time.Second, synchronous: "FULL", maxIdleConns: 4}
 	for _, opt := range opts {
 		opt(&o)
+	}
+	if o.logger == nil { // WithLogger(nil): inTx logs its retries
+		o.logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Store{artifactRoot: artifactRoot, log: o.logger,
 		now: func() int64 { return o.clock().UnixMilli() }}
