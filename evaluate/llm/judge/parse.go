@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode"
 
 	"github.com/berthml/berth/internal/pyvalue"
@@ -34,15 +35,19 @@ const (
 	pySpace = `[\t\n\v\f\r \x1c-\x1f\x85\p{Z}]`
 )
 
-var (
-	scoreWord = regexp.MustCompile(`(?i)score`)
+// parseExprs are Parse's expressions, compiled on first use: with their
+// Unicode classes they took 3 ms of every berth start-up as package
+// variables, which only evaluations use.
+var parseExprs = sync.OnceValue(func() (e struct{ scoreWord, justificationWord, oneLine, multiLine *regexp.Regexp }) {
+	e.scoreWord = regexp.MustCompile(`(?i)score`)
 	// Python's IGNORECASE also matches i to the dotless ı and to İ (whose
 	// simple lowercase is i); Go's case folding does not.
-	justificationWord = regexp.MustCompile(`(?i)just[iıİ]f[iıİ]cat[iıİ]on`)
+	e.justificationWord = regexp.MustCompile(`(?i)just[iıİ]f[iıİ]cat[iıİ]on`)
 	// The two expressions of _extract_score_and_justification, in order.
-	oneLine   = regexp.MustCompile(`score: (` + pyDigit + `+),?` + pySpace + `*justification: (.+)`)
-	multiLine = regexp.MustCompile(`(?s)` + pySpace + `*score:` + pySpace + `*(` + pyDigit + `+)` + pySpace + `*justification:` + pySpace + `*(.+)`)
-)
+	e.oneLine = regexp.MustCompile(`score: (` + pyDigit + `+),?` + pySpace + `*justification: (.+)`)
+	e.multiLine = regexp.MustCompile(`(?s)` + pySpace + `*score:` + pySpace + `*(` + pyDigit + `+)` + pySpace + `*justification:` + pySpace + `*(.+)`)
+	return e
+})
 
 // Parse reads a judge's answer as MLflow 2.17's
 // _extract_score_and_justification does, with the exceptions it raises
@@ -62,8 +67,9 @@ func Parse(text string) Verdict {
 	if text == "" {
 		return Verdict{}
 	}
-	text = scoreWord.ReplaceAllLiteralString(text, "score")
-	text = justificationWord.ReplaceAllLiteralString(text, "justification")
+	re := parseExprs()
+	text = re.scoreWord.ReplaceAllLiteralString(text, "score")
+	text = re.justificationWord.ReplaceAllLiteralString(text, "justification")
 	raw := failedExtract + text
 	if v, isJSON, err := parseJSON(text); isJSON {
 		if err != nil {
@@ -74,9 +80,9 @@ func Parse(text string) Verdict {
 		}
 		return v
 	}
-	m := oneLine.FindStringSubmatch(text)
+	m := re.oneLine.FindStringSubmatch(text)
 	if m == nil {
-		m = multiLine.FindStringSubmatch(text)
+		m = re.multiLine.FindStringSubmatch(text)
 	}
 	if m == nil {
 		return failed(raw)

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // Version is the metric version in the keys (answer_similarity/v1/mean).
@@ -61,17 +62,17 @@ type Metric struct {
 	prompt       template
 }
 
-var (
+// catalog is the metrics and parameters of prompts_v1.json, built on first
+// use rather than at every berth start-up.
+var catalog = sync.OnceValue(func() (c struct {
 	metrics    []*Metric
 	parameters Parameters
-)
-
-func init() {
+}) {
 	var f promptsFile
 	if err := json.Unmarshal(promptsJSON, &f); err != nil {
 		panic("judge: prompts_v1.json: " + err.Error())
 	}
-	parameters = f.Parameters
+	c.parameters = f.Parameters
 	tmpl := mustTemplate(f.Template)
 	exTmpl := mustTemplate(f.ExampleTemplate)
 	for _, m := range f.Metrics {
@@ -83,17 +84,19 @@ func init() {
 			}
 			examples = "Examples:\n" + strings.Join(strs, "\n")
 		}
-		metrics = append(metrics, &Metric{Name: m.Name, GradingContextColumns: m.GradingContextColumns, IncludeInput: m.IncludeInput,
+		c.metrics = append(c.metrics, &Metric{Name: m.Name, GradingContextColumns: m.GradingContextColumns, IncludeInput: m.IncludeInput,
 			prompt: tmpl.partial(map[string]string{"name": m.Name, "definition": m.Definition, "grading_prompt": m.GradingPrompt, "examples": examples})})
 	}
-}
+	return c
+})
 
 // DefaultParameters are MLflow's default judge parameters (prompts/v1.py's
 // default_parameters): temperature 0.0, max_tokens 200, top_p 1.0.
-func DefaultParameters() Parameters { return parameters }
+func DefaultParameters() Parameters { return catalog().parameters }
 
 // Names are the judge metrics' names, in MLflow's order of definition.
 func Names() []string {
+	metrics := catalog().metrics
 	out := make([]string, len(metrics))
 	for i, m := range metrics {
 		out[i] = m.Name
@@ -104,6 +107,7 @@ func Names() []string {
 // Lookup returns the metric called name (MLflow's name: answer_similarity,
 // faithfulness, answer_correctness, answer_relevance, relevance).
 func Lookup(name string) (*Metric, bool) {
+	metrics := catalog().metrics
 	i := slices.IndexFunc(metrics, func(m *Metric) bool { return m.Name == name })
 	if i < 0 {
 		return nil, false
