@@ -10,7 +10,7 @@
 // internal/jsonw) print every element of an output tensor through the JSON
 // writers in json.go (AppendFloat32/64 and the list writers), so they set
 // their speed; those find the digits first with near32/near64 (Żmij's
-// choice between the candidates from one multiplication, json.go) and ask
+// choice between the candidates from one multiplication, shortest.go) and ask
 // Dragonbox only where that cannot decide. FuzzAppend and
 // TestFloat32Sample check them against strconv bit for bit; anything
 // other than a finite float in 'e' or 'f' goes to strconv itself.
