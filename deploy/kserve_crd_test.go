@@ -147,54 +147,13 @@ spec:
 // Go types (kserve_types_test.go) accepts in a runtime's spec is one KServe's
 // published CRD names, so the two checks agree on what a runtime may hold.
 func TestKServeGoTypesInCRD(t *testing.T) {
-	b, err := os.ReadFile(clusterServingRuntimeCRD)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var crd struct {
-		Spec struct {
-			Versions []struct {
-				Name   string
-				Schema struct {
-					OpenAPIV3Schema struct {
-						Properties map[string]struct {
-							Properties map[string]crdProp
-						}
-					} `json:"openAPIV3Schema"`
-				}
-			}
-		}
-	}
-	if err := sigsyaml.Unmarshal(b, &crd); err != nil {
-		t.Fatal(err)
-	}
-	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1alpha1" {
-		t.Fatalf("want one version v1alpha1 in %s", clusterServingRuntimeCRD)
-	}
-	spec := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties
-	for _, name := range jsonFields(reflect.TypeFor[kserveServingRuntimeSpec]()) {
-		if _, ok := spec[name]; !ok {
-			t.Errorf("the Go types accept spec.%s; KServe's CRD has no such field", name)
-		}
-	}
-	formats := spec["supportedModelFormats"].Items.Properties
-	for _, name := range jsonFields(reflect.TypeFor[kserveSupportedModelFormat]()) {
-		if _, ok := formats[name]; !ok {
-			t.Errorf("the Go types accept spec.supportedModelFormats[].%s; KServe's CRD has no such field", name)
-		}
-	}
-	adapter := spec["builtInAdapter"].Properties
-	for _, name := range jsonFields(reflect.TypeFor[kserveBuiltInAdapter]()) {
-		if _, ok := adapter[name]; !ok {
-			t.Errorf("the Go types accept spec.builtInAdapter.%s; KServe's CRD has no such field", name)
-		}
-	}
-	worker := spec["workerSpec"].Properties
-	for _, name := range jsonFields(reflect.TypeFor[kserveWorkerSpec]()) {
-		if _, ok := worker[name]; !ok {
-			t.Errorf("the Go types accept spec.workerSpec.%s; KServe's CRD has no such field", name)
-		}
-	}
+	spec := crdSchema(t, clusterServingRuntimeCRD, "v1alpha1").Properties["spec"].Properties
+	checkFieldsInCRD(t, []fieldsInCRD{
+		{"spec", reflect.TypeFor[kserveServingRuntimeSpec](), spec},
+		{"spec.supportedModelFormats[]", reflect.TypeFor[kserveSupportedModelFormat](), spec["supportedModelFormats"].Items.Properties},
+		{"spec.builtInAdapter", reflect.TypeFor[kserveBuiltInAdapter](), spec["builtInAdapter"].Properties},
+		{"spec.workerSpec", reflect.TypeFor[kserveWorkerSpec](), spec["workerSpec"].Properties},
+	}, jsonFields)
 }
 
 // TestKServeInferenceServiceGoTypesInCRD: every KServe field the strict
@@ -202,7 +161,23 @@ func TestKServeGoTypesInCRD(t *testing.T) {
 // published CRD names (the pod and container fields they inline are
 // k8s.io/api's own and checked against the CRD by TestKServeInferenceServiceCRD).
 func TestKServeInferenceServiceGoTypesInCRD(t *testing.T) {
-	b, err := os.ReadFile(inferenceServiceCRD)
+	predictor := crdSchema(t, inferenceServiceCRD, "v1beta1").Properties["spec"].Properties["predictor"].Properties
+	model := predictor["model"].Properties
+	if len(predictor) == 0 || len(model) == 0 {
+		t.Fatal("no spec.predictor.model in the CRD")
+	}
+	checkFieldsInCRD(t, []fieldsInCRD{
+		{"spec.predictor", reflect.TypeFor[kservePredictorSpec](), predictor},
+		{"spec.predictor.model", reflect.TypeFor[kserveModelSpec](), model},
+		{"spec.predictor.model.modelFormat", reflect.TypeFor[kserveModelFormat](), model["modelFormat"].Properties},
+	}, ownJSONFields)
+}
+
+// crdSchema reads a CRD file that must hold exactly one version, named
+// version, and returns that version's OpenAPI schema.
+func crdSchema(t *testing.T, path, version string) crdProp {
+	t.Helper()
+	b, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,24 +194,26 @@ func TestKServeInferenceServiceGoTypesInCRD(t *testing.T) {
 	if err := sigsyaml.Unmarshal(b, &crd); err != nil {
 		t.Fatal(err)
 	}
-	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != "v1beta1" {
-		t.Fatalf("want one version v1beta1 in %s", inferenceServiceCRD)
+	if len(crd.Spec.Versions) != 1 || crd.Spec.Versions[0].Name != version {
+		t.Fatalf("want one version %s in %s", version, path)
 	}
-	predictor := crd.Spec.Versions[0].Schema.OpenAPIV3Schema.Properties["spec"].Properties["predictor"].Properties
-	model := predictor["model"].Properties
-	if len(predictor) == 0 || len(model) == 0 {
-		t.Fatal("no spec.predictor.model in the CRD")
-	}
-	for _, c := range []struct {
-		path  string
-		typ   reflect.Type
-		props map[string]crdProp
-	}{
-		{"spec.predictor", reflect.TypeFor[kservePredictorSpec](), predictor},
-		{"spec.predictor.model", reflect.TypeFor[kserveModelSpec](), model},
-		{"spec.predictor.model.modelFormat", reflect.TypeFor[kserveModelFormat](), model["modelFormat"].Properties},
-	} {
-		for _, name := range ownJSONFields(c.typ) {
+	return crd.Spec.Versions[0].Schema.OpenAPIV3Schema
+}
+
+// fieldsInCRD is a Go type transcribed from KServe and the CRD's
+// properties at path that its fields must be among.
+type fieldsInCRD struct {
+	path  string
+	typ   reflect.Type
+	props map[string]crdProp
+}
+
+// checkFieldsInCRD fails the test for each field fields(c.typ) lists that
+// c.props does not name.
+func checkFieldsInCRD(t *testing.T, cases []fieldsInCRD, fields func(reflect.Type) []string) {
+	t.Helper()
+	for _, c := range cases {
+		for _, name := range fields(c.typ) {
 			if _, ok := c.props[name]; !ok {
 				t.Errorf("the Go types accept %s.%s; KServe's CRD has no such field", c.path, name)
 			}
