@@ -61,10 +61,3 @@ func Exp2(q int) int {
 	// log(10)/log(2) ≈ 3.32192809489 ≈ 108853 / 2^15, exact over the range.
 	return 1 + (q*108853)>>15
 }
-
-func abs(q int) int {
-	if q < 0 {
-		return -q
-	}
-	return q
-}

@@ -33,7 +33,7 @@ func TestTableMatchesExp(t *testing.T) {
 	ten := big.NewInt(10)
 	mask := new(big.Int).SetUint64(math.MaxUint64)
 	for q := MinExp10; q <= MaxExp10; q++ {
-		v := new(big.Int).Exp(ten, big.NewInt(int64(abs(q))), nil)
+		v := new(big.Int).Exp(ten, big.NewInt(int64(max(q, -q))), nil)
 		l := v.BitLen()
 		switch {
 		case q >= 0 && l <= 128:
