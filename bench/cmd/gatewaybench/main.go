@@ -51,6 +51,7 @@ import (
 	"github.com/berthml/berth/gateway/gatewaytest"
 	"github.com/berthml/berth/gateway/gctune"
 	"github.com/berthml/berth/gateway/keys"
+	_ "github.com/berthml/berth/gateway/provider/builtin"
 )
 
 func main() {
