@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -71,7 +70,7 @@ func WithSQLiteSynchronous(mode string) Option { return func(o *options) { o.syn
 // postgres://). artifactRoot is the root under which experiments get their
 // default artifact location, such as "mlflow-artifacts:/" or a directory.
 func Open(ctx context.Context, uri, artifactRoot string, opts ...Option) (*Store, error) {
-	o := options{clock: time.Now, logger: slog.New(slog.NewTextHandler(io.Discard, nil)), readConns: 8,
+	o := options{clock: time.Now, logger: slog.New(slog.DiscardHandler), readConns: 8,
 		busyTimeout: 30 * time.Second, synchronous: "FULL", maxIdleConns: 4}
 	for _, opt := range opts {
 		opt(&o)

@@ -71,47 +71,29 @@ func TestTxBackoff(t *testing.T) {
 	}
 }
 
-// syncBuffer is a log sink that goroutines may write at once.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
-
 // retryStore is a store for inTx's tests and the log it writes.
 type retryStore struct {
 	name string
-	open func(t *testing.T) (*Store, *syncBuffer)
+	open func(t *testing.T) (*Store, *bytes.Buffer)
 }
 
 // retryStores is SQLite always and PostgreSQL when BERTH_TEST_POSTGRES_URI
 // is set (with BERTH_REQUIRE_TOOLS=1, its absence fails the test).
 func retryStores(t *testing.T) []retryStore {
-	stores := []retryStore{{"sqlite", func(t *testing.T) (*Store, *syncBuffer) {
+	stores := []retryStore{{"sqlite", func(t *testing.T) (*Store, *bytes.Buffer) {
 		return openRetryStore(t, filepath.Join(t.TempDir(), "berth.db"))
 	}}}
 	if uri := pgtest.URI(t); uri != "" {
-		stores = append(stores, retryStore{"postgres", func(t *testing.T) (*Store, *syncBuffer) {
+		stores = append(stores, retryStore{"postgres", func(t *testing.T) (*Store, *bytes.Buffer) {
 			return openRetryStore(t, pgtest.Database(t, uri))
 		}})
 	}
 	return stores
 }
 
-func openRetryStore(t *testing.T, uri string) (*Store, *syncBuffer) {
+func openRetryStore(t *testing.T, uri string) (*Store, *bytes.Buffer) {
 	t.Helper()
-	var log syncBuffer
+	var log bytes.Buffer // slog's handler serialises its writes
 	s, err := Open(context.Background(), uri, "mlflow-artifacts:/", WithLogger(slog.New(slog.NewTextHandler(&log, nil))))
 	if err != nil {
 		t.Fatalf("Open(%s): %v", uri, err)
