@@ -6,5 +6,7 @@
 -- the index (a filter on it is checked per trace, as a common value is):
 -- the index leaves it out.
 
-DROP INDEX trace_tags_value_prefix;
+-- 0012 no longer makes the index; a database migrated to 0012 before it did
+-- still has the full one.
+DROP INDEX IF EXISTS trace_tags_value_prefix;
 CREATE INDEX trace_tags_value_prefix ON trace_tags (key, (substr(value, 1, 200))) WHERE key <> 'mlflow.artifactLocation';
