@@ -55,7 +55,7 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 	// writing the same traces at once (a client sending one trace's spans in
 	// several requests) take their row locks in one order: PostgreSQL would
 	// otherwise find them deadlocked and refuse one.
-	slices.SortStableFunc(uniq, func(a, b tracing.Span) int {
+	slices.SortFunc(uniq, func(a, b tracing.Span) int {
 		return cmp.Or(strings.Compare(a.TraceID, b.TraceID), strings.Compare(a.SpanID, b.SpanID))
 	})
 	for _, sp := range uniq {
@@ -76,25 +76,27 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 			return err
 		}
 		keys := make(map[string]int64, len(order))
-		var fresh []string
-		existing := func(stored map[string]storedTrace, ids []string) error {
+		// existing records the key of each of ids found in stored (and
+		// brings its root span's fields up to date) and returns the others.
+		existing := func(stored map[string]storedTrace, ids []string) (missing []string, err error) {
 			for _, id := range ids {
 				st, ok := stored[id]
 				if !ok {
-					fresh = append(fresh, id)
+					missing = append(missing, id)
 					continue
 				}
 				if st.exp != exp {
-					return tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, st.exp, exp)
+					return nil, tracking.InvalidParameter("Trace %s belongs to experiment %d, not %d.", id, st.exp, exp)
 				}
 				keys[id] = st.key
 				if err := s.updateFromRoot(ctx, tx, st.key, byTrace[id]); err != nil {
-					return err
+					return nil, err
 				}
 			}
-			return nil
+			return missing, nil
 		}
-		if err := existing(stored, order); err != nil {
+		fresh, err := existing(stored, order)
+		if err != nil {
 			return err
 		}
 		// The new traces' artifact locations and every trace's spans
@@ -110,12 +112,12 @@ func (s *Store) LogSpans(ctx context.Context, experimentID string, spans []traci
 			if stored, err = s.traceExperiments(ctx, tx, lost); err != nil {
 				return err
 			}
-			fresh = nil
-			if err := existing(stored, lost); err != nil {
+			missing, err := existing(stored, lost)
+			if err != nil {
 				return err
 			}
-			if len(fresh) > 0 {
-				return fmt.Errorf("traces %v neither inserted nor found", fresh)
+			if len(missing) > 0 {
+				return fmt.Errorf("traces %v neither inserted nor found", missing)
 			}
 		}
 		const cols = 9
