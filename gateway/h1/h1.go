@@ -94,13 +94,12 @@ func New(opts ...Option) *Transport {
 		dialer:      net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second},
 		maxIdle:     256,
 		idleTimeout: 4 * time.Second,
-		maxHeader:   1 << 20,
 		hosts:       map[string]*host{},
 	}
 	for _, o := range opts {
 		o(t)
 	}
-	if t.maxHeader <= 0 {
+	if t.maxHeader <= 0 { // unset, or WithMaxResponseHeaderBytes(n <= 0): 1 MiB
 		t.maxHeader = 1 << 20
 	}
 	if t.fallback == nil {
@@ -326,10 +325,10 @@ func (h *host) roundTrip(ctx context.Context, c *conn, req *http.Request) (*http
 	}
 	read := c.read
 	if err := req.Write(c.bw); err != nil {
-		return fail(h.maybeStale(err, c, read))
+		return fail(maybeStale(err, c, read))
 	}
 	if err := c.bw.Flush(); err != nil {
-		return fail(h.maybeStale(err, c, read))
+		return fail(maybeStale(err, c, read))
 	}
 	var resp *http.Response
 	// The header bound covers the interim answers too, so that 1xx
@@ -338,8 +337,7 @@ func (h *host) roundTrip(ctx context.Context, c *conn, req *http.Request) (*http
 	for {
 		r, err := http.ReadResponse(c.br, req)
 		if err != nil {
-			c.limit = math.MaxInt64
-			return fail(h.maybeStale(err, c, read))
+			return fail(maybeStale(err, c, read))
 		}
 		if r.StatusCode >= 200 || r.StatusCode == http.StatusSwitchingProtocols {
 			resp = r
@@ -371,7 +369,7 @@ func wantsClose(req *http.Request) bool {
 
 // maybeStale marks err as a stale connection's when nothing of the answer
 // has been read and the error says the peer closed.
-func (h *host) maybeStale(err error, c *conn, readBefore int64) error {
+func maybeStale(err error, c *conn, readBefore int64) error {
 	if c.read != readBefore {
 		return err
 	}

@@ -1,5 +1,12 @@
 package h1_test
 
+// Upstreams and requests that net/http's own server or client would not
+// produce, played on raw connections (rawUpstream): an answer header past
+// the bound, 1xx answers without end, bytes nobody asked for on an idle
+// connection, a peer that drops a request after reading it, a request
+// asking to close, a body that fails mid-write; and the read-after-EOF
+// contract of an answer's body.
+
 import (
 	"bufio"
 	"context"
