@@ -6,6 +6,9 @@
 // Junekey Jeon), with the result returned as (decimal mantissa, decimal
 // exponent) instead of written into strconv's decimalSlice, and its power
 // table read from internal/pow10 (the same values as strconv's pow10Tab).
+// Trailing zeros are left on the digits, and reported: ftoa.Append removes
+// them with trimZeros where there may be some, the JSON writers count them
+// from the digits' text.
 
 package ftoa
 
@@ -23,9 +26,12 @@ const (
 )
 
 // dbox64 returns the shortest decimal d × 10^e that reads back as the
-// float64 with binary significand mant and exponent exp.
-func dbox64(mant uint64, exp int, denorm bool) (uint64, int) {
-	if mant == 1<<float64MantBits && !denorm {
+// float64 with binary significand mant and exponent exp. d keeps any
+// trailing zeros; zeros says whether it may have some (the results from
+// the shorter interval; the rounded-up result has none). A subnormal's
+// mant has no implicit bit, so it never takes the power-of-two case.
+func dbox64(mant uint64, exp int) (d uint64, e int, zeros bool) {
+	if mant == 1<<float64MantBits {
 		// Algorithm 5.6 (page 24).
 		k0 := -mulLog10_2MinusLog10_4Over3(exp)
 		φ, β := dboxPow64(k0, exp)
@@ -35,8 +41,7 @@ func dbox64(mant uint64, exp int, denorm bool) (uint64, int) {
 		}
 		q := zi / 10
 		if xi <= q*10 {
-			q, zeros := trimZeros(q)
-			return q, -k0 + 1 + zeros
+			return q, -k0 + 1, true
 		}
 		yru := dboxRoundUp64(φ, β)
 		if exp == -77 && yru%2 != 0 {
@@ -44,7 +49,7 @@ func dbox64(mant uint64, exp int, denorm bool) (uint64, int) {
 		} else if yru < xi {
 			yru++
 		}
-		return yru, -k0
+		return yru, -k0, false
 	}
 
 	// κ = 2 for float64 (section 5.1.3)
@@ -63,16 +68,14 @@ func dbox64(mant uint64, exp int, denorm bool) (uint64, int) {
 
 	if r < δi {
 		if r != 0 || !exact || mant%2 == 0 {
-			s, zeros := trimZeros(s)
-			return s, -k0 + 1 + zeros
+			return s, -k0 + 1, true
 		}
 		s--
 		r = p10κ * 10
 	} else if r == δi {
 		parity, exact := dboxParity64(uint64(mant*2-1), φ, β)
 		if parity || (exact && mant%2 == 0) {
-			s, zeros := trimZeros(s)
-			return s, -k0 + 1 + zeros
+			return s, -k0 + 1, true
 		}
 	}
 
@@ -86,12 +89,12 @@ func dbox64(mant uint64, exp int, denorm bool) (uint64, int) {
 			yru--
 		}
 	}
-	return yru, -k0
+	return yru, -k0, false
 }
 
 // dbox32 is dbox64 for a float32.
-func dbox32(mant uint32, exp int, denorm bool) (uint64, int) {
-	if mant == 1<<float32MantBits && !denorm {
+func dbox32(mant uint32, exp int) (d uint64, e int, zeros bool) {
+	if mant == 1<<float32MantBits {
 		// Algorithm 5.6 (page 24).
 		k0 := -mulLog10_2MinusLog10_4Over3(exp)
 		φ, β := dboxPow32(k0, exp)
@@ -101,8 +104,7 @@ func dbox32(mant uint32, exp int, denorm bool) (uint64, int) {
 		}
 		q := zi / 10
 		if xi <= q*10 {
-			q, zeros := trimZeros(uint64(q))
-			return q, -k0 + 1 + zeros
+			return uint64(q), -k0 + 1, true
 		}
 		yru := dboxRoundUp32(φ, β)
 		if exp == -77 && yru%2 != 0 {
@@ -110,7 +112,7 @@ func dbox32(mant uint32, exp int, denorm bool) (uint64, int) {
 		} else if yru < xi {
 			yru++
 		}
-		return uint64(yru), -k0
+		return uint64(yru), -k0, false
 	}
 
 	// κ = 1 for float32 (section 5.1.3)
@@ -129,16 +131,14 @@ func dbox32(mant uint32, exp int, denorm bool) (uint64, int) {
 
 	if r < δi {
 		if r != 0 || !exact || mant%2 == 0 {
-			s, zeros := trimZeros(uint64(s))
-			return s, -k0 + 1 + zeros
+			return uint64(s), -k0 + 1, true
 		}
 		s--
 		r = p10κ * 10
 	} else if r == δi {
 		parity, exact := dboxParity32(uint32(mant*2-1), φ, β)
 		if parity || (exact && mant%2 == 0) {
-			s, zeros := trimZeros(uint64(s))
-			return s, -k0 + 1 + zeros
+			return uint64(s), -k0 + 1, true
 		}
 	}
 
@@ -152,7 +152,7 @@ func dbox32(mant uint32, exp int, denorm bool) (uint64, int) {
 			yru--
 		}
 	}
-	return uint64(yru), -k0
+	return uint64(yru), -k0, false
 }
 
 // uadd128 returns the full 128 bits of u + n.

@@ -29,6 +29,7 @@ func Append(dst []byte, f float64, format byte, bitSize int) []byte {
 		neg    bool
 		d      uint64
 		e10    int
+		zeros  bool // d may end in zeros
 		isZero bool
 	)
 	switch {
@@ -39,13 +40,11 @@ func Append(dst []byte, f float64, format byte, bitSize int) []byte {
 		neg = bits>>31 != 0
 		exp := int(bits>>float32MantBits) & 0xff
 		mant := bits & (1<<float32MantBits - 1)
-		denorm := false
 		switch exp {
 		case 0xff:
 			return strconv.AppendFloat(dst, f, format, -1, bitSize)
 		case 0:
 			exp++
-			denorm = true
 		default:
 			mant |= 1 << float32MantBits
 		}
@@ -53,19 +52,17 @@ func Append(dst []byte, f float64, format byte, bitSize int) []byte {
 			isZero = true
 			break
 		}
-		d, e10 = dbox32(mant, exp-127-float32MantBits, denorm)
+		d, e10, zeros = dbox32(mant, exp-127-float32MantBits)
 	case bitSize == 64:
 		bits := math.Float64bits(f)
 		neg = bits>>63 != 0
 		exp := int(bits>>float64MantBits) & 0x7ff
 		mant := bits & (1<<float64MantBits - 1)
-		denorm := false
 		switch exp {
 		case 0x7ff:
 			return strconv.AppendFloat(dst, f, format, -1, bitSize)
 		case 0:
 			exp++
-			denorm = true
 		default:
 			mant |= 1 << float64MantBits
 		}
@@ -73,9 +70,14 @@ func Append(dst []byte, f float64, format byte, bitSize int) []byte {
 			isZero = true
 			break
 		}
-		d, e10 = dbox64(mant, exp-1023-float64MantBits, denorm)
+		d, e10, zeros = dbox64(mant, exp-1023-float64MantBits)
 	default:
 		return strconv.AppendFloat(dst, f, format, -1, bitSize)
+	}
+	if zeros {
+		var n int
+		d, n = trimZeros(d)
+		e10 += n
 	}
 	if neg {
 		dst = append(dst, '-')

@@ -238,9 +238,9 @@ func put64(out *[window]byte, f float64, p *style) int {
 		e10 int
 	)
 	if mant == 1<<float64MantBits {
-		d, e10 = dboxRaw64(mant, be)
+		d, e10, _ = dbox64(mant, be)
 	} else if d, e10 = near64(mant, be); d == 0 {
-		d, e10 = dboxRaw64(mant, be)
+		d, e10, _ = dbox64(mant, be)
 	}
 	if d >= 1e17 {
 		return putOther(out, f, 64, p) // not reached: a float64 needs at most 17 digits

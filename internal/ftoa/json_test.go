@@ -331,7 +331,7 @@ func TestNear32(t *testing.T) {
 	t.Logf("near32 gave up on %d of %d significands", gaveUp.Load(), checked.Load())
 }
 
-// TestNear64 checks near64 against Dragonbox (dboxRaw64) where near64
+// TestNear64 checks near64 against Dragonbox (dbox64) where near64
 // answers (it returns 0 where it leaves the float to Dragonbox): on random
 // normal float64 bit patterns (100,000, or BERTH_FTOA_SAMPLES), on the
 // floats nearest short decimals (d×10^e for d below 10^5, a random walk
@@ -365,11 +365,11 @@ func TestNear64(t *testing.T) {
 			gaveUp++
 			return true
 		}
-		wd, we := dboxRaw64(mant, be)
+		wd, we, _ := dbox64(mant, be)
 		gd, ge := trimZeros(d)
 		wd, wz := trimZeros(wd)
 		if gd != wd || e10+ge != we+wz {
-			t.Errorf("%v (bits %#x): near64 %d×10^%d, dboxRaw64 %d×10^%d", f, u, gd, e10+ge, wd, we+wz)
+			t.Errorf("%v (bits %#x): near64 %d×10^%d, dbox64 %d×10^%d", f, u, gd, e10+ge, wd, we+wz)
 			return false
 		}
 		return true

@@ -2,9 +2,9 @@ package ftoa
 
 // The shortest digits of a float for the JSON writers (json.go): near32 and
 // near64 pick them the way Żmij does (LICENSE-zmij) from one table
-// multiplication, and dbox32Tab, dboxRaw32 and dboxRaw64 are Dragonbox's
-// (dragonbox.go) without the trailing-zero removal the writers do from the
-// digits' text.
+// multiplication; dbox32Tab is dbox32's main case (dragonbox.go) with its
+// powers read from a table per binary exponent. Where near32 and near64
+// cannot decide, the writers ask Dragonbox (dbox32Tab, dbox64).
 
 import (
 	"math/bits"
@@ -74,8 +74,8 @@ func near32(mant uint32, t *near32Entry) uint64 {
 // as an integer part and a 64-bit fraction from a 64×128-bit product, the
 // interval c ± half an ulp compared in 4.60 fixed point, as Żmij does for a
 // double. It returns 0 near a tie or near the interval's upper end, where
-// the caller asks Dragonbox (dboxRaw64). The result is d×10^k, 16 or 17
-// digits; TestNear64 checks it against dboxRaw64.
+// the caller asks Dragonbox (dbox64). The result is d×10^k, 16 or 17
+// digits; TestNear64 checks it against dbox64.
 func near64(mant uint64, b int) (uint64, int) {
 	k := mulLog10_2(b)
 	pHi, pLo := pow10.Mantissa(-k)
@@ -108,7 +108,8 @@ var pow2Tab32 = func() (t [256]struct {
 	e10 int8
 }) {
 	for be := 1; be < 0xff; be++ {
-		d, e10 := dboxRaw32(1<<float32MantBits, be-127-float32MantBits)
+		d64, e10, _ := dbox32(1<<float32MantBits, be-127-float32MantBits)
+		d := uint32(d64)
 		for d < 1e7 {
 			d *= 10
 			e10--
@@ -139,7 +140,7 @@ var pow32Tab = func() (t [256]pow32Entry) {
 	return t
 }()
 
-// dbox32Tab is dboxRaw32's main case (mant is not a power of two) with
+// dbox32Tab is dbox32's main case (mant is not a power of two) with
 // the per-exponent values read from pow32Tab: the same steps, without
 // computing them per number. Its result is always to the scale of the
 // longer candidate (the shorter one comes times 10), 7 to 9 digits.
@@ -183,117 +184,4 @@ func parity32(mant2 uint32, phi uint64, beta uint) (parity bool, isInt bool) {
 	parity = (r>>((64-beta)&63))&1 != 0
 	isInt = uint32(r>>((32-beta)&63)) == 0
 	return
-}
-
-// dboxRaw32 is dbox32 for a normal float32 (mant holds the implicit bit)
-// without removing trailing zeros from the digits: put32 counts them from
-// the digits' text.
-func dboxRaw32(mant uint32, exp int) (uint32, int) {
-	if mant == 1<<float32MantBits {
-		k0 := -mulLog10_2MinusLog10_4Over3(exp)
-		φ, β := dboxPow32(k0, exp)
-		xi, zi := dboxRange32(φ, β)
-		if exp != 2 && exp != 3 {
-			xi++
-		}
-		q := zi / 10
-		if xi <= q*10 {
-			return q, -k0 + 1
-		}
-		yru := dboxRoundUp32(φ, β)
-		if exp == -77 && yru%2 != 0 {
-			yru--
-		} else if yru < xi {
-			yru++
-		}
-		return yru, -k0
-	}
-	const (
-		κ     = 1
-		p10κ  = 10
-		p10κ1 = p10κ * 10
-	)
-	k0 := -mulLog10_2(exp)
-	φ, β := dboxPow32(κ+k0, exp)
-	zi, exact := dboxMulPow32(uint32(mant*2+1)<<β, φ)
-	s, r := zi/p10κ1, uint32(zi%p10κ1)
-	δi := dboxDelta32(φ, β)
-	if r < δi {
-		if r != 0 || !exact || mant%2 == 0 {
-			return s, -k0 + 1
-		}
-		s--
-		r = p10κ * 10
-	} else if r == δi {
-		parity, exact := dboxParity32(uint32(mant*2-1), φ, β)
-		if parity || (exact && mant%2 == 0) {
-			return s, -k0 + 1
-		}
-	}
-	D := r + p10κ/2 - δi/2
-	t, ρ := D/p10κ, D%p10κ
-	yru := 10*s + uint32(t)
-	if ρ == 0 {
-		parity, exact := dboxParity32(mant*2, φ, β)
-		if parity != ((D-p10κ/2)%2 != 0) || exact && yru%2 != 0 {
-			yru--
-		}
-	}
-	return yru, -k0
-}
-
-// dboxRaw64 is dbox64 for a normal float64 (mant holds the implicit bit)
-// without removing trailing zeros from the digits.
-func dboxRaw64(mant uint64, exp int) (uint64, int) {
-	if mant == 1<<float64MantBits {
-		k0 := -mulLog10_2MinusLog10_4Over3(exp)
-		φ, β := dboxPow64(k0, exp)
-		xi, zi := dboxRange64(φ, β)
-		if exp != 2 && exp != 3 {
-			xi++
-		}
-		q := zi / 10
-		if xi <= q*10 {
-			return q, -k0 + 1
-		}
-		yru := dboxRoundUp64(φ, β)
-		if exp == -77 && yru%2 != 0 {
-			yru--
-		} else if yru < xi {
-			yru++
-		}
-		return yru, -k0
-	}
-	const (
-		κ     = 2
-		p10κ  = 100
-		p10κ1 = p10κ * 10
-	)
-	k0 := -mulLog10_2(exp)
-	φ, β := dboxPow64(κ+k0, exp)
-	zi, exact := dboxMulPow64(uint64(mant*2+1)<<β, φ)
-	s, r := zi/p10κ1, uint32(zi%p10κ1)
-	δi := dboxDelta64(φ, β)
-	if r < δi {
-		if r != 0 || !exact || mant%2 == 0 {
-			return s, -k0 + 1
-		}
-		s--
-		r = p10κ * 10
-	} else if r == δi {
-		parity, exact := dboxParity64(uint64(mant*2-1), φ, β)
-		if parity || (exact && mant%2 == 0) {
-			return s, -k0 + 1
-		}
-	}
-	D := r + p10κ/2 - δi/2
-	t, ρ := D/p10κ, D%p10κ
-	yru := 10*s + uint64(t)
-	if ρ == 0 {
-		parity, exact := dboxParity64(mant*2, φ, β)
-		if parity != ((D-p10κ/2)%2 != 0) || exact && yru%2 != 0 {
-			yru--
-		}
-	}
-	return yru, -k0
 }
