@@ -90,7 +90,7 @@ type f32Col struct {
 var fastPaths = true
 
 // readRun reads the elements from idx on that are a run of numbers (a
-// tensor's innermost list, or a flat one) with jsonscan.Floats, at most n
+// tensor's innermost list, or a flat one) with jsonscan.FloatsGap, at most n
 // of them, into a float column; it returns how many it stored and whether
 // it read the list's ']'. Otherwise l is at the element that ended the
 // run, for the general path, which reads it and reports every error, so

@@ -288,7 +288,7 @@ func (p *parser) array(depth int) int32 {
 
 // numbers reads the run of numbers that starts array arr's elements at
 // p.pos: the whole content of a tensor's innermost lists, in one loop
-// (jsonscan.Floats) into d.nums instead of a node per element. done says
+// (jsonscan.FloatsGap) into d.nums instead of a node per element. done says
 // it read the closing ']': the array is then dense (or, when shorter than
 // minDense, has its number nodes). Otherwise the run is given its nodes,
 // p.pos is at the element that ended it and array goes on from last: the
