@@ -517,7 +517,7 @@ func (h *host) put(c *conn) {
 }
 
 // sweep closes the connections idle for longer than the idle timeout (all
-// of them with all), and runs again later while some stay idle.
+// of them with all), and runs again when the oldest left expires.
 func (h *host) sweep(all bool) {
 	now := time.Now()
 	h.mu.Lock()
@@ -534,7 +534,11 @@ func (h *host) sweep(all bool) {
 		h.timer = nil
 	}
 	if len(h.idle) > 0 {
-		h.timer = time.AfterFunc(h.t.idleTimeout, func() { h.sweep(false) })
+		// The pool is in put order, so the next to expire is the first:
+		// the sweep comes when it does, not a whole timeout later (which
+		// kept a connection up to twice the idle timeout).
+		next := h.idle[0].idleSince.Add(h.t.idleTimeout).Sub(now) + time.Millisecond
+		h.timer = time.AfterFunc(next, func() { h.sweep(false) })
 	}
 	h.mu.Unlock()
 	for _, c := range old {
