@@ -275,14 +275,3 @@ func at(p unsafe.Pointer, k int) byte { return *(*byte)(unsafe.Add(p, k)) }
 func word(p unsafe.Pointer, k int) uint64 {
 	return binary.LittleEndian.Uint64((*[8]byte)(unsafe.Add(p, k))[:])
 }
-
-// fastFloat converts the number at i as fastRun's loop does, for a run
-// of one element without a known separator: ok is false where the loop
-// would leave the number to [Float]; where it is true, f and end are
-// what [Float] gives. (FuzzFloat checks it.)
-func fastFloat(s string, i int) (f float64, end int, ok bool) {
-	var one [1]float64
-	var sep separator
-	_, _, f, k, ok := fastRun(s, i, one[:], 0, math.Inf(1), &sep)
-	return f, i + k, ok
-}
