@@ -24,10 +24,36 @@ type Result struct {
 	Turns []Result
 }
 
+// Option changes how Measure and Interleave drive their load.
+type Option func(*options)
+
+type options struct {
+	stagger time.Duration
+}
+
+func newOptions(opts []Option) options {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return o
+}
+
+// Stagger spreads the workers' first calls of every turn evenly over d:
+// worker w starts d·w/conc after the turn does, instead of all of them at
+// once. Against a server that answers after a fixed delay, closed-loop
+// workers that start together stay in step for the whole turn — all conc
+// calls arrive in one burst every delay, which no set of independent
+// clients does — so a latency measurement there should pass that delay.
+// The turn's calls per second still count from its start.
+func Stagger(d time.Duration) Option {
+	return func(o *options) { o.stagger = d }
+}
+
 // Measure calls f from conc goroutines for d. Each call gets its worker
 // number and the worker's own call count, so bodies can vary.
-func Measure(conc int, d time.Duration, f func(worker, i int) error) Result {
-	lat, elapsed, err := measure(conc, d, f)
+func Measure(conc int, d time.Duration, f func(worker, i int) error, opts ...Option) Result {
+	lat, elapsed, err := measure(conc, d, f, newOptions(opts))
 	return result(lat, elapsed, err)
 }
 
@@ -37,7 +63,8 @@ func Measure(conc int, d time.Duration, f func(worker, i int) error) Result {
 // hold. Odd rounds go through fs backwards, so that no function always
 // follows the same one; two functions next to each other in fs are measured
 // in the order A B, B A, A B, …
-func Interleave(conc, rounds int, slice time.Duration, fs []func(worker, i int) error) []Result {
+func Interleave(conc, rounds int, slice time.Duration, fs []func(worker, i int) error, opts ...Option) []Result {
+	o := newOptions(opts)
 	lats := make([][]time.Duration, len(fs))
 	elapsed := make([]time.Duration, len(fs))
 	errs := make([]error, len(fs))
@@ -51,7 +78,7 @@ func Interleave(conc, rounds int, slice time.Duration, fs []func(worker, i int) 
 			if errs[k] != nil {
 				continue
 			}
-			lat, e, err := measure(conc, slice, fs[k])
+			lat, e, err := measure(conc, slice, fs[k], o)
 			lats[k] = append(lats[k], lat...)
 			elapsed[k] += e
 			errs[k] = err
@@ -80,7 +107,7 @@ func result(all []time.Duration, elapsed time.Duration, err error) Result {
 	return r
 }
 
-func measure(conc int, d time.Duration, f func(worker, i int) error) ([]time.Duration, time.Duration, error) {
+func measure(conc int, d time.Duration, f func(worker, i int) error, o options) ([]time.Duration, time.Duration, error) {
 	var (
 		mu      sync.Mutex
 		all     []time.Duration
@@ -93,6 +120,9 @@ func measure(conc int, d time.Duration, f func(worker, i int) error) ([]time.Dur
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			if o.stagger > 0 {
+				time.Sleep(o.stagger * time.Duration(w) / time.Duration(conc))
+			}
 			lat := make([]time.Duration, 0, 1<<14)
 			for i := 0; time.Now().Before(deadline); i++ {
 				t := time.Now()

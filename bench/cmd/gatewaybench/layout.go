@@ -11,7 +11,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime/pprof"
@@ -21,7 +20,6 @@ import (
 
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
-	"github.com/berthml/berth/gateway/gatewaytest"
 )
 
 // layout says where the upstreams and gateways run.
@@ -83,12 +81,21 @@ func (s *servers) close() {
 	}
 }
 
-// upstream starts an Echo answering after delay; it returns its URL.
+// upstream starts a stand-in upstream (serveUpstream) answering after
+// delay; it returns its URL.
 func (s *servers) upstream(delay time.Duration) (string, error) {
 	if s.layout != layoutProcesses {
-		srv := httptest.NewServer(&gatewaytest.Echo{Delay: delay})
-		s.stops = append(s.stops, srv.Close)
-		return srv.URL, nil
+		answer, err := cannedAnswer(directBody)
+		if err != nil {
+			return "", err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return "", err
+		}
+		go func() { _ = serveUpstream(ln, delay, answer) }()
+		s.stops = append(s.stops, func() { ln.Close() })
+		return "http://" + ln.Addr().String(), nil
 	}
 	url, _, _, stop, err := spawn("", false, "-role", "upstream", "-upstream-delay", delay.String())
 	if err != nil {
@@ -181,18 +188,42 @@ func spawn(bin string, pinned bool, args ...string) (url, secret string, pid int
 	}
 }
 
-// serveChild serves h on a loopback port, printing the secret (if any)
-// and the address, until stdin closes; with profile, it writes its CPU
-// profile there from start to end.
+// serveChild serves h on a loopback port, as listenChild says.
 func serveChild(h http.Handler, secret, profile string) error {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	ln, err := listenChild(secret, profile)
 	if err != nil {
 		return err
+	}
+	return (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+}
+
+// childUpstream serves the stand-in upstream on a loopback port, as
+// listenChild says.
+func childUpstream(delay time.Duration) error {
+	answer, err := cannedAnswer(directBody)
+	if err != nil {
+		return err
+	}
+	ln, err := listenChild("", "")
+	if err != nil {
+		return err
+	}
+	return serveUpstream(ln, delay, answer)
+}
+
+// listenChild listens on a loopback port for a child's server, prints the
+// secret (if any) and the address for spawn, and ends the process when
+// stdin closes; with profile, it writes the process's CPU profile there
+// from now to then.
+func listenChild(secret, profile string) (net.Listener, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
 	}
 	stop := func() {}
 	if profile != "" {
 		if stop, err = startProfile(profile); err != nil {
-			return err
+			return nil, err
 		}
 	}
 	if secret != "" {
@@ -200,7 +231,7 @@ func serveChild(h http.Handler, secret, profile string) error {
 	}
 	fmt.Println("ADDR", ln.Addr().String())
 	go func() { _, _ = io.Copy(io.Discard, os.Stdin); stop(); os.Exit(0) }()
-	return (&http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	return ln, nil
 }
 
 // startProfile starts a CPU profile into path; stop ends it.

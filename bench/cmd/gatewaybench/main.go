@@ -28,27 +28,22 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
-	"strconv"
-	"sync"
 	"time"
 
 	"github.com/berthml/berth/bench/loadgen"
 	"github.com/berthml/berth/bench/proccpu"
 	"github.com/berthml/berth/gateway"
 	"github.com/berthml/berth/gateway/config"
-	"github.com/berthml/berth/gateway/gatewaytest"
 	"github.com/berthml/berth/gateway/gctune"
 	"github.com/berthml/berth/gateway/keys"
 	_ "github.com/berthml/berth/gateway/provider/builtin"
@@ -59,6 +54,7 @@ func main() {
 	slice := flag.Duration("slice", 2*time.Second, "one turn of one function")
 	rounds := flag.Int("rounds", 3, "turns of each function")
 	delay := flag.Duration("upstream-delay", 20*time.Millisecond, "the upstream's fixed latency for the latency measurement")
+	stagger := flag.Bool("stagger", true, "start each latency turn's clients spread over -upstream-delay (loadgen.Stagger); false starts them together, so that every call of the turn arrives in one burst of -c")
 	inProcess := flag.Bool("inprocess", false, "run the upstreams and gateways in this process (default: each in its own)")
 	pin := flag.Bool("pin", false, "load generator and upstreams in this process on CPU 0, each gateway in its own process on CPU 1 (needs taskset)")
 	role := flag.String("role", "", "internal: upstream or gateway, the child processes this command starts")
@@ -89,9 +85,9 @@ func main() {
 		if layout == layoutInProcess {
 			go gctune.Run(context.Background(), *gcPercent, 64<<20, time.Second)
 		}
-		err = run(*conc, *rounds, *slice, *delay, layout, *compare, *profile, *gcPercent)
+		err = run(*conc, *rounds, *slice, *delay, *stagger, layout, *compare, *profile, *gcPercent)
 	case "upstream":
-		err = serveChild(&gatewaytest.Echo{Delay: *delay}, "", "")
+		err = childUpstream(*delay)
 	case "gateway":
 		go gctune.Run(context.Background(), *gcPercent, 64<<20, time.Second)
 		err = childGateway(*upstream, *guarded, *profile)
@@ -104,46 +100,30 @@ func main() {
 	}
 }
 
-const chatBody = `{"model":"chat","messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}],"max_tokens":32}`
+// chatBody is the request the bench sends through a gateway; directBody
+// is the same sent straight to the upstream, with the model the gateway's
+// endpoint names there.
+const (
+	chatMessages = `"messages":[{"role":"system","content":"be brief"},{"role":"user","content":"hello there, how are you today?"}],"max_tokens":32}`
+	chatBody     = `{"model":"chat",` + chatMessages
+	directBody   = `{"model":"gpt-4o-mini",` + chatMessages
+)
 
-func client(conc int) *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConns, t.MaxIdleConnsPerHost = conc*2, conc*2
-	return &http.Client{Transport: t}
+// clients keeps the bench's clients, to close them at the end.
+type clients []*client
+
+func (cs *clients) add(conc int, base, body, authorization string) (*client, error) {
+	k, err := newClient(conc, base+chatPath, body, authorization)
+	if err != nil {
+		return nil, err
+	}
+	*cs = append(*cs, k)
+	return k, nil
 }
 
-// caller posts chatBody to url and records the overhead header.
-type caller struct {
-	c         *http.Client
-	url, body string
-	mu        sync.Mutex
-	overheads []float64
-}
-
-func (k *caller) call(header string) func(int, int) error {
-	return func(int, int) error {
-		req, _ := http.NewRequest(http.MethodPost, k.url, bytes.NewReader([]byte(k.body)))
-		req.Header.Set("Content-Type", "application/json")
-		if header != "" {
-			req.Header.Set("Authorization", header)
-		}
-		resp, err := k.c.Do(req)
-		if err != nil {
-			return err
-		}
-		_, _ = io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusOK {
-			return fmt.Errorf("%s answered %d", k.url, resp.StatusCode)
-		}
-		if h := resp.Header.Get("x-berth-gateway-overhead-ms"); h != "" {
-			if v, err := strconv.ParseFloat(h, 64); err == nil {
-				k.mu.Lock()
-				k.overheads = append(k.overheads, v)
-				k.mu.Unlock()
-			}
-		}
-		return nil
+func (cs clients) close() {
+	for _, k := range cs {
+		k.close()
 	}
 }
 
@@ -192,7 +172,7 @@ func warm(conc int, slice time.Duration, fs []func(int, int) error) error {
 	return nil
 }
 
-func run(conc, rounds int, slice, delay time.Duration, where layout, compare, profile string, gcPercent int) error {
+func run(conc, rounds int, slice, delay time.Duration, stagger bool, where layout, compare, profile string, gcPercent int) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	fmt.Printf("gatewaybench: c=%d, %d rounds of %v per function, GOMAXPROCS=%d, %s\n\n", conc, rounds, slice, runtime.GOMAXPROCS(0), where)
@@ -212,13 +192,20 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 	if err != nil {
 		return err
 	}
-	c := client(conc)
-	direct := &caller{c: c, url: slowURL + "/v1/chat/completions", body: `{"model":"gpt-4o-mini"` + chatBody[len(`{"model":"chat"`):]}
-	via := &caller{c: c, url: gwURL + "/v1/chat/completions", body: chatBody}
-	fs := []func(int, int) error{direct.call(""), via.call("")}
+	var cs clients
+	defer cs.close()
+	direct, err := cs.add(conc, slowURL, directBody, "")
+	if err != nil {
+		return err
+	}
+	via, err := cs.add(conc, gwURL, chatBody, "")
+	if err != nil {
+		return err
+	}
+	fs := []func(int, int) error{direct.call, via.call}
 	names := []string{"client → upstream (direct)", "client → berth gateway → upstream"}
 	pids := []int{0, gwPID} // each function's gateway process, for its CPU per call
-	var other *caller
+	var other *client
 	if compare != "" {
 		url, _, pid, stop, err := spawn(compare, where == layoutPinned, "-role", "gateway", "-upstream", slowURL)
 		if err != nil {
@@ -226,16 +213,18 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 		}
 		defer stop()
 		pids = append(pids, pid)
-		other = &caller{c: c, url: url + "/v1/chat/completions", body: chatBody}
-		fs = append(fs, other.call(""))
+		if other, err = cs.add(conc, url, chatBody, ""); err != nil {
+			return err
+		}
+		fs = append(fs, other.call)
 		names = append(names, "client → berth gateway ("+compare+") → upstream")
 	}
 	if err := warm(conc, slice, fs); err != nil {
 		return err
 	}
-	via.overheads = nil
+	via.overheads()
 	if other != nil {
-		other.overheads = nil
+		other.overheads()
 	}
 	stopProfile := func() {}
 	if profile != "" && where == layoutInProcess {
@@ -244,7 +233,11 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 		}
 	}
 	cpu0 := cpuOf(pids)
-	res := loadgen.Interleave(conc, rounds, slice, fs)
+	var opts []loadgen.Option
+	if stagger {
+		opts = append(opts, loadgen.Stagger(delay))
+	}
+	res := loadgen.Interleave(conc, rounds, slice, fs, opts...)
 	cpu := perCall(cpuOf(pids), cpu0, res)
 	stopProfile()
 	for _, r := range res {
@@ -266,9 +259,11 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 	if other != nil {
 		fmt.Printf("| added by the -compare build | | | %.2f ms | %.2f ms | | |\n", ms(res[2].P50-res[0].P50), ms(res[2].P99-res[0].P99))
 	}
-	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | | |\n", len(via.overheads), pct(via.overheads, 50), pct(via.overheads, 99))
+	own := via.overheads()
+	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | | |\n", len(own), pct(own, 50), pct(own, 99))
 	if other != nil {
-		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | | |\n", len(other.overheads), pct(other.overheads, 50), pct(other.overheads, 99))
+		own := other.overheads()
+		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | | |\n", len(own), pct(own, 50), pct(own, 99))
 	}
 	fmt.Println()
 
@@ -285,10 +280,18 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 	if err != nil {
 		return err
 	}
-	d := &caller{c: c, url: instantURL + "/v1/chat/completions", body: direct.body}
-	p := &caller{c: c, url: plainURL + "/v1/chat/completions", body: chatBody}
-	k := &caller{c: c, url: guardedURL + "/v1/chat/completions", body: chatBody}
-	fs = []func(int, int) error{d.call(""), p.call(""), k.call("Bearer " + secret)}
+	fs = nil
+	for _, c := range []struct{ url, body, auth string }{
+		{instantURL, directBody, ""},
+		{plainURL, chatBody, ""},
+		{guardedURL, chatBody, "Bearer " + secret},
+	} {
+		k, err := cs.add(conc, c.url, c.body, c.auth)
+		if err != nil {
+			return err
+		}
+		fs = append(fs, k.call)
+	}
 	names = []string{"direct to the upstream", "berth gateway", "berth gateway, gateway key + limits + endpoint limit"}
 	pids = []int{0, plainPID, guardedPID}
 	if compare != "" {
@@ -309,7 +312,11 @@ func run(conc, rounds int, slice, delay time.Duration, where layout, compare, pr
 			if guarded {
 				auth = "Bearer " + sec
 			}
-			fs = append(fs, (&caller{c: c, url: url + "/v1/chat/completions", body: chatBody}).call(auth))
+			k, err := cs.add(conc, url, chatBody, auth)
+			if err != nil {
+				return err
+			}
+			fs = append(fs, k.call)
 			names = append(names, name)
 		}
 	}
