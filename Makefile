@@ -72,6 +72,7 @@ bench: build tools ort
 	@bench/blob.sh
 	@bench/throughput.sh
 	@bench/speed.sh
+	@bench/gateway.sh
 	@bench/decode.sh
 	@bench/replicas.sh
 	@bench/recipe.sh

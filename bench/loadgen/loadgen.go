@@ -14,10 +14,10 @@ import (
 
 // Result is what one measurement found.
 type Result struct {
-	RPS      float64
-	P50, P99 time.Duration
-	Calls    int
-	Err      error // the first error a call returned; the measurement stops there
+	RPS                 float64
+	P50, P90, P99, P999 time.Duration
+	Calls               int
+	Err                 error // the first error a call returned; the measurement stops there
 
 	// Turns holds each turn's own figures, in order, for Interleave; nil
 	// for Measure.
@@ -102,7 +102,9 @@ func result(all []time.Duration, elapsed time.Duration, err error) Result {
 	}
 	if len(all) > 0 {
 		r.P50 = all[len(all)/2]
+		r.P90 = all[len(all)*90/100]
 		r.P99 = all[len(all)*99/100]
+		r.P999 = all[len(all)*999/1000]
 	}
 	return r
 }

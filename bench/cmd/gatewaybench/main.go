@@ -127,13 +127,13 @@ func (cs clients) close() {
 	}
 }
 
-func pct(v []float64, p int) float64 {
+func pct(v []float64, p float64) float64 {
 	if len(v) == 0 {
 		return 0
 	}
 	s := slices.Clone(v)
 	slices.Sort(s)
-	return s[min(len(s)*p/100, len(s)-1)]
+	return s[min(int(float64(len(s))*p/100), len(s)-1)]
 }
 
 func gatewayYAML(upstream string, limit bool) string {
@@ -246,24 +246,30 @@ func run(conc, rounds int, slice, delay time.Duration, stagger bool, where layou
 		}
 	}
 	fmt.Printf("## Added latency, upstream answering in %v, c=%d\n\n", delay, conc)
-	fmt.Println("| path | calls | req/s | p50 | p99 | gateway CPU per call | p50 per turn |")
-	fmt.Println("|---|---:|---:|---:|---:|---:|---|")
+	fmt.Println("| path | calls | req/s | p50 | p90 | p99 | p99.9 | gateway CPU per call | p50 per turn | p99 per turn |")
+	fmt.Println("|---|---:|---:|---:|---:|---:|---:|---:|---|---|")
 	for i, name := range names {
-		var turns []string
+		var p50s, p99s []string
 		for _, t := range res[i].Turns {
-			turns = append(turns, fmt.Sprintf("%.2f", ms(t.P50)))
+			p50s = append(p50s, fmt.Sprintf("%.2f", ms(t.P50)))
+			p99s = append(p99s, fmt.Sprintf("%.2f", ms(t.P99)))
 		}
-		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %s | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), cpu[i], turns)
+		r := res[i]
+		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %s | %v | %v |\n", name, r.Calls, r.RPS, ms(r.P50), ms(r.P90), ms(r.P99), ms(r.P999), cpu[i], p50s, p99s)
 	}
-	fmt.Printf("| **added (gateway − direct)** | | | **%.2f ms** | **%.2f ms** | | |\n", ms(res[1].P50-res[0].P50), ms(res[1].P99-res[0].P99))
+	added := func(label string, r, d loadgen.Result) {
+		fmt.Printf("| %s | | | %.2f ms | %.2f ms | %.2f ms | %.2f ms | | | |\n", label, ms(r.P50-d.P50), ms(r.P90-d.P90), ms(r.P99-d.P99), ms(r.P999-d.P999))
+	}
+	added("**added (gateway − direct)**", res[1], res[0])
+	addP50, addP99 := res[1].P50-res[0].P50, res[1].P99-res[0].P99
 	if other != nil {
-		fmt.Printf("| added by the -compare build | | | %.2f ms | %.2f ms | | |\n", ms(res[2].P50-res[0].P50), ms(res[2].P99-res[0].P99))
+		added("added by the -compare build", res[2], res[0])
 	}
 	own := via.overheads()
-	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | | |\n", len(own), pct(own, 50), pct(own, 99))
+	fmt.Printf("| gateway's own overhead (x-berth-gateway-overhead-ms) | %d | | %.3f ms | %.3f ms | %.3f ms | %.3f ms | | | |\n", len(own), pct(own, 50), pct(own, 90), pct(own, 99), pct(own, 99.9))
 	if other != nil {
 		own := other.overheads()
-		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | | |\n", len(own), pct(own, 50), pct(own, 99))
+		fmt.Printf("| the -compare build's own overhead | %d | | %.3f ms | %.3f ms | %.3f ms | %.3f ms | | | |\n", len(own), pct(own, 50), pct(own, 90), pct(own, 99), pct(own, 99.9))
 	}
 	fmt.Println()
 
@@ -341,7 +347,18 @@ func run(conc, rounds int, slice, delay time.Duration, stagger bool, where layou
 		}
 		fmt.Printf("| %s | %d | %.0f | %.2f ms | %.2f ms | %s | %v |\n", name, res[i].Calls, res[i].RPS, ms(res[i].P50), ms(res[i].P99), cpu[i], turns)
 	}
+	fmt.Printf("\nTargets (issue 18; %s):\n", where)
+	fmt.Printf("- added latency at c=%d over a %v upstream, p50 ≤ 0.5 ms and p99 ≤ 2 ms: p50 %.2f ms — %s; p99 %.2f ms — %s\n",
+		conc, delay, ms(addP50), verdict(addP50 <= 500*time.Microsecond), ms(addP99), verdict(addP99 <= 2*time.Millisecond))
+	fmt.Printf("- ≥ 5,000 req/s through the gateway with gateway keys and limits on: %.0f req/s — %s\n", res[2].RPS, verdict(res[2].RPS >= 5000))
 	return nil
+}
+
+func verdict(ok bool) string {
+	if ok {
+		return "holds"
+	}
+	return "MISS"
 }
 
 // cpuOf reads each process's CPU time (0 where pid is 0: no process of
