@@ -39,7 +39,10 @@ const bestRun = 2
 // drift status and per-feature histograms — and the production overview.
 func TestUIWalk(t *testing.T) {
 	lib := ortest.Init(t)
-	b := browsertest.New(t) // skips early when there is no Chromium
+	// Skips early when there is no Chromium. The browser's time runs from
+	// here and covers the build, the servers and the traffic before the
+	// first page: 75 s under make check's load, past the 1 min default.
+	b := browsertest.New(t, browsertest.WithTimeout(4*time.Minute))
 	bin := buildBerth(t)
 	data := t.TempDir()
 	registry := startSQLiteServer(t, bin, data)

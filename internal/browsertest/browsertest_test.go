@@ -344,7 +344,9 @@ func TestTimeout(t *testing.T) {
 		t.Skip("run by TestChildren")
 	}
 	srv := newServer(t)
-	p := browsertest.New(t, browsertest.WithTimeout(3*time.Second)).Open(srv.URL + "/console")
+	// The time runs from New, so it covers Chromium's start too (2.7 s on
+	// a loaded machine): the wait for #never, not the start, must use it up.
+	p := browsertest.New(t, browsertest.WithTimeout(10*time.Second)).Open(srv.URL + "/console")
 	p.WaitVisible("#never")
 	t.Fatal("WaitVisible returned")
 }
