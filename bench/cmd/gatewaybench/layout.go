@@ -11,6 +11,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"runtime/pprof"
@@ -19,7 +20,6 @@ import (
 	"time"
 
 	"github.com/berthml/berth/gateway"
-	"github.com/berthml/berth/gateway/config"
 )
 
 // layout says where the upstreams and gateways run.
@@ -135,10 +135,11 @@ func (s *servers) gateway(upstream string, guarded bool, profile string) (string
 		s.stops = append(s.stops, stop)
 		guard, secret = g, sec
 	}
-	srv, err := newGateway(upstream, guarded, guard)
+	g, err := newGateway(upstream, guarded, guard)
 	if err != nil {
 		return "", "", 0, err
 	}
+	srv := httptest.NewServer(g.Handler())
 	s.stops = append(s.stops, srv.Close)
 	return srv.URL, secret, 0, nil
 }
@@ -257,16 +258,7 @@ func childGateway(upstream string, guarded bool, profile string) error {
 		}
 		guard, secret = g, sec
 	}
-	y := gatewayYAML(upstream, guarded)
-	cfg, err := config.Parse([]byte(y), "bench.yaml")
-	if err != nil {
-		return err
-	}
-	opts := []gateway.Option{}
-	if guard != nil {
-		opts = append(opts, gateway.WithGuard(guard))
-	}
-	g, err := gateway.New(cfg, opts...)
+	g, err := newGateway(upstream, guarded, guard)
 	if err != nil {
 		return err
 	}

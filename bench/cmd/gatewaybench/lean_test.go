@@ -70,10 +70,11 @@ func TestUpstreamAnswersAsTheEcho(t *testing.T) {
 // gateway's overhead header of every call through it.
 func TestClientThroughGateway(t *testing.T) {
 	up := startUpstream(t, 0)
-	gw, err := newGateway(up, false, nil)
+	g, err := newGateway(up, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
+	gw := httptest.NewServer(g.Handler())
 	defer gw.Close()
 	var cs clients
 	defer cs.close()

@@ -33,7 +33,6 @@ import (
 	"flag"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -144,21 +143,19 @@ func gatewayYAML(upstream string, limit bool) string {
 	return y
 }
 
-func newGateway(upstream string, limit bool, guard gateway.Guard) (*httptest.Server, error) {
-	y := gatewayYAML(upstream, limit)
-	cfg, err := config.Parse([]byte(y), "bench.yaml")
+// newGateway makes the bench's gateway over upstream: its one chat
+// endpoint, with an MLflow endpoint limit when limit, and guard (gateway
+// keys) when not nil.
+func newGateway(upstream string, limit bool, guard gateway.Guard) (*gateway.Gateway, error) {
+	cfg, err := config.Parse([]byte(gatewayYAML(upstream, limit)), "bench.yaml")
 	if err != nil {
 		return nil, err
 	}
-	opts := []gateway.Option{}
+	var opts []gateway.Option
 	if guard != nil {
 		opts = append(opts, gateway.WithGuard(guard))
 	}
-	g, err := gateway.New(cfg, opts...)
-	if err != nil {
-		return nil, err
-	}
-	return httptest.NewServer(g.Handler()), nil
+	return gateway.New(cfg, opts...)
 }
 
 // warm runs each function for a short untimed turn, so that connections
