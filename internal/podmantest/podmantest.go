@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 )
 
 // Podman is a podman whose configuration and storage belong to one test.
@@ -43,6 +44,12 @@ func New(t testing.TB) *Podman {
 		t.Fatal("podman not installed (apt-get install podman runc; make tools)")
 	}
 	dir := t.TempDir()
+	// Runs after every container's removal (Start's cleanups) and before
+	// the temporary directory's: a container's conmon and the "podman
+	// container cleanup" it starts can still write under the storage for
+	// a moment after "podman rm" returns, and the directory's removal then
+	// fails ("directory not empty").
+	t.Cleanup(func() { waitForProcessesUsing(t, dir, 10*time.Second) })
 	conf, storage := filepath.Join(dir, "containers.conf"), filepath.Join(dir, "storage.conf")
 	write := func(path, s string) {
 		if err := os.WriteFile(path, []byte(s), 0o600); err != nil {
@@ -127,4 +134,38 @@ func (p *Podman) PullLayout(dir string) string {
 		p.t.Fatalf("podman pull of %s printed no image id", dir)
 	}
 	return out[len(out)-1]
+}
+
+// waitForProcessesUsing waits until no process has dir in its command
+// line (conmon and podman's own cleanup name the storage there), for at
+// most limit; past it, it logs the processes left.
+func waitForProcessesUsing(t testing.TB, dir string, limit time.Duration) {
+	deadline := time.Now().Add(limit)
+	for {
+		left := processesUsing(dir)
+		if len(left) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Logf("podmantest: after %v these processes still name %s: %s", limit, dir, strings.Join(left, "; "))
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// processesUsing returns the command lines that mention dir.
+func processesUsing(dir string) []string {
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	var out []string
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue // gone meanwhile
+		}
+		if cmd := strings.ReplaceAll(strings.TrimRight(string(b), "\x00"), "\x00", " "); strings.Contains(cmd, dir) {
+			out = append(out, cmd)
+		}
+	}
+	return out
 }
