@@ -109,11 +109,9 @@ func readRequestHead(br *bufio.Reader) (int, error) {
 	err = readHeaders(br, func(name, value []byte) error {
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
-			v, err := strconv.Atoi(string(value))
-			if err != nil || v < 0 {
-				return fmt.Errorf("bad Content-Length %q", value)
-			}
-			n = v
+			var err error
+			n, err = contentLength(value)
+			return err
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			return fmt.Errorf("the stand-in upstream reads Content-Length bodies only, not Transfer-Encoding %q", value)
 		}
@@ -123,6 +121,15 @@ func readRequestHead(br *bufio.Reader) (int, error) {
 		err = errors.New("the request has no Content-Length")
 	}
 	return n, err
+}
+
+// contentLength reads a Content-Length header's value.
+func contentLength(value []byte) (int, error) {
+	n, err := strconv.Atoi(string(value))
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad Content-Length %q", value)
+	}
+	return n, nil
 }
 
 // readHeaders calls f with each header line's name and trimmed value, up to
@@ -219,11 +226,9 @@ func (k *client) roundTrip(w int, cc *clientConn) (keep bool, err error) {
 	err = readHeaders(cc.br, func(name, value []byte) error {
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
-			v, err := strconv.Atoi(string(value))
-			if err != nil || v < 0 {
-				return fmt.Errorf("bad Content-Length %q", value)
-			}
-			n = v
+			var err error
+			n, err = contentLength(value)
+			return err
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			return fmt.Errorf("%s answered with Transfer-Encoding %q; the bench's client reads Content-Length answers only", k.addr, value)
 		case bytes.EqualFold(name, []byte("Connection")):
