@@ -13,10 +13,13 @@ PKGS      := ./...
 all: build
 
 # bin/berth-serving is the servingonly build that berth pack puts into images
-# (serve, models, runs, drift; docs/pack.md says why).
+# (serve, models, runs, drift; docs/pack.md says why). nomsgpack leaves gin's
+# MessagePack codec (github.com/ugorji/go/codec), which berth never uses, out
+# of both: 6.5 MB less binary and about 7 ms less start-up (docs/pack.md).
+TAGS := nomsgpack
 build:
-	$(GO) build -trimpath -ldflags "-s -w" -o $(BIN) ./cmd/berth
-	$(GO) build -trimpath -ldflags "-s -w" -tags servingonly -o bin/berth-serving ./cmd/berth
+	$(GO) build -trimpath -ldflags "-s -w" -tags $(TAGS) -o $(BIN) ./cmd/berth
+	$(GO) build -trimpath -ldflags "-s -w" -tags servingonly,$(TAGS) -o bin/berth-serving ./cmd/berth
 
 # Fetch the pinned ONNX Runtime shared library (sha256-checked) into the cache.
 ort:

@@ -104,7 +104,7 @@ func realRuntime(t *testing.T) (bin, ort string) {
 		t.Fatalf("no ONNX Runtime library (make ort): %v", err)
 	}
 	bin = filepath.Join(t.TempDir(), "berth")
-	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "servingonly", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags=-s -w", "-tags", "servingonly,nomsgpack", "-o", bin, "../cmd/berth").CombinedOutput(); err != nil {
 		t.Fatalf("building berth: %v\n%s", err, out)
 	}
 	return bin, ort

@@ -38,12 +38,14 @@ func TestDefaultImageBinary(t *testing.T) {
 }
 
 // TestServingBuildLeavesOut checks that the servingonly build, the binary
-// images get, links none of the packages that only other commands use: a
-// new command file without its //go:build !servingonly line fails here.
+// images get (with the Makefile's tags), links none of the packages that
+// only other commands use: a new command file without its //go:build
+// !servingonly line fails here. It also checks that gin's nomsgpack tag
+// still leaves its MessagePack codec out.
 func TestServingBuildLeavesOut(t *testing.T) {
-	out, err := exec.Command("go", "list", "-tags", "servingonly", "-deps", ".").CombinedOutput()
+	out, err := exec.Command("go", "list", "-tags", "servingonly,nomsgpack", "-deps", ".").CombinedOutput()
 	if err != nil {
-		t.Fatalf("go list -tags servingonly -deps: %v\n%s", err, out)
+		t.Fatalf("go list -tags servingonly,nomsgpack -deps: %v\n%s", err, out)
 	}
 	deps := map[string]bool{}
 	for _, p := range strings.Fields(string(out)) {
@@ -59,5 +61,8 @@ func TestServingBuildLeavesOut(t *testing.T) {
 		if deps["github.com/berthml/berth/"+p] {
 			t.Errorf("the servingonly build links %s; give the command file that imports it //go:build !servingonly", p)
 		}
+	}
+	if deps["github.com/ugorji/go/codec"] {
+		t.Error("the nomsgpack build links github.com/ugorji/go/codec: gin's tag no longer leaves its MessagePack codec out (Makefile's TAGS)")
 	}
 }
