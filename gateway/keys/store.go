@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/berthml/berth/internal/sqlretry"
 	"github.com/berthml/berth/tracking/sqlstore"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
@@ -180,16 +181,22 @@ func statements(script string) []string {
 	return out
 }
 
+// inTx runs fn in a transaction and commits it; on PostgreSQL a
+// transaction refused as deadlocked or not serialisable runs again
+// (internal/sqlretry), so fn must only assign what it shares with its
+// caller, never accumulate in it.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(tx); err != nil {
-		_ = tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return sqlretry.Do(ctx, nil, nil, func() error {
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return err
+		}
+		if err := fn(tx); err != nil {
+			_ = tx.Rollback()
+			return err
+		}
+		return tx.Commit()
+	})
 }
 
 // Create issues a key. The secret it returns is shown once: only its
@@ -359,8 +366,9 @@ type cellID struct {
 // back the totals of every key in the periods from on (all replicas'), in
 // one transaction; minute counts older than an hour are deleted.
 func (s *Store) exchange(ctx context.Context, deltas map[cellID]Usage, from map[Period]int64) (map[cellID]Usage, error) {
-	totals := map[cellID]Usage{}
+	var totals map[cellID]Usage
 	err := s.inTx(ctx, func(tx *sql.Tx) error {
+		totals = map[cellID]Usage{} // afresh on each attempt
 		ids := make([]cellID, 0, len(deltas))
 		for id := range deltas {
 			ids = append(ids, id)

@@ -133,7 +133,7 @@ var rules = map[string]Rule{
 	"api/mlflowrest":    {},
 	"tracking":          {},
 	"tracking/search":   {Packages: []string{"tracking"}},
-	"tracking/sqlstore": {Packages: []string{"tracing", "tracking", "webhook"}, Modules: []string{pgx, sqlite}},
+	"tracking/sqlstore": {Packages: []string{"internal/sqlretry", "tracing", "tracking", "webhook"}, Modules: []string{pgx, sqlite}},
 	"tracing":           {Packages: []string{"tracking"}},
 	"tracing/otlp":      {Packages: []string{"tracing", "internal/pyvalue"}, Modules: []string{pdata}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
@@ -154,7 +154,7 @@ var rules = map[string]Rule{
 	"gateway/provider/berth":         {Packages: []string{"api/deployments", "flavors", "flavors/onnx", "gateway/provider", "modeluri"}}, // embeddings run in-process
 
 	// The LLM gateway's keys, limits and budgets (sqlstore: its database URIs).
-	"gateway/keys": {Packages: []string{"tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},
+	"gateway/keys": {Packages: []string{"internal/sqlretry", "tracking/sqlstore"}, Modules: []string{pgx, sqlite, yaml}},
 
 	// The SaaS adapters (their builtin imports are listed with builtin's rule).
 	"gateway/provider/internal/upstream":     {Packages: []string{"api/deployments", "gateway/provider"}}, // what the SaaS adapters share
@@ -188,6 +188,7 @@ var rules = map[string]Rule{
 	"internal/jsonl":       {},
 	"internal/jsonscan":    {Packages: []string{"internal/pow10"}},
 	"internal/pow10":       {},                                     // powers of ten to 128 bits (float parsing and printing)
+	"internal/sqlretry":    {Modules: []string{pgx}},               // PostgreSQL's deadlock and serialisation refusals run again
 	"internal/ftoa":        {Packages: []string{"internal/pow10"}}, // shortest float printing (the scoring encoders)
 	"internal/numpy":       {},                                     // numpy's reductions, bit for bit (evaluate, evaluate/llm)
 	"internal/pyvalue":     {},                                     // CPython's repr, str and json.dumps (prompt, project, server, tracing/otlp)

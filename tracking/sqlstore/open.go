@@ -28,7 +28,7 @@ type Store struct {
 	artifactRoot string
 	now          func() int64
 	log          *slog.Logger
-	txWait       func(retry int) time.Duration // inTx's wait before a retry; nil: txBackoff (tests set it)
+	txWait       func(retry int) time.Duration // inTx's wait before a retry; nil: sqlretry.Backoff (tests set it)
 }
 
 var _ tracking.Store = (*Store)(nil)

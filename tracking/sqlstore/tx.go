@@ -5,10 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"time"
 
-	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/berthml/berth/internal/sqlretry"
 )
 
 // querier is what both *sql.DB and *sql.Tx offer.
@@ -18,27 +16,13 @@ type querier interface {
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
 }
 
-// txAttempts is the most times inTx runs one transaction that PostgreSQL
-// refuses as deadlocked or not serialisable.
-const txAttempts = 5
-
-// txBackoff is the wait before retry n (1, 2, ...) of a transaction: 2, 4,
-// 8, 16 ms, each plus up to as much again at random, so that the two
-// transactions of a deadlock do not meet again in step.
-func txBackoff(retry int) time.Duration {
-	base := 2 * time.Millisecond << (retry - 1)
-	return base + rand.N(base)
-}
-
 // inTx runs fn in a write transaction and commits it; fn's error rolls back
 // and is returned unchanged, so domain errors keep their type.
 //
 // On PostgreSQL, a transaction that fn or Commit finds refused as
-// deadlocked (SQLSTATE 40P01) or not serialisable (40001) is rolled back
-// and run again from the start, after a short jittered wait, up to
-// txAttempts times in all; ctx's end stops the waiting. Concurrent writers
-// (several requests, several replicas) then do not lose a write to the
-// other's locks. The last refusal is returned when all attempts fail.
+// deadlocked or not serialisable is rolled back and run again from the
+// start (internal/sqlretry: up to 5 attempts, jittered waits that ctx's end
+// stops, each retry logged); the last refusal is returned when all fail.
 //
 // So fn may run more than once; it must only assign outer variables, never
 // accumulate: a counter, slice or map outside fn is reset at fn's top (or
@@ -55,34 +39,12 @@ func (s *Store) inTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		// has given the write connection back.
 		defer s.stmts.prepareWanted(context.WithoutCancel(ctx))
 	}
-	wait := s.txWait
-	if wait == nil {
-		wait = txBackoff
-	}
-	for attempt := 1; ; attempt++ {
-		err := s.runTx(ctx, fn)
-		if err == nil {
-			return nil
-		}
-		code := retryableCode(err)
-		if code == "" || attempt == txAttempts {
-			return clientError(err)
-		}
-		d := wait(attempt)
-		s.log.Warn("retrying a transaction PostgreSQL refused", "sqlstate", code, "attempt", attempt, "wait", d)
-		t := time.NewTimer(d)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return clientError(fmt.Errorf("%w (not retried: %w)", err, context.Cause(ctx)))
-		case <-t.C:
-		}
-	}
+	return clientError(sqlretry.Do(ctx, s.log, s.txWait, func() error { return s.runTx(ctx, fn) }))
 }
 
 // runTx is one attempt of inTx: fn in a transaction, committed when fn
 // succeeds, rolled back otherwise. Errors are as fn and database/sql give
-// them, before clientError, so that inTx can tell a retryable one.
+// them, before clientError, so that sqlretry can tell a retryable one.
 func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	tx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
@@ -98,18 +60,6 @@ func (s *Store) runTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 		return fmt.Errorf("committing transaction: %w", err)
 	}
 	return nil
-}
-
-// retryableCode is the SQLSTATE of err when it is PostgreSQL's
-// deadlock_detected (40P01) or serialization_failure (40001), after which
-// the whole transaction can run again; "" otherwise. clientError leaves
-// these codes as they are, so a wrapped one is found too.
-func retryableCode(err error) string {
-	var pgErr *pgconn.PgError
-	if errors.As(err, &pgErr) && (pgErr.Code == "40P01" || pgErr.Code == "40001") {
-		return pgErr.Code
-	}
-	return ""
 }
 
 // exec runs a statement written with ? placeholders.

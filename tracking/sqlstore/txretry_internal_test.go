@@ -17,6 +17,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/berthml/berth/internal/pgtest"
+	"github.com/berthml/berth/internal/sqlretry"
 )
 
 // TestRetryableCode checks which errors make inTx run a transaction again:
@@ -46,27 +47,8 @@ func TestRetryableCode(t *testing.T) {
 		{"deadline", context.DeadlineExceeded, ""},
 		{"canceled wrapped", fmt.Errorf("beginning transaction: %w", context.Canceled), ""},
 	} {
-		if got := retryableCode(c.err); got != c.want {
-			t.Errorf("%s: retryableCode(%v) = %q, want %q", c.name, c.err, got, c.want)
-		}
-	}
-}
-
-// TestTxBackoff checks the waits between attempts: 2, 4, 8, 16 ms, each
-// with up to as much again of jitter.
-func TestTxBackoff(t *testing.T) {
-	for retry := 1; retry < txAttempts; retry++ {
-		base := 2 * time.Millisecond << (retry - 1)
-		seen := map[time.Duration]bool{}
-		for range 200 {
-			d := txBackoff(retry)
-			if d < base || d >= 2*base {
-				t.Fatalf("txBackoff(%d) = %v, want in [%v, %v)", retry, d, base, 2*base)
-			}
-			seen[d] = true
-		}
-		if len(seen) < 10 {
-			t.Errorf("txBackoff(%d) gave %d distinct waits in 200 calls: no jitter", retry, len(seen))
+		if got := sqlretry.Code(c.err); got != c.want {
+			t.Errorf("%s: sqlretry.Code(%v) = %q, want %q", c.name, c.err, got, c.want)
 		}
 	}
 }
@@ -122,7 +104,7 @@ func probe(t *testing.T, s *Store) [2]int {
 
 // TestInTxRetryRule checks inTx's loop with refusals fn makes up (so on
 // SQLite too): a refused attempt is rolled back and run again, a lasting
-// refusal is given up after txAttempts with its code kept, and any other
+// refusal is given up after sqlretry.Attempts with its code kept, and any other
 // error is not retried.
 func TestInTxRetryRule(t *testing.T) {
 	refused := func(code string) error {
@@ -157,11 +139,11 @@ func TestInTxRetryRule(t *testing.T) {
 				t.Errorf("no retry logged: %q", log.String())
 			}
 
-			// Always refused: txAttempts attempts, txAttempts-1 waits, the refusal returned.
+			// Always refused: sqlretry.Attempts attempts, sqlretry.Attempts-1 waits, the refusal returned.
 			attempts, waits = 0, nil
 			err = s.inTx(ctx, func(tx *sql.Tx) error { attempts++; return refused("40001") })
-			if attempts != txAttempts || retryableCode(err) != "40001" {
-				t.Errorf("always refused: %d attempts, err %v; want %d attempts and the 40001 refusal", attempts, err, txAttempts)
+			if attempts != sqlretry.Attempts || sqlretry.Code(err) != "40001" {
+				t.Errorf("always refused: %d attempts, err %v; want %d attempts and the 40001 refusal", attempts, err, sqlretry.Attempts)
 			}
 			if fmt.Sprint(waits) != "[1 2 3 4]" {
 				t.Errorf("always refused: waited before retries %v, want [1 2 3 4]", waits)
@@ -206,7 +188,7 @@ func TestInTxRetryStopsWhenCancelled(t *testing.T) {
 			if attempts != 1 {
 				t.Errorf("%d attempts, want 1", attempts)
 			}
-			if !errors.Is(err, context.Canceled) || retryableCode(err) != "40P01" {
+			if !errors.Is(err, context.Canceled) || sqlretry.Code(err) != "40P01" {
 				t.Errorf("err %v, want the 40P01 refusal and context.Canceled", err)
 			}
 		})
@@ -245,7 +227,7 @@ func deadlock(t *testing.T, s *Store, cancelRefused bool) (errs [2]error, attemp
 					}
 				}
 				_, err := s.exec(ctx, tx, `UPDATE retry_probe SET v = v + ? WHERE id = ?`, adds[i], orders[i][1])
-				if err != nil && cancelRefused && retryableCode(err) != "" {
+				if err != nil && cancelRefused && sqlretry.Code(err) != "" {
 					cancel()
 				}
 				return err
@@ -302,7 +284,7 @@ func TestInTxRetriesDeadlock(t *testing.T) {
 			t.Fatalf("both transactions failed: %v; %v", errs[0], errs[1])
 		}
 		err := errs[refused]
-		if !errors.Is(err, context.Canceled) || retryableCode(err) != "40P01" {
+		if !errors.Is(err, context.Canceled) || sqlretry.Code(err) != "40P01" {
 			t.Errorf("refused transaction: err %v, want the 40P01 refusal and context.Canceled", err)
 		}
 		if attempts != [2]int{1, 1} || waited.Load() != 1 {
