@@ -37,35 +37,19 @@ func FuzzAnswer(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { ln.Close() })
 	answers := make(chan string, 1)
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			go func() {
-				defer nc.Close()
-				br := bufio.NewReader(nc)
-				req, err := http.ReadRequest(br)
-				if err != nil {
-					return
-				}
-				_, _ = io.Copy(io.Discard, req.Body)
-				if req.URL.Path == "/good" {
-					_, _ = io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood")
-					return
-				}
-				_, _ = io.WriteString(nc, <-answers)
-			}()
+	base := strings.TrimSuffix(rawUpstream(f, func(_ int64, nc net.Conn, br *bufio.Reader) {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
-	base := "http://" + ln.Addr().String()
+		_, _ = io.Copy(io.Discard, req.Body)
+		if req.URL.Path == "/good" {
+			_, _ = io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\ngood")
+			return
+		}
+		_, _ = io.WriteString(nc, <-answers)
+	}), "/")
 	tr := h1.New(h1.WithFallback(noFallback{f}))
 	c := &http.Client{Transport: tr}
 	f.Fuzz(func(t *testing.T, answer string) {

@@ -315,33 +315,19 @@ func TestRefused(t *testing.T) {
 // answer and is sent again on a new one. A call whose body cannot be read
 // again is not.
 func TestStaleConnectionRetried(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
 	var conns atomic.Int64
-	go func() {
-		for {
-			nc, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			conns.Add(1)
-			go func() {
-				defer nc.Close()
-				req, err := http.ReadRequest(bufio.NewReader(nc))
-				if err != nil {
-					return
-				}
-				b, _ := io.ReadAll(req.Body)
-				fmt.Fprintf(nc, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
-			}()
+	url := rawUpstream(t, func(n int64, nc net.Conn, br *bufio.Reader) {
+		conns.Store(n)
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
 		}
-	}()
+		b, _ := io.ReadAll(req.Body)
+		fmt.Fprintf(nc, "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s", len(b), b)
+	})
 	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}))}
 	for i := range 3 {
-		resp, err := post(context.Background(), c, "http://"+ln.Addr().String()+"/", fmt.Sprint("call ", i))
+		resp, err := post(context.Background(), c, url, fmt.Sprint("call ", i))
 		if err != nil {
 			t.Fatalf("call %d: %v", i, err)
 		}
@@ -358,7 +344,7 @@ func TestStaleConnectionRetried(t *testing.T) {
 	// A body that cannot be read again (no GetBody): the pooled
 	// connection the upstream closed is found closed before anything is
 	// written on it, so the call goes on a new one.
-	req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/", io.NopCloser(strings.NewReader("once")))
+	req, _ := http.NewRequest(http.MethodPost, url, io.NopCloser(strings.NewReader("once")))
 	req.ContentLength = 4
 	resp, err := c.Do(req)
 	if err != nil {

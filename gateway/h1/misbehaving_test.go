@@ -24,8 +24,9 @@ import (
 )
 
 // rawUpstream serves each accepted connection with serve(n, conn, reader),
-// n counting connections from 1.
-func rawUpstream(t *testing.T, serve func(n int64, nc net.Conn, br *bufio.Reader)) string {
+// n counting connections from 1; it returns the upstream's URL, ending in
+// "/".
+func rawUpstream(t testing.TB, serve func(n int64, nc net.Conn, br *bufio.Reader)) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -47,6 +48,24 @@ func rawUpstream(t *testing.T, serve func(n int64, nc net.Conn, br *bufio.Reader
 		}
 	}()
 	return "http://" + ln.Addr().String() + "/"
+}
+
+// answerOK reads requests from br until one fails, reads each body whole
+// (calling read, when not nil, once it has) and answers each "ok".
+func answerOK(nc net.Conn, br *bufio.Reader, read func()) {
+	for {
+		req, err := http.ReadRequest(br)
+		if err != nil {
+			return
+		}
+		if _, err := io.Copy(io.Discard, req.Body); err != nil {
+			return
+		}
+		if read != nil {
+			read()
+		}
+		_, _ = io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+	}
 }
 
 // TestAnswerHeaderBound: an upstream whose answer's header goes on and on
@@ -223,14 +242,7 @@ func TestRequestConnectionCloseHeader(t *testing.T) {
 	var conns atomic.Int64
 	url := rawUpstream(t, func(n int64, nc net.Conn, br *bufio.Reader) {
 		conns.Store(n)
-		for {
-			req, err := http.ReadRequest(br)
-			if err != nil {
-				return
-			}
-			_, _ = io.Copy(io.Discard, req.Body)
-			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok") // and stays open
-		}
+		answerOK(nc, br, nil) // and stays open
 	})
 	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}))}
 	for range 2 {
@@ -297,17 +309,7 @@ func TestRequestBodyFailsMidWrite(t *testing.T) {
 	var conns atomic.Int64
 	url := rawUpstream(t, func(n int64, nc net.Conn, br *bufio.Reader) {
 		conns.Store(n)
-		for {
-			req, err := http.ReadRequest(br)
-			if err != nil {
-				return
-			}
-			if _, err := io.Copy(io.Discard, req.Body); err != nil {
-				return
-			}
-			complete.Add(1)
-			io.WriteString(nc, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
-		}
+		answerOK(nc, br, func() { complete.Add(1) })
 	})
 	c := &http.Client{Transport: h1.New(h1.WithFallback(noFallback{t}))}
 	if resp, err := post(context.Background(), c, url, "warm"); err != nil {
