@@ -105,36 +105,23 @@ func readRequestHead(br *bufio.Reader) (int, error) {
 	if want := "POST " + chatPath + " HTTP/1.1\r\n"; string(line) != want {
 		return 0, fmt.Errorf("the stand-in upstream answers %q only, not %q", strings.TrimSpace(want), bytes.TrimSpace(line))
 	}
-	n := -1
-	err = readHeaders(br, func(name, value []byte) error {
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			var err error
-			n, err = contentLength(value)
-			return err
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return fmt.Errorf("the stand-in upstream reads Content-Length bodies only, not Transfer-Encoding %q", value)
-		}
-		return nil
-	})
-	if err == nil && n < 0 {
-		err = errors.New("the request has no Content-Length")
-	}
-	return n, err
+	h, err := readHeader(br)
+	return h.length, err
 }
 
-// contentLength reads a Content-Length header's value.
-func contentLength(value []byte) (int, error) {
-	n, err := strconv.Atoi(string(value))
-	if err != nil || n < 0 {
-		return 0, fmt.Errorf("bad Content-Length %q", value)
-	}
-	return n, nil
+// header is what the bench reads of a request's or an answer's header.
+type header struct {
+	length      int     // Content-Length
+	close       bool    // Connection: close
+	overhead    float64 // X-Berth-Gateway-Overhead-Ms, where hasOverhead
+	hasOverhead bool
 }
 
-// readHeaders calls f with each header line's name and trimmed value, up to
-// the blank line that ends them, and at most maxHead bytes of them.
-func readHeaders(br *bufio.Reader, f func(name, value []byte) error) error {
+// readHeader reads header lines up to the blank line that ends them, at
+// most maxHead bytes of them. Bodies must come with a Content-Length: the
+// bench neither sends nor reads any other framing.
+func readHeader(br *bufio.Reader) (header, error) {
+	h := header{length: -1}
 	read := 0
 	for {
 		line, err := br.ReadSlice('\n')
@@ -142,21 +129,35 @@ func readHeaders(br *bufio.Reader, f func(name, value []byte) error) error {
 			if errors.Is(err, io.EOF) {
 				err = io.ErrUnexpectedEOF
 			}
-			return err
+			return h, err
 		}
 		if read += len(line); read > maxHead {
-			return fmt.Errorf("headers over %d bytes", maxHead)
+			return h, fmt.Errorf("headers over %d bytes", maxHead)
 		}
 		line = bytes.TrimRight(line, "\r\n")
 		if len(line) == 0 {
-			return nil
+			if h.length < 0 {
+				return h, errors.New("no Content-Length")
+			}
+			return h, nil
 		}
 		name, value, ok := bytes.Cut(line, []byte(":"))
 		if !ok {
-			return fmt.Errorf("bad header line %q", line)
+			return h, fmt.Errorf("bad header line %q", line)
 		}
-		if err := f(name, bytes.TrimSpace(value)); err != nil {
-			return err
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if h.length, err = strconv.Atoi(string(value)); err != nil || h.length < 0 {
+				return h, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			return h, fmt.Errorf("Transfer-Encoding %q: the bench reads Content-Length bodies only", value)
+		case bytes.EqualFold(name, []byte("Connection")):
+			h.close = bytes.EqualFold(value, []byte("close"))
+		case bytes.EqualFold(name, []byte("X-Berth-Gateway-Overhead-Ms")):
+			h.overhead, err = strconv.ParseFloat(string(value), 64)
+			h.hasOverhead = err == nil
 		}
 	}
 }
@@ -222,37 +223,20 @@ func (k *client) roundTrip(w int, cc *clientConn) (keep bool, err error) {
 		return false, err
 	}
 	ok := bytes.HasPrefix(status, []byte("HTTP/1.1 200 "))
-	n, keep := -1, true
-	err = readHeaders(cc.br, func(name, value []byte) error {
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			var err error
-			n, err = contentLength(value)
-			return err
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			return fmt.Errorf("%s answered with Transfer-Encoding %q; the bench's client reads Content-Length answers only", k.addr, value)
-		case bytes.EqualFold(name, []byte("Connection")):
-			keep = !bytes.EqualFold(value, []byte("close"))
-		case bytes.EqualFold(name, []byte("X-Berth-Gateway-Overhead-Ms")):
-			if v, err := strconv.ParseFloat(string(value), 64); err == nil {
-				k.over[w] = append(k.over[w], v)
-			}
-		}
-		return nil
-	})
+	h, err := readHeader(cc.br)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("%s answered: %w", k.addr, err)
 	}
-	if n < 0 {
-		return false, fmt.Errorf("%s answered without a Content-Length", k.addr)
+	if h.hasOverhead {
+		k.over[w] = append(k.over[w], h.overhead)
 	}
 	if !ok {
-		body := make([]byte, min(n, 512))
+		body := make([]byte, min(h.length, 512))
 		_, _ = io.ReadFull(cc.br, body)
 		return false, fmt.Errorf("%s answered %s: %s", k.addr, bytes.TrimSpace(status), body)
 	}
-	_, err = cc.br.Discard(n)
-	return keep, err
+	_, err = cc.br.Discard(h.length)
+	return !h.close, err
 }
 
 // overheads returns the overheads every worker read, and forgets them.
