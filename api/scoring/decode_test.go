@@ -328,6 +328,13 @@ func TestDecodeErrors(t *testing.T) {
 		{"truncated", stackedSpec(), "application/json", splitIris[:60], bad, []string{"valid JSON"}},
 		{"invalid UTF-8", stackedSpec(), "application/json", "{\"inputs\": [\"caf\xe9\"]}", bad, []string{"UTF-8", "0xE9", "offset 16"}},
 		{"invalid UTF-8 csv", stackedSpec(), "text/csv", "a\n\xff\n", bad, []string{"UTF-8", "offset 2"}},
+		// JSON is checked string by string as it is parsed: a body that is
+		// not UTF-8 is still refused as such wherever the byte is, and
+		// before any other problem, as when the whole body was checked first.
+		{"invalid UTF-8 in a key", stackedSpec(), "application/json", "{\"inp\xffuts\": [[1, 2, 3, 4]]}", bad, []string{"UTF-8", "0xFF", "offset 5"}},
+		{"invalid UTF-8 outside strings", stackedSpec(), "application/json", "{\"inputs\": [[1, 2, \xc3, 4]]}", bad, []string{"UTF-8", "0xC3", "offset 19"}},
+		{"invalid UTF-8 after a syntax error", stackedSpec(), "application/json", "{\"inputs\": [[1,, \"\xe9\"]]}", bad, []string{"UTF-8", "0xE9", "offset 18"}},
+		{"invalid UTF-8 after a string", stackedSpec(), "application/json", "{\"inputs\": [\"a\", 1], \"params\": \"\xe9\"}", bad, []string{"UTF-8", "0xE9", "offset 32"}},
 		{"top-level list", stackedSpec(), "application/json", `[[5.1, 3.5, 1.4, 0.2]]`, bad, []string{"Received a list"}},
 		{"top-level scalar", stackedSpec(), "application/json", `"hello"`, bad, []string{"unexpected input type"}},
 		{"top-level number", stackedSpec(), "application/json", `42`, bad, []string{"unexpected input type"}},

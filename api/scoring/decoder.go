@@ -333,10 +333,11 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 	if len(body) >= math.MaxInt32 {
 		return nil, Errorf(CodeRequestLimitExceeded, "the request body is too large (%d bytes)", len(body))
 	}
-	if !utf8.Valid(body) {
-		off := invalidUTF8(body)
-		return nil, badRequest("Invalid input. The request body is not valid UTF-8: invalid byte 0x%02X at offset %d",
-			body[off], off)
+	// A JSON body is checked for UTF-8 as it is parsed, string by string
+	// (everything else in JSON is ASCII): a whole-body pass cost 5% of
+	// decoding a large body of numbers.
+	if format != FormatJSON && !utf8.Valid(body) {
+		return nil, notUTF8(body)
 	}
 	d := dec.docs.Get().(*doc)
 	defer func() {
@@ -353,6 +354,13 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 		return dec.decodeCSV(d, string(body))
 	}
 	return nil, badRequest("unknown request format %d", format)
+}
+
+// notUTF8 is the answer to a body that is not UTF-8.
+func notUTF8(body []byte) *Error {
+	off := invalidUTF8(body)
+	return badRequest("Invalid input. The request body is not valid UTF-8: invalid byte 0x%02X at offset %d",
+		body[off], off)
 }
 
 func invalidUTF8(b []byte) int {
@@ -383,6 +391,11 @@ func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
 	// offsets apply. A numeric model keeps none (a dataframe's column
 	// names are only looked up), so its bodies are never copied.
 	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body))); jerr != nil {
+		// Not UTF-8 is the answer wherever the body is not, as when the
+		// whole body was checked first, whatever else is wrong with it.
+		if jerr.notUTF8 || !utf8.Valid(body) {
+			return nil, notUTF8(body)
+		}
 		return nil, badRequest("Invalid input. Ensure that input is a valid JSON formatted string. "+
 			"Error: %s at offset %d", jerr.msg, jerr.off)
 	}

@@ -3,9 +3,11 @@ package scoring_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"math"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/flavors"
@@ -47,6 +49,25 @@ func FuzzDecode(f *testing.F) {
 			format = scoring.FormatJSON
 		}
 		req, err := dec.Decode(format, body)
+		// A body that is not UTF-8 is refused as such, naming its first
+		// bad byte, whatever else is wrong with it; only such a body is.
+		const notUTF8 = "The request body is not valid UTF-8"
+		if !utf8.Valid(body) {
+			off := 0
+			for off < len(body) {
+				r, size := utf8.DecodeRune(body[off:])
+				if r == utf8.RuneError && size == 1 {
+					break
+				}
+				off += size
+			}
+			if err == nil || !strings.Contains(err.Error(), notUTF8) ||
+				!strings.Contains(err.Error(), fmt.Sprintf("offset %d", off)) {
+				t.Fatalf("a body that is not UTF-8 (first bad byte at %d): %v", off, err)
+			}
+		} else if err != nil && strings.Contains(err.Error(), notUTF8) {
+			t.Fatalf("a UTF-8 body refused as not UTF-8: %v", err)
+		}
 		if err != nil {
 			var se *scoring.Error
 			if !errors.As(err, &se) || se.Code == "" || se.Message == "" {

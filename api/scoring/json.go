@@ -4,6 +4,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"github.com/berthml/berth/internal/jsonscan"
 )
@@ -107,6 +108,10 @@ var denseRuns = true
 type jsonError struct {
 	off int
 	msg string
+	// notUTF8 says the body is not UTF-8 (off and msg are then unset):
+	// found in a string, the only place a body that parses can hold
+	// bytes beyond ASCII.
+	notUTF8 bool
 }
 
 type parser struct {
@@ -226,6 +231,12 @@ func (p *parser) str() int32 {
 	var flags uint8
 	if escaped {
 		flags = flagEscaped
+	}
+	if !utf8.ValidString(p.s[p.pos+1 : end]) {
+		if p.err == nil {
+			p.err = &jsonError{notUTF8: true}
+		}
+		return -1
 	}
 	p.d.nodes = appendNode(p.d.nodes, node{kind: kindString, flags: flags, start: int32(p.pos + 1), end: int32(end), head: -1, next: -1})
 	p.d.strings++
