@@ -390,7 +390,7 @@ func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
 	// beyond the top-level keys gets its own copy, to which the same
 	// offsets apply. A numeric model keeps none (a dataframe's column
 	// names are only looked up), so its bodies are never copied.
-	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body))); jerr != nil {
+	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body)), !dec.positional); jerr != nil {
 		// Not UTF-8 is the answer wherever the body is not, as when the
 		// whole body was checked first, whatever else is wrong with it.
 		if jerr.notUTF8 || !utf8.Valid(body) {

@@ -95,10 +95,13 @@ const (
 	maxPooledNums  = 1 << 19
 )
 
-// minDense is the shortest list of numbers kept dense: shorter ones (an
-// iris row, a record's few values) get a node per number, which the
-// readers of dataframes walk.
-const minDense = 8
+// minDenseFrame is the shortest list of numbers kept dense within a
+// dataframe_split that is read by columns: its rows are read through a
+// node per value, so a short row (an iris row) gets its number nodes as
+// it is parsed, which is cheaper than giving them to a dense row later.
+// Everywhere else every list of numbers is dense: a tensor's rows, however
+// short, are then one span of doc.nums (twice as fast for iris rows).
+const minDenseFrame = 8
 
 // denseRuns turns dense arrays on; tests turn them off to check that both
 // ways decode every body alike.
@@ -120,16 +123,23 @@ type parser struct {
 	pos int
 	err *jsonError
 	gap jsonscan.Gap // the separator between numbers learnt in the last run
+	// minDense is the shortest list of numbers kept dense: 1, or
+	// splitMinDense within a top-level "dataframe_split".
+	minDense, splitMinDense int32
 }
 
-// parseJSON parses src into d, reusing d's arena.
-func parseJSON(d *doc, src string) *jsonError {
+// parseJSON parses src into d, reusing d's arena. byColumns says that a
+// top-level dataframe_split will be read by columns (see minDenseFrame).
+func parseJSON(d *doc, src string, byColumns bool) *jsonError {
 	d.src = src
 	d.nodes = d.nodes[:0]
 	d.nums = d.nums[:0]
 	d.ext = d.ext[:0]
 	d.strings = 0
-	p := parser{d: d, s: src}
+	p := parser{d: d, s: src, minDense: 1, splitMinDense: 1}
+	if byColumns {
+		p.splitMinDense = minDenseFrame
+	}
 	p.skipSpace()
 	if p.pos >= len(p.s) {
 		return &jsonError{off: p.pos, msg: "expecting a value, found the end of the input"}
@@ -301,7 +311,7 @@ func (p *parser) array(depth int) int32 {
 // p.pos: the whole content of a tensor's innermost lists, in one loop
 // (jsonscan.FloatsGap) into d.nums instead of a node per element. done says
 // it read the closing ']': the array is then dense (or, when shorter than
-// minDense, has its number nodes). Otherwise the run is given its nodes,
+// p.minDense, has its number nodes). Otherwise the run is given its nodes,
 // p.pos is at the element that ended it and array goes on from last: the
 // general path reads that element and reports any problem with the same
 // message and offset as before.
@@ -348,7 +358,7 @@ func (p *parser) numbers(arr int32) (last, count int32, done bool) {
 		}
 	}
 	count = int32(len(d.nums) - base)
-	if closed && count >= minDense && denseRuns {
+	if closed && count >= p.minDense && denseRuns {
 		n := &d.nodes[arr]
 		n.flags |= flagDense
 		n.head, n.n, n.end = int32(base), count, int32(pos)
@@ -462,6 +472,12 @@ func (p *parser) object(depth int) int32 {
 		}
 		p.pos++
 		p.skipSpace()
+		if depth == 1 { // a member of the body's object
+			p.minDense = 1
+			if p.d.keyIs(k, FieldDataframeSplit) {
+				p.minDense = p.splitMinDense
+			}
+		}
 		v := p.value(depth)
 		if p.err != nil {
 			return -1

@@ -74,7 +74,7 @@ func FuzzParseJSON(f *testing.F) {
 			return
 		}
 		var d doc
-		jerr := parseJSON(&d, s)
+		jerr := parseJSON(&d, s, len(s)%2 == 0) // both ways a dataframe_split may be read
 		valid := json.Valid([]byte(s))
 		if jerr == nil {
 			if !valid {
@@ -116,5 +116,40 @@ func TestArenaDoubles(t *testing.T) {
 	}
 	if grows > 12 {
 		t.Fatalf("the arena grew %d times for 250,000 nodes, want at most 12 (doubling)", grows)
+	}
+}
+
+// TestShortListsDense pins where a short list of numbers is parsed dense
+// (one span of doc.nums, no node per number): everywhere but within a
+// top-level dataframe_split that is read by columns, whose readers walk a
+// node per value.
+func TestShortListsDense(t *testing.T) {
+	for _, tc := range []struct {
+		body             string
+		byColumns, dense bool
+	}{
+		{`{"inputs": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}`, true, true},
+		{`{"instances": [[5.1, 3.5, 1.4, 0.2]]}`, true, true},
+		{`{"inputs": {"a": [1, 2]}}`, true, true},
+		{`{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`, true, false},
+		{`{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`, false, true},
+		{`{"dataframe_split": {"data": [[1, 2]]}, "inputs": [[1, 2]]}`, true, true}, // the last list counts
+		{`{"inputs": [[1, 2]], "dataframe_split": {"data": [[1, 2]]}}`, true, false},
+		{`{"dataframe_split": {"data": [[1, 2, 3, 4, 5, 6, 7, 8]]}}`, true, true},
+	} {
+		var d doc
+		if jerr := parseJSON(&d, tc.body, tc.byColumns); jerr != nil {
+			t.Fatalf("%s: %s", tc.body, jerr.msg)
+		}
+		last := int32(-1) // the last list of numbers in the body
+		for i, n := range d.nodes {
+			if n.kind == kindArray && n.n > 0 && d.firstKind(int32(i)) == kindNumber {
+				last = int32(i)
+			}
+		}
+		if got := d.nodes[last].flags&flagDense != 0; got != tc.dense {
+			t.Errorf("%s (by columns %v): its last list of numbers dense %v, want %v", tc.body, tc.byColumns,
+				got, tc.dense)
+		}
 	}
 }
