@@ -254,3 +254,42 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// skipSpaceRef is SkipSpace one byte at a time.
+func skipSpaceRef(b string, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+func TestSkipSpace(t *testing.T) {
+	for _, s := range []string{"", " ", "x", " x", "\n      -0.5", "\n    ],", " \t\r\n \t\r\nx",
+		strings.Repeat(" ", 7), strings.Repeat(" ", 8), strings.Repeat(" ", 9) + "1", strings.Repeat("\n ", 20) + "]",
+		" \x00", "  \x0b", "\x1f", " \x7f", " \xa0", " \x80\x20", "\xff\xff\xff\xff\xff\xff\xff\xff", " !", "\x21"} {
+		for i := 0; i <= len(s); i++ {
+			if got, want := jsonscan.SkipSpace(s, i), skipSpaceRef(s, i); got != want {
+				t.Errorf("SkipSpace(%q, %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	}
+}
+
+// FuzzSkipSpace checks SkipSpace against one byte at a time, from every
+// offset, for strings and byte slices.
+func FuzzSkipSpace(f *testing.F) {
+	for _, s := range []string{"\n      -0.5,\n      1", " \t\r\n\x0b\x0c\x20\x21", strings.Repeat(" ", 17)} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		for i := 0; i <= len(s); i++ {
+			want := skipSpaceRef(s, i)
+			if got := jsonscan.SkipSpace(s, i); got != want {
+				t.Fatalf("SkipSpace(%q, %d) = %d, want %d", s, i, got, want)
+			}
+			if got := jsonscan.SkipSpace([]byte(s), i); got != want {
+				t.Fatalf("SkipSpace([]byte(%q), %d) = %d, want %d", s, i, got, want)
+			}
+		}
+	})
+}
