@@ -60,6 +60,49 @@ func ocrBodies(root string) ([]body, error) {
 	}, nil
 }
 
+// irisBodies are tabular rows, four numbers wide: the rows of the
+// serving_input_example.json files MLflow wrote for two iris models, one
+// with a tensor signature ("inputs", float32 values in full float64 repr)
+// and one with a column signature (dataframe_split, one decimal), each
+// repeated to rows rows and pretty-printed as MLflow writes them.
+func irisBodies(root string, rows int) ([]body, error) {
+	var tensor struct{ Inputs [][]json.Number }
+	var split struct {
+		Split struct {
+			Columns []string        `json:"columns"`
+			Data    [][]json.Number `json:"data"`
+		} `json:"dataframe_split"`
+	}
+	for _, f := range []struct {
+		dir string
+		v   any
+	}{{"iris_logreg_tensor", &tensor}, {"iris_mlflow_colspec", &split}} {
+		raw, err := os.ReadFile(filepath.Join(root, "testdata/models", f.dir, "serving_input_example.json"))
+		if err != nil {
+			return nil, fmt.Errorf("reading the %s example: %w", f.dir, err)
+		}
+		dec := json.NewDecoder(bytes.NewReader(raw))
+		dec.UseNumber()
+		if err := dec.Decode(f.v); err != nil {
+			return nil, fmt.Errorf("%s: %w", f.dir, err)
+		}
+	}
+	repeat := func(rs [][]json.Number) [][]json.Number {
+		out := make([][]json.Number, rows)
+		for i := range out {
+			out[i] = rs[i%len(rs)]
+		}
+		return out
+	}
+	name := fmt.Sprintf("iris ×%d", rows)
+	return []body{
+		{name: name, shape: "inputs", b: pretty(map[string]any{"inputs": repeat(tensor.Inputs)}), n: 4 * rows,
+			spec: []int64{-1, 4}},
+		{name: name, shape: "dataframe_split", b: pretty(map[string]any{"dataframe_split": map[string]any{
+			"columns": split.Split.Columns, "data": repeat(split.Split.Data)}}), n: 4 * rows, spec: []int64{-1, 4}},
+	}, nil
+}
+
 // sizedBodies are "inputs" bodies of float32 values in full float64 repr
 // (as numpy float32 arrays print through json.dumps), rows of 32, from
 // about 1 kB to 10 MB.

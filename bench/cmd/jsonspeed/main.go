@@ -7,12 +7,14 @@
 // The bodies are the OCR classifier's serving_input_example.json as
 // MLflow wrote it (testdata/models/ocr_cls: 850 kB, a float32 [1, 3, 48,
 // 192] tensor in full float64 repr, pretty-printed), the same numbers in
-// MLflow's other body shapes and in OIP v2 JSON, and "inputs" bodies of
-// 1 kB to 10 MB. Every decoder runs in alternating turns (the machine is
-// shared) and is timed in process CPU time (user + system, GC included),
-// not wall time; a figure is the median of the turns. berth's tensor is
-// checked element for element against float32 of encoding/json's
-// float64, MLflow's rule, before anything is timed.
+// MLflow's other body shapes and in OIP v2 JSON, "inputs" bodies of 1 kB
+// to 10 MB, and 10,000 rows of the iris examples MLflow wrote ("inputs"
+// and dataframe_split: tabular rows four numbers wide). Every decoder
+// runs in alternating turns (the machine is shared) and is timed in
+// process CPU time (user + system, GC included), not wall time; a figure
+// is the median of the turns. berth's tensor is checked element for
+// element against float32 of encoding/json's float64, MLflow's rule,
+// before anything is timed.
 //
 // Usage: go run ./bench/cmd/jsonspeed [-turns 3] [-min 150ms] [-root .]
 package main
@@ -39,7 +41,11 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	bodies := append(ocr, sizedBodies()...)
+	iris, err := irisBodies(*root, 10000)
+	if err != nil {
+		log.Fatal(err)
+	}
+	bodies := append(append(ocr, sizedBodies()...), iris...)
 	decs := decoders()
 	for i := range bodies {
 		if err := check(&bodies[i]); err != nil {
