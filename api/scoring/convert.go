@@ -428,7 +428,7 @@ func fillDense[T float32 | float64](out []T, vals []float64, src elemType) bool 
 			if !denseInt(v, lo, hi) {
 				return false
 			}
-			out[k] = T(v)
+			out[k] = T(v) + 0 // an integer has no sign of zero: "-0" is 0
 		}
 		return true
 	}
