@@ -77,13 +77,17 @@ type Decoder struct {
 	mode       mode
 	named      bool // the fields have names
 	positional bool // dataframes feed the single input by position
-	tensorSig  bool // the signature is tensor-based (CSV is refused)
-	fields     []field
-	byName     map[string]int
-	inputs     []modelInput
-	params     []paramSpec
-	outputs    []string // outputs to return, nil for all
-	firstOnly  bool     // the signature has one unnamed output: return the first
+	// denseFrames says a dataframe_split of numbers can be read by
+	// fromDenseSplit: every model input is fed by scalar columns of one
+	// type that converts from float64 (see denseFramesOK).
+	denseFrames bool
+	tensorSig   bool // the signature is tensor-based (CSV is refused)
+	fields      []field
+	byName      map[string]int
+	inputs      []modelInput
+	params      []paramSpec
+	outputs     []string // outputs to return, nil for all
+	firstOnly   bool     // the signature has one unnamed output: return the first
 	// keepsStrings says a Request can hold strings of the body: a string
 	// input or a string param.
 	keepsStrings bool
@@ -154,7 +158,31 @@ func NewDecoder(spec ModelSpec) (*Decoder, error) {
 			dec.keepsStrings = true
 		}
 	}
+	dec.denseFrames = dec.denseFramesOK()
 	return dec, nil
+}
+
+// denseFramesOK says whether every model input is fed by scalar columns
+// of one type that convertDense converts.
+func (dec *Decoder) denseFramesOK() bool {
+	if dec.mode != modeColumns || dec.positional {
+		return false
+	}
+	for _, in := range dec.inputs {
+		if len(in.fields) == 0 {
+			return false
+		}
+		typ := dec.fields[in.fields[0]].typ
+		for _, fi := range in.fields {
+			if f := &dec.fields[fi]; f.array || f.typ != typ {
+				return false
+			}
+		}
+		if !denseConvertible(typ, in.info.DType) {
+			return false
+		}
+	}
+	return true
 }
 
 func (dec *Decoder) fromModelInputs() error {
@@ -390,7 +418,7 @@ func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
 	// beyond the top-level keys gets its own copy, to which the same
 	// offsets apply. A numeric model keeps none (a dataframe's column
 	// names are only looked up), so its bodies are never copied.
-	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body)), !dec.positional); jerr != nil {
+	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body)), !dec.positional && !dec.denseFrames); jerr != nil {
 		// Not UTF-8 is the answer wherever the body is not, as when the
 		// whole body was checked first, whatever else is wrong with it.
 		if jerr.notUTF8 || !utf8.Valid(body) {

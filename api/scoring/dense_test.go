@@ -54,6 +54,101 @@ func denseDecoders(t testing.TB) []*Decoder {
 	return decs
 }
 
+// frameDecoders read a dataframe_split by columns named a, b, c and d:
+// stacked into one input, each into its own, through the signature's type
+// and the input's where they differ, with an optional column, and with
+// column types that differ within one input (not fromDenseSplit's).
+func frameDecoders(t testing.TB) []*Decoder {
+	cols := func(typ flavors.ColType, names ...string) []flavors.ColSpec {
+		var out []flavors.ColSpec
+		for _, n := range names {
+			out = append(out, flavors.ColSpec{Name: n, Type: typ, Required: true})
+		}
+		return out
+	}
+	x := func(dt flavors.DType, width int64) []flavors.TensorInfo {
+		return []flavors.TensorInfo{{Name: "x", DType: dt, Shape: []int64{-1, width}}}
+	}
+	optional := cols("double", "a", "b", "c", "d")
+	optional[3].Required = false
+	var decs []*Decoder
+	for _, c := range []struct {
+		cols   []flavors.ColSpec
+		inputs []flavors.TensorInfo
+	}{
+		{cols("double", "a", "b", "c", "d"), x(flavors.Float32, 4)},
+		{cols("double", "a", "b", "c", "d"), x(flavors.Float64, -1)},
+		{cols("long", "a", "b", "c", "d"), x(flavors.Float32, 4)},
+		{cols("double", "a", "b", "c", "d"), x(flavors.Int32, 4)},
+		{cols("integer", "a", "b", "c", "d"), x(flavors.Uint8, 4)},
+		{append(cols("long", "a"), cols("double", "b")...), []flavors.TensorInfo{
+			{Name: "a", DType: flavors.Int64, Shape: []int64{-1}}, {Name: "b", DType: flavors.Float64, Shape: []int64{-1, 1}}}},
+		{append(cols("double", "b", "c"), cols("double", "a")...), []flavors.TensorInfo{
+			{Name: "c", DType: flavors.Float32, Shape: []int64{-1}}, {Name: "b", DType: flavors.Float32, Shape: []int64{-1}},
+			{Name: "a", DType: flavors.Float32, Shape: []int64{-1, 1}}}},
+		{optional, x(flavors.Float32, 4)},
+		{append(cols("long", "a"), cols("double", "b")...), x(flavors.Float64, 2)},
+		{cols("boolean", "a", "b"), x(flavors.Bool, 2)},
+	} {
+		dec, err := NewDecoder(ModelSpec{Signature: &flavors.Signature{Inputs: &flavors.Schema{Columns: c.cols}},
+			Inputs: c.inputs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		decs = append(decs, dec)
+	}
+	return decs
+}
+
+// TestDenseFramesMatchNodes: a dataframe_split read by columns decodes
+// to the same request, or the same error, through fromDenseSplit and
+// through the general path.
+func TestDenseFramesMatchNodes(t *testing.T) {
+	decs := frameDecoders(t)
+	if !decs[0].denseFrames || decs[len(decs)-2].denseFrames {
+		t.Fatal("the first decoder should read frames densely, the one of mixed column types not")
+	}
+	split := func(cols, data string) string {
+		if cols == "" {
+			return `{"dataframe_split": {"data": ` + data + `}}`
+		}
+		return `{"dataframe_split": {"columns": ` + cols + `, "data": ` + data + `}}`
+	}
+	abcd := `["a", "b", "c", "d"]`
+	for _, body := range []string{
+		split(abcd, `[[5.1, 3.5, 1.4, 0.2], [4.9, 3.0, 1.4, 0.2], [6.2, 3.4, 5.4, 2.3]]`),
+		split(abcd, `[[1, 2, 3, 4]]`),
+		split(`["d", "c", "b", "a"]`, `[[1, 2, 3, 4], [5, 6, 7, 8]]`),
+		split(`["a", "a", "b", "c", "d"]`, `[[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]]`),
+		split(`["a", "b", "c", "d", "e"]`, `[[1, 2, 3, 4, 5]]`),
+		split(`["a", "b", "c"]`, `[[1, 2, 3]]`),
+		split(`["b", "a"]`, `[[1, 2]]`),
+		split(abcd, `[[1, 2, 3, 4.5]]`),
+		split(abcd, `[[1, 2, 3, 3000000000]]`),
+		split(abcd, `[[1, 2, 3, 300]]`),
+		split(abcd, `[[1, 2, 3, -1]]`),
+		split(abcd, `[[1, 2, 3, 9007199254740993]]`),
+		split(abcd, `[[1, 2, 3, 1e400]]`),
+		split(abcd, `[[1, 2, 3, -0], [1e-400, 2, 3, 4]]`),
+		split(abcd, `[[1, 2, 3, null]]`),
+		split(abcd, `[[1, 2, 3, "4"]]`),
+		split(abcd, `[[1, 2, 3, true]]`),
+		split(abcd, `[[1, 2, 3, [4]]]`),
+		split(abcd, `[[1, 2, 3, 4], [1, 2, 3]]`),
+		split(abcd, `[[1, 2, 3, 4], 5]`),
+		split(abcd, `[1, 2, 3, 4]`),
+		split(`["a"]`, `[1, 2, 3, 4]`),
+		split(abcd, `[]`),
+		split(abcd, `[[]]`),
+		split("", `[[1, 2, 3, 4]]`),
+		split(abcd, `[[true, false, true, false]]`),
+		`{"dataframe_split": {"columns": ["a", "b", "c", "d"], "index": [7], "data": [[1, 2, 3, 4]]}}`,
+		`{"dataframe_split": {"data": [[1, 2, 3, 4]], "columns": ["a", "b", "c", "d"]}, "params": {"k": [1, 2]}}`,
+	} {
+		checkBothWays(t, decs, []byte(body))
+	}
+}
+
 func mustDType(c flavors.ColType) flavors.DType {
 	dt, _ := c.DType()
 	return dt
@@ -66,11 +161,33 @@ func checkBothWays(t *testing.T, decs []*Decoder, body []byte) {
 		if fmt.Sprint(denseErr) != fmt.Sprint(nodesErr) {
 			t.Fatalf("%s for %s: dense arrays give error %v, nodes %v", body, dec.inputs[0].info.DType, denseErr, nodesErr)
 		}
-		if denseErr == nil && !reflect.DeepEqual(dense, nodes) {
+		if denseErr == nil && !sameRequest(dense, nodes) {
 			t.Fatalf("%s for %s: dense arrays give %+v, nodes %+v", body, dec.inputs[0].info.DType,
 				dense.Inputs[0], nodes.Inputs[0])
 		}
 	}
+}
+
+// sameRequest is reflect.DeepEqual for requests, but with tensor data
+// compared as printed, so that NaN (a missing optional column's value)
+// equals NaN.
+func sameRequest(a, b *Request) bool {
+	if len(a.Inputs) != len(b.Inputs) {
+		return false
+	}
+	for i, ta := range a.Inputs {
+		tb := b.Inputs[i]
+		if (ta == nil) != (tb == nil) {
+			return false
+		}
+		if ta != nil && (ta.Name != tb.Name || ta.DType != tb.DType || !reflect.DeepEqual(ta.Shape, tb.Shape) ||
+			reflect.TypeOf(ta.Data) != reflect.TypeOf(tb.Data) || fmt.Sprint(ta.Data) != fmt.Sprint(tb.Data)) {
+			return false
+		}
+	}
+	ra, rb := *a, *b
+	ra.Inputs, rb.Inputs = nil, nil
+	return reflect.DeepEqual(ra, rb)
 }
 
 // TestDenseMatchesNodes: a body decodes to the same request, or the same
@@ -142,7 +259,8 @@ func FuzzDenseMatchesNodes(f *testing.F) {
 	} {
 		f.Add(s)
 	}
-	decs := denseDecoders(f)
+	f.Add(`{"dataframe_split": {"columns": ["b", "a", "c", "d"], "data": [[1, 2, 3, 4], [5, 6, 7, 8.5]]}}`)
+	decs := append(denseDecoders(f), frameDecoders(f)...)
 	f.Fuzz(func(t *testing.T, body string) {
 		checkBothWays(t, decs, []byte(body))
 	})

@@ -96,11 +96,12 @@ const (
 )
 
 // minDenseFrame is the shortest list of numbers kept dense within a
-// dataframe_split that is read by columns: its rows are read through a
-// node per value, so a short row (an iris row) gets its number nodes as
-// it is parsed, which is cheaper than giving them to a dense row later.
-// Everywhere else every list of numbers is dense: a tensor's rows, however
-// short, are then one span of doc.nums (twice as fast for iris rows).
+// dataframe_split that is read by columns through a node per value (a
+// decoder whose frames fromDenseSplit cannot read): a short row (an iris
+// row) then gets its number nodes as it is parsed, which is cheaper than
+// giving them to a dense row later. Everywhere else every list of numbers
+// is dense: a tensor's rows, however short, are then one span of doc.nums
+// (twice as fast for iris rows), and so are a frame's.
 const minDenseFrame = 8
 
 // denseRuns turns dense arrays on; tests turn them off to check that both
@@ -129,7 +130,8 @@ type parser struct {
 }
 
 // parseJSON parses src into d, reusing d's arena. byColumns says that a
-// top-level dataframe_split will be read by columns (see minDenseFrame).
+// top-level dataframe_split will be read by columns through a node per
+// value (see minDenseFrame).
 func parseJSON(d *doc, src string, byColumns bool) *jsonError {
 	d.src = src
 	d.nodes = d.nodes[:0]
