@@ -19,6 +19,10 @@ type body struct {
 	b     []byte
 	n     int // numbers in it
 	spec  []int64
+	// columns, where set, are the model's column signature (doubles,
+	// stacked into its one input), as MLflow logs it for a pandas frame:
+	// a dataframe_split is then read by columns, not by position.
+	columns []string
 	// real is set for the body MLflow wrote (not one made here).
 	real bool
 }
@@ -63,8 +67,9 @@ func ocrBodies(root string) ([]body, error) {
 // irisBodies are tabular rows, four numbers wide: the rows of the
 // serving_input_example.json files MLflow wrote for two iris models, one
 // with a tensor signature ("inputs", float32 values in full float64 repr)
-// and one with a column signature (dataframe_split, one decimal), each
-// repeated to rows rows and pretty-printed as MLflow writes them.
+// and one with a column signature (dataframe_split, one decimal, decoded
+// for that signature), each repeated to rows rows and pretty-printed as
+// MLflow writes them.
 func irisBodies(root string, rows int) ([]body, error) {
 	var tensor struct{ Inputs [][]json.Number }
 	var split struct {
@@ -99,7 +104,8 @@ func irisBodies(root string, rows int) ([]body, error) {
 		{name: name, shape: "inputs", b: pretty(map[string]any{"inputs": repeat(tensor.Inputs)}), n: 4 * rows,
 			spec: []int64{-1, 4}},
 		{name: name, shape: "dataframe_split", b: pretty(map[string]any{"dataframe_split": map[string]any{
-			"columns": split.Split.Columns, "data": repeat(split.Split.Data)}}), n: 4 * rows, spec: []int64{-1, 4}},
+			"columns": split.Split.Columns, "data": repeat(split.Split.Data)}}), n: 4 * rows, spec: []int64{-1, 4},
+			columns: split.Split.Columns},
 	}, nil
 }
 

@@ -74,8 +74,15 @@ func berth(b *body) (func() error, error) {
 }
 
 func modelSpec(b *body) scoring.ModelSpec {
+	sig := &flavors.Schema{Tensors: tensorSpec(b.spec)}
+	if b.columns != nil {
+		sig = &flavors.Schema{}
+		for _, c := range b.columns {
+			sig.Columns = append(sig.Columns, flavors.ColSpec{Name: c, Type: flavors.ColDouble, Required: true})
+		}
+	}
 	return scoring.ModelSpec{
-		Signature: &flavors.Signature{Inputs: &flavors.Schema{Tensors: tensorSpec(b.spec)}},
+		Signature: &flavors.Signature{Inputs: sig},
 		Inputs:    []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: b.spec}},
 	}
 }
