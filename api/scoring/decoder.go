@@ -368,13 +368,7 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 		return nil, notUTF8(body)
 	}
 	d := dec.docs.Get().(*doc)
-	defer func() {
-		d.src = ""
-		clear(d.ext)
-		if cap(d.nodes) <= maxPooledNodes {
-			dec.docs.Put(d)
-		}
-	}()
+	defer dec.release(d)
 	switch format {
 	case FormatJSON:
 		return dec.decodeJSON(d, body)
@@ -382,6 +376,20 @@ func (dec *Decoder) Decode(format Format, body []byte) (*Request, error) {
 		return dec.decodeCSV(d, string(body))
 	}
 	return nil, badRequest("unknown request format %d", format)
+}
+
+// release returns d to the pool for the next request, without what a
+// huge body made of it: an arena beyond maxPooledNodes is dropped, and
+// values beyond maxPooledNums.
+func (dec *Decoder) release(d *doc) {
+	d.src = ""
+	clear(d.ext)
+	if cap(d.nums) > maxPooledNums {
+		d.nums = nil
+	}
+	if cap(d.nodes) <= maxPooledNodes {
+		dec.docs.Put(d)
+	}
 }
 
 // notUTF8 is the answer to a body that is not UTF-8.

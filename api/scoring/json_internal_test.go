@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/berthml/berth/flavors"
 )
 
 // value is node i of d as encoding/json with UseNumber would decode it.
@@ -150,6 +152,30 @@ func TestShortListsDense(t *testing.T) {
 		if got := d.nodes[last].flags&flagDense != 0; got != tc.dense {
 			t.Errorf("%s (by columns %v): its last list of numbers dense %v, want %v", tc.body, tc.byColumns,
 				got, tc.dense)
+		}
+	}
+}
+
+// TestReleaseDropsHugeValues: a doc goes back to the pool without the
+// values of a body bigger than maxPooledNums numbers (they were kept,
+// 4 MiB and more, for as long as the pool kept the doc).
+func TestReleaseDropsHugeValues(t *testing.T) {
+	dec, err := NewDecoder(ModelSpec{Inputs: []flavors.TensorInfo{{Name: "x", DType: flavors.Float64, Shape: []int64{-1}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{1000, maxPooledNums + 1} {
+		var d doc
+		body := `{"inputs": [` + strings.Repeat("1, ", n-1) + `1]}`
+		if jerr := parseJSON(&d, body, false); jerr != nil {
+			t.Fatal(jerr.msg)
+		}
+		if len(d.nums) != n {
+			t.Fatalf("%d numbers parsed into %d dense values", n, len(d.nums))
+		}
+		dec.release(&d)
+		if kept := d.nums != nil; kept != (n <= maxPooledNums) {
+			t.Errorf("%d numbers: values kept %v", n, kept)
 		}
 	}
 }
