@@ -81,7 +81,8 @@ type Decoder struct {
 	// fromDenseSplit: every model input is fed by scalar columns of one
 	// type that converts from float64 (see denseFramesOK).
 	denseFrames bool
-	tensorSig   bool // the signature is tensor-based (CSV is refused)
+	dense       denseFrom // which lists of numbers its parses keep dense
+	tensorSig   bool      // the signature is tensor-based (CSV is refused)
 	fields      []field
 	byName      map[string]int
 	inputs      []modelInput
@@ -159,6 +160,17 @@ func NewDecoder(spec ModelSpec) (*Decoder, error) {
 		}
 	}
 	dec.denseFrames = dec.denseFramesOK()
+	// Tensors are read from dense lists; a column-based model reads
+	// "inputs" and records through nodes, and a frame through nodes unless
+	// fromDenseSplit can read it. A positional model reads a frame as one
+	// tensor.
+	dec.dense = denseFrom{other: 1, split: 1}
+	if dec.mode == modeColumns {
+		dec.dense.other = nodesBelow
+	}
+	if !dec.positional && !dec.denseFrames {
+		dec.dense.split = nodesBelow
+	}
 	return dec, nil
 }
 
@@ -426,7 +438,7 @@ func (dec *Decoder) decodeJSON(d *doc, body []byte) (*Request, error) {
 	// beyond the top-level keys gets its own copy, to which the same
 	// offsets apply. A numeric model keeps none (a dataframe's column
 	// names are only looked up), so its bodies are never copied.
-	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body)), !dec.positional && !dec.denseFrames); jerr != nil {
+	if jerr := parseJSON(d, unsafe.String(unsafe.SliceData(body), len(body)), dec.dense); jerr != nil {
 		// Not UTF-8 is the answer wherever the body is not, as when the
 		// whole body was checked first, whatever else is wrong with it.
 		if jerr.notUTF8 || !utf8.Valid(body) {

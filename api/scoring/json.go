@@ -95,14 +95,20 @@ const (
 	maxPooledNums  = 1 << 19
 )
 
-// minDenseFrame is the shortest list of numbers kept dense within a
-// dataframe_split that is read by columns through a node per value (a
-// decoder whose frames fromDenseSplit cannot read): a short row (an iris
-// row) then gets its number nodes as it is parsed, which is cheaper than
-// giving them to a dense row later. Everywhere else every list of numbers
-// is dense: a tensor's rows, however short, are then one span of doc.nums
-// (twice as fast for iris rows), and so are a frame's.
-const minDenseFrame = 8
+// denseFrom is the shortest list of numbers a parse keeps dense (one span
+// of doc.nums, no node per number), within a top-level "dataframe_split"
+// (split) and everywhere else (other). A decoder that reads a tensor's
+// lists, or a frame through fromDenseSplit, wants every list dense (1): a
+// tensor's rows, however short, are then one span like its long ones
+// (twice as fast for iris rows). One that reads values through a node
+// each wants short lists (an iris row, a short column) to get their nodes
+// as they are parsed (nodesBelow), which is cheaper than giving them to a
+// dense list later.
+type denseFrom struct{ other, split int32 }
+
+// nodesBelow is where a list of numbers read through nodes becomes dense
+// anyway: long lists are cheaper to give nodes to on demand.
+const nodesBelow = 8
 
 // denseRuns turns dense arrays on; tests turn them off to check that both
 // ways decode every body alike.
@@ -119,29 +125,23 @@ type jsonError struct {
 }
 
 type parser struct {
-	d   *doc
-	s   string
-	pos int
-	err *jsonError
-	gap jsonscan.Gap // the separator between numbers learnt in the last run
-	// minDense is the shortest list of numbers kept dense: 1, or
-	// splitMinDense within a top-level "dataframe_split".
-	minDense, splitMinDense int32
+	d        *doc
+	s        string
+	pos      int
+	err      *jsonError
+	gap      jsonscan.Gap // the separator between numbers learnt in the last run
+	dense    denseFrom
+	minDense int32 // the one of dense that applies where the parse is
 }
 
-// parseJSON parses src into d, reusing d's arena. byColumns says that a
-// top-level dataframe_split will be read by columns through a node per
-// value (see minDenseFrame).
-func parseJSON(d *doc, src string, byColumns bool) *jsonError {
+// parseJSON parses src into d, reusing d's arena.
+func parseJSON(d *doc, src string, dense denseFrom) *jsonError {
 	d.src = src
 	d.nodes = d.nodes[:0]
 	d.nums = d.nums[:0]
 	d.ext = d.ext[:0]
 	d.strings = 0
-	p := parser{d: d, s: src, minDense: 1, splitMinDense: 1}
-	if byColumns {
-		p.splitMinDense = minDenseFrame
-	}
+	p := parser{d: d, s: src, dense: dense, minDense: dense.other}
 	p.skipSpace()
 	if p.pos >= len(p.s) {
 		return &jsonError{off: p.pos, msg: "expecting a value, found the end of the input"}
@@ -475,9 +475,9 @@ func (p *parser) object(depth int) int32 {
 		p.pos++
 		p.skipSpace()
 		if depth == 1 { // a member of the body's object
-			p.minDense = 1
+			p.minDense = p.dense.other
 			if p.d.keyIs(k, FieldDataframeSplit) {
-				p.minDense = p.splitMinDense
+				p.minDense = p.dense.split
 			}
 		}
 		v := p.value(depth)

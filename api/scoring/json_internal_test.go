@@ -76,7 +76,7 @@ func FuzzParseJSON(f *testing.F) {
 			return
 		}
 		var d doc
-		jerr := parseJSON(&d, s, len(s)%2 == 0) // both ways a dataframe_split may be read
+		jerr := parseJSON(&d, s, denseFrom{other: 1 + int32(len(s)%2)*7, split: 1 + int32(len(s)%3%2)*7}) // every way a decoder may ask
 		valid := json.Valid([]byte(s))
 		if jerr == nil {
 			if !valid {
@@ -121,27 +121,51 @@ func TestArenaDoubles(t *testing.T) {
 	}
 }
 
-// TestShortListsDense pins where a short list of numbers is parsed dense
-// (one span of doc.nums, no node per number): everywhere but within a
-// top-level dataframe_split that is read by columns, whose readers walk a
-// node per value.
+// TestShortListsDense pins which short lists of numbers a decoder's
+// parse keeps dense (one span of doc.nums, no node per number): those it
+// reads as tensors or through fromDenseSplit, not those it reads through
+// a node per value.
 func TestShortListsDense(t *testing.T) {
+	decoder := func(sig *flavors.Schema, inputs ...flavors.TensorInfo) *Decoder {
+		dec, err := NewDecoder(ModelSpec{Signature: &flavors.Signature{Inputs: sig}, Inputs: inputs})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return dec
+	}
+	col := func(name string, typ flavors.ColType) flavors.ColSpec {
+		return flavors.ColSpec{Name: name, Type: typ, Required: true}
+	}
+	tensor := decoder(&flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.Float32, Shape: []int64{-1, -1}}}},
+		flavors.TensorInfo{Name: "x", DType: flavors.Float32, Shape: []int64{-1, -1}})
+	named := decoder(&flavors.Schema{Tensors: []flavors.TensorSpec{{Name: "a", DType: flavors.Float32, Shape: []int64{-1, -1}}}},
+		flavors.TensorInfo{Name: "a", DType: flavors.Float32, Shape: []int64{-1, -1}})
+	frames := decoder(&flavors.Schema{Columns: []flavors.ColSpec{col("a", "double"), col("b", "double")}},
+		flavors.TensorInfo{Name: "x", DType: flavors.Float32, Shape: []int64{-1, 2}})
+	mixed := decoder(&flavors.Schema{Columns: []flavors.ColSpec{col("a", "long"), col("b", "double")}},
+		flavors.TensorInfo{Name: "x", DType: flavors.Float64, Shape: []int64{-1, 2}})
+	const split = `{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`
 	for _, tc := range []struct {
-		body             string
-		byColumns, dense bool
+		name  string
+		dec   *Decoder
+		body  string
+		dense bool
 	}{
-		{`{"inputs": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}`, true, true},
-		{`{"instances": [[5.1, 3.5, 1.4, 0.2]]}`, true, true},
-		{`{"inputs": {"a": [1, 2]}}`, true, true},
-		{`{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`, true, false},
-		{`{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`, false, true},
-		{`{"dataframe_split": {"data": [[1, 2]]}, "inputs": [[1, 2]]}`, true, true}, // the last list counts
-		{`{"inputs": [[1, 2]], "dataframe_split": {"data": [[1, 2]]}}`, true, false},
-		{`{"dataframe_split": {"data": [[1, 2, 3, 4, 5, 6, 7, 8]]}}`, true, true},
+		{"tensor rows", tensor, `{"inputs": [[5.1, 3.5, 1.4, 0.2], [6.9, 3.2, 5.7, 2.3]]}`, true},
+		{"tensor instances", tensor, `{"instances": [[5.1, 3.5, 1.4, 0.2]]}`, true},
+		{"tensor frame", tensor, split, true}, // positional: the frame is one tensor
+		{"named tensor", named, `{"inputs": {"a": [[1, 2]]}}`, true},
+		{"named tensors' frame", named, split, false},
+		{"frame by columns", frames, split, true},
+		{"column dict", frames, `{"inputs": {"a": [1, 2], "b": [3, 4]}}`, false},
+		{"frame of mixed columns", mixed, split, false},
+		{"frame of mixed columns, long rows", mixed, `{"dataframe_split": {"data": [[1, 2, 3, 4, 5, 6, 7, 8]]}}`, true},
+		{"the last member counts", frames, `{"dataframe_split": {"data": [[1, 2]]}, "inputs": {"a": [1, 2]}}`, false},
+		{"the last member counts, split last", frames, `{"inputs": {"a": [1, 2]}, "dataframe_split": {"data": [[1, 2]]}}`, true},
 	} {
 		var d doc
-		if jerr := parseJSON(&d, tc.body, tc.byColumns); jerr != nil {
-			t.Fatalf("%s: %s", tc.body, jerr.msg)
+		if jerr := parseJSON(&d, tc.body, tc.dec.dense); jerr != nil {
+			t.Fatalf("%s: %s", tc.name, jerr.msg)
 		}
 		last := int32(-1) // the last list of numbers in the body
 		for i, n := range d.nodes {
@@ -150,8 +174,7 @@ func TestShortListsDense(t *testing.T) {
 			}
 		}
 		if got := d.nodes[last].flags&flagDense != 0; got != tc.dense {
-			t.Errorf("%s (by columns %v): its last list of numbers dense %v, want %v", tc.body, tc.byColumns,
-				got, tc.dense)
+			t.Errorf("%s: %s: its last list of numbers dense %v, want %v", tc.name, tc.body, got, tc.dense)
 		}
 	}
 }
@@ -167,7 +190,7 @@ func TestReleaseDropsHugeValues(t *testing.T) {
 	for _, n := range []int{1000, maxPooledNums + 1} {
 		var d doc
 		body := `{"inputs": [` + strings.Repeat("1, ", n-1) + `1]}`
-		if jerr := parseJSON(&d, body, false); jerr != nil {
+		if jerr := parseJSON(&d, body, denseFrom{other: 1, split: 1}); jerr != nil {
 			t.Fatal(jerr.msg)
 		}
 		if len(d.nums) != n {
