@@ -236,7 +236,7 @@ func (p *parser) badNumber(end int, prob jsonscan.Problem) int32 {
 }
 
 func (p *parser) str() int32 {
-	end, escaped, prob := jsonscan.String(p.s, p.pos+1)
+	end, escaped, ascii, prob := jsonscan.StringASCII(p.s, p.pos+1)
 	if prob != 0 {
 		return p.badString(end, prob)
 	}
@@ -244,7 +244,7 @@ func (p *parser) str() int32 {
 	if escaped {
 		flags = flagEscaped
 	}
-	if !utf8.ValidString(p.s[p.pos+1 : end]) {
+	if !ascii && !utf8.ValidString(p.s[p.pos+1:end]) {
 		if p.err == nil {
 			p.err = &jsonError{notUTF8: true}
 		}

@@ -174,31 +174,42 @@ func Number[T Text](b T, i int) (start, end int, p Problem) {
 // the value). On a failure the offset is the offending byte: the control
 // character, the escape's letter, the 'u' of a bad \u, or the end.
 func String[T Text](b T, i int) (end int, escaped bool, p Problem) {
+	end, escaped, _, p = StringASCII(b, i)
+	return end, escaped, p
+}
+
+// StringASCII is [String] that also says whether the content is ASCII,
+// so that a caller checking UTF-8 itself checks only the strings that
+// need it.
+func StringASCII[T Text](b T, i int) (end int, escaped, ascii bool, p Problem) {
+	var high byte // every byte ORed: its top bit says one was beyond ASCII
 	for ; i < len(b); i++ {
-		switch c := b[i]; {
+		c := b[i]
+		high |= c
+		switch {
 		case c == '"':
-			return i, escaped, 0
+			return i, escaped, high < 0x80, 0
 		case c == '\\':
 			escaped = true
 			if i+1 >= len(b) {
-				return i, escaped, Unterminated
+				return i, escaped, false, Unterminated
 			}
 			i++
 			switch b[i] {
 			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
 			case 'u':
 				if i+4 >= len(b) || !isHex4(b[i+1], b[i+2], b[i+3], b[i+4]) {
-					return i, escaped, BadUnicodeEscape
+					return i, escaped, false, BadUnicodeEscape
 				}
 				i += 4
 			default:
-				return i, escaped, BadEscape
+				return i, escaped, false, BadEscape
 			}
 		case c < 0x20:
-			return i, escaped, ControlChar
+			return i, escaped, false, ControlChar
 		}
 	}
-	return len(b), escaped, Unterminated
+	return len(b), escaped, false, Unterminated
 }
 
 func isHex4(a, b, c, d byte) bool {

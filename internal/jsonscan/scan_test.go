@@ -76,12 +76,21 @@ func TestString(t *testing.T) {
 		{"control character", "a\x01\"", 1, false, jsonscan.ControlChar, ""},
 		{"raw newline", "a\n\"", 1, false, jsonscan.ControlChar, ""},
 		{"DEL is allowed", "\x7f\"", 1, false, 0, "\x7f"},
+		{"beyond ASCII after an escape", `\n\u00e9é"`, 10, true, 0, "\néé"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			end, escaped, p := jsonscan.String(tt.in, 0)
 			if end != tt.end || escaped != tt.escaped || p != tt.prob {
 				t.Fatalf("String(%q) = %d, %v, %v; want %d, %v, %v", tt.in, end, escaped, p, tt.end, tt.escaped, tt.prob)
+			}
+			// StringASCII scans alike and says whether the content is
+			// ASCII (false with any problem).
+			end2, escaped2, ascii, p2 := jsonscan.StringASCII(tt.in, 0)
+			wantASCII := p == 0 && !strings.ContainsFunc(tt.in[:end], func(r rune) bool { return r >= 0x80 })
+			if end2 != end || escaped2 != escaped || p2 != p || ascii != wantASCII {
+				t.Fatalf("StringASCII(%q) = %d, %v, %v, %v; want %d, %v, %v, %v", tt.in, end2, escaped2, ascii, p2,
+					end, escaped, wantASCII, p)
 			}
 			if p != 0 {
 				return
