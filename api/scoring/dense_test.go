@@ -59,45 +59,52 @@ func denseDecoders(t testing.TB) []*Decoder {
 // and the input's where they differ, with an optional column, and with
 // column types that differ within one input (not fromDenseSplit's).
 func frameDecoders(t testing.TB) []*Decoder {
-	cols := func(typ flavors.ColType, names ...string) []flavors.ColSpec {
-		var out []flavors.ColSpec
-		for _, n := range names {
-			out = append(out, flavors.ColSpec{Name: n, Type: typ, Required: true})
-		}
-		return out
-	}
 	x := func(dt flavors.DType, width int64) []flavors.TensorInfo {
 		return []flavors.TensorInfo{{Name: "x", DType: dt, Shape: []int64{-1, width}}}
 	}
-	optional := cols("double", "a", "b", "c", "d")
+	optional := columnsOf("double", "a", "b", "c", "d")
 	optional[3].Required = false
 	var decs []*Decoder
 	for _, c := range []struct {
 		cols   []flavors.ColSpec
 		inputs []flavors.TensorInfo
 	}{
-		{cols("double", "a", "b", "c", "d"), x(flavors.Float32, 4)},
-		{cols("double", "a", "b", "c", "d"), x(flavors.Float64, -1)},
-		{cols("long", "a", "b", "c", "d"), x(flavors.Float32, 4)},
-		{cols("double", "a", "b", "c", "d"), x(flavors.Int32, 4)},
-		{cols("integer", "a", "b", "c", "d"), x(flavors.Uint8, 4)},
-		{append(cols("long", "a"), cols("double", "b")...), []flavors.TensorInfo{
+		{columnsOf("double", "a", "b", "c", "d"), x(flavors.Float32, 4)},
+		{columnsOf("double", "a", "b", "c", "d"), x(flavors.Float64, -1)},
+		{columnsOf("long", "a", "b", "c", "d"), x(flavors.Float32, 4)},
+		{columnsOf("double", "a", "b", "c", "d"), x(flavors.Int32, 4)},
+		{columnsOf("integer", "a", "b", "c", "d"), x(flavors.Uint8, 4)},
+		{append(columnsOf("long", "a"), columnsOf("double", "b")...), []flavors.TensorInfo{
 			{Name: "a", DType: flavors.Int64, Shape: []int64{-1}}, {Name: "b", DType: flavors.Float64, Shape: []int64{-1, 1}}}},
-		{append(cols("double", "b", "c"), cols("double", "a")...), []flavors.TensorInfo{
+		{append(columnsOf("double", "b", "c"), columnsOf("double", "a")...), []flavors.TensorInfo{
 			{Name: "c", DType: flavors.Float32, Shape: []int64{-1}}, {Name: "b", DType: flavors.Float32, Shape: []int64{-1}},
 			{Name: "a", DType: flavors.Float32, Shape: []int64{-1, 1}}}},
 		{optional, x(flavors.Float32, 4)},
-		{append(cols("long", "a"), cols("double", "b")...), x(flavors.Float64, 2)},
-		{cols("boolean", "a", "b"), x(flavors.Bool, 2)},
+		{append(columnsOf("long", "a"), columnsOf("double", "b")...), x(flavors.Float64, 2)},
+		{columnsOf("boolean", "a", "b"), x(flavors.Bool, 2)},
 	} {
-		dec, err := NewDecoder(ModelSpec{Signature: &flavors.Signature{Inputs: &flavors.Schema{Columns: c.cols}},
-			Inputs: c.inputs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		decs = append(decs, dec)
+		decs = append(decs, testDecoder(t, &flavors.Schema{Columns: c.cols}, c.inputs...))
 	}
 	return decs
+}
+
+// columnsOf is required signature columns of one type.
+func columnsOf(typ flavors.ColType, names ...string) []flavors.ColSpec {
+	var out []flavors.ColSpec
+	for _, n := range names {
+		out = append(out, flavors.ColSpec{Name: n, Type: typ, Required: true})
+	}
+	return out
+}
+
+// testDecoder is NewDecoder for a signature's inputs and the model's.
+func testDecoder(t testing.TB, sig *flavors.Schema, inputs ...flavors.TensorInfo) *Decoder {
+	t.Helper()
+	dec, err := NewDecoder(ModelSpec{Signature: &flavors.Signature{Inputs: sig}, Inputs: inputs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dec
 }
 
 // TestDenseFramesMatchNodes: a dataframe_split read by columns decodes
@@ -107,6 +114,17 @@ func TestDenseFramesMatchNodes(t *testing.T) {
 	decs := frameDecoders(t)
 	if !decs[0].denseFrames || decs[len(decs)-2].denseFrames {
 		t.Fatal("the first decoder should read frames densely, the one of mixed column types not")
+	}
+	// The comparison below holds whichever path reads a frame: check that
+	// fromDenseSplit does read a plain one.
+	var d doc
+	if jerr := parseJSON(&d, `{"dataframe_split": {"columns": ["a", "b", "c", "d"], "data": [[1, 2, 3, 4], [5, 6, 7, 8]]}}`,
+		decs[0].dense); jerr != nil {
+		t.Fatal(jerr.msg)
+	}
+	v := d.member(0, FieldDataframeSplit)
+	if !decs[0].fromDenseSplit(&d, d.member(v, "data"), []int{0, 1, 2, 3}, &Request{}) {
+		t.Fatal("fromDenseSplit left a frame of four double columns to the general path")
 	}
 	split := func(cols, data string) string {
 		if cols == "" {

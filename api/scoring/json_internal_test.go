@@ -126,23 +126,13 @@ func TestArenaDoubles(t *testing.T) {
 // reads as tensors or through fromDenseSplit, not those it reads through
 // a node per value.
 func TestShortListsDense(t *testing.T) {
-	decoder := func(sig *flavors.Schema, inputs ...flavors.TensorInfo) *Decoder {
-		dec, err := NewDecoder(ModelSpec{Signature: &flavors.Signature{Inputs: sig}, Inputs: inputs})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return dec
-	}
-	col := func(name string, typ flavors.ColType) flavors.ColSpec {
-		return flavors.ColSpec{Name: name, Type: typ, Required: true}
-	}
-	tensor := decoder(&flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.Float32, Shape: []int64{-1, -1}}}},
+	tensor := testDecoder(t, &flavors.Schema{Tensors: []flavors.TensorSpec{{DType: flavors.Float32, Shape: []int64{-1, -1}}}},
 		flavors.TensorInfo{Name: "x", DType: flavors.Float32, Shape: []int64{-1, -1}})
-	named := decoder(&flavors.Schema{Tensors: []flavors.TensorSpec{{Name: "a", DType: flavors.Float32, Shape: []int64{-1, -1}}}},
+	named := testDecoder(t, &flavors.Schema{Tensors: []flavors.TensorSpec{{Name: "a", DType: flavors.Float32, Shape: []int64{-1, -1}}}},
 		flavors.TensorInfo{Name: "a", DType: flavors.Float32, Shape: []int64{-1, -1}})
-	frames := decoder(&flavors.Schema{Columns: []flavors.ColSpec{col("a", "double"), col("b", "double")}},
+	frames := testDecoder(t, &flavors.Schema{Columns: columnsOf("double", "a", "b")},
 		flavors.TensorInfo{Name: "x", DType: flavors.Float32, Shape: []int64{-1, 2}})
-	mixed := decoder(&flavors.Schema{Columns: []flavors.ColSpec{col("a", "long"), col("b", "double")}},
+	mixed := testDecoder(t, &flavors.Schema{Columns: append(columnsOf("long", "a"), columnsOf("double", "b")...)},
 		flavors.TensorInfo{Name: "x", DType: flavors.Float64, Shape: []int64{-1, 2}})
 	const split = `{"dataframe_split": {"columns": ["a", "b"], "data": [[1, 2], [3, 4]]}}`
 	for _, tc := range []struct {
