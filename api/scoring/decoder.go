@@ -174,29 +174,6 @@ func NewDecoder(spec ModelSpec) (*Decoder, error) {
 	return dec, nil
 }
 
-// denseFramesOK says whether every model input is fed by scalar columns
-// of one type that convertDense converts.
-func (dec *Decoder) denseFramesOK() bool {
-	if dec.mode != modeColumns || dec.positional {
-		return false
-	}
-	for _, in := range dec.inputs {
-		if len(in.fields) == 0 {
-			return false
-		}
-		typ := dec.fields[in.fields[0]].typ
-		for _, fi := range in.fields {
-			if f := &dec.fields[fi]; f.array || f.typ != typ {
-				return false
-			}
-		}
-		if !denseConvertible(typ, in.info.DType) {
-			return false
-		}
-	}
-	return true
-}
-
 func (dec *Decoder) fromModelInputs() error {
 	dec.mode = modeTensors
 	dec.named = true
