@@ -70,7 +70,7 @@ of the experiment berth-gateway every --report-interval.`,
 	o.report.AddFlags(cmd, true)
 	o.trace.AddFlags(cmd, "--tracking-uri (by OTLP, /v1/traces)")
 	o.gc.AddFlags(cmd)
-	cmd.AddCommand(newGatewayKeysCmd())
+	cmd.AddCommand(newGatewayKeysCmd(g))
 	return cmd
 }
 

@@ -16,18 +16,18 @@ import (
 
 // newGatewayKeysCmd is `berth gateway keys`: create, list and revoke the
 // gateway's keys. cmd/berth/gateway.go adds it under `berth gateway`.
-func newGatewayKeysCmd() *cobra.Command {
+func newGatewayKeysCmd(g *options.Log) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "keys",
 		Short: "Create, list and revoke gateway keys",
 		Long: "Gateway keys authenticate clients of berth gateway (and berth server --gateway-config) started with --gateway-keys.\n" +
 			"They are stored hashed in --backend-store-uri: give the gateway's own (the tracking database when it runs in berth server).",
 	}
-	cmd.AddCommand(newGatewayKeysCreateCmd(), newGatewayKeysListCmd(), newGatewayKeysRevokeCmd())
+	cmd.AddCommand(newGatewayKeysCreateCmd(g), newGatewayKeysListCmd(g), newGatewayKeysRevokeCmd(g))
 	return cmd
 }
 
-func newGatewayKeysCreateCmd() *cobra.Command {
+func newGatewayKeysCreateCmd(g *options.Log) *cobra.Command {
 	var db options.GatewayKeyStore
 	var spec options.GatewayKeySpec
 	var out options.Output
@@ -43,7 +43,7 @@ func newGatewayKeysCreateCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			store, err := db.Open(cmd.Context())
+			store, err := openKeys(cmd, &db, g)
 			if err != nil {
 				return err
 			}
@@ -68,7 +68,7 @@ func newGatewayKeysCreateCmd() *cobra.Command {
 	return cmd
 }
 
-func newGatewayKeysListCmd() *cobra.Command {
+func newGatewayKeysListCmd(g *options.Log) *cobra.Command {
 	var db options.GatewayKeyStore
 	var out options.Output
 	var all bool
@@ -80,7 +80,7 @@ func newGatewayKeysListCmd() *cobra.Command {
 			if err := out.Check(); err != nil {
 				return err
 			}
-			store, err := db.Open(cmd.Context())
+			store, err := openKeys(cmd, &db, g)
 			if err != nil {
 				return err
 			}
@@ -119,14 +119,14 @@ func newGatewayKeysListCmd() *cobra.Command {
 	return cmd
 }
 
-func newGatewayKeysRevokeCmd() *cobra.Command {
+func newGatewayKeysRevokeCmd(g *options.Log) *cobra.Command {
 	var db options.GatewayKeyStore
 	cmd := &cobra.Command{
 		Use:   "revoke ID_OR_NAME",
 		Short: "Revoke a gateway key: every gateway replica refuses it within its reconcile interval",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			store, err := db.Open(cmd.Context())
+			store, err := openKeys(cmd, &db, g)
 			if err != nil {
 				return err
 			}
@@ -200,4 +200,14 @@ func orDash(s string) string {
 		return "-"
 	}
 	return s
+}
+
+// openKeys opens the key database of a keys command, logging to its
+// standard error as the flags say.
+func openKeys(cmd *cobra.Command, db *options.GatewayKeyStore, g *options.Log) (*keys.Store, error) {
+	log, err := g.Logger(cmd.ErrOrStderr())
+	if err != nil {
+		return nil, err
+	}
+	return db.Open(cmd.Context(), log)
 }

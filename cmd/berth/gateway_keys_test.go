@@ -7,13 +7,14 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/berthml/berth/cmd/berth/internal/options"
 	"github.com/berthml/berth/gateway/keys"
 )
 
 // gatewayKeys runs berth gateway keys with args against db.
 func gatewayKeys(t *testing.T, db string, args ...string) (string, error) {
 	t.Helper()
-	cmd := newGatewayKeysCmd()
+	cmd := newGatewayKeysCmd(&options.Log{Format: "text", Level: "info"})
 	var out bytes.Buffer
 	cmd.SetOut(&out)
 	cmd.SetErr(&out)

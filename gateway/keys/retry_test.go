@@ -1,9 +1,12 @@
 package keys
 
 import (
+	"bytes"
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +51,39 @@ func TestInTxRetriesRefusals(t *testing.T) {
 				t.Errorf("always refused: %d attempts, err %v; want %d and the refusal", attempts, err, sqlretry.Attempts)
 			}
 		})
+	}
+}
+
+// TestInTxLogsRetries: with WithStoreLogger, each transaction run again is
+// logged at WARN with its SQLSTATE, as the tracking store logs its own;
+// without it nothing is written anywhere.
+func TestInTxLogsRetries(t *testing.T) {
+	var buf bytes.Buffer
+	uri := "sqlite:///" + t.TempDir() + "/gateway.db"
+	s, err := Open(context.Background(), uri, WithStoreLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	attempts := 0
+	err = s.inTx(context.Background(), func(*sql.Tx) error {
+		if attempts++; attempts < 3 {
+			return &pgconn.PgError{Code: "40001"}
+		}
+		return nil
+	})
+	if err != nil || attempts != 3 {
+		t.Fatalf("err %v after %d attempts, want nil after 3", err, attempts)
+	}
+	lines := strings.Split(strings.TrimSpace(buf.String()), "\n")
+	if len(lines) != 2 {
+		t.Fatalf("logged %d lines, want one per retry (2):\n%s", len(lines), buf.String())
+	}
+	for i, l := range lines {
+		for _, want := range []string{"level=WARN", "sqlstate=40001", fmt.Sprintf("attempt=%d", i+1)} {
+			if !strings.Contains(l, want) {
+				t.Errorf("line %d %q lacks %q", i, l, want)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"log/slog"
 	"path/filepath"
 	"sort"
 	"strconv"
@@ -30,6 +31,7 @@ type Store struct {
 	db  *sql.DB
 	pg  bool
 	now func() time.Time
+	log *slog.Logger // nil: retries unlogged
 }
 
 // StoreOption configures Open.
@@ -38,6 +40,11 @@ type StoreOption func(*Store)
 // WithStoreClock sets the clock that creation and revocation times are
 // read from. Default: time.Now.
 func WithStoreClock(now func() time.Time) StoreOption { return func(s *Store) { s.now = now } }
+
+// WithStoreLogger logs, at WARN, each transaction PostgreSQL refused as
+// deadlocked or not serialisable and the store runs again
+// (internal/sqlretry), as the tracking store does. Default: not logged.
+func WithStoreLogger(log *slog.Logger) StoreOption { return func(s *Store) { s.log = log } }
 
 // ErrNotFound is returned for a key that no id or name matches.
 var ErrNotFound = errors.New("gateway key not found")
@@ -186,7 +193,7 @@ func statements(script string) []string {
 // (internal/sqlretry), so fn must only assign what it shares with its
 // caller, never accumulate in it.
 func (s *Store) inTx(ctx context.Context, fn func(*sql.Tx) error) error {
-	return sqlretry.Do(ctx, nil, nil, func() error {
+	return sqlretry.Do(ctx, s.log, nil, func() error {
 		tx, err := s.db.BeginTx(ctx, nil)
 		if err != nil {
 			return err

@@ -37,15 +37,17 @@ func (o *GatewayKeyStore) AddFlags(cmd *cobra.Command) {
 			"(berth server --gateway-config uses its tracking database)")
 }
 
-// Open opens the key database, making the default's directory.
-func (o *GatewayKeyStore) Open(ctx context.Context) (*keys.Store, error) {
-	return OpenGatewayKeys(ctx, o.URI, o.URI == DefaultGatewayStoreURI)
+// Open opens the key database, making the default's directory; retried
+// transactions are logged on log.
+func (o *GatewayKeyStore) Open(ctx context.Context, log *slog.Logger) (*keys.Store, error) {
+	return OpenGatewayKeys(ctx, o.URI, o.URI == DefaultGatewayStoreURI, log)
 }
 
 // OpenGatewayKeys opens the gateway key tables in the database at uri,
 // refusing a URI berth cannot store to before anything is created;
-// makeDir makes the directory of a SQLite file first.
-func OpenGatewayKeys(ctx context.Context, uri string, makeDir bool) (*keys.Store, error) {
+// makeDir makes the directory of a SQLite file first. Transactions run
+// again after a PostgreSQL refusal are logged on log (nil: not logged).
+func OpenGatewayKeys(ctx context.Context, uri string, makeDir bool, log *slog.Logger) (*keys.Store, error) {
 	if err := sqlstore.CheckURI(uri); err != nil {
 		return nil, fmt.Errorf("--backend-store-uri %s: gateway keys %w", sqlstore.Redact(uri), err)
 	}
@@ -54,7 +56,7 @@ func OpenGatewayKeys(ctx context.Context, uri string, makeDir bool) (*keys.Store
 			return nil, err
 		}
 	}
-	s, err := keys.Open(ctx, uri)
+	s, err := keys.Open(ctx, uri, keys.WithStoreLogger(log))
 	if err != nil {
 		return nil, fmt.Errorf("opening gateway keys in %s: %w", sqlstore.Redact(uri), err)
 	}
@@ -177,7 +179,7 @@ func (o *GatewayKeys) Guard(ctx context.Context, uri string, makeDir bool, confi
 	if err != nil {
 		return nil, err
 	}
-	store, err := OpenGatewayKeys(ctx, uri, makeDir)
+	store, err := OpenGatewayKeys(ctx, uri, makeDir, log)
 	if err != nil {
 		return nil, err
 	}

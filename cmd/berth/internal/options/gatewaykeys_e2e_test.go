@@ -37,7 +37,7 @@ func TestGatewayKeysEndToEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	uri := "sqlite:///" + filepath.Join(t.TempDir(), "gateway.db")
-	store, err := OpenGatewayKeys(ctx, uri, false)
+	store, err := OpenGatewayKeys(ctx, uri, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -62,7 +62,7 @@ func FuzzParseExpiry(f *testing.F) {
 func TestKeyGuard(t *testing.T) {
 	ctx := context.Background()
 	uri := "sqlite:///" + filepath.Join(t.TempDir(), "g.db")
-	store, err := OpenGatewayKeys(ctx, uri, false)
+	store, err := OpenGatewayKeys(ctx, uri, false, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
