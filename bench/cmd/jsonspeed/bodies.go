@@ -12,19 +12,50 @@ import (
 	"github.com/berthml/berth/flavors"
 )
 
-// body is one request body and what decodes it.
+// body is one request body, or several of one kind, and what decodes it.
 type body struct {
 	name  string
 	shape string // the body's shape: inputs, instances, dataframe_split, oip
 	b     []byte
-	n     int // numbers in it
-	spec  []int64
+	// more are other bodies of b's kind, shape and count, with other
+	// numbers: every decoder reads b, then each of more, and round again.
+	// A loop over one small body lets the CPU's branch predictor learn
+	// its numbers (how many digits each has) and flatters every parser
+	// that branches on them: berth's decode of one 85 kB body ran about
+	// 1.4× as fast as of ten such bodies in turn (a server never sees the same
+	// body twice). The sized bodies rotate through about 1 MB of them.
+	more [][]byte
+	at   int // the next to read: 0 is b, k is more[k-1]
+	n    int // numbers in each
+	spec []int64
 	// columns, where set, are the model's column signature (doubles,
 	// stacked into its one input), as MLflow logs it for a pandas frame:
 	// a dataframe_split is then read by columns, not by position.
 	columns []string
 	// real is set for the body MLflow wrote (not one made here).
 	real bool
+}
+
+// all is b and more.
+func (b *body) all() [][]byte { return append([][]byte{b.b}, b.more...) }
+
+// next is the body to read next, in turn.
+func (b *body) next() []byte {
+	v := b.b
+	if b.at > 0 {
+		v = b.more[b.at-1]
+	}
+	b.at = (b.at + 1) % (len(b.more) + 1)
+	return v
+}
+
+// size is the mean length of the bodies.
+func (b *body) size() int {
+	n := len(b.b)
+	for _, v := range b.more {
+		n += len(v)
+	}
+	return n / (len(b.more) + 1)
 }
 
 // ocrBodies are the OCR classifier's serving_input_example.json as MLflow
@@ -111,23 +142,38 @@ func irisBodies(root string, rows int) ([]body, error) {
 
 // sizedBodies are "inputs" bodies of float32 values in full float64 repr
 // (as numpy float32 arrays print through json.dumps), rows of 32, from
-// about 1 kB to 10 MB.
+// about 1 kB to 10 MB; each size is as many distinct bodies as make about
+// rotation bytes (one for the largest).
 func sizedBodies() []body {
 	r := rand.New(rand.NewPCG(16, 16))
 	var out []body
 	for _, rows := range []int{1, 10, 100, 1000, 10000} {
-		data := make([][]float64, rows)
-		for i := range data {
-			data[i] = make([]float64, 32)
-			for j := range data[i] {
-				data[i][j] = float64(float32(r.Float64()*2 - 1))
+		bd := body{shape: "inputs", n: rows * 32, spec: []int64{-1, 32}}
+		for total := 0; total < rotation; {
+			data := make([][]float64, rows)
+			for i := range data {
+				data[i] = make([]float64, 32)
+				for j := range data[i] {
+					data[i][j] = float64(float32(r.Float64()*2 - 1))
+				}
 			}
+			b := pretty(map[string]any{"inputs": data})
+			if bd.b == nil {
+				bd.b = b
+			} else {
+				bd.more = append(bd.more, b)
+			}
+			total += len(b)
 		}
-		b := pretty(map[string]any{"inputs": data})
-		out = append(out, body{name: sizeName(len(b)), shape: "inputs", b: b, n: rows * 32, spec: []int64{-1, 32}})
+		bd.name = sizeName(bd.size())
+		out = append(out, bd)
 	}
 	return out
 }
+
+// rotation is about how many bytes of distinct bodies a sized body's
+// decoders go round.
+const rotation = 1 << 20
 
 func sizeName(n int) string {
 	switch {

@@ -24,18 +24,19 @@ func decoders() []decoder {
 	return []decoder{
 		{"berth", berth},
 		{"encoding/json", func(b *body) (func() error, error) {
-			return func() error { return json.Unmarshal(b.b, target(b)) }, nil
+			return func() error { return json.Unmarshal(b.next(), target(b)) }, nil
 		}},
 		{"json/v2", func(b *body) (func() error, error) {
-			return func() error { return jsonv2.Unmarshal(b.b, target(b)) }, nil
+			return func() error { return jsonv2.Unmarshal(b.next(), target(b)) }, nil
 		}},
 		{"gjson", func(b *body) (func() error, error) {
 			out := make([]float32, 0, b.n)
 			return func() error {
-				if !gjson.ValidBytes(b.b) {
+				v := b.next()
+				if !gjson.ValidBytes(v) {
 					return fmt.Errorf("invalid JSON")
 				}
-				out = appendNumbers(out[:0], gjson.GetBytes(b.b, gjsonPath(b)))
+				out = appendNumbers(out[:0], gjson.GetBytes(v, gjsonPath(b)))
 				if len(out) != b.n {
 					return fmt.Errorf("gjson read %d numbers, want %d", len(out), b.n)
 				}
@@ -44,7 +45,7 @@ func decoders() []decoder {
 		}},
 		{"scan floor", func(b *body) (func() error, error) {
 			return func() error {
-				if floor(b.b) == 0 {
+				if floor(b.next()) == 0 {
 					return fmt.Errorf("no structure")
 				}
 				return nil
@@ -59,7 +60,7 @@ func berth(b *body) (func() error, error) {
 	if b.shape == "oip" {
 		model := []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: b.spec}}
 		return func() error {
-			_, err := oip.DecodeInferRequest(b.b, "", model)
+			_, err := oip.DecodeInferRequest(b.next(), "", model)
 			return err
 		}, nil
 	}
@@ -68,7 +69,7 @@ func berth(b *body) (func() error, error) {
 		return nil, err
 	}
 	return func() error {
-		_, err := dec.Decode(scoring.FormatJSON, b.b)
+		_, err := dec.Decode(scoring.FormatJSON, b.next())
 		return err
 	}, nil
 }
@@ -87,17 +88,17 @@ func modelSpec(b *body) scoring.ModelSpec {
 	}
 }
 
-// berthTensor decodes once and returns the tensor's values.
-func berthTensor(b *body) ([]float32, error) {
+// berthTensor decodes v, one of b's bodies, and returns the tensor's values.
+func berthTensor(b *body, v []byte) ([]float32, error) {
 	if b.shape == "oip" {
 		model := []flavors.TensorInfo{{Name: "x", DType: flavors.Float32, Shape: b.spec}}
-		req, err := oip.DecodeInferRequest(b.b, "", model)
+		req, err := oip.DecodeInferRequest(v, "", model)
 		if err != nil {
 			return nil, err
 		}
 		return req.Inputs[0].Data.([]float32), nil
 	}
-	req, err := scoring.Decode(scoring.FormatJSON, b.b, modelSpec(b))
+	req, err := scoring.Decode(scoring.FormatJSON, v, modelSpec(b))
 	if err != nil {
 		return nil, err
 	}
@@ -105,16 +106,25 @@ func berthTensor(b *body) ([]float32, error) {
 }
 
 // check compares berth's tensor with float32 of encoding/json's float64
-// values, bit for bit.
+// values, bit for bit, for each of b's bodies.
 func check(b *body) error {
-	got, err := berthTensor(b)
+	for i, v := range b.all() {
+		if err := checkOne(b, v); err != nil {
+			return fmt.Errorf("body %d of %d: %w", i+1, len(b.all()), err)
+		}
+	}
+	return nil
+}
+
+func checkOne(b *body, v []byte) error {
+	got, err := berthTensor(b, v)
 	if err != nil {
 		return err
 	}
 	var want []float32
-	want = appendNumbers(want, gjson.GetBytes(b.b, gjsonPath(b)))
+	want = appendNumbers(want, gjson.GetBytes(v, gjsonPath(b)))
 	var ref any
-	if err := json.Unmarshal(b.b, &ref); err != nil {
+	if err := json.Unmarshal(v, &ref); err != nil {
 		return err
 	}
 	if len(got) != b.n || len(want) != b.n {
