@@ -22,8 +22,8 @@ type body struct {
 	// A loop over one small body lets the CPU's branch predictor learn
 	// its numbers (how many digits each has) and flatters every parser
 	// that branches on them: berth's decode of one 85 kB body ran about
-	// 1.4× as fast as of ten such bodies in turn (a server never sees the same
-	// body twice). The sized bodies rotate through about 1 MB of them.
+	// 1.4× as fast as of ten such bodies in turn, and a server never sees
+	// one body twice. The sized bodies go round about 1 MB of them.
 	more [][]byte
 	at   int // the next to read: 0 is b, k is more[k-1]
 	n    int // numbers in each
@@ -142,8 +142,8 @@ func irisBodies(root string, rows int) ([]body, error) {
 
 // sizedBodies are "inputs" bodies of float32 values in full float64 repr
 // (as numpy float32 arrays print through json.dumps), rows of 32, from
-// about 1 kB to 10 MB; each size is as many distinct bodies as make about
-// rotation bytes (one for the largest).
+// about 1 kB to 10 MB, each size as distinct bodies that add up to about
+// rotation bytes (a single body for the largest).
 func sizedBodies() []body {
 	r := rand.New(rand.NewPCG(16, 16))
 	var out []body
