@@ -55,8 +55,8 @@ func TestInTxRetriesRefusals(t *testing.T) {
 }
 
 // TestInTxLogsRetries: with WithStoreLogger, each transaction run again is
-// logged at WARN with its SQLSTATE, as the tracking store logs its own;
-// without it nothing is written anywhere.
+// logged at WARN with its SQLSTATE and attempt, as the tracking store logs
+// its own.
 func TestInTxLogsRetries(t *testing.T) {
 	var buf bytes.Buffer
 	uri := "sqlite:///" + t.TempDir() + "/gateway.db"
