@@ -164,7 +164,7 @@ func NewDecoder(spec ModelSpec) (*Decoder, error) {
 	// "inputs" and records through nodes, and a frame through nodes unless
 	// fromDenseSplit can read it. A positional model reads a frame as one
 	// tensor.
-	dec.dense = denseFrom{other: 1, split: 1}
+	dec.dense = allDense
 	if dec.mode == modeColumns {
 		dec.dense.other = nodesBelow
 	}

@@ -106,6 +106,9 @@ const (
 // dense list later.
 type denseFrom struct{ other, split int32 }
 
+// allDense keeps every list of numbers dense, wherever it is.
+var allDense = denseFrom{other: 1, split: 1}
+
 // nodesBelow is where a list of numbers read through nodes becomes dense
 // anyway: long lists are cheaper to give nodes to on demand.
 const nodesBelow = 8

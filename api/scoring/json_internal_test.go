@@ -180,7 +180,7 @@ func TestReleaseDropsHugeValues(t *testing.T) {
 	for _, n := range []int{1000, maxPooledNums + 1} {
 		var d doc
 		body := `{"inputs": [` + strings.Repeat("1, ", n-1) + `1]}`
-		if jerr := parseJSON(&d, body, denseFrom{other: 1, split: 1}); jerr != nil {
+		if jerr := parseJSON(&d, body, allDense); jerr != nil {
 			t.Fatal(jerr.msg)
 		}
 		if len(d.nums) != n {

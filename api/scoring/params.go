@@ -28,7 +28,7 @@ func newParamSpecs(specs []flavors.ParamSpec) ([]paramSpec, error) {
 				return nil, fmt.Errorf("param %q: encoding its default: %w", s.Name, err)
 			}
 			var d doc
-			if jerr := parseJSON(&d, string(raw), denseFrom{other: 1, split: 1}); jerr != nil {
+			if jerr := parseJSON(&d, string(raw), allDense); jerr != nil {
 				return nil, fmt.Errorf("param %q: reading its default: %s", s.Name, jerr.msg)
 			}
 			v, why := p.convert(&d, 0)
