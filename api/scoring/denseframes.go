@@ -99,7 +99,11 @@ func (dec *Decoder) fromDenseSplit(d *doc, data int32, colOf []int, req *Request
 		if span {
 			vals = frame[c0 : c0+rows*w]
 		} else {
-			vals = make([]float64, rows*w)
+			// Gathered into the arena's spare room, not a new slice:
+			// convertDense copies them out. (Should the arena move,
+			// frame still reads the old one's same values.)
+			d.nums = slices.Grow(d.nums, rows*w)
+			vals = d.nums[len(d.nums) : len(d.nums)+rows*w]
 			for r := range rows {
 				row := frame[r*width : (r+1)*width]
 				for k, fi := range in.fields {
