@@ -82,6 +82,14 @@ func pickOutputs(outputs []*flavors.Tensor, sig *flavors.Signature) []*flavors.T
 	if n == 0 {
 		return outputs
 	}
+	// Already in the signature's order (as flavors return them): no copy.
+	inOrder := n <= len(outputs)
+	for i := 0; inOrder && i < n; i++ {
+		inOrder = outputs[i].Name == name(i)
+	}
+	if inOrder {
+		return outputs[:n:n]
+	}
 	var picked []*flavors.Tensor
 	for i := range n {
 		k := slices.IndexFunc(outputs, func(t *flavors.Tensor) bool { return t.Name == name(i) })
@@ -241,12 +249,102 @@ func sameRows(outputs []*flavors.Tensor, rows int) bool {
 	return true
 }
 
-// elemWriter writes a tensor's elements: one appends element i; run, when
-// not nil, appends elements from to to-1 (from < to) separated by commas,
-// in one loop (numbers), where one would cost a call per element.
+// elemWriter writes a tensor's elements: [elemWriter.one] appends element
+// i; where hasRun, [elemWriter.run] appends a span of them separated by
+// commas, in one loop (numbers), where one would cost a call per element.
+// It is a value over the tensor's data, not closures over it, so that the
+// writers of a response cost no allocation.
 type elemWriter struct {
-	one func(b []byte, i int) []byte
-	run func(b []byte, from, to int) []byte
+	data   any
+	hasRun bool
+	rows   *mapRows // a sequence-of-maps output's keys
+}
+
+func newElemWriter(t *flavors.Tensor) elemWriter {
+	switch t.Data.(type) {
+	case []float32, []float64, []int8, []int16, []int32, []int64, []uint8, []uint16, []uint32, []uint64:
+		return elemWriter{data: t.Data, hasRun: true}
+	case []map[string]float32:
+		return elemWriter{data: t.Data, rows: new(mapRows)}
+	}
+	return elemWriter{data: t.Data}
+}
+
+// one appends element i (null for a type it does not know).
+func (el elemWriter) one(b []byte, i int) []byte {
+	switch d := el.data.(type) {
+	case []float32:
+		return ftoa.AppendFloat32(b, d[i], ftoa.Python)
+	case []float64:
+		return ftoa.AppendFloat64(b, d[i], ftoa.Python)
+	case []int8:
+		return strconv.AppendInt(b, int64(d[i]), 10)
+	case []int16:
+		return strconv.AppendInt(b, int64(d[i]), 10)
+	case []int32:
+		return strconv.AppendInt(b, int64(d[i]), 10)
+	case []int64:
+		return strconv.AppendInt(b, d[i], 10)
+	case []uint8:
+		return strconv.AppendUint(b, uint64(d[i]), 10)
+	case []uint16:
+		return strconv.AppendUint(b, uint64(d[i]), 10)
+	case []uint32:
+		return strconv.AppendUint(b, uint64(d[i]), 10)
+	case []uint64:
+		return strconv.AppendUint(b, d[i], 10)
+	case []bool:
+		return strconv.AppendBool(b, d[i])
+	case []string:
+		return jsonw.AppendString(b, d[i])
+	case []map[string]float32:
+		return el.rows.append(b, d[i])
+	}
+	return append(b, "null"...)
+}
+
+// run appends elements from to to-1 (from < to), separated by commas; only
+// where hasRun.
+func (el elemWriter) run(b []byte, from, to int) []byte {
+	switch d := el.data.(type) {
+	case []float32:
+		return ftoa.AppendFloats32(b, d[from:to], ftoa.Python)
+	case []float64:
+		return ftoa.AppendFloats64(b, d[from:to], ftoa.Python)
+	case []int8:
+		return appendInts(b, d[from:to])
+	case []int16:
+		return appendInts(b, d[from:to])
+	case []int32:
+		return appendInts(b, d[from:to])
+	case []int64:
+		return appendInts(b, d[from:to])
+	case []uint8:
+		return appendUints(b, d[from:to])
+	case []uint16:
+		return appendUints(b, d[from:to])
+	case []uint32:
+		return appendUints(b, d[from:to])
+	case []uint64:
+		return appendUints(b, d[from:to])
+	}
+	panic("scoring: run on an elemWriter without one")
+}
+
+func appendInts[T int8 | int16 | int32 | int64](b []byte, d []T) []byte {
+	b = strconv.AppendInt(b, int64(d[0]), 10)
+	for _, v := range d[1:] {
+		b = strconv.AppendInt(append(b, ','), int64(v), 10)
+	}
+	return b
+}
+
+func appendUints[T uint8 | uint16 | uint32 | uint64](b []byte, d []T) []byte {
+	b = strconv.AppendUint(b, uint64(d[0]), 10)
+	for _, v := range d[1:] {
+		b = strconv.AppendUint(append(b, ','), uint64(v), 10)
+	}
+	return b
 }
 
 // runBlock is how many elements of an innermost list appendNested writes
@@ -262,7 +360,7 @@ func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte
 	b = append(b, '[')
 	n := int(shape[0])
 	if len(shape) == 1 {
-		if el.run != nil {
+		if el.hasRun {
 			for i := 0; i < n; i += runBlock {
 				if i > 0 {
 					b = append(b, ',')
@@ -296,71 +394,6 @@ func appendNested(b []byte, el elemWriter, shape []int64, off, limit int) []byte
 		b = appendNested(b, el, shape[1:], off+i*per, limit)
 	}
 	return append(b, ']')
-}
-
-func newElemWriter(t *flavors.Tensor) elemWriter {
-	switch d := t.Data.(type) {
-	case []float32:
-		return elemWriter{
-			one: func(b []byte, i int) []byte { return ftoa.AppendFloat32(b, d[i], ftoa.Python) },
-			run: func(b []byte, from, to int) []byte { return ftoa.AppendFloats32(b, d[from:to], ftoa.Python) },
-		}
-	case []float64:
-		return elemWriter{
-			one: func(b []byte, i int) []byte { return ftoa.AppendFloat64(b, d[i], ftoa.Python) },
-			run: func(b []byte, from, to int) []byte { return ftoa.AppendFloats64(b, d[from:to], ftoa.Python) },
-		}
-	case []int8:
-		return intWriter(d)
-	case []int16:
-		return intWriter(d)
-	case []int32:
-		return intWriter(d)
-	case []int64:
-		return intWriter(d)
-	case []uint8:
-		return uintWriter(d)
-	case []uint16:
-		return uintWriter(d)
-	case []uint32:
-		return uintWriter(d)
-	case []uint64:
-		return uintWriter(d)
-	case []bool:
-		return elemWriter{one: func(b []byte, i int) []byte { return strconv.AppendBool(b, d[i]) }}
-	case []string:
-		return elemWriter{one: func(b []byte, i int) []byte { return jsonw.AppendString(b, d[i]) }}
-	case []map[string]float32:
-		var rows mapRows
-		return elemWriter{one: func(b []byte, i int) []byte { return rows.append(b, d[i]) }}
-	}
-	return elemWriter{one: func(b []byte, i int) []byte { return append(b, "null"...) }}
-}
-
-func intWriter[T int8 | int16 | int32 | int64](d []T) elemWriter {
-	return elemWriter{
-		one: func(b []byte, i int) []byte { return strconv.AppendInt(b, int64(d[i]), 10) },
-		run: func(b []byte, from, to int) []byte {
-			b = strconv.AppendInt(b, int64(d[from]), 10)
-			for _, v := range d[from+1 : to] {
-				b = strconv.AppendInt(append(b, ','), int64(v), 10)
-			}
-			return b
-		},
-	}
-}
-
-func uintWriter[T uint8 | uint16 | uint32 | uint64](d []T) elemWriter {
-	return elemWriter{
-		one: func(b []byte, i int) []byte { return strconv.AppendUint(b, uint64(d[i]), 10) },
-		run: func(b []byte, from, to int) []byte {
-			b = strconv.AppendUint(b, uint64(d[from]), 10)
-			for _, v := range d[from+1 : to] {
-				b = strconv.AppendUint(append(b, ','), uint64(v), 10)
-			}
-			return b
-		},
-	}
 }
 
 // appendFloat writes f as Python's repr does (the shortest text that reads

@@ -86,15 +86,21 @@ func TestNestedRunsMatchElements(t *testing.T) {
 		u8[i] = uint8(i)
 	}
 	f32[5], f64[6] = float32(math.NaN()), math.Inf(-1)
-	for _, data := range []any{f32, f64, i64, u8} {
+	i8, i16, i32 := make([]int8, 2*n), make([]int16, 2*n), make([]int32, 2*n)
+	u16, u32, u64 := make([]uint16, 2*n), make([]uint32, 2*n), make([]uint64, 2*n)
+	for i, v := range i64 {
+		i8[i], i16[i], i32[i] = int8(v), int16(v), int32(v)
+		u16[i], u32[i], u64[i] = uint16(v), uint32(v), uint64(v)
+	}
+	for _, data := range []any{f32, f64, i64, u8, i8, i16, i32, u16, u32, u64} {
 		for _, shape := range [][]int64{{2, n}, {2 * n}, {3, 1, 5}, {0}, {2, 0}, {}} {
 			tensor := &flavors.Tensor{Name: "x", Shape: shape, Data: data}
 			el := newElemWriter(tensor)
-			if el.run == nil {
+			if !el.hasRun {
 				t.Fatalf("%T: no run writer", data)
 			}
 			got := appendNested(nil, el, shape, 0, 0)
-			want := appendNested(nil, elemWriter{one: el.one}, shape, 0, 0)
+			want := appendNested(nil, elemWriter{data: el.data}, shape, 0, 0) // one at a time
 			if !bytes.Equal(got, want) {
 				t.Fatalf("%T %v: runs wrote\n%.200s\none at a time\n%.200s", data, shape, got, want)
 			}
