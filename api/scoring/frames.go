@@ -88,17 +88,18 @@ func (dec *Decoder) fromSplit(d *doc, v int32, req *Request) error {
 		return badRequest("Invalid input. dataframe_split must be an object with a 'data' field and optionally "+
 			"'columns' and 'index' fields; got %s", kindName(d, v))
 	}
-	var keys []string
 	bad := false
 	for k := d.first(v); k >= 0; k = d.nodes[d.nodes[k].next].next {
-		name := d.text(k)
-		keys = append(keys, "'"+name+"'")
-		if name != "data" && name != "columns" && name != "index" {
+		if name := d.text(k); name != "data" && name != "columns" && name != "index" {
 			bad = true
 		}
 	}
 	data := d.member(v, "data")
 	if data < 0 || bad {
+		var keys []string
+		for k := d.first(v); k >= 0; k = d.nodes[d.nodes[k].next].next {
+			keys = append(keys, "'"+d.text(k)+"'")
+		}
 		return badRequest("Invalid input. Dataframe split format must have 'data' field and optionally 'columns' "+
 			"and 'index' fields. Got {%s}.", strings.Join(keys, ", "))
 	}

@@ -299,7 +299,6 @@ func (dec *Decoder) fitModel(in *flavors.TensorInfo, shape []int64, frame bool) 
 }
 
 func (dec *Decoder) addInput(req *Request, in *flavors.TensorInfo, shape []int64, data any) {
-	t := flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data}
 	if len(req.Inputs) == 0 {
 		req.Rows = 1
 		if len(shape) > 0 {
@@ -309,14 +308,14 @@ func (dec *Decoder) addInput(req *Request, in *flavors.TensorInfo, shape []int64
 			one := &struct {
 				p [1]*flavors.Tensor
 				t flavors.Tensor
-			}{t: t}
+			}{t: flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data}}
 			one.p[0] = &one.t
 			req.Inputs = one.p[:]
 			return
 		}
 		req.Inputs = make([]*flavors.Tensor, len(dec.inputs))
 	}
-	req.Inputs[dec.inputIndex(in.Name)] = &t
+	req.Inputs[dec.inputIndex(in.Name)] = &flavors.Tensor{Name: in.Name, DType: in.DType, Shape: shape, Data: data}
 }
 
 func namePrefix(name string) string {
