@@ -23,6 +23,12 @@ const (
 	BF16   Datatype = "BF16"
 )
 
+// datatypeNames are the datatypes' names, for reading them without a copy.
+var datatypeNames = []string{
+	string(Bool), string(Uint8), string(Uint16), string(Uint32), string(Uint64), string(Int8), string(Int16),
+	string(Int32), string(Int64), string(FP16), string(FP32), string(FP64), string(Bytes), string(BF16),
+}
+
 var toDType = map[Datatype]flavors.DType{
 	Bool: flavors.Bool, Uint8: flavors.Uint8, Uint16: flavors.Uint16, Uint32: flavors.Uint32,
 	Uint64: flavors.Uint64, Int8: flavors.Int8, Int16: flavors.Int16, Int32: flavors.Int32,

@@ -114,6 +114,32 @@ func (l *lexer) number() ([]byte, bool) {
 	return l.b[start:end], true
 }
 
+// knownKeys are the keys of OIP v2's request objects.
+var knownKeys = []string{"inputs", "outputs", "id", "parameters", "name", "shape", "datatype", "data"}
+
+// strIn reads a JSON string as str does, but returns the one of known it
+// equals instead of a copy: a request's keys, datatypes and input names are
+// mostly ones the server knows, and then cost no allocation.
+func (l *lexer) strIn(known []string) (string, error) {
+	return l.strOf(len(known), func(i int) string { return known[i] })
+}
+
+// strOf is strIn over the n strings known(i) gives.
+func (l *lexer) strOf(n int, known func(int) string) (string, error) {
+	if l.peek() == '"' {
+		start := l.i + 1
+		if end, escaped, p := jsonscan.String(l.b, start); p == 0 && !escaped {
+			for i := range n {
+				if k := known(i); string(l.b[start:end]) == k {
+					l.i = end + 1
+					return k, nil
+				}
+			}
+		}
+	}
+	return l.str()
+}
+
 // str reads a JSON string.
 func (l *lexer) str() (string, error) {
 	if l.peek() != '"' {
@@ -174,7 +200,7 @@ func (l *lexer) object(depth int, fn func(key string) error) error {
 		return nil
 	}
 	for {
-		k, err := l.str()
+		k, err := l.strIn(knownKeys)
 		if err != nil {
 			return err
 		}

@@ -134,7 +134,7 @@ func decodeInferRequest(body []byte, headerLen string, model []flavors.TensorInf
 		case "parameters":
 			req.Parameters, err = l.params(2)
 		case "inputs":
-			inputs, err = readInputs(l)
+			inputs, err = readInputs(l, model)
 		case "outputs":
 			req.Outputs, err = readOutputs(l)
 		default:
@@ -166,7 +166,9 @@ func decodeInferRequest(body []byte, headerLen string, model []flavors.TensorInf
 	return req, nil
 }
 
-func readInputs(l *lexer) ([]rawInput, error) {
+// readInputs reads the request's inputs, whose names are most often the
+// model's.
+func readInputs(l *lexer, model []flavors.TensorInfo) ([]rawInput, error) {
 	var inputs []rawInput
 	if l.null() {
 		return nil, nil
@@ -177,10 +179,10 @@ func readInputs(l *lexer) ([]rawInput, error) {
 			var err error
 			switch key {
 			case "name":
-				in.name, err = l.str()
+				in.name, err = l.strOf(len(model), func(i int) string { return model[i].Name })
 			case "datatype":
 				var s string
-				s, err = l.str()
+				s, err = l.strIn(datatypeNames)
 				in.datatype = Datatype(s)
 			case "shape":
 				in.hasShape = true
@@ -209,7 +211,7 @@ func readInputs(l *lexer) ([]rawInput, error) {
 }
 
 func readShape(l *lexer) ([]int64, error) {
-	shape := []int64{}
+	shape := make([]int64, 0, 4) // one allocation for most shapes
 	err := l.array(4, func(int) error {
 		if len(shape) >= MaxDepth {
 			return Invalidf("shape has more than %d dimensions", MaxDepth)
