@@ -260,7 +260,16 @@ func (m *Model) putRunSlot(rs *runSlot, terminated bool) {
 // matchInputs checks inputs against the model and puts them in the
 // model's order.
 func (m *Model) matchInputs(inputs []*flavors.Tensor) ([]*flavors.Tensor, error) {
-	ordered := make([]*flavors.Tensor, len(m.inputs))
+	// The decoders give every input in the model's order: then inputs is
+	// checked and used as it is, with no slice made.
+	inPlace := len(inputs) == len(m.inputs)
+	for i := 0; inPlace && i < len(inputs); i++ {
+		inPlace = inputs[i] != nil && inputs[i].Name == m.inputs[i].Name
+	}
+	ordered := inputs
+	if !inPlace {
+		ordered = make([]*flavors.Tensor, len(m.inputs))
+	}
 	for _, t := range inputs {
 		if t == nil {
 			return nil, &flavors.InputError{Msg: "nil input tensor"}
@@ -274,7 +283,7 @@ func (m *Model) matchInputs(inputs []*flavors.Tensor) ([]*flavors.Tensor, error)
 			i = 0
 		}
 		info := m.inputs[i]
-		if ordered[i] != nil {
+		if !inPlace && ordered[i] != nil { // (in place, the names are the model's, each once)
 			return nil, &flavors.InputError{Field: info.Name, Msg: "given more than once"}
 		}
 		if t.DType != info.DType {
@@ -288,7 +297,9 @@ func (m *Model) matchInputs(inputs []*flavors.Tensor) ([]*flavors.Tensor, error)
 		if err := t.Validate(); err != nil {
 			return nil, &flavors.InputError{Field: info.Name, Msg: err.Error()}
 		}
-		ordered[i] = t
+		if !inPlace {
+			ordered[i] = t
+		}
 	}
 	for i, t := range ordered {
 		if t == nil {
