@@ -175,10 +175,8 @@ func appendEncode(dst []byte, outputs []*flavors.Tensor, req *Request, sig *flav
 		b = appendNested(b, newElemWriter(outputs[0]), outputs[0].Shape, 0, limit)
 	case req != nil && req.Columnar && sameRows(outputs, req.Rows):
 		b = append(b, '[')
-		els := make([]elemWriter, len(outputs))
-		for i, t := range outputs {
-			els[i] = newElemWriter(t)
-		}
+		var small [4]elemWriter // on the stack for up to four outputs
+		els := appendElemWriters(small[:0], outputs)
 		for r := 0; r < req.Rows; r++ {
 			if r > 0 {
 				b = append(b, ',')
@@ -247,6 +245,14 @@ func sameRows(outputs []*flavors.Tensor, rows int) bool {
 		}
 	}
 	return true
+}
+
+// appendElemWriters appends a writer per output to els.
+func appendElemWriters(els []elemWriter, outputs []*flavors.Tensor) []elemWriter {
+	for _, t := range outputs {
+		els = append(els, newElemWriter(t))
+	}
+	return els
 }
 
 // elemWriter writes a tensor's elements: [elemWriter.one] appends element

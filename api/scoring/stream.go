@@ -76,10 +76,8 @@ func (dec *Decoder) EncodeTo(w io.Writer, outputs []*flavors.Tensor, req *Reques
 		s.nested(newElemWriter(outputs[0]), outputs[0].Shape)
 	case req != nil && req.Columnar && sameRows(outputs, req.Rows):
 		s.b = append(s.b, '[')
-		els := make([]elemWriter, len(outputs))
-		for i, t := range outputs {
-			els[i] = newElemWriter(t)
-		}
+		var small [4]elemWriter // on the stack for up to four outputs
+		els := appendElemWriters(small[:0], outputs)
 		for r := 0; r < req.Rows && s.err == nil; r++ {
 			if r > 0 {
 				s.b = append(s.b, ',')
