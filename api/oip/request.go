@@ -284,7 +284,17 @@ func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.Te
 			return nil, Invalidf("missing input %q: the model takes %s", m.Name, names(model))
 		}
 	}
-	out := make([]*flavors.Tensor, len(model))
+	var out []*flavors.Tensor
+	var ts []flavors.Tensor
+	if len(model) == 1 { // the common model: the slice and its tensor in one allocation
+		one := new(struct {
+			p [1]*flavors.Tensor
+			t [1]flavors.Tensor
+		})
+		out, ts = one.p[:], one.t[:]
+	} else {
+		out, ts = make([]*flavors.Tensor, len(model)), make([]flavors.Tensor, len(model))
+	}
 	off := 0
 	for i := range inputs {
 		in := &inputs[i]
@@ -293,7 +303,8 @@ func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.Te
 		if err != nil {
 			return nil, err
 		}
-		out[mi] = t
+		ts[mi] = t
+		out[mi] = &ts[mi]
 	}
 	if off != len(bin) {
 		return nil, Invalidf("%d bytes after the JSON header are not claimed by any input's %s", len(bin)-off, ParamBinaryDataSize)
@@ -301,72 +312,72 @@ func decodeInputs(inputs []rawInput, bin []byte, framed bool, model []flavors.Te
 	return out, nil
 }
 
-func decodeInput(in *rawInput, m flavors.TensorInfo, bin []byte, off *int, framed, inPlace bool) (*flavors.Tensor, error) {
+func decodeInput(in *rawInput, m flavors.TensorInfo, bin []byte, off *int, framed, inPlace bool) (flavors.Tensor, error) {
 	if in.datatype == "" {
-		return nil, Invalidf("input %q has no datatype", in.name)
+		return flavors.Tensor{}, Invalidf("input %q has no datatype", in.name)
 	}
 	_, ok := in.datatype.DType()
 	if !ok {
-		return nil, Invalidf("input %q: datatype %q is not one of BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BF16, BYTES", in.name, in.datatype)
+		return flavors.Tensor{}, Invalidf("input %q: datatype %q is not one of BOOL, UINT8..UINT64, INT8..INT64, FP16, FP32, FP64, BF16, BYTES", in.name, in.datatype)
 	}
 	want, ok := DatatypeOf(m.DType)
 	if !ok || m.DType == flavors.Map {
-		return nil, Invalidf("input %q: the model's dtype %s has no protocol datatype", in.name, m.DType)
+		return flavors.Tensor{}, Invalidf("input %q: the model's dtype %s has no protocol datatype", in.name, m.DType)
 	}
 	if in.datatype != want {
-		return nil, Invalidf("input %q: datatype %s does not match the model's %s", in.name, in.datatype, want)
+		return flavors.Tensor{}, Invalidf("input %q: datatype %s does not match the model's %s", in.name, in.datatype, want)
 	}
 	if !in.hasShape {
-		return nil, Invalidf("input %q has no shape", in.name)
+		return flavors.Tensor{}, Invalidf("input %q has no shape", in.name)
 	}
 	if err := checkShape(in.name, in.shape, m.Shape); err != nil {
-		return nil, err
+		return flavors.Tensor{}, err
 	}
 	binSize, err := paramSize(in.params, ParamBinaryDataSize)
 	if err != nil {
-		return nil, Invalidf("input %q: %s", in.name, err)
+		return flavors.Tensor{}, Invalidf("input %q: %s", in.name, err)
 	}
-	t := &flavors.Tensor{Name: in.name, DType: m.DType, Shape: in.shape}
+	t := flavors.Tensor{Name: in.name, DType: m.DType, Shape: in.shape}
 	switch {
 	case binSize >= 0 && in.data != nil:
-		return nil, Invalidf("input %q has both %q and %s", in.name, "data", ParamBinaryDataSize)
+		return flavors.Tensor{}, Invalidf("input %q has both %q and %s", in.name, "data", ParamBinaryDataSize)
 	case binSize >= 0:
 		if !framed {
-			return nil, Invalidf("input %q: %s needs the %s header", in.name, ParamBinaryDataSize, HeaderInferenceContentLength)
+			return flavors.Tensor{}, Invalidf("input %q: %s needs the %s header", in.name, ParamBinaryDataSize, HeaderInferenceContentLength)
 		}
 		if binSize > int64(len(bin)-*off) {
-			return nil, Invalidf("input %q: %s %d runs past the end of the body (%d bytes left)", in.name, ParamBinaryDataSize, binSize, len(bin)-*off)
+			return flavors.Tensor{}, Invalidf("input %q: %s %d runs past the end of the body (%d bytes left)", in.name, ParamBinaryDataSize, binSize, len(bin)-*off)
 		}
 		raw := bin[*off : *off+int(binSize)]
 		*off += int(binSize)
 		// Every element takes at least one byte (four for BYTES).
 		n, ok := numElements(in.shape, binSize)
 		if !ok {
-			return nil, Invalidf("input %q: shape %v holds more elements than %s %d allows", in.name, in.shape, ParamBinaryDataSize, binSize)
+			return flavors.Tensor{}, Invalidf("input %q: shape %v holds more elements than %s %d allows", in.name, in.shape, ParamBinaryDataSize, binSize)
 		}
 		t.Data, err = decodeBinary(raw, in.datatype, int(n), inPlace)
 		if err != nil {
-			return nil, Invalidf("input %q: %s", in.name, err)
+			return flavors.Tensor{}, Invalidf("input %q: %s", in.name, err)
 		}
 	case in.data != nil:
 		n, ok := numElements(in.shape, int64(len(in.data)))
 		if !ok {
-			return nil, Invalidf("input %q: shape %v holds more elements than its data has", in.name, in.shape)
+			return flavors.Tensor{}, Invalidf("input %q: shape %v holds more elements than its data has", in.name, in.shape)
 		}
 		col, data, err := newColumn(m.DType, int(n), false)
 		if err != nil {
-			return nil, Invalidf("input %q: %s", in.name, err)
+			return flavors.Tensor{}, Invalidf("input %q: %s", in.name, err)
 		}
 		l := &lexer{b: in.data}
 		if err := readData(l, in.shape, int(n), col, false); err != nil {
-			return nil, Invalidf("input %q: data %s", in.name, err)
+			return flavors.Tensor{}, Invalidf("input %q: data %s", in.name, err)
 		}
 		if l.peek() != 0 {
-			return nil, Invalidf("input %q: data has %s after its end", in.name, l.what())
+			return flavors.Tensor{}, Invalidf("input %q: data has %s after its end", in.name, l.what())
 		}
 		t.Data = data
 	default:
-		return nil, Invalidf("input %q has neither %q nor %s", in.name, "data", ParamBinaryDataSize)
+		return flavors.Tensor{}, Invalidf("input %q has neither %q nor %s", in.name, "data", ParamBinaryDataSize)
 	}
 	return t, nil
 }
