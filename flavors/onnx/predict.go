@@ -82,8 +82,7 @@ func (m *Model) PredictBefore(ctx context.Context, deadline time.Time, inputs []
 		}
 		return nil, err
 	}
-	tensors := make([]flavors.Tensor, len(want))
-	result := make([]*flavors.Tensor, len(want))
+	tensors, result := outputSlices(len(want))
 	for i, j := range want {
 		if err = fillTensor(&tensors[i], m.outputs[j], out[j], shapes[j]); err != nil {
 			return nil, err
@@ -95,6 +94,19 @@ func (m *Model) PredictBefore(ctx context.Context, deadline time.Time, inputs []
 
 // smallIO is how many inputs and outputs Predict keeps on the stack.
 const smallIO = 4
+
+// outputSlices returns n output tensors and the slice of pointers that
+// Predict returns, in one allocation for up to smallIO of them.
+func outputSlices(n int) ([]flavors.Tensor, []*flavors.Tensor) {
+	if n > smallIO {
+		return make([]flavors.Tensor, n), make([]*flavors.Tensor, n)
+	}
+	b := new(struct {
+		p [smallIO]*flavors.Tensor
+		t [smallIO]flavors.Tensor
+	})
+	return b.t[:n:n], b.p[:n:n]
+}
 
 // runWith fills out (one nil entry per output) by running the session on
 // in, made from the tensors ordered, and says whether it guessed output
@@ -387,7 +399,11 @@ func shapeFits(shape, model []int64) bool {
 
 // selectOutputs turns output names into indices into m.outputs.
 func (m *Model) selectOutputs(outputs []string) ([]int, error) {
-	if len(outputs) == 0 {
+	all := len(outputs) == 0 || len(outputs) == len(m.outputs)
+	for j := 0; all && j < len(outputs); j++ {
+		all = outputs[j] == m.outputs[j].Name
+	}
+	if all { // every output in the model's order, as signatures name them
 		return m.all, nil
 	}
 	want := make([]int, len(outputs))
