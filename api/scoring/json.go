@@ -117,6 +117,10 @@ const nodesBelow = 8
 // ways decode every body alike.
 var denseRuns = true
 
+// rowRuns turns on reading the rows of a matrix by the gap between them
+// (parser.nextRow); tests turn it off to check that the docs are the same.
+var rowRuns = true
+
 // jsonError is a syntax error at a byte offset.
 type jsonError struct {
 	off int
@@ -133,6 +137,8 @@ type parser struct {
 	pos      int
 	err      *jsonError
 	gap      jsonscan.Gap // the separator between numbers learnt in the last run
+	rowGap   string       // the bytes from a row's ']' to the next row's first number, learnt; "" while unknown
+	rowOpen  int          // where the next row's '[' is in rowGap
 	dense    denseFrom
 	minDense int32 // the one of dense that applies where the parse is
 }
@@ -281,6 +287,12 @@ func (p *parser) array(depth int) int32 {
 			return n
 		}
 	}
+	return p.elements(n, depth, last, count)
+}
+
+// elements reads array n's elements from p.pos on (at an element), after
+// last, the count-th: the general path of array.
+func (p *parser) elements(n int32, depth int, last, count int32) int32 {
 	for {
 		p.skipSpace()
 		c := p.value(depth)
@@ -294,6 +306,25 @@ func (p *parser) array(depth int) int32 {
 		}
 		last = c
 		count++
+		if rowRuns && p.d.nodes[c].flags&flagDense != 0 {
+			// A row of numbers: the rows after it are read by the bytes
+			// between two rows, learnt once, instead of a byte at a time.
+			// (Its depth is within MaxDepth, since c is.)
+			if p.rowGap == "" {
+				p.learnRowGap()
+			}
+			for p.nextRow() {
+				r := p.add(kindArray, p.pos+p.rowOpen)
+				p.pos += len(p.rowGap)
+				rl, rc, done := p.numbers(r)
+				if !done && p.elements(r, depth+1, rl, rc) < 0 {
+					return -1
+				}
+				p.d.nodes[last].next = r
+				last = r
+				count++
+			}
+		}
 		p.skipSpace()
 		if p.pos >= len(p.s) {
 			return p.fail("expecting ',' or ']', found the end of the input")
@@ -310,101 +341,6 @@ func (p *parser) array(depth int) int32 {
 			return p.fail("expecting ',' or ']'")
 		}
 	}
-}
-
-// numbers reads the run of numbers that starts array arr's elements at
-// p.pos: the whole content of a tensor's innermost lists, in one loop
-// (jsonscan.FloatsGap) into d.nums instead of a node per element. done says
-// it read the closing ']': the array is then dense (or, when shorter than
-// p.minDense, has its number nodes). Otherwise the run is given its nodes,
-// p.pos is at the element that ended it and array goes on from last: the
-// general path reads that element and reports any problem with the same
-// message and offset as before.
-func (p *parser) numbers(arr int32) (last, count int32, done bool) {
-	d, s := p.d, p.s
-	base := len(d.nums)
-	pos := p.pos
-	runStart := pos
-	closed := false
-	for {
-		if len(d.nums) == cap(d.nums) {
-			d.nums = slices.Grow(d.nums, max(cap(d.nums), 1024))
-		}
-		var k int
-		k, pos, closed = jsonscan.FloatsGap(s, pos, d.nums[len(d.nums):cap(d.nums)], math.Inf(1), &p.gap)
-		d.nums = d.nums[:len(d.nums)+k]
-		if closed {
-			break
-		}
-		if len(d.nums) == cap(d.nums) {
-			continue // full: grow and go on
-		}
-		// An element Floats leaves to others: a number it does not convert
-		// exactly (more than 19 digits, a huge exponent) is read here and
-		// the run goes on; anything else ends the run.
-		f, _, end, exact, prob := jsonscan.Float(s, pos)
-		if prob != 0 {
-			break
-		}
-		if !exact {
-			f, _ = parseFloat(s[pos:end])
-		}
-		j := jsonscan.SkipSpace(s, end)
-		if j >= len(s) || (s[j] != ',' && s[j] != ']') {
-			break // the general path reports it
-		}
-		d.nums = append(d.nums, f)
-		if s[j] == ']' {
-			pos, closed = j+1, true
-			break
-		}
-		if pos = jsonscan.SkipSpace(s, j+1); pos >= len(s) || (s[pos] != '-' && s[pos]-'0' > 9) {
-			break // not a number next: the general path goes on from here
-		}
-	}
-	count = int32(len(d.nums) - base)
-	if closed && count >= p.minDense && denseRuns {
-		n := &d.nodes[arr]
-		n.flags |= flagDense
-		n.head, n.n, n.end = int32(base), count, int32(pos)
-		p.pos = pos
-		return -1, count, true
-	}
-	// Short, or followed by something that is not a number: a node per
-	// number, as the readers of mixed lists expect.
-	vals := d.nums[base:]
-	d.nums = d.nums[:base]
-	last = d.numberNodes(arr, runStart, vals)
-	if closed {
-		d.nodes[arr].n = count
-		d.nodes[arr].end = int32(pos)
-		p.pos = pos
-		return last, count, true
-	}
-	p.pos = pos
-	return last, count, false
-}
-
-// numberNodes appends a node for each of the numbers vals whose text
-// starts at pos, the first child of array arr, and links them; it returns
-// the last one. The numbers were scanned before: only their spans are
-// found again.
-func (d *doc) numberNodes(arr int32, pos int, vals []float64) (last int32) {
-	last = -1
-	for _, f := range vals {
-		start, end, _ := jsonscan.Number(d.src, pos)
-		idx := int32(len(d.nodes))
-		d.nodes = appendNode(d.nodes, node{kind: kindNumber, flags: flagFloat, f: f,
-			start: int32(start), end: int32(end), head: -1, next: -1})
-		if last >= 0 {
-			d.nodes[last].next = idx
-		} else {
-			d.nodes[arr].head = idx
-		}
-		last = idx
-		pos = jsonscan.SkipSpace(d.src, end) + 1 // past the ','
-	}
-	return last
 }
 
 // first returns node i's first child, or -1. A dense array gets its

@@ -68,6 +68,14 @@ func FuzzParseJSON(f *testing.F) {
 		`[1,2,3,4,5,6,7,8,9,1e999999999999,-1e-99999999,18446744073709551615,1.00000000000000011102230246251565404236316680908203125]`,
 		`{"inputs": [[1.5, 2, 3, 4, 5, 6, 7, 8], [1, 2, 3, 4, 5, 6, 7, 8]], "params": [0, 1, 2, 3, 4, 5, 6, 7, null]}`,
 		`[0,1,2,3,4,5,6,-7,-Infinity]`, `[0,1,2,3,4,5,6,7,8`, `[0, 1, 2, 3, 4, 5, 6, 7, 8.]`,
+		// Rows of a matrix, read by the gap between them, and rows that
+		// break that pattern on the way.
+		"{\n  \"inputs\": [\n    [\n      5.1,\n      3.5\n    ],\n    [\n      6.9,\n      -3.2\n    ],\n    [\n      7.0,\n      \"x\"\n    ],\n    [\n      1\n    ]\n  ]\n}",
+		`[[1, 2], [3, 4], [5, [6]], [7, 8], [9, 10]]`, `[[1,2],[3,4],[5,6],[-7,8]]`, `[[1], [2], [3], []]`,
+		`[[1, 2], [3, 4], [5, 6.], [7, 8]]`, `[[1, 2], [3, 4], [5, 6], [7, 8]`, `[[1, 2], [3, 4], [5, 6], [7, 8]`,
+		`[[1, 2], [3, 4], [5, 6] [7, 8]]`, `[[1, 2], [3, 4], [5, 6], [7, 8]]]`, `[[1, 2], [3, 4], [ 5, 6], [7, 8]]`,
+		strings.Repeat("[", 63) + "[1, 2], [3, 4], [5, 6]" + strings.Repeat("]", 63),
+		strings.Repeat("[", 64) + "[1, 2], [3, 4], [5, 6]" + strings.Repeat("]", 64),
 	} {
 		f.Add(s)
 	}
@@ -76,7 +84,17 @@ func FuzzParseJSON(f *testing.F) {
 			return
 		}
 		var d doc
-		jerr := parseJSON(&d, s, denseFrom{other: 1 + int32(len(s)%2)*7, split: 1 + int32(len(s)%3%2)*7}) // every way a decoder may ask
+		dense := denseFrom{other: 1 + int32(len(s)%2)*7, split: 1 + int32(len(s)%3%2)*7} // every way a decoder may ask
+		jerr := parseJSON(&d, s, dense)
+		// Rows read by the gap between them give the very doc, or error,
+		// that reading them a byte at a time gives.
+		var slow doc
+		rowRuns = false
+		slowErr := parseJSON(&slow, s, dense)
+		rowRuns = true
+		if !reflect.DeepEqual(jerr, slowErr) || jerr == nil && (!reflect.DeepEqual(d.nodes, slow.nodes) || !reflect.DeepEqual(d.nums, slow.nums)) {
+			t.Fatalf("parseJSON(%q) reads rows by their gap differently: %v, %v", s, jerr, slowErr)
+		}
 		valid := json.Valid([]byte(s))
 		if jerr == nil {
 			if !valid {
