@@ -183,18 +183,17 @@ func writeError(w http.ResponseWriter, f format, a errorAnswer) {
 	if a.retryAfter > 0 {
 		h.Set("Retry-After", strconv.Itoa(int(math.Ceil(a.retryAfter.Seconds()))))
 	}
-	w.WriteHeader(a.status)
 	switch {
 	case f == mlflowFormat && a.slowapi:
-		writeJSON(w, deployments.LimitExceeded{Error: a.message})
+		writeJSON(w, a.status, deployments.LimitExceeded{Error: a.message})
 	case f == mlflowFormat:
-		writeJSON(w, map[string]any{"detail": a.detail})
+		writeJSON(w, a.status, map[string]any{"detail": a.detail})
 	default:
 		var code *string
 		if a.code != "" {
 			code = &a.code
 		}
-		writeJSON(w, struct {
+		writeJSON(w, a.status, struct {
 			Error  deployments.OpenAIErrorBody `json:"error"`
 			Detail any                         `json:"detail"`
 		}{deployments.OpenAIErrorBody{Message: a.message, Type: a.kind, Code: code}, a.detail})

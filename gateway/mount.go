@@ -3,12 +3,15 @@ package gateway
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // ProxyPath is the tracking server's route that MLflow's prompt tooling
@@ -68,7 +71,15 @@ func (g *Gateway) proxy(w http.ResponseWriter, r *http.Request) {
 		}
 		b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
 		if err != nil {
-			proxyError(w, http.StatusRequestEntityTooLarge, "REQUEST_LIMIT_EXCEEDED", fmt.Sprintf("The request body is larger than %d bytes.", g.opts.maxBody))
+			var mbe *http.MaxBytesError
+			switch {
+			case errors.As(err, &mbe):
+				proxyError(w, http.StatusRequestEntityTooLarge, "REQUEST_LIMIT_EXCEEDED", fmt.Sprintf("The request body is larger than %d bytes.", g.opts.maxBody))
+			case errors.Is(err, httpguard.ErrBodyTimeout):
+				proxyError(w, http.StatusRequestTimeout, "BAD_REQUEST", "The request body did not arrive in time.")
+			default:
+				proxyError(w, http.StatusBadRequest, "BAD_REQUEST", "The request body could not be read.")
+			}
 			return
 		}
 		var req struct {

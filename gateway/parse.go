@@ -83,7 +83,25 @@ func jsonDecodeError(body []byte, se *json.SyntaxError) deployments.ValidationEr
 		col = utf8.RuneCount(body[i+1:pos]) + 1
 	}
 	return verr([]any{"body", char}, msgAt(msg, line, col, char), "value_error.jsondecode",
-		map[string]any{"msg": msg, "doc": string(body), "pos": char, "lineno": line, "colno": col})
+		map[string]any{"msg": msg, "doc": echoedDoc(body), "pos": char, "lineno": line, "colno": col})
+}
+
+// maxEchoedDoc is how much of a body that is not JSON its 422 quotes back
+// as "doc". MLflow quotes all of it; escaped, a body of control bytes
+// grows sixfold, so an 8 MB body made a 48 MB answer.
+const maxEchoedDoc = 64 << 10
+
+// echoedDoc is the body as the 422 quotes it: all of it up to
+// maxEchoedDoc bytes, else its start (cut at a character) and "…".
+func echoedDoc(body []byte) string {
+	if len(body) <= maxEchoedDoc {
+		return string(body)
+	}
+	cut := maxEchoedDoc
+	for cut > maxEchoedDoc-utf8.UTFMax && !utf8.RuneStart(body[cut]) {
+		cut--
+	}
+	return string(body[:cut]) + "…"
 }
 
 func msgAt(msg string, line, col, char int) string {

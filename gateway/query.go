@@ -8,10 +8,12 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/berthml/berth/api/deployments"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // call is one query as it goes through the gateway.
@@ -73,21 +75,47 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	var b []byte
 	var err error
 	if n := r.ContentLength; n >= 0 {
-		// The size is known (and within the limit): one exact buffer
-		// instead of io.ReadAll's doubling from 512 bytes.
-		b = make([]byte, n)
-		_, err = io.ReadFull(r.Body, b) // net/http's body ends at Content-Length
+		b, err = readDeclared(r.Body, n) // net/http's body ends at Content-Length
 	} else {
 		b, err = io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
 	}
 	if err != nil {
-		var mbe *http.MaxBytesError
-		if errors.As(err, &mbe) {
-			return nil, err
-		}
-		return nil, &clientError{http.StatusBadRequest, "The request body could not be read."}
+		return nil, bodyError(err)
 	}
 	return b, nil
+}
+
+// firstBodyBuffer is how much of a declared body readDeclared holds
+// before any of it arrives.
+const firstBodyBuffer = 64 << 10
+
+// readDeclared reads a body of the declared length n. The buffer grows
+// with what arrives, doubling from 64 kB to exactly n, rather than n at
+// once: a client that declares the limit and sends one byte holds 64 kB,
+// not the limit, while it waits.
+func readDeclared(r io.Reader, n int64) ([]byte, error) {
+	b := make([]byte, min(n, firstBodyBuffer))
+	_, err := io.ReadFull(r, b)
+	for err == nil && int64(len(b)) < n {
+		m := len(b)
+		size := int(min(n, 2*int64(m)))
+		b = slices.Grow(b, size-m)[:size]
+		_, err = io.ReadFull(r, b[m:])
+	}
+	return b, err
+}
+
+// bodyError words a failure to read a request body: over the limit (413),
+// not arrived within --body-timeout (408), or cut off (400).
+func bodyError(err error) error {
+	var mbe *http.MaxBytesError
+	switch {
+	case errors.As(err, &mbe):
+		return err
+	case errors.Is(err, httpguard.ErrBodyTimeout):
+		return &clientError{http.StatusRequestTimeout, "The request body did not arrive in time."}
+	}
+	return &clientError{http.StatusBadRequest, "The request body could not be read."}
 }
 
 func clientAddr(r *http.Request) string {
@@ -185,6 +213,7 @@ var (
 	keyDuration         = http.CanonicalHeaderKey(HeaderDuration)
 	keyOverheadDuration = http.CanonicalHeaderKey(HeaderOverheadDuration)
 	keyContentType      = http.CanonicalHeaderKey("Content-Type")
+	keyContentLength    = http.CanonicalHeaderKey("Content-Length")
 )
 
 // finish reports the usage and metrics once the query has ended.
@@ -254,18 +283,30 @@ func (c *call) ok(v any) {
 	}
 	c.overheadHeader()
 	c.w.Header()[keyContentType] = []string{"application/json"}
-	c.w.WriteHeader(http.StatusOK)
-	writeJSON(c.w, v)
+	writeJSON(c.w, http.StatusOK, v)
 	c.written = true
 }
 
-func writeJSON(w io.Writer, v any) {
+// writeJSON writes v as an answer of the given status, with its length.
+// The client has answerWriteTimeout to take it: past that the write fails
+// and the connection closes, where a client that never reads would
+// otherwise hold the answer's memory for as long as it kept the
+// connection. (net/http clears the deadline once the request is done, so
+// the next request on the connection starts without it.)
+func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
 		b = []byte(`{"detail":"Internal Server Error"}`)
 	}
+	w.Header()[keyContentLength] = []string{strconv.Itoa(len(b))}
+	w.WriteHeader(status)
+	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(answerWriteTimeout))
 	_, _ = w.Write(b)
 }
+
+// answerWriteTimeout bounds the writing of a JSON answer (tests shorten
+// it).
+var answerWriteTimeout = 30 * time.Second
 
 func (c *call) answered(ep *endpoint, in, out int) {
 	c.usage.Provider, c.usage.Model = ep.cfg.Provider, ep.cfg.Model

@@ -109,8 +109,7 @@ func (g *Gateway) route(pattern string) http.HandlerFunc {
 
 func answerJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	writeJSON(w, v)
+	writeJSON(w, status, v)
 }
 
 // pageSize is MLflow's endpoint page size.
