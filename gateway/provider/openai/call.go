@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"time"
@@ -120,15 +119,23 @@ func (p *Provider) read(resp *http.Response) ([]byte, error) {
 }
 
 // stream reads an upstream event stream, decoding each event into a fresh
-// T and passing it to fn. "[DONE]" ends it.
+// T and passing it to fn. "[DONE]" ends it. A stream without events, an
+// event that is an error object ({"error": ...}, which OpenAI-compatible
+// servers send when a stream fails midway) and a stream cut off are the
+// provider's failures, not an empty answer.
 func stream[T any](p *Provider, ctx context.Context, resp *http.Response, fn func(*T) error) error {
 	defer resp.Body.Close()
 	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stop()
 	errDone := errors.New("done")
+	events := 0
 	err := deployments.ReadEvents(resp.Body, func(data []byte) error {
 		if bytes.Equal(data, deployments.Done) {
 			return errDone
+		}
+		events++
+		if msg, ok := streamError(data); ok {
+			return &provider.Error{Provider: p.name, Kind: provider.KindUpstream, Message: msg}
 		}
 		var v T
 		if err := json.Unmarshal(data, &v); err != nil {
@@ -141,6 +148,8 @@ func stream[T any](p *Provider, ctx context.Context, resp *http.Response, fn fun
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
+	case err == nil && events == 0:
+		return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "the stream has no events"}
 	case err == nil:
 		return nil
 	}
@@ -150,5 +159,30 @@ func stream[T any](p *Provider, ctx context.Context, resp *http.Response, fn fun
 	if errors.Is(err, deployments.ErrEventTooLarge) {
 		return &provider.Error{Provider: p.name, Kind: provider.KindBadResponse, Message: "a stream event is larger than 1 MiB"}
 	}
-	return fmt.Errorf("reading the %s stream: %w", p.name, err)
+	return &provider.Error{Provider: p.name, Kind: provider.KindUnreachable, Message: "the stream broke off", Err: err}
+}
+
+// streamError returns the message of a stream event that is an error
+// object: {"error": {"message": ...}} or {"error": "..."}.
+func streamError(data []byte) (string, bool) {
+	if !bytes.Contains(data, []byte(`"error"`)) { // a chunk's text has its quotes escaped
+		return "", false
+	}
+	var e struct {
+		Error json.RawMessage `json:"error"`
+	}
+	if json.Unmarshal(data, &e) != nil || len(e.Error) == 0 || string(e.Error) == "null" {
+		return "", false
+	}
+	var obj struct {
+		Message string `json:"message"`
+	}
+	var s string
+	switch {
+	case json.Unmarshal(e.Error, &obj) == nil && obj.Message != "":
+		return obj.Message, true
+	case json.Unmarshal(e.Error, &s) == nil && s != "":
+		return s, true
+	}
+	return "the stream ended with an error", true
 }

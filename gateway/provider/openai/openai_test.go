@@ -281,3 +281,62 @@ func TestStreamCancelled(t *testing.T) {
 		t.Fatal("the stream did not end when its context was cancelled")
 	}
 }
+
+// TestStreamFailures: an upstream stream that is not one (no events), that
+// carries an error object midway, that ends in half an event or whose
+// connection breaks is the provider's failure, with the chunks before it
+// passed on; one that ends without [DONE] is not.
+func TestStreamFailures(t *testing.T) {
+	const chunk = `{"id":"c1","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"a \"error\": b"},"finish_reason":null}]}`
+	u := newUpstream(t, func(w http.ResponseWriter, body map[string]any) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		switch body["model"] {
+		case "garbage":
+			io.WriteString(w, "this is not an event stream\n")
+		case "error-object":
+			fmt.Fprintf(w, "data: %s\n\ndata: {\"error\":{\"message\":\"boom\",\"type\":\"server_error\"}}\n\n", chunk)
+		case "error-string":
+			fmt.Fprintf(w, "data: %s\n\ndata: {\"error\":\"overloaded\"}\n\n", chunk)
+		case "cut":
+			fmt.Fprintf(w, "data: %s\n\ndata: {\"id\":\"c1\",\"object\":\"chat.compl", chunk)
+		case "short": // the connection ends before the length it declared
+			w.Header().Set("Content-Length", "100000")
+			fmt.Fprintf(w, "data: %s\n\n", chunk)
+		case "no-done":
+			fmt.Fprintf(w, "data: %s\n\n", chunk)
+		}
+	})
+	for _, tt := range []struct {
+		model  string
+		kind   provider.Kind
+		msg    string
+		chunks int
+	}{
+		{"garbage", provider.KindBadResponse, "the stream has no events", 0},
+		{"error-object", provider.KindUpstream, "boom", 1},
+		{"error-string", provider.KindUpstream, "overloaded", 1},
+		{"cut", provider.KindBadResponse, "a stream event is not the expected JSON", 1},
+		{"short", provider.KindUnreachable, "the stream broke off", 1},
+		{"no-done", 0, "", 1},
+	} {
+		t.Run(tt.model, func(t *testing.T) {
+			p := build(t, "openai", tt.model, deployments.TypeChat, map[string]any{"openai_api_key": "k", "openai_api_base": u.srv.URL})
+			chunks := 0
+			err := p.ChatStream(context.Background(), &deployments.ChatRequest{Messages: []deployments.Message{deployments.TextMessage("user", "hi")}},
+				func(*deployments.ChatChunk) error { chunks++; return nil })
+			if chunks != tt.chunks {
+				t.Errorf("%d chunks passed on, want %d", chunks, tt.chunks)
+			}
+			if tt.msg == "" {
+				if err != nil {
+					t.Fatalf("a stream that ends without [DONE]: %v", err)
+				}
+				return
+			}
+			pe, ok := provider.AsError(err)
+			if !ok || pe.Kind != tt.kind || pe.Message != tt.msg || pe.Provider != "openai" {
+				t.Fatalf("got %v, want a %v error %q", err, tt.kind, tt.msg)
+			}
+		})
+	}
+}

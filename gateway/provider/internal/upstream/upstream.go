@@ -140,18 +140,24 @@ var ErrStop = errors.New("stop")
 
 // Events reads resp's text/event-stream body, passing each event's data
 // to fn until the body ends, "[DONE]" arrives, or fn returns ErrStop (all
-// three a clean end) or another error. It closes the body, and closes it
+// three a clean end, but a body that ends without any event is a bad
+// answer) or another error. It closes the body, and closes it
 // early when ctx ends (returning ctx's error).
 func (c *Caller) Events(ctx context.Context, resp *http.Response, fn func(data []byte) error) error {
 	defer resp.Body.Close()
 	stop := context.AfterFunc(ctx, func() { resp.Body.Close() })
 	defer stop()
+	events := 0
 	err := deployments.ReadEvents(resp.Body, func(data []byte) error {
 		if bytes.Equal(data, deployments.Done) {
 			return ErrStop
 		}
+		events++
 		return fn(data)
 	})
+	if err == nil && events == 0 && ctx.Err() == nil {
+		return c.Err(provider.KindBadResponse, "the stream has no events", nil)
+	}
 	return c.streamEnd(ctx, err)
 }
 
