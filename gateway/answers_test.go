@@ -143,3 +143,34 @@ func TestBadJSONEchoIsBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestRoutesAndMethods: the list routes match their path only (FastAPI
+// answers 404 below them), and a wrong method is 405 in the route's format.
+func TestRoutesAndMethods(t *testing.T) {
+	srv, _ := echoGateway(t, "")
+	for _, tt := range []struct {
+		method, path string
+		status       int
+		want         string
+	}{
+		{"GET", "/api/2.0/endpoints/chat/extra", 404, `{"detail":"Not Found"}`},
+		{"GET", "/api/2.0/gateway/routes/chat/extra", 404, `{"detail":"Not Found"}`},
+		{"GET", "/api/2.0/endpoints/", 200, `"name":"chat"`},
+		{"GET", "/endpoints/chat/invocations", 405, `{"detail":"Method Not Allowed"}`},
+		{"GET", "/v1/chat/completions", 405, `{"error":{"message":"Method Not Allowed","type":"invalid_request_error","param":null,"code":null},"detail":"Method Not Allowed"}`},
+	} {
+		req, _ := http.NewRequest(tt.method, srv.URL+tt.path, nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || !strings.Contains(string(b), tt.want) {
+			t.Errorf("%s %s: %d %s, want %d with %s", tt.method, tt.path, resp.StatusCode, b, tt.status, tt.want)
+		}
+		if tt.status == 405 && resp.Header.Get("Allow") != "POST" {
+			t.Errorf("%s %s: Allow %q", tt.method, tt.path, resp.Header.Get("Allow"))
+		}
+	}
+}

@@ -205,7 +205,15 @@ func TestBodyLimitAndBadInput(t *testing.T) {
 		{"/endpoints/chat/invocations", `{"messages":[{"role":"user","content":"x"}],"n":1.5}`, 422, `value is not a valid integer`},
 		{"/endpoints/embeddings/invocations", `{"input":null}`, 422, `none is not an allowed value`},
 		{"/v1/chat/completions", `{"model":"chat","messages":[{"role":"user","content":[{"type":"text","text":"x"}]}]}`, 200, `echo: [map[text:x type:text]]`},
-		{"/v1/embeddings", `{"model":5,"input":"a"}`, 422, `"detail"`},
+		// model is pydantic v1's Optional[str]: a number becomes its text,
+		// a list is refused; on /endpoints any model but null is refused.
+		{"/v1/embeddings", `{"model":5,"input":"a"}`, 400, `"detail":"Route 5 not found in the configuration."`},
+		{"/v1/embeddings", `{"model":1e2,"input":"a"}`, 400, `"detail":"Route 100.0 not found in the configuration."`},
+		{"/v1/chat/completions", `{"model":true,"messages":[{"role":"user","content":"x"}]}`, 400, `Route True not found`},
+		{"/v1/chat/completions", `{"model":["chat"],"messages":[{"role":"user","content":"x"}]}`, 422, `"msg":"str type expected"`},
+		{"/endpoints/chat/invocations", `{"model":"","messages":[{"role":"user","content":"x"}]}`, 422, `The parameter 'model' is not permitted`},
+		{"/endpoints/embeddings/invocations", `{"model":7,"input":"a"}`, 422, `The parameter 'model' is not permitted`},
+		{"/endpoints/chat/invocations", `{"model":null,"messages":[{"role":"user","content":"x"}]}`, 200, `echo: x`},
 		{"/endpoints/chat/invocations", `{"messages":[{"role":"assistant","content":null,"tool_calls":[{"id":"1","type":"function","function":{"name":"f","arguments":"{}"}}]},{"role":"tool","tool_call_id":"1","content":"42"}]}`, 200, `echo: 42`},
 	}
 	for _, tt := range tests {

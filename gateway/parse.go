@@ -249,6 +249,7 @@ func (c *checker) stop() {
 
 // common checks the members chat and completions share.
 func (c *checker) common() {
+	c.model()
 	c.number("temperature", 0, 2)
 	c.integer("n", 1)
 	c.stop()
@@ -489,6 +490,7 @@ func checkEmbeddings(contentType string, body []byte) (*deployments.EmbeddingsRe
 	}
 	c := checker{m: m}
 	c.required("input")
+	c.model()
 	if err := c.done(); err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/berthml/berth/api/deployments"
@@ -44,13 +45,13 @@ func (g *Gateway) Register(mux *http.ServeMux) {
 // Paths are the gateway's route patterns (net/http ServeMux syntax).
 var Paths = []string{
 	"/health",
-	"/api/2.0/endpoints/",
+	"/api/2.0/endpoints/{$}",
 	"/api/2.0/endpoints/{name}",
-	"/api/2.0/gateway/routes/",
+	"/api/2.0/gateway/routes/{$}",
 	"/api/2.0/gateway/routes/{name}",
-	"/api/2.0/endpoints/limits/",
+	"/api/2.0/endpoints/limits/{$}",
 	"/api/2.0/endpoints/limits/{name}",
-	"/api/2.0/gateway/limits/",
+	"/api/2.0/gateway/limits/{$}",
 	"/api/2.0/gateway/limits/{name}",
 	"/endpoints/{name}/invocations",
 	"/gateway/{name}/invocations",
@@ -69,9 +70,9 @@ func (g *Gateway) route(pattern string) http.HandlerFunc {
 		h = func(w http.ResponseWriter, r *http.Request) {
 			answerJSON(w, http.StatusOK, map[string]string{"status": "OK"})
 		}
-	case "/api/2.0/endpoints/":
+	case "/api/2.0/endpoints/{$}":
 		h = func(w http.ResponseWriter, r *http.Request) { g.list(w, r, false) }
-	case "/api/2.0/gateway/routes/":
+	case "/api/2.0/gateway/routes/{$}":
 		h = func(w http.ResponseWriter, r *http.Request) { g.list(w, r, true) }
 	case "/api/2.0/endpoints/{name}":
 		h = func(w http.ResponseWriter, r *http.Request) { g.get(w, r, false) }
@@ -81,7 +82,7 @@ func (g *Gateway) route(pattern string) http.HandlerFunc {
 		h = func(w http.ResponseWriter, r *http.Request) {
 			answerJSON(w, http.StatusNotImplemented, map[string]string{"detail": "The get_limits API is not available yet."})
 		}
-	case "/api/2.0/endpoints/limits/", "/api/2.0/gateway/limits/":
+	case "/api/2.0/endpoints/limits/{$}", "/api/2.0/gateway/limits/{$}":
 		method = http.MethodPost
 		h = g.setLimits
 	case "/endpoints/{name}/invocations", "/gateway/{name}/invocations", "/gateway/{name}/mlflow/invocations":
@@ -97,10 +98,14 @@ func (g *Gateway) route(pattern string) http.HandlerFunc {
 		method = http.MethodPost
 		h = func(w http.ResponseWriter, r *http.Request) { g.openai(w, r, deployments.TypeEmbeddings) }
 	}
+	f := mlflowFormat // the format of the route's errors
+	if strings.Contains(pattern, "/v1/") {
+		f = openaiFormat
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != method && !(method == http.MethodGet && r.Method == http.MethodHead) {
 			w.Header().Set("Allow", method)
-			answerJSON(w, http.StatusMethodNotAllowed, map[string]string{"detail": "Method Not Allowed"})
+			writeError(w, f, answerFor(&clientError{http.StatusMethodNotAllowed, "Method Not Allowed"}, nil))
 			return
 		}
 		h(w, r)
@@ -242,29 +247,19 @@ func (g *Gateway) invocations(w http.ResponseWriter, r *http.Request) {
 	}
 	ct := r.Header.Get("Content-Type")
 	var req any
-	var m map[string]json.RawMessage
 	switch ep.cfg.EndpointType {
 	case deployments.TypeChat:
-		var q *deployments.ChatRequest
-		if q, err = parseChat(ct, body, false); err == nil {
-			req, m = q, map[string]json.RawMessage{"model": modelRaw(q.Model, q.Extra)}
-		}
+		req, err = parseChat(ct, body, false)
 	case deployments.TypeCompletions:
-		var q *deployments.CompletionsRequest
-		if q, err = parseCompletions(ct, body); err == nil {
-			req, m = q, map[string]json.RawMessage{"model": modelRaw(q.Model, q.Extra)}
-		}
+		req, err = parseCompletions(ct, body)
 	default:
-		var q *deployments.EmbeddingsRequest
-		if q, err = parseEmbeddings(ct, body); err == nil {
-			req, m = q, map[string]json.RawMessage{"model": modelRaw(q.Model, q.Extra)}
-		}
+		req, err = parseEmbeddings(ct, body)
 	}
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	if m["model"] != nil {
+	if namesModel(body) {
 		c.fail(&clientError{http.StatusUnprocessableEntity, "The parameter 'model' is not permitted to be passed. The route being queried already defines a model instance."})
 		return
 	}
@@ -273,14 +268,6 @@ func (g *Gateway) invocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.run(req)
-}
-
-// modelRaw is non-nil when a request named a model.
-func modelRaw(model string, _ deployments.Extra) json.RawMessage {
-	if model == "" {
-		return nil
-	}
-	return json.RawMessage(strconv.Quote(model))
 }
 
 var typeWords = map[string]string{
