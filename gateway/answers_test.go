@@ -174,3 +174,46 @@ func TestRoutesAndMethods(t *testing.T) {
 		}
 	}
 }
+
+// TestBodyBudget: the bodies of the queries in flight share a budget; a
+// query whose body does not fit is 503 with Retry-After (in the route's
+// format), and the budget comes back when a query ends.
+func TestBodyBudget(t *testing.T) {
+	srv, echo := echoGateway(t, "", gateway.WithBodyBudget(1000))
+	echo.SlowDelay = 500 * time.Millisecond
+	body := `{"messages":[{"role":"user","content":"` + strings.Repeat("x", 700) + `"}]}`
+	done := make(chan string)
+	go func() {
+		resp, err := http.Post(srv.URL+"/endpoints/chat-slow/invocations", "application/json", strings.NewReader(body))
+		if err != nil {
+			done <- err.Error()
+			return
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		done <- strconv.Itoa(resp.StatusCode) + " " + string(b)
+	}()
+	time.Sleep(150 * time.Millisecond) // the slow query holds its 748 bytes
+	for _, tt := range []struct{ path, want string }{
+		{"/endpoints/chat/invocations", `{"detail":"The gateway is holding as many request bodies as it may; try again shortly."}`},
+		{"/v1/chat/completions", `"code":"overloaded"`},
+	} {
+		b := body
+		if strings.HasPrefix(tt.path, "/v1/") {
+			b = `{"model":"chat",` + body[1:]
+		}
+		resp, got := post(t, srv.URL+tt.path, b)
+		if resp.StatusCode != http.StatusServiceUnavailable || resp.Header.Get("Retry-After") != "1" || !strings.Contains(got, tt.want) {
+			t.Errorf("%s over the budget: %d (Retry-After %q) %s", tt.path, resp.StatusCode, resp.Header.Get("Retry-After"), got)
+		}
+	}
+	if resp, got := post(t, srv.URL+"/endpoints/chat/invocations", hello); resp.StatusCode != http.StatusOK {
+		t.Errorf("a small body within the budget: %d %s", resp.StatusCode, got)
+	}
+	if got := <-done; !strings.HasPrefix(got, "200 ") {
+		t.Fatalf("the slow query: %s", got)
+	}
+	if resp, got := post(t, srv.URL+"/endpoints/chat/invocations", body); resp.StatusCode != http.StatusOK {
+		t.Errorf("once the slow query ended: %d %s", resp.StatusCode, got)
+	}
+}

@@ -149,6 +149,11 @@ func answerFor(err error, secrets []string) errorAnswer {
 		return errorAnswer{status: http.StatusGatewayTimeout, detail: "The upstream did not answer in time.", message: "The upstream did not answer in time.",
 			kind: "api_error", class: "timeout"}
 	}
+	if errors.Is(err, errBodyBudget) {
+		msg := "The gateway is holding as many request bodies as it may; try again shortly."
+		return errorAnswer{status: http.StatusServiceUnavailable, detail: msg, message: msg, kind: "api_error",
+			code: "overloaded", retryAfter: time.Second, class: "overloaded"}
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		msg := fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit)

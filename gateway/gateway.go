@@ -12,6 +12,7 @@ import (
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/h1"
 	"github.com/berthml/berth/gateway/provider"
+	"golang.org/x/sync/semaphore"
 )
 
 // Gateway serves MLflow's Deployments API and the OpenAI-compatible routes
@@ -23,6 +24,7 @@ type Gateway struct {
 	opts    options
 	client  *http.Client
 	metrics *Metrics
+	bodies  *semaphore.Weighted // the body budget; nil: none
 	// configured is false for a gateway built without a config (berth
 	// server without --gateway-config): its proxy answers as MLflow's
 	// tracking server without a deployments target.
@@ -33,6 +35,7 @@ type options struct {
 	guard          Guard
 	logger         *slog.Logger
 	maxBody        int64
+	bodyBudget     int64
 	defaultTimeout time.Duration
 	transport      http.RoundTripper
 	now            func() time.Time
@@ -55,6 +58,14 @@ func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l 
 
 // WithMaxBody bounds a request body. Default: 8 MiB; a larger body gets 413.
 func WithMaxBody(n int64) Option { return func(o *options) { o.maxBody = n } }
+
+// WithBodyBudget bounds the bytes of the request bodies the gateway holds
+// at once, from their reading to the end of their calls (a call holds a
+// few times its body's size while it runs). A query whose body does not
+// fit gets 503 with Retry-After, instead of the gateway's memory growing
+// with the number of large queries. Default: 256 MiB (32 bodies of the
+// default 8 MiB limit); n <= 0 sets no bound.
+func WithBodyBudget(n int64) Option { return func(o *options) { o.bodyBudget = n } }
 
 // WithDefaultTimeout sets the deadline of an endpoint's call (retries
 // included) when its config gives no timeout. Default: 60 seconds.
@@ -117,7 +128,7 @@ func netTransport() *http.Transport {
 // New builds a gateway over cfg (which may be nil: no endpoints).
 func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 	o := options{
-		guard: noGuard{}, logger: slog.New(slog.DiscardHandler), maxBody: 8 << 20,
+		guard: noGuard{}, logger: slog.New(slog.DiscardHandler), maxBody: 8 << 20, bodyBudget: 256 << 20,
 		defaultTimeout: 60 * time.Second, now: time.Now, breaker: DefaultBreaker, backoff: 200 * time.Millisecond,
 	}
 	for _, opt := range opts {
@@ -127,6 +138,9 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 		o.transport = DefaultTransport()
 	}
 	g := &Gateway{opts: o, client: &http.Client{Transport: o.transport}, metrics: o.metrics}
+	if o.bodyBudget > 0 {
+		g.bodies = semaphore.NewWeighted(o.bodyBudget)
+	}
 	g.configured = cfg != nil
 	if cfg == nil {
 		cfg = &config.Config{}

@@ -35,6 +35,7 @@ type call struct {
 	trace   *CallTrace // a sampled call's trace, handed to the Tracer by finish
 	text    []byte     // a traced stream's text (choice 0), up to maxTracedText
 	class   string     // the failure's class (errors_total's label), "" on success
+	held    int64      // bytes of the body budget the call holds
 }
 
 // pick finds an endpoint by name, or picks one of a traffic route's
@@ -84,6 +85,36 @@ func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, erro
 	}
 	return b, nil
 }
+
+// readBody reads the query's body as Gateway.readBody does, within the
+// gateway's body budget: the call holds its body's bytes of it until it
+// finishes, and a body that does not fit is refused with errBodyBudget
+// before it is read. A body of unknown length takes the limit's worth
+// while it is read, and gives back what it did not use.
+func (c *call) readBody() ([]byte, error) {
+	g, r := c.g, c.r
+	if g.bodies == nil || r.ContentLength > g.opts.maxBody {
+		return g.readBody(c.w, r)
+	}
+	want := r.ContentLength
+	if want < 0 {
+		want = g.opts.maxBody
+	}
+	if !g.bodies.TryAcquire(want) {
+		return nil, errBodyBudget
+	}
+	c.held = want
+	b, err := g.readBody(c.w, r)
+	if n := int64(len(b)); err == nil && n < c.held {
+		g.bodies.Release(c.held - n)
+		c.held = n
+	}
+	return b, err
+}
+
+// errBodyBudget refuses a query whose body would take the gateway past its
+// body budget (WithBodyBudget): 503, to be tried again shortly.
+var errBodyBudget = errors.New("the gateway holds as many request bodies as its budget allows")
 
 // firstBodyBuffer is how much of a declared body readDeclared holds
 // before any of it arrives.
@@ -218,6 +249,9 @@ var (
 
 // finish reports the usage and metrics once the query has ended.
 func (c *call) finish() {
+	if c.held > 0 {
+		c.g.bodies.Release(c.held)
+	}
 	c.usage.Duration = time.Since(c.start)
 	if c.usage.Status == 0 {
 		c.usage.Status = http.StatusOK

@@ -240,7 +240,7 @@ func (g *Gateway) invocations(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c.ep = ep
-	body, err := g.readBody(w, r)
+	body, err := c.readBody()
 	if err != nil {
 		c.fail(err)
 		return
@@ -280,7 +280,7 @@ var typeWords = map[string]string{
 func (g *Gateway) openai(w http.ResponseWriter, r *http.Request, typ string) {
 	c := &call{g: g, st: g.state.Load(), w: w, r: r, format: openaiFormat, v1: true, start: time.Now()}
 	defer c.finish()
-	body, err := g.readBody(w, r)
+	body, err := c.readBody()
 	if err != nil {
 		c.fail(err)
 		return

@@ -23,14 +23,15 @@ import (
 // config file, request body limit and upstream deadline. berth gateway
 // names the file --config, berth server --gateway-config.
 type Gateway struct {
-	Config   string
-	MaxBody  cliflag.ByteSize
-	Timeout  time.Duration
-	NoReload bool
+	Config     string
+	MaxBody    cliflag.ByteSize
+	BodyBudget cliflag.ByteSize
+	Timeout    time.Duration
+	NoReload   bool
 }
 
 // AddFlags adds the config flag (named configFlag) and --gateway-max-body,
-// --gateway-timeout and --gateway-no-reload to cmd.
+// --gateway-body-budget, --gateway-timeout and --gateway-no-reload to cmd.
 func (o *Gateway) AddFlags(cmd *cobra.Command, configFlag string, required bool) {
 	f := cmd.Flags()
 	help := "the gateway's YAML config: MLflow's Deployments server config (endpoints:, routes:), reloaded when the file changes"
@@ -43,6 +44,8 @@ func (o *Gateway) AddFlags(cmd *cobra.Command, configFlag string, required bool)
 	}
 	o.MaxBody = 8 << 20
 	f.Var(&o.MaxBody, "gateway-max-body", "largest gateway query body accepted; larger ones get 413 (e.g. 8MiB)")
+	o.BodyBudget = 256 << 20
+	f.Var(&o.BodyBudget, "gateway-body-budget", "the bytes of query bodies the gateway holds at once; a query past it gets 503 with Retry-After (0: no bound)")
 	f.DurationVar(&o.Timeout, "gateway-timeout", 60*time.Second, "an endpoint's upstream deadline, retries included, where its config gives no timeout:")
 	f.BoolVar(&o.NoReload, "gateway-no-reload", false, "do not reload the config when its file changes")
 }
@@ -64,7 +67,8 @@ func (o *Gateway) Build(ctx context.Context, log *slog.Logger, m *gateway.Metric
 			log.Warn(w, "config", o.Config)
 		}
 	}
-	opts := []gateway.Option{gateway.WithLogger(log), gateway.WithMaxBody(int64(o.MaxBody)), gateway.WithDefaultTimeout(o.Timeout)}
+	opts := []gateway.Option{gateway.WithLogger(log), gateway.WithMaxBody(int64(o.MaxBody)),
+		gateway.WithBodyBudget(int64(o.BodyBudget)), gateway.WithDefaultTimeout(o.Timeout)}
 	if m != nil {
 		opts = append(opts, gateway.WithMetrics(m))
 	}
