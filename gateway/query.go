@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
-	"slices"
 	"strconv"
 	"time"
 
@@ -70,78 +69,98 @@ func (s *state) typeOf(name string) (string, bool) {
 
 // readBody reads the request body within the gateway's limit.
 func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	if r.ContentLength > g.opts.maxBody {
+	return g.readBodyWithin(w, r, func(int64) bool { return true })
+}
+
+// readBody reads the query's body within the gateway's limit and its body
+// budget: the call holds the bytes of its body's buffer until it finishes,
+// taking them as the buffer grows, and a body that would take the budget
+// past its bound is refused with errBodyBudget. A client that declares a
+// large body and sends it slowly holds only what it has sent.
+func (c *call) readBody() ([]byte, error) {
+	g := c.g
+	return g.readBodyWithin(c.w, c.r, func(k int64) bool {
+		if g.bodies == nil {
+			return true
+		}
+		if !g.bodies.TryAcquire(k) {
+			return false
+		}
+		c.held += k
+		return true
+	})
+}
+
+// readBodyWithin reads r's body into a buffer that grows with what
+// arrives, doubling from 64 kB up to the declared length (or the limit),
+// asking reserve for each growth first: a client that declares the limit
+// and sends one byte makes the gateway hold 64 kB, not the limit, while
+// it waits.
+func (g *Gateway) readBodyWithin(w http.ResponseWriter, r *http.Request, reserve func(int64) bool) ([]byte, error) {
+	n := r.ContentLength
+	if n > g.opts.maxBody {
 		return nil, &http.MaxBytesError{Limit: g.opts.maxBody}
 	}
-	var b []byte
-	var err error
-	if n := r.ContentLength; n >= 0 {
-		b, err = readDeclared(r.Body, n) // net/http's body ends at Content-Length
-	} else {
-		b, err = io.ReadAll(http.MaxBytesReader(w, r.Body, g.opts.maxBody))
+	body, exact := r.Body, n >= 0 // net/http's body ends at Content-Length
+	if !exact {
+		body = http.MaxBytesReader(w, r.Body, g.opts.maxBody)
+		n = g.opts.maxBody + 1 // room to read the byte past the limit, which MaxBytesReader refuses
 	}
+	b, err := readGrowing(body, n, exact, reserve)
 	if err != nil {
 		return nil, bodyError(err)
 	}
 	return b, nil
 }
 
-// readBody reads the query's body as Gateway.readBody does, within the
-// gateway's body budget: the call holds its body's bytes of it until it
-// finishes, and a body that does not fit is refused with errBodyBudget
-// before it is read. A body of unknown length takes the limit's worth
-// while it is read, and gives back what it did not use.
-func (c *call) readBody() ([]byte, error) {
-	g, r := c.g, c.r
-	if g.bodies == nil || r.ContentLength > g.opts.maxBody {
-		return g.readBody(c.w, r)
-	}
-	want := r.ContentLength
-	if want < 0 {
-		want = g.opts.maxBody
-	}
-	if !g.bodies.TryAcquire(want) {
+// firstBodyBuffer is how much of a body readGrowing holds before any of
+// it arrives.
+const firstBodyBuffer = 64 << 10
+
+// readGrowing reads r until EOF or n bytes into a buffer that starts at
+// firstBodyBuffer and doubles as it fills, up to n; reserve(k) is asked
+// before the buffer takes k more bytes, and its refusal ends the read with
+// errBodyBudget. Where n is exact, fewer bytes are io.ErrUnexpectedEOF.
+func readGrowing(r io.Reader, n int64, exact bool, reserve func(int64) bool) ([]byte, error) {
+	size := min(n, firstBodyBuffer)
+	if !reserve(size) {
 		return nil, errBodyBudget
 	}
-	c.held = want
-	b, err := g.readBody(c.w, r)
-	if n := int64(len(b)); err == nil && n < c.held {
-		g.bodies.Release(c.held - n)
-		c.held = n
+	b := make([]byte, 0, size)
+	for int64(len(b)) < n {
+		if len(b) == cap(b) {
+			more := min(n, 2*int64(cap(b))) - int64(cap(b))
+			if !reserve(more) {
+				return nil, errBodyBudget
+			}
+			b = append(make([]byte, 0, int64(cap(b))+more), b...)
+		}
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			if exact && int64(len(b)) < n {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
 	}
-	return b, err
+	return b, nil
 }
 
 // errBodyBudget refuses a query whose body would take the gateway past its
 // body budget (WithBodyBudget): 503, to be tried again shortly.
 var errBodyBudget = errors.New("the gateway holds as many request bodies as its budget allows")
 
-// firstBodyBuffer is how much of a declared body readDeclared holds
-// before any of it arrives.
-const firstBodyBuffer = 64 << 10
-
-// readDeclared reads a body of the declared length n. The buffer grows
-// with what arrives, doubling from 64 kB to exactly n, rather than n at
-// once: a client that declares the limit and sends one byte holds 64 kB,
-// not the limit, while it waits.
-func readDeclared(r io.Reader, n int64) ([]byte, error) {
-	b := make([]byte, min(n, firstBodyBuffer))
-	_, err := io.ReadFull(r, b)
-	for err == nil && int64(len(b)) < n {
-		m := len(b)
-		size := int(min(n, 2*int64(m)))
-		b = slices.Grow(b, size-m)[:size]
-		_, err = io.ReadFull(r, b[m:])
-	}
-	return b, err
-}
-
 // bodyError words a failure to read a request body: over the limit (413),
-// not arrived within --body-timeout (408), or cut off (400).
+// past the body budget (503), not arrived within --body-timeout (408), or
+// cut off (400).
 func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe):
+	case errors.As(err, &mbe), errors.Is(err, errBodyBudget):
 		return err
 	case errors.Is(err, httpguard.ErrBodyTimeout):
 		return &clientError{http.StatusRequestTimeout, "The request body did not arrive in time."}

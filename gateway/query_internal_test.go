@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// askReader gives data and records the largest read asked of it.
+// askReader gives data and records the largest read asked of it. Like
+// net/http's bodies, it may give io.EOF with the last bytes.
 type askReader struct {
 	data   []byte
 	maxAsk int
@@ -20,26 +21,49 @@ func (r *askReader) Read(p []byte) (int, error) {
 	}
 	n := copy(p, r.data)
 	r.data = r.data[n:]
+	if len(r.data) == 0 && n%2 == 1 {
+		return n, io.EOF
+	}
 	return n, nil
 }
 
-// TestReadDeclared: a declared body is read whole, whatever its size, and
-// a client that declares a large body and sends little makes the gateway
-// hold a buffer of firstBodyBuffer, not of the size it declared.
-func TestReadDeclared(t *testing.T) {
+// TestReadGrowing: a body is read whole whatever its size, with the bytes
+// of its buffer reserved as it grows; a client that declares a large body
+// and sends little makes the gateway hold (and reserve) firstBodyBuffer,
+// not the size it declared; a refused reservation ends the read.
+func TestReadGrowing(t *testing.T) {
 	for _, n := range []int{0, 1, firstBodyBuffer - 1, firstBodyBuffer, firstBodyBuffer + 1, 3*firstBodyBuffer + 7, 1 << 20} {
 		data := bytes.Repeat([]byte("0123456789"), n/10+1)[:n]
-		b, err := readDeclared(&askReader{data: data}, int64(n))
-		if err != nil || !bytes.Equal(b, data) {
-			t.Errorf("%d bytes: read %d, %v", n, len(b), err)
+		for _, exact := range []bool{true, false} {
+			limit := int64(n)
+			if !exact {
+				limit = 8 << 20
+			}
+			var reserved int64
+			b, err := readGrowing(&askReader{data: data}, limit, exact, func(k int64) bool { reserved += k; return true })
+			if err != nil || !bytes.Equal(b, data) {
+				t.Errorf("%d bytes (exact %v): read %d, %v", n, exact, len(b), err)
+			}
+			if reserved != int64(cap(b)) {
+				t.Errorf("%d bytes (exact %v): reserved %d for a buffer of %d", n, exact, reserved, cap(b))
+			}
 		}
 	}
 	r := &askReader{data: []byte("{")}
-	b, err := readDeclared(r, 8<<20)
+	var reserved int64
+	b, err := readGrowing(r, 8<<20, true, func(k int64) bool { reserved += k; return true })
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("a short body: %v, want io.ErrUnexpectedEOF", err)
 	}
-	if r.maxAsk > firstBodyBuffer || cap(b) > firstBodyBuffer {
-		t.Errorf("one byte of a declared 8 MB: asked to read %d, buffer of %d; want at most %d", r.maxAsk, cap(b), firstBodyBuffer)
+	if r.maxAsk > firstBodyBuffer || cap(b) > firstBodyBuffer || reserved > firstBodyBuffer {
+		t.Errorf("one byte of a declared 8 MB: asked to read %d, buffer of %d, %d reserved; want at most %d", r.maxAsk, cap(b), reserved, firstBodyBuffer)
+	}
+	refusals := 0
+	_, err = readGrowing(&askReader{data: make([]byte, 1<<20)}, 1<<20, true, func(k int64) bool {
+		refusals++
+		return refusals == 1 // the first 64 kB only
+	})
+	if !errors.Is(err, errBodyBudget) {
+		t.Errorf("a reservation refused: %v, want errBodyBudget", err)
 	}
 }
