@@ -276,37 +276,19 @@ func newElemWriter(t *flavors.Tensor) elemWriter {
 	return elemWriter{data: t.Data}
 }
 
-// one appends element i (null for a type it does not know).
+// one appends element i: floats as Python writes them, a map row in its
+// learnt key order, the rest as jsonw writes them (null for a type it does
+// not know).
 func (el elemWriter) one(b []byte, i int) []byte {
 	switch d := el.data.(type) {
 	case []float32:
 		return ftoa.AppendFloat32(b, d[i], ftoa.Python)
 	case []float64:
 		return ftoa.AppendFloat64(b, d[i], ftoa.Python)
-	case []int8:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int16:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int32:
-		return strconv.AppendInt(b, int64(d[i]), 10)
-	case []int64:
-		return strconv.AppendInt(b, d[i], 10)
-	case []uint8:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint16:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint32:
-		return strconv.AppendUint(b, uint64(d[i]), 10)
-	case []uint64:
-		return strconv.AppendUint(b, d[i], 10)
-	case []bool:
-		return strconv.AppendBool(b, d[i])
-	case []string:
-		return jsonw.AppendString(b, d[i])
 	case []map[string]float32:
 		return el.rows.append(b, d[i])
 	}
-	return append(b, "null"...)
+	return jsonw.AppendElem(b, el.data, i, false)
 }
 
 // run appends elements from to to-1 (from < to), separated by commas; only
