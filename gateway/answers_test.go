@@ -94,13 +94,16 @@ func TestStalledBodyIs408(t *testing.T) {
 // past the answer's write deadline: the connection is closed.
 func TestUnreadAnswerIsDropped(t *testing.T) {
 	defer gateway.SetAnswerWriteTimeout(300 * time.Millisecond)()
-	srv, _ := echoGateway(t, "")
+	gw, _ := echoGateway(t, "")
 	closed := make(chan struct{})
+	srv := httptest.NewUnstartedServer(gw.Config.Handler)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateClosed {
 			close(closed)
 		}
 	}
+	srv.Start()
+	t.Cleanup(srv.Close)
 	// The echo of 8 MB of content: more than the loopback's buffers take
 	// while nobody reads.
 	body := `{"messages":[{"role":"user","content":"` + strings.Repeat("x", 7<<20) + `"}]}`

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/berthml/berth/api/deployments"
@@ -83,7 +84,7 @@ func (c *call) readBody() ([]byte, error) {
 		if g.bodies == nil {
 			return true
 		}
-		if !g.bodies.TryAcquire(k) {
+		if !g.bodies.take(k) {
 			return false
 		}
 		c.held += k
@@ -149,6 +150,24 @@ func readGrowing(r io.Reader, n int64, exact bool, reserve func(int64) bool) ([]
 	}
 	return b, nil
 }
+
+// budget is what is left of the body budget: queries take from it and
+// give back, and a take that would go below zero fails (nobody waits).
+type budget struct{ left atomic.Int64 }
+
+func (b *budget) take(n int64) bool {
+	for {
+		v := b.left.Load()
+		if v < n {
+			return false
+		}
+		if b.left.CompareAndSwap(v, v-n) {
+			return true
+		}
+	}
+}
+
+func (b *budget) give(n int64) { b.left.Add(n) }
 
 // errBodyBudget refuses a query whose body would take the gateway past its
 // body budget (WithBodyBudget): 503, to be tried again shortly.
@@ -269,7 +288,7 @@ var (
 // finish reports the usage and metrics once the query has ended.
 func (c *call) finish() {
 	if c.held > 0 {
-		c.g.bodies.Release(c.held)
+		c.g.bodies.give(c.held)
 	}
 	c.usage.Duration = time.Since(c.start)
 	if c.usage.Status == 0 {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"sync"
+	"sync/atomic"
 	"testing"
 )
 
@@ -65,5 +67,34 @@ func TestReadGrowing(t *testing.T) {
 	})
 	if !errors.Is(err, errBodyBudget) {
 		t.Errorf("a reservation refused: %v, want errBodyBudget", err)
+	}
+}
+
+// TestBudget: takes never overdraw the budget, however many race, and
+// what is given back is there again.
+func TestBudget(t *testing.T) {
+	var b budget
+	b.left.Store(100)
+	var wg sync.WaitGroup
+	var held atomic.Int64
+	for range 8 {
+		wg.Go(func() {
+			for range 2000 {
+				if b.take(30) {
+					if h := held.Add(30); h > 100 {
+						t.Errorf("%d taken of a budget of 100", h)
+					}
+					held.Add(-30)
+					b.give(30)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if left := b.left.Load(); left != 100 {
+		t.Errorf("%d left, want 100", left)
+	}
+	if b.take(101) {
+		t.Error("took more than the budget")
 	}
 }

@@ -140,7 +140,7 @@ var rules = map[string]Rule{
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
 	"api/deployments":                {Packages: []string{"internal/jsonscan"}},
-	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/h1", "gateway/provider", "internal/jsonscan"}, Modules: []string{prom, fsnotify}},
+	"gateway":                        {Packages: []string{"api/deployments", "gateway/config", "gateway/h1", "gateway/provider", "internal/jsonscan", "internal/ftoa", "internal/httpguard"}, Modules: []string{prom, fsnotify}},
 	"gateway/gctune":                 {},                                                                                                      // the gateway process's GC pacing (--gc-percent)
 	"gateway/h1":                     {},                                                                                                      // the upstream transport for plain-http upstreams: the caller's goroutine does the I/O
 	"gateway/gatewaytest":            {},                                                                                                      // an OpenAI-shaped echo upstream for tests and benchmarks
