@@ -220,3 +220,32 @@ func TestBodyBudget(t *testing.T) {
 		t.Errorf("once the slow query ended: %d %s", resp.StatusCode, got)
 	}
 }
+
+// TestContentTypes: a body is read as JSON as FastAPI reads it: without a
+// Content-Type, or with application/json or application/*+json whatever
+// the parameters and case; anything else is not a dict.
+func TestContentTypes(t *testing.T) {
+	srv, _ := echoGateway(t, "")
+	for _, tt := range []struct {
+		ct     string
+		status int
+	}{
+		{"", 200}, {"application/json", 200}, {"application/json; charset=utf-8", 200}, {"Application/JSON", 200},
+		{"application/vnd.api+json", 200}, {"application/json; charset", 200},
+		{"text/plain", 422}, {"application/x-www-form-urlencoded", 422}, {"application/json/x", 422}, {"json", 422},
+	} {
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/endpoints/chat/invocations", strings.NewReader(hello))
+		if tt.ct != "" {
+			req.Header.Set("Content-Type", tt.ct)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != tt.status || tt.status == 422 && !strings.Contains(string(b), "value is not a valid dict") {
+			t.Errorf("Content-Type %q: %d %s, want %d", tt.ct, resp.StatusCode, b, tt.status)
+		}
+	}
+}

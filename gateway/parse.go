@@ -26,7 +26,7 @@ func object(contentType string, body []byte) (map[string]json.RawMessage, error)
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, invalid(verr([]any{"body"}, "field required", "value_error.missing", nil))
 	}
-	if !isJSON(contentType) {
+	if !bodyIsJSON(contentType) {
 		return nil, invalid(verr([]any{"body"}, "value is not a valid dict", "type_error.dict", nil))
 	}
 	var m map[string]json.RawMessage
@@ -43,6 +43,20 @@ func object(contentType string, body []byte) (map[string]json.RawMessage, error)
 	return m, nil
 }
 
+// bodyIsJSON reports whether FastAPI (MLflow's gateway) reads a body with
+// this Content-Type as JSON: when there is none, or when its type is
+// application/json or application/*+json, whatever its parameters.
+func bodyIsJSON(contentType string) bool {
+	if contentType == "" || contentType == "application/json" {
+		return true
+	}
+	mt, _, _ := strings.Cut(contentType, ";")
+	main, sub, ok := strings.Cut(strings.ToLower(strings.TrimSpace(mt)), "/")
+	return ok && main == "application" && !strings.Contains(sub, "/") && (sub == "json" || strings.HasSuffix(sub, "+json"))
+}
+
+// isJSON reports whether a Content-Type is JSON's, as Flask's is_json
+// (the tracking server's gateway proxy) reads it.
 func isJSON(contentType string) bool {
 	if contentType == "application/json" { // what clients send: no parsing
 		return true
@@ -370,7 +384,7 @@ func fastMessage(msg *deployments.Message, lax lenient) bool {
 // anything the checker must word.
 // The members share the body's memory (see split.go).
 func fastObject(contentType string, body []byte) (map[string]json.RawMessage, bool) {
-	if !isJSON(contentType) || !json.Valid(body) {
+	if !bodyIsJSON(contentType) || !json.Valid(body) {
 		return nil, false
 	}
 	return members(body)
