@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,6 +28,11 @@ type Model struct {
 	// inputs and outputs are the predictor's tensor infos, read once at
 	// load: requests use them without copying and must not change them.
 	inputs, outputs []flavors.TensorInfo
+	// wireInputs are inputs as v1 and v2 requests are checked against:
+	// the signature's fixed dimensions where the model leaves them
+	// dynamic, so that a shape the model cannot run is the client's 400,
+	// not the runtime's failure.
+	wireInputs []flavors.TensorInfo
 	// batchWhy is why the model's requests cannot be concatenated, or ""
 	// (batchable's answer, computed once at load).
 	batchWhy string
@@ -144,7 +150,44 @@ func NewModel(name, version, source string, l *flavors.Loaded) (*Model, error) {
 		return nil, fmt.Errorf("model %s: checking its signature against the model's inputs: %w", name, err)
 	}
 	return &Model{Name: name, Version: version, Source: source, Flavor: l.Flavor, Loaded: l, decoder: dec,
-		inputs: inputs, outputs: outputs, batchWhy: batchable(inputs, outputs)}, nil
+		inputs: inputs, outputs: outputs, wireInputs: signatureShapes(inputs, l.MLmodel.Signature),
+		batchWhy: batchable(inputs, outputs)}, nil
+}
+
+// signatureShapes returns inputs with the dimensions that the MLflow
+// signature's tensor specs fix (≥ 0) where the model's are dynamic (-1):
+// a PaddleOCR classifier takes [-1, 3, -1, -1] by its ONNX graph but can
+// only run [-1, 3, 48, 192], as its signature says. Specs pair with inputs
+// by name, or by position when they are unnamed and as many; a spec of
+// another rank is left out. Without a tensor signature, inputs as they are.
+func signatureShapes(inputs []flavors.TensorInfo, sig *flavors.Signature) []flavors.TensorInfo {
+	if sig == nil || sig.Inputs == nil || len(sig.Inputs.Tensors) == 0 {
+		return inputs
+	}
+	specs := sig.Inputs.Tensors
+	out := slices.Clone(inputs)
+	for i := range out {
+		var spec *flavors.TensorSpec
+		for j := range specs {
+			if specs[j].Name != "" && specs[j].Name == out[i].Name {
+				spec = &specs[j]
+			}
+		}
+		if spec == nil && len(specs) == len(out) && specs[i].Name == "" {
+			spec = &specs[i]
+		}
+		if spec == nil || len(spec.Shape) != len(out[i].Shape) {
+			continue
+		}
+		shape := slices.Clone(out[i].Shape)
+		for d, n := range spec.Shape {
+			if shape[d] < 0 && n >= 0 {
+				shape[d] = n
+			}
+		}
+		out[i].Shape = shape
+	}
+	return out
 }
 
 // warmUp runs the model once: on its serving input example when it has one

@@ -99,7 +99,7 @@ func (s *Server) infer(c *gin.Context, start time.Time) (*Model, error) {
 	// tensors while the request runs and keep copies of what they record. A
 	// run that failed (a timeout may leave it running on the tensors) keeps
 	// its buffer out of the pool.
-	req, err := oip.DecodeInferRequestInPlace(body, hl, m.inputs)
+	req, err := oip.DecodeInferRequestInPlace(body, hl, m.wireInputs)
 	if err != nil {
 		release()
 		return m, err
@@ -190,7 +190,7 @@ func (s *Server) predictV1(c *gin.Context, start time.Time) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	inputs, err := oip.DecodeV1Predict(body, m.inputs)
+	inputs, err := oip.DecodeV1Predict(body, m.wireInputs)
 	release()
 	if err != nil {
 		return m, err

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"reflect"
+	"slices"
 	"time"
 
 	"github.com/berthml/berth/flavors"
@@ -78,6 +79,9 @@ func (m *Model) PredictBefore(ctx context.Context, deadline time.Time, inputs []
 	}
 	if err != nil {
 		if ierr := m.rowsDiffer(ordered); ierr != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, ierr
+		}
+		if ierr := emptyInput(ordered, err); ierr != nil && ctx.Err() == nil && !errors.Is(err, context.DeadlineExceeded) {
 			return nil, ierr
 		}
 		return nil, err
@@ -368,6 +372,19 @@ func (m *Model) rowsDiffer(ordered []*flavors.Tensor) error {
 		}
 		if t.Shape[0] != ordered[0].Shape[0] {
 			return dimMismatch(m.inputs[0].Name, 0, ordered[0].Shape[0], m.inputs[i].Name, 0, t.Shape[0], "")
+		}
+	}
+	return nil
+}
+
+// emptyInput explains a failed run on an input without elements (a
+// dimension of 0), which many graphs cannot run: the client sent nothing
+// to run on. It returns nil when every input has elements.
+func emptyInput(ordered []*flavors.Tensor, err error) error {
+	for _, t := range ordered {
+		if slices.Contains(t.Shape, 0) {
+			return &flavors.InputError{Field: t.Name, Msg: fmt.Sprintf(
+				"has no elements (shape %v), and the model cannot run on it: %v", t.Shape, err)}
 		}
 	}
 	return nil
