@@ -137,9 +137,11 @@ func New(opts ...Option) *Server {
 		o.registerer.MustRegister(o.requestLog.collectors()...)
 	}
 	s.engine = s.routes()
-	s.handler = httpguard.AllowHosts(
-		httpguard.BodyDeadline(s.engine, o.bodyTimeout, func(*http.Request) { s.metrics.bodyTimeouts.Inc() }),
-		o.allowedHosts, healthRoutes...)
+	// The body deadline is outermost, so that it also bounds net/http's
+	// read of the body a refused Host left unread.
+	s.handler = httpguard.BodyDeadline(httpguard.WriteProgress(
+		httpguard.AllowHosts(s.engine, o.allowedHosts, healthRoutes...),
+		httpguard.DefaultWriteTimeout), o.bodyTimeout, func(*http.Request) { s.metrics.bodyTimeouts.Inc() })
 	return s
 }
 

@@ -1,10 +1,16 @@
 package serve_test
 
 import (
+	"bufio"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/berthml/berth/serve"
 )
 
 // TestWireShapesFollowTheSignature: the OCR classifier's ONNX graph takes
@@ -28,5 +34,32 @@ func TestWireShapesFollowTheSignature(t *testing.T) {
 		if rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), tt.want) {
 			t.Errorf("%s %s: %d %s, want 400 with %q", tt.path, tt.body, rec.Code, rec.Body.String(), tt.want)
 		}
+	}
+}
+
+// TestRefusedHostWithUnsentBody: a request from a Host that is not allowed
+// and whose body never comes gets its 403 once the body deadline passes
+// (net/http reads the unread body before it answers), not never.
+func TestRefusedHostWithUnsentBody(t *testing.T) {
+	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}},
+		serve.WithAllowedHosts([]string{"localhost"}), serve.WithBodyTimeout(300*time.Millisecond))
+	srv := httptest.NewServer(ts.srv.Handler())
+	t.Cleanup(srv.Close)
+	nc, err := net.Dial("tcp", srv.Listener.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	if _, err := io.WriteString(nc, "POST /invocations HTTP/1.1\r\nHost: evil.example\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n"); err != nil {
+		t.Fatal(err)
+	}
+	_ = nc.SetReadDeadline(time.Now().Add(10 * time.Second))
+	resp, err := http.ReadResponse(bufio.NewReader(nc), nil)
+	if err != nil {
+		t.Fatalf("no answer: %v", err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("status %d, want 403", resp.StatusCode)
 	}
 }
