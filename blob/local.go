@@ -48,16 +48,28 @@ func fsErr(err error, writing bool) error {
 	case err == nil:
 		return nil
 	case errors.Is(err, syscall.ENAMETOOLONG):
-		return fmt.Errorf("%w: %w", ErrInvalidPath, err)
+		return &pathError{ErrInvalidPath, "a name in it is too long", err}
 	case errors.Is(err, syscall.ENOTDIR), errors.Is(err, syscall.EISDIR),
 		errors.Is(err, syscall.ENOTEMPTY), errors.Is(err, syscall.EEXIST):
 		if writing {
-			return fmt.Errorf("%w: a file is in the way of a directory or a directory of a file: %w", ErrInvalidPath, err)
+			return &pathError{ErrInvalidPath, "a file is in the way of a directory or a directory of a file", err}
 		}
-		return fmt.Errorf("%w: %w", fs.ErrNotExist, err)
+		return &pathError{fs.ErrNotExist, "no such artifact", err}
 	}
 	return err
 }
+
+// pathError is a problem with an artifact path, worded for the client:
+// its message names no local path (the OS's error does, so it is kept
+// only as a cause, for errors.Is and the server's log).
+type pathError struct {
+	kind  error // ErrInvalidPath or fs.ErrNotExist
+	msg   string
+	cause error
+}
+
+func (e *pathError) Error() string   { return e.kind.Error() + ": " + e.msg }
+func (e *pathError) Unwrap() []error { return []error{e.kind, e.cause} }
 
 // resolve maps a relative artifact path to a local path inside the root,
 // following symlinks of the part that exists and refusing any that lead

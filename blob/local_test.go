@@ -166,3 +166,25 @@ func FuzzCleanPath(f *testing.F) {
 		}
 	})
 }
+
+// TestLocalErrorsNameNoLocalPath: a path that a file is in the way of, or
+// that reads through a file, is ErrInvalidPath or fs.ErrNotExist whose
+// message (which the server sends the client) names no local path.
+func TestLocalErrorsNameNoLocalPath(t *testing.T) {
+	ctx := context.Background()
+	l, err := blob.NewLocal(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := l.Put(ctx, "1/ok/f.txt", strings.NewReader("x")); err != nil {
+		t.Fatal(err)
+	}
+	err = l.Put(ctx, "1/ok/f.txt/x", strings.NewReader("y"))
+	if !errors.Is(err, blob.ErrInvalidPath) || strings.Contains(err.Error(), l.Root()) {
+		t.Errorf("a write through a file: %v", err)
+	}
+	_, err = l.Get(ctx, "1/ok/f.txt/x")
+	if !errors.Is(err, fs.ErrNotExist) || strings.Contains(err.Error(), l.Root()) {
+		t.Errorf("a read through a file: %v", err)
+	}
+}
