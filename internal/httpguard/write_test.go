@@ -2,13 +2,13 @@ package httpguard_test
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -73,49 +73,49 @@ func TestWriteProgressDropsStalledClients(t *testing.T) {
 	}
 }
 
-// TestWriteProgressSlowReader: a client that reads steadily, if slowly,
-// gets the whole answer: each part of a large write has its own deadline,
-// where one deadline for the whole write would cut it off.
-func TestWriteProgressSlowReader(t *testing.T) {
-	big := bytes.Repeat([]byte("0123456789abcdef"), (24<<20)/16)
-	srv := httptest.NewServer(httpguard.WriteProgress(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		_, _ = w.Write(big)
-		// ResponseController reaches net/http's writer through Unwrap.
-		if err := http.NewResponseController(w).Flush(); err != nil {
-			t.Errorf("Flush through the guard: %v", err)
-		}
-	}), 400*time.Millisecond))
-	t.Cleanup(srv.Close)
-	client := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
-		nc, err := (&net.Dialer{}).DialContext(ctx, network, addr)
-		if err == nil {
-			_ = nc.(*net.TCPConn).SetReadBuffer(64 << 10)
-		}
-		return nc, err
-	}}}
-	resp, err := client.Get(srv.URL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
+// partWriter is a ResponseWriter that records the deadlines set and the
+// size of each write.
+type partWriter struct {
+	httptest.ResponseRecorder
+	deadlines []time.Time
+	writes    []int
+}
+
+func (w *partWriter) SetWriteDeadline(t time.Time) error {
+	w.deadlines = append(w.deadlines, t)
+	return nil
+}
+
+func (w *partWriter) Write(p []byte) (int, error) {
+	w.writes = append(w.writes, len(p))
+	return len(p), nil
+}
+
+// TestWriteProgressParts: a large write goes out in parts of at most
+// 1 MiB, each after a deadline d from its start, so that a reader that
+// keeps taking parts is never cut off however long the whole takes; and
+// http.ResponseController reaches the writer beneath through Unwrap.
+func TestWriteProgressParts(t *testing.T) {
+	w := &partWriter{}
+	d := time.Minute
 	start := time.Now()
-	var got bytes.Buffer
-	buf := make([]byte, 256<<10)
-	for {
-		n, err := resp.Body.Read(buf)
-		got.Write(buf[:n])
-		if err == io.EOF {
-			break
+	httpguard.WriteProgress(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if n, err := rw.Write(make([]byte, 3<<20+5)); n != 3<<20+5 || err != nil {
+			t.Errorf("wrote %d, %v", n, err)
 		}
-		if err != nil {
-			t.Fatalf("after %d bytes: %v", got.Len(), err)
+		if err := http.NewResponseController(rw).SetWriteDeadline(time.Time{}); err != nil {
+			t.Errorf("ResponseController through the guard: %v", err)
 		}
-		time.Sleep(12 * time.Millisecond)
+	}), d).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	if want := []int{1 << 20, 1 << 20, 1 << 20, 5}; !slices.Equal(w.writes, want) {
+		t.Errorf("writes of %v, want %v", w.writes, want)
 	}
-	if !bytes.Equal(got.Bytes(), big) {
-		t.Fatalf("got %d bytes of %d", got.Len(), len(big))
+	if len(w.deadlines) != 5 || !w.deadlines[4].IsZero() {
+		t.Fatalf("deadlines %v: want one per part, then the handler's own", w.deadlines)
 	}
-	if time.Since(start) < 800*time.Millisecond {
-		t.Fatalf("read in %v: the reader was not slower than one deadline, so the test shows nothing", time.Since(start))
+	for _, dl := range w.deadlines[:4] {
+		if dl.Before(start.Add(d)) || dl.After(time.Now().Add(d)) {
+			t.Errorf("deadline %v, want d from the part's start", dl)
+		}
 	}
 }
