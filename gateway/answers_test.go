@@ -93,10 +93,10 @@ func TestStalledBodyIs408(t *testing.T) {
 // the answer does not hold the gateway's handler (and the answer's memory)
 // past the answer's write deadline: the connection is closed.
 func TestUnreadAnswerIsDropped(t *testing.T) {
-	defer gateway.SetAnswerWriteTimeout(300 * time.Millisecond)()
 	gw, _ := echoGateway(t, "")
 	closed := make(chan struct{})
-	srv := httptest.NewUnstartedServer(gw.Config.Handler)
+	// Wrapped as berth gateway and berth server wrap it.
+	srv := httptest.NewUnstartedServer(httpguard.WriteProgress(gw.Config.Handler, 300*time.Millisecond))
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateClosed {
 			close(closed)

@@ -360,11 +360,9 @@ func (c *call) ok(v any) {
 }
 
 // writeJSON writes v as an answer of the given status, with its length.
-// The client has answerWriteTimeout to take it: past that the write fails
-// and the connection closes, where a client that never reads would
-// otherwise hold the answer's memory for as long as it kept the
-// connection. (net/http clears the deadline once the request is done, so
-// the next request on the connection starts without it.)
+// A client that does not take it is dropped by the servers' write guard
+// (httpguard.WriteProgress, around the gateway in berth gateway and berth
+// server), not here.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -372,13 +370,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 	w.Header()[keyContentLength] = []string{strconv.Itoa(len(b))}
 	w.WriteHeader(status)
-	_ = http.NewResponseController(w).SetWriteDeadline(time.Now().Add(answerWriteTimeout))
 	_, _ = w.Write(b)
 }
-
-// answerWriteTimeout bounds the writing of a JSON answer (tests shorten
-// it).
-var answerWriteTimeout = 30 * time.Second
 
 func (c *call) answered(ep *endpoint, in, out int) {
 	c.usage.Provider, c.usage.Model = ep.cfg.Provider, ep.cfg.Model
