@@ -12,6 +12,7 @@ import (
 
 	"github.com/berthml/berth/api/deployments"
 	"github.com/berthml/berth/gateway/provider"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // format is a route family's error shape.
@@ -149,7 +150,7 @@ func answerFor(err error, secrets []string) errorAnswer {
 		return errorAnswer{status: http.StatusGatewayTimeout, detail: "The upstream did not answer in time.", message: "The upstream did not answer in time.",
 			kind: "api_error", class: "timeout"}
 	}
-	if errors.Is(err, errBodyBudget) {
+	if errors.Is(err, httpguard.ErrBudget) {
 		msg := "The gateway is holding as many request bodies as it may; try again shortly."
 		return errorAnswer{status: http.StatusServiceUnavailable, detail: msg, message: msg, kind: "api_error",
 			code: "overloaded", retryAfter: time.Second, class: "overloaded"}

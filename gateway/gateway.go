@@ -12,6 +12,7 @@ import (
 	"github.com/berthml/berth/gateway/config"
 	"github.com/berthml/berth/gateway/h1"
 	"github.com/berthml/berth/gateway/provider"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // Gateway serves MLflow's Deployments API and the OpenAI-compatible routes
@@ -23,7 +24,7 @@ type Gateway struct {
 	opts    options
 	client  *http.Client
 	metrics *Metrics
-	bodies  *budget // the body budget; nil: none
+	bodies  *httpguard.Budget // the body budget; nil: none
 	// configured is false for a gateway built without a config (berth
 	// server without --gateway-config): its proxy answers as MLflow's
 	// tracking server without a deployments target.
@@ -138,8 +139,7 @@ func New(cfg *config.Config, opts ...Option) (*Gateway, error) {
 	}
 	g := &Gateway{opts: o, client: &http.Client{Transport: o.transport}, metrics: o.metrics}
 	if o.bodyBudget > 0 {
-		g.bodies = &budget{}
-		g.bodies.left.Store(o.bodyBudget)
+		g.bodies = httpguard.NewBudget(o.bodyBudget)
 	}
 	g.configured = cfg != nil
 	if cfg == nil {

@@ -4,12 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"strconv"
-	"sync/atomic"
 	"time"
 
 	"github.com/berthml/berth/api/deployments"
@@ -32,10 +30,10 @@ type call struct {
 	sse     *sseWriter
 	kind    string // chat, completions, embeddings
 	written bool
-	trace   *CallTrace // a sampled call's trace, handed to the Tracer by finish
-	text    []byte     // a traced stream's text (choice 0), up to maxTracedText
-	class   string     // the failure's class (errors_total's label), "" on success
-	held    int64      // bytes of the body budget the call holds
+	trace   *CallTrace     // a sampled call's trace, handed to the Tracer by finish
+	text    []byte         // a traced stream's text (choice 0), up to maxTracedText
+	class   string         // the failure's class (errors_total's label), "" on success
+	hold    httpguard.Hold // what the call holds of the body budget
 }
 
 // pick finds an endpoint by name, or picks one of a traffic route's
@@ -70,108 +68,27 @@ func (s *state) typeOf(name string) (string, bool) {
 
 // readBody reads the request body within the gateway's limit.
 func (g *Gateway) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	return g.readBodyWithin(w, r, func(int64) bool { return true })
+	var none httpguard.Hold
+	return g.readBodyWithin(w, r, &none)
 }
 
 // readBody reads the query's body within the gateway's limit and its body
 // budget: the call holds the bytes of its body's buffer until it finishes,
-// taking them as the buffer grows, and a body that would take the budget
-// past its bound is refused with errBodyBudget. A client that declares a
-// large body and sends it slowly holds only what it has sent.
+// taking them as the buffer grows (httpguard.ReadBody), and a body that
+// would take the budget past its bound is refused with
+// httpguard.ErrBudget.
 func (c *call) readBody() ([]byte, error) {
-	g := c.g
-	return g.readBodyWithin(c.w, c.r, func(k int64) bool {
-		if g.bodies == nil {
-			return true
-		}
-		if !g.bodies.take(k) {
-			return false
-		}
-		c.held += k
-		return true
-	})
+	c.hold = httpguard.NewHold(c.g.bodies)
+	return c.g.readBodyWithin(c.w, c.r, &c.hold)
 }
 
-// readBodyWithin reads r's body into a buffer that grows with what
-// arrives, doubling from 64 kB up to the declared length (or the limit),
-// asking reserve for each growth first: a client that declares the limit
-// and sends one byte makes the gateway hold 64 kB, not the limit, while
-// it waits.
-func (g *Gateway) readBodyWithin(w http.ResponseWriter, r *http.Request, reserve func(int64) bool) ([]byte, error) {
-	n := r.ContentLength
-	if n > g.opts.maxBody {
-		return nil, &http.MaxBytesError{Limit: g.opts.maxBody}
-	}
-	body, exact := r.Body, n >= 0 // net/http's body ends at Content-Length
-	if !exact {
-		body = http.MaxBytesReader(w, r.Body, g.opts.maxBody)
-		n = g.opts.maxBody + 1 // room to read the byte past the limit, which MaxBytesReader refuses
-	}
-	b, err := readGrowing(body, n, exact, reserve)
+func (g *Gateway) readBodyWithin(w http.ResponseWriter, r *http.Request, h *httpguard.Hold) ([]byte, error) {
+	b, err := httpguard.ReadBody(w, r, g.opts.maxBody, h)
 	if err != nil {
 		return nil, bodyError(err)
 	}
 	return b, nil
 }
-
-// firstBodyBuffer is how much of a body readGrowing holds before any of
-// it arrives.
-const firstBodyBuffer = 64 << 10
-
-// readGrowing reads r until EOF or n bytes into a buffer that starts at
-// firstBodyBuffer and doubles as it fills, up to n; reserve(k) is asked
-// before the buffer takes k more bytes, and its refusal ends the read with
-// errBodyBudget. Where n is exact, fewer bytes are io.ErrUnexpectedEOF.
-func readGrowing(r io.Reader, n int64, exact bool, reserve func(int64) bool) ([]byte, error) {
-	size := min(n, firstBodyBuffer)
-	if !reserve(size) {
-		return nil, errBodyBudget
-	}
-	b := make([]byte, 0, size)
-	for int64(len(b)) < n {
-		if len(b) == cap(b) {
-			more := min(n, 2*int64(cap(b))) - int64(cap(b))
-			if !reserve(more) {
-				return nil, errBodyBudget
-			}
-			b = append(make([]byte, 0, int64(cap(b))+more), b...)
-		}
-		k, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+k]
-		if err == io.EOF {
-			if exact && int64(len(b)) < n {
-				return nil, io.ErrUnexpectedEOF
-			}
-			return b, nil
-		}
-		if err != nil {
-			return nil, err
-		}
-	}
-	return b, nil
-}
-
-// budget is what is left of the body budget: queries take from it and
-// give back, and a take that would go below zero fails (nobody waits).
-type budget struct{ left atomic.Int64 }
-
-func (b *budget) take(n int64) bool {
-	for {
-		v := b.left.Load()
-		if v < n {
-			return false
-		}
-		if b.left.CompareAndSwap(v, v-n) {
-			return true
-		}
-	}
-}
-
-func (b *budget) give(n int64) { b.left.Add(n) }
-
-// errBodyBudget refuses a query whose body would take the gateway past its
-// body budget (WithBodyBudget): 503, to be tried again shortly.
-var errBodyBudget = errors.New("the gateway holds as many request bodies as its budget allows")
 
 // bodyError words a failure to read a request body: over the limit (413),
 // past the body budget (503), not arrived within --body-timeout (408), or
@@ -179,7 +96,7 @@ var errBodyBudget = errors.New("the gateway holds as many request bodies as its 
 func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe), errors.Is(err, errBodyBudget):
+	case errors.As(err, &mbe), errors.Is(err, httpguard.ErrBudget):
 		return err
 	case errors.Is(err, httpguard.ErrBodyTimeout):
 		return &clientError{http.StatusRequestTimeout, "The request body did not arrive in time."}
@@ -287,9 +204,7 @@ var (
 
 // finish reports the usage and metrics once the query has ended.
 func (c *call) finish() {
-	if c.held > 0 {
-		c.g.bodies.give(c.held)
-	}
+	c.hold.Release()
 	c.usage.Duration = time.Since(c.start)
 	if c.usage.Status == 0 {
 		c.usage.Status = http.StatusOK

@@ -1,8 +1,10 @@
-// Package httpguard holds the request guards berth's two servers share: a
-// deadline for receiving request bodies, a Host allowlist against DNS
-// rebinding, and the bearer-token reader. Each guard is plain net/http
-// middleware, so the scoring server and the tracking server wrap their
-// handlers the same way.
+// Package httpguard holds the request guards berth's servers share: a
+// deadline for receiving request bodies, a body reader whose buffer grows
+// with what arrives and takes its bytes from a budget shared by all the
+// server's requests, a deadline per part for sending answers, a Host
+// allowlist against DNS rebinding, and the bearer-token reader. The guards
+// are plain net/http middleware and functions, so the scoring server, the
+// tracking server and the gateway guard their requests the same way.
 package httpguard
 
 import (

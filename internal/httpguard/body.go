@@ -1,0 +1,141 @@
+package httpguard
+
+import (
+	"errors"
+	"io"
+	"net/http"
+	"sync/atomic"
+)
+
+// ErrBudget is the error [ReadBody] returns when a body would take its
+// server past its [Budget]: the server answers 503 with Retry-After, and
+// the client tries again once other bodies are done with.
+var ErrBudget = errors.New("the server holds as many request bodies as its budget allows")
+
+// A Budget bounds the bytes of request bodies a server holds at once,
+// across all its requests. Each request takes from it through a [Hold] as
+// its body's buffer grows and gives it back when it ends; a take that
+// would overdraw the budget fails at once (nobody waits), so memory stays
+// bounded however many clients send large bodies together. A nil *Budget
+// bounds nothing.
+type Budget struct{ left atomic.Int64 }
+
+// NewBudget returns a budget of n bytes, or nil (no bound) for n <= 0.
+func NewBudget(n int64) *Budget {
+	if n <= 0 {
+		return nil
+	}
+	b := &Budget{}
+	b.left.Store(n)
+	return b
+}
+
+// Left is what is left of the budget.
+func (b *Budget) Left() int64 { return b.left.Load() }
+
+func (b *Budget) take(n int64) bool {
+	for {
+		v := b.left.Load()
+		if v < n {
+			return false
+		}
+		if b.left.CompareAndSwap(v, v-n) {
+			return true
+		}
+	}
+}
+
+// A Hold is what one request holds of a [Budget]. Its zero value, or one
+// of a nil Budget, takes anything.
+type Hold struct {
+	b *Budget
+	n int64
+}
+
+// NewHold returns a hold on b.
+func NewHold(b *Budget) Hold { return Hold{b: b} }
+
+// Take takes k more bytes of the budget for the request, and reports
+// whether they were there.
+func (h *Hold) Take(k int64) bool {
+	if h.b == nil {
+		return true
+	}
+	if !h.b.take(k) {
+		return false
+	}
+	h.n += k
+	return true
+}
+
+// Release gives back everything the request took. It may be called more
+// than once.
+func (h *Hold) Release() {
+	if h.b != nil && h.n > 0 {
+		h.b.left.Add(h.n)
+		h.n = 0
+	}
+}
+
+// FirstBodyBuffer is how much of a body [ReadBody] holds before any of it
+// has arrived.
+const FirstBodyBuffer = 64 << 10
+
+// ReadBody reads r's body whole, at most limit bytes, into a buffer that
+// grows with what arrives: it starts at [FirstBodyBuffer] (or the declared
+// length, when smaller) and doubles up to the declared length or the
+// limit, taking the bytes of each growth from h first. A client that
+// declares a large body and sends one byte makes the server hold 64 kB,
+// not what it declared, while it waits.
+//
+// The errors: a body over the limit is an *http.MaxBytesError (413); one
+// that h's budget cannot take is [ErrBudget] (503); one that misses
+// [BodyDeadline] is [ErrBodyTimeout] (408); one cut short is
+// io.ErrUnexpectedEOF, or the connection's error.
+func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, h *Hold) ([]byte, error) {
+	n := r.ContentLength
+	if n > limit {
+		return nil, &http.MaxBytesError{Limit: limit}
+	}
+	body, exact := r.Body, n >= 0 // net/http's body ends at Content-Length
+	if body == nil {
+		body = http.NoBody
+	}
+	if !exact {
+		body = http.MaxBytesReader(w, body, limit)
+		n = limit + 1 // room to read the byte past the limit, which MaxBytesReader refuses
+	}
+	return readGrowing(body, n, exact, h)
+}
+
+// readGrowing reads r until EOF or n bytes into a buffer that starts at
+// FirstBodyBuffer and doubles as it fills, up to n, taking each growth
+// from h first. Where n is exact, fewer bytes are io.ErrUnexpectedEOF.
+func readGrowing(r io.Reader, n int64, exact bool, h *Hold) ([]byte, error) {
+	size := min(n, FirstBodyBuffer)
+	if !h.Take(size) {
+		return nil, ErrBudget
+	}
+	b := make([]byte, 0, size)
+	for int64(len(b)) < n {
+		if len(b) == cap(b) {
+			more := min(n, 2*int64(cap(b))) - int64(cap(b))
+			if !h.Take(more) {
+				return nil, ErrBudget
+			}
+			b = append(make([]byte, 0, int64(cap(b))+more), b...)
+		}
+		k, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+k]
+		if err == io.EOF {
+			if exact && int64(len(b)) < n {
+				return nil, io.ErrUnexpectedEOF
+			}
+			return b, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
