@@ -41,6 +41,21 @@ func FormatSize(n int64) string {
 	return strconv.FormatInt(n, 10) + "B"
 }
 
+// RoundSize writes n bytes to one decimal in the largest binary unit not
+// above it (10.1GiB, 346.0MiB, 900B), for sizes that are estimates, not a
+// flag's value.
+func RoundSize(n int64) string {
+	for _, u := range []struct {
+		suffix string
+		size   int64
+	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}} {
+		if n >= u.size {
+			return strconv.FormatFloat(float64(n)/float64(u.size), 'f', 1, 64) + u.suffix
+		}
+	}
+	return strconv.FormatInt(n, 10) + "B"
+}
+
 // Type names the value in --help.
 func (b *ByteSize) Type() string { return "size" }
 

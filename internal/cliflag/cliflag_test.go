@@ -113,3 +113,14 @@ func TestTokenList(t *testing.T) {
 		})
 	}
 }
+
+func TestRoundSize(t *testing.T) {
+	for n, want := range map[int64]string{
+		0: "0B", 900: "900B", 1024: "1.0KiB", 1536: "1.5KiB", 346 << 20: "346.0MiB",
+		10800334140: "10.1GiB", 1<<30 - 1: "1024.0MiB",
+	} {
+		if got := RoundSize(n); got != want {
+			t.Errorf("RoundSize(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

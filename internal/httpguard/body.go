@@ -18,20 +18,26 @@ var ErrBudget = errors.New("the server holds as many request bodies as its budge
 // would overdraw the budget fails at once (nobody waits), so memory stays
 // bounded however many clients send large bodies together. A nil *Budget
 // bounds nothing.
-type Budget struct{ left atomic.Int64 }
+type Budget struct {
+	left atomic.Int64
+	size int64
+}
 
 // NewBudget returns a budget of n bytes, or nil (no bound) for n <= 0.
 func NewBudget(n int64) *Budget {
 	if n <= 0 {
 		return nil
 	}
-	b := &Budget{}
+	b := &Budget{size: n}
 	b.left.Store(n)
 	return b
 }
 
 // Left is what is left of the budget.
 func (b *Budget) Left() int64 { return b.left.Load() }
+
+// Size is the whole budget: a request that needs more can never be served.
+func (b *Budget) Size() int64 { return b.size }
 
 func (b *Budget) take(n int64) bool {
 	for {
@@ -68,6 +74,10 @@ func (h *Hold) Take(k int64) bool {
 	return true
 }
 
+// Fits reports whether k more bytes could ever be taken: whether the hold
+// and k together are within the whole budget.
+func (h *Hold) Fits(k int64) bool { return h.b == nil || h.n+k <= h.b.size }
+
 // Release gives back everything the request took. It may be called more
 // than once.
 func (h *Hold) Release() {
@@ -93,6 +103,15 @@ const FirstBodyBuffer = 64 << 10
 // [BodyDeadline] is [ErrBodyTimeout] (408); one cut short is
 // io.ErrUnexpectedEOF, or the connection's error.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, h *Hold) ([]byte, error) {
+	return AppendBody(nil, w, r, limit, h)
+}
+
+// AppendBody is [ReadBody] appending to dst (a pooled buffer, say, with
+// bytes of its own before the body). It takes from h what ReadBody takes,
+// plus len(dst), and reads into dst's spare capacity before it allocates:
+// a pooled buffer larger than the body is used, not counted whole. On
+// error the returned slice is nil.
+func AppendBody(dst []byte, w http.ResponseWriter, r *http.Request, limit int64, h *Hold) ([]byte, error) {
 	n := r.ContentLength
 	if n > limit {
 		return nil, &http.MaxBytesError{Limit: limit}
@@ -105,37 +124,45 @@ func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, h *Hold) ([]b
 		body = http.MaxBytesReader(w, body, limit)
 		n = limit + 1 // room to read the byte past the limit, which MaxBytesReader refuses
 	}
-	return readGrowing(body, n, exact, h)
+	return readGrowing(body, dst, n, exact, h)
 }
 
-// readGrowing reads r until EOF or n bytes into a buffer that starts at
-// FirstBodyBuffer and doubles as it fills, up to n, taking each growth
-// from h first. Where n is exact, fewer bytes are io.ErrUnexpectedEOF.
-func readGrowing(r io.Reader, n int64, exact bool, h *Hold) ([]byte, error) {
-	size := min(n, FirstBodyBuffer)
-	if !h.Take(size) {
+// readGrowing appends to dst what r gives until EOF or n bytes. What it
+// may fill is reserved from h ahead of the bytes: first len(dst) +
+// FirstBodyBuffer (or + n, when smaller), then twice that each time it is
+// full, up to len(dst) + n; dst is reallocated only when the reserve
+// outgrows its capacity. Where n is exact, fewer bytes are
+// io.ErrUnexpectedEOF.
+func readGrowing(r io.Reader, dst []byte, n int64, exact bool, h *Hold) ([]byte, error) {
+	end := int64(len(dst)) + n
+	reserved := int64(len(dst)) + min(n, FirstBodyBuffer)
+	if !h.Take(reserved) {
 		return nil, ErrBudget
 	}
-	b := make([]byte, 0, size)
-	for int64(len(b)) < n {
-		if len(b) == cap(b) {
-			more := min(n, 2*int64(cap(b))) - int64(cap(b))
-			if !h.Take(more) {
-				return nil, ErrBudget
+	for {
+		if int64(cap(dst)) < reserved {
+			dst = append(make([]byte, 0, reserved), dst...)
+		}
+		for int64(len(dst)) < reserved {
+			k, err := r.Read(dst[len(dst):reserved])
+			dst = dst[:len(dst)+k]
+			if err == io.EOF {
+				if exact && int64(len(dst)) < end {
+					return nil, io.ErrUnexpectedEOF
+				}
+				return dst, nil
 			}
-			b = append(make([]byte, 0, int64(cap(b))+more), b...)
-		}
-		k, err := r.Read(b[len(b):cap(b)])
-		b = b[:len(b)+k]
-		if err == io.EOF {
-			if exact && int64(len(b)) < n {
-				return nil, io.ErrUnexpectedEOF
+			if err != nil {
+				return nil, err
 			}
-			return b, nil
 		}
-		if err != nil {
-			return nil, err
+		if reserved == end {
+			return dst, nil
 		}
+		grown := min(end, 2*reserved)
+		if !h.Take(grown - reserved) {
+			return nil, ErrBudget
+		}
+		reserved = grown
 	}
-	return b, nil
 }

@@ -43,7 +43,7 @@ func TestReadGrowing(t *testing.T) {
 			}
 			b := NewBudget(1 << 30)
 			h := NewHold(b)
-			got, err := readGrowing(&askReader{data: data}, limit, exact, &h)
+			got, err := readGrowing(&askReader{data: data}, nil, limit, exact, &h)
 			if err != nil || !bytes.Equal(got, data) {
 				t.Errorf("%d bytes (exact %v): read %d, %v", n, exact, len(got), err)
 			}
@@ -59,7 +59,7 @@ func TestReadGrowing(t *testing.T) {
 	r := &askReader{data: []byte("{")}
 	b := NewBudget(1 << 30)
 	h := NewHold(b)
-	got, err := readGrowing(r, 8<<20, true, &h)
+	got, err := readGrowing(r, nil, 8<<20, true, &h)
 	if !errors.Is(err, io.ErrUnexpectedEOF) {
 		t.Errorf("a short body: %v, want io.ErrUnexpectedEOF", err)
 	}
@@ -68,7 +68,7 @@ func TestReadGrowing(t *testing.T) {
 	}
 	small := NewBudget(FirstBodyBuffer) // the first 64 kB only
 	h = NewHold(small)
-	if _, err = readGrowing(&askReader{data: make([]byte, 1<<20)}, 1<<20, true, &h); !errors.Is(err, ErrBudget) {
+	if _, err = readGrowing(&askReader{data: make([]byte, 1<<20)}, nil, 1<<20, true, &h); !errors.Is(err, ErrBudget) {
 		t.Errorf("a take refused: %v, want ErrBudget", err)
 	}
 	h.Release()
@@ -76,7 +76,7 @@ func TestReadGrowing(t *testing.T) {
 		t.Errorf("%d left after a refused read's release, want %d", small.Left(), FirstBodyBuffer)
 	}
 	var none Hold // no budget: takes anything
-	if got, err := readGrowing(&askReader{data: make([]byte, 1<<20)}, 1<<20, true, &none); err != nil || len(got) != 1<<20 {
+	if got, err := readGrowing(&askReader{data: make([]byte, 1<<20)}, nil, 1<<20, true, &none); err != nil || len(got) != 1<<20 {
 		t.Errorf("without a budget: read %d, %v", len(got), err)
 	}
 }
@@ -112,5 +112,41 @@ func TestBudget(t *testing.T) {
 	}
 	if NewBudget(0) != nil || NewBudget(-1) != nil {
 		t.Error("a budget of 0 or less should be none")
+	}
+}
+
+// TestAppendGrowing: appended to a buffer with bytes of its own and room
+// to spare (a pooled one), the body follows those bytes and is read into
+// the room without a new buffer while it fits; what is taken from the
+// budget is the buffer's own bytes and the body's reserve, not the whole
+// room.
+func TestAppendGrowing(t *testing.T) {
+	for _, n := range []int{0, 5, 1000, FirstBodyBuffer + 3, 300 << 10} {
+		data := bytes.Repeat([]byte("abcdefghij"), n/10+1)[:n]
+		for _, exact := range []bool{true, false} {
+			limit := int64(n)
+			if !exact {
+				limit = 8 << 20
+			}
+			const room = 256 << 10
+			pooled := append(make([]byte, 0, room), "lead"...)
+			b := NewBudget(1 << 30)
+			h := NewHold(b)
+			got, err := readGrowing(&askReader{data: data}, pooled, limit, exact, &h)
+			if err != nil || string(got[:4]) != "lead" || !bytes.Equal(got[4:], data) {
+				t.Errorf("%d bytes (exact %v) after 4 of the buffer's own: read %d, %v", n, exact, len(got), err)
+				continue
+			}
+			taken := 1<<30 - b.Left()
+			if taken < int64(len(got)) || (exact && taken != int64(len(got))) && n <= FirstBodyBuffer {
+				t.Errorf("%d bytes (exact %v): took %d for %d bytes", n, exact, taken, len(got))
+			}
+			if taken > 2*int64(len(got))+FirstBodyBuffer {
+				t.Errorf("%d bytes (exact %v): took %d for %d bytes, more than twice", n, exact, taken, len(got))
+			}
+			if fits := n+4 <= room; fits != (&got[:1][0] == &pooled[:1][0]) {
+				t.Errorf("%d bytes (exact %v): the pooled buffer of %d kept: %v", n, exact, room>>10, !fits)
+			}
+		}
 	}
 }
