@@ -51,7 +51,7 @@ func (s *Server) decode(c *gin.Context, req any) error {
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return invalidParam("Bad Request. Content-Type must be one of ['application/json'].")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
+	body, err := s.readJSON(c)
 	if err != nil {
 		return err
 	}

@@ -62,6 +62,7 @@ func httpStatus(err error) (int, string) {
 		routeErr *routeError
 		valueErr *mlflowrest.ValueError
 		tooLarge *http.MaxBytesError
+		limit    *limitError
 		syntax   *json.SyntaxError
 		typeErr  *json.UnmarshalTypeError
 		notFound *notFoundError
@@ -69,6 +70,10 @@ func httpStatus(err error) (int, string) {
 	switch {
 	case errors.Is(err, httpguard.ErrBodyTimeout):
 		return http.StatusRequestTimeout, mlflowrest.CodeDeadlineExceeded
+	case errors.Is(err, httpguard.ErrBudget):
+		return http.StatusServiceUnavailable, mlflowrest.CodeTemporarilyUnavailable
+	case errors.As(err, &limit):
+		return http.StatusRequestEntityTooLarge, mlflowrest.CodeRequestLimitExceeded
 	case errors.Is(err, errMultipartUnsupported):
 		return http.StatusNotImplemented, mlflowrest.CodeNotImplemented
 	case errors.Is(err, errArtifactsNotServed): // MLflow's answer with --no-serve-artifacts
@@ -122,7 +127,11 @@ func (s *Server) writeError(c *gin.Context, err error) {
 	if errors.As(err, &trackErr) && trackErr.Code != tracking.CodeInternalError {
 		msg = trackErr.Message
 	}
-	if status >= 500 && status != http.StatusNotImplemented && !errors.Is(err, errArtifactsNotServed) {
+	if errors.Is(err, httpguard.ErrBudget) {
+		// MLflow's client retries a 503 with backoff; others read this.
+		c.Header("Retry-After", "1")
+		msg = "The server is holding as many request bodies as it may; try again shortly."
+	} else if status >= 500 && status != http.StatusNotImplemented && !errors.Is(err, errArtifactsNotServed) {
 		s.opts.logger.Error("request failed", "method", c.Request.Method, "path", c.Request.URL.Path, "err", err)
 		msg = "Internal server error: " + http.StatusText(status) + ". See the server log."
 	}

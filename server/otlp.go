@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"io"
 	"mime"
 	"net/http"
 
@@ -66,7 +65,7 @@ func (s *Server) ingestOTLPBody(c *gin.Context) error {
 	}
 	// An experiment id that names none is refused by LogSpans (NOT_FOUND),
 	// checked once per gathered transaction rather than once per request.
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
+	body, err := s.readOTLP(c, ct)
 	if err != nil {
 		return err
 	}

@@ -6,9 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
-	"net/http"
 	"path"
 	"strconv"
 	"time"
@@ -126,7 +124,7 @@ func (s *Server) createPromptlabRun(c *gin.Context) (any, error) {
 	if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
 		return nil, invalidParam("Bad Request. Content-Type must be one of ['application/json'].")
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
+	body, err := s.readJSON(c)
 	if err != nil {
 		return nil, err
 	}

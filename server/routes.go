@@ -256,7 +256,7 @@ func (s *Server) routes() *gin.Engine {
 	if s.metrics != nil {
 		r.Use(s.metrics.observe)
 	}
-	r.Use(s.checkQuery)
+	r.Use(s.checkQuery, s.releaseBodies)
 	s.table = s.routeTable()
 	access, err := accessMap(s.table)
 	if err != nil {

@@ -29,12 +29,14 @@ type Server struct {
 	metrics   *metrics          // nil without WithMetrics
 	hooks     *hooks            // webhooks: nil when the store keeps none (webhooks.go)
 	spans     *tracing.Batcher  // OTLP span writes gathered per transaction: nil when the store keeps no traces
+	bodies    *httpguard.Budget // the body budget (bodies.go): nil for none
 }
 
 type options struct {
 	logger          *slog.Logger
 	accessLog       *slog.Logger
 	bodyLimit       int64
+	bodyBudget      int64
 	artifactLimit   int64
 	shutdownTimeout time.Duration
 	version         string
@@ -66,6 +68,14 @@ func WithAccessLog(l *slog.Logger) Option { return func(o *options) { o.accessLo
 // WithBodyLimit caps JSON request bodies at n bytes; larger ones get 413.
 // Default: 64 MiB.
 func WithBodyLimit(n int64) Option { return func(o *options) { o.bodyLimit = n } }
+
+// WithBodyBudget bounds the memory the request bodies being read and
+// decoded hold at once, across all requests: a body's bytes, and about 256
+// bytes for each JSON value in it once decoded. A request that does not fit
+// what is left gets 503 with Retry-After (MLflow's client retries it); one
+// that could never fit gets 413. n <= 0: no bound. Default:
+// [DefaultBodyBudget], 256 MiB.
+func WithBodyBudget(n int64) Option { return func(o *options) { o.bodyBudget = n } }
 
 // WithArtifactLimit caps artifact uploads at n bytes; larger ones get 413
 // REQUEST_LIMIT_EXCEEDED. Uploads are streamed to disk, never held in
@@ -121,7 +131,7 @@ func WithVersion(v string) Option { return func(o *options) { o.version = v } }
 // server itself proxies, so store should have been opened with the artifact
 // root "mlflow-artifacts:/".
 func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server {
-	o := options{bodyLimit: 64 << 20, shutdownTimeout: 30 * time.Second, version: DefaultVersion,
+	o := options{bodyLimit: 64 << 20, bodyBudget: DefaultBodyBudget, shutdownTimeout: 30 * time.Second, version: DefaultVersion,
 		bodyTimeout: httpguard.DefaultBodyTimeout}
 	for _, opt := range opts {
 		opt(&o)
@@ -129,7 +139,7 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 	if o.logger == nil {
 		o.logger = slog.New(slog.DiscardHandler)
 	}
-	s := &Server{store: store, artifacts: artifacts, opts: o}
+	s := &Server{store: store, artifacts: artifacts, opts: o, bodies: httpguard.NewBudget(o.bodyBudget)}
 	s.hooks = s.newHooks()
 	if ts, ok := store.(tracing.Store); ok {
 		s.spans = tracing.NewBatcher(ts)

@@ -28,6 +28,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_DEFAULT_MODEL", "default", "model that /invocations scores"},
 	{"BERTH_TOKEN", "token", "bearer token required on scoring routes (not empty)"},
 	{"BERTH_BODY_LIMIT", "body-limit", "largest request body accepted, e.g. 100MiB"},
+	{"BERTH_BODY_BUDGET", "body-budget", "berth serve, berth server: memory request bodies may hold at once, e.g. 512MiB (0: no bound)"},
 	{"BERTH_BODY_TIMEOUT", "body-timeout", "answer 408 to a body not received within this, e.g. 60s (0 disables)"},
 	{"BERTH_ALLOWED_HOSTS", "allowed-hosts", "Host header values accepted, comma-separated (* for any)"},
 	{"BERTH_RESPONSE_LIMIT", "response-limit", "berth serve: largest scoring response, e.g. 100MiB (0 disables)"},

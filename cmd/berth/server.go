@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/cmd/berth/internal/options"
+	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracking/sqlstore"
@@ -33,6 +34,8 @@ type serverOptions struct {
 	gatewayTrace       options.GatewayTrace
 	ui                 bool
 	traceRetentionDays int
+	bodyLimit          cliflag.ByteSize
+	bodyBudget         cliflag.ByteSize
 }
 
 func newServerCmd(g *options.Log) *cobra.Command {
@@ -86,6 +89,9 @@ names others.`,
 	o.gatewayReport.AddFlags(cmd, false)
 	o.gatewayTrace.AddFlags(cmd, "the tracking store")
 	f := cmd.Flags()
+	o.bodyLimit, o.bodyBudget = 64<<20, server.DefaultBodyBudget
+	f.Var(&o.bodyLimit, "body-limit", "largest JSON request body accepted (artifact uploads have --max-artifact-size)")
+	f.Var(&o.bodyBudget, "body-budget", "the memory request bodies may hold at once, read and decoded (about 256 bytes per JSON value); a request past it gets 503 with Retry-After (0: no bound)")
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,
 		"delete traces (with their spans and assessments) older than this many days, checked hourly; 0 keeps them forever")
@@ -103,7 +109,8 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := append(o.tokens.Options(), server.WithLogger(log), server.WithShutdownTimeout(o.listen.Shutdown),
-		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()))
+		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()),
+		server.WithBodyLimit(int64(o.bodyLimit)), server.WithBodyBudget(int64(o.bodyBudget)))
 	opts = append(opts, o.store.ServerOptions()...)
 	hookOpts, err := o.webhooks.ServerOptions()
 	if err != nil {

@@ -103,6 +103,7 @@ var rules = map[string]Rule{
 	},
 	"server": {
 		Packages: []string{mlflowrest, "internal/httpguard", "internal/httpserve", "tracing", "tracing/otlp", "tracking", "tracking/search", "webhook",
+			"internal/cliflag", "internal/jsonscan", // bodies.go: the body budget's messages and JSON values
 			// prompt: create-promptlab-run's model directory
 			"prompt",
 			// internal/pyvalue: the mlflow.modelVersions tag, as json.dumps writes it
@@ -135,7 +136,7 @@ var rules = map[string]Rule{
 	"tracking/search":   {Packages: []string{"tracking"}},
 	"tracking/sqlstore": {Packages: []string{"internal/sqlretry", "tracing", "tracking", "webhook"}, Modules: []string{pgx, sqlite}},
 	"tracing":           {Packages: []string{"tracking"}},
-	"tracing/otlp":      {Packages: []string{"tracing", "internal/pyvalue"}, Modules: []string{pdata}},
+	"tracing/otlp":      {Packages: []string{"tracing", "internal/jsonscan", "internal/protofields", "internal/pyvalue"}, Modules: []string{pdata, protobuf}},
 	"webhook":           {}, // events, payloads, signing, delivery: the standard library only
 
 	// The LLM gateway: wire types, the provider seam and its adapters.
