@@ -59,6 +59,7 @@ func httpStatus(err error) (int, string) {
 		routeErr  *routeError
 		unsupport *flavors.UnsupportedFlavorError
 		tooMuch   *ResponseTooLargeError
+		cost      *BodyCostError
 	)
 	switch {
 	case errors.Is(err, httpguard.ErrBodyTimeout):
@@ -72,7 +73,9 @@ func httpStatus(err error) (int, string) {
 			return http.StatusUnsupportedMediaType, scoring.CodeBadRequest
 		}
 		return http.StatusBadRequest, scoring.CodeBadRequest
-	case errors.As(err, &tooMuch):
+	case errors.Is(err, httpguard.ErrBudget):
+		return http.StatusServiceUnavailable, scoring.CodeTemporarilyUnavailable
+	case errors.As(err, &tooMuch), errors.As(err, &cost):
 		return http.StatusRequestEntityTooLarge, scoring.CodeRequestLimitExceeded
 	case errors.As(err, &inputErr):
 		return http.StatusBadRequest, scoring.CodeInvalidParameterValue

@@ -9,6 +9,7 @@ import (
 
 	"github.com/berthml/berth/api/scoring"
 	"github.com/berthml/berth/internal/buildinfo"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // health answers MLflow's /ping and /health: 200 with "\n" once every model
@@ -40,8 +41,14 @@ func (s *Server) invocations(c *gin.Context, start time.Time) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	body, release, err := s.readBody(c)
+	hold := httpguard.NewHold(s.bodies)
+	defer hold.Release()
+	body, release, err := s.readBody(c, &hold)
 	if err != nil {
+		return m, err
+	}
+	if err := s.weigh(&hold, body); err != nil {
+		release()
 		return m, err
 	}
 	req, err := m.decoder.Decode(format, body)

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"crypto/subtle"
 	"errors"
@@ -11,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -209,55 +207,6 @@ func writeOK(c *gin.Context, contentType []string, body []byte) {
 // smaller body costs no header value of its own.
 const autoContentLength = 2048
 
-var bufPool = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// maxPresize is the most readBody reserves from a request's Content-Length
-// before the body arrives: past it, the buffer grows with what is read, so
-// a client that sends headers only costs nothing.
-const maxPresize = 64 << 10
-
-// readBody reads the request body up to the server's limit. The returned
-// release func gives the buffer back; the body must not be used after it.
-func (s *Server) readBody(c *gin.Context) ([]byte, func(), error) {
-	return s.readBodyAt(c, 0)
-}
-
-// readBodyAt is readBody with the body placed at offset lead of the pooled
-// buffer (whose start is 8-aligned), so that a binary section at a known
-// offset in it can be aligned for reading in place.
-func (s *Server) readBodyAt(c *gin.Context, lead int) ([]byte, func(), error) {
-	if c.Request.ContentLength > s.opts.bodyLimit {
-		return nil, func() {}, s.tooLarge(&http.MaxBytesError{Limit: s.opts.bodyLimit})
-	}
-	buf := bufPool.Get().(*bytes.Buffer)
-	buf.Reset()
-	release := func() {
-		if buf.Cap() <= 1<<20 {
-			bufPool.Put(buf)
-		}
-	}
-	if n := min(c.Request.ContentLength, maxPresize); n > 0 {
-		// Not lead+n: the buffer's doubling from exactly maxPresize keeps a
-		// 1 MiB one within the pool's limit.
-		buf.Grow(int(n))
-	}
-	var zeros [8]byte
-	buf.Write(zeros[:lead])
-	_, err := buf.ReadFrom(http.MaxBytesReader(c.Writer, c.Request.Body, s.opts.bodyLimit))
-	if err != nil {
-		release()
-		var tooLarge *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooLarge):
-			return nil, func() {}, s.tooLarge(err)
-		case errors.Is(err, httpguard.ErrBodyTimeout):
-			return nil, func() {}, fmt.Errorf("reading the request body (berth serve --body-timeout): %w", err)
-		}
-		return nil, func() {}, &scoring.Error{Code: scoring.CodeBadRequest, Message: "reading the request body: " + err.Error()}
-	}
-	return buf.Bytes()[lead:], release, nil
-}
-
 // tooLarge says what the limit is and how to raise it.
 func (s *Server) tooLarge(err error) error {
 	return fmt.Errorf("the request body is larger than the server's limit of %s (berth serve --body-limit): %w",
@@ -312,7 +261,7 @@ func (s *Server) writeError(c *gin.Context, proto string, err error) {
 	if status >= 500 && status != http.StatusServiceUnavailable && status != http.StatusGatewayTimeout {
 		s.opts.logger.Error("request failed", "path", c.Request.URL.Path, "error", err)
 	}
-	if errors.Is(err, ErrOverloaded) {
+	if errors.Is(err, ErrOverloaded) || errors.Is(err, httpguard.ErrBudget) {
 		c.Header("Retry-After", "1")
 	}
 	var mediaErr *scoring.MediaTypeError

@@ -30,6 +30,7 @@ type Server struct {
 	order    []string // names in the order they were added
 	fallback string   // the model /invocations goes to
 	ready    atomic.Bool
+	bodies   *httpguard.Budget // the body budget (bodies.go): nil for none
 }
 
 type options struct {
@@ -38,6 +39,7 @@ type options struct {
 	registerer      prometheus.Registerer
 	gatherer        prometheus.Gatherer
 	bodyLimit       int64
+	bodyBudget      int64
 	bodyTimeout     time.Duration
 	responseLimit   int64
 	allowedHosts    []string
@@ -75,6 +77,14 @@ func WithRegistry(reg prometheus.Registerer, g prometheus.Gatherer) Option {
 // WithBodyLimit caps request bodies at n bytes; larger ones get 413.
 // Default: 100 MiB.
 func WithBodyLimit(n int64) Option { return func(o *options) { o.bodyLimit = n } }
+
+// WithBodyBudget bounds the memory the request bodies being read and
+// decoded hold at once, across all requests: a body's bytes, and about 32
+// bytes for each comma of a JSON or CSV body while it is decoded. A request
+// that does not fit what is left gets 503 with Retry-After; one that could
+// never fit gets 413. n <= 0: no bound. Default: [DefaultBodyBudget],
+// 512 MiB.
+func WithBodyBudget(n int64) Option { return func(o *options) { o.bodyBudget = n } }
 
 // WithBodyTimeout answers 408 to a request whose body has not arrived
 // within d of the request's headers, and counts it in
@@ -115,6 +125,7 @@ func WithDefaultModel(name string) Option { return func(o *options) { o.defaultM
 func New(opts ...Option) *Server {
 	o := options{
 		bodyLimit:       100 << 20,
+		bodyBudget:      DefaultBodyBudget,
 		bodyTimeout:     httpguard.DefaultBodyTimeout,
 		responseLimit:   DefaultResponseLimit,
 		timeout:         60 * time.Second,
@@ -132,7 +143,7 @@ func New(opts ...Option) *Server {
 		reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 		o.registerer, o.gatherer = reg, reg
 	}
-	s := &Server{opts: o, metrics: NewMetrics(o.registerer), models: map[string]*Model{}}
+	s := &Server{opts: o, metrics: NewMetrics(o.registerer), models: map[string]*Model{}, bodies: httpguard.NewBudget(o.bodyBudget)}
 	if o.requestLog != nil && o.registerer != nil {
 		o.registerer.MustRegister(o.requestLog.collectors()...)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/berthml/berth/api/oip"
 	"github.com/berthml/berth/flavors"
 	"github.com/berthml/berth/internal/buildinfo"
+	"github.com/berthml/berth/internal/httpguard"
 )
 
 // platform is what model metadata reports, in Triton's naming.
@@ -89,8 +90,14 @@ func (s *Server) infer(c *gin.Context, start time.Time) (*Model, error) {
 	if n, err := strconv.ParseInt(hl, 10, 64); err == nil && n >= 0 {
 		lead = int((8 - n%8) % 8)
 	}
-	body, release, err := s.readBodyAt(c, lead)
+	hold := httpguard.NewHold(s.bodies)
+	defer hold.Release()
+	body, release, err := s.readBodyAt(c, lead, &hold)
 	if err != nil {
+		return m, err
+	}
+	if err := s.weigh(&hold, jsonPart(body, hl)); err != nil {
+		release()
 		return m, err
 	}
 	// req's binary tensors may point into body (DecodeInferRequestInPlace),
@@ -186,8 +193,14 @@ func (s *Server) predictV1(c *gin.Context, start time.Time) (*Model, error) {
 	if err := oip.CheckV1ContentType(c.GetHeader("Content-Type")); err != nil {
 		return m, err
 	}
-	body, release, err := s.readBody(c)
+	hold := httpguard.NewHold(s.bodies)
+	defer hold.Release()
+	body, release, err := s.readBody(c, &hold)
 	if err != nil {
+		return m, err
+	}
+	if err := s.weigh(&hold, body); err != nil {
+		release()
 		return m, err
 	}
 	inputs, err := oip.DecodeV1Predict(body, m.wireInputs)

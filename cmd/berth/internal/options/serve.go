@@ -20,6 +20,7 @@ type Scoring struct {
 	DefaultModel  string
 	Token         cliflag.Token
 	BodyLimit     cliflag.ByteSize
+	BodyBudget    cliflag.ByteSize
 	ResponseLimit cliflag.SizeOrOff
 	Timeout       time.Duration
 	Poll          time.Duration
@@ -27,11 +28,12 @@ type Scoring struct {
 
 // AddFlags adds berth serve's scoring server flags to cmd.
 func (o *Scoring) AddFlags(cmd *cobra.Command) {
-	o.BodyLimit, o.ResponseLimit = 100<<20, serve.DefaultResponseLimit
+	o.BodyLimit, o.BodyBudget, o.ResponseLimit = 100<<20, serve.DefaultBodyBudget, serve.DefaultResponseLimit
 	f := cmd.Flags()
 	f.StringVar(&o.DefaultModel, "default", "", "model that /invocations scores (default: the first)")
 	f.Var(&o.Token, "token", "require this bearer token on scoring, model and drift routes (not empty; health, /version, /v2 and /metrics stay open)")
 	f.Var(&o.BodyLimit, "body-limit", "largest request body accepted (e.g. 100MiB, 1GiB)")
+	f.Var(&o.BodyBudget, "body-budget", "the memory request bodies may hold at once, read and decoded (about 32 bytes per comma of JSON or CSV); a request past it gets 503 with Retry-After (0: no bound)")
 	f.Var(&o.ResponseLimit, "response-limit", "largest scoring response sent; a larger one is answered 413 (0 disables)")
 	f.DurationVar(&o.Timeout, "timeout", 60*time.Second, "answer 504 to a request still running after this (0 disables)")
 	f.DurationVar(&o.Poll, "poll-interval", 10*time.Second, "how often models:/ aliases, stages and latest are checked for a new version (0: never)")
@@ -42,6 +44,7 @@ func (o *Scoring) AddFlags(cmd *cobra.Command) {
 func (o *Scoring) Options() []serve.Option {
 	return []serve.Option{
 		serve.WithBodyLimit(int64(o.BodyLimit)),
+		serve.WithBodyBudget(int64(o.BodyBudget)),
 		serve.WithResponseLimit(int64(o.ResponseLimit)),
 		serve.WithTimeout(o.Timeout),
 		serve.WithToken(o.Token.Value),
