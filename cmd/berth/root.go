@@ -29,7 +29,7 @@ var envVars = []struct{ name, flag, help string }{
 	{"BERTH_TOKEN", "token", "bearer token required on scoring routes (not empty)"},
 	{"BERTH_BODY_LIMIT", "body-limit", "largest request body accepted, e.g. 100MiB"},
 	{"BERTH_BODY_BUDGET", "body-budget", "berth serve, berth server: memory request bodies may hold at once, e.g. 512MiB (0: no bound)"},
-	{"BERTH_BODY_TIMEOUT", "body-timeout", "answer 408 to a body not received within this, e.g. 60s (0 disables)"},
+	{"BERTH_BODY_TIMEOUT", "body-timeout", "answer 408 to a body whose next MiB has not arrived within this, e.g. 60s (0 disables)"},
 	{"BERTH_ALLOWED_HOSTS", "allowed-hosts", "Host header values accepted, comma-separated (* for any)"},
 	{"BERTH_RESPONSE_LIMIT", "response-limit", "berth serve: largest scoring response, e.g. 100MiB (0 disables)"},
 	{"BERTH_ALLOW_LOCAL_SOURCES", "allow-local-sources", "berth serve, pack, evaluate, promote: load models:/ versions stored on this machine (true/false)"},

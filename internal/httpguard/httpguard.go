@@ -29,15 +29,20 @@ var ErrBodyTimeout = errors.New("request body not received in time")
 // a request body unless told otherwise.
 const DefaultBodyTimeout = 60 * time.Second
 
-// BodyDeadline makes the body of each request that has one arrive within
-// d of the handler starting: past it, Read returns an error that
-// errors.Is [ErrBodyTimeout], and onTimeout (if not nil) runs once the
-// handler returns, for counting. d <= 0 sets no deadline.
+// BodyDeadline makes the body of each request that has one arrive in
+// time: its first [BodyPart] bytes (or all of it, when smaller) within d of
+// the handler starting, and each further BodyPart within d of the one
+// before. Past it, Read returns an error that errors.Is [ErrBodyTimeout],
+// and onTimeout (if not nil) runs once the handler returns, for counting.
+// d <= 0 sets no deadline.
 //
 // The connection's read deadline is what is set, so a body trickled one
-// byte at a time or a chunked body that never ends both stop at d; once
-// the body has been read, net/http clears the deadline, so a slow handler
-// is not cut off by it.
+// byte at a time or a chunked body that never ends both stop at d; a
+// large upload over a slow link is not cut off as long as it keeps up
+// BodyPart per d (at the default 60 s, 17 kB/s: the rule berth's servers
+// apply to answers the other way, see [WriteProgress]). Once the body has
+// been read, net/http clears the deadline, so a slow handler is not cut
+// off by it.
 func BodyDeadline(h http.Handler, d time.Duration, onTimeout func(*http.Request)) http.Handler {
 	if d <= 0 {
 		return h
@@ -47,13 +52,14 @@ func BodyDeadline(h http.Handler, d time.Duration, onTimeout func(*http.Request)
 			h.ServeHTTP(w, r)
 			return
 		}
-		if err := http.NewResponseController(w).SetReadDeadline(time.Now().Add(d)); err != nil {
+		rc := http.NewResponseController(w)
+		if err := rc.SetReadDeadline(time.Now().Add(d)); err != nil {
 			// The writer cannot set deadlines (a test recorder, HTTP/2
 			// without support): serve without one.
 			h.ServeHTTP(w, r)
 			return
 		}
-		b := &deadlineBody{ReadCloser: r.Body, d: d}
+		b := &deadlineBody{ReadCloser: r.Body, d: d, rc: rc}
 		r.Body = b
 		h.ServeHTTP(w, r)
 		if b.timedOut.Load() && onTimeout != nil {
@@ -62,9 +68,15 @@ func BodyDeadline(h http.Handler, d time.Duration, onTimeout func(*http.Request)
 	})
 }
 
+// BodyPart is how much of a request body [BodyDeadline] wants within each
+// of its deadlines.
+const BodyPart = 1 << 20
+
 type deadlineBody struct {
 	io.ReadCloser
 	d        time.Duration
+	rc       *http.ResponseController
+	part     int // bytes read since the deadline was last set
 	timedOut atomic.Bool
 }
 
@@ -74,13 +86,18 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 		b.timedOut.Store(true)
 		return n, &bodyTimeoutError{d: b.d}
 	}
+	if b.part += n; b.part >= BodyPart && err == nil {
+		// A part has arrived in time: the next has d from now.
+		b.part = 0
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.d))
+	}
 	return n, err
 }
 
 type bodyTimeoutError struct{ d time.Duration }
 
 func (e *bodyTimeoutError) Error() string {
-	return fmt.Sprintf("the request body did not arrive within %s", e.d)
+	return fmt.Sprintf("the request body did not arrive within %s (each MiB of it has that long)", e.d)
 }
 func (e *bodyTimeoutError) Is(target error) bool { return target == ErrBodyTimeout }
 

@@ -74,6 +74,50 @@ func TestBodyDeadline(t *testing.T) {
 	}
 }
 
+// TestBodyDeadlinePerPart: a body larger than BodyPart that takes longer
+// than the deadline in all is read whole as long as each part arrives
+// within the deadline of the one before (a large upload over a slow
+// link); a part that takes longer is cut off, however much came before.
+func TestBodyDeadlinePerPart(t *testing.T) {
+	const d = 600 * time.Millisecond
+	srv, timeouts := bodyServer(t, d, 0)
+	send := func(parts int, pause time.Duration) (int, string) {
+		t.Helper()
+		pr, pw := io.Pipe()
+		go func() {
+			part := make([]byte, httpguard.BodyPart)
+			for i := range parts {
+				if i > 0 {
+					time.Sleep(pause)
+				}
+				if _, err := pw.Write(part); err != nil {
+					return
+				}
+			}
+			pw.Close()
+		}()
+		req, _ := http.NewRequest(http.MethodPost, srv.URL, pr)
+		req.ContentLength = int64(parts) * httpguard.BodyPart
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			pr.CloseWithError(err)
+			return 0, err.Error()
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		pr.Close()
+		return resp.StatusCode, string(b)
+	}
+	start := time.Now()
+	if status, body := send(4, 300*time.Millisecond); status != http.StatusOK || body != fmt.Sprint(4*httpguard.BodyPart) {
+		t.Errorf("4 MiB, a MiB every 300 ms (%s in all, deadline %s): %d %q, want it read whole", time.Since(start).Round(time.Millisecond), d, status, body)
+	}
+	if status, body := send(3, 1200*time.Millisecond); status != http.StatusRequestTimeout {
+		t.Errorf("3 MiB, a MiB every 1.2 s (deadline %s): %d %q, want 408", d, status, body)
+	}
+	waitFor(t, func() bool { return timeouts.Load() == 1 })
+}
+
 // TestBodyDeadlineSlowHandler: once the body is in, the deadline no
 // longer applies — a handler slower than it still answers.
 func TestBodyDeadlineSlowHandler(t *testing.T) {

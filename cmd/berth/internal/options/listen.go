@@ -26,7 +26,7 @@ func (o *Listen) AddFlags(cmd *cobra.Command, port string) {
 	f := cmd.Flags()
 	f.StringVar(&o.Host, "host", "127.0.0.1", "address to listen on")
 	f.StringVarP(&o.Port, "port", "p", port, "port to listen on")
-	f.DurationVar(&o.BodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body has not arrived after this (0 disables)")
+	f.DurationVar(&o.BodyTimeout, "body-timeout", httpguard.DefaultBodyTimeout, "answer 408 to a request whose body's first MiB, or any MiB after it, has not arrived within this (0 disables)")
 	f.StringSliceVar(&o.AllowedHosts, "allowed-hosts", nil, "Host header values answered, against DNS rebinding (comma list or repeated; * for any; default: the loopback names when --host is a loopback address, else any); health routes and /version answer any")
 	f.DurationVar(&o.Shutdown, "shutdown-timeout", 30*time.Second, "on SIGTERM, how long to wait for requests in flight")
 	f.BoolVar(&o.AccessLog, "access-log", false, "log one line per request (in --log-format)")
