@@ -14,7 +14,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/berthml/berth/cmd/berth/internal/options"
-	"github.com/berthml/berth/internal/cliflag"
 	"github.com/berthml/berth/server"
 	"github.com/berthml/berth/tracing"
 	"github.com/berthml/berth/tracking/sqlstore"
@@ -34,8 +33,7 @@ type serverOptions struct {
 	gatewayTrace       options.GatewayTrace
 	ui                 bool
 	traceRetentionDays int
-	bodyLimit          cliflag.ByteSize
-	bodyBudget         cliflag.ByteSize
+	bodies             options.ServerBodies
 }
 
 func newServerCmd(g *options.Log) *cobra.Command {
@@ -89,9 +87,7 @@ names others.`,
 	o.gatewayReport.AddFlags(cmd, false)
 	o.gatewayTrace.AddFlags(cmd, "the tracking store")
 	f := cmd.Flags()
-	o.bodyLimit, o.bodyBudget = 64<<20, server.DefaultBodyBudget
-	f.Var(&o.bodyLimit, "body-limit", "largest JSON request body accepted (artifact uploads have --max-artifact-size)")
-	f.Var(&o.bodyBudget, "body-budget", "the memory request bodies may hold at once, read and decoded (about 256 bytes per JSON value); a request past it gets 503 with Retry-After (0: no bound)")
+	o.bodies.AddFlags(cmd)
 	f.BoolVar(&o.ui, "ui", true, "serve the web UI at / (--ui=false turns it off)")
 	f.IntVar(&o.traceRetentionDays, "trace-retention-days", 0,
 		"delete traces (with their spans and assessments) older than this many days, checked hourly; 0 keeps them forever")
@@ -109,8 +105,8 @@ func runServer(ctx context.Context, o *serverOptions, log *slog.Logger) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	opts := append(o.tokens.Options(), server.WithLogger(log), server.WithShutdownTimeout(o.listen.Shutdown),
-		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()),
-		server.WithBodyLimit(int64(o.bodyLimit)), server.WithBodyBudget(int64(o.bodyBudget)))
+		server.WithMetrics(reg, reg), server.WithBodyTimeout(o.listen.BodyTimeout), server.WithAllowedHosts(o.listen.Hosts()))
+	opts = append(opts, o.bodies.Options()...)
 	opts = append(opts, o.store.ServerOptions()...)
 	hookOpts, err := o.webhooks.ServerOptions()
 	if err != nil {

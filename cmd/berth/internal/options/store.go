@@ -145,6 +145,25 @@ func (o *Store) s3Options() []s3.Option {
 	return opts
 }
 
+// ServerBodies are berth server's limits on JSON request bodies.
+type ServerBodies struct {
+	Limit  cliflag.ByteSize
+	Budget cliflag.ByteSize
+}
+
+// AddFlags adds --body-limit and --body-budget to cmd.
+func (o *ServerBodies) AddFlags(cmd *cobra.Command) {
+	o.Limit, o.Budget = 64<<20, server.DefaultBodyBudget
+	f := cmd.Flags()
+	f.Var(&o.Limit, "body-limit", "largest JSON request body accepted (artifact uploads have --max-artifact-size)")
+	f.Var(&o.Budget, "body-budget", "the memory request bodies may hold at once, read and decoded (about 256 bytes per JSON value); a request past it gets 503 with Retry-After (0: no bound)")
+}
+
+// Options are the server's options for these flags.
+func (o *ServerBodies) Options() []server.Option {
+	return []server.Option{server.WithBodyLimit(int64(o.Limit)), server.WithBodyBudget(int64(o.Budget))}
+}
+
 // ServerOptions are the server's options for these flags.
 func (o *Store) ServerOptions() []server.Option {
 	opts := []server.Option{server.WithArtifactLimit(int64(o.MaxArtifactSize))}
