@@ -63,3 +63,39 @@ func TestRefusedHostWithUnsentBody(t *testing.T) {
 		t.Fatalf("status %d, want 403", resp.StatusCode)
 	}
 }
+
+// TestV2UnknownOutput: an OIP v2 request that asks for an output the model
+// does not have is 400 naming the output as an output (it said "input
+// \"nope\"" once), before the model runs.
+func TestV2UnknownOutput(t *testing.T) {
+	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}})
+	r := post(t, ts.URL+"/v2/models/iris/infer",
+		`{"inputs":[{"name":"input","shape":[1,4],"datatype":"FP32","data":[1,2,3,4]}],"outputs":[{"name":"nope"}]}`)
+	msg, _ := r.json(t)["error"].(string)
+	if r.status != http.StatusBadRequest || !strings.Contains(msg, `unknown output "nope"`) || strings.Contains(msg, "input") {
+		t.Errorf("an unknown output: %d %q, want 400 naming it an output", r.status, msg)
+	}
+}
+
+// TestMethodsOnRoutes: the open routes answer HEAD (a load balancer's
+// health check) as GET without a body; GET on KServe V1's :predict, which
+// takes POST, is 405 with Allow, not a missing model.
+func TestMethodsOnRoutes(t *testing.T) {
+	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}})
+	for _, path := range []string{"/ping", "/health", "/version", "/v2", "/v2/health/live", "/v2/health/ready"} {
+		r := do(t, http.MethodHead, ts.URL+path, "", nil)
+		if r.status != http.StatusOK || len(r.body) != 0 {
+			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", path, r.status, len(r.body))
+		}
+	}
+	r := do(t, http.MethodGet, ts.URL+"/v1/models/iris:predict", "", nil)
+	if r.status != http.StatusMethodNotAllowed || r.header.Get("Allow") != http.MethodPost {
+		t.Errorf("GET /v1/models/iris:predict: %d %v %s, want 405 with Allow: POST", r.status, r.header, r.body)
+	}
+	if r := do(t, http.MethodGet, ts.URL+"/v1/models/nope:predict", "", nil); r.status != http.StatusMethodNotAllowed {
+		t.Errorf("GET /v1/models/nope:predict: %d %s, want 405", r.status, r.body)
+	}
+	if r := do(t, http.MethodGet, ts.URL+"/v1/models/nope", "", nil); r.status != http.StatusNotFound {
+		t.Errorf("GET /v1/models/nope: %d %s, want 404", r.status, r.body)
+	}
+}

@@ -39,18 +39,24 @@ func (s *Server) routes() *gin.Engine {
 		r.Use(s.logRequests)
 	}
 
-	// MLflow scoring protocol.
-	r.GET("/ping", s.health)
-	r.GET("/health", s.health)
-	r.GET("/version", s.version)
+	// MLflow scoring protocol. The open routes answer HEAD too, as
+	// MLflow's Flask routes do (load balancers' health checks send it):
+	// net/http sends the headers and drops the body.
+	open := func(path string, h gin.HandlerFunc) {
+		r.GET(path, h)
+		r.HEAD(path, h)
+	}
+	open("/ping", s.health)
+	open("/health", s.health)
+	open("/version", s.version)
 	auth := r.Group("/", s.authorize)
 	auth.POST("/invocations", s.handle(protoMLflow, s.invocations))
 	auth.POST("/models/:model/invocations", s.handle(protoMLflow, s.invocations))
 
 	// Open Inference Protocol v2.
-	r.GET("/v2", s.serverMetadata)
-	r.GET("/v2/health/live", s.live)
-	r.GET("/v2/health/ready", s.readyV2)
+	open("/v2", s.serverMetadata)
+	open("/v2/health/live", s.live)
+	open("/v2/health/ready", s.readyV2)
 	v2 := r.Group("/v2/models/:model", s.authorize)
 	v2.GET("", s.modelMetadata)
 	v2.GET("/ready", s.modelReady)

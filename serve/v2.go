@@ -1,6 +1,7 @@
 package serve
 
 import (
+	"errors"
 	"net/http"
 	"strconv"
 	"strings"
@@ -107,6 +108,9 @@ func (s *Server) infer(c *gin.Context, start time.Time) (*Model, error) {
 	// run that failed (a timeout may leave it running on the tensors) keeps
 	// its buffer out of the pool.
 	req, err := oip.DecodeInferRequestInPlace(body, hl, m.wireInputs)
+	if err == nil {
+		err = req.CheckOutputs(m.Predictor().Outputs())
+	}
 	if err != nil {
 		release()
 		return m, err
@@ -170,6 +174,12 @@ func anyBinary(req *oip.Request, outs []*flavors.Tensor) bool {
 // modelStatusV1 answers KServe V1's GET /v1/models/{m}.
 func (s *Server) modelStatusV1(c *gin.Context) {
 	m, err := s.model(c.Param("model"), "")
+	var notFound *ModelNotFoundError
+	if errors.As(err, &notFound) && strings.HasSuffix(c.Param("model"), ":predict") {
+		// GET on the predict route, which only takes POST.
+		c.Header("Allow", http.MethodPost)
+		err = &routeError{http.StatusMethodNotAllowed, "method GET is not allowed on " + c.Request.URL.Path + " (:predict takes POST)"}
+	}
 	if err != nil {
 		s.writeError(c, protoV1, err)
 		return

@@ -427,8 +427,8 @@ func (m *Model) selectOutputs(outputs []string) ([]int, error) {
 	for i, name := range outputs {
 		j, ok := m.outIdx[name]
 		if !ok {
-			return nil, &flavors.InputError{Field: name,
-				Msg: fmt.Sprintf("unknown output; the model's outputs are %q", names(m.outputs))}
+			return nil, &flavors.InputError{ // about the request, not one of its inputs: no Field
+				Msg: fmt.Sprintf("unknown output %q; the model's outputs are %q", name, names(m.outputs))}
 		}
 		want[i] = j
 	}

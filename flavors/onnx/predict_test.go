@@ -347,7 +347,7 @@ func TestInputErrors(t *testing.T) {
 		{"data type", dyn, []*flavors.Tensor{tensor("input_vectors", flavors.Float32, []int64{1, 10}, make([]float64, 10))}, nil,
 			"input_vectors", `tensor "input_vectors": data is []float64, want []float32 for float32`},
 		{"unknown output", m, []*flavors.Tensor{a(), b()}, []string{"OutputA", "OutputC"},
-			"OutputC", `unknown output; the model's outputs are ["OutputA" "OutputB"]`},
+			"", `unknown output "OutputC"; the model's outputs are ["OutputA" "OutputB"]`},
 		{"unnamed input to a two-input model", m, []*flavors.Tensor{tensor("", flavors.Uint8, []int64{1, 1, 1}, []uint8{1})}, nil,
 			"", `unknown input; the model's inputs are ["InputA" "InputB"]`},
 	}
