@@ -23,7 +23,7 @@ type validator interface {
 }
 
 // bind fills req, a pointer to one of mlflowrest's request types, the way
-// MLflow's server reads it: from the query string for GET (repeated keys for
+// MLflow's server reads it: from the query string for GET and HEAD (repeated keys for
 // list fields), from the JSON body for POST, PATCH and DELETE. Unknown
 // fields are ignored; a value of the wrong type is INVALID_PARAMETER_VALUE
 // naming the field. A request that decodes is then validated, when its type
@@ -41,7 +41,7 @@ func (s *Server) bind(c *gin.Context, req any) error {
 
 // decode fills req from the query string or the JSON body.
 func (s *Server) decode(c *gin.Context, req any) error {
-	if c.Request.Method == http.MethodGet {
+	if c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead {
 		return bindQuery(c, req)
 	}
 	ct := c.GetHeader("Content-Type")

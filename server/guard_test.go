@@ -109,3 +109,39 @@ func TestBearerSchemeCaseInsensitive(t *testing.T) {
 		}
 	}
 }
+
+// TestHeadOnGetRoutes: every GET route answers HEAD with the GET's status
+// and headers and no body, as MLflow's Flask routes do, with the GET's
+// access class (open for /health, a read token for the API).
+func TestHeadOnGetRoutes(t *testing.T) {
+	ts := httptest.NewServer(newServer(t, server.WithTokens([]string{"r"}, []string{"w"})).Handler())
+	defer ts.Close()
+	head := func(path, token string) *http.Response {
+		t.Helper()
+		req, _ := http.NewRequest(http.MethodHead, ts.URL+path, nil)
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp
+	}
+	for _, tc := range []struct {
+		path, token string
+		status      int
+	}{
+		{"/health", "", 200},
+		{"/version", "", 200},
+		{"/api/2.0/mlflow/experiments/get?experiment_id=0", "", 401},
+		{"/api/2.0/mlflow/experiments/get?experiment_id=0", "r", 200},
+		{"/api/2.0/mlflow/experiments/get?experiment_id=12345", "r", 404},
+		{"/api/2.0/mlflow/runs/create", "w", 405},
+	} {
+		if resp := head(tc.path, tc.token); resp.StatusCode != tc.status {
+			t.Errorf("HEAD %s (token %q): %d, want %d", tc.path, tc.token, resp.StatusCode, tc.status)
+		}
+	}
+}

@@ -240,6 +240,24 @@ func (s *Server) routeTable() []route {
 			api("DELETE", "/datasets/:dataset_id/records", Write, s.deleteDatasetRecords)
 		}
 	}
+	return withHeads(t)
+}
+
+// withHeads adds a HEAD row for every GET route that has none, with the
+// GET's access class and handler, as Flask's routes (MLflow's) answer
+// HEAD: net/http sends the GET's status and headers and drops the body.
+func withHeads(t []route) []route {
+	heads := map[string]bool{}
+	for _, rt := range t {
+		if rt.Method == http.MethodHead {
+			heads[rt.Path] = true
+		}
+	}
+	for _, rt := range t {
+		if rt.Method == http.MethodGet && !heads[rt.Path] {
+			t = append(t, route{Route{http.MethodHead, rt.Path, rt.Access}, rt.h})
+		}
+	}
 	return t
 }
 
