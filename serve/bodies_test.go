@@ -48,7 +48,21 @@ func TestBodyCost(t *testing.T) {
 	if r := do(t, http.MethodPost, small.URL+"/invocations", "application/json", irisRows(10)); r.status != http.StatusOK {
 		t.Errorf("/invocations, 10 rows beside a budget of 2 MiB: %d %.300s", r.status, r.body)
 	}
+	// CSV: a line ends a value as a comma does. 20,000 rows of four values
+	// (~320 kB): 60,000 commas alone would fit 2.5 MiB, with the lines not.
+	var csv strings.Builder
+	csv.WriteString("sepal_length,sepal_width,petal_length,petal_width\n")
+	for i := range 20000 {
+		csv.WriteString(strconv.Itoa(4+i%4) + ".1,3.5," + strconv.Itoa(1+i%6) + ".4,0.2\n")
+	}
+	csvServer := newTestServer(t, []namedModel{{"iris", "iris_logreg"}}, serve.WithBodyBudget(5<<19))
+	if r := do(t, http.MethodPost, csvServer.URL+"/invocations", "text/csv", []byte(csv.String())); r.status != http.StatusRequestEntityTooLarge {
+		t.Errorf("/invocations, 20,000 CSV rows beside a budget of 2.5 MiB: %d %.300s, want 413", r.status, r.body)
+	}
 	large := newTestServer(t, []namedModel{{"iris", "iris_logreg"}}, serve.WithBodyBudget(16<<20))
+	if r := do(t, http.MethodPost, large.URL+"/invocations", "text/csv", []byte(csv.String())); r.status != http.StatusOK {
+		t.Errorf("/invocations, 20,000 CSV rows beside a budget of 16 MiB: %d %.300s", r.status, r.body)
+	}
 	if r := do(t, http.MethodPost, large.URL+"/invocations", "application/json", body); r.status != http.StatusOK {
 		t.Errorf("/invocations, 20,000 rows beside a budget of 16 MiB: %d %.300s", r.status, r.body)
 	}

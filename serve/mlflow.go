@@ -47,7 +47,7 @@ func (s *Server) invocations(c *gin.Context, start time.Time) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	if err := s.weigh(&hold, body); err != nil {
+	if err := s.weigh(&hold, body, format == scoring.FormatCSV); err != nil {
 		release()
 		return m, err
 	}

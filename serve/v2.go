@@ -97,7 +97,7 @@ func (s *Server) infer(c *gin.Context, start time.Time) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	if err := s.weigh(&hold, jsonPart(body, hl)); err != nil {
+	if err := s.weigh(&hold, jsonPart(body, hl), false); err != nil {
 		release()
 		return m, err
 	}
@@ -209,7 +209,7 @@ func (s *Server) predictV1(c *gin.Context, start time.Time) (*Model, error) {
 	if err != nil {
 		return m, err
 	}
-	if err := s.weigh(&hold, body); err != nil {
+	if err := s.weigh(&hold, body, false); err != nil {
 		release()
 		return m, err
 	}

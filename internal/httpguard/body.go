@@ -12,12 +12,13 @@ import (
 // the client tries again once other bodies are done with.
 var ErrBudget = errors.New("the server holds as many request bodies as its budget allows")
 
-// A Budget bounds the bytes of request bodies a server holds at once,
-// across all its requests. Each request takes from it through a [Hold] as
-// its body's buffer grows and gives it back when it ends; a take that
-// would overdraw the budget fails at once (nobody waits), so memory stays
-// bounded however many clients send large bodies together. A nil *Budget
-// bounds nothing.
+// A Budget bounds the memory the request bodies of a server hold at once,
+// across all its requests: their bytes, and whatever else a server counts
+// against it (what decoding a body will take). Each request takes from it
+// through a [Hold] as its body's buffer grows and gives it back when it
+// ends; a take that would overdraw the budget fails at once (nobody
+// waits), so memory stays bounded however many clients send large bodies
+// together. A nil *Budget bounds nothing.
 type Budget struct {
 	left atomic.Int64
 	size int64
