@@ -98,15 +98,8 @@ func TestBodyBudgetIsShared(t *testing.T) {
 		fmt.Fprintf(conn, "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n ",
 			ts.Listener.Addr(), 1<<20)
 		time.Sleep(50 * time.Millisecond)
-		req, _ := http.NewRequest("POST", ts.URL+"/api/2.0/mlflow/experiments/create", strings.NewReader(fmt.Sprintf(`{"name":"e%d"}`, attempt)))
-		req.Header.Set("Content-Type", js)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		status, answer, header = resp.StatusCode, string(b), resp.Header
+		status, header, answer = postWith(t, ts.URL+"/api/2.0/mlflow/experiments/create", strings.NewReader(fmt.Sprintf(`{"name":"e%d"}`, attempt)),
+			"Content-Type", js)
 		if status != http.StatusOK {
 			break
 		}
@@ -159,17 +152,9 @@ func TestOTLPOfManySpans(t *testing.T) {
 		ct   string
 		body []byte
 	}{{"application/x-protobuf", pb.Bytes()}, {"application/json", js.Bytes()}} {
-		req, _ := http.NewRequest("POST", ts.URL+"/v1/traces", bytes.NewReader(tc.body))
-		req.Header.Set("Content-Type", tc.ct)
-		req.Header.Set("X-Mlflow-Experiment-Id", exp)
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != http.StatusRequestEntityTooLarge || errorCode(t, string(b)) != "REQUEST_LIMIT_EXCEEDED" {
-			t.Errorf("%s, 16 MB of empty spans: %d %.300s, want 413 REQUEST_LIMIT_EXCEEDED", tc.ct, resp.StatusCode, b)
+		status, _, b := postWith(t, ts.URL+"/v1/traces", bytes.NewReader(tc.body), "Content-Type", tc.ct, "X-Mlflow-Experiment-Id", exp)
+		if status != http.StatusRequestEntityTooLarge || errorCode(t, b) != "REQUEST_LIMIT_EXCEEDED" {
+			t.Errorf("%s, 16 MB of empty spans: %d %.300s, want 413 REQUEST_LIMIT_EXCEEDED", tc.ct, status, b)
 		}
 	}
 
@@ -186,18 +171,28 @@ func TestOTLPOfManySpans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	req, _ := http.NewRequest("POST", ts.URL+"/v1/traces", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/x-protobuf")
-	req.Header.Set("X-Mlflow-Experiment-Id", exp)
+	if status, _, b := postWith(t, ts.URL+"/v1/traces", bytes.NewReader(body), "Content-Type", "application/x-protobuf", "X-Mlflow-Experiment-Id", exp); status != http.StatusOK {
+		t.Errorf("100 spans: %d %.300s", status, b)
+	}
+}
+
+// postWith POSTs body to url with the headers given as name, value pairs.
+func postWith(t *testing.T, url string, body io.Reader, header ...string) (int, http.Header, string) {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodPost, url, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		t.Errorf("100 spans: %d %.300s", resp.StatusCode, b)
-	}
+	return resp.StatusCode, resp.Header, string(b)
 }
 
 func uvarint(n int) []byte {
