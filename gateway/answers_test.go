@@ -219,6 +219,12 @@ func TestBodyBudget(t *testing.T) {
 	if resp, got := post(t, srv.URL+"/endpoints/chat/invocations", body); resp.StatusCode != http.StatusOK {
 		t.Errorf("once the slow query ended: %d %s", resp.StatusCode, got)
 	}
+	// A body larger than the whole budget could never be read: 413, not
+	// a 503 asking the client to try again.
+	big := `{"messages":[{"role":"user","content":"` + strings.Repeat("x", 2000) + `"}]}`
+	if resp, got := post(t, srv.URL+"/endpoints/chat/invocations", big); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(got, "--gateway-body-budget") {
+		t.Errorf("a body over the whole budget: %d %s, want 413 naming --gateway-body-budget", resp.StatusCode, got)
+	}
 }
 
 // TestContentTypes: a body is read as JSON as FastAPI reads it: without a

@@ -155,6 +155,10 @@ func answerFor(err error, secrets []string) errorAnswer {
 		return errorAnswer{status: http.StatusServiceUnavailable, detail: msg, message: msg, kind: "api_error",
 			code: "overloaded", retryAfter: time.Second, class: "overloaded"}
 	}
+	if errors.Is(err, httpguard.ErrOverBudget) {
+		msg := "The request body is larger than the gateway's body budget (--gateway-body-budget)."
+		return errorAnswer{status: http.StatusRequestEntityTooLarge, detail: msg, message: msg, kind: "invalid_request_error", class: "client"}
+	}
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		msg := fmt.Sprintf("The request body is larger than %d bytes.", mbe.Limit)

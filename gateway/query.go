@@ -96,7 +96,7 @@ func (g *Gateway) readBodyWithin(w http.ResponseWriter, r *http.Request, h *http
 func bodyError(err error) error {
 	var mbe *http.MaxBytesError
 	switch {
-	case errors.As(err, &mbe), errors.Is(err, httpguard.ErrBudget):
+	case errors.As(err, &mbe), errors.Is(err, httpguard.ErrBudget), errors.Is(err, httpguard.ErrOverBudget):
 		return err
 	case errors.Is(err, httpguard.ErrBodyTimeout):
 		return &clientError{http.StatusRequestTimeout, "The request body did not arrive in time."}

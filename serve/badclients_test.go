@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -83,9 +84,12 @@ func TestV2UnknownOutput(t *testing.T) {
 func TestMethodsOnRoutes(t *testing.T) {
 	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}})
 	for _, path := range []string{"/ping", "/health", "/version", "/v2", "/v2/health/live", "/v2/health/ready"} {
-		r := do(t, http.MethodHead, ts.URL+path, "", nil)
-		if r.status != http.StatusOK || len(r.body) != 0 {
-			t.Errorf("HEAD %s: %d with %d bytes, want 200 without a body", path, r.status, len(r.body))
+		get := do(t, http.MethodGet, ts.URL+path, "", nil)
+		head := do(t, http.MethodHead, ts.URL+path, "", nil)
+		if head.status != http.StatusOK || head.contentType != get.contentType ||
+			head.header.Get("Content-Length") != strconv.Itoa(len(get.body)) {
+			t.Errorf("HEAD %s: %d %q, Content-Length %q; want GET's 200 %q and length %d", path, head.status, head.contentType,
+				head.header.Get("Content-Length"), get.contentType, len(get.body))
 		}
 	}
 	r := do(t, http.MethodGet, ts.URL+"/v1/models/iris:predict", "", nil)

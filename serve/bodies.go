@@ -73,6 +73,8 @@ func (s *Server) readBodyAt(c *gin.Context, lead int, h *httpguard.Hold) ([]byte
 		switch {
 		case errors.As(err, &tooLarge):
 			return nil, func() {}, s.tooLarge(err)
+		case errors.Is(err, httpguard.ErrOverBudget):
+			return nil, func() {}, &BodyCostError{Cost: c.Request.ContentLength, Budget: s.bodies.Size()}
 		case errors.Is(err, httpguard.ErrBudget):
 			return nil, func() {}, errBodyBudget
 		case errors.Is(err, httpguard.ErrBodyTimeout):
@@ -114,11 +116,15 @@ var comma, newline = []byte{','}, []byte{'\n'}
 // BodyCostError is a body that could never fit the server's body budget,
 // even alone: 413.
 type BodyCostError struct {
-	Values       int   // values in the body (commas + 1)
+	Values       int   // values in the body (commas + 1); 0: the body itself is over the budget
 	Cost, Budget int64 // what decoding it would hold, and the budget
 }
 
 func (e *BodyCostError) Error() string {
+	if e.Values == 0 { // the body alone is over the budget
+		return fmt.Sprintf("the request body is larger than the server's body budget of %s (berth serve --body-budget); send fewer rows per request",
+			cliflag.FormatSize(e.Budget))
+	}
 	return fmt.Sprintf("the request body holds %d values, which would take about %s of memory to decode: more than the server's body budget of %s (berth serve --body-budget); send fewer rows per request",
 		e.Values, cliflag.RoundSize(e.Cost), cliflag.FormatSize(e.Budget))
 }

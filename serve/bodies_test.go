@@ -45,6 +45,10 @@ func TestBodyCost(t *testing.T) {
 	if msg, _ := r.json(t)["error"].(string); r.status != http.StatusRequestEntityTooLarge || !strings.Contains(msg, "--body-budget") {
 		t.Errorf("OIP v2, 20,000 rows beside a budget of 2 MiB: %d %.300s, want 413 naming --body-budget", r.status, r.body)
 	}
+	if r := do(t, http.MethodPost, small.URL+"/invocations", "application/json", irisRows(150000)); r.status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(string(r.body), "larger than the server's body budget") {
+		t.Errorf("/invocations, a 3.5 MB body beside a budget of 2 MiB: %d %.300s, want 413", r.status, r.body)
+	}
 	if r := do(t, http.MethodPost, small.URL+"/invocations", "application/json", irisRows(10)); r.status != http.StatusOK {
 		t.Errorf("/invocations, 10 rows beside a budget of 2 MiB: %d %.300s", r.status, r.body)
 	}
@@ -78,7 +82,7 @@ func TestBodyCost(t *testing.T) {
 func TestBodyBudgetShared(t *testing.T) {
 	ts := newTestServer(t, []namedModel{{"iris", "iris_logreg"}}, serve.WithBodyBudget(64<<10), serve.WithBodyLimit(1<<20))
 	rows := irisRows(3)
-	// The slow client declares 1 MB and sends a byte: its first reserve,
+	// The slow client declares 64 kB and sends a byte: its first reserve,
 	// 64 kB, is the whole budget, taken as its handler starts reading. A
 	// request that comes in first takes a little of the budget and makes
 	// the slow client's reserve fail instead: then both start again.
@@ -93,7 +97,7 @@ func TestBodyBudgetShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(conn, "POST /invocations HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n ",
-			ts.Listener.Addr(), 1<<20)
+			ts.Listener.Addr(), 64<<10)
 		time.Sleep(50 * time.Millisecond)
 		if r = do(t, http.MethodPost, ts.URL+"/invocations", "application/json", rows); r.status != http.StatusOK {
 			break
@@ -111,7 +115,7 @@ func TestBodyBudgetShared(t *testing.T) {
 	if r := do(t, http.MethodGet, ts.URL+"/ping", "", nil); r.status != http.StatusOK {
 		t.Errorf("/ping while the budget is spent: %d", r.status)
 	}
-	if _, err := conn.Write(bytes.Repeat([]byte(" "), 1<<20-1)); err != nil {
+	if _, err := conn.Write(bytes.Repeat([]byte(" "), 64<<10-1)); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

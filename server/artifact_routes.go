@@ -114,6 +114,12 @@ func (s *Server) sendArtifact(c *gin.Context, p string) {
 	defer rc.Close()
 	setDownloadHeaders(c.Writer.Header(), p)
 	c.Status(http.StatusOK)
+	if c.Request.Method == http.MethodHead {
+		// net/http would drop the bytes, but only after they were read
+		// from the store: a HEAD of a multi-GB artifact costs nothing.
+		c.Writer.WriteHeaderNow()
+		return
+	}
 	if _, err := io.Copy(c.Writer, rc); err != nil {
 		s.opts.logger.Warn("sending artifact", "path", p, "err", err)
 	}

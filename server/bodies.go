@@ -86,9 +86,10 @@ func (s *Server) readOTLP(c *gin.Context, contentType string) ([]byte, error) {
 }
 
 // weigh takes from the request's hold what decoding body, of that many
-// values, will hold.
+// values, will hold: valueCost per value, and the body's bytes again for
+// the strings encoding/json copies out of it.
 func (s *Server) weigh(c *gin.Context, b []byte, values int) error {
-	k := int64(values) * valueCost
+	k := int64(values)*valueCost + int64(len(b))
 	h := s.holdOf(c)
 	if h.Take(k) {
 		return nil
@@ -101,15 +102,18 @@ func (s *Server) weigh(c *gin.Context, b []byte, values int) error {
 	return httpguard.ErrBudget
 }
 
-// bodyError words a failure to read a request body: over --body-limit
-// (413), past the body budget (503), not arrived in time (408), or cut
-// off (400).
+// bodyError words a failure to read a request body: over --body-limit or
+// the whole body budget (413), past what is left of the budget (503), not
+// arrived in time (408), or cut off (400).
 func (s *Server) bodyError(err error) error {
 	var tooLarge *http.MaxBytesError
 	switch {
 	case errors.As(err, &tooLarge):
 		return &limitError{fmt.Sprintf(
 			"The request body is larger than the server's limit of %s (berth server --body-limit).", cliflag.FormatSize(tooLarge.Limit))}
+	case errors.Is(err, httpguard.ErrOverBudget):
+		return &limitError{fmt.Sprintf("The request body is larger than the server's body budget of %s (berth server --body-budget).",
+			cliflag.FormatSize(s.bodies.Size()))}
 	case errors.Is(err, httpguard.ErrBudget), errors.Is(err, httpguard.ErrBodyTimeout):
 		return err
 	}

@@ -79,7 +79,14 @@ func TestBodyBudgetIsShared(t *testing.T) {
 	defer ts.Close()
 	const js = "application/json"
 
-	// The slow client declares 1 MB and sends a byte: its first reserve,
+	// A body larger than the whole budget could never be read: 413, not a
+	// 503 asking the client to try again.
+	if status, answer := call(t, ts.URL, "POST", "/api/2.0/mlflow/experiments/create", js, `{"name":"`+strings.Repeat("x", 100<<10)+`"}`); status != http.StatusRequestEntityTooLarge ||
+		!strings.Contains(answer, "--body-budget") {
+		t.Errorf("a body over the whole budget: %d %.300s, want 413 naming --body-budget", status, answer)
+	}
+
+	// The slow client declares 64 kB and sends a byte: its first reserve,
 	// 64 kB, is the whole budget, taken as its handler starts reading. A
 	// probe that comes in first takes a little of the budget and makes the
 	// slow client's reserve fail instead: then both start again.
@@ -96,7 +103,7 @@ func TestBodyBudgetIsShared(t *testing.T) {
 			t.Fatal(err)
 		}
 		fmt.Fprintf(conn, "POST /api/2.0/mlflow/experiments/create HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n ",
-			ts.Listener.Addr(), 1<<20)
+			ts.Listener.Addr(), 64<<10)
 		time.Sleep(50 * time.Millisecond)
 		status, header, answer = postWith(t, ts.URL+"/api/2.0/mlflow/experiments/create", strings.NewReader(fmt.Sprintf(`{"name":"e%d"}`, attempt)),
 			"Content-Type", js)
@@ -115,7 +122,7 @@ func TestBodyBudgetIsShared(t *testing.T) {
 
 	// The slow client finishes its (blank, so malformed) body: the budget
 	// is back.
-	if _, err := conn.Write(bytes.Repeat([]byte(" "), 1<<20-1)); err != nil {
+	if _, err := conn.Write(bytes.Repeat([]byte(" "), 64<<10-1)); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := http.ReadResponse(bufio.NewReader(conn), nil)

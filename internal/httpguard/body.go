@@ -12,6 +12,11 @@ import (
 // the client tries again once other bodies are done with.
 var ErrBudget = errors.New("the server holds as many request bodies as its budget allows")
 
+// ErrOverBudget is the error [ReadBody] returns for a body larger than its
+// server's whole [Budget]: it could never be read, however long the
+// client waited, so servers answer 413, not 503.
+var ErrOverBudget = errors.New("the request body is larger than the server's whole body budget")
+
 // A Budget bounds the memory the request bodies of a server hold at once,
 // across all its requests: their bytes, and whatever else a server counts
 // against it (what decoding a body will take). Each request takes from it
@@ -79,6 +84,15 @@ func (h *Hold) Take(k int64) bool {
 // and k together are within the whole budget.
 func (h *Hold) Fits(k int64) bool { return h.b == nil || h.n+k <= h.b.size }
 
+// refusal is the error for a take of k that failed: ErrOverBudget when it
+// could never succeed, else ErrBudget.
+func (h *Hold) refusal(k int64) error {
+	if !h.Fits(k) {
+		return ErrOverBudget
+	}
+	return ErrBudget
+}
+
 // Release gives back everything the request took. It may be called more
 // than once.
 func (h *Hold) Release() {
@@ -100,7 +114,8 @@ const FirstBodyBuffer = 64 << 10
 // not what it declared, while it waits.
 //
 // The errors: a body over the limit is an *http.MaxBytesError (413); one
-// that h's budget cannot take is [ErrBudget] (503); one that misses
+// that h's budget cannot take now is [ErrBudget] (503), one it could never
+// take [ErrOverBudget] (413); one that misses
 // [BodyDeadline] is [ErrBodyTimeout] (408); one cut short is
 // io.ErrUnexpectedEOF, or the connection's error.
 func ReadBody(w http.ResponseWriter, r *http.Request, limit int64, h *Hold) ([]byte, error) {
@@ -136,9 +151,12 @@ func AppendBody(dst []byte, w http.ResponseWriter, r *http.Request, limit int64,
 // io.ErrUnexpectedEOF.
 func readGrowing(r io.Reader, dst []byte, n int64, exact bool, h *Hold) ([]byte, error) {
 	end := int64(len(dst)) + n
+	if exact && !h.Fits(end) {
+		return nil, ErrOverBudget
+	}
 	reserved := int64(len(dst)) + min(n, FirstBodyBuffer)
 	if !h.Take(reserved) {
-		return nil, ErrBudget
+		return nil, h.refusal(reserved)
 	}
 	for {
 		if int64(cap(dst)) < reserved {
@@ -162,7 +180,7 @@ func readGrowing(r io.Reader, dst []byte, n int64, exact bool, h *Hold) ([]byte,
 		}
 		grown := min(end, 2*reserved)
 		if !h.Take(grown - reserved) {
-			return nil, ErrBudget
+			return nil, h.refusal(grown - reserved)
 		}
 		reserved = grown
 	}

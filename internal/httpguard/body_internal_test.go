@@ -68,8 +68,8 @@ func TestReadGrowing(t *testing.T) {
 	}
 	small := NewBudget(FirstBodyBuffer) // the first 64 kB only
 	h = NewHold(small)
-	if _, err = readGrowing(&askReader{data: make([]byte, 1<<20)}, nil, 1<<20, true, &h); !errors.Is(err, ErrBudget) {
-		t.Errorf("a take refused: %v, want ErrBudget", err)
+	if _, err = readGrowing(&askReader{data: make([]byte, 1<<20)}, nil, 1<<20+1, false, &h); !errors.Is(err, ErrOverBudget) {
+		t.Errorf("a take refused: %v, want ErrOverBudget", err)
 	}
 	h.Release()
 	if small.Left() != FirstBodyBuffer {
@@ -148,5 +148,32 @@ func TestAppendGrowing(t *testing.T) {
 				t.Errorf("%d bytes (exact %v): the pooled buffer of %d kept: %v", n, exact, room>>10, !fits)
 			}
 		}
+	}
+}
+
+// TestOverBudget: a body larger than the whole budget is ErrOverBudget
+// (413: it could never be read), declared or chunked, and one that does
+// not fit only because others hold the budget is ErrBudget (503).
+func TestOverBudget(t *testing.T) {
+	data := make([]byte, 512<<10)
+	b := NewBudget(256 << 10)
+	h := NewHold(b)
+	if _, err := readGrowing(&askReader{data: data}, nil, int64(len(data)), true, &h); !errors.Is(err, ErrOverBudget) {
+		t.Errorf("512 kB declared, a budget of 256 kB: %v, want ErrOverBudget", err)
+	}
+	h.Release()
+	if _, err := readGrowing(&askReader{data: data}, nil, 1<<20+1, false, &h); !errors.Is(err, ErrOverBudget) {
+		t.Errorf("512 kB chunked, a budget of 256 kB: %v, want ErrOverBudget", err)
+	}
+	h.Release()
+	other := NewHold(b)
+	other.Take(200 << 10)
+	if _, err := readGrowing(&askReader{data: data[:100<<10]}, nil, 100<<10, true, &h); !errors.Is(err, ErrBudget) {
+		t.Errorf("100 kB beside 200 kB held of 256 kB: %v, want ErrBudget", err)
+	}
+	h.Release()
+	other.Release()
+	if b.Left() != 256<<10 {
+		t.Errorf("%d left after the releases", b.Left())
 	}
 }

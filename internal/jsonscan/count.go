@@ -7,8 +7,8 @@ import "bytes"
 // a server weighs before it decodes an untrusted body, since a decoder
 // makes at least one Go value of each (a body of 60 MB of "{}," becomes 20
 // million structs); it reads b once, without checking it, and a body that
-// is not JSON is counted all the same: the decoder would have gone that
-// far before finding the mistake.
+// is not JSON is counted all the same (a server may refuse it for its
+// cost before its syntax is checked).
 func Values(b []byte) int {
 	n := 1
 	for i := 0; i < len(b); i++ {
