@@ -102,13 +102,13 @@ func (s *Server) weigh(h *httpguard.Hold, body []byte, csv bool) error {
 		}
 	}
 	k := int64(commas) * commaCost
-	if h.Take(k) {
-		return nil
-	}
-	if !h.Fits(k) {
+	switch err := h.Charge(k); {
+	case errors.Is(err, httpguard.ErrOverBudget):
 		return &BodyCostError{Values: commas + 1, Cost: k + int64(len(body)), Budget: s.bodies.Size()}
+	case err != nil:
+		return errBodyBudget
 	}
-	return errBodyBudget
+	return nil
 }
 
 var comma, newline = []byte{','}, []byte{'\n'}

@@ -92,16 +92,13 @@ func (s *Server) readOTLP(c *gin.Context, contentType string) ([]byte, error) {
 // the strings encoding/json copies out of it.
 func (s *Server) weigh(c *gin.Context, b []byte, values int) error {
 	k := int64(values)*valueCost + int64(len(b))
-	h := s.holdOf(c)
-	if h.Take(k) {
-		return nil
-	}
-	if !h.Fits(k) {
+	err := s.holdOf(c).Charge(k)
+	if errors.Is(err, httpguard.ErrOverBudget) {
 		return &limitError{fmt.Sprintf(
 			"The request body holds %d JSON values, which would take about %s of memory to decode: more than the server's body budget of %s (berth server --body-budget).",
 			values, cliflag.RoundSize(k+int64(cap(b))), cliflag.FormatSize(s.bodies.Size()))}
 	}
-	return httpguard.ErrBudget
+	return err
 }
 
 // bodyError words a failure to read a request body: over --body-limit or

@@ -80,14 +80,18 @@ func (h *Hold) Take(k int64) bool {
 	return true
 }
 
-// Fits reports whether k more bytes could ever be taken: whether the hold
+// fits reports whether k more bytes could ever be taken: whether the hold
 // and k together are within the whole budget.
-func (h *Hold) Fits(k int64) bool { return h.b == nil || h.n+k <= h.b.size }
+func (h *Hold) fits(k int64) bool { return h.b == nil || h.n+k <= h.b.size }
 
-// refusal is the error for a take of k that failed: ErrOverBudget when it
-// could never succeed, else ErrBudget.
-func (h *Hold) refusal(k int64) error {
-	if !h.Fits(k) {
+// Charge is Take as an error: nil when the k bytes were taken,
+// [ErrBudget] when they are not there now, [ErrOverBudget] when they
+// could never be (a server answers 503 and 413).
+func (h *Hold) Charge(k int64) error {
+	switch {
+	case h.Take(k):
+		return nil
+	case !h.fits(k):
 		return ErrOverBudget
 	}
 	return ErrBudget
@@ -151,12 +155,12 @@ func AppendBody(dst []byte, w http.ResponseWriter, r *http.Request, limit int64,
 // io.ErrUnexpectedEOF.
 func readGrowing(r io.Reader, dst []byte, n int64, exact bool, h *Hold) ([]byte, error) {
 	end := int64(len(dst)) + n
-	if exact && !h.Fits(end) {
+	if exact && !h.fits(end) {
 		return nil, ErrOverBudget
 	}
 	reserved := int64(len(dst)) + min(n, FirstBodyBuffer)
-	if !h.Take(reserved) {
-		return nil, h.refusal(reserved)
+	if err := h.Charge(reserved); err != nil {
+		return nil, err
 	}
 	for {
 		if int64(cap(dst)) < reserved {
@@ -179,8 +183,8 @@ func readGrowing(r io.Reader, dst []byte, n int64, exact bool, h *Hold) ([]byte,
 			return dst, nil
 		}
 		grown := min(end, 2*reserved)
-		if !h.Take(grown - reserved) {
-			return nil, h.refusal(grown - reserved)
+		if err := h.Charge(grown - reserved); err != nil {
+			return nil, err
 		}
 		reserved = grown
 	}
