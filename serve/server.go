@@ -148,11 +148,7 @@ func New(opts ...Option) *Server {
 		o.registerer.MustRegister(o.requestLog.collectors()...)
 	}
 	s.engine = s.routes()
-	// The body deadline is outermost, so that it also bounds net/http's
-	// read of the body a refused Host left unread.
-	s.handler = httpguard.BodyDeadline(httpguard.WriteProgress(
-		httpguard.AllowHosts(s.engine, o.allowedHosts, healthRoutes...),
-		httpguard.DefaultWriteTimeout), o.bodyTimeout, func(*http.Request) { s.metrics.bodyTimeouts.Inc() })
+	s.handler = httpguard.Server(s.engine, o.allowedHosts, healthRoutes, o.bodyTimeout, func(*http.Request) { s.metrics.bodyTimeouts.Inc() })
 	return s
 }
 

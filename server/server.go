@@ -155,11 +155,7 @@ func New(store tracking.Store, artifacts ArtifactStore, opts ...Option) *Server 
 	if o.gateway != nil && o.gatewayMatch != nil {
 		inner = gatewaySplit{gateway: o.gateway, server: s.engine, match: o.gatewayMatch, s: s}
 	}
-	// The body deadline is outermost, so that it also bounds net/http's
-	// read of the body a refused Host left unread.
-	s.handler = httpguard.BodyDeadline(httpguard.WriteProgress(
-		httpguard.AllowHosts(inner, o.allowedHosts, "/health", "/version"),
-		httpguard.DefaultWriteTimeout), o.bodyTimeout, s.bodyTimedOut)
+	s.handler = httpguard.Server(inner, o.allowedHosts, []string{"/health", "/version"}, o.bodyTimeout, s.bodyTimedOut)
 	return s
 }
 

@@ -127,8 +127,7 @@ func runGateway(ctx context.Context, o *gatewayOptions, log *slog.Logger) error 
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", gw.Handler())
-	h := httpguard.BodyDeadline(httpguard.WriteProgress(httpguard.AllowHosts(mux, o.listen.Hosts(), "/health"),
-		httpguard.DefaultWriteTimeout), o.listen.BodyTimeout, nil) // the body deadline outermost: see server.New
+	h := httpguard.Server(mux, o.listen.Hosts(), []string{"/health"}, o.listen.BodyTimeout, nil)
 	log.Info("ready", "addr", "http://"+ln.Addr().String(), "config", o.gateway.Config, "endpoints", len(gw.Endpoints()),
 		"gateway_keys", kg != nil, "start_to_ready", time.Since(started).Round(time.Microsecond))
 	return httpserve.Serve(ctx, ln, h, o.listen.Shutdown, log)

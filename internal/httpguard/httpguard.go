@@ -205,3 +205,13 @@ func Bearer(r *http.Request) (string, bool) {
 	token = strings.TrimSpace(token)
 	return token, token != ""
 }
+
+// Server is the guards every berth server puts around its handler, in the
+// one order that works: the body deadline outermost, so that it also
+// bounds net/http's read of the body a refused Host left unread; then
+// answers' progress ([WriteProgress], [DefaultWriteTimeout]); then the
+// Host allowlist ([AllowHosts] with allowed and exempt). bodyTimeout and
+// onBodyTimeout are [BodyDeadline]'s.
+func Server(h http.Handler, allowed []string, exempt []string, bodyTimeout time.Duration, onBodyTimeout func(*http.Request)) http.Handler {
+	return BodyDeadline(WriteProgress(AllowHosts(h, allowed, exempt...), DefaultWriteTimeout), bodyTimeout, onBodyTimeout)
+}
